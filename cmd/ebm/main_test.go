@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/modelio"
+)
+
+// run executes the CLI in-process and returns stdout, stderr and the error.
+func run(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	root := newRoot(&out, &errb)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), errb.String(), err
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, err := run(t, args...)
+	if err != nil {
+		t.Fatalf("ebm %s: %v\nstderr: %s", strings.Join(args, " "), err, errOut)
+	}
+	return out
+}
+
+func TestTrainBarsJSONAndPictures(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "bars.safetensors")
+	out := mustRun(t, "rbm", "train", "--data", "bars:4x4", "--hidden", "8", "--epochs", "30", "--batch", "10",
+		"--lr", "0.1", "--seed", "3", "--out", model, "--json",
+		"--filters", filepath.Join(dir, "f.png"), "--samples", filepath.Join(dir, "s.png"), "--sample-steps", "20",
+		"--plot", filepath.Join(dir, "c.png"))
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, out)
+	}
+	for _, k := range []string{"epochs", "seconds", "samples_per_second", "binarize", "last_epoch"} {
+		if _, ok := sum[k]; !ok {
+			t.Errorf("JSON lacks %q: %s", k, out)
+		}
+	}
+	if sum["epochs"].(float64) != 30 || sum["binarize"] != "threshold" {
+		t.Errorf("epochs %v binarize %v", sum["epochs"], sum["binarize"])
+	}
+	last := sum["last_epoch"].(map[string]any)
+	for _, k := range []string{"reconstruction_error", "pseudo_log_likelihood", "pseudo_log_likelihood_sklearn_scale", "free_energy_gap"} {
+		if _, ok := last[k]; !ok {
+			t.Errorf("last_epoch lacks %q", k)
+		}
+	}
+	for _, f := range []string{"f.png", "s.png", "c.png"} {
+		fh, err := os.Open(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(fh); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		fh.Close()
+	}
+	mf, err := modelio.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"model": "rbm", "visible": "bernoulli", "hidden": "bernoulli", "format_version": "1",
+		"data": "bars:4x4", "binarize": "threshold", "method": "cd", "epochs": "30", "image_shape": "4x4"} {
+		if mf.Metadata[k] != v {
+			t.Errorf("metadata %s = %q, want %q", k, mf.Metadata[k], v)
+		}
+	}
+
+	// sample, transform and reconstruct on that model.
+	mustRun(t, "rbm", "sample", "--model", model, "--n", "9", "--steps", "10", "--out", filepath.Join(dir, "samp.png"))
+	mustRun(t, "rbm", "sample", "--model", model, "--n", "5", "--steps", "3", "--init", "data", "--data", "bars:4x4", "--out", filepath.Join(dir, "samp.npy"))
+	s, err := dataset.Load(filepath.Join(dir, "samp.npy"), dataset.Options{})
+	if err != nil || s.Len() != 5 || s.Dim() != 16 {
+		t.Fatalf("samples .npy: %v", err)
+	}
+	mustRun(t, "rbm", "transform", "--model", model, "--data", "bars:4x4", "--out", filepath.Join(dir, "feat.npy"))
+	f, err := dataset.Load(filepath.Join(dir, "feat.npy"), dataset.Options{})
+	if err != nil || f.Len() != 30 || f.Dim() != 8 {
+		t.Fatalf("features .npy: %v (%+v)", err, f)
+	}
+	out = mustRun(t, "rbm", "reconstruct", "--model", model, "--data", "bars:4x4", "--json", "--out", filepath.Join(dir, "r.png"))
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(out), &rec); err != nil || rec["reconstruction_error"] == nil || rec["binarize"] != "threshold" {
+		t.Fatalf("reconstruct --json: %v %s", err, out)
+	}
+}
+
+func TestTrainReproducible(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.safetensors"), filepath.Join(dir, "b.safetensors")
+	for _, p := range []string{a, b} {
+		mustRun(t, "rbm", "train", "--data", "bars:3x3", "--hidden", "5", "--epochs", "5", "--batch", "4", "--method", "pcd", "--seed", "9", "--out", p, "-q")
+	}
+	x, _ := os.ReadFile(a)
+	y, _ := os.ReadFile(b)
+	if !bytes.Equal(x, y) {
+		t.Fatal("two runs with the same seed wrote different model files")
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	mustRun(t, "rbm", "train", "--data", "bars:4x4", "--hidden", "4", "--epochs", "1", "--out", model, "-q")
+	bad := filepath.Join(dir, "bad.safetensors")
+	os.WriteFile(bad, []byte("\x10\x00\x00\x00\x00\x00\x00\x00{not json"), 0o644)
+	csv := filepath.Join(dir, "wide.csv")
+	os.WriteFile(csv, []byte("0,1,0\n1,0,1\n"), 0o644)
+	out2 := filepath.Join(dir, "x.csv")
+	os.WriteFile(out2, []byte("0,2\n1,0\n"), 0o644)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rbm", "train", "--data", "nosuch:thing", "-q"}, "nosuch"},
+		{[]string{"rbm", "train", "--data", "bars:4x4", "--binarize", "magic", "-q"}, "--binarize"},
+		{[]string{"rbm", "train", "--data", "bars:4x4", "--k", "0", "-q", "--out", filepath.Join(dir, "k.safetensors")}, "k must"},
+		{[]string{"rbm", "train", "--data", "bars:4x4", "--hidden", "0", "-q"}, "--hidden"},
+		{[]string{"rbm", "train", "--data", out2, "--binarize", "none", "-q"}, "x.csv"},
+		{[]string{"rbm", "train", "--data", "bars:4x4", "-q", "--out", filepath.Join(dir, "no", "dir", "m.safetensors")}, "does not exist"},
+		{[]string{"rbm", "sample", "--out", filepath.Join(dir, "s.png")}, "--model"},
+		{[]string{"rbm", "sample", "--model", bad}, "bad.safetensors"},
+		{[]string{"rbm", "sample", "--model", filepath.Join(dir, "missing.safetensors")}, "missing.safetensors"},
+		{[]string{"rbm", "sample", "--model", model, "--n", "0"}, "--n"},
+		{[]string{"rbm", "sample", "--model", model, "--out", filepath.Join(dir, "s.gif")}, "s.gif"},
+		{[]string{"rbm", "transform", "--model", model, "--data", csv, "--out", filepath.Join(dir, "f.npy")}, "3 columns"},
+		{[]string{"rbm", "reconstruct", "--model", model, "--data", "mnist:test:5"}, "784 columns"},
+	}
+	for _, c := range cases {
+		_, _, err := run(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ebm %s: error %v, want one mentioning %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+}
+
+func TestEveryCommandHasHelpWithExample(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Runnable() && c.Example == "" {
+			t.Errorf("%q has no example in --help", c.CommandPath())
+		}
+		if c.Short == "" {
+			t.Errorf("%q has no short description", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRoot(&bytes.Buffer{}, &bytes.Buffer{}))
+	out := mustRun(t, "rbm", "train", "--help")
+	if !strings.Contains(out, "Example") || !strings.Contains(out, "--method") {
+		t.Errorf("rbm train --help:\n%s", out)
+	}
+}

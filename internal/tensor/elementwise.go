@@ -1,0 +1,127 @@
+package tensor
+
+import "math"
+
+// Scale multiplies every element of x by s (s = 0 clears x, NaNs included).
+func Scale(x []float32, s float32) {
+	if s == 0 {
+		clear(x)
+		return
+	}
+	for i := range x {
+		x[i] *= s
+	}
+}
+
+// Axpy sets y += a·x.
+func Axpy(a float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += a * v
+	}
+}
+
+// AddRowVector adds v to every row of m.
+func AddRowVector(m *Matrix, v []float32) {
+	if len(v) != m.Cols {
+		panic("tensor.AddRowVector: length mismatch")
+	}
+	for i := 0; i < m.Rows; i++ {
+		r := m.Row(i)
+		for j, b := range v {
+			r[j] += b
+		}
+	}
+}
+
+// ColumnSums adds the column sums of m, scaled by s, to dst (dst += s·1ᵀm).
+func ColumnSums(dst []float32, m *Matrix, s float32) {
+	if len(dst) != m.Cols {
+		panic("tensor.ColumnSums: length mismatch")
+	}
+	for i := 0; i < m.Rows; i++ {
+		Axpy(s, m.Row(i), dst)
+	}
+}
+
+// Sigmoid32 is the logistic function 1/(1+e^{−x}) in float32, exact to
+// float32 rounding and finite for every input (±Inf give 1 and 0).
+func Sigmoid32(x float32) float32 {
+	return float32(Sigmoid(float64(x)))
+}
+
+// Sigmoid is the logistic function in float64, computed without overflow.
+func Sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+// LogSigmoid is log σ(x) = −softplus(−x), stable for every finite x.
+func LogSigmoid(x float64) float64 { return -Softplus(-x) }
+
+// Softplus is log(1+eˣ) computed as max(x,0) + log1p(e^{−|x|}): finite for
+// every finite input, never overflowing.
+func Softplus(x float64) float64 {
+	if x > 0 {
+		return x + math.Log1p(math.Exp(-x))
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// SigmoidInPlace applies the logistic function to every element of x.
+func SigmoidInPlace(x []float32) {
+	for i, v := range x {
+		x[i] = Sigmoid32(v)
+	}
+}
+
+// SoftplusSum returns Σ softplus(x_i) accumulated in float64.
+func SoftplusSum(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += Softplus(float64(v))
+	}
+	return s
+}
+
+// Dot returns Σ x_i·y_i accumulated in float64.
+func Dot(x, y []float32) float64 {
+	y = y[:len(x)]
+	var s float64
+	for i, v := range x {
+		s += float64(v) * float64(y[i])
+	}
+	return s
+}
+
+// LogSumExp returns log Σ exp(x_i) with a max shift; −Inf for an empty or
+// all −Inf input.
+func LogSumExp(x []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	if math.IsInf(m, 0) {
+		return m
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(v - m)
+	}
+	return m + math.Log(s)
+}
+
+// AllFinite reports whether no element of x is NaN or ±Inf.
+func AllFinite(x []float32) bool {
+	for _, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,405 @@
+package rbm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/ebm-go/ebm/internal/tensor"
+)
+
+// Method selects how the negative (model) statistics are estimated.
+type Method string
+
+const (
+	// CD is contrastive divergence: a k-step Gibbs chain started at the data.
+	CD Method = "cd"
+	// PCD is persistent contrastive divergence (Tieleman 2008): the chains
+	// persist across updates.
+	PCD Method = "pcd"
+)
+
+var (
+	// ErrNotFinite reports a parameter that is NaN or ±Inf.
+	ErrNotFinite = errors.New("parameters are not finite")
+	// ErrDiverged reports training stopped because parameters became NaN or
+	// Inf; the model is restored to the last good state (the end of the
+	// previous epoch).
+	ErrDiverged = errors.New("training diverged")
+)
+
+// Config holds the training settings. Zero values take the defaults listed
+// on each field (see DefaultConfig).
+type Config struct {
+	Method    Method  // cd (default) or pcd
+	K         int     // Gibbs steps per update (default 1)
+	Epochs    int     // passes over the data (default 1)
+	BatchSize int     // examples per update (default 100)
+	LR        float64 // learning rate (default 0.05)
+	// LRDecay makes the rate of epoch e (0-based) LR/(1 + LRDecay·e).
+	LRDecay float64
+	// Momentum is InitialMomentum for the first MomentumEpochs epochs,
+	// FinalMomentum after (defaults 0.5, 0.9, 5). Set both to 0 for plain SGD.
+	InitialMomentum, FinalMomentum float64
+	MomentumEpochs                 int
+	WeightDecay                    float64 // L2 cost on W (default 0; 2e-4 is common)
+	// SparsityTarget p > 0 adds Hinton's sparsity penalty of weight
+	// SparsityCost on the running mean q of hidden probabilities (decay 0.9):
+	// the hidden biases and weights move by −cost·(q−p) (times mean v for W).
+	SparsityTarget, SparsityCost float64
+	// Chains is the number of persistent chains for PCD (default BatchSize).
+	Chains int
+	// MonitorRows is how many training (and held-out) rows the per-epoch
+	// figures use (default 1000); PLLRows how many of them the exact
+	// pseudo-log-likelihood uses (default 200; it costs V·H softplus per row).
+	MonitorRows, PLLRows int
+}
+
+// DefaultConfig returns the defaults: CD-1, batch 100, learning rate 0.05,
+// momentum 0.5 then 0.9 after 5 epochs, no weight decay, no sparsity.
+func DefaultConfig() Config {
+	return Config{Method: CD, K: 1, Epochs: 1, BatchSize: 100, LR: 0.05,
+		InitialMomentum: 0.5, FinalMomentum: 0.9, MomentumEpochs: 5,
+		MonitorRows: 1000, PLLRows: 200}
+}
+
+func (c *Config) validate() error {
+	switch c.Method {
+	case CD, PCD:
+	case "":
+		c.Method = CD
+	default:
+		return fmt.Errorf("unknown method %q (want cd or pcd)", c.Method)
+	}
+	if c.K < 1 {
+		return fmt.Errorf("k must be at least 1, got %d", c.K)
+	}
+	if c.Epochs < 0 {
+		return fmt.Errorf("epochs must not be negative, got %d", c.Epochs)
+	}
+	if c.BatchSize < 1 {
+		return fmt.Errorf("batch size must be at least 1, got %d", c.BatchSize)
+	}
+	if !(c.LR > 0) || math.IsInf(c.LR, 0) {
+		return fmt.Errorf("learning rate must be positive and finite, got %g", c.LR)
+	}
+	for _, x := range []struct {
+		name string
+		v    float64
+	}{{"lr decay", c.LRDecay}, {"weight decay", c.WeightDecay}, {"sparsity target", c.SparsityTarget}, {"sparsity cost", c.SparsityCost}} {
+		if x.v < 0 || math.IsNaN(x.v) || math.IsInf(x.v, 0) {
+			return fmt.Errorf("%s must be ≥ 0 and finite, got %g", x.name, x.v)
+		}
+	}
+	if c.SparsityTarget >= 1 {
+		return fmt.Errorf("sparsity target must be below 1, got %g", c.SparsityTarget)
+	}
+	for _, mo := range []float64{c.InitialMomentum, c.FinalMomentum} {
+		if mo < 0 || mo >= 1 || math.IsNaN(mo) {
+			return fmt.Errorf("momentum must be in [0, 1), got %g", mo)
+		}
+	}
+	if c.Chains < 0 {
+		return fmt.Errorf("chains must not be negative, got %d", c.Chains)
+	}
+	if c.Chains == 0 {
+		c.Chains = c.BatchSize
+	}
+	if c.MonitorRows <= 0 {
+		c.MonitorRows = 1000
+	}
+	if c.PLLRows <= 0 {
+		c.PLLRows = 200
+	}
+	return nil
+}
+
+// EpochStats are the figures monitored after each epoch.
+type EpochStats struct {
+	Epoch            int     `json:"epoch"`              // 1-based
+	Seconds          float64 `json:"seconds"`            // wall time of the epoch's updates
+	SamplesPerSecond float64 `json:"samples_per_second"` // training examples per second of update time
+	MonitorSeconds   float64 `json:"monitor_seconds"`    // wall time of computing the figures below
+	LR               float64 `json:"lr"`
+	Momentum         float64 `json:"momentum"`
+	// ReconError is the mean squared error of a mean-field reconstruction on
+	// the training monitor rows (summed over units, averaged over rows).
+	ReconError float64 `json:"reconstruction_error"`
+	// PLL is the exact pseudo-log-likelihood per visible unit (nats);
+	// PLLTotal the same summed over units, the scale of scikit-learn's
+	// BernoulliRBM.score_samples (whose expectation it is).
+	PLL      float64 `json:"pseudo_log_likelihood"`
+	PLLTotal float64 `json:"pseudo_log_likelihood_sklearn_scale"`
+	// Mean free energies of the training and held-out monitor rows, and the
+	// gap held-out − train (NaN when there is no held-out data). A growing
+	// gap signals over-fitting (Hinton 2010, §6).
+	FreeEnergyTrain float64 `json:"free_energy_train"`
+	FreeEnergyValid float64 `json:"free_energy_valid"`
+	FreeEnergyGap   float64 `json:"free_energy_gap"`
+}
+
+// Progress is reported after every mini-batch.
+type Progress struct {
+	Epoch, Epochs  int // 1-based current epoch, and the total
+	Batch, Batches int // 1-based batch within the epoch, and the count
+	SamplesDone    int // examples processed in this epoch so far
+}
+
+// Trainer trains an RBM by CD-k or PCD-k with momentum SGD. It holds all
+// the state a run needs to continue (velocities, persistent chains,
+// sparsity averages, epoch count, random state) and reuses its buffers, so
+// the update loop allocates nothing.
+type Trainer struct {
+	Config
+	// OnBatch, when set, is called after every update.
+	OnBatch func(Progress)
+	// OnEpoch, when set, is called after every epoch with its figures; a
+	// non-nil error stops training and is returned.
+	OnEpoch func(EpochStats) error
+
+	Epoch int // epochs completed
+
+	m          *RBM
+	rng        *tensor.Rand
+	vW         *tensor.Matrix
+	vB, vC     []float32
+	gW         *tensor.Matrix
+	gB, gC     []float32
+	q          []float32 // running mean of hidden probabilities (sparsity)
+	persistent *Chain
+	cd         *Chain
+	v0, ph0    *tensor.Matrix
+	meanV0     []float32
+}
+
+// NewTrainer returns a trainer for m. rng drives shuffling, sampling and
+// chain initialisation; the trainer keeps it.
+func NewTrainer(cfg Config, m *RBM, rng *tensor.Rand) (*Trainer, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	nv, nh := m.NVisible(), m.NHidden()
+	t := &Trainer{Config: cfg, m: m, rng: rng,
+		vW: tensor.New(nv, nh), vB: make([]float32, nv), vC: make([]float32, nh),
+		gW: tensor.New(nv, nh), gB: make([]float32, nv), gC: make([]float32, nh),
+		meanV0: make([]float32, nv),
+	}
+	return t, nil
+}
+
+// Rand returns the trainer's random source.
+func (t *Trainer) Rand() *tensor.Rand { return t.rng }
+
+// LearningRate returns the rate used in epoch e (0-based).
+func (t *Trainer) LearningRate(e int) float64 { return t.LR / (1 + t.LRDecay*float64(e)) }
+
+// MomentumAt returns the momentum used in epoch e (0-based).
+func (t *Trainer) MomentumAt(e int) float64 {
+	if e < t.MomentumEpochs {
+		return t.InitialMomentum
+	}
+	return t.FinalMomentum
+}
+
+func resizeChain(c *Chain, n, nv, nh int) *Chain {
+	if c == nil {
+		c = &Chain{}
+	}
+	c.V, c.PV = c.V.Resize(n, nv), c.PV.Resize(n, nv)
+	c.H, c.PH = c.H.Resize(n, nh), c.PH.Resize(n, nh)
+	return c
+}
+
+// Train runs epochs until t.Epoch reaches t.Epochs (so a restored trainer
+// continues where it stopped). valid may be nil. Cancelling ctx stops after
+// the current mini-batch and returns ctx.Err() with the model intact.
+func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]EpochStats, error) {
+	m := t.m
+	if err := m.CheckData(train); err != nil {
+		return nil, fmt.Errorf("training data: %w", err)
+	}
+	if valid != nil {
+		if err := m.CheckData(valid); err != nil {
+			return nil, fmt.Errorf("held-out data: %w", err)
+		}
+	}
+	if train.Rows == 0 {
+		return nil, errors.New("training data is empty")
+	}
+	nv, nh := m.NVisible(), m.NHidden()
+	if t.Method == PCD && t.persistent == nil {
+		// Persistent chains start at random training examples.
+		t.persistent = resizeChain(nil, t.Chains, nv, nh)
+		for r := 0; r < t.Chains; r++ {
+			copy(t.persistent.V.Row(r), train.Row(t.rng.IntN(train.Rows)))
+		}
+	}
+	monTrain := train.SliceRows(0, min(t.MonitorRows, train.Rows))
+	var monValid *tensor.Matrix
+	if valid != nil && valid.Rows > 0 {
+		monValid = valid.SliceRows(0, min(t.MonitorRows, valid.Rows))
+	}
+	var stats []EpochStats
+	perm := make([]int, train.Rows)
+	nBatches := (train.Rows + t.BatchSize - 1) / t.BatchSize
+	for t.Epoch < t.Epochs {
+		e := t.Epoch
+		good := m.Clone()
+		lr, mom := float32(t.LearningRate(e)), float32(t.MomentumAt(e))
+		for i := range perm {
+			perm[i] = i
+		}
+		t.rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		start := time.Now()
+		for b := 0; b < nBatches; b++ {
+			if err := ctx.Err(); err != nil {
+				return stats, err
+			}
+			lo, hi := b*t.BatchSize, min((b+1)*t.BatchSize, train.Rows)
+			t.v0 = t.v0.Resize(hi-lo, nv)
+			for r := lo; r < hi; r++ {
+				copy(t.v0.Row(r-lo), train.Row(perm[r]))
+			}
+			t.step(t.v0, lr, mom)
+			if !tensor.AllFinite(m.B) || !tensor.AllFinite(m.C) {
+				*m = *good
+				return stats, fmt.Errorf("epoch %d, batch %d: %w (parameters became NaN or Inf; the model is the one from the end of epoch %d — try a smaller learning rate)", e+1, b+1, ErrDiverged, e)
+			}
+			if t.OnBatch != nil {
+				t.OnBatch(Progress{Epoch: e + 1, Epochs: t.Epochs, Batch: b + 1, Batches: nBatches, SamplesDone: hi})
+			}
+		}
+		secs := time.Since(start).Seconds()
+		if !tensor.AllFinite(m.W.Data) {
+			*m = *good
+			return stats, fmt.Errorf("epoch %d: %w (weights became NaN or Inf; the model is the one from the end of epoch %d — try a smaller learning rate)", e+1, ErrDiverged, e)
+		}
+		t.Epoch++
+		mstart := time.Now()
+		st := EpochStats{Epoch: t.Epoch, Seconds: secs, SamplesPerSecond: float64(train.Rows) / secs,
+			LR: float64(lr), Momentum: float64(mom)}
+		t.monitor(&st, monTrain, monValid)
+		st.MonitorSeconds = time.Since(mstart).Seconds()
+		stats = append(stats, st)
+		if t.OnEpoch != nil {
+			if err := t.OnEpoch(st); err != nil {
+				return stats, err
+			}
+		}
+	}
+	return stats, nil
+}
+
+// Monitor computes the per-epoch figures of m on the given rows.
+func Monitor(m *RBM, train, valid *tensor.Matrix, pllRows int) EpochStats {
+	var st EpochStats
+	st.ReconError = m.ReconstructionError(train)
+	st.PLLTotal = m.PseudoLogLikelihood(train.SliceRows(0, min(pllRows, train.Rows)))
+	st.PLL = st.PLLTotal / float64(m.NVisible())
+	st.FreeEnergyTrain = m.MeanFreeEnergy(train)
+	st.FreeEnergyValid, st.FreeEnergyGap = math.NaN(), math.NaN()
+	if valid != nil {
+		st.FreeEnergyValid = m.MeanFreeEnergy(valid)
+		st.FreeEnergyGap = st.FreeEnergyValid - st.FreeEnergyTrain
+	}
+	return st
+}
+
+func (t *Trainer) monitor(st *EpochStats, train, valid *tensor.Matrix) {
+	f := Monitor(t.m, train, valid, t.PLLRows)
+	st.ReconError, st.PLL, st.PLLTotal = f.ReconError, f.PLL, f.PLLTotal
+	st.FreeEnergyTrain, st.FreeEnergyValid, st.FreeEnergyGap = f.FreeEnergyTrain, f.FreeEnergyValid, f.FreeEnergyGap
+}
+
+// step performs one update on the batch v0.
+func (t *Trainer) step(v0 *tensor.Matrix, lr, mom float32) {
+	t.gradient(v0)
+	m := t.m
+	// Momentum SGD with L2 weight decay on W.
+	wd := float32(t.WeightDecay)
+	for i, g := range t.gW.Data {
+		t.vW.Data[i] = mom*t.vW.Data[i] + lr*(g-wd*m.W.Data[i])
+	}
+	tensor.Axpy(1, t.vW.Data, m.W.Data)
+	for i, g := range t.gB {
+		t.vB[i] = mom*t.vB[i] + lr*g
+	}
+	tensor.Axpy(1, t.vB, m.B)
+	for i, g := range t.gC {
+		t.vC[i] = mom*t.vC[i] + lr*g
+	}
+	tensor.Axpy(1, t.vC, m.C)
+}
+
+// gradient fills gW, gB, gC with the CD-k / PCD-k estimate of the gradient
+// of the mean log-likelihood of the batch v0 (plus the sparsity term).
+func (t *Trainer) gradient(v0 *tensor.Matrix) {
+	m := t.m
+	n := v0.Rows
+	nv, nh := m.NVisible(), m.NHidden()
+	t.ph0 = t.ph0.Resize(n, nh)
+	m.HiddenProbs(t.ph0, v0)
+
+	var c *Chain
+	if t.Method == PCD {
+		c = t.persistent
+		m.Gibbs(c, t.K, t.rng)
+	} else {
+		t.cd = resizeChain(t.cd, n, nv, nh)
+		c = t.cd
+		t.rng.Bernoulli(c.H.Data, t.ph0.Data)
+		m.Down(c, t.rng)
+		m.Gibbs(c, t.K-1, t.rng)
+	}
+	// Negative statistics use the hidden probabilities of the final v.
+	m.HiddenProbs(c.PH, c.V)
+	nc := c.V.Rows
+
+	// Gradient of the mean log-likelihood: ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model.
+	tensor.Gemm(true, false, 1/float32(n), v0, t.ph0, 0, t.gW)
+	tensor.Gemm(true, false, -1/float32(nc), c.V, c.PH, 1, t.gW)
+	clear(t.gB)
+	clear(t.gC)
+	tensor.ColumnSums(t.gB, v0, 1/float32(n))
+	tensor.ColumnSums(t.gB, c.V, -1/float32(nc))
+	tensor.ColumnSums(t.gC, t.ph0, 1/float32(n))
+	tensor.ColumnSums(t.gC, c.PH, -1/float32(nc))
+
+	if t.SparsityTarget > 0 && t.SparsityCost > 0 {
+		t.sparsity(v0)
+	}
+
+}
+
+func (t *Trainer) sparsity(v0 *tensor.Matrix) {
+	n := v0.Rows
+	nh := t.m.NHidden()
+	if t.q == nil {
+		t.q = make([]float32, nh)
+		tensor.ColumnSums(t.q, t.ph0, 1/float32(n))
+	} else {
+		tensor.Scale(t.q, 0.9)
+		tensor.ColumnSums(t.q, t.ph0, 0.1/float32(n))
+	}
+	cost, target := float32(t.SparsityCost), float32(t.SparsityTarget)
+	clear(t.meanV0)
+	tensor.ColumnSums(t.meanV0, v0, 1/float32(n))
+	for j, q := range t.q {
+		d := cost * (q - target)
+		t.gC[j] -= d
+	}
+	for i, mv := range t.meanV0 {
+		if mv == 0 {
+			continue
+		}
+		row := t.gW.Row(i)
+		for j, q := range t.q {
+			row[j] -= cost * mv * (q - target)
+		}
+	}
+}
