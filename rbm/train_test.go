@@ -251,3 +251,70 @@ func TestTrainStopsOnCancel(t *testing.T) {
 		t.Fatalf("err %v after %d epochs, want context.Canceled after 3", err, tr.Epoch)
 	}
 }
+
+// TestResumeIsBitIdentical: 4 epochs straight and 2 + checkpoint + resume +
+// 2 give identical model files, for CD and for PCD with sparsity (every
+// piece of trainer state matters).
+func TestResumeIsBitIdentical(t *testing.T) {
+	for _, method := range []Method{CD, PCD} {
+		x := bars(t)
+		dir := t.TempDir()
+		cfg := DefaultConfig()
+		// A large rate makes W matter within a few epochs, so that stale
+		// chains or velocities would change the sampled states.
+		cfg.Method, cfg.Epochs, cfg.BatchSize, cfg.SparsityTarget, cfg.SparsityCost, cfg.MomentumEpochs = method, 4, 7, 0.1, 0.1, 3
+		cfg.LR = 0.5
+		newRun := func() (*Trainer, *RBM) {
+			rng := tensor.NewRand(11)
+			m := New(16, 8)
+			m.Init(x, 0.01, rng)
+			tr, err := NewTrainer(cfg, m, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tr, m
+		}
+		tr, m := newRun()
+		if _, err := tr.Train(context.Background(), x, nil); err != nil {
+			t.Fatal(err)
+		}
+		straight := filepath.Join(dir, "straight.safetensors")
+		if err := m.Save(straight, nil); err != nil {
+			t.Fatal(err)
+		}
+
+		tr2, _ := newRun()
+		tr2.Epochs = 2
+		if _, err := tr2.Train(context.Background(), x, nil); err != nil {
+			t.Fatal(err)
+		}
+		ck := filepath.Join(dir, "ck.safetensors")
+		if err := tr2.SaveCheckpoint(ck, map[string]string{"data": "bars:4x4"}); err != nil {
+			t.Fatal(err)
+		}
+		tr3, m3, meta, err := LoadCheckpoint(ck)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if meta["data"] != "bars:4x4" || tr3.Epoch != 2 {
+			t.Fatalf("checkpoint metadata %v, epoch %d", meta, tr3.Epoch)
+		}
+		tr3.Epochs = 4
+		if _, err := tr3.Train(context.Background(), x, nil); err != nil {
+			t.Fatal(err)
+		}
+		resumed := filepath.Join(dir, "resumed.safetensors")
+		if err := m3.Save(resumed, nil); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := os.ReadFile(straight)
+		b, _ := os.ReadFile(resumed)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%s: 4 epochs straight and 2 + resume + 2 differ", method)
+		}
+		// A plain model file is not a checkpoint.
+		if _, _, _, err := LoadCheckpoint(straight); err == nil || !bytes.Contains([]byte(err.Error()), []byte("not a training checkpoint")) {
+			t.Fatalf("loading a model file as a checkpoint: %v", err)
+		}
+	}
+}

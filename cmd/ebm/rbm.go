@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -23,7 +25,7 @@ func newRBMCmd() *cobra.Command {
 		Use:   "rbm",
 		Short: "Restricted Boltzmann machines: train, sample, transform, reconstruct",
 	}
-	c.AddCommand(newRBMTrainCmd(), newRBMSampleCmd(), newRBMTransformCmd(), newRBMReconstructCmd())
+	c.AddCommand(newRBMTrainCmd(), newRBMEvalCmd(), newRBMSampleCmd(), newRBMTransformCmd(), newRBMReconstructCmd())
 	return c
 }
 
@@ -104,6 +106,8 @@ type trainOpts struct {
 	jsonOut     bool
 	quiet       bool
 	sampleSteps int
+	resume      string
+	checkpoint  string
 }
 
 func newRBMTrainCmd() *cobra.Command {
@@ -117,8 +121,10 @@ divergence (CD-k) or persistent contrastive divergence (PCD-k).
 After every epoch it reports the reconstruction error, the exact
 pseudo-log-likelihood (per visible unit, and summed over units: the scale of
 scikit-learn's score_samples) and the free-energy gap between held-out and
-training rows, and writes the model to --out (atomically), so an interrupted
-run keeps its last finished epoch. On a terminal a progress bar shows the
+training rows, and writes the model to --out and a checkpoint (model,
+velocities, persistent chains, random state) to --checkpoint, both
+atomically: an interrupted run loses at most the epoch in progress, and
+--resume CHECKPOINT continues it bit-identically. On a terminal a progress bar shows the
 batch, samples/s and ETA; when piped, one line per epoch goes to stderr.
 
 With no flags it trains 500 hidden units on built-in MNIST (threshold
@@ -156,6 +162,8 @@ held-out rows default to mnist:test (used only for monitoring).`,
 	f.StringVar(&o.samples, "samples", "", "write 64 samples (1000 Gibbs steps from noise) as a PNG grid")
 	f.IntVar(&o.sampleSteps, "sample-steps", 1000, "Gibbs steps for --samples")
 	f.StringVar(&o.plot, "plot", "", "write the training curves (PNG, SVG or PDF)")
+	f.StringVar(&o.resume, "resume", "", "continue the run saved in this checkpoint exactly where it stopped (raise --epochs to train longer)")
+	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint written atomically after every epoch (default: --out with .ckpt.safetensors; none: no checkpoint)")
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	return c
@@ -164,6 +172,7 @@ held-out rows default to mnist:test (used only for monitoring).`,
 // trainSummary is what --json prints.
 type trainSummary struct {
 	Model            string           `json:"model"`
+	Checkpoint       string           `json:"checkpoint"`
 	Data             string           `json:"data"`
 	Valid            string           `json:"valid,omitempty"`
 	Binarize         string           `json:"binarize"`
@@ -194,14 +203,57 @@ func statsMap(st rbm.EpochStats) map[string]any {
 	}
 }
 
+// resumable lists the train flags that may be given with --resume; every
+// other setting comes from the checkpoint so the run continues exactly.
+var resumable = map[string]bool{"resume": true, "epochs": true, "out": true, "checkpoint": true, "filters": true,
+	"samples": true, "sample-steps": true, "plot": true, "json": true, "quiet": true}
+
 func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
-	o.cfg.Method = rbm.Method(strings.ToLower(o.method))
-	if o.hidden < 1 {
-		return fmt.Errorf("--hidden must be at least 1, got %d", o.hidden)
+	var (
+		tr      *rbm.Trainer
+		m       *rbm.RBM
+		ckMeta  map[string]string
+		history []rbm.EpochStats
+		err     error
+	)
+	if o.resume != "" {
+		var bad []string
+		cmd.Flags().Visit(func(f *pflag.Flag) {
+			if !resumable[f.Name] {
+				bad = append(bad, "--"+f.Name)
+			}
+		})
+		if len(bad) > 0 {
+			return fmt.Errorf("--resume continues the checkpoint's run exactly; %s cannot change (allowed: --epochs, --out, --checkpoint, pictures, --json, --quiet)", strings.Join(bad, ", "))
+		}
+		if tr, m, ckMeta, err = rbm.LoadCheckpoint(o.resume); err != nil {
+			return err
+		}
+		o.data.spec, o.data.binarize, o.valid = ckMeta["data"], ckMeta["binarize"], ckMeta["valid"]
+		o.data.binSeed, _ = strconv.ParseUint(ckMeta["binarize_seed"], 10, 64)
+		o.data.limit, _ = strconv.Atoi(ckMeta["limit"])
+		o.seed, _ = strconv.ParseUint(ckMeta["seed"], 10, 64)
+		if !cmd.Flags().Changed("out") && ckMeta["out"] != "" {
+			o.out = ckMeta["out"]
+		}
+		if cmd.Flags().Changed("epochs") {
+			tr.Epochs = o.cfg.Epochs
+		}
+		if history, err = decodeHistory(ckMeta["history"]); err != nil {
+			return fmt.Errorf("resume %s: %w", o.resume, err)
+		}
+	} else {
+		o.cfg.Method = rbm.Method(strings.ToLower(o.method))
+		if o.hidden < 1 {
+			return fmt.Errorf("--hidden must be at least 1, got %d", o.hidden)
+		}
 	}
 	if o.out == "" {
 		return errors.New("--out must name a file")
+	}
+	if o.checkpoint == "" {
+		o.checkpoint = strings.TrimSuffix(o.out, ".safetensors") + ".ckpt.safetensors"
 	}
 	train, err := o.data.load(o.data.spec)
 	if err != nil {
@@ -226,30 +278,36 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		}
 	}
 
-	rng := tensor.NewRand(o.seed)
-	m := rbm.New(train.Dim(), o.hidden)
-	m.Init(train.X, 0.01, rng)
-	tr, err := rbm.NewTrainer(o.cfg, m, rng)
-	if err != nil {
-		return err
+	if tr == nil {
+		rng := tensor.NewRand(o.seed)
+		m = rbm.New(train.Dim(), o.hidden)
+		m.Init(train.X, 0.01, rng)
+		if tr, err = rbm.NewTrainer(o.cfg, m, rng); err != nil {
+			return err
+		}
+	} else if err := m.CheckData(train.X); err != nil {
+		return fmt.Errorf("resume %s: data %s: %w", o.resume, train.Name, err)
 	}
-	meta := map[string]string{
-		"data": train.Name, "binarize": binarizeName(train), "method": string(tr.Method),
-		"k": strconv.Itoa(tr.K), "batch_size": strconv.Itoa(tr.BatchSize),
-		"learning_rate": fmtFloat(tr.LR), "lr_decay": fmtFloat(tr.LRDecay),
-		"momentum": fmtFloat(tr.FinalMomentum), "initial_momentum": fmtFloat(tr.InitialMomentum),
-		"momentum_epochs": strconv.Itoa(tr.MomentumEpochs), "weight_decay": fmtFloat(tr.WeightDecay),
-		"sparsity_target": fmtFloat(tr.SparsityTarget), "sparsity_cost": fmtFloat(tr.SparsityCost),
-		"seed": strconv.FormatUint(o.seed, 10),
+	meta := modelMeta(tr, train, o)
+	if valid != nil {
+		meta["valid"] = valid.Name
 	}
-	if tr.Method == rbm.PCD {
-		meta["chains"] = strconv.Itoa(tr.Chains)
-	}
-	if train.H > 0 {
-		meta["image_shape"] = fmt.Sprintf("%dx%d", train.H, train.W)
-	}
-	if train.Binarized == "sample" {
-		meta["binarize_seed"] = strconv.FormatUint(o.data.binSeed, 10)
+	saveEpoch := func() error {
+		meta["epochs"] = strconv.Itoa(tr.Epoch)
+		if err := m.Save(o.out, meta); err != nil {
+			return err
+		}
+		if o.checkpoint == "none" {
+			return nil
+		}
+		ck := map[string]string{"out": o.out, "history": encodeHistory(history)}
+		for k, v := range meta {
+			ck[k] = v
+		}
+		if valid == nil {
+			ck["valid"] = "none"
+		}
+		return tr.SaveCheckpoint(o.checkpoint, ck)
 	}
 
 	if !o.quiet {
@@ -271,13 +329,11 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 			_ = bar.Add(1)
 		}
 	}
-	var history []map[string]any
 	tr.OnEpoch = func(st rbm.EpochStats) error {
-		meta["epochs"] = strconv.Itoa(st.Epoch)
-		if err := m.Save(o.out, meta); err != nil {
+		history = append(history, st)
+		if err := saveEpoch(); err != nil {
 			return err
 		}
-		history = append(history, statsMap(st))
 		if !o.quiet {
 			if bar != nil {
 				_ = bar.Clear()
@@ -300,40 +356,41 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	elapsed := time.Since(start).Seconds()
 	if err != nil {
 		if errors.Is(err, rbm.ErrDiverged) {
-			meta["epochs"] = strconv.Itoa(tr.Epoch)
 			if serr := m.Save(o.out, meta); serr == nil {
-				return fmt.Errorf("%w; last good model saved to %s", err, o.out)
+				return fmt.Errorf("%w; last good model (epoch %d) saved to %s", err, tr.Epoch, o.out)
 			}
 		}
-		if cmd.Context().Err() != nil && tr.Epoch > 0 {
-			return fmt.Errorf("interrupted during epoch %d; %s holds the model after epoch %d", tr.Epoch+1, o.out, tr.Epoch)
+		if cmd.Context().Err() != nil {
+			return fmt.Errorf("interrupted during epoch %d; %s holds the model after epoch %d, and --resume %s continues the run", tr.Epoch+1, o.out, tr.Epoch, o.checkpoint)
 		}
 		return err
 	}
-	if len(stats) == 0 { // --epochs 0: save the initialised model
-		meta["epochs"] = "0"
-		if err := m.Save(o.out, meta); err != nil {
+	if len(stats) == 0 { // nothing to train (--epochs 0, or already done): save as is
+		if err := saveEpoch(); err != nil {
 			return err
 		}
 	}
-	if err := writeTrainPictures(o, m, train, meta, stats, rng); err != nil {
+	if err := writeTrainPictures(o, m, train, meta, history, tr.Rand()); err != nil {
 		return err
 	}
 	var trainSecs float64
 	for _, st := range stats {
 		trainSecs += st.Seconds
 	}
-	sum := trainSummary{Model: o.out, Data: train.Name, Binarize: binarizeName(train), NTrain: train.Len(),
+	sum := trainSummary{Model: o.out, Checkpoint: o.checkpoint, Data: train.Name, Binarize: binarizeName(train), NTrain: train.Len(),
 		NVisible: m.NVisible(), NHidden: m.NHidden(), Method: string(tr.Method), K: tr.K, Epochs: tr.Epoch,
-		Seconds: elapsed, Seed: o.seed, History: history}
+		Seconds: elapsed, Seed: o.seed}
+	for _, st := range history {
+		sum.History = append(sum.History, statsMap(st))
+	}
 	if valid != nil {
 		sum.Valid = valid.Name
 	}
 	if trainSecs > 0 {
 		sum.SamplesPerSecond = float64(train.Len()*len(stats)) / trainSecs
 	}
-	if len(history) > 0 {
-		sum.Last = history[len(history)-1]
+	if len(sum.History) > 0 {
+		sum.Last = sum.History[len(sum.History)-1]
 	}
 	if o.jsonOut {
 		return writeJSON(stdout, sum)
@@ -342,6 +399,70 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		o.out, m.NVisible(), m.NHidden(), tr.Epoch, strings.ToUpper(string(tr.Method)), tr.K, train.Name,
 		binarizeName(train), elapsed, sum.SamplesPerSecond)
 	return nil
+}
+
+// modelMeta is the metadata stored in model files and checkpoints: the
+// training settings and the data.
+func modelMeta(tr *rbm.Trainer, train *dataset.Set, o *trainOpts) map[string]string {
+	meta := map[string]string{
+		"data": train.Name, "binarize": binarizeName(train), "method": string(tr.Method),
+		"k": strconv.Itoa(tr.K), "batch_size": strconv.Itoa(tr.BatchSize),
+		"learning_rate": fmtFloat(tr.LR), "lr_decay": fmtFloat(tr.LRDecay),
+		"momentum": fmtFloat(tr.FinalMomentum), "initial_momentum": fmtFloat(tr.InitialMomentum),
+		"momentum_epochs": strconv.Itoa(tr.MomentumEpochs), "weight_decay": fmtFloat(tr.WeightDecay),
+		"sparsity_target": fmtFloat(tr.SparsityTarget), "sparsity_cost": fmtFloat(tr.SparsityCost),
+		"seed": strconv.FormatUint(o.seed, 10), "epochs": strconv.Itoa(tr.Epoch),
+	}
+	if tr.Method == rbm.PCD {
+		meta["chains"] = strconv.Itoa(tr.Chains)
+	}
+	if train.H > 0 {
+		meta["image_shape"] = fmt.Sprintf("%dx%d", train.H, train.W)
+	}
+	if train.Binarized == "sample" {
+		meta["binarize_seed"] = strconv.FormatUint(o.data.binSeed, 10)
+	}
+	if o.data.limit > 0 {
+		meta["limit"] = strconv.Itoa(o.data.limit)
+	}
+	return meta
+}
+
+// encodeHistory stores per-epoch figures in checkpoint metadata as JSON
+// (NaN as null), so a resumed run plots its whole history.
+func encodeHistory(h []rbm.EpochStats) string {
+	rows := make([]map[string]any, len(h))
+	for i, st := range h {
+		rows[i] = statsMap(st)
+	}
+	b, _ := json.Marshal(rows)
+	return string(b)
+}
+
+func decodeHistory(s string) ([]rbm.EpochStats, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var rows []map[string]*float64
+	if err := json.Unmarshal([]byte(s), &rows); err != nil {
+		return nil, fmt.Errorf("metadata \"history\": %w", err)
+	}
+	get := func(r map[string]*float64, k string) float64 {
+		if v := r[k]; v != nil {
+			return *v
+		}
+		return math.NaN()
+	}
+	h := make([]rbm.EpochStats, len(rows))
+	for i, r := range rows {
+		h[i] = rbm.EpochStats{Epoch: int(get(r, "epoch")), Seconds: get(r, "seconds"),
+			SamplesPerSecond: get(r, "samples_per_second"), MonitorSeconds: get(r, "monitor_seconds"),
+			LR: get(r, "lr"), Momentum: get(r, "momentum"), ReconError: get(r, "reconstruction_error"),
+			PLL: get(r, "pseudo_log_likelihood"), PLLTotal: get(r, "pseudo_log_likelihood_sklearn_scale"),
+			FreeEnergyTrain: get(r, "free_energy_train"), FreeEnergyValid: get(r, "free_energy_valid"),
+			FreeEnergyGap: get(r, "free_energy_gap")}
+	}
+	return h, nil
 }
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

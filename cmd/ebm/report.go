@@ -58,3 +58,31 @@ func fmtOpt(x float64, verb string) string {
 	}
 	return fmt.Sprintf(verb, x)
 }
+
+// barT is a progress bar for work reported as (done, total); nil (not a
+// terminal, or --quiet) makes every method a no-op.
+type barT struct{ b *progressbar.ProgressBar }
+
+func newProgress(w io.Writer, desc, unit string) *barT {
+	b := newBar(w, 1, desc, unit)
+	if b == nil {
+		return nil
+	}
+	return &barT{b}
+}
+
+func (p *barT) progress(done, total int) {
+	if p == nil {
+		return
+	}
+	if p.b.GetMax() != total {
+		p.b.ChangeMax(total)
+	}
+	_ = p.b.Set(done)
+}
+
+func (p *barT) finish() {
+	if p != nil {
+		_ = p.b.Finish()
+	}
+}

@@ -1,0 +1,167 @@
+package rbm
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+
+	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/modelio"
+)
+
+// A checkpoint is a safetensors file holding the model (the same tensors as
+// a model file, so a checkpoint also loads with Load) and everything the
+// trainer needs to continue bit-identically: the velocities, the persistent
+// chains, the sparsity averages, the epoch count, the configuration and the
+// random generator's state. Metadata "model" is "rbm" and "checkpoint" is
+// "1".
+
+// SaveCheckpoint writes the model and the trainer's state to path
+// atomically. extra metadata (data set, seed…) is stored alongside.
+func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
+	rs, err := t.rng.MarshalBinary()
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	m := t.m
+	meta := map[string]string{}
+	for k, v := range extra {
+		meta[k] = v
+	}
+	c := t.Config
+	for k, v := range map[string]string{
+		"model": "rbm", "visible": "bernoulli", "hidden": "bernoulli", "format_version": FormatVersion,
+		"checkpoint": "1", "epochs_done": strconv.Itoa(t.Epoch), "rng_state": base64.StdEncoding.EncodeToString(rs),
+		"cfg.method": string(c.Method), "cfg.k": strconv.Itoa(c.K), "cfg.epochs": strconv.Itoa(c.Epochs),
+		"cfg.batch_size": strconv.Itoa(c.BatchSize), "cfg.lr": ftoa(c.LR), "cfg.lr_decay": ftoa(c.LRDecay),
+		"cfg.initial_momentum": ftoa(c.InitialMomentum), "cfg.final_momentum": ftoa(c.FinalMomentum),
+		"cfg.momentum_epochs": strconv.Itoa(c.MomentumEpochs), "cfg.weight_decay": ftoa(c.WeightDecay),
+		"cfg.sparsity_target": ftoa(c.SparsityTarget), "cfg.sparsity_cost": ftoa(c.SparsityCost),
+		"cfg.chains": strconv.Itoa(c.Chains), "cfg.monitor_rows": strconv.Itoa(c.MonitorRows),
+		"cfg.pll_rows": strconv.Itoa(c.PLLRows),
+	} {
+		meta[k] = v
+	}
+	nv, nh := m.NVisible(), m.NHidden()
+	ts := map[string]modelio.Tensor{
+		"weights":               {Shape: []int{nv, nh}, Data: m.W.Data},
+		"visible_bias":          {Shape: []int{nv}, Data: m.B},
+		"hidden_bias":           {Shape: []int{nh}, Data: m.C},
+		"velocity.weights":      {Shape: []int{nv, nh}, Data: t.vW.Data},
+		"velocity.visible_bias": {Shape: []int{nv}, Data: t.vB},
+		"velocity.hidden_bias":  {Shape: []int{nh}, Data: t.vC},
+	}
+	if t.persistent != nil {
+		ts["chains.visible"] = modelio.Tensor{Shape: []int{t.persistent.V.Rows, nv}, Data: t.persistent.V.Data}
+	}
+	if t.q != nil {
+		ts["sparsity.q"] = modelio.Tensor{Shape: []int{nh}, Data: t.q}
+	}
+	if err := modelio.Save(path, &modelio.File{Metadata: meta, Tensors: ts}); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return nil
+}
+
+func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// LoadCheckpoint reads a checkpoint written by SaveCheckpoint and returns
+// the model and a trainer that continues where it stopped, with the file's
+// metadata. The caller may raise t.Epochs to train longer.
+func LoadCheckpoint(path string) (*Trainer, *RBM, map[string]string, error) {
+	f, err := modelio.Load(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	t, m, err := trainerFromFile(f)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("resume %s: %w", path, err)
+	}
+	return t, m, f.Metadata, nil
+}
+
+func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
+	md := f.Metadata
+	if md["checkpoint"] != "1" {
+		return nil, nil, fmt.Errorf("not a training checkpoint (a model file has no optimizer state; train with --checkpoint): %w", modelio.ErrFormat)
+	}
+	m, err := FromFile(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	var perr error
+	atoi := func(k string) int {
+		v, err := strconv.Atoi(md[k])
+		if err != nil && perr == nil {
+			perr = fmt.Errorf("metadata %q = %q is not an integer: %w", k, md[k], modelio.ErrFormat)
+		}
+		return v
+	}
+	atof := func(k string) float64 {
+		v, err := strconv.ParseFloat(md[k], 64)
+		if err != nil && perr == nil {
+			perr = fmt.Errorf("metadata %q = %q is not a number: %w", k, md[k], modelio.ErrFormat)
+		}
+		return v
+	}
+	cfg := Config{
+		Method: Method(md["cfg.method"]), K: atoi("cfg.k"), Epochs: atoi("cfg.epochs"), BatchSize: atoi("cfg.batch_size"),
+		LR: atof("cfg.lr"), LRDecay: atof("cfg.lr_decay"), InitialMomentum: atof("cfg.initial_momentum"),
+		FinalMomentum: atof("cfg.final_momentum"), MomentumEpochs: atoi("cfg.momentum_epochs"),
+		WeightDecay: atof("cfg.weight_decay"), SparsityTarget: atof("cfg.sparsity_target"),
+		SparsityCost: atof("cfg.sparsity_cost"), Chains: atoi("cfg.chains"), MonitorRows: atoi("cfg.monitor_rows"),
+		PLLRows: atoi("cfg.pll_rows"),
+	}
+	epoch := atoi("epochs_done")
+	if perr != nil {
+		return nil, nil, perr
+	}
+	rs, err := base64.StdEncoding.DecodeString(md["rng_state"])
+	if err != nil {
+		return nil, nil, fmt.Errorf("metadata \"rng_state\" is not base64: %w", modelio.ErrFormat)
+	}
+	rng := tensor.NewRand(0)
+	if err := rng.UnmarshalBinary(rs); err != nil {
+		return nil, nil, fmt.Errorf("metadata \"rng_state\": %v: %w", err, modelio.ErrFormat)
+	}
+	t, err := NewTrainer(cfg, m, rng)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint settings: %w", err)
+	}
+	t.Epoch = epoch
+	nv, nh := m.NVisible(), m.NHidden()
+	for _, x := range []struct {
+		name string
+		dst  []float32
+		n    int
+	}{{"velocity.weights", t.vW.Data, 0}, {"velocity.visible_bias", t.vB, nv}, {"velocity.hidden_bias", t.vC, nh}} {
+		var d []float32
+		if x.n == 0 {
+			d, err = f.Require(x.name, nv, nh)
+		} else {
+			d, err = f.Require(x.name, x.n)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		copy(x.dst, d)
+	}
+	if cfg.Method == PCD {
+		d, err := f.Require("chains.visible", t.Chains, nv)
+		if err != nil && epoch > 0 {
+			return nil, nil, err
+		}
+		if err == nil {
+			t.persistent = resizeChain(nil, t.Chains, nv, nh)
+			copy(t.persistent.V.Data, d)
+		}
+	}
+	if _, ok := f.Tensors["sparsity.q"]; ok {
+		d, err := f.Require("sparsity.q", nh)
+		if err != nil {
+			return nil, nil, err
+		}
+		t.q = append([]float32(nil), d...)
+	}
+	return t, m, nil
+}

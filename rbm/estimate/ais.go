@@ -1,0 +1,308 @@
+package estimate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/rbm"
+)
+
+// Estimate is a log partition function with its uncertainty.
+type Estimate struct {
+	Method string  // "exact", "ais"
+	LogZ   float64 // the estimate
+	// Std is the standard deviation of log Ẑ by the delta method,
+	// sd(w)/(√M·mean(w)); 0 for exact values.
+	Std float64
+	// Low and High bound log Z at ±3 standard errors of the mean importance
+	// weight, taken in log space: log(mean(w) ∓ 3·sd(w)/√M). Low is −Inf
+	// when the lower bound of the mean is not positive.
+	Low, High float64
+	Chains    int // independent AIS runs
+	Betas     int // intermediate distributions, including β = 0 and β = 1
+	LogZBase  float64
+	// LogWeights are the final log importance weights of every chain.
+	LogWeights []float64
+}
+
+// Options configure AIS.
+type Options struct {
+	Chains int       // independent runs M (default 100)
+	Betas  []float64 // schedule from 0 to 1 (default PaperSchedule())
+	// BaseBias is the visible bias of the base-rate model; nil means a zero
+	// bias (uniform base). Use BaseRate for the paper's choice.
+	BaseBias []float32
+	Seed     uint64
+	// Progress, when set, is called now and then with the number of β steps
+	// done and the total.
+	Progress func(done, total int)
+}
+
+// ErrOptions reports invalid options.
+var ErrOptions = errors.New("invalid options")
+
+// PaperSchedule returns Salakhutdinov & Murray's schedule: β from 0 to 0.5 in
+// steps of 1e-3, 0.5 to 0.9 in steps of 1e-4 and 0.9 to 1 in steps of 1e-5
+// (14,501 values).
+func PaperSchedule() []float64 {
+	var b []float64
+	add := func(lo, hi, step float64) {
+		n := int(math.Round((hi - lo) / step))
+		for i := 0; i < n; i++ {
+			b = append(b, lo+float64(i)*step)
+		}
+	}
+	add(0, 0.5, 1e-3)
+	add(0.5, 0.9, 1e-4)
+	add(0.9, 1, 1e-5)
+	return append(b, 1)
+}
+
+// LinearSchedule returns n ≥ 2 values evenly spaced from 0 to 1.
+func LinearSchedule(n int) []float64 {
+	b := make([]float64, n)
+	for i := range b {
+		b[i] = float64(i) / float64(n-1)
+	}
+	b[n-1] = 1
+	return b
+}
+
+// BaseRate returns the base-rate model's visible biases: the log-odds of the
+// column means of the binary data, smoothed as in Salakhutdinov & Murray's
+// code by a pseudo-count of 5 per 100 examples:
+// p_i = (Σ_n v_ni + 0.05·N) / (1.05·N).
+func BaseRate(data *tensor.Matrix) []float32 {
+	b := make([]float32, data.Cols)
+	n := float64(data.Rows)
+	sum := make([]float64, data.Cols)
+	for r := 0; r < data.Rows; r++ {
+		for j, v := range data.Row(r) {
+			sum[j] += float64(v)
+		}
+	}
+	for j := range b {
+		p := (sum[j] + 0.05*n) / (1.05 * n)
+		b[j] = float32(math.Log(p) - math.Log1p(-p))
+	}
+	return b
+}
+
+// baseLogZ is log Z_A = Σ_i softplus(b_A,i) + H·log 2.
+func baseLogZ(bA []float32, nh int) float64 {
+	return tensor.SoftplusSum(bA) + float64(nh)*math.Ln2
+}
+
+func checkSchedule(b []float64) error {
+	if len(b) < 2 || b[0] != 0 || b[len(b)-1] != 1 {
+		return fmt.Errorf("β schedule must start at 0 and end at 1 with at least 2 values: %w", ErrOptions)
+	}
+	for i := 1; i < len(b); i++ {
+		if !(b[i] > b[i-1]) {
+			return fmt.Errorf("β schedule must increase strictly (β[%d]=%g after %g): %w", i, b[i], b[i-1], ErrOptions)
+		}
+	}
+	return nil
+}
+
+// annealer holds one group of chains and their buffers.
+type annealer struct {
+	m     *rbm.RBM
+	bA    []float32
+	rng   *tensor.Rand
+	v, pv *tensor.Matrix // n × V
+	a     *tensor.Matrix // n × H: c + vW
+	h, ph *tensor.Matrix // n × H
+	dotA  []float64      // b_Aᵀv per chain
+	dotB  []float64      // bᵀv per chain
+}
+
+func newAnnealer(m *rbm.RBM, bA []float32, n int, rng *tensor.Rand) *annealer {
+	nv, nh := m.NVisible(), m.NHidden()
+	return &annealer{m: m, bA: bA, rng: rng,
+		v: tensor.New(n, nv), pv: tensor.New(n, nv), a: tensor.New(n, nh),
+		h: tensor.New(n, nh), ph: tensor.New(n, nh),
+		dotA: make([]float64, n), dotB: make([]float64, n)}
+}
+
+// prepare computes a = c + vW and the bias dot products for the current v.
+func (s *annealer) prepare() {
+	s.m.HiddenInputs(s.a, s.v)
+	for r := 0; r < s.v.Rows; r++ {
+		s.dotA[r] = tensor.Dot(s.bA, s.v.Row(r))
+		s.dotB[r] = tensor.Dot(s.m.B, s.v.Row(r))
+	}
+}
+
+// logF returns log f_β(v_r) = (1−β) b_Aᵀv + β bᵀv + Σ_j softplus(β a_j)
+// for the prepared row r.
+func (s *annealer) logF(r int, beta float64) float64 {
+	lf := (1-beta)*s.dotA[r] + beta*s.dotB[r]
+	for _, x := range s.a.Row(r) {
+		lf += tensor.Softplus(beta * float64(x))
+	}
+	return lf
+}
+
+// transition applies one Gibbs step v → h → v that leaves p_β invariant,
+// using the prepared a: h ~ σ(β a), v ~ σ((1−β) b_A + β (b + W h)).
+func (s *annealer) transition(beta float64) {
+	bf := float32(beta)
+	for i, x := range s.a.Data {
+		s.ph.Data[i] = tensor.Sigmoid32(bf * x)
+	}
+	s.rng.Bernoulli(s.h.Data, s.ph.Data)
+	tensor.MatMulTB(s.pv, s.h, s.m.W)
+	nv := s.m.NVisible()
+	for r := 0; r < s.pv.Rows; r++ {
+		row := s.pv.Row(r)
+		for i := 0; i < nv; i++ {
+			x := (1-bf)*s.bA[i] + bf*(s.m.B[i]+row[i])
+			row[i] = tensor.Sigmoid32(x)
+		}
+	}
+	s.rng.Bernoulli(s.v.Data, s.pv.Data)
+}
+
+// groupSize is the number of chains per work unit. Groups, not cores, fix
+// the random streams, so results do not depend on GOMAXPROCS.
+const groupSize = 25
+
+// runGroups splits chains into groups with their own seeded sources and
+// runs f on each group concurrently, reporting progress of group 0.
+func runGroups(ctx context.Context, chains int, seed uint64, f func(g, lo, hi int, rng *tensor.Rand) error) error {
+	nG := (chains + groupSize - 1) / groupSize
+	master := tensor.NewRand(seed)
+	rngs := make([]*tensor.Rand, nG)
+	for g := range rngs {
+		rngs[g] = master.Split()
+	}
+	errs := make([]error, nG)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for g := 0; g < nG; g++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			lo, hi := g*groupSize, min((g+1)*groupSize, chains)
+			errs[g] = f(g, lo, hi, rngs[g])
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// AIS estimates log Z of m by annealed importance sampling from the
+// base-rate model (W = 0, c = 0, visible bias opt.BaseBias) through the
+// distributions f_β(v) ∝ exp((1−β) b_Aᵀv + β bᵀv) Π_j (1 + exp(β(c_j + (vᵀW)_j))).
+func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
+	if opt.Chains == 0 {
+		opt.Chains = 100
+	}
+	if opt.Chains < 1 {
+		return Estimate{}, fmt.Errorf("chain count must be at least 1, got %d: %w", opt.Chains, ErrOptions)
+	}
+	if opt.Betas == nil {
+		opt.Betas = PaperSchedule()
+	}
+	if err := checkSchedule(opt.Betas); err != nil {
+		return Estimate{}, err
+	}
+	nv, nh := m.NVisible(), m.NHidden()
+	bA := opt.BaseBias
+	if bA == nil {
+		bA = make([]float32, nv)
+	}
+	if len(bA) != nv {
+		return Estimate{}, fmt.Errorf("base bias has %d values, model has %d visible units: %w", len(bA), nv, ErrOptions)
+	}
+	betas := opt.Betas
+	K := len(betas) - 1
+	logw := make([]float64, opt.Chains)
+	err := runGroups(ctx, opt.Chains, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
+		s := newAnnealer(m, bA, hi-lo, rng)
+		// v_0 from the base model: v_i ~ σ(b_A,i).
+		for r := 0; r < s.v.Rows; r++ {
+			row := s.pv.Row(r)
+			for i := range row {
+				row[i] = tensor.Sigmoid32(bA[i])
+			}
+		}
+		rng.Bernoulli(s.v.Data, s.pv.Data)
+		w := logw[lo:hi]
+		for k := 1; k <= K; k++ {
+			if k%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if g == 0 && opt.Progress != nil {
+					opt.Progress(k, K)
+				}
+			}
+			s.prepare()
+			for r := range w {
+				w[r] += s.logF(r, betas[k]) - s.logF(r, betas[k-1])
+			}
+			if k < K {
+				s.transition(betas[k])
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Estimate{}, err
+	}
+	if opt.Progress != nil {
+		opt.Progress(K, K)
+	}
+	lzA := baseLogZ(bA, nh)
+	est := summarize(logw, lzA)
+	est.Method, est.Betas, est.LogZBase = "ais", len(betas), lzA
+	return est, nil
+}
+
+// summarize turns log importance weights into log Ẑ = offset +
+// log mean(w), the delta-method standard deviation, and the ±3σ interval
+// in log space.
+func summarize(logw []float64, offset float64) Estimate {
+	M := float64(len(logw))
+	mx := math.Inf(-1)
+	for _, x := range logw {
+		mx = math.Max(mx, x)
+	}
+	var mean, sq float64
+	for _, x := range logw {
+		e := math.Exp(x - mx)
+		mean += e
+		sq += e * e
+	}
+	mean /= M
+	variance := 0.0
+	if len(logw) > 1 {
+		variance = math.Max(sq/M-mean*mean, 0) * M / (M - 1)
+	}
+	se := math.Sqrt(variance / M) // standard error of mean(w), scaled by e^{-mx}
+	est := Estimate{
+		LogZ:       offset + mx + math.Log(mean),
+		Std:        se / mean,
+		High:       offset + mx + math.Log(mean+3*se),
+		Chains:     len(logw),
+		LogWeights: append([]float64(nil), logw...),
+	}
+	if lo := mean - 3*se; lo > 0 {
+		est.Low = offset + mx + math.Log(lo)
+	} else {
+		est.Low = math.Inf(-1)
+	}
+	return est
+}
