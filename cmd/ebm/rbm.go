@@ -108,6 +108,7 @@ type trainOpts struct {
 	sampleSteps int
 	resume      string
 	checkpoint  string
+	sampleInit  string
 }
 
 func newRBMTrainCmd() *cobra.Command {
@@ -159,7 +160,8 @@ held-out rows default to mnist:test (used only for monitoring).`,
 	f.Uint64Var(&o.seed, "seed", 1, "random seed (initialisation, shuffling, sampling)")
 	f.StringVarP(&o.out, "out", "o", "rbm.safetensors", "model file to write (safetensors)")
 	f.StringVar(&o.filters, "filters", "", "write the first 100 filters as a PNG grid")
-	f.StringVar(&o.samples, "samples", "", "write 64 samples (1000 Gibbs steps from noise) as a PNG grid")
+	f.StringVar(&o.samples, "samples", "", "write 64 samples (--sample-steps Gibbs steps from --sample-init) as a PNG grid")
+	f.StringVar(&o.sampleInit, "sample-init", "data", "start of the --samples chains: data (the first 64 held-out rows, else training rows) or random")
 	f.IntVar(&o.sampleSteps, "sample-steps", 1000, "Gibbs steps for --samples")
 	f.StringVar(&o.plot, "plot", "", "write the training curves (PNG, SVG or PDF)")
 	f.StringVar(&o.resume, "resume", "", "continue the run saved in this checkpoint exactly where it stopped (raise --epochs to train longer)")
@@ -370,7 +372,11 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 			return err
 		}
 	}
-	if err := writeTrainPictures(o, m, train, meta, history, tr.Rand()); err != nil {
+	sampleFrom := train
+	if valid != nil {
+		sampleFrom = valid
+	}
+	if err := writeTrainPictures(o, m, sampleFrom, meta, history, tr.Rand()); err != nil {
 		return err
 	}
 	var trainSecs float64
@@ -467,6 +473,8 @@ func decodeHistory(s string) ([]rbm.EpochStats, error) {
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
+// writeTrainPictures writes --filters, --samples and --plot; --sample-init
+// data starts the sample chains at the first rows of train.
 func writeTrainPictures(o *trainOpts, m *rbm.RBM, train *dataset.Set, meta map[string]string, stats []rbm.EpochStats, rng *tensor.Rand) error {
 	if o.filters != "" {
 		h, w, err := imageShape(m.NVisible(), meta, train)
@@ -486,7 +494,17 @@ func writeTrainPictures(o *trainOpts, m *rbm.RBM, train *dataset.Set, meta map[s
 		if err != nil {
 			return fmt.Errorf("--samples: %w", err)
 		}
-		_, probs := m.Sample(64, o.sampleSteps, nil, rng.Split())
+		var init *tensor.Matrix
+		n := 64
+		switch o.sampleInit {
+		case "data":
+			n = min(n, train.Len())
+			init = train.X.SliceRows(0, n)
+		case "random":
+		default:
+			return fmt.Errorf("--sample-init %q: want data or random", o.sampleInit)
+		}
+		_, probs := m.Sample(n, o.sampleSteps, init, rng.Split())
 		img, err := viz.Grid(probs, h, w, viz.GridOptions{Cols: 8, Scale: 2})
 		if err != nil {
 			return err
