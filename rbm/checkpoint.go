@@ -38,7 +38,7 @@ func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
 		"cfg.momentum_epochs": strconv.Itoa(c.MomentumEpochs), "cfg.weight_decay": ftoa(c.WeightDecay),
 		"cfg.sparsity_target": ftoa(c.SparsityTarget), "cfg.sparsity_cost": ftoa(c.SparsityCost),
 		"cfg.chains": strconv.Itoa(c.Chains), "cfg.monitor_rows": strconv.Itoa(c.MonitorRows),
-		"cfg.pll_rows": strconv.Itoa(c.PLLRows),
+		"cfg.pll_rows": strconv.Itoa(c.PLLRows), "cfg.temperatures": strconv.Itoa(c.Temperatures),
 	} {
 		meta[k] = v
 	}
@@ -53,6 +53,14 @@ func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
 	}
 	if t.persistent != nil {
 		ts["chains.visible"] = modelio.Tensor{Shape: []int{t.persistent.V.Rows, nv}, Data: t.persistent.V.Data}
+	}
+	if t.tempered != nil {
+		all := make([]float32, 0, len(t.tempered)*t.Chains*nv)
+		for _, c := range t.tempered {
+			all = append(all, c.V.Data...)
+		}
+		ts["chains.tempered"] = modelio.Tensor{Shape: []int{len(t.tempered), t.Chains, nv}, Data: all}
+		meta["pt_round"] = strconv.Itoa(t.ptRound)
 	}
 	if t.q != nil {
 		ts["sparsity.q"] = modelio.Tensor{Shape: []int{nh}, Data: t.q}
@@ -112,6 +120,9 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 		SparsityCost: atof("cfg.sparsity_cost"), Chains: atoi("cfg.chains"), MonitorRows: atoi("cfg.monitor_rows"),
 		PLLRows: atoi("cfg.pll_rows"),
 	}
+	if md["cfg.method"] == string(PT) {
+		cfg.Temperatures = atoi("cfg.temperatures")
+	}
 	epoch := atoi("epochs_done")
 	if perr != nil {
 		return nil, nil, perr
@@ -154,6 +165,21 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 		if err == nil {
 			t.persistent = resizeChain(nil, t.Chains, nv, nh)
 			copy(t.persistent.V.Data, d)
+		}
+	}
+	if cfg.Method == PT {
+		d, err := f.Require("chains.tempered", t.Temperatures, t.Chains, nv)
+		if err != nil && epoch > 0 {
+			return nil, nil, err
+		}
+		if err == nil {
+			t.initTempered(nv, nh)
+			for i, c := range t.tempered {
+				copy(c.V.Data, d[i*t.Chains*nv:(i+1)*t.Chains*nv])
+			}
+			if t.ptRound, err = strconv.Atoi(md["pt_round"]); err != nil {
+				return nil, nil, fmt.Errorf("metadata \"pt_round\" = %q: %w", md["pt_round"], modelio.ErrFormat)
+			}
 		}
 	}
 	if _, ok := f.Tensors["sparsity.q"]; ok {

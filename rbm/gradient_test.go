@@ -48,7 +48,7 @@ func exactGradient(m *RBM, data *tensor.Matrix) (gW []float64, gB, gC []float64)
 // mixing-time bias is far below that), and 5 standard errors bound all 19
 // components with a failure probability below 1e-5.
 func TestCDLargeKMatchesExactGradient(t *testing.T) {
-	for _, method := range []Method{CD, PCD} {
+	for _, method := range []Method{CD, PCD, PT} {
 		m := randomRBM(4, 3, 1, 21)
 		data := tensor.FromSlice(4, 4, []float32{
 			1, 0, 1, 0,
@@ -64,14 +64,24 @@ func TestCDLargeKMatchesExactGradient(t *testing.T) {
 		}
 		cfg := DefaultConfig()
 		cfg.Method, cfg.K, cfg.BatchSize, cfg.Chains = method, 100, nc, nc
+		// PT with 3 temperatures (1, 2/3, 1/3): the statistics are taken after
+		// the swap round, so a wrong acceptance rule would leak hotter states
+		// into the β = 1 chains and bias the estimate.
+		cfg.Temperatures = 3
 		tr, err := NewTrainer(cfg, m, tensor.NewRand(99))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if method == PCD {
+		switch method {
+		case PCD:
 			// Persistent chains start at the data, as Train would do.
 			tr.persistent = resizeChain(nil, nc, 4, 3)
 			tr.persistent.V.CopyFrom(batch)
+		case PT:
+			tr.initTempered(4, 3)
+			for _, c := range tr.tempered {
+				c.V.CopyFrom(batch)
+			}
 		}
 		tr.gradient(batch)
 		wW, wB, wC := exactGradient(m, data)

@@ -19,6 +19,11 @@ const (
 	// PCD is persistent contrastive divergence (Tieleman 2008): the chains
 	// persist across updates.
 	PCD Method = "pcd"
+	// PT is persistent parallel tempering (Desjardins et al. 2010; Salakhutdinov
+	// 2010): persistent chains at inverse temperatures 1 = β_1 > … > β_T
+	// (evenly spaced down to 1/T) take k Gibbs steps each, then neighbours swap
+	// states by the Metropolis rule; the β = 1 chains give the statistics.
+	PT Method = "pt"
 )
 
 var (
@@ -49,8 +54,11 @@ type Config struct {
 	// SparsityCost on the running mean q of hidden probabilities (decay 0.9):
 	// the hidden biases and weights move by −cost·(q−p) (times mean v for W).
 	SparsityTarget, SparsityCost float64
-	// Chains is the number of persistent chains for PCD (default BatchSize).
+	// Chains is the number of persistent chains for PCD and PT, per
+	// temperature (default BatchSize).
 	Chains int
+	// Temperatures is the number of tempered chain sets for PT (default 10).
+	Temperatures int
 	// MonitorRows is how many training (and held-out) rows the per-epoch
 	// figures use (default 1000); PLLRows how many of them the exact
 	// pseudo-log-likelihood uses (default 200; it costs V·H softplus per row).
@@ -68,10 +76,17 @@ func DefaultConfig() Config {
 func (c *Config) validate() error {
 	switch c.Method {
 	case CD, PCD:
+	case PT:
+		if c.Temperatures == 0 {
+			c.Temperatures = 10
+		}
+		if c.Temperatures < 2 {
+			return fmt.Errorf("parallel tempering needs at least 2 temperatures, got %d", c.Temperatures)
+		}
 	case "":
 		c.Method = CD
 	default:
-		return fmt.Errorf("unknown method %q (want cd or pcd)", c.Method)
+		return fmt.Errorf("unknown method %q (want cd, pcd or pt)", c.Method)
 	}
 	if c.K < 1 {
 		return fmt.Errorf("k must be at least 1, got %d", c.K)
@@ -138,6 +153,9 @@ type EpochStats struct {
 	FreeEnergyTrain float64 `json:"free_energy_train"`
 	FreeEnergyValid float64 `json:"free_energy_valid"`
 	FreeEnergyGap   float64 `json:"free_energy_gap"`
+	// SwapRate is PT's mean swap acceptance over neighbouring temperature
+	// pairs since this trainer was created or restored (NaN for CD and PCD).
+	SwapRate float64 `json:"swap_rate"`
 }
 
 // Progress is reported after every mini-batch.
@@ -169,6 +187,12 @@ type Trainer struct {
 	gB, gC     []float32
 	q          []float32 // running mean of hidden probabilities (sparsity)
 	persistent *Chain
+	tempered   []*Chain  // PT: chains at betas[t]; tempered[0] is β = 1
+	betas      []float32 // PT inverse temperatures, decreasing from 1
+	swapTries  []int     // PT: swap attempts and acceptances per neighbour pair
+	swapAccept []int
+	ptRound    int // PT updates so far: even rounds swap pairs (0,1),(2,3)…, odd rounds (1,2),(3,4)…
+	eLo, eHi   []float64
 	cd         *Chain
 	v0, ph0    *tensor.Matrix
 	meanV0     []float32
@@ -239,6 +263,14 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 			copy(t.persistent.V.Row(r), train.Row(t.rng.IntN(train.Rows)))
 		}
 	}
+	if t.Method == PT && t.tempered == nil {
+		t.initTempered(nv, nh)
+		for _, c := range t.tempered {
+			for r := 0; r < t.Chains; r++ {
+				copy(c.V.Row(r), train.Row(t.rng.IntN(train.Rows)))
+			}
+		}
+	}
 	monTrain := train.SliceRows(0, min(t.MonitorRows, train.Rows))
 	var monValid *tensor.Matrix
 	if valid != nil && valid.Rows > 0 {
@@ -284,6 +316,13 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 		st := EpochStats{Epoch: t.Epoch, Seconds: secs, SamplesPerSecond: float64(train.Rows) / secs,
 			LR: float64(lr), Momentum: float64(mom)}
 		t.monitor(&st, monTrain, monValid)
+		st.SwapRate = math.NaN()
+		if rates := t.SwapRates(); len(rates) > 0 {
+			st.SwapRate = 0
+			for _, r := range rates {
+				st.SwapRate += r / float64(len(rates))
+			}
+		}
 		st.MonitorSeconds = time.Since(mstart).Seconds()
 		stats = append(stats, st)
 		if t.OnEpoch != nil {
@@ -346,17 +385,21 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	m.HiddenProbs(t.ph0, v0)
 
 	var c *Chain
-	if t.Method == PCD {
+	switch t.Method {
+	case PCD:
 		c = t.persistent
 		m.Gibbs(c, t.K, t.rng)
-	} else {
+	case PT:
+		t.temperedStep()
+		c = t.tempered[0]
+	default:
 		t.cd = resizeChain(t.cd, n, nv, nh)
 		c = t.cd
 		t.rng.Bernoulli(c.H.Data, t.ph0.Data)
 		m.Down(c, t.rng)
 		m.Gibbs(c, t.K-1, t.rng)
 	}
-	// Negative statistics use the hidden probabilities of the final v.
+	// Negative statistics use the hidden probabilities (at β = 1) of the final v.
 	m.HiddenProbs(c.PH, c.V)
 	nc := c.V.Rows
 

@@ -29,7 +29,7 @@ func bars(t *testing.T) *tensor.Matrix {
 // optimum is ln(1/30) ≈ −3.40. Requiring −6 (a likelihood 150 times the
 // start's) demands most of the gap.
 func TestTrainingRaisesExactLikelihood(t *testing.T) {
-	for _, method := range []Method{CD, PCD} {
+	for _, method := range []Method{CD, PCD, PT} {
 		x := bars(t)
 		rng := tensor.NewRand(3)
 		m := New(16, 16)
@@ -43,6 +43,7 @@ func TestTrainingRaisesExactLikelihood(t *testing.T) {
 		// Plain SGD: PCD's chains cannot follow the fast-moving model that
 		// lr 0.1 with momentum 0.9 makes (effective rate 1.0).
 		cfg.Method, cfg.K, cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.Chains = method, 5, 800, 10, 0.1, 100
+		cfg.Temperatures = 4
 		cfg.InitialMomentum, cfg.FinalMomentum = 0, 0
 		tr, err := NewTrainer(cfg, m, rng)
 		if err != nil {
@@ -256,7 +257,7 @@ func TestTrainStopsOnCancel(t *testing.T) {
 // 2 give identical model files, for CD and for PCD with sparsity (every
 // piece of trainer state matters).
 func TestResumeIsBitIdentical(t *testing.T) {
-	for _, method := range []Method{CD, PCD} {
+	for _, method := range []Method{CD, PCD, PT} {
 		x := bars(t)
 		dir := t.TempDir()
 		cfg := DefaultConfig()

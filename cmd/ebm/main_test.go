@@ -168,3 +168,75 @@ func TestEveryCommandHasHelpWithExample(t *testing.T) {
 		t.Errorf("rbm train --help:\n%s", out)
 	}
 }
+
+func TestResumeThroughCLI(t *testing.T) {
+	dir := t.TempDir()
+	straight, resumed := filepath.Join(dir, "s.safetensors"), filepath.Join(dir, "r.safetensors")
+	args := []string{"rbm", "train", "--data", "bars:3x3", "--hidden", "6", "--batch", "4", "--method", "pt",
+		"--temperatures", "3", "--lr", "0.2", "--seed", "4", "-q"}
+	mustRun(t, append(args, "--epochs", "6", "--out", straight)...)
+	mustRun(t, append(args, "--epochs", "3", "--out", resumed)...)
+	ck := filepath.Join(dir, "r.ckpt.safetensors")
+	out := mustRun(t, "rbm", "train", "--resume", ck, "--epochs", "6", "--json", "-q")
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(out), &sum); err != nil || sum["epochs"].(float64) != 6 || len(sum["history"].([]any)) != 6 {
+		t.Fatalf("resumed summary: %v\n%s", err, out)
+	}
+	a, _ := os.ReadFile(straight)
+	b, _ := os.ReadFile(resumed)
+	if !bytes.Equal(a, b) {
+		t.Fatal("6 epochs straight and 3 + --resume + 3 wrote different model files")
+	}
+	if _, _, err := run(t, "rbm", "train", "--resume", ck, "--k", "3"); err == nil || !strings.Contains(err.Error(), "--k") {
+		t.Fatalf("changing --k on resume: %v", err)
+	}
+	if _, _, err := run(t, "rbm", "train", "--resume", straight); err == nil || !strings.Contains(err.Error(), "not a training checkpoint") {
+		t.Fatalf("resuming from a model file: %v", err)
+	}
+}
+
+func TestEval(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	mustRun(t, "rbm", "train", "--data", "bars:3x3", "--hidden", "5", "--epochs", "20", "--batch", "4", "--out", model, "-q")
+	var ex, ais map[string]any
+	if err := json.Unmarshal([]byte(mustRun(t, "rbm", "eval", "--model", model, "--data", "bars:3x3", "--exact", "--json")), &ex); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"method", "log_z", "log_z_std", "log_z_low", "log_z_high", "mean_log_likelihood",
+		"mean_log_likelihood_low", "mean_log_likelihood_high", "pseudo_log_likelihood", "reconstruction_error", "n_samples", "seconds"} {
+		if _, ok := ex[k]; !ok {
+			t.Errorf("eval --json lacks %q", k)
+		}
+	}
+	if ex["method"] != "exact" || ex["log_z_low"] != ex["log_z"] || ex["log_z_high"] != ex["log_z"] {
+		t.Errorf("exact: %v", ex)
+	}
+	out := mustRun(t, "rbm", "eval", "--model", model, "--data", "bars:3x3", "--ais", "--raise", "--betas", "500", "--chains", "50", "--json")
+	if err := json.Unmarshal([]byte(out), &ais); err != nil {
+		t.Fatal(err)
+	}
+	lz, lo, hi := ex["log_z"].(float64), ais["log_z_low"].(float64), ais["log_z_high"].(float64)
+	if lz < lo || lz > hi || ais["method"] != "ais" || ais["raise"] == nil {
+		t.Errorf("exact log Z %v outside AIS interval [%v, %v]: %s", lz, lo, hi, out)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--data", "mnist:test:3"}, "784 columns"},
+		{[]string{"--data", "bars:3x3", "--ais", "--chains", "0"}, "--chains"},
+		{[]string{"--data", "bars:3x3", "--ais", "--betas", "1"}, "--betas"},
+	} {
+		_, _, err := run(t, append([]string{"rbm", "eval", "--model", model}, c.args...)...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("eval %v: %v, want mention of %q", c.args, err, c.want)
+		}
+	}
+	big := filepath.Join(dir, "big.safetensors")
+	mustRun(t, "rbm", "train", "--data", "mnist:200", "--hidden", "40", "--epochs", "0", "--out", big, "-q")
+	_, _, err := run(t, "rbm", "eval", "--model", big, "--data", "mnist:test:10", "--exact")
+	if err == nil || !strings.Contains(err.Error(), "40 units") || !strings.Contains(err.Error(), "--ais") {
+		t.Errorf("--exact on a 784×40 model: %v", err)
+	}
+}

@@ -117,7 +117,9 @@ func newRBMTrainCmd() *cobra.Command {
 		Use:   "train",
 		Short: "Train a Bernoulli RBM by CD-k or PCD-k",
 		Long: `Train a Bernoulli–Bernoulli RBM with mini-batch momentum SGD, by contrastive
-divergence (CD-k) or persistent contrastive divergence (PCD-k).
+divergence (CD-k), persistent contrastive divergence (PCD-k) or persistent
+parallel tempering (PT: --temperatures chain sets, neighbours swapped by the
+Metropolis rule after every k steps; the epoch lines show the swap rate).
 
 After every epoch it reports the reconstruction error, the exact
 pseudo-log-likelihood (per visible unit, and summed over units: the scale of
@@ -142,7 +144,8 @@ held-out rows default to mnist:test (used only for monitoring).`,
 	o.data.register(c, "mnist")
 	f.StringVar(&o.valid, "valid", "auto", "held-out data for the free-energy gap: a data spec, none, or auto (mnist:test for mnist)")
 	f.IntVar(&o.hidden, "hidden", 500, "number of hidden units")
-	f.StringVar(&o.method, "method", "cd", "cd (contrastive divergence) or pcd (persistent CD)")
+	f.StringVar(&o.method, "method", "cd", "cd (contrastive divergence), pcd (persistent CD) or pt (parallel tempering)")
+	f.IntVar(&o.cfg.Temperatures, "temperatures", 10, "pt: number of inverse temperatures, evenly spaced from 1 down to 1/T")
 	f.IntVar(&o.cfg.K, "k", 1, "Gibbs steps per update")
 	f.IntVar(&o.cfg.Epochs, "epochs", 3, "passes over the training data")
 	f.IntVar(&o.cfg.BatchSize, "batch", 100, "mini-batch size")
@@ -154,7 +157,7 @@ held-out rows default to mnist:test (used only for monitoring).`,
 	f.Float64Var(&o.cfg.WeightDecay, "weight-decay", 2e-4, "L2 weight cost on W")
 	f.Float64Var(&o.cfg.SparsityTarget, "sparsity-target", 0, "target mean hidden activation (0: no sparsity penalty)")
 	f.Float64Var(&o.cfg.SparsityCost, "sparsity-cost", 0.1, "weight of the sparsity penalty")
-	f.IntVar(&o.cfg.Chains, "chains", 0, "persistent chains for pcd (0: the batch size)")
+	f.IntVar(&o.cfg.Chains, "chains", 0, "persistent chains for pcd and pt, per temperature (0: the batch size)")
 	f.IntVar(&o.cfg.MonitorRows, "monitor", 1000, "rows used for the per-epoch figures")
 	f.IntVar(&o.cfg.PLLRows, "pll-rows", 200, "rows used for the exact pseudo-log-likelihood")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed (initialisation, shuffling, sampling)")
@@ -202,6 +205,7 @@ func statsMap(st rbm.EpochStats) map[string]any {
 		"free_energy_valid":                   finite(st.FreeEnergyValid),
 		"free_energy_gap":                     finite(st.FreeEnergyGap),
 		"monitor_seconds":                     st.MonitorSeconds,
+		"swap_rate":                           finite(st.SwapRate),
 	}
 }
 
@@ -340,9 +344,13 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 			if bar != nil {
 				_ = bar.Clear()
 			}
-			fmt.Fprintf(stderr, "epoch %3d  %7.0f samples/s  recon %8.3f  PLL/unit %s (sklearn scale %s)  F train %s  F gap %s  [binarize=%s]\n",
+			swap := ""
+			if !math.IsNaN(st.SwapRate) {
+				swap = fmt.Sprintf("  swap rate %.2f", st.SwapRate)
+			}
+			fmt.Fprintf(stderr, "epoch %3d  %7.0f samples/s  recon %8.3f  PLL/unit %s (sklearn scale %s)  F train %s  F gap %s%s  [binarize=%s]\n",
 				st.Epoch, st.SamplesPerSecond, st.ReconError, fmtOpt(st.PLL, "%.4f"), fmtOpt(st.PLLTotal, "%.2f"),
-				fmtOpt(st.FreeEnergyTrain, "%.2f"), fmtOpt(st.FreeEnergyGap, "%+.2f"), binarizeName(train))
+				fmtOpt(st.FreeEnergyTrain, "%.2f"), fmtOpt(st.FreeEnergyGap, "%+.2f"), swap, binarizeName(train))
 		}
 		return nil
 	}
@@ -419,8 +427,11 @@ func modelMeta(tr *rbm.Trainer, train *dataset.Set, o *trainOpts) map[string]str
 		"sparsity_target": fmtFloat(tr.SparsityTarget), "sparsity_cost": fmtFloat(tr.SparsityCost),
 		"seed": strconv.FormatUint(o.seed, 10), "epochs": strconv.Itoa(tr.Epoch),
 	}
-	if tr.Method == rbm.PCD {
+	if tr.Method == rbm.PCD || tr.Method == rbm.PT {
 		meta["chains"] = strconv.Itoa(tr.Chains)
+	}
+	if tr.Method == rbm.PT {
+		meta["temperatures"] = strconv.Itoa(tr.Temperatures)
 	}
 	if train.H > 0 {
 		meta["image_shape"] = fmt.Sprintf("%dx%d", train.H, train.W)
@@ -466,7 +477,7 @@ func decodeHistory(s string) ([]rbm.EpochStats, error) {
 			LR: get(r, "lr"), Momentum: get(r, "momentum"), ReconError: get(r, "reconstruction_error"),
 			PLL: get(r, "pseudo_log_likelihood"), PLLTotal: get(r, "pseudo_log_likelihood_sklearn_scale"),
 			FreeEnergyTrain: get(r, "free_energy_train"), FreeEnergyValid: get(r, "free_energy_valid"),
-			FreeEnergyGap: get(r, "free_energy_gap")}
+			FreeEnergyGap: get(r, "free_energy_gap"), SwapRate: get(r, "swap_rate")}
 	}
 	return h, nil
 }
