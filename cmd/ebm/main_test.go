@@ -75,7 +75,8 @@ func TestTrainBarsJSONAndPictures(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{"model": "rbm", "visible": "bernoulli", "hidden": "bernoulli", "format_version": "1",
-		"data": "bars:4x4", "binarize": "threshold", "method": "cd", "epochs": "30", "image_shape": "4x4"} {
+		"data": "bars:4x4", "binarize": "threshold", "method": "pcd", "epochs": "30", "image_shape": "4x4",
+		"learning_rate": "0.1", "momentum": "0.5", "initial_momentum": "0.5"} {
 		if mf.Metadata[k] != v {
 			t.Errorf("metadata %s = %q, want %q", k, mf.Metadata[k], v)
 		}
@@ -97,6 +98,21 @@ func TestTrainBarsJSONAndPictures(t *testing.T) {
 	var rec map[string]any
 	if err := json.Unmarshal([]byte(out), &rec); err != nil || rec["reconstruction_error"] == nil || rec["binarize"] != "threshold" {
 		t.Fatalf("reconstruct --json: %v %s", err, out)
+	}
+}
+
+func TestMethodDefaults(t *testing.T) {
+	dir := t.TempDir()
+	for method, want := range map[string][2]string{"cd": {"0.05", "0.9"}, "pcd": {"0.02", "0.5"}, "pt": {"0.02", "0.5"}} {
+		p := filepath.Join(dir, method+".safetensors")
+		mustRun(t, "rbm", "train", "--data", "bars:3x3", "--hidden", "3", "--epochs", "1", "--method", method, "--out", p, "-q")
+		f, err := modelio.Load(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Metadata["learning_rate"] != want[0] || f.Metadata["momentum"] != want[1] {
+			t.Errorf("%s: lr %s momentum %s, want %s %s", method, f.Metadata["learning_rate"], f.Metadata["momentum"], want[0], want[1])
+		}
 	}
 }
 
