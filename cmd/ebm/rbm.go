@@ -568,12 +568,29 @@ func plotCurves(path string, stats []rbm.EpochStats) error {
 	return viz.Curves(path, panels, 6, 9)
 }
 
-// loadModel reads an RBM file and checks data width against it.
+// loadModel reads an RBM file.
 func loadModel(path string) (*rbm.RBM, map[string]string, error) {
 	if path == "" {
 		return nil, nil, errors.New("--model is required")
 	}
 	return rbm.Load(path)
+}
+
+// loadModelAndData reads an RBM file and the --data set, and checks that
+// the data's width matches the model.
+func loadModelAndData(path string, data *dataFlags) (*rbm.RBM, map[string]string, *dataset.Set, error) {
+	m, meta, err := loadModel(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	set, err := data.load(data.spec)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := m.CheckData(set.X); err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", set.Name, err)
+	}
+	return m, meta, set, nil
 }
 
 func newRBMSampleCmd() *cobra.Command {
@@ -684,16 +701,9 @@ func newRBMTransformCmd() *cobra.Command {
 		Example: `  ebm rbm transform --model rbm.safetensors --data mnist:test --out features.npy`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, _, err := loadModel(model)
+			m, _, set, err := loadModelAndData(model, &data)
 			if err != nil {
 				return err
-			}
-			set, err := data.load(data.spec)
-			if err != nil {
-				return err
-			}
-			if err := m.CheckData(set.X); err != nil {
-				return fmt.Errorf("%s: %w", set.Name, err)
 			}
 			feat := tensor.New(set.Len(), m.NHidden())
 			m.HiddenProbs(feat, set.X)
@@ -730,16 +740,9 @@ alternating rows of the grid; a .npy output holds the reconstructions of all row
 		Example: `  ebm rbm reconstruct --model rbm.safetensors --data mnist:test --n 32 --out recon.png`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, meta, err := loadModel(model)
+			m, meta, set, err := loadModelAndData(model, &data)
 			if err != nil {
 				return err
-			}
-			set, err := data.load(data.spec)
-			if err != nil {
-				return err
-			}
-			if err := m.CheckData(set.X); err != nil {
-				return fmt.Errorf("%s: %w", set.Name, err)
 			}
 			recon := tensor.New(set.Len(), set.Dim())
 			m.Reconstruct(recon, set.X)

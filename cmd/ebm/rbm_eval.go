@@ -82,16 +82,9 @@ func runEval(cmd *cobra.Command, o *evalOpts) error {
 	if o.raiseExamples < 1 {
 		return fmt.Errorf("--raise-examples must be at least 1, got %d", o.raiseExamples)
 	}
-	m, meta, err := loadModel(o.model)
+	m, meta, set, err := loadModelAndData(o.model, &o.data)
 	if err != nil {
 		return err
-	}
-	set, err := o.data.load(o.data.spec)
-	if err != nil {
-		return err
-	}
-	if err := m.CheckData(set.X); err != nil {
-		return fmt.Errorf("%s: %w", set.Name, err)
 	}
 	small := min(m.NVisible(), m.NHidden())
 	if o.exact && small > rbm.MaxExactUnits {
