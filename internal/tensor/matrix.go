@@ -1,11 +1,6 @@
 package tensor
 
-import (
-	"fmt"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-)
+import "fmt"
 
 // Matrix is a dense row-major float32 matrix. Row i occupies
 // Data[i*Cols : (i+1)*Cols]; there is no stride, so a Matrix built with
@@ -80,52 +75,3 @@ func mustSameShape(op string, a, b *Matrix) {
 		panic(fmt.Sprintf("tensor.%s: shape mismatch %d×%d vs %d×%d", op, a.Rows, a.Cols, b.Rows, b.Cols))
 	}
 }
-
-func general(m *Matrix) blas32.General {
-	stride := m.Cols
-	if stride == 0 {
-		stride = 1
-	}
-	return blas32.General{Rows: m.Rows, Cols: m.Cols, Stride: stride, Data: m.Data}
-}
-
-// Gemm computes c = alpha·op(a)·op(b) + beta·c, where op(x) is x or xᵀ as
-// transA / transB say. Shapes are checked; a mismatch is a programming error
-// and panics.
-func Gemm(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) {
-	ar, ac := a.Rows, a.Cols
-	if transA {
-		ar, ac = ac, ar
-	}
-	br, bc := b.Rows, b.Cols
-	if transB {
-		br, bc = bc, br
-	}
-	if ac != br || c.Rows != ar || c.Cols != bc {
-		panic(fmt.Sprintf("tensor.Gemm: shapes op(a) %d×%d, op(b) %d×%d, c %d×%d", ar, ac, br, bc, c.Rows, c.Cols))
-	}
-	if c.Rows == 0 || c.Cols == 0 {
-		return
-	}
-	if ac == 0 {
-		Scale(c.Data, beta)
-		return
-	}
-	ta, tb := blas.NoTrans, blas.NoTrans
-	if transA {
-		ta = blas.Trans
-	}
-	if transB {
-		tb = blas.Trans
-	}
-	blas32.Gemm(ta, tb, alpha, general(a), general(b), beta, general(c))
-}
-
-// MatMul sets dst = a·b.
-func MatMul(dst, a, b *Matrix) { Gemm(false, false, 1, a, b, 0, dst) }
-
-// MatMulTB sets dst = a·bᵀ.
-func MatMulTB(dst, a, b *Matrix) { Gemm(false, true, 1, a, b, 0, dst) }
-
-// MatMulTA sets dst = aᵀ·b.
-func MatMulTA(dst, a, b *Matrix) { Gemm(true, false, 1, a, b, 0, dst) }

@@ -43,12 +43,13 @@ func (r *Rand) Bernoulli(dst, p []float32) {
 	dst = dst[:len(p)]
 	n := len(p)
 	i := 0
+	p = p[:n]
 	for ; i+1 < n; i += 2 {
 		u := r.src.Uint64()
 		u0 := float32(u>>40) * inv24
 		u1 := float32((u>>8)&0xffffff) * inv24
-		dst[i] = b2f(u0 < p[i])
-		dst[i+1] = b2f(u1 < p[i+1])
+		dst[i] = lessf(u0, p[i])
+		dst[i+1] = lessf(u1, p[i+1])
 	}
 	if i < n {
 		u := float32(r.src.Uint64()>>40) * inv24
@@ -63,9 +64,73 @@ func (r *Rand) Normal(dst []float32, mean, std float32) {
 	}
 }
 
+// lessf returns 1 if u < p else 0, without a branch (a sampled unit is a
+// coin flip the branch predictor cannot learn).
+func lessf(u, p float32) float32 {
+	var b uint32
+	if u < p {
+		b = 1
+	}
+	return float32(b)
+}
+
 func b2f(b bool) float32 {
 	if b {
 		return 1
 	}
 	return 0
+}
+
+// Fast Bernoulli sampling. BernoulliFast draws one 64-bit key from the
+// generator per call and derives unit i's uniform from a counter-based hash
+// of (key, i), eight lanes at a time in the AVX2 kernel and identically in
+// portable Go:
+//
+//	x = i·0x9E3779B9 + key_lo;  x = mix(x);  x ^= key_hi;  x = mix(x)
+//	mix(x): x ^= x>>16; x *= 0x7feb352d; x ^= x>>15; x *= 0x846ca68b; x ^= x>>16
+//	u_i = (x>>8)·2⁻²⁴;  dst[i] = 1 if u_i < p[i] else 0
+//
+// (mix is C. Wellons' low-bias 32-bit integer hash). Every call advances the
+// generator by exactly one draw, so the stream stays reproducible and
+// MarshalBinary still captures it. Each p is resolved to 2⁻²⁴, as in
+// Bernoulli.
+
+// BernoulliFast sets dst[i] = 1 with probability p[i], else 0, like
+// Bernoulli but from a different stream and several times faster (see
+// above). p outside [0,1] behaves as its clamp.
+func (r *Rand) BernoulliFast(dst, p []float32) {
+	dst = dst[:len(p)]
+	key := r.src.Uint64()
+	k0, k1 := uint32(key), uint32(key>>32)
+	for start := 0; start < len(p); start += 1 << 30 {
+		end := min(len(p), start+1<<30)
+		bernoulliHash(dst[start:end], p[start:end], k0, k1)
+		k0 += 0x6a09e667 // a new stream for each 2³⁰ units
+	}
+}
+
+func bernoulliHash(dst, p []float32, k0, k1 uint32) {
+	i := 0
+	if accelerated && len(p) >= 8 {
+		i = len(p) &^ 7
+		bernoulliHash8(&dst[0], &p[0], i, k0, k1)
+	}
+	for ; i < len(p); i++ {
+		dst[i] = lessf(hashUniform(uint32(i), k0, k1), p[i])
+	}
+}
+
+func hashMix(x uint32) uint32 {
+	x ^= x >> 16
+	x *= 0x7feb352d
+	x ^= x >> 15
+	x *= 0x846ca68b
+	x ^= x >> 16
+	return x
+}
+
+func hashUniform(i, k0, k1 uint32) float32 {
+	x := hashMix(i*0x9e3779b9 + k0)
+	x = hashMix(x ^ k1)
+	return float32(x>>8) * inv24
 }

@@ -1,0 +1,634 @@
+// Command asm generates the AVX2/FMA kernels of package tensor with avo
+// (github.com/mmcloughlin/avo). It is a separate module so that avo never
+// enters the library's import graph; the generated kernels_amd64.s and
+// kernels_amd64.go are committed. Regenerate with `go generate` in
+// internal/tensor.
+package main
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+const (
+	mr = 6
+	nr = 16
+)
+
+func main() {
+	ConstraintExpr("amd64,!purego")
+	sgemmKernel()
+	gatherAxpy()
+	onesIndex8()
+	fastKernels()
+	bernoulliKernel()
+	momentumKernel()
+	packBTransKernel()
+	fmaScalar()
+	Generate()
+}
+
+// sgemmKernel: the 6×16 tile of C at c (row stride ldc floats) gets
+// Σ_l a[l·6+i]·b[l·16+j], starting from C when load is set, else from 0.
+// Twelve ymm accumulators, two B vectors and one broadcast A value.
+func sgemmKernel() {
+	TEXT("sgemmKernel6x16", NOSPLIT, "func(k int, a, b, c *float32, ldc int, load bool)")
+	Pragma("noescape")
+	Doc("sgemmKernel6x16 computes a 6×16 tile of C += packed A panel · packed B panel (see kernelGeneric).")
+	k := Load(Param("k"), GP64())
+	pa := Load(Param("a"), GP64())
+	pb := Load(Param("b"), GP64())
+	pc := Load(Param("c"), GP64())
+	ldc := Load(Param("ldc"), GP64())
+	SHLQ(U8(2), ldc)
+	load := Load(Param("load"), GP8())
+
+	var acc [mr][2]reg.VecVirtual
+	for i := range acc {
+		acc[i][0], acc[i][1] = YMM(), YMM()
+	}
+	row := GP64()
+	TESTB(load, load)
+	JZ(LabelRef("zero"))
+	MOVQ(pc, row)
+	for i := 0; i < mr; i++ {
+		VMOVUPS(Mem{Base: row}, acc[i][0])
+		VMOVUPS(Mem{Base: row, Disp: 32}, acc[i][1])
+		if i < mr-1 {
+			ADDQ(ldc, row)
+		}
+	}
+	JMP(LabelRef("start"))
+	Label("zero")
+	for i := 0; i < mr; i++ {
+		VXORPS(acc[i][0], acc[i][0], acc[i][0])
+		VXORPS(acc[i][1], acc[i][1], acc[i][1])
+	}
+	Label("start")
+	b0, b1, t := YMM(), YMM(), YMM()
+	body := func(u int) {
+		VMOVUPS(Mem{Base: pb, Disp: u * nr * 4}, b0)
+		VMOVUPS(Mem{Base: pb, Disp: u*nr*4 + 32}, b1)
+		for i := 0; i < mr; i++ {
+			VBROADCASTSS(Mem{Base: pa, Disp: (u*mr + i) * 4}, t)
+			VFMADD231PS(b0, t, acc[i][0])
+			VFMADD231PS(b1, t, acc[i][1])
+		}
+	}
+	n4 := GP64()
+	MOVQ(k, n4)
+	SHRQ(U8(2), n4)
+	JZ(LabelRef("tail"))
+	Label("loop4")
+	PREFETCHT0(Mem{Base: pb, Disp: 4 * nr * 4 * 4})
+	for u := 0; u < 4; u++ {
+		body(u)
+	}
+	ADDQ(U32(4*mr*4), pa)
+	ADDQ(U32(4*nr*4), pb)
+	DECQ(n4)
+	JNZ(LabelRef("loop4"))
+	Label("tail")
+	ANDQ(U8(3), k)
+	JZ(LabelRef("store"))
+	Label("loop1")
+	body(0)
+	ADDQ(U32(mr*4), pa)
+	ADDQ(U32(nr*4), pb)
+	DECQ(k)
+	JNZ(LabelRef("loop1"))
+	Label("store")
+	MOVQ(pc, row)
+	for i := 0; i < mr; i++ {
+		VMOVUPS(acc[i][0], Mem{Base: row})
+		VMOVUPS(acc[i][1], Mem{Base: row, Disp: 32})
+		if i < mr-1 {
+			ADDQ(ldc, row)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// gatherAxpy: c[j] = fma(alpha, b[idx[t]·ldb + j], c[j]) for t in order,
+// for the nv·8 columns j of one pass (nv ≤ 12 vectors held in registers;
+// the last vector is loaded and stored under mask, so a pass can end at any
+// column). One variant is generated per nv.
+func gatherAxpy() {
+	TEXT("gatherAxpy", NOSPLIT, "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)")
+	Pragma("noescape")
+	Doc("gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric).")
+	al := YMM()
+	VBROADCASTSS(NewParamAddr("alpha", 0), al)
+	pb := Load(Param("b"), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldb)
+	pidx := Load(Param("idx"), GP64())
+	nidx := Load(Param("nidx"), GP64())
+	pc := Load(Param("c"), GP64())
+	nv := Load(Param("nv"), GP64())
+	pm := Load(Param("mask"), GP64())
+	msk := YMM()
+	VMOVDQU(Mem{Base: pm}, msk)
+	TESTQ(nidx, nidx)
+	JZ(LabelRef("done"))
+	for v := 1; v <= 12; v++ {
+		CMPQ(nv, U8(v))
+		JE(LabelRef(fmt.Sprintf("nv%d", v)))
+	}
+	JMP(LabelRef("done"))
+	r, tmp := GP64(), YMM()
+	for v := 1; v <= 12; v++ {
+		name := fmt.Sprintf("nv%d", v)
+		Label(name)
+		acc := make([]reg.VecVirtual, v)
+		for i := range acc {
+			acc[i] = YMM()
+			if i < v-1 {
+				VMOVUPS(Mem{Base: pc, Disp: 32 * i}, acc[i])
+			} else {
+				VMASKMOVPS(Mem{Base: pc, Disp: 32 * i}, msk, acc[i])
+			}
+		}
+		Label(name + "_idx")
+		// Prefetch the row two indices ahead (idx has slack past nidx).
+		MOVLQSX(Mem{Base: pidx, Disp: 8}, r)
+		IMULQ(ldb, r)
+		ADDQ(pb, r)
+		for l := 0; l < (32*v+63)/64+1; l++ {
+			PREFETCHT0(Mem{Base: r, Disp: 64 * l})
+		}
+		MOVLQSX(Mem{Base: pidx}, r)
+		IMULQ(ldb, r)
+		ADDQ(pb, r)
+		for i := range acc {
+			if i < v-1 {
+				VFMADD231PS(Mem{Base: r, Disp: 32 * i}, al, acc[i])
+			} else {
+				VMASKMOVPS(Mem{Base: r, Disp: 32 * i}, msk, tmp)
+				VFMADD231PS(tmp, al, acc[i])
+			}
+		}
+		ADDQ(U8(4), pidx)
+		DECQ(nidx)
+		JNZ(LabelRef(name + "_idx"))
+		for i := range acc {
+			if i < v-1 {
+				VMOVUPS(acc[i], Mem{Base: pc, Disp: 32 * i})
+			} else {
+				VMASKMOVPS(acc[i], msk, Mem{Base: pc, Disp: 32 * i})
+			}
+		}
+		JMP(LabelRef("done"))
+	}
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// onesIndex8 writes the positions j (0 ≤ j < 8·nvec) where row[j] = 1 to
+// idx in increasing order and returns their count, or ok = false as soon as
+// a value is neither 0 nor 1. Each group of 8 is left-packed with VPERMD
+// through lut (lut[m] lists the set bits of m; lut[255] = 0…7) and stored
+// whole, so idx needs 8 slots of slack past the count.
+func onesIndex8() {
+	TEXT("onesIndex8", NOSPLIT, "func(row *float32, nvec int, idx *int32, lut *[256][8]int32) (cnt int, ok bool)")
+	Pragma("noescape")
+	Doc("onesIndex8 lists the positions of the ones of row (8·nvec values); see the generator.")
+	prow := Load(Param("row"), GP64())
+	nvec := Load(Param("nvec"), GP64())
+	pidx := Load(Param("idx"), GP64())
+	plut := Load(Param("lut"), GP64())
+	cnt := GP64()
+	XORQ(cnt, cnt)
+	t := GP32()
+	MOVL(U32(0x3f800000), t)
+	one, zero, base, step := YMM(), YMM(), YMM(), YMM()
+	VMOVD(t, one.AsX())
+	VPBROADCASTD(one.AsX(), one)
+	VXORPS(zero, zero, zero)
+	MOVL(U32(8), t)
+	VMOVD(t, step.AsX())
+	VPBROADCASTD(step.AsX(), step)
+	VMOVDQU(Mem{Base: plut, Disp: 255 * 32}, base)
+	x, m1, m0, perm := YMM(), YMM(), YMM(), YMM()
+	bits, u := GP64(), GP64()
+	TESTQ(nvec, nvec)
+	JZ(LabelRef("ok"))
+	Label("loop")
+	VMOVUPS(Mem{Base: prow}, x)
+	VCMPPS(U8(0), one, x, m1)
+	VCMPPS(U8(0), zero, x, m0)
+	VORPS(m1, m0, m0)
+	VMOVMSKPS(m0, bits.As32())
+	CMPL(bits.As32(), U32(0xff))
+	JNE(LabelRef("bad"))
+	VMOVMSKPS(m1, bits.As32())
+	MOVQ(bits, u)
+	SHLQ(U8(5), u)
+	VMOVDQU(Mem{Base: plut, Index: u, Scale: 1}, perm)
+	VPERMD(base, perm, x)
+	VMOVDQU(x, Mem{Base: pidx, Index: cnt, Scale: 4})
+	POPCNTL(bits.As32(), bits.As32())
+	ADDQ(bits, cnt)
+	VPADDD(step, base, base)
+	ADDQ(U8(32), prow)
+	DECQ(nvec)
+	JNZ(LabelRef("loop"))
+	Label("ok")
+	Store(cnt, ReturnIndex(0))
+	MOVB(U8(1), t.As8())
+	Store(t.As8(), ReturnIndex(1))
+	VZEROUPPER()
+	RET()
+	Label("bad")
+	Store(cnt, ReturnIndex(0))
+	MOVB(U8(0), t.As8())
+	Store(t.As8(), ReturnIndex(1))
+	VZEROUPPER()
+	RET()
+}
+
+// Constants of the sigmoid and softplus kernels, each repeated in 8
+// lanes; the values and the order of operations are those of fast.go.
+var fastConsts = []struct {
+	name string
+	f    float32
+	u    uint32
+	isU  bool
+}{
+	{name: "one", f: 1}, {name: "half", f: 0.5}, {name: "sign", u: 0x80000000, isU: true},
+	{name: "explo", f: -87.33654}, {name: "log2e", f: 1.44269504088896341}, {name: "magic", f: 12582912},
+	{name: "ln2hi", f: 0.693359375}, {name: "ln2lo", f: -2.12194440e-4}, {name: "bias127", u: 127, isU: true},
+	{name: "sqrt2", f: 1.41421356237309505}, {name: "zero", f: 0},
+	{name: "e0", f: 1.9875691500e-4}, {name: "e1", f: 1.3981999507e-3}, {name: "e2", f: 8.3334519073e-3},
+	{name: "e3", f: 4.1665795894e-2}, {name: "e4", f: 1.6666665459e-1}, {name: "e5", f: 5.0000001201e-1},
+	{name: "l0", f: 7.0376836292e-2}, {name: "l1", f: -1.1514610310e-1}, {name: "l2", f: 1.1676998740e-1},
+	{name: "l3", f: -1.2420140846e-1}, {name: "l4", f: 1.4249322787e-1}, {name: "l5", f: -1.6668057665e-1},
+	{name: "l6", f: 2.0000714765e-1}, {name: "l7", f: -2.4999993993e-1}, {name: "l8", f: 3.3333331174e-1},
+}
+
+var cst = map[string]Mem{}
+
+func fastKernels() {
+	g := GLOBL("fastconst", RODATA|NOPTR)
+	for i, c := range fastConsts {
+		for l := 0; l < 8; l++ {
+			// Floats as their bits: avo prints F32(1) as $(1), an integer.
+			u := c.u
+			if !c.isU {
+				u = math.Float32bits(c.f)
+			}
+			DATA(32*i+4*l, U32(u))
+		}
+		cst[c.name] = g.Offset(32 * i)
+	}
+	sigmoidKernel()
+	softplusSumKernel()
+}
+
+// expNegV returns e^t lane-wise for t = −|x| (see expNeg in fast.go).
+func expNegV(t reg.VecVirtual) reg.VecVirtual {
+	under, z, n, r, p, y, q := YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+	VCMPPS(U8(1), cst["explo"], t, under) // t < expLo (LT_OS)
+	lo := YMM()
+	VMOVUPS(cst["explo"], lo)
+	VMAXPS(t, lo, t) // lo > t ? lo : t (NaN kept)
+	VMULPS(cst["log2e"], t, z)
+	VADDPS(cst["magic"], z, n)
+	VSUBPS(cst["magic"], n, n)
+	VMULPS(cst["ln2hi"], n, q)
+	VSUBPS(q, t, r)
+	VMULPS(cst["ln2lo"], n, q)
+	VSUBPS(q, r, r)
+	VMOVUPS(cst["e0"], p)
+	for _, c := range []string{"e1", "e2", "e3", "e4", "e5"} {
+		VMULPS(r, p, p)
+		VADDPS(cst[c], p, p)
+	}
+	VMULPS(r, r, q)
+	VMULPS(q, p, y)
+	VADDPS(r, y, y)
+	VADDPS(cst["one"], y, y)
+	VCVTTPS2DQ(n, n)
+	VPADDD(cst["bias127"], n, n)
+	VPSLLD(U8(23), n, n)
+	VMULPS(n, y, y)
+	VANDNPS(y, under, y) // (^under) & y
+	return y
+}
+
+// log1pV returns log(1+e) lane-wise for e ∈ [0,1] (see log1pUnit).
+func log1pV(e reg.VecVirtual) reg.VecVirtual {
+	u, big, m, k, f, z, y, q, lg, c := YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+	VADDPS(cst["one"], e, u)
+	VCMPPS(U8(0x1e), cst["sqrt2"], u, big) // u > √2 (GT_OQ)
+	VMULPS(cst["half"], u, m)
+	VBLENDVPS(big, m, u, m) // big ? u·0.5 : u
+	VANDPS(cst["one"], big, k)
+	VSUBPS(cst["one"], m, f)
+	VMULPS(f, f, z)
+	VMOVUPS(cst["l0"], y)
+	for _, cn := range []string{"l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8"} {
+		VMULPS(f, y, y)
+		VADDPS(cst[cn], y, y)
+	}
+	VMULPS(f, y, y)
+	VMULPS(z, y, y)
+	VMULPS(cst["ln2lo"], k, q)
+	VADDPS(q, y, y)
+	VMULPS(cst["half"], z, q)
+	VSUBPS(q, y, y)
+	VADDPS(y, f, lg)
+	VMULPS(cst["ln2hi"], k, q)
+	VADDPS(q, lg, lg)
+	VSUBPS(cst["one"], u, q) // u − 1
+	VSUBPS(q, e, c)          // e − (u − 1)
+	VDIVPS(u, c, c)
+	VADDPS(c, lg, lg)
+	return lg
+}
+
+// sigmoidKernel: dst[i] = σ(x[i] (+ bias[i] when bias ≠ nil)), n a
+// multiple of 8.
+func sigmoidKernel() {
+	TEXT("sigmoid8", NOSPLIT, "func(dst, x, bias *float32, n int)")
+	Pragma("noescape")
+	Doc("sigmoid8 sets dst[i] = σ(x[i] + bias[i]) (no bias when nil) for n a multiple of 8; see SigmoidFast.")
+	pd := Load(Param("dst"), GP64())
+	px := Load(Param("x"), GP64())
+	pbias := Load(Param("bias"), GP64())
+	n := Load(Param("n"), GP64())
+	SHRQ(U8(3), n)
+	JZ(LabelRef("done"))
+	Label("loop")
+	x := YMM()
+	VMOVUPS(Mem{Base: px}, x)
+	TESTQ(pbias, pbias)
+	JZ(LabelRef("nobias"))
+	VADDPS(Mem{Base: pbias}, x, x)
+	ADDQ(U8(32), pbias)
+	Label("nobias")
+	t := YMM()
+	VORPS(cst["sign"], x, t)
+	e := expNegV(t)
+	d, num := YMM(), YMM()
+	VADDPS(cst["one"], e, d)
+	one := YMM()
+	VMOVUPS(cst["one"], one)
+	VBLENDVPS(x, e, one, num) // x < 0 (sign bit) ? e : 1
+	VDIVPS(d, num, num)
+	VMOVUPS(num, Mem{Base: pd})
+	ADDQ(U8(32), px)
+	ADDQ(U8(32), pd)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// softplusSumKernel: lanes[l] (+)= Σ_q softplus(a[8q+l] + d·w[8q+l]) in
+// float64 (no shift when w = nil), n a multiple of 8.
+func softplusSumKernel() {
+	TEXT("softplusSum8", NOSPLIT, "func(a, w *float32, d float32, n int, lanes *[8]float64)")
+	Pragma("noescape")
+	Doc("softplusSum8 accumulates softplus(a[i] + d·w[i]) into 8 float64 lane sums; see softplusSum.")
+	pa := Load(Param("a"), GP64())
+	pw := Load(Param("w"), GP64())
+	dv := YMM()
+	VBROADCASTSS(NewParamAddr("d", 16), dv)
+	n := Load(Param("n"), GP64())
+	pl := Load(Param("lanes"), GP64())
+	acc0, acc1 := YMM(), YMM()
+	VMOVUPD(Mem{Base: pl}, acc0)
+	VMOVUPD(Mem{Base: pl, Disp: 32}, acc1)
+	SHRQ(U8(3), n)
+	JZ(LabelRef("done"))
+	Label("loop")
+	x := YMM()
+	VMOVUPS(Mem{Base: pa}, x)
+	TESTQ(pw, pw)
+	JZ(LabelRef("noshift"))
+	q := YMM()
+	VMULPS(Mem{Base: pw}, dv, q)
+	VADDPS(q, x, x)
+	ADDQ(U8(32), pw)
+	Label("noshift")
+	t, p := YMM(), YMM()
+	VORPS(cst["sign"], x, t)
+	e := expNegV(t)
+	l := log1pV(e)
+	zero := YMM()
+	VXORPS(zero, zero, zero)
+	VMAXPS(x, zero, p) // 0 > x ? 0 : x (NaN kept)
+	VADDPS(l, p, p)
+	lo, hi := YMM(), YMM()
+	VCVTPS2PD(p.AsX(), lo)
+	VEXTRACTF128(U8(1), p, hi.AsX())
+	VCVTPS2PD(hi.AsX(), hi)
+	VADDPD(lo, acc0, acc0)
+	VADDPD(hi, acc1, acc1)
+	ADDQ(U8(32), pa)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	Label("done")
+	VMOVUPD(acc0, Mem{Base: pl})
+	VMOVUPD(acc1, Mem{Base: pl, Disp: 32})
+	VZEROUPPER()
+	RET()
+}
+
+// bernoulliKernel: dst[i] = 1 if hashUniform(i, k0, k1) < p[i] else 0 for
+// i < n (a multiple of 8); see BernoulliFast in rand.go.
+func bernoulliKernel() {
+	TEXT("bernoulliHash8", NOSPLIT, "func(dst, p *float32, n int, k0, k1 uint32)")
+	Pragma("noescape")
+	Doc("bernoulliHash8 samples dst[i] ~ Bernoulli(p[i]) from the counter hash; see BernoulliFast.")
+	pd := Load(Param("dst"), GP64())
+	pp := Load(Param("p"), GP64())
+	n := Load(Param("n"), GP64())
+	vk0, vk1, m1, m2, golden, ctr, eight, scale, one := YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+	bc := func(v uint32, y reg.VecVirtual) {
+		t := GP32()
+		MOVL(U32(v), t)
+		VMOVD(t, y.AsX())
+		VPBROADCASTD(y.AsX(), y)
+	}
+	for _, kv := range []struct {
+		name string
+		y    reg.VecVirtual
+	}{{"k0", vk0}, {"k1", vk1}} {
+		g := Load(Param(kv.name), GP32())
+		VMOVD(g, kv.y.AsX())
+		VPBROADCASTD(kv.y.AsX(), kv.y)
+	}
+	bc(0x7feb352d, m1)
+	bc(0x846ca68b, m2)
+	bc(0x9e3779b9, golden)
+	bc(8, eight)
+	bc(math.Float32bits(1.0/(1<<24)), scale)
+	bc(math.Float32bits(1), one)
+	// ctr = 0, 1, …, 7
+	lanes := GLOBL("iota8", RODATA|NOPTR)
+	for l := 0; l < 8; l++ {
+		DATA(4*l, U32(uint32(l)))
+	}
+	VMOVDQU(lanes, ctr)
+	SHRQ(U8(3), n)
+	JZ(LabelRef("done"))
+	x, s := YMM(), YMM()
+	mix := func() {
+		VPSRLD(U8(16), x, s)
+		VPXOR(s, x, x)
+		VPMULLD(m1, x, x)
+		VPSRLD(U8(15), x, s)
+		VPXOR(s, x, x)
+		VPMULLD(m2, x, x)
+		VPSRLD(U8(16), x, s)
+		VPXOR(s, x, x)
+	}
+	Label("loop")
+	VPMULLD(golden, ctr, x)
+	VPADDD(vk0, x, x)
+	mix()
+	VPXOR(vk1, x, x)
+	mix()
+	VPSRLD(U8(8), x, x)
+	VCVTDQ2PS(x, x)
+	VMULPS(scale, x, x)
+	VCMPPS(U8(1), Mem{Base: pp}, x, x) // u < p (LT_OS)
+	VANDPS(one, x, x)
+	VMOVUPS(x, Mem{Base: pd})
+	VPADDD(eight, ctr, ctr)
+	ADDQ(U8(32), pp)
+	ADDQ(U8(32), pd)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// momentumKernel: v = mom·v + lr·(g − wd·w); w += v, 8 lanes at a time, n
+// a multiple of 8 (the order of operations of momentum in update.go).
+func momentumKernel() {
+	TEXT("momentum8", NOSPLIT, "func(w, v, grad *float32, n int, lr, mom, wd float32)")
+	Pragma("noescape")
+	Doc("momentum8 applies the momentum update of MomentumStep to n (multiple of 8) values.")
+	pw := Load(Param("w"), GP64())
+	pv := Load(Param("v"), GP64())
+	pg := Load(Param("grad"), GP64())
+	n := Load(Param("n"), GP64())
+	lr, mom, wd := YMM(), YMM(), YMM()
+	for _, p := range []struct {
+		name string
+		y    reg.VecVirtual
+	}{{"lr", lr}, {"mom", mom}, {"wd", wd}} {
+		x := Load(Param(p.name), XMM())
+		VBROADCASTSS(x, p.y)
+	}
+	SHRQ(U8(3), n)
+	JZ(LabelRef("done"))
+	Label("loop")
+	a, b, c, w := YMM(), YMM(), YMM(), YMM()
+	VMOVUPS(Mem{Base: pw}, w)
+	VMULPS(Mem{Base: pv}, mom, a) // mom·v
+	VMULPS(w, wd, b)              // wd·w
+	VMOVUPS(Mem{Base: pg}, c)
+	VSUBPS(b, c, c) // g − wd·w
+	VMULPS(c, lr, c)
+	VADDPS(c, a, a) // new v
+	VMOVUPS(a, Mem{Base: pv})
+	VADDPS(a, w, w)
+	VMOVUPS(w, Mem{Base: pw})
+	ADDQ(U8(32), pw)
+	ADDQ(U8(32), pv)
+	ADDQ(U8(32), pg)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// packBTransKernel packs 16 rows of b (row stride ldb) over depths
+// [0, 8·nblk) into an nr = 16 column panel: dst[l·16 + j] = src[j·ldb + l],
+// transposing 8×8 blocks in registers.
+func packBTransKernel() {
+	TEXT("packBT16", NOSPLIT, "func(dst, src *float32, ldb int, nblk int)")
+	Pragma("noescape")
+	Doc("packBT16 packs a transposed 16-column B panel, 8 depths at a time; see packB.")
+	pd := Load(Param("dst"), GP64())
+	ps := Load(Param("src"), GP64())
+	ldb := Load(Param("ldb"), GP64())
+	SHLQ(U8(2), ldb)
+	n := Load(Param("nblk"), GP64())
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	row := GP64()
+	Label("loop")
+	for h := 0; h < 2; h++ {
+		// rows 8h … 8h+7, columns l … l+7
+		MOVQ(ps, row)
+		if h == 1 {
+			for k := 0; k < 8; k++ {
+				ADDQ(ldb, row)
+			}
+		}
+		var r [8]reg.VecVirtual
+		for k := range r {
+			r[k] = YMM()
+			VMOVUPS(Mem{Base: row}, r[k])
+			if k < 7 {
+				ADDQ(ldb, row)
+			}
+		}
+		var t [8]reg.VecVirtual
+		for k := 0; k < 4; k++ {
+			t[2*k], t[2*k+1] = YMM(), YMM()
+			VUNPCKLPS(r[2*k+1], r[2*k], t[2*k])
+			VUNPCKHPS(r[2*k+1], r[2*k], t[2*k+1])
+		}
+		var q [8]reg.VecVirtual
+		for g := 0; g < 2; g++ { // rows 0-3, rows 4-7
+			a0, a1, b0, b1 := t[4*g], t[4*g+1], t[4*g+2], t[4*g+3]
+			q[4*g], q[4*g+1], q[4*g+2], q[4*g+3] = YMM(), YMM(), YMM(), YMM()
+			VSHUFPS(U8(0x44), b0, a0, q[4*g])
+			VSHUFPS(U8(0xee), b0, a0, q[4*g+1])
+			VSHUFPS(U8(0x44), b1, a1, q[4*g+2])
+			VSHUFPS(U8(0xee), b1, a1, q[4*g+3])
+		}
+		o := YMM()
+		for k := 0; k < 4; k++ {
+			VPERM2F128(U8(0x20), q[4+k], q[k], o)
+			VMOVUPS(o, Mem{Base: pd, Disp: k*64 + h*32})
+			VPERM2F128(U8(0x31), q[4+k], q[k], o)
+			VMOVUPS(o, Mem{Base: pd, Disp: (k+4)*64 + h*32})
+		}
+	}
+	ADDQ(U8(32), ps)
+	ADDQ(U32(8*64), pd)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// fmaScalar returns x·y+z with one rounding (VFMADD231SS); tests compare the
+// portable fma32 against it.
+func fmaScalar() {
+	TEXT("fmaScalar", NOSPLIT, "func(x, y, z float32) float32")
+	Doc("fmaScalar returns the hardware fused multiply–add x·y+z.")
+	x := Load(Param("x"), XMM())
+	y := Load(Param("y"), XMM())
+	z := Load(Param("z"), XMM())
+	VFMADD231SS(y, x, z)
+	Store(z, ReturnIndex(0))
+	RET()
+}

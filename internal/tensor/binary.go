@@ -1,0 +1,245 @@
+package tensor
+
+import (
+	"math"
+	"sync"
+)
+
+// Binary-aware products. When op(a) holds only zeros and ones, row i of
+// alpha·op(a)·b is alpha times the sum of the rows of b selected by the ones
+// of row i. Gemm detects this case (binarized data, sampled states) and
+// gathers those rows instead of running the dense kernel, so the cost grows
+// with the number of ones. Each element still gets the same fused
+// multiply–adds in the same order as the dense path (the zero terms of the
+// dense sum, fma(0, b, s) = s, change nothing), so the result is
+// bit-identical.
+
+// maxBinaryDensity is the fraction of ones above which the dense kernel is
+// used: gathering costs about one load per multiply–add, the dense kernel
+// packs its operands and keeps them in registers.
+var maxBinaryDensity = 0.6
+
+// onesIndex lists, for each row i of op(a), the depths k where op(a)[i][k]
+// = 1, in increasing order: idx[ptr[i]:ptr[i+1]].
+type onesIndex struct {
+	ptr, idx   []int32
+	rptr, ridx []int32 // ones of the rows of a, when op(a) = aᵀ
+}
+
+// Index buffers are kept on a free list (not a sync.Pool, which a garbage
+// collection empties): at most one per concurrent Gemm call is ever made.
+var onesFree struct {
+	mu   sync.Mutex
+	list []*onesIndex
+}
+
+func getOnes() *onesIndex {
+	onesFree.mu.Lock()
+	defer onesFree.mu.Unlock()
+	if n := len(onesFree.list); n > 0 {
+		x := onesFree.list[n-1]
+		onesFree.list = onesFree.list[:n-1]
+		return x
+	}
+	return new(onesIndex)
+}
+
+func putOnes(x *onesIndex) {
+	onesFree.mu.Lock()
+	onesFree.list = append(onesFree.list, x)
+	onesFree.mu.Unlock()
+}
+
+func growInt32(s []int32, n int) []int32 {
+	if cap(s) < n {
+		return make([]int32, n, n+n/4)
+	}
+	return s[:n]
+}
+
+// rowsOnes lists the ones of each row of a into ptr, idx (grown as needed)
+// and reports whether a is binary.
+func rowsOnes(a *Matrix, ptr, idx []int32) ([]int32, []int32, bool) {
+	m, k := a.Rows, a.Cols
+	ptr = growInt32(ptr, m+1)
+	idx = growInt32(idx, len(a.Data)+8) // +8: the kernel stores whole vectors
+	n := 0
+	for i := 0; i < m; i++ {
+		ptr[i] = int32(n)
+		var ok bool
+		n, ok = appendOnes(idx, n, a.Data[i*k:(i+1)*k])
+		if !ok {
+			return ptr, idx, false
+		}
+	}
+	ptr[m] = int32(n)
+	return ptr, idx, true
+}
+
+// build fills x from op(a) (m×k) and reports whether a is binary.
+func (x *onesIndex) build(a *Matrix, trans bool) bool {
+	if len(a.Data) >= math.MaxInt32-8 {
+		return false
+	}
+	var ok bool
+	if !trans {
+		x.ptr, x.idx, ok = rowsOnes(a, x.ptr, x.idx)
+		return ok
+	}
+	// op(a) = aᵀ: row i of op(a) is column i of a. List the ones of the
+	// rows of a, then bucket them by column; taking rows in order keeps
+	// every bucket sorted.
+	x.rptr, x.ridx, ok = rowsOnes(a, x.rptr, x.ridx)
+	if !ok {
+		return false
+	}
+	kk, m := a.Rows, a.Cols
+	nnz := x.rptr[kk]
+	x.ptr = growInt32(x.ptr, m+1)
+	clear(x.ptr)
+	for _, i := range x.ridx[:nnz] {
+		x.ptr[i+1]++
+	}
+	for i := 0; i < m; i++ {
+		x.ptr[i+1] += x.ptr[i]
+	}
+	x.idx = growInt32(x.idx, int(nnz)+8) // +8: the kernel reads ahead
+	// ptr[i] serves as the next free slot of bucket i, then is restored.
+	for r := 0; r < kk; r++ {
+		for _, i := range x.ridx[x.rptr[r]:x.rptr[r+1]] {
+			x.idx[x.ptr[i]] = int32(r)
+			x.ptr[i]++
+		}
+	}
+	copy(x.ptr[1:], x.ptr[:m])
+	x.ptr[0] = 0
+	return true
+}
+
+// appendOnes writes the positions of the ones of row into idx from n on and
+// returns the new length, or ok = false if row holds a value other than 0
+// or 1. idx must have room for len(row)+8 more values.
+func appendOnes(idx []int32, n int, row []float32) (int, bool) {
+	j := 0
+	if accelerated && len(row) >= 8 {
+		nv := len(row) / 8
+		_ = idx[n+nv*8+7]
+		cnt, ok := onesIndex8(&row[0], nv, &idx[n], &onesLUT)
+		if !ok {
+			return n, false
+		}
+		n += cnt
+		j = nv * 8
+	}
+	idx = idx[:n+len(row)-j+1]
+	for k := j; k < len(row); k++ {
+		v := row[k]
+		idx[n] = int32(k)
+		if v == 1 {
+			n++
+		} else if v != 0 {
+			return n, false
+		}
+	}
+	return n, true
+}
+
+// onesLUT[m] lists the set bits of m, for the left-packing kernel.
+var onesLUT = func() (t [256][8]int32) {
+	for m := range t {
+		n := 0
+		for b := 0; b < 8; b++ {
+			if m&(1<<b) != 0 {
+				t[m][n] = int32(b)
+				n++
+			}
+		}
+	}
+	return t
+}()
+
+// binaryWork is a gather product split into parts.
+type binaryWork struct {
+	x           *onesIndex
+	alpha, beta float32
+	b, c        *Matrix
+	splitRows   bool
+	parts, nblk int
+}
+
+var binaryWorkPool = sync.Pool{New: func() any { return new(binaryWork) }}
+
+// gatherBlock is the widest column block: 12 vectors of 8 accumulators in
+// registers, enough independent fused multiply–adds to hide their latency;
+// the rows of b it reads (k × 96 floats) stay in L2 while every row of c is
+// summed.
+const gatherBlock = 96
+
+// blockCols returns the columns [j0, j1) of block q of nblk over n columns:
+// near-equal widths, multiples of 8 but for the last.
+func blockCols(n, nblk, q int) (j0, j1 int) {
+	nvec := (n + 7) / 8
+	return min(q*nvec/nblk*8, n), min((q+1)*nvec/nblk*8, n)
+}
+
+// gemmBinary computes c = alpha·op(a)·b + beta·c with the gather kernel and
+// returns true when op(a) is binary and sparse enough; otherwise it returns
+// false without touching c.
+func gemmBinary(transA bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) bool {
+	m, n := c.Rows, c.Cols
+	k := b.Rows
+	x := getOnes()
+	defer putOnes(x)
+	if !x.build(a, transA) {
+		return false
+	}
+	nnz := int(x.ptr[m])
+	if float64(nnz) > maxBinaryDensity*float64(m)*float64(k) {
+		return false
+	}
+	w := binaryWorkPool.Get().(*binaryWork)
+	*w = binaryWork{x: x, alpha: alpha, beta: beta, b: b, c: c}
+	w.nblk = (n + gatherBlock - 1) / gatherBlock
+	parts := workers(float64(nnz)*float64(n) + float64(m)*float64(n))
+	if w.nblk >= parts {
+		w.parts = parts
+	} else {
+		w.splitRows = true
+		w.parts = min(parts, m)
+	}
+	run(w, w.parts)
+	*w = binaryWork{}
+	binaryWorkPool.Put(w)
+	return true
+}
+
+func (w *binaryWork) runPart(p int) {
+	m, n := w.c.Rows, w.c.Cols
+	r0, r1, b0, b1 := 0, m, 0, w.nblk
+	if w.splitRows {
+		r0, r1 = span(m, w.parts, p)
+	} else {
+		b0, b1 = span(w.nblk, w.parts, p)
+	}
+	ldb, ldc := w.b.Cols, w.c.Cols
+	gather := gatherKernel()
+	for blk := b0; blk < b1; blk++ {
+		j0, j1 := blockCols(n, w.nblk, blk)
+		for i := r0; i < r1; i++ {
+			row := w.c.Data[i*ldc+j0 : i*ldc+j1]
+			switch w.beta {
+			case 0:
+				clear(row)
+			case 1:
+			default:
+				for j, v := range row {
+					row[j] = w.beta * v
+				}
+			}
+			idx := w.x.idx[w.x.ptr[i]:w.x.ptr[i+1]]
+			if len(idx) > 0 {
+				gather(w.alpha, w.b.Data[j0:], ldb, idx, row)
+			}
+		}
+	}
+}

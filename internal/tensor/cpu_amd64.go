@@ -1,0 +1,60 @@
+//go:build amd64 && !purego
+
+package tensor
+
+import "golang.org/x/sys/cpu"
+
+var hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasPOPCNT
+
+func kernelAsm(k int, a, b, c []float32, ldc int, load bool) {
+	_ = a[k*mr-1]
+	_ = b[k*nr-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	sgemmKernel6x16(k, &a[0], &b[0], &c[0], ldc, load)
+}
+
+// tailMask[8−r:16−r] selects the first r lanes of a vector.
+var tailMask = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
+
+// gatherAsm is gatherGeneric on the assembly kernel, for len(c) ≤
+// gatherBlock. idx must be sorted (the builders of onesIndex produce
+// increasing indices) and have two slots of capacity past its length: the
+// kernel prefetches rows two indices ahead.
+func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
+	n := len(c)
+	if len(idx) == 0 || n == 0 {
+		return
+	}
+	if n > gatherBlock || idx[0] < 0 {
+		panic("tensor: bad gather")
+	}
+	_ = b[int(idx[len(idx)-1])*ldb+n-1]
+	_ = idx[:len(idx)+2]
+	r := n % 8
+	if r == 0 {
+		r = 8
+	}
+	gatherAxpy(alpha, &b[0], ldb, &idx[0], len(idx), &c[0], (n+7)/8, &tailMask[8-r])
+}
+
+// packBTransFast packs a full 16-column panel of op(b) = bᵀ (b starts at
+// row jb, depth p0) with the 8×8 transposing kernel, the last d mod 8
+// depths in Go.
+func packBTransFast(panel, b []float32, ldb, d int) bool {
+	if !accelerated {
+		return false
+	}
+	nb := d / 8
+	if nb > 0 {
+		_ = b[(nr-1)*ldb+nb*8-1]
+		_ = panel[nb*8*nr-1]
+		packBT16(&panel[0], &b[0], ldb, nb)
+	}
+	for l := nb * 8; l < d; l++ {
+		out := panel[l*nr : l*nr+nr]
+		for j := range out {
+			out[j] = b[j*ldb+l]
+		}
+	}
+	return true
+}

@@ -1,0 +1,26 @@
+//go:build !amd64 || purego
+
+package tensor
+
+const hasAVX2FMA = false
+
+func kernelAsm(k int, a, b, c []float32, ldc int, load bool) { kernelGeneric(k, a, b, c, ldc, load) }
+
+func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
+	gatherGeneric(alpha, b, ldb, idx, c)
+}
+
+func packBTransFast(panel, b []float32, ldb, d int) bool { return false }
+
+func onesIndex8(row *float32, nvec int, idx *int32, lut *[256][8]int32) (int, bool) {
+	panic("unreachable")
+}
+
+func sigmoid8(dst, x, bias *float32, n int)                           { panic("unreachable") }
+func softplusSum8(a, w *float32, d float32, n int, lanes *[8]float64) { panic("unreachable") }
+
+func bernoulliHash8(dst, p *float32, n int, k0, k1 uint32) { panic("unreachable") }
+
+func momentum8(w, v, g *float32, n int, lr, mom, wd float32) { panic("unreachable") }
+
+func packBT16(dst, src *float32, ldb int, nblk int) { panic("unreachable") }

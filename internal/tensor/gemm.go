@@ -1,0 +1,345 @@
+package tensor
+
+import (
+	"fmt"
+	"sync"
+)
+
+// Blocking of the packed GEMM (Goto / BLIS scheme). A micro-kernel computes
+// an mr×nr tile of C from an mr-row panel of packed A and an nr-column
+// panel of packed B; kc is the depth of one packed block (the B micro-panel,
+// kc·nr floats, stays in L1), mc the rows of a packed A block (mc·kc floats,
+// in L2), nc the columns of a packed B block.
+const (
+	mr = 6
+	nr = 16
+	kc = 256
+	mc = 96
+	nc = 2048
+)
+
+// Summation order. Every element of C is computed the same way whichever
+// path runs (AVX2 assembly or portable Go, dense or binary-aware, any
+// blocking, any number of threads):
+//
+//	s = 0 when beta = 0, c when beta = 1, else float32(beta·c)
+//	for k = 0, 1, …, K−1:  s = fma(float32(alpha·a_ik), b_kj, s)   (one rounding)
+//	c = s
+//
+// Parts of a product only ever split the output, never k, so results are
+// bit-identical for every GOMAXPROCS and on every machine.
+
+// gemmWork is one Gemm call split into parts over output blocks.
+type gemmWork struct {
+	transA, transB bool
+	alpha, beta    float32
+	a, b, c        *Matrix
+	m, n, k        int
+	splitRows      bool // parts are row ranges (else column ranges)
+	parts          int
+	tiles          int // row tiles (mr) or column tiles (nr) to share out
+}
+
+var gemmWorkPool = sync.Pool{New: func() any { return new(gemmWork) }}
+
+// workspace holds one goroutine's packing buffers.
+type workspace struct {
+	ap   []float32 // packed A block: mc×kc
+	bp   []float32 // packed B block: kc×nc
+	tile [mr * nr]float32
+}
+
+// Workspaces are kept on a free list rather than in a sync.Pool: they are
+// large (the B block is up to kc×nc floats) and a garbage collection must not
+// throw them away between two products. At most one per concurrently running
+// part is ever made.
+var workspaces struct {
+	mu   sync.Mutex
+	free []*workspace
+}
+
+func getWorkspace() *workspace {
+	workspaces.mu.Lock()
+	defer workspaces.mu.Unlock()
+	if n := len(workspaces.free); n > 0 {
+		ws := workspaces.free[n-1]
+		workspaces.free = workspaces.free[:n-1]
+		return ws
+	}
+	return &workspace{ap: make([]float32, mc*kc)}
+}
+
+func putWorkspace(ws *workspace) {
+	workspaces.mu.Lock()
+	workspaces.free = append(workspaces.free, ws)
+	workspaces.mu.Unlock()
+}
+
+// Gemm computes c = alpha·op(a)·op(b) + beta·c, where op(x) is x or xᵀ as
+// transA / transB say. Shapes are checked; a mismatch is a programming error
+// and panics. With beta = 0 the old contents of c are ignored (NaNs
+// included); with alpha = 0, a and b are not read.
+//
+// Products run on the AVX2/FMA assembly kernels when the CPU has them (see
+// Accelerated), split over GOMAXPROCS goroutines by output blocks. When
+// op(a) holds only zeros and ones (binary data, sampled states) and op(b) is
+// not transposed, a gather kernel adds up the rows of op(b) selected by the
+// ones instead, at a cost proportional to their number. Every path computes
+// each element with the same sequence of roundings, so the result is
+// bit-identical whichever runs (see the package documentation).
+func Gemm(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) {
+	m, k := a.Rows, a.Cols
+	if transA {
+		m, k = k, m
+	}
+	br, n := b.Rows, b.Cols
+	if transB {
+		br, n = n, br
+	}
+	if k != br || c.Rows != m || c.Cols != n {
+		panic(fmt.Sprintf("tensor.Gemm: shapes op(a) %d×%d, op(b) %d×%d, c %d×%d", m, k, br, n, c.Rows, c.Cols))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(c, beta)
+		return
+	}
+	if !transB && gemmBinary(transA, alpha, a, b, beta, c) {
+		return
+	}
+	gemmDense(transA, transB, alpha, a, b, beta, c)
+}
+
+func scaleC(c *Matrix, beta float32) {
+	switch beta {
+	case 1:
+	case 0:
+		clear(c.Data)
+	default:
+		for i, v := range c.Data {
+			c.Data[i] = beta * v
+		}
+	}
+}
+
+// GemmDense is Gemm without the binary-operand detection: always the packed
+// dense kernels. It gives the same result as Gemm; it exists for benchmarks
+// and tests.
+func GemmDense(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) {
+	m, k := a.Rows, a.Cols
+	if transA {
+		m, k = k, m
+	}
+	br, n := b.Rows, b.Cols
+	if transB {
+		br, n = n, br
+	}
+	if k != br || c.Rows != m || c.Cols != n {
+		panic(fmt.Sprintf("tensor.GemmDense: shapes op(a) %d×%d, op(b) %d×%d, c %d×%d", m, k, br, n, c.Rows, c.Cols))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(c, beta)
+		return
+	}
+	gemmDense(transA, transB, alpha, a, b, beta, c)
+}
+
+func gemmDense(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) {
+	m, n, k := c.Rows, c.Cols, a.Cols
+	if transA {
+		k = a.Rows
+	}
+	w := gemmWorkPool.Get().(*gemmWork)
+	*w = gemmWork{transA: transA, transB: transB, alpha: alpha, beta: beta, a: a, b: b, c: c, m: m, n: n, k: k}
+	rowTiles, colTiles := (m+mr-1)/mr, (n+nr-1)/nr
+	parts := workers(float64(m) * float64(n) * float64(k))
+	// Split the dimension with more tiles; each part packs its own blocks.
+	w.splitRows = rowTiles > colTiles
+	w.tiles = colTiles
+	if w.splitRows {
+		w.tiles = rowTiles
+	}
+	w.parts = min(parts, w.tiles)
+	run(w, w.parts)
+	*w = gemmWork{}
+	gemmWorkPool.Put(w)
+}
+
+// span returns the range of tiles part p owns (contiguous, fixed by the
+// part count only).
+func span(tiles, parts, p int) (lo, hi int) {
+	return p * tiles / parts, (p + 1) * tiles / parts
+}
+
+func (w *gemmWork) runPart(p int) {
+	lo, hi := span(w.tiles, w.parts, p)
+	r0, r1, c0, c1 := 0, w.m, 0, w.n
+	if w.splitRows {
+		r0, r1 = lo*mr, min(hi*mr, w.m)
+	} else {
+		c0, c1 = lo*nr, min(hi*nr, w.n)
+	}
+	if r0 >= r1 || c0 >= c1 {
+		return
+	}
+	ws := getWorkspace()
+	if need := kc * min(nc, (c1-c0+nr-1)/nr*nr); len(ws.bp) < need {
+		ws.bp = make([]float32, need)
+	}
+	w.block(ws, r0, r1, c0, c1)
+	putWorkspace(ws)
+}
+
+// block computes rows [r0,r1) × columns [c0,c1) of C.
+func (w *gemmWork) block(ws *workspace, r0, r1, c0, c1 int) {
+	c := w.c
+	ldc := c.Cols
+	if w.beta != 0 && w.beta != 1 {
+		for i := r0; i < r1; i++ {
+			row := c.Data[i*ldc+c0 : i*ldc+c1]
+			for j, v := range row {
+				row[j] = w.beta * v
+			}
+		}
+	}
+	kern := microKernel()
+	for jc := c0; jc < c1; jc += nc {
+		ncb := min(nc, c1-jc)
+		// Equal depth blocks of at most kc (784 = 4×196, not 3×256 + 16):
+		// a thin last block would load and store C for little work.
+		kstep := (w.k + (w.k+kc-1)/kc - 1) / ((w.k + kc - 1) / kc)
+		for pc := 0; pc < w.k; pc += kstep {
+			kcb := min(kstep, w.k-pc)
+			load := pc > 0 || w.beta != 0
+			packB(ws.bp, w.b, w.transB, pc, kcb, jc, ncb)
+			for ic := r0; ic < r1; ic += mc {
+				mcb := min(mc, r1-ic)
+				packA(ws.ap, w.a, w.transA, w.alpha, ic, mcb, pc, kcb)
+				for jr := 0; jr < ncb; jr += nr {
+					bp := ws.bp[jr*kcb : (jr+nr)*kcb]
+					nrb := min(nr, ncb-jr)
+					for ir := 0; ir < mcb; ir += mr {
+						ap := ws.ap[ir*kcb : (ir+mr)*kcb]
+						mrb := min(mr, mcb-ir)
+						off := (ic+ir)*ldc + jc + jr
+						if mrb == mr && nrb == nr {
+							kern(kcb, ap, bp, c.Data[off:], ldc, load)
+							continue
+						}
+						// Edge tile: run the full kernel on a scratch tile.
+						t := ws.tile[:]
+						if load {
+							for i := 0; i < mrb; i++ {
+								copy(t[i*nr:i*nr+nrb], c.Data[off+i*ldc:off+i*ldc+nrb])
+							}
+						}
+						kern(kcb, ap, bp, t, nr, load)
+						for i := 0; i < mrb; i++ {
+							copy(c.Data[off+i*ldc:off+i*ldc+nrb], t[i*nr:i*nr+nrb])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA packs rows [i0, i0+rows) × depth [p0, p0+d) of op(a), times alpha,
+// into mr-row micro-panels: panel q holds, for each depth l, the mr values
+// op(a)[i0+q·mr+r][p0+l] at dst[q·mr·d + l·mr + r], zero-padded.
+func packA(dst []float32, a *Matrix, trans bool, alpha float32, i0, rows, p0, d int) {
+	lda := a.Cols
+	for q := 0; q*mr < rows; q++ {
+		panel := dst[q*mr*d : (q+1)*mr*d]
+		rq := min(mr, rows-q*mr)
+		ib := i0 + q*mr
+		if trans {
+			// op(a)[i][p] = a[p][i]: mr contiguous values per depth.
+			for l := 0; l < d; l++ {
+				src := a.Data[(p0+l)*lda+ib : (p0+l)*lda+ib+rq]
+				out := panel[l*mr : l*mr+mr]
+				if alpha == 1 {
+					copy(out, src)
+				} else {
+					for r, v := range src {
+						out[r] = alpha * v
+					}
+				}
+				for r := rq; r < mr; r++ {
+					out[r] = 0
+				}
+			}
+			continue
+		}
+		for r := 0; r < mr; r++ {
+			if r >= rq {
+				for l := 0; l < d; l++ {
+					panel[l*mr+r] = 0
+				}
+				continue
+			}
+			src := a.Data[(ib+r)*lda+p0 : (ib+r)*lda+p0+d]
+			if alpha == 1 {
+				for l, v := range src {
+					panel[l*mr+r] = v
+				}
+			} else {
+				for l, v := range src {
+					panel[l*mr+r] = alpha * v
+				}
+			}
+		}
+	}
+}
+
+// packB packs depth [p0, p0+d) × columns [j0, j0+cols) of op(b) into
+// nr-column micro-panels: panel q holds op(b)[p0+l][j0+q·nr+j] at
+// dst[q·nr·d + l·nr + j], zero-padded.
+func packB(dst []float32, b *Matrix, trans bool, p0, d, j0, cols int) {
+	ldb := b.Cols
+	for q := 0; q*nr < cols; q++ {
+		panel := dst[q*nr*d : (q+1)*nr*d]
+		cq := min(nr, cols-q*nr)
+		jb := j0 + q*nr
+		if !trans {
+			for l := 0; l < d; l++ {
+				out := panel[l*nr : l*nr+nr]
+				copy(out, b.Data[(p0+l)*ldb+jb:(p0+l)*ldb+jb+cq])
+				for j := cq; j < nr; j++ {
+					out[j] = 0
+				}
+			}
+			continue
+		}
+		// op(b)[p][j] = b[j][p]: transpose nr rows of b.
+		if cq == nr && packBTransFast(panel, b.Data[jb*ldb+p0:], ldb, d) {
+			continue
+		}
+		for j := 0; j < nr; j++ {
+			if j >= cq {
+				for l := 0; l < d; l++ {
+					panel[l*nr+j] = 0
+				}
+				continue
+			}
+			src := b.Data[(jb+j)*ldb+p0 : (jb+j)*ldb+p0+d]
+			for l, v := range src {
+				panel[l*nr+j] = v
+			}
+		}
+	}
+}
+
+// MatMul sets dst = a·b.
+func MatMul(dst, a, b *Matrix) { Gemm(false, false, 1, a, b, 0, dst) }
+
+// MatMulTB sets dst = a·bᵀ.
+func MatMulTB(dst, a, b *Matrix) { Gemm(false, true, 1, a, b, 0, dst) }
+
+// MatMulTA sets dst = aᵀ·b.
+func MatMulTA(dst, a, b *Matrix) { Gemm(true, false, 1, a, b, 0, dst) }

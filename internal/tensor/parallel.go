@@ -1,0 +1,76 @@
+package tensor
+
+import (
+	"runtime"
+	"sync"
+)
+
+// A task is work split into numbered parts that may run concurrently. Each
+// part must write only its own outputs, so the result never depends on how
+// parts are scheduled.
+type task interface {
+	runPart(part int)
+}
+
+type job struct {
+	t    task
+	part int
+	wg   *sync.WaitGroup
+}
+
+// The worker pool is started lazily and only grows; sending a job is a
+// channel send of a small struct, so running a task allocates nothing.
+var pool struct {
+	mu      sync.Mutex
+	workers int
+	jobs    chan job
+}
+
+func ensureWorkers(n int) {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	if pool.jobs == nil {
+		pool.jobs = make(chan job, 64)
+	}
+	for pool.workers < n {
+		pool.workers++
+		go func() {
+			for j := range pool.jobs {
+				j.t.runPart(j.part)
+				j.wg.Done()
+			}
+		}()
+	}
+}
+
+// workers returns how many parts a task of the given cost (in multiply–adds)
+// should be split into: one per GOMAXPROCS, or one for small tasks, where a
+// hand-off costs more than it saves.
+func workers(cost float64) int {
+	const minCostPerPart = 1 << 17
+	w := runtime.GOMAXPROCS(0)
+	if c := int(cost / minCostPerPart); c < w {
+		w = c
+	}
+	return max(w, 1)
+}
+
+var wgPool = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
+
+// run executes parts 0..n−1 of t, part 0 on the calling goroutine, and
+// returns when all are done.
+func run(t task, n int) {
+	if n <= 1 {
+		t.runPart(0)
+		return
+	}
+	ensureWorkers(n - 1)
+	wg := wgPool.Get().(*sync.WaitGroup)
+	wg.Add(n - 1)
+	for p := 1; p < n; p++ {
+		pool.jobs <- job{t: t, part: p, wg: wg}
+	}
+	t.runPart(0)
+	wg.Wait()
+	wgPool.Put(wg)
+}

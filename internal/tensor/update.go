@@ -1,0 +1,78 @@
+package tensor
+
+import "sync"
+
+// MomentumStep applies one momentum SGD update with L2 weight decay:
+//
+//	v[i] = mom·v[i] + lr·(g[i] − wd·w[i]);  w[i] += v[i]
+//
+// in one pass, each operation rounded to float32 in that order, never
+// fused: the same bits as the plain two-loop form v = …; Axpy(1, v, w) as
+// the Go compiler builds it for amd64 (on arm64 it fuses mom·v + lr·(…)). Large inputs are split
+// over GOMAXPROCS goroutines by fixed ranges; the result does not depend on
+// the split. The slices must have equal lengths.
+func MomentumStep(w, v, g []float32, lr, mom, wd float32) {
+	n := len(w)
+	v, g = v[:n], g[:n]
+	t := momentumPool.Get().(*momentumWork)
+	*t = momentumWork{w: w, v: v, g: g, lr: lr, mom: mom, wd: wd}
+	t.parts = workers(float64(n) * 2)
+	run(t, t.parts)
+	*t = momentumWork{}
+	momentumPool.Put(t)
+}
+
+var momentumPool = sync.Pool{New: func() any { return new(momentumWork) }}
+
+type momentumWork struct {
+	w, v, g     []float32
+	lr, mom, wd float32
+	parts       int
+}
+
+func (t *momentumWork) runPart(p int) {
+	lo, hi := span(len(t.w)/8, t.parts, p)
+	lo, hi = lo*8, hi*8
+	if p == t.parts-1 {
+		hi = len(t.w)
+	}
+	momentum(t.w[lo:hi], t.v[lo:hi], t.g[lo:hi], t.lr, t.mom, t.wd)
+}
+
+func momentum(w, v, g []float32, lr, mom, wd float32) {
+	i := 0
+	if accelerated && len(w) >= 8 {
+		i = len(w) &^ 7
+		momentum8(&w[0], &v[0], &g[0], i, lr, mom, wd)
+	}
+	n := len(w)
+	w, v, g = w[i:], v[i:n], g[i:n]
+	for j, gj := range g {
+		a := float32(mom * v[j])
+		b := float32(wd * w[j])
+		d := float32(lr * float32(gj-b))
+		v[j] = float32(a + d)
+		w[j] = float32(w[j] + v[j])
+	}
+}
+
+// Transpose sets dst = srcᵀ; dst must be src.Cols × src.Rows.
+func Transpose(dst, src *Matrix) {
+	if dst.Rows != src.Cols || dst.Cols != src.Rows {
+		panic("tensor.Transpose: shape mismatch")
+	}
+	const bs = 32
+	r, c := src.Rows, src.Cols
+	for i0 := 0; i0 < r; i0 += bs {
+		i1 := min(i0+bs, r)
+		for j0 := 0; j0 < c; j0 += bs {
+			j1 := min(j0+bs, c)
+			for i := i0; i < i1; i++ {
+				row := src.Data[i*c+j0 : i*c+j1]
+				for j, x := range row {
+					dst.Data[(j0+j)*r+i] = x
+				}
+			}
+		}
+	}
+}
