@@ -31,21 +31,21 @@ func (t *Trainer) initTempered(nv, nh int) {
 func (m *RBM) upBeta(c *Chain, beta float32, rng *tensor.Rand) {
 	m.HiddenInputs(c.PH, c.V)
 	scaledSigmoid(c.PH.Data, beta)
-	rng.Bernoulli(c.H.Data, c.PH.Data)
+	rng.BernoulliFast(c.H.Data, c.PH.Data)
 }
 
 // downBeta samples v ~ p_β(v|h) = σ(β(b + Wh)).
 func (m *RBM) downBeta(c *Chain, beta float32, rng *tensor.Rand) {
 	m.VisibleInputs(c.PV, c.H)
 	scaledSigmoid(c.PV.Data, beta)
-	rng.Bernoulli(c.V.Data, c.PV.Data)
+	rng.BernoulliFast(c.V.Data, c.PV.Data)
 }
 
 func scaledSigmoid(x []float32, beta float32) {
 	if beta != 1 {
 		tensor.Scale(x, beta)
 	}
-	tensor.SigmoidInPlace(x)
+	tensor.SigmoidInto(x, x)
 }
 
 // temperedStep runs k Gibbs steps in every tempered chain set, then offers

@@ -378,11 +378,7 @@ func (t *Trainer) step(v0 *tensor.Matrix, lr, mom float32) {
 	t.gradient(v0)
 	m := t.m
 	// Momentum SGD with L2 weight decay on W.
-	wd := float32(t.WeightDecay)
-	for i, g := range t.gW.Data {
-		t.vW.Data[i] = mom*t.vW.Data[i] + lr*(g-wd*m.W.Data[i])
-	}
-	tensor.Axpy(1, t.vW.Data, m.W.Data)
+	tensor.MomentumStep(m.W.Data, t.vW.Data, t.gW.Data, lr, mom, float32(t.WeightDecay))
 	for i, g := range t.gB {
 		t.vB[i] = mom*t.vB[i] + lr*g
 	}
@@ -413,7 +409,7 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	default:
 		t.cd = resizeChain(t.cd, n, nv, nh)
 		c = t.cd
-		t.rng.Bernoulli(c.H.Data, t.ph0.Data)
+		t.rng.BernoulliFast(c.H.Data, t.ph0.Data)
 		m.Down(c, t.rng)
 		m.Gibbs(c, t.K-1, t.rng)
 	}

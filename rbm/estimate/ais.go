@@ -154,19 +154,20 @@ func (s *annealer) logF(r int, beta float64) float64 {
 func (s *annealer) transition(beta float64) {
 	bf := float32(beta)
 	for i, x := range s.a.Data {
-		s.ph.Data[i] = tensor.Sigmoid32(bf * x)
+		s.ph.Data[i] = bf * x
 	}
-	s.rng.Bernoulli(s.h.Data, s.ph.Data)
+	tensor.SigmoidInto(s.ph.Data, s.ph.Data)
+	s.rng.BernoulliFast(s.h.Data, s.ph.Data)
 	tensor.MatMulTB(s.pv, s.h, s.m.W)
 	nv := s.m.NVisible()
 	for r := 0; r < s.pv.Rows; r++ {
 		row := s.pv.Row(r)
 		for i := 0; i < nv; i++ {
-			x := (1-bf)*s.bA[i] + bf*(s.m.B[i]+row[i])
-			row[i] = tensor.Sigmoid32(x)
+			row[i] = (1-bf)*s.bA[i] + bf*(s.m.B[i]+row[i])
 		}
 	}
-	s.rng.Bernoulli(s.v.Data, s.pv.Data)
+	tensor.SigmoidInto(s.pv.Data, s.pv.Data)
+	s.rng.BernoulliFast(s.v.Data, s.pv.Data)
 }
 
 // groupSize is the number of chains per work unit. Groups, not cores, fix
@@ -238,7 +239,7 @@ func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 				row[i] = tensor.Sigmoid32(bA[i])
 			}
 		}
-		rng.Bernoulli(s.v.Data, s.pv.Data)
+		rng.BernoulliFast(s.v.Data, s.pv.Data)
 		w := logw[lo:hi]
 		for k := 1; k <= K; k++ {
 			if k%256 == 0 {
