@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/ebm-go/ebm/dataset"
-	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
+	"github.com/ebm-go/ebm/tensor"
 )
 
 // Train a small RBM on all 30 bars-and-stripes patterns and measure its

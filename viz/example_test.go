@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/tensor"
 	"github.com/ebm-go/ebm/viz"
 )
 

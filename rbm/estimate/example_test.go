@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/rbm/estimate"
+	"github.com/ebm-go/ebm/tensor"
 )
 
 // AIS on a model small enough to check exactly: the interval brackets the
