@@ -150,7 +150,7 @@ For MNIST the held-out rows default to mnist:test (used only for monitoring).`,
 	f.StringVar(&o.method, "method", "pcd", "cd (contrastive divergence), pcd (persistent CD) or pt (parallel tempering)")
 	f.IntVar(&o.cfg.Temperatures, "temperatures", 10, "pt: number of inverse temperatures, evenly spaced from 1 down to 1/T")
 	f.IntVar(&o.cfg.K, "k", 1, "Gibbs steps per update")
-	f.IntVar(&o.cfg.Epochs, "epochs", 3, "passes over the training data")
+	f.IntVar(&o.cfg.Epochs, "epochs", 10, "passes over the training data")
 	f.IntVar(&o.cfg.BatchSize, "batch", 100, "mini-batch size")
 	f.Float64Var(&o.cfg.LR, "lr", 0.02, "learning rate (default 0.02 for pcd and pt, 0.05 for cd)")
 	f.Float64Var(&o.cfg.LRDecay, "lr-decay", 0, "rate of epoch e is lr/(1+lr-decay·e)")
