@@ -44,5 +44,6 @@ or a folder of PNG images.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newRBMCmd())
+	root.AddCommand(newHopfieldCmd())
 	return root
 }

@@ -1,0 +1,295 @@
+package main
+
+import (
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/hopfield"
+	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/modelio"
+	"github.com/ebm-go/ebm/viz"
+)
+
+func decodePNG(t *testing.T, path string) (w, h int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return img.Bounds().Dx(), img.Bounds().Dy()
+}
+
+func TestHopfieldStoreRecallJSON(t *testing.T) {
+	dir := t.TempDir()
+	net := filepath.Join(dir, "net.safetensors")
+	out := mustRun(t, "hopfield", "store", "--patterns", "random:12", "--neurons", "100", "--rule", "storkey", "--seed", "4", "--out", net, "--json")
+	var st map[string]any
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("store --json: %v\n%s", err, out)
+	}
+	if st["patterns"].(float64) != 12 || st["fixed_points"].(float64) != 12 || st["rule"] != "storkey" || st["neurons"].(float64) != 100 {
+		t.Errorf("store summary %v", st)
+	}
+	f, err := modelio.Load(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"model": "hopfield", "kind": "classical", "rule": "storkey", "patterns": "12", "format_version": "1", "image_shape": "10x10"} {
+		if f.Metadata[k] != v {
+			t.Errorf("metadata %s = %q, want %q", k, f.Metadata[k], v)
+		}
+	}
+	if _, err := f.Require("weights", 100, 100); err != nil {
+		t.Error(err)
+	}
+	if _, err := f.Require("thresholds", 100); err != nil {
+		t.Error(err)
+	}
+
+	pic, plot, states := filepath.Join(dir, "r.png"), filepath.Join(dir, "e.png"), filepath.Join(dir, "r.npy")
+	out = mustRun(t, "hopfield", "recall", "--net", net, "--pattern", "5", "--noise", "0.15", "--seed", "2", "--json", "--out", pic, "--plot", plot)
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("recall --json: %v\n%s", err, out)
+	}
+	for _, k := range []string{"converged", "sweeps", "cycle", "final_energy", "energies", "nearest_pattern", "overlap", "classification", "flips"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("recall JSON lacks %q", k)
+		}
+	}
+	if rep["converged"] != true || rep["nearest_pattern"].(float64) != 5 || rep["overlap"].(float64) != 1 || rep["flipped"].(float64) != 15 {
+		t.Errorf("recall of pattern 5 at α = 0.12 with Storkey: %s", out)
+	}
+	if n := len(rep["energies"].([]any)); n != int(rep["sweeps"].(float64))+1 {
+		t.Errorf("%d energies for %v sweeps", n, rep["sweeps"])
+	}
+	if w, h := decodePNG(t, pic); w <= h || h < 30 {
+		t.Errorf("recall picture %d×%d", w, h)
+	}
+	decodePNG(t, plot)
+	// The same run written as .npy: the first row is the cue, the last the
+	// result (pattern 5).
+	mustRun(t, "hopfield", "recall", "--net", net, "--pattern", "5", "--noise", "0.15", "--seed", "2", "--out", states)
+	s, err := dataset.Load(states, dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, _, _ := hopfield.Load(net)
+	last := s.X.Row(s.Len() - 1)
+	if hopfield.Overlap(mem.Patterns().Row(5), last) != 1 || hopfield.Overlap(mem.Patterns().Row(5), s.X.Row(0)) != 0.7 {
+		t.Errorf("states .npy: first/last rows are not the cue and pattern 5")
+	}
+
+	// A cue from a file: a 0/1 .npy row.
+	cue := tensor.New(2, 100)
+	for i, v := range mem.Patterns().Row(7) {
+		cue.Set(1, i, (v+1)/2)
+	}
+	cuePath := filepath.Join(dir, "cue.npy")
+	if err := dataset.SaveNPY(cuePath, cue); err != nil {
+		t.Fatal(err)
+	}
+	out = mustRun(t, "hopfield", "recall", "--net", net, "--input", cuePath, "--row", "1", "--mode", "sync")
+	if !strings.Contains(out, "converged") || !strings.Contains(out, "stored pattern 7 (exact)") {
+		t.Errorf("recall from file:\n%s", out)
+	}
+	out = mustRun(t, "hopfield", "recall", "--net", net, "--pattern", "0", "--mode", "glauber", "--temperature", "0.05", "--max-sweeps", "5", "--json")
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep["sweeps"].(float64) != 5 || rep["converged"] != false || rep["temperature"].(float64) != 0.05 {
+		t.Errorf("glauber recall: %v %s", err, out)
+	}
+
+	// Adding patterns keeps the rule; the count grows.
+	net2 := filepath.Join(dir, "net2.safetensors")
+	out = mustRun(t, "hopfield", "store", "--patterns", "random:3", "--seed", "9", "--net", net, "--out", net2)
+	if !strings.Contains(out, "15 patterns (storkey)") {
+		t.Errorf("store --net:\n%s", out)
+	}
+}
+
+func TestHopfieldTwoCycleCLI(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "cycle.safetensors")
+	if err := modelio.Save(p, &modelio.File{
+		Metadata: map[string]string{"model": "hopfield", "kind": "classical"},
+		Tensors: map[string]modelio.Tensor{
+			"weights":    {Shape: []int{2, 2}, Data: []float32{0, -1, -1, 0}},
+			"thresholds": {Shape: []int{2}, Data: []float32{0, 0}},
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	cue := filepath.Join(dir, "cue.npy")
+	if err := dataset.SaveNPY(cue, tensor.FromSlice(1, 2, []float32{-1, -1})); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, "hopfield", "recall", "--net", p, "--input", cue, "--mode", "sync", "--json")
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep["cycle"] != true || rep["converged"] != false || rep["sweeps"].(float64) != 2 || rep["nearest_pattern"] != nil {
+		t.Errorf("2-cycle: %s", out)
+	}
+}
+
+func TestHopfieldMNISTDigits(t *testing.T) {
+	dir := t.TempDir()
+	net := filepath.Join(dir, "digits.safetensors")
+	out := mustRun(t, "hopfield", "store", "--patterns", "mnist:20", "--rows", "1,3,5,7", "--rule", "pinv", "--zero-diagonal", "--out", net)
+	if !strings.Contains(out, "4 of 4 stored patterns are fixed points") || !strings.Contains(out, "thresholded") {
+		t.Errorf("store digits:\n%s", out)
+	}
+	pic := filepath.Join(dir, "r.png")
+	out = mustRun(t, "hopfield", "recall", "--net", net, "--pattern", "2", "--noise", "0.3", "--frames", "8", "--out", pic)
+	if !strings.Contains(out, "stored pattern 2 (exact)") {
+		t.Errorf("digit recall:\n%s", out)
+	}
+	if w, h := decodePNG(t, pic); h != 28*3+4 || w < 5*h {
+		t.Errorf("picture %d×%d: want one row of 84-pixel tiles", w, h)
+	}
+	decodePNG(t, filepath.Join(dir, "r-energy.png")) // the energy plot goes next to a .png --out
+}
+
+func TestHopfieldCapacityCLI(t *testing.T) {
+	dir := t.TempDir()
+	plot := filepath.Join(dir, "cap.png")
+	out := mustRun(t, "hopfield", "capacity", "--neurons", "100", "--patterns", "5,10,20", "--trials", "3", "--seed", "2", "--json")
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("capacity --json: %v\n%s", err, out)
+	}
+	for _, k := range []string{"kind", "rule", "neurons", "noise", "trials", "results"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("capacity JSON lacks %q", k)
+		}
+	}
+	res := rep["results"].([]any)
+	if len(res) != 3 {
+		t.Fatalf("%d results", len(res))
+	}
+	first := res[0].(map[string]any)
+	for _, k := range []string{"patterns", "fixed_point_fraction", "recall_fraction", "mean_overlap", "bit_error_rate"} {
+		if _, ok := first[k]; !ok {
+			t.Errorf("result lacks %q", k)
+		}
+	}
+	if first["patterns"].(float64) != 5 || first["recall_fraction"].(float64) != 1 {
+		t.Errorf("p = 5 of N = 100: %v", first)
+	}
+	// Several rules: an array, one object per rule; the plot is written.
+	out = mustRun(t, "hopfield", "capacity", "--neurons", "60", "--load", "0.05:0.25:0.1", "--rule", "hebbian,storkey,pinv", "--trials", "2", "--json", "--plot", plot)
+	var reps []map[string]any
+	if err := json.Unmarshal([]byte(out), &reps); err != nil || len(reps) != 3 || reps[2]["rule"] != "pinv" {
+		t.Fatalf("three rules: %v\n%s", err, out)
+	}
+	if got := len(reps[0]["results"].([]any)); got != 3 { // loads 0.05, 0.15, 0.25 → p = 3, 9, 15
+		t.Errorf("%d loads", got)
+	}
+	decodePNG(t, plot)
+	// Reproducible text output.
+	a := mustRun(t, "hopfield", "capacity", "--neurons", "80", "--patterns", "8,16", "--trials", "2", "--seed", "5", "--workers", "1")
+	b := mustRun(t, "hopfield", "capacity", "--neurons", "80", "--patterns", "8,16", "--trials", "2", "--seed", "5", "--workers", "2")
+	strip := func(s string) string { // drop the timing in the header line
+		i := strings.Index(s, "(")
+		j := strings.Index(s, ")\n")
+		return s[:i] + s[j:]
+	}
+	if strip(a) != strip(b) {
+		t.Errorf("results depend on --workers:\n%s\n%s", a, b)
+	}
+}
+
+func TestHopfieldCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	net := filepath.Join(dir, "net.safetensors")
+	mustRun(t, "hopfield", "store", "--patterns", "random:4", "--neurons", "16", "--out", net)
+	rbmFile := filepath.Join(dir, "rbm.safetensors")
+	if err := modelio.Save(rbmFile, &modelio.File{Metadata: map[string]string{"model": "rbm"},
+		Tensors: map[string]modelio.Tensor{"weights": {Shape: []int{2, 2}, Data: make([]float32, 4)}}}); err != nil {
+		t.Fatal(err)
+	}
+	noPat := filepath.Join(dir, "nopat.safetensors")
+	if err := modelio.Save(noPat, &modelio.File{Metadata: map[string]string{"model": "hopfield", "kind": "classical", "rule": "hebbian"},
+		Tensors: map[string]modelio.Tensor{"weights": {Shape: []int{4, 4}, Data: make([]float32, 16)}}}); err != nil {
+		t.Fatal(err)
+	}
+	wide := filepath.Join(dir, "wide.npy")
+	if err := dataset.SaveNPY(wide, tensor.FromSlice(1, 9, []float32{1, -1, 1, -1, 1, -1, 1, -1, 1})); err != nil {
+		t.Fatal(err)
+	}
+	badVals := filepath.Join(dir, "bad.npy")
+	if err := dataset.SaveNPY(badVals, tensor.FromSlice(2, 3, []float32{1, -1, 1, 2, -1, 1})); err != nil {
+		t.Fatal(err)
+	}
+	pngDir := filepath.Join(dir, "pngs")
+	os.Mkdir(pngDir, 0o755)
+	writePNG := func(name string, w, h int) {
+		m := tensor.New(1, w*h)
+		if err := saveGray(filepath.Join(pngDir, name), m, w, h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writePNG("a.png", 4, 4)
+	writePNG("b.png", 5, 5)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"hopfield", "store", "--out", net}, "--patterns is required"},
+		{[]string{"hopfield", "store", "--patterns", "random:0", "--neurons", "10"}, "pattern count of 0"},
+		{[]string{"hopfield", "store", "--patterns", "random:3"}, "--neurons"},
+		{[]string{"hopfield", "store", "--patterns", "random:3", "--neurons", "9", "--rule", "oja"}, "oja"},
+		{[]string{"hopfield", "store", "--patterns", badVals, "--out", filepath.Join(dir, "x.safetensors")}, "row 1, column 0"},
+		{[]string{"hopfield", "store", "--patterns", pngDir, "--out", filepath.Join(dir, "x.safetensors")}, "b.png"},
+		{[]string{"hopfield", "store", "--patterns", wide, "--net", net, "--out", filepath.Join(dir, "x.safetensors")}, "9 values"},
+		{[]string{"hopfield", "store", "--patterns", "random:2", "--neurons", "9", "--kind", "dense"}, "--kind"},
+		{[]string{"hopfield", "store", "--patterns", "random:2", "--neurons", "9", "--zero-diagonal"}, "pinv"},
+		{[]string{"hopfield", "store", "--patterns", "random:2", "--neurons", "9", "--rows", "5"}, "--rows"},
+		{[]string{"hopfield", "recall", "--pattern", "0"}, "--net is required"},
+		{[]string{"hopfield", "recall", "--net", rbmFile, "--pattern", "0"}, `"rbm" model`},
+		{[]string{"hopfield", "recall", "--net", filepath.Join(dir, "missing.safetensors"), "--pattern", "0"}, "missing.safetensors"},
+		{[]string{"hopfield", "recall", "--net", net}, "give a cue"},
+		{[]string{"hopfield", "recall", "--net", net, "--pattern", "4"}, "patterns 0 to 3"},
+		{[]string{"hopfield", "recall", "--net", net, "--pattern", "0", "--noise", "1.5"}, "--noise"},
+		{[]string{"hopfield", "recall", "--net", net, "--pattern", "0", "--mode", "chaotic"}, "chaotic"},
+		{[]string{"hopfield", "recall", "--net", net, "--pattern", "0", "--mode", "glauber"}, "temperature"},
+		{[]string{"hopfield", "recall", "--net", net, "--input", wide}, "9 values"},
+		{[]string{"hopfield", "recall", "--net", net, "--input", wide, "--pattern", "1"}, "not both"},
+		{[]string{"hopfield", "recall", "--net", noPat, "--pattern", "0"}, "--input"},
+		{[]string{"hopfield", "recall", "--net", net, "--pattern", "0", "--kind", "dense"}, "classical"},
+		{[]string{"hopfield", "recall", "--net", net, "--pattern", "0", "--out", filepath.Join(dir, "r.gif")}, "r.gif"},
+		{[]string{"hopfield", "capacity", "--neurons", "50"}, "--patterns"},
+		{[]string{"hopfield", "capacity", "--neurons", "50", "--patterns", "5,0"}, "pattern count of 0"},
+		{[]string{"hopfield", "capacity", "--neurons", "50", "--load", "0.001:0.1:0.05"}, "rounds to a pattern count of 0"},
+		{[]string{"hopfield", "capacity", "--neurons", "50", "--load", "0.1:0.05:0.01"}, "from ≤ to"},
+		{[]string{"hopfield", "capacity", "--neurons", "50", "--patterns", "5", "--load", "0.1:0.2:0.1"}, "not both"},
+		{[]string{"hopfield", "capacity", "--neurons", "50", "--patterns", "5", "--noise", "-0.5"}, "--noise"},
+		{[]string{"hopfield", "capacity", "--neurons", "50", "--patterns", "5", "--rule", "hebbian,magic"}, "magic"},
+		{[]string{"hopfield", "capacity", "--neurons", "50", "--patterns", "5", "--trials", "0"}, "trial"},
+		{[]string{"hopfield", "capacity", "--neurons", "1", "--patterns", "5"}, "--neurons"},
+	}
+	for _, c := range cases {
+		_, _, err := run(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ebm %s: error %v, want one mentioning %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+}
+
+// saveGray writes one w×h image (the single row of m) as a PNG.
+func saveGray(path string, m *tensor.Matrix, w, h int) error {
+	img, err := viz.Grid(m, h, w, viz.GridOptions{Pad: -1})
+	if err != nil {
+		return err
+	}
+	return viz.SavePNG(path, img)
+}

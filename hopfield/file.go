@@ -1,0 +1,189 @@
+package hopfield
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/modelio"
+)
+
+// FormatVersion is the version of the Hopfield model-file layout.
+const FormatVersion = "1"
+
+// ModelName is the "model" metadata value of every Hopfield file.
+const ModelName = "hopfield"
+
+// Save writes the network to path as a safetensors file, atomically:
+//
+//	weights     F32 [N, N]
+//	thresholds  F32 [N]
+//	patterns    F32 [p, N]   the stored patterns (±1), when known
+//
+// with metadata "model": "hopfield", "kind": "classical", "rule",
+// "patterns" (the count), "neurons", "format_version": "1", and for the
+// pseudo-inverse rule "zero_diagonal" and "rank"; plus extra (the data
+// source, image shape, ...), which may not override those keys.
+func (net *Network) Save(path string, extra map[string]string) error {
+	if err := net.Validate(); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	meta := map[string]string{}
+	for k, v := range extra {
+		meta[k] = v
+	}
+	n := net.Neurons()
+	meta["model"] = ModelName
+	meta["kind"] = KindClassical
+	meta["rule"] = string(net.rule)
+	meta["patterns"] = strconv.Itoa(net.count)
+	meta["neurons"] = strconv.Itoa(n)
+	meta["format_version"] = FormatVersion
+	if net.rule == PseudoInverse {
+		meta["zero_diagonal"] = strconv.FormatBool(net.ZeroDiagonal)
+		meta["rank"] = strconv.Itoa(net.rank)
+	} else {
+		delete(meta, "zero_diagonal")
+		delete(meta, "rank")
+	}
+	f := &modelio.File{Metadata: meta, Tensors: map[string]modelio.Tensor{
+		"weights":    {Shape: []int{n, n}, Data: net.W.Data},
+		"thresholds": {Shape: []int{n}, Data: net.Theta},
+	}}
+	if net.patterns != nil && net.count > 0 {
+		f.Tensors["patterns"] = modelio.Tensor{Shape: []int{net.count, n}, Data: net.patterns.Data}
+	}
+	if err := modelio.Save(path, f); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return nil
+}
+
+// Load reads a classical network written by Save (or by numpy with the same
+// tensor names) and returns it with the file's metadata.
+func Load(path string) (*Network, map[string]string, error) {
+	f, err := modelio.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	net, err := FromFile(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return net, f.Metadata, nil
+}
+
+// Open reads any kind of Hopfield memory file, dispatching on its "kind"
+// metadata. This build knows the classical kind.
+func Open(path string) (Memory, map[string]string, error) {
+	f, err := modelio.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkModel(f); err != nil {
+		return nil, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	switch k := f.Metadata["kind"]; k {
+	case "", KindClassical:
+		net, err := FromFile(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load %s: %w", path, err)
+		}
+		return net, f.Metadata, nil
+	default:
+		return nil, nil, fmt.Errorf("load %s: the file holds a %q Hopfield memory, which this build cannot read (known kinds: classical): %w", path, k, ErrKind)
+	}
+}
+
+func checkModel(f *modelio.File) error {
+	if k := f.Kind(); k != "" && k != ModelName {
+		return fmt.Errorf("the file holds a %q model, not a Hopfield network: %w", k, ErrKind)
+	}
+	if v, ok := f.Metadata["format_version"]; ok && v != FormatVersion {
+		return fmt.Errorf("format_version %q is not supported (this build reads %q): %w", v, FormatVersion, modelio.ErrFormat)
+	}
+	return nil
+}
+
+// FromFile builds a classical network from a decoded model file, checking
+// the model and kind, the tensor shapes, that the weights are finite and
+// symmetric (see Validate) and that stored patterns are ±1. The thresholds
+// may be absent (zero); so may the patterns, in which case the count comes
+// from the "patterns" metadata (default 0) and Recall reports no overlaps.
+// The "rule" metadata may be absent: such a network recalls but cannot
+// store more patterns.
+func FromFile(f *modelio.File) (*Network, error) {
+	if err := checkModel(f); err != nil {
+		return nil, err
+	}
+	if k := f.Metadata["kind"]; k != "" && k != KindClassical {
+		return nil, fmt.Errorf("the file holds a %q Hopfield memory, not a classical network: %w", k, ErrKind)
+	}
+	w, ok := f.Tensors["weights"]
+	if !ok {
+		_, err := f.Require("weights")
+		return nil, err
+	}
+	if len(w.Shape) != 2 || w.Shape[0] != w.Shape[1] || w.Shape[0] < 1 {
+		return nil, fmt.Errorf("tensor \"weights\" has shape %v, want [N, N]: %w", w.Shape, modelio.ErrFormat)
+	}
+	n := w.Shape[0]
+	wd, err := f.Require("weights", n, n)
+	if err != nil {
+		return nil, err
+	}
+	net := &Network{W: tensor.FromSlice(n, n, append([]float32(nil), wd...)), Theta: make([]float32, n)}
+	if _, ok := f.Tensors["thresholds"]; ok {
+		th, err := f.Require("thresholds", n)
+		if err != nil {
+			return nil, err
+		}
+		copy(net.Theta, th)
+	}
+	if r := f.Metadata["rule"]; r != "" {
+		if net.rule, err = ParseRule(r); err != nil {
+			return nil, fmt.Errorf("metadata \"rule\": %w", err)
+		}
+	}
+	if v, ok := f.Metadata["zero_diagonal"]; ok {
+		if net.ZeroDiagonal, err = strconv.ParseBool(v); err != nil {
+			return nil, fmt.Errorf("metadata \"zero_diagonal\" = %q is not a boolean: %w", v, modelio.ErrFormat)
+		}
+	}
+	if v, ok := f.Metadata["rank"]; ok {
+		if net.rank, err = strconv.Atoi(v); err != nil || net.rank < 0 {
+			return nil, fmt.Errorf("metadata \"rank\" = %q is not a count: %w", v, modelio.ErrFormat)
+		}
+	}
+	if v, ok := f.Metadata["patterns"]; ok {
+		if net.count, err = strconv.Atoi(v); err != nil || net.count < 0 {
+			return nil, fmt.Errorf("metadata \"patterns\" = %q is not a count: %w", v, modelio.ErrFormat)
+		}
+	}
+	if pt, ok := f.Tensors["patterns"]; ok {
+		if len(pt.Shape) != 2 || pt.Shape[1] != n {
+			return nil, fmt.Errorf("tensor \"patterns\" has shape %v, want [p, %d]: %w", pt.Shape, n, modelio.ErrFormat)
+		}
+		p := pt.Shape[0]
+		if _, ok := f.Metadata["patterns"]; ok && p != net.count {
+			return nil, fmt.Errorf("tensor \"patterns\" has %d rows but the metadata says %d patterns: %w", p, net.count, modelio.ErrFormat)
+		}
+		pd, err := f.Require("patterns", p, n)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range pd {
+			if v != 1 && v != -1 {
+				return nil, fmt.Errorf("tensor \"patterns\": row %d, column %d is %v, want ±1: %w", k/n, k%n, v, ErrValue)
+			}
+		}
+		if p > 0 {
+			net.patterns = tensor.FromSlice(p, n, append([]float32(nil), pd...))
+		}
+		net.count = p
+	}
+	if err := net.Validate(); err != nil {
+		return nil, err
+	}
+	return net, nil
+}

@@ -1,0 +1,184 @@
+package hopfield
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ebm-go/ebm/internal/tensor"
+)
+
+// Sentinel errors, wrapped by the errors this package returns, for use with
+// errors.Is.
+var (
+	// ErrDimension reports a pattern or state whose length is not the
+	// network's number of neurons.
+	ErrDimension = errors.New("dimension mismatch")
+	// ErrValue reports a pattern or state entry that is not ±1 (or 0/1), or a
+	// weight that is not finite.
+	ErrValue = errors.New("invalid value")
+	// ErrNoPatterns reports a store or experiment with no patterns, or an
+	// operation that needs the stored patterns of a network that does not
+	// know them (a file written without them).
+	ErrNoPatterns = errors.New("no patterns")
+	// ErrOption reports an invalid option: an unknown rule or mode, a
+	// non-positive temperature, a noise level outside [0, 1], a missing
+	// random source.
+	ErrOption = errors.New("invalid option")
+	// ErrKind reports a model file that does not hold this kind of network.
+	ErrKind = errors.New("wrong kind of model")
+)
+
+// Memory is an associative memory: it stores patterns and recalls them from
+// a cue by running its dynamics. The classical Hopfield network (*Network)
+// is one; the dense and continuous kinds plug into the same interface.
+type Memory interface {
+	// Kind names the kind of memory ("classical", ...), as in model files.
+	Kind() string
+	// Neurons is the length N of a pattern or state.
+	Neurons() int
+	// Count is the number of patterns stored so far.
+	Count() int
+	// Patterns returns the stored patterns, one per row (±1), or nil when
+	// they are not known. The matrix is the memory's own: do not modify it.
+	Patterns() *tensor.Matrix
+	// Store adds the rows of patterns (±1 or 0/1, N columns) to the memory.
+	Store(patterns *tensor.Matrix) error
+	// Recall runs the dynamics from state (±1 or 0/1, length N; not
+	// modified) and returns the trajectory. On cancellation it returns the
+	// trajectory so far and the context's error.
+	Recall(ctx context.Context, state []float32, opt RecallOptions) (Trajectory, error)
+	// Energy returns the energy of a state (±1 or 0/1, length N).
+	Energy(state []float32) float64
+	// Save writes the memory to a model file, with extra metadata.
+	Save(path string, extra map[string]string) error
+}
+
+// Mode selects the dynamics.
+type Mode string
+
+// The dynamics.
+const (
+	// Async updates one unit at a time, in a fresh random order every sweep,
+	// until a sweep changes nothing (a fixed point) or the sweep limit.
+	Async Mode = "async"
+	// Sync updates all units at once from the same fields, until the state
+	// repeats (a fixed point) or returns to the state before (a 2-cycle,
+	// reported in Trajectory.Cycle), or the sweep limit.
+	Sync Mode = "sync"
+	// Glauber is stochastic asynchronous dynamics at temperature T:
+	// P(s_i = +1) = σ(2h_i/T), in a fresh random order every sweep. It runs
+	// exactly MaxSweeps sweeps: there is no fixed point to stop at.
+	Glauber Mode = "glauber"
+)
+
+// ParseMode maps a name (async, sync, glauber; case-insensitive) to a Mode.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
+	case Async, Sync, Glauber:
+		return m, nil
+	}
+	return "", fmt.Errorf("hopfield: unknown mode %q (want async, sync or glauber): %w", s, ErrOption)
+}
+
+// DefaultMaxSweeps is the sweep limit when RecallOptions.MaxSweeps is 0.
+const DefaultMaxSweeps = 100
+
+// RecallOptions configure Recall.
+type RecallOptions struct {
+	// Mode is the dynamics; "" means Async.
+	Mode Mode
+	// MaxSweeps bounds the number of sweeps (0: DefaultMaxSweeps). A sweep
+	// is N single-unit updates (Async, Glauber) or one update of all units
+	// (Sync).
+	MaxSweeps int
+	// Temperature T > 0 of Glauber dynamics; ignored by the other modes.
+	Temperature float64
+	// Rand is the source of the sweep orders and Glauber decisions. It is
+	// required for Async and Glauber and unused by Sync.
+	Rand *tensor.Rand
+	// Frames, if > 0, records the state Frames times per sweep (after every
+	// ⌈N/Frames⌉ unit updates, and at the end of each sweep) plus the
+	// initial state, in Trajectory.Frames. Sync records once per sweep.
+	Frames int
+}
+
+func (o *RecallOptions) normalize() error {
+	if o.Mode == "" {
+		o.Mode = Async
+	}
+	if _, err := ParseMode(string(o.Mode)); err != nil {
+		return err
+	}
+	if o.MaxSweeps < 0 {
+		return fmt.Errorf("hopfield: MaxSweeps %d is negative: %w", o.MaxSweeps, ErrOption)
+	}
+	if o.MaxSweeps == 0 {
+		o.MaxSweeps = DefaultMaxSweeps
+	}
+	if o.Frames < 0 {
+		return fmt.Errorf("hopfield: Frames %d is negative: %w", o.Frames, ErrOption)
+	}
+	if o.Mode == Glauber && !(o.Temperature > 0 && o.Temperature <= 1e300) {
+		return fmt.Errorf("hopfield: Glauber dynamics needs a finite temperature > 0, got %g: %w", o.Temperature, ErrOption)
+	}
+	if o.Mode != Sync && o.Rand == nil {
+		return fmt.Errorf("hopfield: %s dynamics needs a seeded random source (RecallOptions.Rand): %w", o.Mode, ErrOption)
+	}
+	return nil
+}
+
+// Trajectory is the record of one recall.
+type Trajectory struct {
+	// Final is the state the dynamics stopped at (a new slice).
+	Final []float32
+	// Sweeps is the number of sweeps run, counting the last one that found
+	// nothing to change: a run started at a fixed point has Sweeps = 1.
+	Sweeps int
+	// Converged reports that Final is a fixed point of the deterministic
+	// dynamics (Async and Sync stop there). Always false for Glauber.
+	Converged bool
+	// Cycle reports that synchronous dynamics entered a 2-cycle: Final and
+	// the state before it alternate forever.
+	Cycle bool
+	// Energies holds the energy of the initial state and after each sweep
+	// (Sweeps+1 values).
+	Energies []float64
+	// Overlaps[t][μ] is the overlap m_μ = ξ^μ·s/N of the state after sweep t
+	// (t = 0: the initial state) with stored pattern μ; nil when the memory
+	// does not know its patterns.
+	Overlaps [][]float64
+	// Flips[t] is the number of units that changed in sweep t+1.
+	Flips []int
+	// Frames are the states recorded when RecallOptions.Frames > 0.
+	Frames []Frame
+}
+
+// Frame is a recorded state.
+type Frame struct {
+	// Sweep is the position in the run, in sweeps: 0 is the initial state,
+	// 1.5 is half-way through the second sweep.
+	Sweep float64
+	// State is a copy of the state at that point.
+	State []float32
+}
+
+// FinalEnergy is the energy of the final state.
+func (t *Trajectory) FinalEnergy() float64 {
+	if len(t.Energies) == 0 {
+		return 0
+	}
+	return t.Energies[len(t.Energies)-1]
+}
+
+// FinalOverlaps returns the overlaps of the final state with the stored
+// patterns, or nil.
+func (t *Trajectory) FinalOverlaps() []float64 {
+	if len(t.Overlaps) == 0 {
+		return nil
+	}
+	return t.Overlaps[len(t.Overlaps)-1]
+}
+
+var _ Memory = (*Network)(nil)
