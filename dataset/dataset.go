@@ -104,6 +104,8 @@ func load(spec string, limit int) (*Set, error) {
 		return loadMNIST(spec, limit)
 	case strings.HasPrefix(spec, "bars:"):
 		return loadBars(spec)
+	case isToy2D(spec):
+		return loadToy2D(spec)
 	}
 	fi, err := os.Stat(spec)
 	if err != nil {

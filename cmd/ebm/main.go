@@ -45,5 +45,6 @@ or a folder of PNG images.`,
 	root.SetErr(stderr)
 	root.AddCommand(newRBMCmd())
 	root.AddCommand(newHopfieldCmd())
+	root.AddCommand(newDeepCmd())
 	return root
 }

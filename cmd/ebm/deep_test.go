@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/deep"
+	"github.com/ebm-go/ebm/modelio"
+)
+
+func TestDeepTrainSampleJSON(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "d.safetensors")
+	plot := filepath.Join(dir, "d.png")
+	out := mustRun(t, "deep", "train", "--data", "8gaussians:2000", "--hidden", "16,16", "--iters", "20",
+		"--steps", "5", "--step-size", "0.05", "--batch", "32", "--grid", "40", "--seed", "2",
+		"--out", model, "--plot", plot, "--json")
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("--json output is not JSON: %v\n%s", err, out)
+	}
+	for _, k := range []string{"test_nll", "true_nll", "kl", "seconds", "log_z"} {
+		if v, ok := sum[k].(float64); !ok || (k != "log_z" && k != "kl" && v <= 0) {
+			t.Errorf("JSON %q = %v: %s", k, sum[k], out)
+		}
+	}
+	if sum["architecture"] != "2-16-16-1" || sum["iters"].(float64) != 20 || sum["test"] != "8gaussians:5000:1001" {
+		t.Errorf("summary %v", sum)
+	}
+	f, err := modelio.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"model": "deep", "architecture": "2-16-16-1", "activation": "swish", "objective": "cd", "sampler": "langevin", "steps": "5"} {
+		if f.Metadata[k] != v {
+			t.Errorf("metadata %s = %q, want %q", k, f.Metadata[k], v)
+		}
+	}
+	if _, err := f.Require("layer2.weight", 16, 1); err != nil {
+		t.Error(err)
+	}
+	if w, h := decodePNG(t, plot); w < 4*40 || h < 40 {
+		t.Errorf("plot %d×%d", w, h)
+	}
+	// Samples as .npy (the model's sampler settings) and as a histogram.
+	npy := filepath.Join(dir, "s.npy")
+	out = mustRun(t, "deep", "sample", "--model", model, "--n", "50", "--out", npy)
+	if !strings.Contains(out, "5 langevin steps") {
+		t.Errorf("sample did not use the model's settings: %s", out)
+	}
+	s, err := dataset.Load(npy, dataset.Options{})
+	if err != nil || s.Len() != 50 || s.Dim() != 2 {
+		t.Fatalf("%v %d×%d", err, s.Len(), s.Dim())
+	}
+	png := filepath.Join(dir, "s.png")
+	out = mustRun(t, "deep", "sample", "--model", model, "--n", "100", "--sampler", "mala", "--steps", "3", "--grid", "20", "--out", png)
+	if !strings.Contains(out, "acceptance") {
+		t.Errorf("mala output %s", out)
+	}
+	decodePNG(t, png)
+}
+
+func TestDeepTrainNCEAndFileData(t *testing.T) {
+	dir := t.TempDir()
+	x, _ := dataset.Toy2D("moons", 300, 1)
+	data := filepath.Join(dir, "m.npy")
+	if err := dataset.SaveNPY(data, x); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(dir, "n.safetensors")
+	out := mustRun(t, "deep", "train", "--data", data, "--objective", "nce", "--hidden", "8", "--iters", "10",
+		"--grid", "20", "--out", model, "--json")
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum["n_train"].(float64) != 270 || sum["n_test"].(float64) != 30 || sum["true_nll"] != nil || sum["test_nll"] == nil || sum["nce_log_z"] == nil {
+		t.Errorf("summary %s", out)
+	}
+	if _, lz, _, err := deep.Load(model); err != nil || lz == nil {
+		t.Errorf("NCE model: %v, log Z %v", err, lz)
+	}
+}
+
+func TestDeepErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "x.safetensors")
+	if err := os.WriteFile(bad, []byte("junk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"deep", "train", "--hidden", "64,x"}, `--hidden "64,x"`},
+		{[]string{"deep", "train", "--activation", "tanh"}, "tanh"},
+		{[]string{"deep", "train", "--sampler", "hmc"}, "hmc"},
+		{[]string{"deep", "train", "--objective", "ml"}, "ml"},
+		{[]string{"deep", "train", "--data", "nope.csv"}, "nope.csv"},
+		{[]string{"deep", "train", "--data", "rings:0"}, "rings:0"},
+		{[]string{"deep", "train", "--iters", "0"}, "--iters"},
+		{[]string{"deep", "sample"}, "--model"},
+		{[]string{"deep", "sample", "--model", bad}, bad},
+		{[]string{"deep", "sample", "--model", filepath.Join(dir, "missing.safetensors")}, "missing.safetensors"},
+	} {
+		_, _, err := run(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ebm %s: error %v, want one naming %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+	// A model of another kind.
+	other := filepath.Join(dir, "o.safetensors")
+	_ = modelio.Save(other, &modelio.File{Metadata: map[string]string{"model": "rbm"}, Tensors: map[string]modelio.Tensor{"w": {Shape: []int{1}, Data: []float32{1}}}})
+	if _, _, err := run(t, "deep", "sample", "--model", other); err == nil || !strings.Contains(err.Error(), `"rbm"`) {
+		t.Errorf("rbm model: %v", err)
+	}
+}

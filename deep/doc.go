@@ -1,0 +1,23 @@
+// Package deep implements deep energy-based models on continuous data: an
+// energy E_θ(x) computed by a small multilayer perceptron, sampled with
+// Langevin dynamics and trained by contrastive divergence on Langevin
+// negatives (Du & Mordatch 2019; Nijkamp et al. 2019) or by
+// noise-contrastive estimation against a Gaussian (Gutmann & Hyvärinen 2010).
+//
+// The model defines the density p_θ(x) = exp(−E_θ(x)) / Z(θ). In two
+// dimensions Z is computed numerically on a grid (see [Grid]), so the test
+// negative log-likelihood of a learned model, and its KL divergence from a
+// known true density, are exact up to grid error.
+//
+// Conventions:
+//   - Energies, inputs and parameters are float32 ([tensor.Matrix]);
+//     everything summed over many terms (log Z, likelihoods, Adam moments'
+//     bias corrections, Metropolis ratios) is float64.
+//   - Every random draw comes from a caller-seeded [tensor.Rand]; the same
+//     seed and GOMAXPROCS give the same run.
+//   - Gradients are derived by hand (backpropagation through the MLP) for
+//     both ∂E/∂x (sampling) and ∂E/∂θ (learning), and are tested against
+//     finite differences.
+//   - A [Net] keeps scratch buffers and is not safe for concurrent use.
+//   - The package never prints.
+package deep

@@ -1,0 +1,366 @@
+package deep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/ebm-go/ebm/internal/tensor"
+)
+
+// Objective is the training loss.
+type Objective int
+
+const (
+	// Contrastive is the maximum-likelihood gradient estimate
+	// L = mean E(x⁺) − mean E(x⁻), with x⁻ from Langevin chains, plus
+	// Alpha·(mean E(x⁺)² + mean E(x⁻)²).
+	Contrastive Objective = iota
+	// NCE is noise-contrastive estimation against a Gaussian q fitted to
+	// the data (per-dimension mean and standard deviation): logistic
+	// regression of data against as many noise points with logit
+	// h(x) = −E(x) − c − log q(x), where c (log Z) is learned too.
+	NCE
+)
+
+// String returns "cd" or "nce".
+func (o Objective) String() string {
+	switch o {
+	case Contrastive:
+		return "cd"
+	case NCE:
+		return "nce"
+	}
+	return fmt.Sprintf("Objective(%d)", int(o))
+}
+
+// ParseObjective parses cd (or contrastive) and nce.
+func ParseObjective(s string) (Objective, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "cd", "contrastive":
+		return Contrastive, nil
+	case "nce":
+		return NCE, nil
+	}
+	return 0, fmt.Errorf("deep: unknown objective %q (want cd or nce)", s)
+}
+
+// Config configures a [Trainer].
+type Config struct {
+	Objective Objective
+	Sampler   Sampler // negatives for Contrastive (ignored by NCE)
+	// Persistent keeps chains in a replay buffer of BufferSize states,
+	// each drawn state restarting from noise with probability Reinit;
+	// otherwise every step runs short-run chains from fresh noise.
+	Persistent bool
+	BufferSize int     // 0 means 10000
+	Reinit     float64 // restart probability for persistent chains
+	Init       NoiseInit
+
+	Batch        int     // data points (and negatives) per step
+	LR           float64 // Adam learning rate
+	Beta1, Beta2 float64 // Adam decay rates; 0 means 0.9 and 0.999
+	Alpha        float64 // energy regularisation α(E⁺² + E⁻²), contrastive only
+	Clip         float64 // clip the gradient to this global L2 norm; 0: no clipping
+}
+
+// DefaultConfig returns the settings of the CLI's defaults: short-run ULA
+// (60 steps of η = 0.01), batch 128, Adam at 1e-3, α = 0.1, clipping at 1.
+func DefaultConfig() Config {
+	return Config{
+		Sampler:    Sampler{Method: ULA, Steps: 60, StepSize: 0.01},
+		BufferSize: 10000, Reinit: 0.05,
+		Batch: 128, LR: 1e-3, Alpha: 0.1, Clip: 1,
+	}
+}
+
+// Stats describes one training step.
+type Stats struct {
+	Iter     int     // 1-based
+	Loss     float64 // the objective (with the regulariser)
+	EPos     float64 // mean energy of the data batch
+	ENeg     float64 // mean energy of the negatives (Langevin or noise)
+	GradNorm float64 // global gradient norm before clipping
+	Accept   float64 // MALA acceptance rate (1 for ULA, NaN for NCE)
+	LogZ     float64 // NCE's learned log Z (NaN for contrastive)
+}
+
+// Trainer trains a [Net] on a data matrix.
+type Trainer struct {
+	Net  *Net
+	Cfg  Config
+	Iter int
+	// LogZ holds NCE's learned normaliser c; unused by Contrastive.
+	LogZ []float32
+	// NoiseMean and NoiseStd are NCE's Gaussian q (per dimension).
+	NoiseMean, NoiseStd []float64
+
+	data   *tensor.Matrix
+	rng    *tensor.Rand
+	buf    *Buffer
+	params [][]float32
+	grads  [][]float32
+	m, v   [][]float32
+
+	pos, neg *tensor.Matrix
+	ePos     []float32
+	eNeg     []float32
+	idx      []int
+}
+
+// NewTrainer checks cfg and prepares training of net on the rows of data.
+// Every random draw comes from rng.
+func NewTrainer(net *Net, data *tensor.Matrix, cfg Config, rng *tensor.Rand) (*Trainer, error) {
+	d := net.Dim()
+	switch {
+	case data == nil || data.Rows == 0:
+		return nil, errors.New("deep: no training data")
+	case data.Cols != d:
+		return nil, fmt.Errorf("deep: data has %d columns, network expects %d", data.Cols, d)
+	case cfg.Batch < 1:
+		return nil, fmt.Errorf("deep: batch size %d (want ≥ 1)", cfg.Batch)
+	case !(cfg.LR > 0):
+		return nil, fmt.Errorf("deep: learning rate %g (want > 0)", cfg.LR)
+	case cfg.Alpha < 0 || cfg.Clip < 0:
+		return nil, fmt.Errorf("deep: alpha %g and clip %g must be ≥ 0", cfg.Alpha, cfg.Clip)
+	case cfg.Objective != Contrastive && cfg.Objective != NCE:
+		return nil, fmt.Errorf("deep: invalid objective %d", int(cfg.Objective))
+	case !(cfg.Beta1 >= 0 && cfg.Beta1 < 1 && cfg.Beta2 >= 0 && cfg.Beta2 < 1):
+		return nil, fmt.Errorf("deep: Adam betas %g, %g (want in [0, 1))", cfg.Beta1, cfg.Beta2)
+	}
+	if cfg.Beta1 == 0 {
+		cfg.Beta1 = 0.9
+	}
+	if cfg.Beta2 == 0 {
+		cfg.Beta2 = 0.999
+	}
+	t := &Trainer{Net: net, Cfg: cfg, data: data, rng: rng, LogZ: []float32{0}}
+	t.pos, t.neg = tensor.New(cfg.Batch, d), tensor.New(cfg.Batch, d)
+	t.ePos, t.eNeg = make([]float32, cfg.Batch), make([]float32, cfg.Batch)
+	t.params = net.Params()
+	if cfg.Objective == NCE {
+		t.params = append(t.params, t.LogZ)
+		t.NoiseMean, t.NoiseStd = columnMoments(data)
+	} else {
+		if err := cfg.Sampler.Validate(); err != nil {
+			return nil, err
+		}
+		if len(cfg.Init.Low) != d || len(cfg.Init.High) != d {
+			return nil, fmt.Errorf("deep: the noise box has %d/%d bounds for %d dimensions", len(cfg.Init.Low), len(cfg.Init.High), d)
+		}
+		if cfg.Persistent {
+			size := cfg.BufferSize
+			if size == 0 {
+				size = 10000
+			}
+			var err error
+			if t.buf, err = NewBuffer(size, cfg.Init, cfg.Reinit, rng); err != nil {
+				return nil, err
+			}
+			t.idx = make([]int, cfg.Batch)
+		}
+	}
+	for _, p := range t.params {
+		t.grads = append(t.grads, make([]float32, len(p)))
+		t.m = append(t.m, make([]float32, len(p)))
+		t.v = append(t.v, make([]float32, len(p)))
+	}
+	return t, nil
+}
+
+// columnMoments returns each column's mean and standard deviation (at least
+// 1e-3).
+func columnMoments(x *tensor.Matrix) (mean, std []float64) {
+	d := x.Cols
+	mean, std = make([]float64, d), make([]float64, d)
+	for i := 0; i < x.Rows; i++ {
+		for j, v := range x.Row(i) {
+			mean[j] += float64(v)
+		}
+	}
+	for j := range mean {
+		mean[j] /= float64(x.Rows)
+	}
+	for i := 0; i < x.Rows; i++ {
+		for j, v := range x.Row(i) {
+			dv := float64(v) - mean[j]
+			std[j] += dv * dv
+		}
+	}
+	for j := range std {
+		std[j] = max(math.Sqrt(std[j]/float64(x.Rows)), 1e-3)
+	}
+	return mean, std
+}
+
+// Buffer returns the replay buffer (nil unless persistent).
+func (t *Trainer) Buffer() *Buffer { return t.buf }
+
+// Negatives returns the last step's negative samples (Langevin or noise).
+func (t *Trainer) Negatives() *tensor.Matrix { return t.neg }
+
+// Step runs one training iteration.
+func (t *Trainer) Step() (Stats, error) {
+	t.Iter++
+	st := Stats{Iter: t.Iter, Accept: math.NaN(), LogZ: math.NaN()}
+	for i := 0; i < t.Cfg.Batch; i++ {
+		copy(t.pos.Row(i), t.data.Row(t.rng.IntN(t.data.Rows)))
+	}
+	for _, g := range t.grads {
+		clear(g)
+	}
+	n := float32(t.Cfg.Batch)
+	var err error
+	if t.Cfg.Objective == Contrastive {
+		st.Accept, err = t.negatives()
+		if err != nil {
+			return st, err
+		}
+		alpha := float32(t.Cfg.Alpha)
+		var loss float64
+		t.Net.ParamGrad(t.pos, t.ePos, func(e, d []float32) {
+			for i, v := range e {
+				d[i] = (1 + 2*alpha*v) / n
+				loss += (float64(v) + float64(alpha)*float64(v)*float64(v)) / float64(n)
+			}
+		}, t.grads)
+		t.Net.ParamGrad(t.neg, t.eNeg, func(e, d []float32) {
+			for i, v := range e {
+				d[i] = (-1 + 2*alpha*v) / n
+				loss += (-float64(v) + float64(alpha)*float64(v)*float64(v)) / float64(n)
+			}
+		}, t.grads)
+		st.Loss = loss
+	} else {
+		t.noise()
+		c := float64(t.LogZ[0])
+		var loss, dc float64
+		// h = −E − c − log q; loss = −log σ(h⁺) − log σ(−h⁻);
+		// ∂loss/∂E⁺ = 1 − σ(h⁺), ∂loss/∂E⁻ = −σ(h⁻), ∂loss/∂c = Σ of both.
+		t.Net.ParamGrad(t.pos, t.ePos, func(e, d []float32) {
+			for i, v := range e {
+				h := -float64(v) - c - t.logNoise(t.pos.Row(i))
+				loss -= tensor.LogSigmoid(h) / float64(n)
+				g := (1 - tensor.Sigmoid(h)) / float64(n)
+				d[i] = float32(g)
+				dc += g
+			}
+		}, t.grads)
+		t.Net.ParamGrad(t.neg, t.eNeg, func(e, d []float32) {
+			for i, v := range e {
+				h := -float64(v) - c - t.logNoise(t.neg.Row(i))
+				loss -= tensor.LogSigmoid(-h) / float64(n)
+				g := -tensor.Sigmoid(h) / float64(n)
+				d[i] = float32(g)
+				dc += g
+			}
+		}, t.grads)
+		t.grads[len(t.grads)-1][0] = float32(dc)
+		st.Loss = loss
+	}
+	st.EPos, st.ENeg = mean32(t.ePos), mean32(t.eNeg)
+	st.GradNorm = t.adam()
+	if t.Cfg.Objective == NCE {
+		st.LogZ = float64(t.LogZ[0])
+	}
+	if math.IsNaN(st.Loss) || math.IsInf(st.Loss, 0) || math.IsNaN(st.GradNorm) {
+		return st, fmt.Errorf("deep: training diverged at iteration %d (loss %g); lower the learning rate or step size, or raise alpha", t.Iter, st.Loss)
+	}
+	return st, nil
+}
+
+// negatives fills t.neg with Langevin samples.
+func (t *Trainer) negatives() (float64, error) {
+	if t.buf != nil {
+		t.buf.Draw(t.neg, t.idx, t.rng)
+	} else {
+		t.Cfg.Init.Fill(t.neg, t.rng)
+	}
+	acc, err := t.Cfg.Sampler.Run(t.Net, t.neg, t.rng)
+	if err != nil {
+		return acc, fmt.Errorf("iteration %d: %w", t.Iter, err)
+	}
+	if t.buf != nil {
+		t.buf.Store(t.idx, t.neg)
+	}
+	return acc, nil
+}
+
+// noise fills t.neg with draws from NCE's Gaussian.
+func (t *Trainer) noise() {
+	for i := 0; i < t.neg.Rows; i++ {
+		for j := range t.neg.Row(i) {
+			t.neg.Row(i)[j] = float32(t.NoiseMean[j] + t.NoiseStd[j]*t.rng.NormFloat64())
+		}
+	}
+}
+
+// logNoise is log q(x) for NCE's Gaussian.
+func (t *Trainer) logNoise(x []float32) float64 {
+	var s float64
+	for j, v := range x {
+		z := (float64(v) - t.NoiseMean[j]) / t.NoiseStd[j]
+		s += -0.5*z*z - math.Log(t.NoiseStd[j]) - 0.5*math.Log(2*math.Pi)
+	}
+	return s
+}
+
+// adam clips the gradient to the global norm Cfg.Clip and takes one Adam
+// step; it returns the norm before clipping.
+func (t *Trainer) adam() float64 {
+	var ss float64
+	for _, g := range t.grads {
+		for _, v := range g {
+			ss += float64(v) * float64(v)
+		}
+	}
+	norm := math.Sqrt(ss)
+	scale := float32(1)
+	if t.Cfg.Clip > 0 && norm > t.Cfg.Clip {
+		scale = float32(t.Cfg.Clip / norm)
+	}
+	b1, b2 := t.Cfg.Beta1, t.Cfg.Beta2
+	c1 := 1 - math.Pow(b1, float64(t.Iter))
+	c2 := 1 - math.Pow(b2, float64(t.Iter))
+	step := float32(t.Cfg.LR * math.Sqrt(c2) / c1)
+	const eps = 1e-8
+	fb1, fb2 := float32(b1), float32(b2)
+	for k, p := range t.params {
+		g, m, v := t.grads[k], t.m[k], t.v[k]
+		for i := range p {
+			gi := g[i] * scale
+			m[i] = fb1*m[i] + (1-fb1)*gi
+			v[i] = fb2*v[i] + (1-fb2)*gi*gi
+			p[i] -= step * m[i] / (float32(math.Sqrt(float64(v[i]))) + eps)
+		}
+	}
+	return norm
+}
+
+func mean32(x []float32) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return s / float64(len(x))
+}
+
+// Train runs iters steps, calling report (if non-nil) after each, and stops
+// early with ctx's error when ctx is done.
+func (t *Trainer) Train(ctx context.Context, iters int, report func(Stats)) error {
+	for range iters {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		st, err := t.Step()
+		if err != nil {
+			return err
+		}
+		if report != nil {
+			report(st)
+		}
+	}
+	return nil
+}
