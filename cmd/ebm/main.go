@@ -46,5 +46,6 @@ or a folder of PNG images.`,
 	root.AddCommand(newRBMCmd())
 	root.AddCommand(newHopfieldCmd())
 	root.AddCommand(newDeepCmd())
+	root.AddCommand(newDBNCmd())
 	return root
 }

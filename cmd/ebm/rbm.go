@@ -25,7 +25,7 @@ func newRBMCmd() *cobra.Command {
 		Use:   "rbm",
 		Short: "Restricted Boltzmann machines: train, sample, transform, reconstruct",
 	}
-	c.AddCommand(newRBMTrainCmd(), newRBMEvalCmd(), newRBMSampleCmd(), newRBMTransformCmd(), newRBMReconstructCmd())
+	c.AddCommand(newRBMTrainCmd(), newRBMEvalCmd(), newRBMSampleCmd(), newRBMTransformCmd(), newRBMReconstructCmd(), newRBMProbeCmd())
 	return c
 }
 
@@ -109,6 +109,8 @@ type trainOpts struct {
 	resume      string
 	checkpoint  string
 	sampleInit  string
+	visible     string
+	learnSigma  bool
 }
 
 func newRBMTrainCmd() *cobra.Command {
@@ -174,6 +176,8 @@ For MNIST the held-out rows default to mnist:test (used only for monitoring).`,
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint written atomically after every epoch (default: --out with .ckpt.safetensors; none: no checkpoint)")
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	f.StringVar(&o.visible, "visible", "bernoulli", "visible units: bernoulli, or gaussian for real-valued data (standardized per column; see --learn-sigma)")
+	f.BoolVar(&o.learnSigma, "learn-sigma", false, "gaussian: learn the per-unit σ (as log σ, so it stays positive) instead of fixing σ = 1")
 	return c
 }
 
@@ -218,6 +222,16 @@ var resumable = map[string]bool{"resume": true, "epochs": true, "out": true, "ch
 	"samples": true, "sample-steps": true, "plot": true, "json": true, "quiet": true}
 
 func runTrain(cmd *cobra.Command, o *trainOpts) error {
+	switch o.visible {
+	case "gaussian":
+		return runTrainGaussian(cmd, o)
+	case "bernoulli", "":
+	default:
+		return fmt.Errorf("--visible %q: want bernoulli or gaussian", o.visible)
+	}
+	if o.learnSigma {
+		return errors.New("--learn-sigma applies to --visible gaussian only")
+	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	var (
 		tr      *rbm.Trainer

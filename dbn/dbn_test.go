@@ -1,0 +1,172 @@
+package dbn
+
+import (
+	"context"
+	"errors"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/modelio"
+	"github.com/ebm-go/ebm/rbm"
+)
+
+func barsSet(t *testing.T) *tensor.Matrix {
+	t.Helper()
+	s, err := dataset.Load("bars:4x4", dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.X
+}
+
+// isBars reports whether the 0/1 row is a bars-and-stripes pattern on 4×4:
+// all rows equal (vertical bars) or all columns equal (horizontal stripes).
+func isBars(v []float32) bool {
+	rowsEqual, colsEqual := true, true
+	for i := range 4 {
+		for j := range 4 {
+			if v[i*4+j] != v[j] {
+				rowsEqual = false
+			}
+			if v[i*4+j] != v[i*4] {
+				colsEqual = false
+			}
+		}
+	}
+	return rowsEqual || colsEqual
+}
+
+func trainBars(t *testing.T) (*DBN, [][]rbm.EpochStats) {
+	t.Helper()
+	x := barsSet(t)
+	cfg := rbm.DefaultConfig()
+	cfg.Method, cfg.K, cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.Chains = rbm.PCD, 5, 2000, 10, 0.1, 100
+	cfg.InitialMomentum, cfg.FinalMomentum = 0, 0
+	d, stats, err := Train(context.Background(), x, []int{16, 16}, Options{Config: cfg}, tensor.NewRand(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, stats
+}
+
+// TestTrainBarsEndToEnd trains a 16–16–16 DBN greedily on the 30
+// bars-and-stripes patterns and samples from it. Only 30 of the 2^16 binary
+// images are valid patterns, so a model that had learned nothing would
+// produce a valid one (after thresholding p(v|h) at 0.5) with probability
+// about 30/65536 ≈ 5e-4 — an expected 0.1 of 256 samples. Requiring half
+// of them to be valid is far beyond chance (the binomial tail
+// probability is below 1e-100); with this seed training reaches 247 of 256,
+// so requiring half leaves room for other platforms' rounding.
+func TestTrainBarsEndToEnd(t *testing.T) {
+	d, stats := trainBars(t)
+	if got := d.Sizes(); len(got) != 3 || got[0] != 16 || got[1] != 16 || got[2] != 16 {
+		t.Fatalf("sizes %v, want [16 16 16]", got)
+	}
+	for k, st := range stats {
+		first, last := st[0], st[len(st)-1]
+		t.Logf("layer %d: reconstruction error %.3f → %.3f, PLL/unit %.3f → %.3f", k, first.ReconError, last.ReconError, first.PLL, last.PLL)
+		if !(last.ReconError < first.ReconError) || !(last.PLL > first.PLL) {
+			t.Errorf("layer %d did not learn: first %+v, last %+v", k, first, last)
+		}
+	}
+	const n = 256
+	p, err := d.Sample(n, 200, nil, tensor.NewRand(11))
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := 0
+	v := make([]float32, 16)
+	for r := range n {
+		for i, x := range p.Row(r) {
+			v[i] = 0
+			if x >= 0.5 {
+				v[i] = 1
+			}
+		}
+		if isBars(v) {
+			valid++
+		}
+	}
+	t.Logf("%d of %d DBN samples are bars-and-stripes patterns", valid, n)
+	if valid < n/2 {
+		t.Errorf("only %d of %d samples are valid patterns, want ≥ %d", valid, n, n/2)
+	}
+	// Features of the top layer are probabilities of the right shape.
+	f, err := d.Features(barsSet(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Rows != 30 || f.Cols != 16 {
+		t.Errorf("features %d×%d, want 30×16", f.Rows, f.Cols)
+	}
+	for _, x := range f.Data {
+		if !(x >= 0 && x <= 1) {
+			t.Fatalf("feature %v outside [0,1]", x)
+		}
+	}
+}
+
+// TestSaveLoadBitIdentical: every parameter survives save → load with the
+// same bits, the metadata says what the issue specifies, and a file with
+// a missing tensor or wrong kind is refused.
+func TestSaveLoadBitIdentical(t *testing.T) {
+	rng := tensor.NewRand(5)
+	d := &DBN{Layers: []*rbm.RBM{rbm.New(16, 8), rbm.New(8, 4)}}
+	for _, l := range d.Layers {
+		rng.Normal(l.W.Data, 0, 1)
+		rng.Normal(l.B, 0, 1)
+		rng.Normal(l.C, 0, 1)
+	}
+	p := filepath.Join(t.TempDir(), "dbn.safetensors")
+	if err := d.Save(p, map[string]string{"data": "bars:4x4"}); err != nil {
+		t.Fatal(err)
+	}
+	e, meta, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["model"] != "dbn" || meta["layers"] != "2" || meta["sizes"] != "16,8,4" || meta["data"] != "bars:4x4" {
+		t.Errorf("metadata %v", meta)
+	}
+	same := func(a, b []float32) bool {
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	for k := range d.Layers {
+		a, b := d.Layers[k], e.Layers[k]
+		if !same(a.W.Data, b.W.Data) || !same(a.B, b.B) || !same(a.C, b.C) {
+			t.Errorf("layer %d differs after save → load", k)
+		}
+	}
+	f, err := modelio.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"layer0.weights", "layer0.visible_bias", "layer0.hidden_bias", "layer1.weights", "layer1.visible_bias", "layer1.hidden_bias"} {
+		if _, ok := f.Tensors[name]; !ok {
+			t.Errorf("file lacks tensor %s", name)
+		}
+	}
+	delete(f.Tensors, "layer1.hidden_bias")
+	if _, err := FromFile(f); !errors.Is(err, modelio.ErrMissing) {
+		t.Errorf("missing tensor: got %v", err)
+	}
+	f.Metadata["model"] = "rbm"
+	if _, err := FromFile(f); !errors.Is(err, modelio.ErrFormat) {
+		t.Errorf("wrong kind: got %v", err)
+	}
+	bad := &DBN{Layers: []*rbm.RBM{rbm.New(16, 8), rbm.New(7, 4)}}
+	if err := bad.Save(filepath.Join(t.TempDir(), "x.safetensors"), nil); !errors.Is(err, rbm.ErrShape) {
+		t.Errorf("mismatched layers: got %v", err)
+	}
+}
