@@ -2,8 +2,13 @@
 // network with three learning rules (Hebbian, Storkey 1997, pseudo-inverse),
 // three dynamics (asynchronous, synchronous, Glauber), the energy, recall
 // trajectories, the analysis of final states, model files and capacity
-// experiments. The Memory interface is what every kind of associative memory
-// in ebm provides, so that commands and pages treat the kinds alike.
+// experiments — and the modern kinds: the dense associative memory of Krotov
+// & Hopfield (2016) with polynomial, rectified-polynomial and exponential
+// interactions (Dense), and the continuous modern Hopfield network of
+// Ramsauer et al. (2020) with softmax retrieval (Continuous); see
+// docs/hopfield-modern.md. The Memory interface is what every kind of
+// associative memory in ebm provides, and Open reads any kind's file, so that
+// commands and pages treat the kinds alike.
 //
 // # Conventions
 //

@@ -74,7 +74,7 @@ func Load(path string) (*Network, map[string]string, error) {
 }
 
 // Open reads any kind of Hopfield memory file, dispatching on its "kind"
-// metadata. This build knows the classical kind.
+// metadata: classical (also when the kind is absent), dense or continuous.
 func Open(path string) (Memory, map[string]string, error) {
 	f, err := modelio.Load(path)
 	if err != nil {
@@ -90,8 +90,20 @@ func Open(path string) (Memory, map[string]string, error) {
 			return nil, nil, fmt.Errorf("load %s: %w", path, err)
 		}
 		return net, f.Metadata, nil
+	case KindDense:
+		m, err := DenseFromFile(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load %s: %w", path, err)
+		}
+		return m, f.Metadata, nil
+	case KindContinuous:
+		c, err := ContinuousFromFile(f)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load %s: %w", path, err)
+		}
+		return c, f.Metadata, nil
 	default:
-		return nil, nil, fmt.Errorf("load %s: the file holds a %q Hopfield memory, which this build cannot read (known kinds: classical): %w", path, k, ErrKind)
+		return nil, nil, fmt.Errorf("load %s: the file holds a %q Hopfield memory, which this build cannot read (known kinds: classical, dense, continuous): %w", path, k, ErrKind)
 	}
 }
 

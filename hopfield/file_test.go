@@ -101,8 +101,8 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 	// Open dispatches on kind: an unknown kind is a clear error.
-	p := save("future.safetensors", &modelio.File{Metadata: meta("kind", "continuous"), Tensors: map[string]modelio.Tensor{"weights": w}})
-	if _, _, err := Open(p); !errors.Is(err, ErrKind) || !strings.Contains(err.Error(), "continuous") {
+	p := save("future.safetensors", &modelio.File{Metadata: meta("kind", "quantum"), Tensors: map[string]modelio.Tensor{"weights": w}})
+	if _, _, err := Open(p); !errors.Is(err, ErrKind) || !strings.Contains(err.Error(), "quantum") {
 		t.Errorf("Open unknown kind: %v", err)
 	}
 	// A bare numpy-style file (weights only, no metadata) loads; it has no

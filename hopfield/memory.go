@@ -31,8 +31,11 @@ var (
 )
 
 // Memory is an associative memory: it stores patterns and recalls them from
-// a cue by running its dynamics. The classical Hopfield network (*Network)
-// is one; the dense and continuous kinds plug into the same interface.
+// a cue by running its dynamics. The classical Hopfield network (*Network),
+// the dense associative memory (*Dense) and the continuous modern Hopfield
+// network (*Continuous) implement it; Open reads any of them from a file.
+// The continuous kind takes and returns real states (any finite values)
+// where the binary kinds take ±1 or 0/1.
 type Memory interface {
 	// Kind names the kind of memory ("classical", ...), as in model files.
 	Kind() string

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -251,7 +253,7 @@ func TestHopfieldCLIErrors(t *testing.T) {
 		{[]string{"hopfield", "store", "--patterns", badVals, "--out", filepath.Join(dir, "x.safetensors")}, "row 1, column 0"},
 		{[]string{"hopfield", "store", "--patterns", pngDir, "--out", filepath.Join(dir, "x.safetensors")}, "b.png"},
 		{[]string{"hopfield", "store", "--patterns", wide, "--net", net, "--out", filepath.Join(dir, "x.safetensors")}, "9 values"},
-		{[]string{"hopfield", "store", "--patterns", "random:2", "--neurons", "9", "--kind", "dense"}, "--kind"},
+		{[]string{"hopfield", "store", "--patterns", "random:2", "--neurons", "9", "--kind", "quantum"}, "--kind"},
 		{[]string{"hopfield", "store", "--patterns", "random:2", "--neurons", "9", "--zero-diagonal"}, "pinv"},
 		{[]string{"hopfield", "store", "--patterns", "random:2", "--neurons", "9", "--rows", "5"}, "--rows"},
 		{[]string{"hopfield", "recall", "--pattern", "0"}, "--net is required"},
@@ -292,4 +294,197 @@ func saveGray(path string, m *tensor.Matrix, w, h int) error {
 		return err
 	}
 	return viz.SavePNG(path, img)
+}
+
+func TestHopfieldModernCLI(t *testing.T) {
+	dir := t.TempDir()
+	dense := filepath.Join(dir, "dense.safetensors")
+	out := mustRun(t, "hopfield", "store", "--kind", "dense", "--interaction", "poly:3", "--patterns", "random:100", "--neurons", "64",
+		"--seed", "3", "--out", dense, "--json")
+	var st map[string]any
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if st["kind"] != "dense" || st["interaction"] != "poly:3" || st["patterns"].(float64) != 100 || st["fixed_points"].(float64) < 98 {
+		t.Errorf("dense store summary %v", st)
+	}
+	f, err := modelio.Load(dense)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"model": "hopfield", "kind": "dense", "interaction": "poly:3", "beta": "1", "patterns": "100", "image_shape": "8x8"} {
+		if f.Metadata[k] != v {
+			t.Errorf("metadata %s = %q, want %q", k, f.Metadata[k], v)
+		}
+	}
+	if _, err := f.Require("patterns", 100, 64); err != nil {
+		t.Error(err)
+	}
+	// α = 1.6, far beyond the classical network (below N²/(6 ln N) = 164
+	// for poly:3), recalled from 20% noise
+	// and from a masked cue.
+	for _, args := range [][]string{{"--noise", "0.2"}, {"--mask", "0.3"}} {
+		out = mustRun(t, append([]string{"hopfield", "recall", "--net", dense, "--pattern", "7", "--json"}, args...)...)
+		var rep map[string]any
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep["kind"] != "dense" || rep["nearest_pattern"].(float64) != 7 || rep["overlap"].(float64) != 1 || rep["converged"] != true {
+			t.Errorf("dense recall %v: %s", args, out)
+		}
+		e := rep["energies"].([]any)
+		for i := 1; i < len(e); i++ {
+			if e[i].(float64) > e[i-1].(float64) {
+				t.Errorf("energy rose: %v", e)
+			}
+		}
+	}
+	if rep := mustRun(t, "hopfield", "recall", "--net", dense, "--pattern", "7", "--mask", "0.5"); !strings.Contains(rep, "last 32 units masked") {
+		t.Errorf("mask report:\n%s", rep)
+	}
+	more := filepath.Join(dir, "dense2.safetensors")
+	if out := mustRun(t, "hopfield", "store", "--kind", "dense", "--patterns", "random:10", "--seed", "8", "--net", dense, "--out", more); !strings.Contains(out, "110 patterns") {
+		t.Errorf("dense store --net:\n%s", out)
+	}
+
+	cont := filepath.Join(dir, "cont.safetensors")
+	mustRun(t, "hopfield", "store", "--kind", "continuous", "--beta", "0.5", "--patterns", "random:40", "--neurons", "64", "--out", cont)
+	out = mustRun(t, "hopfield", "recall", "--net", cont, "--pattern", "2", "--noise", "0.25", "--json")
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	r := rep["retrieval"].(map[string]any)
+	if rep["nearest_pattern"].(float64) != 2 || rep["overlap"].(float64) != 1 || r["fixed_point"] != "single" || rep["beta"].(float64) != 0.5 {
+		t.Errorf("continuous recall: %s", out)
+	}
+	out = mustRun(t, "hopfield", "recall", "--net", cont, "--pattern", "2", "--beta", "0", "--json")
+	rep = nil
+	json.Unmarshal([]byte(out), &rep)
+	if r := rep["retrieval"].(map[string]any); r["fixed_point"] != "global" || math.Abs(r["effective_patterns"].(float64)-40) > 1e-3 || rep["sweeps"].(float64) != 1 {
+		t.Errorf("β = 0: %s", out)
+	}
+	if out := mustRun(t, "hopfield", "recall", "--net", cont, "--pattern", "2", "--noise", "0.3", "--steps", "4"); !strings.Contains(out, "continuous retrieval") {
+		t.Errorf("text report:\n%s", out)
+	}
+
+	// Batch retrieval: --query Q.npy --out R.npy equals one-by-one retrieval.
+	mem, _, err := hopfield.Open(cont)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mem.(*hopfield.Continuous)
+	q := c.Patterns().Clone()
+	rng := tensor.NewRand(4)
+	for i := 0; i < q.Rows; i++ {
+		hopfield.Corrupt(q.Row(i), 0.2, rng)
+	}
+	qp, rp := filepath.Join(dir, "q.npy"), filepath.Join(dir, "r.npy")
+	if err := dataset.SaveNPY(qp, q); err != nil {
+		t.Fatal(err)
+	}
+	out = mustRun(t, "hopfield", "recall", "--net", cont, "--query", qp, "--out", rp, "--steps", "3", "--json")
+	var br map[string]any
+	if err := json.Unmarshal([]byte(out), &br); err != nil {
+		t.Fatal(err)
+	}
+	if br["queries"].(float64) != 40 || len(br["results"].([]any)) != 40 || br["max_steps"].(float64) != 3 {
+		t.Errorf("batch report: %v", br)
+	}
+	got, err := dataset.Load(rp, dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < q.Rows; i++ {
+		one, _, err := c.Retrieve(context.Background(), tensor.FromSlice(1, 64, q.Row(i)), hopfield.RetrieveOptions{Steps: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, v := range one.Row(0) {
+			if math.Abs(float64(v-got.X.At(i, j))) > 1e-5 {
+				t.Fatalf("query %d: batch and single retrieval differ at %d", i, j)
+			}
+		}
+	}
+	if out := mustRun(t, "hopfield", "recall", "--net", cont, "--query", qp, "--out", rp); !strings.Contains(out, "retrieved 40 queries") {
+		t.Errorf("batch text:\n%s", out)
+	}
+
+	// Capacity: the same JSON fields as the classical kind.
+	out = mustRun(t, "hopfield", "capacity", "--kind", "dense", "--interaction", "relu:3", "--neurons", "40", "--patterns", "20,80", "--trials", "2", "--json")
+	var cr map[string]any
+	if err := json.Unmarshal([]byte(out), &cr); err != nil {
+		t.Fatal(err)
+	}
+	res := cr["results"].([]any)
+	for _, k := range []string{"patterns", "load", "fixed_point_fraction", "recall_fraction", "mean_overlap", "bit_error_rate", "recall_fraction_se", "mean_sweeps"} {
+		if _, ok := res[0].(map[string]any)[k]; !ok {
+			t.Errorf("capacity JSON lacks %q", k)
+		}
+	}
+	if cr["kind"] != "dense" || cr["interaction"] != "relu:3" || res[0].(map[string]any)["recall_fraction"].(float64) != 1 {
+		t.Errorf("dense capacity: %s", out)
+	}
+	out = mustRun(t, "hopfield", "capacity", "--kind", "continuous", "--beta", "2", "--neurons", "40", "--patterns", "100", "--trials", "1", "--json")
+	cr = nil
+	json.Unmarshal([]byte(out), &cr)
+	if cr["kind"] != "continuous" || cr["beta"].(float64) != 2 || cr["results"].([]any)[0].(map[string]any)["recall_fraction"].(float64) < 0.95 {
+		t.Errorf("continuous capacity: %s", out)
+	}
+
+	// compare: six memories, one plot.
+	plot := filepath.Join(dir, "cmp.png")
+	out = mustRun(t, "hopfield", "compare", "--neurons", "16", "--patterns", "2,8", "--trials", "1", "--json", "--plot", plot)
+	var all []map[string]any
+	if err := json.Unmarshal([]byte(out), &all); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var names []string
+	for _, r := range all {
+		names = append(names, r["rule"].(string))
+	}
+	if strings.Join(names, ",") != "hebbian,storkey,poly:3,relu:3,exp,continuous" {
+		t.Errorf("compare memories %v", names)
+	}
+	decodePNG(t, plot)
+
+	classical := filepath.Join(dir, "classical.safetensors")
+	mustRun(t, "hopfield", "store", "--patterns", "random:3", "--neurons", "16", "--out", classical)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"hopfield", "store", "--kind", "dense", "--interaction", "poly:1", "--patterns", "random:3", "--neurons", "9", "--out", filepath.Join(dir, "x")}, "degree"},
+		{[]string{"hopfield", "store", "--kind", "dense", "--beta", "2", "--patterns", "random:3", "--neurons", "9", "--out", filepath.Join(dir, "x")}, "beta"},
+		{[]string{"hopfield", "store", "--kind", "dense", "--rule", "storkey", "--patterns", "random:3", "--neurons", "9", "--out", filepath.Join(dir, "x")}, "--rule"},
+		{[]string{"hopfield", "store", "--kind", "continuous", "--beta", "-1", "--patterns", "random:3", "--neurons", "9", "--out", filepath.Join(dir, "x")}, "beta"},
+		{[]string{"hopfield", "store", "--kind", "continuous", "--patterns", "random:3", "--net", dense, "--out", filepath.Join(dir, "x")}, "dense memory"},
+		{[]string{"hopfield", "store", "--interaction", "exp", "--patterns", "random:3", "--neurons", "9", "--out", filepath.Join(dir, "x")}, "--interaction"},
+		{[]string{"hopfield", "recall", "--net", dense, "--pattern", "0", "--steps", "3"}, "--steps"},
+		{[]string{"hopfield", "recall", "--net", dense, "--pattern", "0", "--beta", "3"}, "--beta"},
+		{[]string{"hopfield", "recall", "--net", dense, "--pattern", "0", "--mode", "glauber", "--temperature", "1"}, "glauber"},
+		{[]string{"hopfield", "recall", "--net", dense, "--query", qp, "--out", rp}, "continuous"},
+		{[]string{"hopfield", "recall", "--net", cont, "--query", qp, "--out", filepath.Join(dir, "r.png")}, ".npy"},
+		{[]string{"hopfield", "recall", "--net", cont, "--query", qp, "--pattern", "1", "--out", rp}, "--pattern"},
+		{[]string{"hopfield", "recall", "--net", cont, "--pattern", "1", "--mask", "2"}, "--mask"},
+		{[]string{"hopfield", "recall", "--net", cont, "--pattern", "1", "--steps", "0"}, "--steps"},
+		{[]string{"hopfield", "recall", "--net", classical, "--query", qp, "--out", rp}, "continuous"},
+		{[]string{"hopfield", "capacity", "--kind", "dense", "--interaction", "cubic", "--neurons", "10", "--patterns", "3"}, "cubic"},
+		{[]string{"hopfield", "capacity", "--kind", "continuous", "--interaction", "exp", "--neurons", "10", "--patterns", "3"}, "--interaction"},
+		{[]string{"hopfield", "capacity", "--kind", "dense", "--rule", "storkey", "--neurons", "10", "--patterns", "3"}, "--rule"},
+		{[]string{"hopfield", "capacity", "--beta", "2", "--neurons", "10", "--patterns", "3"}, "--beta"},
+		{[]string{"hopfield", "compare", "--neurons", "1"}, "--neurons"},
+	}
+	for _, c := range cases {
+		_, _, err := run(t, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ebm %s: error %v, want one mentioning %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+	// A query file of the wrong width.
+	wide := filepath.Join(dir, "wide.npy")
+	dataset.SaveNPY(wide, tensor.New(2, 9))
+	if _, _, err := run(t, "hopfield", "recall", "--net", cont, "--query", wide, "--out", rp); err == nil || !strings.Contains(err.Error(), "9 values") {
+		t.Errorf("wide query: %v", err)
+	}
 }

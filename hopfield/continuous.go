@@ -1,0 +1,488 @@
+package hopfield
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/ebm-go/ebm/internal/tensor"
+)
+
+// KindContinuous is the Kind of the continuous modern Hopfield network
+// (Ramsauer et al. 2020).
+const KindContinuous = "continuous"
+
+// FixedPointKind says what a continuous retrieval converged to, judged by
+// the softmax weights p = softmax(β Xᵀξ) of its last update.
+type FixedPointKind string
+
+// The kinds of fixed points of the continuous network.
+const (
+	// FixedSingle: one pattern carries almost all the weight
+	// (max p ≥ SingleWeight): the state is (close to) that pattern.
+	FixedSingle FixedPointKind = "single"
+	// FixedMetastable: an average of a few similar patterns; Retrieval.
+	// Effective gives their effective number 1/Σ p².
+	FixedMetastable FixedPointKind = "metastable"
+	// FixedGlobal: an average of (nearly) all patterns:
+	// 1/Σ p² ≥ GlobalFraction·M.
+	FixedGlobal FixedPointKind = "global"
+)
+
+// Thresholds of the fixed-point classification.
+const (
+	SingleWeight   = 0.95
+	GlobalFraction = 0.9
+)
+
+// DefaultTolerance is the convergence tolerance of continuous retrieval
+// when none is given: the largest change of a state entry in one update.
+const DefaultTolerance = 1e-6
+
+// Continuous is the continuous modern Hopfield network of Ramsauer et al.
+// (2020) with stored patterns X = [x¹…x^M] (kept as the rows of an M×d
+// matrix) and real states ξ ∈ R^d:
+//
+//	update  ξ ← X softmax(β Xᵀξ)
+//	E(ξ)  = −lse(β, Xᵀξ) + ½ ξᵀξ + β⁻¹ log M + ½ max_i ‖x^i‖²,  lse(β, z) = β⁻¹ log Σ_i exp(β z_i)
+//
+// The update never increases E (Ramsauer et al., Theorem 1) and usually
+// converges in one step. β = 0 is allowed: the update returns the mean of
+// the patterns, and E is then its limit, −mean(Xᵀξ) + ½ξᵀξ + ½ max‖x‖².
+// Patterns may be any finite reals (±1 patterns as in the other kinds, or
+// intensities).
+type Continuous struct {
+	// Tolerance stops an iteration when no entry of the state changes by
+	// more than it (0: DefaultTolerance).
+	Tolerance float64
+
+	d        int
+	beta     float64
+	patterns *tensor.Matrix // M×d
+	maxNorm2 float64
+}
+
+// NewContinuous returns an empty continuous memory of dimension d with
+// inverse temperature beta ≥ 0.
+func NewContinuous(d int, beta float64) (*Continuous, error) {
+	if d < 1 {
+		return nil, fmt.Errorf("hopfield: a continuous memory needs dimension at least 1, got %d: %w", d, ErrOption)
+	}
+	c := &Continuous{d: d}
+	if err := c.SetBeta(beta); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// SetBeta changes the inverse temperature (β ≥ 0, finite).
+func (c *Continuous) SetBeta(beta float64) error {
+	if !(beta >= 0) || math.IsInf(beta, 0) {
+		return fmt.Errorf("hopfield: beta %g must be finite and ≥ 0: %w", beta, ErrOption)
+	}
+	c.beta = beta
+	return nil
+}
+
+// Kind returns "continuous".
+func (c *Continuous) Kind() string { return KindContinuous }
+
+// Neurons returns the dimension d.
+func (c *Continuous) Neurons() int { return c.d }
+
+// Beta returns β.
+func (c *Continuous) Beta() float64 { return c.beta }
+
+// Count returns M.
+func (c *Continuous) Count() int {
+	if c.patterns == nil {
+		return 0
+	}
+	return c.patterns.Rows
+}
+
+// Patterns returns the stored patterns (M × d), nil before Store. The matrix
+// is the memory's own.
+func (c *Continuous) Patterns() *tensor.Matrix { return c.patterns }
+
+// Store adds the rows of patterns (d columns, finite values) as they are.
+func (c *Continuous) Store(patterns *tensor.Matrix) error {
+	if patterns == nil || patterns.Rows == 0 {
+		return fmt.Errorf("hopfield: store: a pattern count of 0: %w", ErrNoPatterns)
+	}
+	if patterns.Cols != c.d {
+		return fmt.Errorf("hopfield: store: patterns of length %d for a memory of dimension %d: %w", patterns.Cols, c.d, ErrDimension)
+	}
+	if k := firstNonFinite(patterns.Data); k >= 0 {
+		return fmt.Errorf("hopfield: store: row %d, column %d (0-based) is %v: %w", k/c.d, k%c.d, patterns.Data[k], ErrValue)
+	}
+	x := patterns.Clone()
+	if c.patterns == nil {
+		c.patterns = x
+	} else {
+		c.patterns = appendRows(c.patterns, x)
+	}
+	for mu := 0; mu < x.Rows; mu++ {
+		c.maxNorm2 = max(c.maxNorm2, tensor.Dot(x.Row(mu), x.Row(mu)))
+	}
+	return nil
+}
+
+func firstNonFinite(x []float32) int {
+	for k, v := range x {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return k
+		}
+	}
+	return -1
+}
+
+func (c *Continuous) check(s []float32) error {
+	if len(s) != c.d {
+		return fmt.Errorf("hopfield: state of length %d for a memory of dimension %d: %w", len(s), c.d, ErrDimension)
+	}
+	if k := firstNonFinite(s); k >= 0 {
+		return fmt.Errorf("hopfield: state entry %d is %v: %w", k, s[k], ErrValue)
+	}
+	return nil
+}
+
+// Energy returns E(ξ) (see Continuous), in float64. The lse term is
+// computed as max z + β⁻¹ log1p(mean expm1(β(z − max z))), which is exact
+// for every β ≥ 0 (no overflow at large β, no cancellation of β⁻¹ log M
+// at small β). A state of the wrong length or with non-finite entries
+// panics: check it first. An empty memory has energy ½ξᵀξ.
+func (c *Continuous) Energy(state []float32) float64 {
+	if err := c.check(state); err != nil {
+		panic(err.Error())
+	}
+	z := make([]float64, c.Count())
+	for mu := range z {
+		z[mu] = tensor.Dot(c.patterns.Row(mu), state)
+	}
+	return c.energy(state, z)
+}
+
+// energy from the scores z_μ = x^μ·ξ.
+func (c *Continuous) energy(state []float32, z []float64) float64 {
+	half := 0.5 * tensor.Dot(state, state)
+	if len(z) == 0 {
+		return half
+	}
+	return -c.shiftedLSE(z) + half + 0.5*c.maxNorm2
+}
+
+// shiftedLSE is lse(β, z) − β⁻¹ log M = β⁻¹ log mean exp(β z).
+func (c *Continuous) shiftedLSE(z []float64) float64 {
+	m := slices.Max(z)
+	if c.beta == 0 {
+		var s float64
+		for _, v := range z {
+			s += v
+		}
+		return s / float64(len(z))
+	}
+	var s float64
+	for _, v := range z {
+		s += math.Expm1(c.beta * (v - m))
+	}
+	return m + math.Log1p(s/float64(len(z)))/c.beta
+}
+
+// Weights returns the softmax weights p = softmax(β Xᵀξ) of a state.
+func (c *Continuous) Weights(state []float32) ([]float64, error) {
+	if err := c.check(state); err != nil {
+		return nil, err
+	}
+	if c.Count() == 0 {
+		return nil, fmt.Errorf("hopfield: weights of an empty continuous memory: %w", ErrNoPatterns)
+	}
+	p := make([]float64, c.Count())
+	for mu := range p {
+		p[mu] = tensor.Dot(c.patterns.Row(mu), state)
+	}
+	softmax(p, c.beta)
+	return p, nil
+}
+
+// softmax replaces z by softmax(β z), with a max shift.
+func softmax(z []float64, beta float64) {
+	m := slices.Max(z)
+	var s float64
+	for i, v := range z {
+		e := math.Exp(beta * (v - m))
+		z[i] = e
+		s += e
+	}
+	for i := range z {
+		z[i] /= s
+	}
+}
+
+// RetrieveOptions configure Retrieve.
+type RetrieveOptions struct {
+	// Steps is the most updates per query (0: 1, the usual one-step
+	// retrieval).
+	Steps int
+	// Tolerance stops a query early when no entry changed by more than it
+	// (0: the memory's Tolerance, or DefaultTolerance).
+	Tolerance float64
+	// Energy computes each query's energy at its final state (one more
+	// matrix product).
+	Energy bool
+}
+
+// Retrieval reports one query of Retrieve.
+type Retrieval struct {
+	// Steps is the number of updates run; Converged that the last changed
+	// no entry by more than the tolerance (a fixed point up to it); Change
+	// the largest entry change of the last update.
+	Steps     int     `json:"steps"`
+	Converged bool    `json:"converged"`
+	Change    float64 `json:"change"`
+	// Fixed is the kind of fixed point and Effective = 1/Σ p² the effective
+	// number of patterns averaged, from the weights p of the last update.
+	Fixed     FixedPointKind `json:"fixed_point"`
+	Effective float64        `json:"effective_patterns"`
+	// Top is the pattern of largest weight, TopWeight that weight.
+	Top       int     `json:"top_pattern"`
+	TopWeight float64 `json:"top_weight"`
+	// Energy is E at the final state, when RetrieveOptions.Energy is set.
+	Energy *float64 `json:"energy,omitempty"`
+}
+
+// classify sets Fixed, Effective, Top and TopWeight from weights p.
+func (r *Retrieval) classify(p []float32) {
+	var s2 float64
+	r.Top, r.TopWeight = 0, 0
+	for mu, v := range p {
+		w := float64(v)
+		s2 += w * w
+		if w > r.TopWeight {
+			r.Top, r.TopWeight = mu, w
+		}
+	}
+	r.Effective = 1 / s2
+	switch {
+	case r.TopWeight >= SingleWeight:
+		r.Fixed = FixedSingle
+	case len(p) > 1 && r.Effective >= GlobalFraction*float64(len(p)):
+		r.Fixed = FixedGlobal
+	default:
+		r.Fixed = FixedMetastable
+	}
+}
+
+// blockFloats bounds the score matrix of one block of queries (32 MiB).
+const blockFloats = 1 << 23
+
+// Retrieve runs the update on every row of queries (Q × d, finite) and
+// returns the final states (Q × d, a new matrix) and a report per query.
+// Each update of a block of queries is two matrix products on the fast
+// kernels, S = β Q Xᵀ and R = softmax(S) X; queries are processed in blocks
+// that bound the memory of S, and a query that has converged stops
+// updating. The result of a query does not depend on the others beyond
+// float32 rounding of the products.
+func (c *Continuous) Retrieve(ctx context.Context, queries *tensor.Matrix, opt RetrieveOptions) (*tensor.Matrix, []Retrieval, error) {
+	if c.Count() == 0 {
+		return nil, nil, fmt.Errorf("hopfield: retrieve from an empty continuous memory: %w", ErrNoPatterns)
+	}
+	if queries == nil || queries.Rows == 0 {
+		return nil, nil, fmt.Errorf("hopfield: retrieve: no queries: %w", ErrOption)
+	}
+	if queries.Cols != c.d {
+		return nil, nil, fmt.Errorf("hopfield: retrieve: queries of length %d for a memory of dimension %d: %w", queries.Cols, c.d, ErrDimension)
+	}
+	if k := firstNonFinite(queries.Data); k >= 0 {
+		return nil, nil, fmt.Errorf("hopfield: retrieve: query %d, entry %d (0-based) is %v: %w", k/c.d, k%c.d, queries.Data[k], ErrValue)
+	}
+	steps, tol, err := c.stepsTol(opt.Steps, opt.Tolerance)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := queries.Clone()
+	reps := make([]Retrieval, queries.Rows)
+	mm := c.Count()
+	bs := max(1, min(queries.Rows, blockFloats/mm))
+	var w blockWork
+	for lo := 0; lo < queries.Rows; lo += bs {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		hi := min(lo+bs, queries.Rows)
+		active := make([]int, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			active = append(active, i)
+		}
+		for step := 1; step <= steps && len(active) > 0; step++ {
+			c.step(&w, out, active)
+			next := active[:0]
+			for k, i := range active {
+				r := &reps[i]
+				r.Steps = step
+				r.Change = w.change[k]
+				r.classify(w.p.Row(k))
+				if r.Change <= tol {
+					r.Converged = true
+				} else {
+					next = append(next, i)
+				}
+			}
+			active = next
+		}
+	}
+	if opt.Energy {
+		z := tensor.New(min(bs, out.Rows), mm)
+		zz := make([]float64, mm)
+		for lo := 0; lo < out.Rows; lo += bs {
+			hi := min(lo+bs, out.Rows)
+			zb := z.Resize(hi-lo, mm)
+			tensor.MatMulTB(zb, out.SliceRows(lo, hi), c.patterns)
+			for i := lo; i < hi; i++ {
+				for mu, v := range zb.Row(i - lo) {
+					zz[mu] = float64(v)
+				}
+				e := c.energy(out.Row(i), zz)
+				reps[i].Energy = &e
+			}
+		}
+	}
+	return out, reps, nil
+}
+
+func (c *Continuous) stepsTol(steps int, tol float64) (int, float64, error) {
+	if steps < 0 {
+		return 0, 0, fmt.Errorf("hopfield: a step limit of %d: %w", steps, ErrOption)
+	}
+	if steps == 0 {
+		steps = 1
+	}
+	if tol == 0 {
+		tol = c.Tolerance
+	}
+	if tol == 0 {
+		tol = DefaultTolerance
+	}
+	if !(tol > 0) || math.IsInf(tol, 0) {
+		return 0, 0, fmt.Errorf("hopfield: tolerance %g must be positive and finite: %w", tol, ErrOption)
+	}
+	return steps, tol, nil
+}
+
+// blockWork is the scratch of one update of a block of queries.
+type blockWork struct {
+	q, p, r *tensor.Matrix
+	z       []float64
+	change  []float64
+}
+
+// step updates the rows active of states in place, leaving the weights in
+// w.p and each row's largest change in w.change.
+func (c *Continuous) step(w *blockWork, states *tensor.Matrix, active []int) {
+	b, mm, d := len(active), c.Count(), c.d
+	w.q = w.q.Resize(b, d)
+	for k, i := range active {
+		copy(w.q.Row(k), states.Row(i))
+	}
+	w.p = w.p.Resize(b, mm)
+	tensor.MatMulTB(w.p, w.q, c.patterns) // scores Xᵀξ, one row per query
+	if cap(w.z) < mm {
+		w.z = make([]float64, mm)
+	}
+	z := w.z[:mm]
+	for k := 0; k < b; k++ {
+		row := w.p.Row(k)
+		for mu, v := range row {
+			z[mu] = float64(v)
+		}
+		softmax(z, c.beta)
+		for mu, v := range z {
+			row[mu] = float32(v)
+		}
+	}
+	w.r = w.r.Resize(b, d)
+	tensor.MatMul(w.r, w.p, c.patterns)
+	w.change = slices.Grow(w.change[:0], b)[:b]
+	for k, i := range active {
+		dst, src := states.Row(i), w.r.Row(k)
+		var ch float64
+		for j, v := range src {
+			ch = max(ch, math.Abs(float64(v)-float64(dst[j])))
+		}
+		copy(dst, src)
+		w.change[k] = ch
+	}
+}
+
+// Recall runs the update from one state (finite reals; ±1 cues work as
+// they are) for at most opt.MaxSweeps steps (0: one step), stopping early
+// at the memory's Tolerance. Mode, Rand and Temperature are ignored: the
+// update is deterministic. The trajectory has an energy and overlaps
+// m_μ = x^μ·ξ/d per step, Flips counts the entries whose sign changed,
+// Frames (when opt.Frames > 0) the state after each step.
+func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOptions) (Trajectory, error) {
+	if err := c.check(state); err != nil {
+		return Trajectory{}, err
+	}
+	if c.Count() == 0 {
+		return Trajectory{}, fmt.Errorf("hopfield: recall from an empty continuous memory: %w", ErrNoPatterns)
+	}
+	steps, tol, err := c.stepsTol(opt.MaxSweeps, 0)
+	if err != nil {
+		return Trajectory{}, err
+	}
+	if opt.Frames < 0 {
+		return Trajectory{}, fmt.Errorf("hopfield: Frames %d is negative: %w", opt.Frames, ErrOption)
+	}
+	s := tensor.FromSlice(1, c.d, slices.Clone(state))
+	var traj Trajectory
+	record := func() {
+		z := make([]float64, c.Count())
+		ov := make([]float64, c.Count())
+		for mu := range z {
+			z[mu] = tensor.Dot(c.patterns.Row(mu), s.Data)
+			ov[mu] = z[mu] / float64(c.d)
+		}
+		traj.Energies = append(traj.Energies, c.energy(s.Data, z))
+		traj.Overlaps = append(traj.Overlaps, ov)
+		if opt.Frames > 0 {
+			traj.Frames = append(traj.Frames, Frame{Sweep: float64(len(traj.Energies) - 1), State: slices.Clone(s.Data)})
+		}
+	}
+	record()
+	var w blockWork
+	prev := make([]float32, c.d)
+	for step := 1; step <= steps; step++ {
+		if err := ctx.Err(); err != nil {
+			traj.Final = s.Data
+			return traj, err
+		}
+		copy(prev, s.Data)
+		c.step(&w, s, []int{0})
+		flips := 0
+		for j, v := range s.Data {
+			if (v > 0) != (prev[j] > 0) {
+				flips++
+			}
+		}
+		traj.Flips = append(traj.Flips, flips)
+		traj.Sweeps = step
+		record()
+		if w.change[0] <= tol {
+			traj.Converged = true
+			break
+		}
+	}
+	traj.Final = s.Data
+	return traj, nil
+}
+
+// Save writes the memory to a safetensors file: tensor "patterns" F32
+// [M, d]; metadata "model": "hopfield", "kind": "continuous", "beta",
+// "patterns", "neurons", "format_version", plus extra.
+func (c *Continuous) Save(path string, extra map[string]string) error {
+	return saveModern(path, extra, nil, KindContinuous, c.beta, c.d, c.patterns)
+}
+
+var _ Memory = (*Continuous)(nil)
