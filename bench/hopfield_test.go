@@ -1,0 +1,42 @@
+package bench
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/hopfield"
+)
+
+// BenchmarkContinuousMNIST: one-step continuous modern Hopfield retrieval
+// (ξ ← X softmax(β Xᵀξ)) of the 10,000 MNIST test images (intensities in
+// [0,1]) against the 60,000 training images stored as patterns, d = 784,
+// β = 1. Two products of 2·Q·M·d flops each: 1.88 TFLOP per run.
+// bench/hopfield_vs_torch.sh runs it beside PyTorch's one-liner.
+func BenchmarkContinuousMNIST(b *testing.B) {
+	train, err := dataset.Load("mnist", dataset.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	test, err := dataset.Load("mnist:test", dataset.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mem, err := hopfield.NewContinuous(784, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := mem.Store(train.X); err != nil {
+		b.Fatal(err)
+	}
+	q, m, d := float64(test.Len()), float64(train.Len()), 784.0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := mem.Retrieve(context.Background(), test.X, hopfield.RetrieveOptions{Steps: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	secs := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(q/secs, "queries/s")
+	b.ReportMetric(4*q*m*d/secs/1e9, "GFLOP/s")
+}
