@@ -35,6 +35,7 @@ type dataFlags struct {
 	binarize string
 	binSeed  uint64
 	limit    int
+	real     bool // read real values: no binarization, no [0,1] check (Gaussian visible units)
 }
 
 func (d *dataFlags) register(c *cobra.Command, def string) {
@@ -45,6 +46,9 @@ func (d *dataFlags) register(c *cobra.Command, def string) {
 }
 
 func (d *dataFlags) load(spec string) (*dataset.Set, error) {
+	if d.real {
+		return dataset.Load(spec, dataset.Options{Limit: d.limit})
+	}
 	mode := d.binarize
 	switch mode {
 	case "threshold", "sample":
@@ -111,6 +115,7 @@ type trainOpts struct {
 	sampleInit  string
 	visible     string
 	learnSigma  bool
+	sigma       float64
 }
 
 func newRBMTrainCmd() *cobra.Command {
@@ -178,6 +183,7 @@ For MNIST the held-out rows default to mnist:test (used only for monitoring).`,
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&o.visible, "visible", "bernoulli", "visible units: bernoulli, or gaussian for real-valued data (standardized per column; see --learn-sigma)")
 	f.BoolVar(&o.learnSigma, "learn-sigma", false, "gaussian: learn the per-unit σ (as log σ, so it stays positive) instead of fixing σ = 1")
+	f.Float64Var(&o.sigma, "sigma", 1, "gaussian: σ of every visible unit in standardized units (the initial value with --learn-sigma); below 1 lets the model resolve modes narrower than the data's spread")
 	return c
 }
 
@@ -229,8 +235,8 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	default:
 		return fmt.Errorf("--visible %q: want bernoulli or gaussian", o.visible)
 	}
-	if o.learnSigma {
-		return errors.New("--learn-sigma applies to --visible gaussian only")
+	if o.learnSigma || cmd.Flags().Changed("sigma") {
+		return errors.New("--learn-sigma and --sigma apply to --visible gaussian only")
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	var (
@@ -582,35 +588,30 @@ func plotCurves(path string, stats []rbm.EpochStats) error {
 	return viz.Curves(path, panels, 6, 9)
 }
 
-// loadModel reads an RBM file.
-func loadModel(path string) (*rbm.RBM, map[string]string, error) {
-	if path == "" {
-		return nil, nil, errors.New("--model is required")
-	}
-	return rbm.Load(path)
-}
-
-// loadModelAndData reads an RBM file and the --data set, and checks that
-// the data's width matches the model.
-func loadModelAndData(path string, data *dataFlags) (*rbm.RBM, map[string]string, *dataset.Set, error) {
-	m, meta, err := loadModel(path)
+// loadModelAndData reads an RBM file (Bernoulli or Gaussian visible units)
+// and the --data set, and checks that the data suit the model.
+func loadModelAndData(cmd *cobra.Command, path string, data *dataFlags) (*rbmFile, *dataset.Set, error) {
+	m, err := loadRBMFile(path)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
+	}
+	if err := m.useData(cmd, data); err != nil {
+		return nil, nil, err
 	}
 	set, err := data.load(data.spec)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	if err := m.CheckData(set.X); err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: %w", set.Name, err)
+	if err := m.checkData(set.X); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", set.Name, err)
 	}
-	return m, meta, set, nil
+	return m, set, nil
 }
 
 func newRBMSampleCmd() *cobra.Command {
 	var (
 		model, initMode, out string
-		n, steps, cols       int
+		n, steps, cols, grid int
 		seed                 uint64
 		binary               bool
 		data                 dataFlags
@@ -622,13 +623,24 @@ func newRBMSampleCmd() *cobra.Command {
 visible probabilities p(v|h) (or binary states with --binary) as a PNG grid,
 or as an n × n_visible array when --out ends in .npy.
 Chains start from uniform random binary vectors (--init random) or from the
-first --n rows of --data (--init data).`,
+first --n rows of --data (--init data).
+
+Gaussian–Bernoulli models ("visible": "gaussian") are read too: chains start
+from v = b (--init random) or from the standardized rows of --data, the
+output is E[v|h] (--binary: the real-valued states) in data units, and for
+2-D data a .png shows the data density (true density of a built-in toy set,
+else a histogram of --data) | the model density exp(−F(v))/Z on a --grid
+grid | a histogram of the samples | the free energy.`,
 		Example: `  ebm rbm sample --model rbm.safetensors --n 64 --steps 1000 --out samples.png
   ebm rbm sample --model rbm.safetensors --init data --data mnist:test --steps 10 --out s.npy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, meta, err := loadModel(model)
+			m, err := loadRBMFile(model)
 			if err != nil {
+				return err
+			}
+			meta := m.meta
+			if err := m.useData(cmd, &data); err != nil {
 				return err
 			}
 			if n < 1 || steps < 1 {
@@ -649,7 +661,7 @@ first --n rows of --data (--init data).`,
 				if set, err = data.load(spec); err != nil {
 					return err
 				}
-				if err := m.CheckData(set.X); err != nil {
+				if err := m.checkData(set.X); err != nil {
 					return fmt.Errorf("%s: %w", set.Name, err)
 				}
 				if set.Len() < n {
@@ -659,12 +671,35 @@ first --n rows of --data (--init data).`,
 			default:
 				return fmt.Errorf("--init %q: want random or data", initMode)
 			}
-			states, probs := m.Sample(n, steps, init, tensor.NewRand(seed))
+			states, probs := m.sample(n, steps, init, tensor.NewRand(seed))
 			res := probs
 			if binary {
 				res = states
 			}
-			if err := writeRows(out, res, cols, meta, set); err != nil {
+			if m.gauss != nil && m.gauss.NVisible() == 2 && strings.EqualFold(filepath.Ext(out), ".png") {
+				// 2-D real-valued data: draw densities, not tiles.
+				if set == nil {
+					spec := data.spec
+					if spec == "" {
+						spec = meta["data"]
+					}
+					if spec == "" {
+						return errors.New("a 2-D density picture needs --data")
+					}
+					if set, err = data.load(spec); err != nil {
+						return err
+					}
+				}
+				ll, truth, err := writeGaussianDensity(out, m, set.X, set.Name, states, grid)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "mean log-density of %s (%d rows): model %.4f nats", set.Name, set.Len(), ll)
+				if !math.IsNaN(truth) {
+					fmt.Fprintf(cmd.OutOrStdout(), ", true density %.4f nats", truth)
+				}
+				fmt.Fprintln(cmd.OutOrStdout())
+			} else if err := writeRows(out, res, cols, meta, set); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: %d samples after %d Gibbs steps (init %s, seed %d)\n", out, n, steps, initMode, seed)
@@ -678,7 +713,8 @@ first --n rows of --data (--init data).`,
 	f.StringVar(&initMode, "init", "random", "chain start: random or data")
 	data.register(c, "")
 	f.Uint64Var(&seed, "seed", 1, "random seed")
-	f.BoolVar(&binary, "binary", false, "write binary states instead of probabilities")
+	f.BoolVar(&binary, "binary", false, "write binary states instead of probabilities (Gaussian units: the sampled real values)")
+	f.IntVar(&grid, "grid", 100, "2-D Gaussian models: cells per side of the density picture")
 	f.IntVar(&cols, "cols", 0, "grid columns (0: about square)")
 	f.StringVarP(&out, "out", "o", "samples.png", "output: .png grid or .npy array")
 	return c
@@ -715,12 +751,14 @@ func newRBMTransformCmd() *cobra.Command {
 		Example: `  ebm rbm transform --model rbm.safetensors --data mnist:test --out features.npy`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, _, set, err := loadModelAndData(model, &data)
+			m, set, err := loadModelAndData(cmd, model, &data)
 			if err != nil {
 				return err
 			}
-			feat := tensor.New(set.Len(), m.NHidden())
-			m.HiddenProbs(feat, set.X)
+			feat, err := m.features(set.X)
+			if err != nil {
+				return err
+			}
 			if !strings.EqualFold(filepath.Ext(out), ".npy") {
 				return fmt.Errorf("%s: features are written as .npy", out)
 			}
@@ -754,12 +792,12 @@ alternating rows of the grid; a .npy output holds the reconstructions of all row
 		Example: `  ebm rbm reconstruct --model rbm.safetensors --data mnist:test --n 32 --out recon.png`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, meta, set, err := loadModelAndData(model, &data)
+			m, set, err := loadModelAndData(cmd, model, &data)
 			if err != nil {
 				return err
 			}
-			recon := tensor.New(set.Len(), set.Dim())
-			m.Reconstruct(recon, set.X)
+			meta := m.meta
+			recon := m.reconstruct(set.X)
 			var se float64
 			for i, x := range set.X.Data {
 				d := float64(x) - float64(recon.Data[i])

@@ -82,10 +82,16 @@ func runEval(cmd *cobra.Command, o *evalOpts) error {
 	if o.raiseExamples < 1 {
 		return fmt.Errorf("--raise-examples must be at least 1, got %d", o.raiseExamples)
 	}
-	m, meta, set, err := loadModelAndData(o.model, &o.data)
+	if f, err := loadRBMFile(o.model); err != nil {
+		return err
+	} else if f.gauss != nil {
+		return fmt.Errorf("%s has Gaussian visible units: ebm rbm eval measures Bernoulli RBMs only", o.model)
+	}
+	f, set, err := loadModelAndData(cmd, o.model, &o.data)
 	if err != nil {
 		return err
 	}
+	m, meta := f.bern, f.meta
 	small := min(m.NVisible(), m.NHidden())
 	if o.exact && small > rbm.MaxExactUnits {
 		return fmt.Errorf("--exact: the smaller layer of this %d×%d model has %d units; enumerating 2^%d states is out of reach (the limit is %d): use --ais",

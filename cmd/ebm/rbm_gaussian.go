@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -10,7 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/modelio"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/viz"
 )
@@ -53,6 +56,12 @@ func runTrainGaussian(cmd *cobra.Command, o *trainOpts) error {
 	rng := tensor.NewRand(o.seed)
 	m := rbm.NewGaussian(set.Dim(), o.hidden)
 	m.LearnSigma = o.learnSigma
+	if !(o.sigma > 0) || math.IsInf(o.sigma, 0) {
+		return fmt.Errorf("--sigma must be positive and finite, got %g", o.sigma)
+	}
+	for i := range m.LogSigma {
+		m.LogSigma[i] = float32(math.Log(o.sigma))
+	}
 	m.Init(x, 0.01, rng)
 	tr, err := rbm.NewGaussianTrainer(o.cfg, m, rng)
 	if err != nil {
@@ -67,7 +76,7 @@ func runTrainGaussian(cmd *cobra.Command, o *trainOpts) error {
 	if !o.quiet {
 		fmt.Fprintf(stderr, "training %d×%d Gaussian–Bernoulli RBM by %s-%d on %s (%d rows, standardized; σ %s)\n",
 			m.NVisible(), m.NHidden(), strings.ToUpper(string(tr.Method)), tr.K, set.Name, set.Len(),
-			map[bool]string{true: "learned", false: "fixed at 1"}[o.learnSigma])
+			map[bool]string{true: "learned from " + fmtFloat(o.sigma), false: "fixed at " + fmtFloat(o.sigma)}[o.learnSigma])
 	}
 	var history []rbm.EpochStats
 	tr.OnEpoch = func(st rbm.EpochStats) error {
@@ -134,4 +143,187 @@ func runTrainGaussian(cmd *cobra.Command, o *trainOpts) error {
 	fmt.Fprintf(stdout, "wrote %s: %d×%d Gaussian–Bernoulli RBM, %d epochs of %s-%d on %s (standardized) in %.1fs\n",
 		o.out, m.NVisible(), m.NHidden(), tr.Epoch, strings.ToUpper(string(tr.Method)), tr.K, set.Name, secs)
 	return nil
+}
+
+// rbmFile is an RBM model file of either visible-unit type, as read by the
+// commands that use a trained model (sample, transform, reconstruct,
+// probe): they dispatch on the file's "visible" metadata.
+type rbmFile struct {
+	bern      *rbm.RBM
+	gauss     *rbm.GaussianRBM
+	mean, std []float32 // Gaussian: the training standardization (nil: none)
+	meta      map[string]string
+}
+
+// loadRBMFile reads a Bernoulli or a Gaussian–Bernoulli RBM file.
+func loadRBMFile(path string) (*rbmFile, error) {
+	if path == "" {
+		return nil, errors.New("--model is required")
+	}
+	f, err := modelio.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if f.Metadata["visible"] == "gaussian" {
+		m, mean, std, err := rbm.GaussianFromFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", path, err)
+		}
+		return &rbmFile{gauss: m, mean: mean, std: std, meta: f.Metadata}, nil
+	}
+	m, err := rbm.FromFile(f)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return &rbmFile{bern: m, meta: f.Metadata}, nil
+}
+
+func (f *rbmFile) nHidden() int {
+	if f.gauss != nil {
+		return f.gauss.NHidden()
+	}
+	return f.bern.NHidden()
+}
+
+// useData prepares d for this model: Gaussian models read real values
+// (unbinarized, any range), so an explicit --binarize other than none is
+// an error.
+func (f *rbmFile) useData(cmd *cobra.Command, d *dataFlags) error {
+	if f.gauss == nil {
+		return nil
+	}
+	if cmd.Flags().Changed("binarize") && d.binarize != "none" {
+		return errors.New("the model has Gaussian visible units, which read real values: --binarize must be none")
+	}
+	d.real = true
+	return nil
+}
+
+// checkData checks the data's width (and, for Gaussian units, finiteness).
+func (f *rbmFile) checkData(x *tensor.Matrix) error {
+	if f.gauss != nil {
+		return f.gauss.CheckData(x)
+	}
+	return f.bern.CheckData(x)
+}
+
+// standardized returns x in the model's units: a standardized copy for a
+// Gaussian model with a stored standardization, else x itself.
+func (f *rbmFile) standardized(x *tensor.Matrix) *tensor.Matrix {
+	if f.gauss == nil || f.mean == nil {
+		return x
+	}
+	z := x.Clone()
+	rbm.ApplyStandardize(z, f.mean, f.std)
+	return z
+}
+
+// unstandardize maps x (model units) back to data units in place.
+func (f *rbmFile) unstandardize(x *tensor.Matrix) {
+	if f.gauss == nil || f.mean == nil {
+		return
+	}
+	for r := 0; r < x.Rows; r++ {
+		row := x.Row(r)
+		for i := range row {
+			row[i] = row[i]*f.std[i] + f.mean[i]
+		}
+	}
+}
+
+// features returns p(h=1|v) for the rows of x (data units).
+func (f *rbmFile) features(x *tensor.Matrix) (*tensor.Matrix, error) {
+	if err := f.checkData(x); err != nil {
+		return nil, err
+	}
+	h := tensor.New(x.Rows, f.nHidden())
+	if f.gauss != nil {
+		f.gauss.HiddenProbs(h, f.standardized(x))
+	} else {
+		f.bern.HiddenProbs(h, x)
+	}
+	return h, nil
+}
+
+// reconstruct returns the mean-field reconstructions v → p(h|v) → E[v|h]
+// of the rows of x, in data units.
+func (f *rbmFile) reconstruct(x *tensor.Matrix) *tensor.Matrix {
+	r := tensor.New(x.Rows, x.Cols)
+	if f.bern != nil {
+		f.bern.Reconstruct(r, x)
+		return r
+	}
+	h := tensor.New(x.Rows, f.nHidden())
+	f.gauss.HiddenProbs(h, f.standardized(x))
+	f.gauss.VisibleMeans(r, h)
+	f.unstandardize(r)
+	return r
+}
+
+// sample runs n Gibbs chains for steps steps from init (data units; nil:
+// random binary vectors for Bernoulli, v = b for Gaussian) and returns the
+// final states and their means p(v|h) / E[v|h], in data units.
+func (f *rbmFile) sample(n, steps int, init *tensor.Matrix, rng *tensor.Rand) (states, means *tensor.Matrix) {
+	if f.bern != nil {
+		return f.bern.Sample(n, steps, init, rng)
+	}
+	if init != nil {
+		init = f.standardized(init)
+	}
+	states, means = f.gauss.Sample(n, steps, init, rng)
+	f.unstandardize(states)
+	f.unstandardize(means)
+	return states, means
+}
+
+// writeGaussianDensity draws, for a 2-D Gaussian–Bernoulli RBM, the data
+// (the true density of a built-in toy set, else a histogram of data) | the
+// model density exp(−F(v))/Z on a grid over the data's box | a histogram of
+// samples | the free energy, with the same colour scale for the first three.
+//
+// It returns the mean log-density of the data rows under the model
+// (normalized over the grid's box) and, for a built-in toy set, under the
+// true density (NaN otherwise), in nats.
+func writeGaussianDensity(path string, f *rbmFile, data *tensor.Matrix, dataName string, samples *tensor.Matrix, n int) (model, truth float64, err error) {
+	lo, hi := [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
+	for r := 0; r < data.Rows; r++ {
+		for j := range 2 {
+			v := float64(data.At(r, j))
+			lo[j], hi[j] = math.Min(lo[j], v), math.Max(hi[j], v)
+		}
+	}
+	for j := range 2 {
+		pad := 0.1 * (hi[j] - lo[j])
+		lo[j], hi[j] = lo[j]-pad, hi[j]+pad
+	}
+	g := deep.Grid{XMin: lo[0], XMax: hi[0], YMin: lo[1], YMax: hi[1], N: n}
+	if err := g.Validate(); err != nil {
+		return 0, 0, err
+	}
+	pts := g.Points()
+	z := f.standardized(pts)
+	ev := deep.Eval{Energies: make([]float64, z.Rows)}
+	top := math.Inf(-1)
+	for i := range z.Rows {
+		ev.Energies[i] = f.gauss.FreeEnergy(z.Row(i))
+		top = math.Max(top, -ev.Energies[i])
+	}
+	var s float64
+	for _, e := range ev.Energies {
+		s += math.Exp(-e - top)
+	}
+	ev.LogZ = top + math.Log(s*g.CellArea())
+	lt := dataset.Toy2DLogDensity(toyName(dataName))
+	zd := f.standardized(data)
+	truth = math.NaN()
+	if lt != nil {
+		truth = 0
+	}
+	for i := range zd.Rows {
+		model += (-f.gauss.FreeEnergy(zd.Row(i)) - ev.LogZ) / float64(zd.Rows)
+		if lt != nil {
+			truth += lt(float64(data.At(i, 0)), float64(data.At(i, 1))) / float64(zd.Rows)
+		}
+	}
+	return model, truth, writeDensityPicture(path, g, ev, lt, data, samples)
 }

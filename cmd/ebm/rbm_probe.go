@@ -63,25 +63,25 @@ func newRBMProbeCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "probe",
 		Short: "Linear probe: logistic-regression accuracy on RBM features p(h|v) versus raw pixels",
-		Long:  probeLong + "\n\nThe features are the hidden probabilities p(h=1|v).",
+		Long: probeLong + "\n\nThe features are the hidden probabilities p(h=1|v). For a Gaussian–Bernoulli model\n" +
+			"the data are read unbinarized (real values, standardized as in training) for\nthe features and the raw baseline alike.",
 		Example: `  ebm rbm probe --model rbm.safetensors
   ebm rbm probe --model rbm.safetensors --data mnist:10000 --test mnist:test --json
   ebm rbm probe --model m.safetensors --data x.npy --labels y.txt --test xt.npy --test-labels yt.npy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, _, err := loadModel(o.model)
+			m, err := loadRBMFile(o.model)
 			if err != nil {
 				return err
 			}
-			feat := func(x *tensor.Matrix) (*tensor.Matrix, error) {
-				if err := m.CheckData(x); err != nil {
-					return nil, err
-				}
-				h := tensor.New(x.Rows, m.NHidden())
-				m.HiddenProbs(h, x)
-				return h, nil
+			if err := m.useData(cmd, &o.data); err != nil {
+				return err
 			}
-			return runProbe(cmd, &o, feat, map[string]any{"model": o.model, "n_hidden": m.NHidden()})
+			extra := map[string]any{"model": o.model, "n_hidden": m.nHidden()}
+			if m.gauss != nil {
+				extra["visible"] = "gaussian"
+			}
+			return runProbe(cmd, &o, m.features, extra)
 		},
 	}
 	o.register(c)

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/rbm"
+)
+
+// gaussianFixture trains a small Gaussian–Bernoulli RBM on real values far
+// from [0,1] (mean 20, std 3, so standardized and data units differ) and
+// returns the model path, the data path and a text label file (sign of the
+// first column's deviation).
+func gaussianFixture(t *testing.T) (dir, model, data, labels string, x *tensor.Matrix) {
+	t.Helper()
+	dir = t.TempDir()
+	x = tensor.New(300, 4)
+	tensor.NewRand(3).Normal(x.Data, 20, 3)
+	data = filepath.Join(dir, "x.npy")
+	if err := dataset.SaveNPY(data, x); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for r := range x.Rows {
+		fmt.Fprintln(&b, map[bool]int{true: 1, false: 0}[x.At(r, 0) > 20])
+	}
+	labels = filepath.Join(dir, "y.txt")
+	if err := os.WriteFile(labels, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	model = filepath.Join(dir, "g.safetensors")
+	mustRun(t, "rbm", "train", "--visible", "gaussian", "--data", data, "--hidden", "5", "--epochs", "3",
+		"--batch", "20", "--out", model, "--checkpoint", "none", "-q")
+	return dir, model, data, labels, x
+}
+
+func loadNPY(t *testing.T, path string) *tensor.Matrix {
+	t.Helper()
+	s, err := dataset.Load(path, dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.X
+}
+
+// The commands that use a trained model read Gaussian model files, work in
+// standardized units inside and in data units outside.
+func TestGaussianModelCommands(t *testing.T) {
+	dir, model, data, labels, x := gaussianFixture(t)
+	m, mean, std, _, err := rbm.LoadGaussian(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := x.Clone()
+	rbm.ApplyStandardize(z, mean, std)
+	wantH := tensor.New(x.Rows, m.NHidden())
+	m.HiddenProbs(wantH, z)
+
+	// transform: p(h|standardized v).
+	feat := filepath.Join(dir, "f.npy")
+	mustRun(t, "rbm", "transform", "--model", model, "--data", data, "--out", feat)
+	h := loadNPY(t, feat)
+	if h.Rows != x.Rows || h.Cols != 5 {
+		t.Fatalf("features %d×%d, want %d×5", h.Rows, h.Cols, x.Rows)
+	}
+	for i, v := range h.Data {
+		if math.Abs(float64(v-wantH.Data[i])) > 1e-6 {
+			t.Fatalf("feature %d = %v, want %v", i, v, wantH.Data[i])
+		}
+	}
+
+	// reconstruct: E[v|p(h|v)] mapped back to data units.
+	rec := filepath.Join(dir, "r.npy")
+	out := mustRun(t, "rbm", "reconstruct", "--model", model, "--data", data, "--out", rec, "--json")
+	var sum map[string]any
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	r := loadNPY(t, rec)
+	wantR := tensor.New(x.Rows, x.Cols)
+	m.VisibleMeans(wantR, wantH)
+	var se float64
+	for i, v := range r.Data {
+		w := wantR.Data[i]*std[i%x.Cols] + mean[i%x.Cols]
+		if math.Abs(float64(v-w)) > 1e-4 {
+			t.Fatalf("reconstruction %d = %v, want %v", i, v, w)
+		}
+		d := float64(x.Data[i] - v)
+		se += d * d
+	}
+	if got, want := sum["reconstruction_error"].(float64), se/float64(x.Rows); math.Abs(got-want) > 1e-6*want || sum["binarize"] != "none" {
+		t.Errorf("summary %v, want reconstruction_error %v", sum, want)
+	}
+
+	// sample: from v = b and from data; values come back in data units.
+	for _, args := range [][]string{{}, {"--init", "data", "--data", data}} {
+		s := filepath.Join(dir, "s.npy")
+		mustRun(t, append([]string{"rbm", "sample", "--model", model, "--n", "50", "--steps", "20", "--out", s}, args...)...)
+		v := loadNPY(t, s)
+		if v.Rows != 50 || v.Cols != 4 {
+			t.Fatalf("%v: samples %d×%d", args, v.Rows, v.Cols)
+		}
+		var mu float64
+		for _, a := range v.Data {
+			mu += float64(a) / float64(len(v.Data))
+		}
+		if math.Abs(mu-20) > 3 {
+			t.Errorf("%v: sample mean %v, want ≈ 20 (data units)", args, mu)
+		}
+	}
+
+	// probe: real-valued inputs for the features and the raw baseline.
+	out = mustRun(t, "rbm", "probe", "--model", model, "--data", data, "--labels", labels, "--test", data,
+		"--test-labels", labels, "--iterations", "30", "--json", "-q")
+	var pr probeResult
+	if err := json.Unmarshal([]byte(out), &pr); err != nil {
+		t.Fatal(err)
+	}
+	if pr.Binarize != "none" || pr.AccuracyRaw == nil || *pr.AccuracyRaw < 0.95 || pr.AccuracyFeatures < 0.5 || pr.NFeatures != 5 {
+		t.Errorf("probe %s", out)
+	}
+
+	// Errors: binarizing for a Gaussian model, eval, --sigma misuse.
+	for _, args := range [][]string{
+		{"rbm", "transform", "--model", model, "--data", data, "--binarize", "threshold", "--out", feat},
+		{"rbm", "eval", "--model", model, "--data", data},
+		{"rbm", "train", "--data", "bars:3x3", "--sigma", "0.5", "--out", filepath.Join(dir, "b.safetensors")},
+		{"rbm", "train", "--visible", "gaussian", "--data", data, "--sigma", "0", "--out", filepath.Join(dir, "c.safetensors")},
+	} {
+		if _, _, err := run(t, args...); err == nil {
+			t.Errorf("ebm %s: no error", strings.Join(args, " "))
+		} else if strings.Contains(err.Error(), "not gaussian") || strings.Contains(err.Error(), "Bernoulli units only") {
+			t.Errorf("ebm %s: unhelpful error %v", strings.Join(args, " "), err)
+		}
+	}
+}
+
+// --sigma fixes σ; a 2-D model's .png is a density picture with the mean
+// log-density of the data.
+func TestGaussian2DSigmaAndDensity(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "g.safetensors")
+	mustRun(t, "rbm", "train", "--visible", "gaussian", "--sigma", "0.25", "--data", "8gaussians:500", "--hidden", "8",
+		"--epochs", "3", "--method", "cd", "--lr", "0.01", "--out", model, "--checkpoint", "none", "-q")
+	m, _, _, _, err := rbm.LoadGaussian(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range m.Sigma() {
+		if math.Abs(float64(s)-0.25) > 1e-6 {
+			t.Fatalf("σ %v, want 0.25 everywhere", m.Sigma())
+		}
+	}
+	pic := filepath.Join(dir, "d.png")
+	out := mustRun(t, "rbm", "sample", "--model", model, "--n", "200", "--steps", "10", "--grid", "20", "--out", pic)
+	if !strings.Contains(out, "mean log-density of 8gaussians:500") || !strings.Contains(out, "true density") {
+		t.Errorf("output %q", out)
+	}
+	if st, err := os.Stat(pic); err != nil || st.Size() == 0 {
+		t.Errorf("picture: %v", err)
+	}
+}
