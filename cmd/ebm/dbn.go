@@ -10,7 +10,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/dbn"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
@@ -205,27 +204,9 @@ the up-pass of the first --n rows of --data (--init data).`,
 			if n < 1 || steps < 1 {
 				return fmt.Errorf("--n and --steps must be at least 1 (got %d and %d)", n, steps)
 			}
-			var init *tensor.Matrix
-			var set *dataset.Set
-			switch initMode {
-			case "random":
-			case "data":
-				spec := data.spec
-				if spec == "" {
-					spec = meta["data"]
-				}
-				if set, err = data.load(spec); err != nil {
-					return err
-				}
-				if err := d.Layers[0].CheckData(set.X); err != nil {
-					return fmt.Errorf("%s: %w", set.Name, err)
-				}
-				if set.Len() < n {
-					return fmt.Errorf("--init data needs %d rows, %s has %d", n, set.Name, set.Len())
-				}
-				init = set.X.SliceRows(0, n)
-			default:
-				return fmt.Errorf("--init %q: want random or data", initMode)
+			init, set, err := chainStart(initMode, &data, meta, n, d.Layers[0].CheckData)
+			if err != nil {
+				return err
 			}
 			p, err := d.Sample(n, steps, init, tensor.NewRand(seed))
 			if err != nil {

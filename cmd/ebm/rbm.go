@@ -646,30 +646,9 @@ grid | a histogram of the samples | the free energy.`,
 			if n < 1 || steps < 1 {
 				return fmt.Errorf("--n and --steps must be at least 1 (got %d and %d)", n, steps)
 			}
-			var init *tensor.Matrix
-			var set *dataset.Set
-			switch initMode {
-			case "random":
-			case "data":
-				spec := data.spec
-				if spec == "" {
-					spec = meta["data"]
-				}
-				if spec == "" {
-					return errors.New("--init data needs --data")
-				}
-				if set, err = data.load(spec); err != nil {
-					return err
-				}
-				if err := m.checkData(set.X); err != nil {
-					return fmt.Errorf("%s: %w", set.Name, err)
-				}
-				if set.Len() < n {
-					return fmt.Errorf("--init data needs %d rows, %s has %d", n, set.Name, set.Len())
-				}
-				init = set.X.SliceRows(0, n)
-			default:
-				return fmt.Errorf("--init %q: want random or data", initMode)
+			init, set, err := chainStart(initMode, &data, meta, n, m.checkData)
+			if err != nil {
+				return err
 			}
 			states, probs := m.sample(n, steps, init, tensor.NewRand(seed))
 			res := probs
@@ -718,6 +697,37 @@ grid | a histogram of the samples | the free energy.`,
 	f.IntVar(&cols, "cols", 0, "grid columns (0: about square)")
 	f.StringVarP(&out, "out", "o", "samples.png", "output: .png grid or .npy array")
 	return c
+}
+
+// chainStart returns the starting states of n sampling chains: nil for
+// --init random, or the first n rows of --data (default: the model's
+// training data, from its metadata) for --init data, checked by check.
+func chainStart(initMode string, data *dataFlags, meta map[string]string, n int, check func(*tensor.Matrix) error) (*tensor.Matrix, *dataset.Set, error) {
+	switch initMode {
+	case "random":
+		return nil, nil, nil
+	case "data":
+	default:
+		return nil, nil, fmt.Errorf("--init %q: want random or data", initMode)
+	}
+	spec := data.spec
+	if spec == "" {
+		spec = meta["data"]
+	}
+	if spec == "" {
+		return nil, nil, errors.New("--init data needs --data")
+	}
+	set, err := data.load(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := check(set.X); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", set.Name, err)
+	}
+	if set.Len() < n {
+		return nil, nil, fmt.Errorf("--init data needs %d rows, %s has %d", n, set.Name, set.Len())
+	}
+	return set.X.SliceRows(0, n), set, nil
 }
 
 // writeRows writes rows as a PNG grid or a .npy array, by extension.
