@@ -153,6 +153,22 @@ func Capacity(ctx context.Context, opt CapacityOptions) ([]CapacityResult, error
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
+	outs, err := runTrials(ctx, &opt, opt.OnTrial, func() func(p int, rng *tensor.Rand) trialOut {
+		var ws trialWork // per-goroutine scratch
+		return func(p int, rng *tensor.Rand) trialOut { return ws.run(&opt, p, rng) }
+	})
+	if err != nil {
+		return nil, err
+	}
+	return aggregate(&opt, outs), nil
+}
+
+// runTrials runs every (pattern count, trial) pair of opt on opt.Workers
+// goroutines, each with its own trial function from newWorker, and returns
+// the outcomes in a fixed order (pattern count major). Trial t at p patterns
+// draws from TrialSeed(opt.Seed, p, t), so results do not depend on the
+// number of workers. onTrial, if set, is called after each trial.
+func runTrials(ctx context.Context, opt *CapacityOptions, onTrial func(done, total int), newWorker func() func(p int, rng *tensor.Rand) trialOut) ([]trialOut, error) {
 	type job struct{ pi, t int }
 	total := len(opt.Patterns) * opt.Trials
 	outs := make([]trialOut, total)
@@ -178,17 +194,17 @@ func Capacity(ctx context.Context, opt CapacityOptions) ([]CapacityResult, error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var ws trialWork
+			trial := newWorker()
 			for j := range jobs {
 				if ctx.Err() != nil {
 					continue
 				}
 				p := opt.Patterns[j.pi]
-				outs[j.pi*opt.Trials+j.t] = ws.run(&opt, p, tensor.NewRand(TrialSeed(opt.Seed, p, j.t)))
-				if opt.OnTrial != nil {
+				outs[j.pi*opt.Trials+j.t] = trial(p, tensor.NewRand(TrialSeed(opt.Seed, p, j.t)))
+				if onTrial != nil {
 					mu.Lock()
 					done++
-					opt.OnTrial(done, total)
+					onTrial(done, total)
 					mu.Unlock()
 				}
 			}
@@ -198,32 +214,7 @@ func Capacity(ctx context.Context, opt CapacityOptions) ([]CapacityResult, error
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	results := make([]CapacityResult, len(opt.Patterns))
-	for pi, p := range opt.Patterns {
-		r := &results[pi]
-		r.Patterns, r.Load, r.Trials, r.Probes = p, float64(p)/float64(opt.Neurons), opt.Trials, p*opt.Trials
-		var fx, rc, ov stats
-		var conv, cyc, sw int
-		for t := 0; t < opt.Trials; t++ {
-			o := outs[pi*opt.Trials+t]
-			fp := float64(p)
-			fx.add(float64(o.fixed) / fp)
-			rc.add(float64(o.recalled) / fp)
-			ov.add(o.overlap / fp)
-			conv += o.converged
-			cyc += o.cycles
-			sw += o.sweeps
-		}
-		probes := float64(r.Probes)
-		r.FixedPointFraction, r.FixedPointFractionSE = fx.mean(), fx.se()
-		r.RecallFraction, r.RecallFractionSE = rc.mean(), rc.se()
-		r.MeanOverlap, r.MeanOverlapSE = ov.mean(), ov.se()
-		r.BitErrorRate = (1 - r.MeanOverlap) / 2
-		r.MeanSweeps = float64(sw) / probes
-		r.ConvergedFraction = float64(conv) / probes
-		r.CycleFraction = float64(cyc) / probes
-	}
-	return results, nil
+	return outs, nil
 }
 
 // stats accumulates a mean and the standard error of the mean.

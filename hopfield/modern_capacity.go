@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -90,48 +89,10 @@ func ModernCapacity(ctx context.Context, opt ModernCapacityOptions) ([]CapacityR
 	if steps == 0 {
 		steps = 1
 	}
-	type job struct{ pi, t int }
-	total := len(base.Patterns) * base.Trials
-	outs := make([]trialOut, total)
-	jobs := make(chan job)
-	var (
-		mu   sync.Mutex
-		done int
-		wg   sync.WaitGroup
-	)
-	go func() {
-		defer close(jobs)
-		for pi := range base.Patterns {
-			for t := 0; t < base.Trials; t++ {
-				select {
-				case jobs <- job{pi, t}:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	for w := 0; w < min(base.Workers, total); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if ctx.Err() != nil {
-					continue
-				}
-				p := base.Patterns[j.pi]
-				outs[j.pi*base.Trials+j.t] = modernTrial(&base, steps, p, tensor.NewRand(TrialSeed(base.Seed, p, j.t)), mk)
-				if opt.OnTrial != nil {
-					mu.Lock()
-					done++
-					opt.OnTrial(done, total)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	outs, err := runTrials(ctx, &base, opt.OnTrial, func() func(p int, rng *tensor.Rand) trialOut {
+		return func(p int, rng *tensor.Rand) trialOut { return modernTrial(&base, steps, p, rng, mk) }
+	})
+	if err != nil {
 		return nil, err
 	}
 	return aggregate(&base, outs), nil
