@@ -224,3 +224,22 @@ func TestFreeEnergyFiniteForHugeInputs(t *testing.T) {
 		}
 	}
 }
+
+func TestJointEnergiesMatchEnergy(t *testing.T) {
+	m := randomRBM(7, 5, 1, 13)
+	c := m.NewChain(nil, 9)
+	rng := tensor.NewRand(2)
+	half := make([]float32, len(c.V.Data))
+	for i := range half {
+		half[i] = 0.5
+	}
+	rng.Bernoulli(c.V.Data, half)
+	rng.Bernoulli(c.H.Data, half[:len(c.H.Data)])
+	e := make([]float64, 9)
+	m.jointEnergies(e, c, nil)
+	for r := range e {
+		if want := m.Energy(c.V.Row(r), c.H.Row(r)); math.Abs(e[r]-want) > 1e-5 {
+			t.Fatalf("row %d: %v, want %v", r, e[r], want)
+		}
+	}
+}

@@ -66,8 +66,8 @@ func (t *Trainer) temperedStep() {
 	t.ptRound++
 	for i := start; i+1 < len(t.tempered); i += 2 {
 		a, b := t.tempered[i], t.tempered[i+1]
-		m.jointEnergies(t.eLo, a)
-		m.jointEnergies(t.eHi, b)
+		t.eScratch = m.jointEnergies(t.eLo, a, t.eScratch)
+		t.eScratch = m.jointEnergies(t.eHi, b, t.eScratch)
 		db := float64(t.betas[i] - t.betas[i+1])
 		for r := range t.eLo {
 			t.swapTries[i]++
@@ -81,11 +81,17 @@ func (t *Trainer) temperedStep() {
 	}
 }
 
-// jointEnergies sets e[r] = E(V_r, H_r) for every chain of c.
-func (m *RBM) jointEnergies(e []float64, c *Chain) {
+// jointEnergies sets e[r] = E(V_r, H_r) = −bᵀv − cᵀh − vᵀ(Wh) for every
+// chain of c, with Wh for all chains from one matrix product into scratch
+// (resized as needed and returned).
+func (m *RBM) jointEnergies(e []float64, c *Chain, scratch *tensor.Matrix) *tensor.Matrix {
+	scratch = scratch.Resize(c.H.Rows, m.NVisible())
+	tensor.MatMulTB(scratch, c.H, m.W)
 	for r := range e {
-		e[r] = m.Energy(c.V.Row(r), c.H.Row(r))
+		v := c.V.Row(r)
+		e[r] = -tensor.Dot(m.B, v) - tensor.Dot(m.C, c.H.Row(r)) - tensor.Dot(v, scratch.Row(r))
 	}
+	return scratch
 }
 
 func swapRows(a, b *tensor.Matrix, r int) {

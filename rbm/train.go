@@ -211,6 +211,7 @@ type Trainer struct {
 	swapAccept []int
 	ptRound    int // PT updates so far: even rounds swap pairs (0,1),(2,3)…, odd rounds (1,2),(3,4)…
 	eLo, eHi   []float64
+	eScratch   *tensor.Matrix // PT: H·Wᵀ for the swap energies
 	cd         *Chain
 	v0, ph0    *tensor.Matrix
 	meanV0     []float32
