@@ -7,6 +7,7 @@
 #
 #   experiments/mnist_likelihood.sh [run ...]     runs: cd1 cd3 cd25 pcd1 (default: all)
 #   EPOCHS=50 experiments/mnist_likelihood.sh cd1
+#   EPOCHS=200 LR_DECAY=0.05 experiments/mnist_likelihood.sh cd25    (rate of epoch e: lr/(1+0.05e))
 #
 # Results: experiments/results/<run>.train.json, <run>.eval.json; models and
 # checkpoints in experiments/runs/ (not committed).
@@ -22,7 +23,8 @@ EBM=experiments/runs/ebm
 # stochastic binarization). CD runs: lr 0.05, momentum 0.5 → 0.9 after 5
 # epochs; PCD: lr 0.02, momentum 0.5 (ebm's defaults for each method).
 common=(--data mnist --binarize sample --binarize-seed 1 --hidden 500 --batch 100
-        --weight-decay 2e-4 --seed 1 --epochs "$EPOCHS" --monitor 1000 --pll-rows 100 -q)
+        --weight-decay 2e-4 --seed 1 --epochs "$EPOCHS" --monitor 1000 --pll-rows 100 -q
+        ${LR_DECAY:+--lr-decay "$LR_DECAY"})
 
 train() { # name, method flags...
   local name=$1; shift
