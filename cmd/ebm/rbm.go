@@ -138,8 +138,8 @@ atomically: an interrupted run loses at most the epoch in progress, and
 batch, samples/s and ETA; when piped, one line per epoch goes to stderr.
 
 With no flags it trains 500 hidden units on built-in MNIST (threshold
-binarized) for 3 epochs of PCD-1 (learning rate 0.02, momentum 0.5), about a
-minute on two cores. CD defaults to learning rate 0.05 and momentum 0.5 for 5
+binarized) for 10 epochs of PCD-1 (learning rate 0.02, momentum 0.5), about
+40 seconds on two cores. CD defaults to learning rate 0.05 and momentum 0.5 for 5
 epochs then 0.9 (Hinton's guide); persistent methods default to a constant
 0.5, because with 0.9 their chains fall behind the model (see the README).
 For MNIST the held-out rows default to mnist:test (used only for monitoring).`,
