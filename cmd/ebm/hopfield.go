@@ -184,20 +184,7 @@ func storeModern(cmd *cobra.Command, kind, patterns, rowSpec, into, out, interac
 	if err != nil {
 		return err
 	}
-	src := ps.source
-	if prev := meta["data"]; prev != "" {
-		src = prev + " + " + src
-	}
-	extra := map[string]string{"data": src}
-	if v, ok := meta["image_shape"]; ok {
-		extra["image_shape"] = v
-	} else if ps.h > 0 && ps.h*ps.w == mem.Neurons() {
-		extra["image_shape"] = fmt.Sprintf("%dx%d", ps.h, ps.w)
-	}
-	if ps.binarized {
-		extra["binarize"] = "threshold"
-	}
-	if err := mem.Save(out, extra); err != nil {
+	if err := mem.Save(out, storeMeta(meta, ps, mem.Neurons())); err != nil {
 		return err
 	}
 	sum := map[string]any{
@@ -479,20 +466,7 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
 					fixed++
 				}
 			}
-			src := ps.source
-			if prev := meta["data"]; prev != "" {
-				src = prev + " + " + src
-			}
-			extra := map[string]string{"data": src}
-			if v, ok := meta["image_shape"]; ok {
-				extra["image_shape"] = v
-			} else if ps.h > 0 && ps.h*ps.w == net.Neurons() {
-				extra["image_shape"] = fmt.Sprintf("%dx%d", ps.h, ps.w)
-			}
-			if ps.binarized {
-				extra["binarize"] = "threshold"
-			}
-			if err := net.Save(out, extra); err != nil {
+			if err := net.Save(out, storeMeta(meta, ps, net.Neurons())); err != nil {
 				return err
 			}
 			sum := map[string]any{
@@ -1645,4 +1619,24 @@ func plotCapacity(path string, reports []capacityReport, logX bool) error {
 
 func vline(name string, x float64) viz.Series {
 	return viz.Series{Name: name, X: []float64{x, x}, Y: []float64{0, 1}}
+}
+
+// storeMeta is the metadata `hopfield store` writes: the data (appended to
+// the network's earlier data when adding patterns), the image shape and the
+// binarization.
+func storeMeta(meta map[string]string, ps *patternSet, neurons int) map[string]string {
+	src := ps.source
+	if prev := meta["data"]; prev != "" {
+		src = prev + " + " + src
+	}
+	extra := map[string]string{"data": src}
+	if v, ok := meta["image_shape"]; ok {
+		extra["image_shape"] = v
+	} else if ps.h > 0 && ps.h*ps.w == neurons {
+		extra["image_shape"] = fmt.Sprintf("%dx%d", ps.h, ps.w)
+	}
+	if ps.binarized {
+		extra["binarize"] = "threshold"
+	}
+	return extra
 }
