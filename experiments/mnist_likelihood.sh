@@ -9,7 +9,8 @@
 #   EPOCHS=50 experiments/mnist_likelihood.sh cd1
 #   EPOCHS=200 LR_DECAY=0.05 experiments/mnist_likelihood.sh cd25    (rate of epoch e: lr/(1+0.05e))
 #
-# Results: experiments/results/<run>.train.json, <run>.eval.json; models and
+# Results: experiments/results/<run>[-e<EPOCHS>][-d<LR_DECAY>].train.json and
+# .eval.json (the suffix only when not the 50-epoch baseline); models and
 # checkpoints in experiments/runs/ (not committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ common=(--data mnist --binarize sample --binarize-seed 1 --hidden 500 --batch 10
         ${LR_DECAY:+--lr-decay "$LR_DECAY"})
 
 train() { # name, method flags...
-  local name=$1; shift
+  local name=$1$SUFFIX; shift
   local out=experiments/runs/$name.safetensors ck=experiments/runs/$name.ckpt.safetensors
   if [ -f "$ck" ]; then
     "$EBM" rbm train --resume "$ck" --epochs "$EPOCHS" --json > "experiments/results/$name.train.json"
@@ -37,6 +38,12 @@ train() { # name, method flags...
   "$EBM" rbm eval --model "$out" --data mnist:test --binarize sample --binarize-seed 1 \
       --ais --chains 100 --raise --raise-examples 100 --seed 1 --json -q > "experiments/results/$name.eval.json"
 }
+
+# Runs other than the 50-epoch, constant-rate baseline get their own names
+# (cd25-e200-d0.05, say), so longer runs never overwrite the baseline results.
+SUFFIX=""
+[ "$EPOCHS" != 50 ] && SUFFIX="$SUFFIX-e$EPOCHS"
+[ -n "${LR_DECAY:-}" ] && SUFFIX="$SUFFIX-d$LR_DECAY"
 
 runs=("$@")
 [ ${#runs[@]} -eq 0 ] && runs=(cd1 cd3 cd25 pcd1)

@@ -278,7 +278,7 @@ type nopObserver struct{}
 
 func (nopObserver) flipped(int, []float32, float64) {}
 func (nopObserver) frame(float64, []float32)        {}
-func (nopObserver) sweepDone(int, int, []float32)   {}
+func (nopObserver) sweepDone(int, int, []float32) error { return nil }
 
 func TestCapacityErrors(t *testing.T) {
 	ok := CapacityOptions{Neurons: 20, Patterns: []int{2}, Noise: 0.1, Trials: 1}

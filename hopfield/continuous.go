@@ -437,18 +437,20 @@ func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOpti
 	}
 	s := tensor.FromSlice(1, c.d, slices.Clone(state))
 	var traj Trajectory
-	record := func() {
+	record := func() (float64, []float64) {
 		z := make([]float64, c.Count())
 		ov := make([]float64, c.Count())
 		for mu := range z {
 			z[mu] = tensor.Dot(c.patterns.Row(mu), s.Data)
 			ov[mu] = z[mu] / float64(c.d)
 		}
-		traj.Energies = append(traj.Energies, c.energy(s.Data, z))
+		e := c.energy(s.Data, z)
+		traj.Energies = append(traj.Energies, e)
 		traj.Overlaps = append(traj.Overlaps, ov)
 		if opt.Frames > 0 {
 			traj.Frames = append(traj.Frames, Frame{Sweep: float64(len(traj.Energies) - 1), State: slices.Clone(s.Data)})
 		}
+		return e, ov
 	}
 	record()
 	var w blockWork
@@ -459,6 +461,10 @@ func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOpti
 			return traj, err
 		}
 		copy(prev, s.Data)
+		var weights []float64
+		if opt.OnSweep != nil {
+			weights, _ = c.Weights(prev) // prev is checked: cannot fail
+		}
 		c.step(&w, s, []int{0})
 		flips := 0
 		for j, v := range s.Data {
@@ -468,7 +474,14 @@ func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOpti
 		}
 		traj.Flips = append(traj.Flips, flips)
 		traj.Sweeps = step
-		record()
+		e, ov := record()
+		if opt.OnSweep != nil {
+			rep := SweepReport{Sweep: step, Changed: flips, Energy: e, Overlaps: ov, State: s.Data, Weights: weights}
+			if err := opt.OnSweep(rep); err != nil {
+				traj.Final = s.Data
+				return traj, err
+			}
+		}
 		if w.change[0] <= tol {
 			traj.Converged = true
 			break

@@ -393,6 +393,7 @@ type denseRecorder struct {
 	m    *Dense
 	f    *denseMemFields
 	traj *Trajectory
+	sweepLog
 }
 
 func (r *denseRecorder) overlaps() []float64 {
@@ -403,14 +404,23 @@ func (r *denseRecorder) overlaps() []float64 {
 	return out
 }
 
-func (r *denseRecorder) flipped(int, []float32, float64) {}
+func (r *denseRecorder) flipped(i int, s []float32, _ float64) {
+	if r.changes {
+		// The overlaps are already updated: E in O(M).
+		r.energy = r.m.energyFromDots(r.f.o)
+		r.change(r.traj, len(r.traj.Flips)+1, i, s[i])
+	}
+}
 func (r *denseRecorder) frame(pos float64, s []float32) {
 	r.traj.Frames = append(r.traj.Frames, Frame{Sweep: pos, State: slices.Clone(s)})
 }
-func (r *denseRecorder) sweepDone(_, flips int, _ []float32) {
-	r.traj.Energies = append(r.traj.Energies, r.m.energyFromDots(r.f.o))
+func (r *denseRecorder) sweepDone(sweep, flips int, s []float32) error {
+	e := r.m.energyFromDots(r.f.o)
+	ov := r.overlaps()
+	r.traj.Energies = append(r.traj.Energies, e)
 	r.traj.Flips = append(r.traj.Flips, flips)
-	r.traj.Overlaps = append(r.traj.Overlaps, r.overlaps())
+	r.traj.Overlaps = append(r.traj.Overlaps, ov)
+	return r.done(r.traj, sweep, flips, s, e, ov)
 }
 
 // Recall runs the energy-difference dynamics from state (±1 or 0/1, not
@@ -437,6 +447,7 @@ func (m *Dense) Recall(ctx context.Context, state []float32, opt RecallOptions) 
 	rec := &denseRecorder{m: m, f: f, traj: &traj}
 	traj.Energies = []float64{m.energyFromDots(f.o)}
 	traj.Overlaps = [][]float64{rec.overlaps()}
+	rec.sweepLog = newSweepLog(opt, traj.Energies[0])
 	d := &dyn{mode: opt.Mode, maxSweeps: opt.MaxSweeps, rng: opt.Rand, frames: opt.Frames}
 	res, err := d.run(ctx, f, s, rec)
 	traj.Final = s

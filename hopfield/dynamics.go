@@ -165,7 +165,7 @@ func (d *denseFields) energy(s []float32) float64 {
 type observer interface {
 	flipped(i int, s []float32, delta float64)
 	frame(pos float64, s []float32)
-	sweepDone(sweep, flips int, s []float32)
+	sweepDone(sweep, flips int, s []float32) error
 }
 
 // dyn runs one of the dynamics on a fieldSet.
@@ -258,7 +258,9 @@ func (d *dyn) run(ctx context.Context, f fieldSet, s []float32, obs observer) (r
 			if d.frames > 0 {
 				obs.frame(float64(sweep), s)
 			}
-			obs.sweepDone(sweep, flips, s)
+			if err := obs.sweepDone(sweep, flips, s); err != nil {
+				return res, err
+			}
 		}
 		if d.mode == Glauber {
 			continue
@@ -312,18 +314,60 @@ func (d *dyn) syncSweep(f fieldSet, s []float32, obs observer) (int, bool) {
 // recorder builds a Trajectory: energies from the dense fields, overlaps
 // updated in O(p) per flip from the transposed patterns. The overlaps are
 // kept unnormalised (ξ·s, integers, exact in float64) and divided by N when
-// recorded, so they never drift.
+// recorded, so they never drift. With changes set, the energy is also kept
+// after every flip, in O(1) from the updated field (and recomputed exactly
+// at the end of each sweep, so it never drifts either).
 type recorder struct {
 	f    *denseFields
 	n    int
 	xt   *tensor.Matrix // N×p: row i holds unit i of every pattern
 	dots []float64      // current ξ^μ·s
 	traj *Trajectory
+	sweepLog
+}
+
+// sweepLog is the part of a recorder shared by the binary kinds: unit
+// changes and the OnSweep callback.
+type sweepLog struct {
+	changes bool
+	sync    bool
+	onSweep func(SweepReport) error
+	energy  float64 // energy of the current state (when changes is set)
+	first   int     // index in traj.Changes of this sweep's first change
+}
+
+// change records a unit change with the energy after it.
+func (l *sweepLog) change(traj *Trajectory, sweep, i int, v float32) {
+	traj.Changes = append(traj.Changes, Change{Sweep: sweep, Unit: i, Value: v, Energy: l.energy})
+}
+
+// done closes a sweep: the sweep's changes get the exact energy in sync
+// mode, and OnSweep is called.
+func (l *sweepLog) done(traj *Trajectory, sweep, flips int, s []float32, e float64, ov []float64) error {
+	var ch []Change
+	if l.changes {
+		ch = traj.Changes[l.first:]
+		if l.sync {
+			for k := range ch {
+				ch[k].Energy = e
+			}
+		}
+		l.first = len(traj.Changes)
+		l.energy = e
+	}
+	if l.onSweep == nil {
+		return nil
+	}
+	return l.onSweep(SweepReport{Sweep: sweep, Changed: flips, Energy: e, Overlaps: ov, Changes: ch, State: s})
+}
+
+func newSweepLog(opt RecallOptions, e float64) sweepLog {
+	return sweepLog{changes: opt.RecordChanges, sync: opt.Mode == Sync, onSweep: opt.OnSweep, energy: e}
 }
 
 // newRecorder: xt is the N×p transpose of patterns (nil when there are
 // none).
-func newRecorder(f *denseFields, patterns, xt *tensor.Matrix, s []float32, traj *Trajectory) *recorder {
+func newRecorder(f *denseFields, patterns, xt *tensor.Matrix, s []float32, traj *Trajectory, opt RecallOptions) *recorder {
 	r := &recorder{f: f, n: len(s), traj: traj}
 	if patterns != nil && patterns.Rows > 0 {
 		p := patterns.Rows
@@ -335,6 +379,7 @@ func newRecorder(f *denseFields, patterns, xt *tensor.Matrix, s []float32, traj 
 		traj.Overlaps = [][]float64{r.overlaps()}
 	}
 	traj.Energies = []float64{f.energy(s)}
+	r.sweepLog = newSweepLog(opt, traj.Energies[0])
 	return r
 }
 
@@ -347,6 +392,16 @@ func (r *recorder) overlaps() []float64 {
 }
 
 func (r *recorder) flipped(i int, s []float32, delta float64) {
+	if r.changes {
+		// E = −½ sᵀWs + θᵀs; with h the field after the change,
+		// ΔE = −δ·h_i + ½δ²W_ii + θ_i·δ.
+		de := -delta*r.f.h[i] + 0.5*delta*delta*r.f.self(i)
+		if r.f.theta != nil {
+			de += float64(r.f.theta[i]) * delta
+		}
+		r.energy += de
+		r.change(r.traj, len(r.traj.Flips)+1, i, s[i])
+	}
 	if r.xt == nil {
 		return
 	}
@@ -359,12 +414,16 @@ func (r *recorder) frame(pos float64, s []float32) {
 	r.traj.Frames = append(r.traj.Frames, Frame{Sweep: pos, State: slices.Clone(s)})
 }
 
-func (r *recorder) sweepDone(sweep, flips int, s []float32) {
-	r.traj.Energies = append(r.traj.Energies, r.f.energy(s))
+func (r *recorder) sweepDone(sweep, flips int, s []float32) error {
+	e := r.f.energy(s)
+	r.traj.Energies = append(r.traj.Energies, e)
 	r.traj.Flips = append(r.traj.Flips, flips)
+	var ov []float64
 	if r.xt != nil {
-		r.traj.Overlaps = append(r.traj.Overlaps, r.overlaps())
+		ov = r.overlaps()
+		r.traj.Overlaps = append(r.traj.Overlaps, ov)
 	}
+	return r.done(r.traj, sweep, flips, s, e, ov)
 }
 
 // Recall runs the dynamics from state (±1 or 0/1, not modified) with
@@ -383,7 +442,7 @@ func (net *Network) Recall(ctx context.Context, state []float32, opt RecallOptio
 	f := newDenseFields(net.W, net.Theta, workers())
 	f.init(s)
 	var traj Trajectory
-	rec := newRecorder(f, net.patterns, net.transposed(), s, &traj)
+	rec := newRecorder(f, net.patterns, net.transposed(), s, &traj, opt)
 	d := &dyn{mode: opt.Mode, maxSweeps: opt.MaxSweeps, temp: opt.Temperature, rng: opt.Rand, frames: opt.Frames}
 	res, err := d.run(ctx, f, s, rec)
 	traj.Final = s

@@ -197,5 +197,6 @@ func FromFile(f *modelio.File) (*Network, error) {
 	if err := net.Validate(); err != nil {
 		return nil, err
 	}
+	net.transposed() // made once, so that concurrent Recalls only read it
 	return net, nil
 }

@@ -36,6 +36,10 @@ var (
 // network (*Continuous) implement it; Open reads any of them from a file.
 // The continuous kind takes and returns real states (any finite values)
 // where the binary kinds take ±1 or 0/1.
+//
+// Recall, Energy and the other methods that only read may run concurrently
+// on one memory (each Recall has its own random source); Store and setters
+// must not run concurrently with anything.
 type Memory interface {
 	// Kind names the kind of memory ("classical", ...), as in model files.
 	Kind() string
@@ -105,6 +109,52 @@ type RecallOptions struct {
 	// ⌈N/Frames⌉ unit updates, and at the end of each sweep) plus the
 	// initial state, in Trajectory.Frames. Sync records once per sweep.
 	Frames int
+	// RecordChanges records every unit change of the binary kinds, with the
+	// energy after it, in Trajectory.Changes (and in each SweepReport), so
+	// that a run can be replayed unit by unit. In Sync mode the units of a
+	// sweep change at once: their Energy is the energy after the sweep.
+	// The continuous kind has no unit changes and records none.
+	RecordChanges bool
+	// OnSweep, if set, is called after every sweep (every update of a
+	// continuous memory) with what the sweep did, while the run goes on:
+	// a caller can stream a recall as it happens. An error it returns
+	// stops the run, and Recall returns the trajectory so far and that
+	// error.
+	OnSweep func(SweepReport) error
+}
+
+// Change is one unit change of a recall.
+type Change struct {
+	// Sweep is the 1-based sweep the change happened in.
+	Sweep int `json:"sweep"`
+	// Unit is the index of the unit and Value its new state (±1).
+	Unit  int     `json:"unit"`
+	Value float32 `json:"value"`
+	// Energy is the energy of the state right after the change.
+	Energy float64 `json:"energy"`
+}
+
+// SweepReport is what one sweep did, as passed to RecallOptions.OnSweep.
+// Its slices are the run's own: valid during the call only, and not to be
+// modified.
+type SweepReport struct {
+	// Sweep is the 1-based sweep number; Changed the number of units that
+	// changed sign in it.
+	Sweep   int
+	Changed int
+	// Energy is the energy after the sweep and Overlaps the overlaps
+	// ξ^μ·s/N with the stored patterns (nil when they are not known).
+	Energy   float64
+	Overlaps []float64
+	// Changes are the sweep's unit changes when RecallOptions.RecordChanges
+	// is set.
+	Changes []Change
+	// State is the state after the sweep.
+	State []float32
+	// Weights, for the continuous kind, are the softmax weights
+	// softmax(βXᵀξ) of the state the update started from: the mixture of
+	// patterns that produced State. Nil for the binary kinds.
+	Weights []float64
 }
 
 func (o *RecallOptions) normalize() error {
@@ -156,6 +206,9 @@ type Trajectory struct {
 	Flips []int
 	// Frames are the states recorded when RecallOptions.Frames > 0.
 	Frames []Frame
+	// Changes are the unit changes in order, when
+	// RecallOptions.RecordChanges is set.
+	Changes []Change
 }
 
 // Frame is a recorded state.

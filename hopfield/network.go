@@ -295,6 +295,9 @@ func (net *Network) store(patterns *tensor.Matrix, par int) error {
 		}
 	}
 	net.count += x.Rows
+	// The transpose Recall needs is made here, not lazily in Recall, so
+	// that concurrent Recalls on one network only read it.
+	net.transposed()
 	return nil
 }
 
