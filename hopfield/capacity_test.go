@@ -276,8 +276,8 @@ func TestHebbianPathsAgree(t *testing.T) {
 
 type nopObserver struct{}
 
-func (nopObserver) flipped(int, []float32, float64) {}
-func (nopObserver) frame(float64, []float32)        {}
+func (nopObserver) flipped(int, []float32, float64)     {}
+func (nopObserver) frame(float64, []float32)            {}
 func (nopObserver) sweepDone(int, int, []float32) error { return nil }
 
 func TestCapacityErrors(t *testing.T) {
