@@ -47,5 +47,6 @@ or a folder of PNG images.`,
 	root.AddCommand(newHopfieldCmd())
 	root.AddCommand(newDeepCmd())
 	root.AddCommand(newDBNCmd())
+	root.AddCommand(newServeCmd())
 	return root
 }

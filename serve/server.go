@@ -1,0 +1,437 @@
+package serve
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/hopfield"
+	"github.com/ebm-go/ebm/rbm"
+)
+
+//go:embed web
+var webFiles embed.FS
+
+// Limits bound what one request may ask for. The zero value of a field
+// takes the default named beside it (DefaultLimits).
+type Limits struct {
+	MaxNeurons    int           // units of a Hopfield pattern or state (1024)
+	MaxPatterns   int           // stored patterns per request (64)
+	MaxSweeps     int           // sweeps of one recall (200)
+	MaxGibbsSteps int           // steps of one Gibbs chain (1000)
+	MaxRetrieve   int           // updates of one continuous retrieval (20)
+	MaxBodyBytes  int64         // request body (4 MiB)
+	Timeout       time.Duration // time limit of one request, streams included (30 s)
+	MaxJobs       int           // computations running at once (2×GOMAXPROCS)
+	MaxQueue      int           // requests waiting for a slot (512); beyond: 503
+}
+
+// DefaultLimits returns the limits used for zero fields.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxNeurons: 1024, MaxPatterns: 64, MaxSweeps: 200, MaxGibbsSteps: 1000, MaxRetrieve: 20,
+		MaxBodyBytes: 4 << 20, Timeout: 30 * time.Second,
+		MaxJobs: 2 * runtime.GOMAXPROCS(0), MaxQueue: 512,
+	}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxNeurons <= 0 {
+		l.MaxNeurons = d.MaxNeurons
+	}
+	if l.MaxPatterns <= 0 {
+		l.MaxPatterns = d.MaxPatterns
+	}
+	if l.MaxSweeps <= 0 {
+		l.MaxSweeps = d.MaxSweeps
+	}
+	if l.MaxGibbsSteps <= 0 {
+		l.MaxGibbsSteps = d.MaxGibbsSteps
+	}
+	if l.MaxRetrieve <= 0 {
+		l.MaxRetrieve = d.MaxRetrieve
+	}
+	if l.MaxBodyBytes <= 0 {
+		l.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = d.Timeout
+	}
+	if l.MaxJobs <= 0 {
+		l.MaxJobs = d.MaxJobs
+	}
+	if l.MaxQueue <= 0 {
+		l.MaxQueue = d.MaxQueue
+	}
+	return l
+}
+
+// Config is what a Server serves.
+type Config struct {
+	// RBM is the Bernoulli RBM of the RBM panel (required; DefaultRBM
+	// trains a small one). RBMSource says where it came from ("built-in",
+	// a file name); RBMHeight×RBMWidth is its image shape (0: 28×28 when
+	// it has 784 visible units, else a square when n_visible is one).
+	RBM                 *rbm.RBM
+	RBMSource           string
+	RBMHeight, RBMWidth int
+	// Hopfield is a classical network loaded from a file (optional), and
+	// Memory a dense or continuous one (optional); HopfieldSource and
+	// MemorySource name their files.
+	Hopfield       *hopfield.Network
+	HopfieldSource string
+	Memory         hopfield.Memory
+	MemorySource   string
+	// Version is reported by /api/info.
+	Version string
+	Limits  Limits
+}
+
+// DefaultPatterns are the MNIST training rows the page stores by default:
+// one of each digit, 0 to 9 (rows 1, 3, 5, 7, 2, 0, 13, 15, 17, 4).
+var DefaultPatterns = []int{1, 3, 5, 7, 2, 0, 13, 15, 17, 4}
+
+// digitsTrainRows is how many MNIST training rows /api/digits serves.
+const digitsTrainRows = 1000
+
+// Server is the explorer's http.Handler.
+type Server struct {
+	cfg    Config
+	lim    Limits
+	mux    *http.ServeMux
+	slots  chan struct{}
+	queued atomic.Int64
+	cache  *memCache
+	train  *digits // the first digitsTrainRows MNIST training images, 0/1
+	test   *digits // the MNIST test images, 0/1
+	rbmH   int
+	rbmW   int
+}
+
+// digits is an MNIST split as 0/1 bytes.
+type digits struct {
+	n, h, w int
+	pix     []byte
+	labels  []int
+}
+
+func loadDigits(spec string) (*digits, error) {
+	set, err := dataset.Load(spec, dataset.Options{Binarize: "threshold"})
+	if err != nil {
+		return nil, err
+	}
+	d := &digits{n: set.Len(), h: set.H, w: set.W, pix: make([]byte, len(set.X.Data)), labels: set.Labels}
+	for i, v := range set.X.Data {
+		if v > 0.5 {
+			d.pix[i] = 1
+		}
+	}
+	return d, nil
+}
+
+// New checks the models and returns a server. It loads the built-in MNIST
+// digits (embedded in the binary) once.
+func New(cfg Config) (*Server, error) {
+	if cfg.RBM == nil {
+		return nil, errors.New("serve: Config.RBM is required (DefaultRBM trains one)")
+	}
+	if err := cfg.RBM.Validate(); err != nil {
+		return nil, fmt.Errorf("serve: rbm %s: %w", cfg.RBMSource, err)
+	}
+	if cfg.Hopfield != nil {
+		if err := cfg.Hopfield.Validate(); err != nil {
+			return nil, fmt.Errorf("serve: hopfield %s: %w", cfg.HopfieldSource, err)
+		}
+	}
+	if cfg.Memory != nil && cfg.Memory.Kind() == hopfield.KindClassical {
+		return nil, fmt.Errorf("serve: memory %s is a classical network: pass it as the Hopfield network", cfg.MemorySource)
+	}
+	s := &Server{cfg: cfg, lim: cfg.Limits.withDefaults(), mux: http.NewServeMux(), cache: newMemCache(32)}
+	s.slots = make(chan struct{}, s.lim.MaxJobs)
+	nv := cfg.RBM.NVisible()
+	s.rbmH, s.rbmW = cfg.RBMHeight, cfg.RBMWidth
+	if s.rbmH*s.rbmW != nv {
+		s.rbmH, s.rbmW = 0, 0
+		if r := int(math.Round(math.Sqrt(float64(nv)))); r*r == nv {
+			s.rbmH, s.rbmW = r, r
+		}
+	}
+	var err error
+	if s.train, err = loadDigits(fmt.Sprintf("mnist:train:%d", digitsTrainRows)); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	if s.test, err = loadDigits("mnist:test"); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	static, _ := fs.Sub(webFiles, "web")
+	files := http.FileServerFS(static)
+	s.mux.Handle("GET /{$}", files)
+	s.mux.Handle("GET /app.js", files)
+	s.mux.Handle("GET /style.css", files)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	s.mux.HandleFunc("GET /api/info", s.handleInfo)
+	s.mux.HandleFunc("GET /api/digits", s.handleDigits)
+	s.mux.HandleFunc("POST /api/corrupt", s.job(s.handleCorrupt))
+	s.mux.HandleFunc("POST /api/hopfield/recall", s.job(s.handleRecall))
+	s.mux.HandleFunc("POST /api/hopfield/energy", s.job(s.handleEnergy))
+	s.mux.HandleFunc("POST /api/modern/retrieve", s.job(s.handleRetrieve))
+	s.mux.HandleFunc("GET /api/rbm/filters.png", s.job(s.handleFilters))
+	s.mux.HandleFunc("POST /api/rbm/gibbs", s.job(s.handleGibbs))
+	s.mux.HandleFunc("POST /api/rbm/free-energy", s.job(s.handleFreeEnergy))
+	s.mux.HandleFunc("POST /api/rbm/reconstruct", s.job(s.handleReconstruct))
+}
+
+// ServeHTTP answers a request. Unknown paths and wrong methods get JSON
+// errors (404, 405) under /api/, the mux's plain ones elsewhere; a panic in
+// a handler (a bug) becomes a 500 for that request, not a crash.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			writeError(w, http.StatusInternalServerError, fmt.Sprintf("internal error: %v", v))
+		}
+	}()
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		if _, pattern := s.mux.Handler(r); pattern == "" {
+			code, msg := http.StatusNotFound, "no endpoint "+r.URL.Path+" (see docs/serve.md)"
+			if s.methodAllowed(r) {
+				code, msg = http.StatusMethodNotAllowed, r.Method+" is not allowed on "+r.URL.Path
+			}
+			writeError(w, code, msg)
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// methodAllowed reports whether the path exists under another method.
+func (s *Server) methodAllowed(r *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if m == r.Method {
+			continue
+		}
+		r2 := r.Clone(r.Context())
+		r2.Method = m
+		if _, p := s.mux.Handler(r2); p != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// apiError is an error with an HTTP status.
+type apiError struct {
+	code int
+	msg  string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{http.StatusBadRequest, fmt.Sprintf(format, args...)}
+}
+
+// job wraps a handler: a time limit, a computation slot (waiting in a
+// bounded queue), and errors written as JSON.
+func (s *Server) job(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.lim.Timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		if s.queued.Add(1) > int64(s.lim.MaxQueue+s.lim.MaxJobs) {
+			s.queued.Add(-1)
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, "server busy: too many requests waiting, try again")
+			return
+		}
+		select {
+		case s.slots <- struct{}{}:
+		case <-ctx.Done():
+			s.queued.Add(-1)
+			writeError(w, statusOf(ctx.Err()), "no free slot within the time limit: "+ctx.Err().Error())
+			return
+		}
+		defer func() {
+			<-s.slots
+			s.queued.Add(-1)
+		}()
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, s.lim.MaxBodyBytes)
+		}
+		if err := h(w, r); err != nil {
+			var ae *apiError
+			switch {
+			case errors.As(err, &ae):
+				writeError(w, ae.code, ae.msg)
+			case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+				writeError(w, statusOf(err), "stopped: "+err.Error())
+			default:
+				writeError(w, http.StatusBadRequest, err.Error())
+			}
+		}
+	}
+}
+
+// statusOf maps a context error to 504 (time limit) or 503 (client gone or
+// shutting down).
+func statusOf(err error) int {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return http.StatusGatewayTimeout
+	}
+	return http.StatusServiceUnavailable
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	w.Write(append(b, '\n'))
+}
+
+func writeJSON(w http.ResponseWriter, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return &apiError{http.StatusInternalServerError, "encode answer: " + err.Error()}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(append(b, '\n'))
+	if err != nil {
+		return nil // the client went away: nothing to tell it
+	}
+	return nil
+}
+
+// decode reads one JSON object into v: unknown fields, trailing data and
+// bodies over the limit are errors that say what is wrong.
+func decode(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "text/plain") {
+		return &apiError{http.StatusUnsupportedMediaType, "Content-Type " + ct + ": send application/json"}
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &mbe):
+			return &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is over %d bytes", mbe.Limit)}
+		case errors.Is(err, io.EOF):
+			return badRequest("empty request body: send a JSON object")
+		case errors.As(err, &se):
+			return badRequest("request body: JSON syntax error at byte %d: %v", se.Offset, err)
+		case errors.As(err, &te):
+			return badRequest("request body: field %q: %v", te.Field, err)
+		}
+		return badRequest("request body: %v", err)
+	}
+	if dec.More() {
+		return badRequest("request body: extra data after the JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is over %d bytes", mbe.Limit)}
+		}
+		return badRequest("request body: extra data after the JSON object")
+	}
+	return nil
+}
+
+// stream writes NDJSON lines, flushing each.
+type stream struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	started bool
+	broken  bool
+}
+
+func newStream(w http.ResponseWriter) *stream {
+	return &stream{w: w, rc: http.NewResponseController(w)}
+}
+
+// send writes one line. It returns an error only when the client is gone.
+func (st *stream) send(v any) error {
+	if st.broken {
+		return errClientGone
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"type": "error", "error": "encode: " + err.Error()})
+	}
+	if !st.started {
+		st.w.Header().Set("Content-Type", "application/x-ndjson")
+		st.w.Header().Set("Cache-Control", "no-store")
+		st.w.WriteHeader(http.StatusOK)
+		st.started = true
+	}
+	if _, err := st.w.Write(append(b, '\n')); err != nil {
+		st.broken = true
+		return errClientGone
+	}
+	if err := st.rc.Flush(); err != nil {
+		st.broken = true
+		return errClientGone
+	}
+	return nil
+}
+
+// fail ends a stream with an error line, or a JSON error when nothing was
+// sent yet.
+func (st *stream) fail(err error) error {
+	if !st.started {
+		return err
+	}
+	if !st.broken {
+		st.send(map[string]string{"type": "error", "error": err.Error()})
+	}
+	return nil
+}
+
+var errClientGone = errors.New("client went away")
+
+// finite replaces a non-finite number by nil (JSON has no NaN or ±Inf).
+func finite(x float64) any {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return x
+}
+
+// NewHTTPServer returns an http.Server for h with the limits a public
+// server needs: header and body read timeouts, a write timeout a little
+// over the request time limit (streams included), idle connections closed
+// after a minute, 64 KiB of headers.
+func NewHTTPServer(h *Server) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      h.lim.Timeout + 5*time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
