@@ -58,6 +58,29 @@ page uses is documented in docs/serve.md.`,
 				}
 			}
 			cfg := serve.Config{Limits: lim, Version: version()}
+			if hopPath != "" {
+				h, _, err := hopfield.Load(hopPath)
+				if err != nil {
+					return fmt.Errorf("--hopfield: %w", err)
+				}
+				cfg.Hopfield, cfg.HopfieldSource = h, hopPath
+			}
+			if memPath != "" {
+				m, _, err := hopfield.Open(memPath)
+				if err != nil {
+					return fmt.Errorf("--memory: %w", err)
+				}
+				if m.Kind() == hopfield.KindClassical {
+					return fmt.Errorf("--memory %s is a classical network: pass it with --hopfield", memPath)
+				}
+				cfg.Memory, cfg.MemorySource = m, memPath
+			}
+			// Listen before training, so that a taken port fails at once.
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("--addr %s: %w", addr, err)
+			}
+			defer ln.Close()
 			if rbmPath != "" {
 				m, _, err := rbm.Load(rbmPath)
 				if err != nil {
@@ -74,31 +97,12 @@ page uses is documented in docs/serve.md.`,
 				cfg.RBM, cfg.RBMSource = m, "built-in"
 				logf("built-in RBM ready in %.1f s", time.Since(start).Seconds())
 			}
-			if hopPath != "" {
-				net, _, err := hopfield.Load(hopPath)
-				if err != nil {
-					return fmt.Errorf("--hopfield: %w", err)
-				}
-				cfg.Hopfield, cfg.HopfieldSource = net, hopPath
-			}
-			if memPath != "" {
-				m, _, err := hopfield.Open(memPath)
-				if err != nil {
-					return fmt.Errorf("--memory: %w", err)
-				}
-				if m.Kind() == hopfield.KindClassical {
-					return fmt.Errorf("--memory %s is a classical network: pass it with --hopfield", memPath)
-				}
-				cfg.Memory, cfg.MemorySource = m, memPath
-			}
 			srv, err := serve.New(cfg)
 			if err != nil {
 				return err
 			}
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return fmt.Errorf("--addr %s: %w", addr, err)
-			}
+			// Hand the training data's memory back to the system before serving.
+			debug.FreeOSMemory()
 			hs := serve.NewHTTPServer(srv)
 			logf("ebm explorer on http://%s/ (Ctrl-C stops)", ln.Addr())
 			errc := make(chan error, 1)
