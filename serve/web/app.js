@@ -313,10 +313,10 @@ function onResize(canvas, fn) {
 }
 
 // niceTicks returns about n round tick values covering [lo, hi].
-function niceTicks(lo, hi, n) {
+function niceTicks(lo, hi, n, integer) {
   const span = hi - lo;
   if (!(span > 0)) return { ticks: [lo], step: 1 };
-  const raw = span / Math.max(1, n);
+  const raw = Math.max(integer ? 1 : 0, span / Math.max(1, n));
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const f = raw / mag;
   const step = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
@@ -345,7 +345,7 @@ function plotLine(canvas, xs, ys, opts = {}) {
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) { const d = Math.abs(y0) * 0.05 || 1; y0 -= d; y1 += d; }
   const pad = (y1 - y0) * 0.06; y0 -= pad; y1 += pad;
-  const yt = niceTicks(y0, y1, 4), xt = niceTicks(x0, x1, 5);
+  const yt = niceTicks(y0, y1, 4), xt = niceTicks(x0, x1, 5, opts.integerX);
   // left margin from the widest y label
   let lw = 0;
   for (const t of yt.ticks) lw = Math.max(lw, ctx.measureText(fmtTick(t, yt.step)).width);
@@ -431,11 +431,9 @@ function hfInit() {
 
   // β is remembered per kind (dense exp: 1, continuous: 0.1 suits ±1 digits of N = 784).
   HF.betaByKind = { dense: 1, continuous: 0.1, 'model:memory': 0.1 };
-  HF.lastKind = hfEl['hf-kind'].value;
   hfEl['hf-kind'].addEventListener('change', () => {
     const k = hfEl['hf-kind'].value;
     if (k in HF.betaByKind) hfEl['hf-beta'].value = String(HF.betaByKind[k]);
-    HF.lastKind = k;
     hfSettingsChanged();
   });
   hfEl['hf-beta'].addEventListener('input', () => {
@@ -498,18 +496,23 @@ function hfUpdateVisibility() {
   let note = '';
   if (loaded) {
     const mi = S.info[sel.slice(6)] || {};
-    note = `Uses the model loaded with --${sel.slice(6)}` + (isNum(mi.patterns) ? ` (${mi.patterns} patterns)` : '') +
+    const about = [typeof mi.source === 'string' ? mi.source : '', isNum(mi.patterns) ? `${mi.patterns} patterns` : '',
+      isNum(mi.beta) ? `β = ${mi.beta}` : ''].filter(Boolean).join(', ');
+    note = `Uses the model loaded with --${sel.slice(6)}` + (about ? ` (${about})` : '') +
       '; the shelf is not used for recall, and “nearest” refers to the model’s own patterns.';
+  } else if (kind === 'classical') {
+    note = 'E(s) = −½ sᵀWs. Hebbian weights mix correlated digits into spurious states; the pseudo-inverse makes every stored pattern a fixed point.';
   } else if (kind === 'continuous') {
     note = 'One sweep = one update ξ ← X softmax(βXᵀξ); the state is real-valued (grey levels). β ≈ 0.05–0.1 separates ±1 digits.';
   } else if (kind === 'dense') {
-    note = 'E(s) = −Σμ F(ξμ·s): a higher-order interaction stores many more patterns than the classical network.';
+    note = 'E(s) = −Σμ F(ξμ·s). MNIST digits overlap strongly (m ≈ 0.6–0.8), so low orders (poly:2–4, relu:3) fall into a mixture; poly:6 and up, or exp, pull the memories apart.';
   }
   hfEl['hf-kind-note'].textContent = note;
 }
 
 function hfSettingsChanged() {
   hfUpdateVisibility();
+  if (!(HF.run && !HF.run.finished) && hfEl['hf-status'].dataset.state !== 'idle') { HF.nearest = -1; hfUpdateOverlaps(); hfIdle(''); }
   hfSchedEnergy();
 }
 
@@ -674,6 +677,7 @@ function hfRenderShelf() {
 
 function hfShelfChanged() {
   HF.nearest = -1;
+  if (!(HF.run && !HF.run.finished) && hfEl['hf-status'].dataset.state !== 'idle') hfIdle('');
   hfRenderShelf();
   hfSchedEnergy();
   if (typeof mhSchedule === 'function') mhSchedule();
@@ -737,7 +741,7 @@ async function hfCorrupt() {
 
 function hfPlot() {
   plotLine(hfEl['hf-energy'], HF.plotX, HF.plotY, {
-    xLabel: HF.plotXLabel, yLabel: 'energy', color: '#2563eb',
+    xLabel: HF.plotXLabel, yLabel: 'energy', color: '#2563eb', integerX: true,
     empty: 'press Recall to plot the energy',
   });
 }
@@ -859,9 +863,9 @@ function hfTick(now) {
     if (now < run.waitUntil) break;
     const ev = run.queue[0];
     if (ev.type === 'start') {
-      run.startEnergy = Number(ev.energy);
+      run.startEnergy = isNum(ev.energy) ? ev.energy : NaN;
       run.energy = run.startEnergy;
-      HF.plotX.push(0); HF.plotY.push(run.energy);
+      if (isNum(run.energy)) { HF.plotX.push(0); HF.plotY.push(run.energy); }
       run.dirty = true;
       run.queue.shift();
       setStatus(hfEl['hf-status'], 'running', 'sweep 1 …');
@@ -897,7 +901,6 @@ function hfTick(now) {
   }
   hfRender(run);
   if (!run.finished) requestAnimationFrame(hfTick);
-  else if (run.streamEnded === false && run.queue.length === 0) { /* done line seen; stream closes itself */ }
 }
 
 function hfRender(run) {
@@ -939,7 +942,7 @@ function hfFinish(run, done) {
   }
   if (done.class) near += (near ? ', ' : '') + `class ${done.class}`;
   const st = hfEl['hf-status'];
-  setStatus(st, 'done', head + (near ? ' — ' + near : '') + ` · ${run.flips} flips`);
+  setStatus(st, 'done', head + (near ? ' — ' + near : '') + (run.continuous ? '' : ` · ${run.flips} flips`));
   st.dataset.energyStart = String(run.startEnergy);
   st.dataset.energyEnd = String(run.energy);
   st.dataset.nearest = String(nearest);
@@ -983,6 +986,7 @@ function rbInit() {
   if (!RB.ok) {
     rbEl['rbm-missing'].hidden = false;
     rbEl['rbm-missing'].textContent = 'This server holds no RBM: the RBM panel is disabled.';
+    $('rbm-body').hidden = true;
     for (const id of ['rbm-run', 'rbm-load-digit', 'rbm-clear']) rbEl[id].disabled = true;
     RB.draw.enabled = false;
     rbEl['rbm-filters'].hidden = true;
@@ -1027,7 +1031,7 @@ function rbInit() {
 RB.measure = () => {};
 
 function rbPlot() {
-  plotLine(rbEl['rbm-fe'], RB.feX, RB.feY, { xLabel: 'step', yLabel: 'free energy F(v)', color: '#c2410c', empty: 'run the chain to plot F(v)' });
+  plotLine(rbEl['rbm-fe'], RB.feX, RB.feY, { xLabel: 'step', yLabel: 'free energy F(v)', color: '#c2410c', integerX: true, empty: 'run the chain to plot F(v)' });
 }
 
 async function rbLoadDigit() {
@@ -1059,7 +1063,8 @@ async function rbMeasure() {
     paintImage(rbEl['rbm-recon'], rec && rec.reconstruction, RB.H, RB.W, { map: gray01 });
     info.classList.remove('error');
     const on = v.reduce((a, x) => a + (x > 0.5 ? 1 : 0), 0);
-    info.textContent = `pixels on: ${on}\nreconstruction error: ${fmt(rec && rec.error)}\nF(reconstruction): ${fmt(rec && rec.reconstruction_free_energy)}`;
+    info.textContent = `F(recon)  ${fmt(rec && rec.reconstruction_free_energy)}\nerror     ${fmt(rec && rec.error)}\npixels on ${on}`;
+    info.title = 'F(recon): free energy of the reconstruction; error: squared distance between drawing and reconstruction';
   } catch (e) {
     if (seq !== RB.seq) return;
     info.textContent = 'Error: ' + e.message;
@@ -1205,6 +1210,8 @@ function mhInit() {
     'mh-mask-fraction', 'mh-mask-fraction-value', 'mh-apply-mask', 'mh-noise', 'mh-noise-value', 'mh-add-noise',
     'mh-beta', 'mh-beta-value', 'mh-steps', 'mh-source', 'mh-show', 'mh-weights', 'mh-status', 'mh-result',
     'mh-info']) mhEl[id] = $(id);
+  const maxSteps = isNum(S.limits.max_retrieve_steps) ? S.limits.max_retrieve_steps : 20;
+  mhEl['mh-steps'].max = String(maxSteps);
   fillLabelSelect(mhEl['mh-digit-label'], 2);
   MH.query = makeDrawGrid(mhEl['mh-query'], {
     h: S.H, w: S.W, on: 1, off: -1, map: grayPM,
@@ -1232,6 +1239,15 @@ function mhInit() {
   mhShowBeta();
   for (const id of ['mh-steps', 'mh-source']) mhEl[id].addEventListener('change', sched);
   mhEl['mh-show'].addEventListener('change', mhDrawWeights);
+  // clicking a bar puts that stored pattern into the query
+  mhEl['mh-weights'].addEventListener('click', (e) => {
+    const b = MH.bars, r = MH.last;
+    if (!b || !r || !r.shelf) return;
+    const k = Math.floor((e.clientX - mhEl['mh-weights'].getBoundingClientRect().left - b.L) / b.bw);
+    if (k < 0 || k >= b.n || !r.shelf[k]) return;
+    MH.query.set(r.shelf[k].pixels);
+    sched();
+  });
   mhEl['mh-from-grid'].addEventListener('click', () => { MH.query.set(HF.grid.values); sched(); });
   mhEl['mh-clear'].addEventListener('click', () => { MH.query.set(null); sched(); });
   mhEl['mh-load-digit'].addEventListener('click', mhLoadDigit);
@@ -1301,7 +1317,7 @@ async function mhRetrieve() {
     model: src === 'memory' ? 'memory' : '',
     query: Array.from(MH.query.values),
     beta: mhBeta(),
-    steps: intInput(mhEl['mh-steps'], 1, 1, 20),
+    steps: intInput(mhEl['mh-steps'], 1, 1, Number(mhEl['mh-steps'].max) || 20),
   };
   if (src !== 'memory') {
     if (!HF.shelf.length) {
@@ -1318,7 +1334,8 @@ async function mhRetrieve() {
   try {
     const r = await api('api/modern/retrieve', body, ctrl.signal);
     if (seq !== MH.seq) return;
-    MH.last = Object.assign({ source: src, patterns: src === 'memory' ? null : HF.shelf.slice() }, r);
+    // (the answer's own "patterns" is a count; keep the shelf under another name)
+    MH.last = Object.assign({}, r, { source: src, shelf: src === 'memory' ? null : HF.shelf.slice() });
     mhShow();
     setStatus(mhEl['mh-status'], 'done', '');
   } catch (e) {
@@ -1335,15 +1352,17 @@ function mhShow() {
   const lastStep = steps.length ? steps[steps.length - 1] : null;
   const eRes = lastStep && isNum(lastStep.energy) ? lastStep.energy : NaN;
   const top = Number.isInteger(r.top) ? r.top : -1;
-  const p = r.patterns && r.patterns[top];
+  const p = r.shelf && r.shelf[top];
   const topName = top < 0 ? '—' : `#${top}` + (p && p.label !== null && p.label !== undefined ? ` (digit ${p.label})` : '');
   const lines = [
-    `β = ${fmt(isNum(r.beta) ? r.beta : mhBeta(), 3)}, ${steps.length} update${steps.length === 1 ? '' : 's'}` + (r.converged ? ', converged' : ''),
-    `top pattern: ${topName}, weight ${fmt(r.top_weight, 3)}`,
-    `effective number of patterns: ${fmt(r.effective_patterns)}`,
-    `energy: query ${fmt(r.query_energy)} → result ${fmt(eRes)}`,
+    `β ${fmt(isNum(r.beta) ? r.beta : mhBeta(), 3)}, ${steps.length} update${steps.length === 1 ? '' : 's'}` + (r.converged ? ', converged' : ''),
+    `top       ${topName}`,
+    `weight    ${fmt(r.top_weight, 3)}`,
+    `effective ${fmt(r.effective_patterns)} patterns`,
+    `E(query)  ${fmt(r.query_energy)}`,
+    `E(result) ${fmt(eRes)}`,
   ];
-  if (lastStep && isNum(lastStep.change)) lines.push(`change in the last update: ${fmt(lastStep.change)}`);
+  if (lastStep && isNum(lastStep.change)) lines.push(`change    ${fmt(lastStep.change)}`);
   const info = mhEl['mh-info'];
   info.textContent = lines.join('\n');
   info.dataset.top = String(top);
@@ -1372,7 +1391,8 @@ function mhDrawWeights() {
   const n = wts.length;
   const L = 30, R = 8, T = 14;
   const bw = (w - L - R) / n;
-  const pats = r.patterns;
+  MH.bars = { L, bw, n };
+  const pats = r.shelf;
   const thumb = pats && pats.length === n ? Math.min(40, Math.floor(bw - 3)) : 0;
   const showThumb = thumb >= 12;
   const B = showThumb ? thumb + 22 : 26;
@@ -1406,7 +1426,10 @@ function mhDrawWeights() {
         ctx.lineWidth = 1;
       }
     }
-    if (bw >= 14) {
+    // labels under every bar when there is room, else every `every`-th and the top one
+    const every = bw >= 14 ? 1 : Math.ceil(34 / bw / 5) * 5;
+    if (k % every === 0 || k === top) {
+      if (every > 1 && k !== top && Math.abs(k - top) * bw < 28) continue;
       ctx.fillStyle = k === top ? '#1d4ed8' : '#667085';
       ctx.textAlign = 'center'; ctx.textBaseline = 'top';
       const p = pats && pats[k];
@@ -1426,7 +1449,7 @@ async function main() {
   try {
     info = await api('api/info');
   } catch (e) {
-    showGlobalError('Cannot reach the server (api/info): ' + e.message);
+    showGlobalError('The server did not answer api/info (' + e.message + '): the page cannot work without it.');
     info = {};
   }
   S.info = info || {};
@@ -1449,14 +1472,9 @@ async function main() {
   // Fill the shelf with the default digits, give the RBM and the modern panel something to show.
   await hfLoadDefaultShelf();
   if (RB.ok && RB.H * RB.W === RB.N) rbLoadDigit();
-  try {
-    const d = (await fetchDigits({ split: 'test', label: Number(mhEl['mh-digit-label'].value), count: 1, skip: 0 }))[0];
-    if (d && Array.isArray(d.pixels) && d.pixels.length === S.N) {
-      MH.digitSkip[d.label] = 1;
-      MH.query.set(toPM(d.pixels));
-      mhMask();
-    }
-  } catch (_) { /* the modern panel keeps an empty query */ }
+  // The modern panel starts from a stored digit with its bottom half masked.
+  const first = HF.shelf.find((p) => p.label === 3) || HF.shelf[0];
+  if (first) { MH.query.set(first.pixels); mhMask(); }
   mhRetrieve();
 }
 
