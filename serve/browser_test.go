@@ -49,6 +49,18 @@ func TestBrowserRecall(t *testing.T) {
 		t.Skip("starts a browser")
 	}
 	s := testServer(t)
+	shot := os.Getenv("EBM_SCREENSHOT")
+	if shot != "" {
+		// The picture for the docs shows the built-in RBM, not the random
+		// test one.
+		m, err := DefaultRBM(context.Background(), 1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, err = New(Config{RBM: m, RBMSource: "built-in"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ts := httptest.NewServer(s)
 	defer ts.Close()
 
@@ -168,7 +180,30 @@ func TestBrowserRecall(t *testing.T) {
 	}
 	t.Logf("browser recall: energy %.1f → %.1f, %s", e0, e1, status)
 
-	if path := os.Getenv("EBM_SCREENSHOT"); path != "" {
+	// The RBM panel: a Gibbs chain streamed and animated to its end.
+	steps := 30
+	if shot != "" {
+		steps = 150
+	}
+	err = chromedp.Do(ctx,
+		change("rbm-start", "noise", "change"),
+		change("rbm-steps", strconv.Itoa(steps), "change"),
+		change("rbm-speed", "60", "change"),
+		chromedp.Click(chromedp.ID("rbm-run")),
+		chromedp.WaitVisible(chromedp.CSS(`#rbm-status[data-state="done"]`)),
+	)
+	if err != nil {
+		t.Fatalf("gibbs chain in the browser: %v (page errors: %v)", err, pageErrors())
+	}
+	ra, err := chromedp.Run(ctx, chromedp.Attributes(chromedp.ID("rbm-step")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ra["data-step"] != strconv.Itoa(steps) {
+		t.Fatalf("the chain's last step shown is %q, want %d", ra["data-step"], steps)
+	}
+
+	if path := shot; path != "" {
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 		if err != nil {
 			t.Fatal(err)
