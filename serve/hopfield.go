@@ -165,6 +165,8 @@ func (s *Server) patterns(rows [][]float32, binary bool) (*tensor.Matrix, error)
 				return nil, badRequest("pattern %d: %v", mu, err)
 			}
 			r = b
+		} else if err := bounded(r, fmt.Sprintf("pattern %d", mu)); err != nil {
+			return nil, err
 		}
 		copy(x.Row(mu), r)
 	}
@@ -178,13 +180,27 @@ func state(m hopfield.Memory, v []float32, what string) ([]float32, error) {
 		return nil, badRequest("%s has %d units, the memory has %d", what, len(v), m.Neurons())
 	}
 	if m.Kind() == hopfield.KindContinuous {
-		return v, nil
+		return v, bounded(v, what)
 	}
 	b, err := hopfield.Bipolar(v)
 	if err != nil {
 		return nil, badRequest("%s: %v", what, err)
 	}
 	return b, nil
+}
+
+// MaxValue bounds the entries of continuous patterns and states, so that
+// every product and energy stays finite in float32 (784 units of 10⁴ give
+// dot products of 10¹¹; β ≤ 10⁶ scales them inside a max-shifted softmax).
+const MaxValue = 1e4
+
+func bounded(v []float32, what string) error {
+	for i, x := range v {
+		if !(x >= -MaxValue && x <= MaxValue) {
+			return badRequest("%s[%d] = %g: continuous values must lie in [−%g, %g]", what, i, x, MaxValue, MaxValue)
+		}
+	}
+	return nil
 }
 
 // memCache keeps the most recently built memories (building a 784-unit
