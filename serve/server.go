@@ -48,34 +48,23 @@ func DefaultLimits() Limits {
 
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	if l.MaxNeurons <= 0 {
-		l.MaxNeurons = d.MaxNeurons
-	}
-	if l.MaxPatterns <= 0 {
-		l.MaxPatterns = d.MaxPatterns
-	}
-	if l.MaxSweeps <= 0 {
-		l.MaxSweeps = d.MaxSweeps
-	}
-	if l.MaxGibbsSteps <= 0 {
-		l.MaxGibbsSteps = d.MaxGibbsSteps
-	}
-	if l.MaxRetrieve <= 0 {
-		l.MaxRetrieve = d.MaxRetrieve
-	}
-	if l.MaxBodyBytes <= 0 {
-		l.MaxBodyBytes = d.MaxBodyBytes
-	}
-	if l.Timeout <= 0 {
-		l.Timeout = d.Timeout
-	}
-	if l.MaxJobs <= 0 {
-		l.MaxJobs = d.MaxJobs
-	}
-	if l.MaxQueue <= 0 {
-		l.MaxQueue = d.MaxQueue
-	}
+	orDefault(&l.MaxNeurons, d.MaxNeurons)
+	orDefault(&l.MaxPatterns, d.MaxPatterns)
+	orDefault(&l.MaxSweeps, d.MaxSweeps)
+	orDefault(&l.MaxGibbsSteps, d.MaxGibbsSteps)
+	orDefault(&l.MaxRetrieve, d.MaxRetrieve)
+	orDefault(&l.MaxBodyBytes, d.MaxBodyBytes)
+	orDefault(&l.Timeout, d.Timeout)
+	orDefault(&l.MaxJobs, d.MaxJobs)
+	orDefault(&l.MaxQueue, d.MaxQueue)
 	return l
+}
+
+// orDefault replaces a zero or negative limit by its default.
+func orDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Config is what a Server serves.
