@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/modelio"
@@ -382,64 +381,26 @@ func (t *GaussianTrainer) Train(ctx context.Context, train, valid *tensor.Matrix
 			copy(t.persistent.V.Row(r), train.Row(t.rng.IntN(train.Rows)))
 		}
 	}
-	monTrain := train.SliceRows(0, min(t.MonitorRows, train.Rows))
-	var monValid *tensor.Matrix
-	if valid != nil && valid.Rows > 0 {
-		monValid = valid.SliceRows(0, min(t.MonitorRows, valid.Rows))
+	loop := epochLoop{
+		cfg: &t.Config, epoch: &t.Epoch, rng: t.rng, step: t.step,
+		snapshot: func() func() {
+			good := m.Clone()
+			return func() { *m = *good }
+		},
+		batchOK: func() bool { return m.Validate() == nil },
+		monitor: func(st *EpochStats, train, valid *tensor.Matrix) {
+			st.ReconError = m.ReconstructionError(train)
+			st.PLL, st.PLLTotal, st.SwapRate = math.NaN(), math.NaN(), math.NaN()
+			st.FreeEnergyTrain = m.MeanFreeEnergy(train)
+			st.FreeEnergyValid, st.FreeEnergyGap = math.NaN(), math.NaN()
+			if valid != nil {
+				st.FreeEnergyValid = m.MeanFreeEnergy(valid)
+				st.FreeEnergyGap = st.FreeEnergyValid - st.FreeEnergyTrain
+			}
+		},
+		onBatch: t.OnBatch, onEpoch: t.OnEpoch,
 	}
-	perm := make([]int, train.Rows)
-	nBatches := (train.Rows + t.BatchSize - 1) / t.BatchSize
-	var stats []EpochStats
-	var v0 *tensor.Matrix
-	for t.Epoch < t.Epochs {
-		e := t.Epoch
-		good := m.Clone()
-		lr, mom := float32(t.LR/(1+t.LRDecay*float64(e))), float32(t.InitialMomentum)
-		if e >= t.MomentumEpochs {
-			mom = float32(t.FinalMomentum)
-		}
-		for i := range perm {
-			perm[i] = i
-		}
-		t.rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-		start := time.Now()
-		for b := 0; b < nBatches; b++ {
-			if err := ctx.Err(); err != nil {
-				return stats, err
-			}
-			lo, hi := b*t.BatchSize, min((b+1)*t.BatchSize, train.Rows)
-			v0 = v0.Resize(hi-lo, m.NVisible())
-			for r := lo; r < hi; r++ {
-				copy(v0.Row(r-lo), train.Row(perm[r]))
-			}
-			t.step(v0, lr, mom)
-			if err := m.Validate(); err != nil {
-				*m = *good
-				return stats, fmt.Errorf("epoch %d, batch %d: %w (parameters became NaN or Inf; the model is the one from the end of epoch %d — try a smaller learning rate)", e+1, b+1, ErrDiverged, e)
-			}
-			if t.OnBatch != nil {
-				t.OnBatch(Progress{Epoch: e + 1, Epochs: t.Epochs, Batch: b + 1, Batches: nBatches, SamplesDone: hi})
-			}
-		}
-		secs := time.Since(start).Seconds()
-		t.Epoch++
-		ms := time.Now()
-		st := EpochStats{Epoch: t.Epoch, Seconds: secs, SamplesPerSecond: float64(train.Rows) / secs, LR: float64(lr), Momentum: float64(mom),
-			ReconError: m.ReconstructionError(monTrain), PLL: math.NaN(), PLLTotal: math.NaN(),
-			FreeEnergyTrain: m.MeanFreeEnergy(monTrain), FreeEnergyValid: math.NaN(), FreeEnergyGap: math.NaN(), SwapRate: math.NaN()}
-		if monValid != nil {
-			st.FreeEnergyValid = m.MeanFreeEnergy(monValid)
-			st.FreeEnergyGap = st.FreeEnergyValid - st.FreeEnergyTrain
-		}
-		st.MonitorSeconds = time.Since(ms).Seconds()
-		stats = append(stats, st)
-		if t.OnEpoch != nil {
-			if err := t.OnEpoch(st); err != nil {
-				return stats, err
-			}
-		}
-	}
-	return stats, nil
+	return loop.run(ctx, train, valid)
 }
 
 func (t *GaussianTrainer) step(v0 *tensor.Matrix, lr, mom float32) {

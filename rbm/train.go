@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -239,15 +238,10 @@ func NewTrainer(cfg Config, m *RBM, rng *tensor.Rand) (*Trainer, error) {
 func (t *Trainer) Rand() *tensor.Rand { return t.rng }
 
 // LearningRate returns the rate used in epoch e (0-based).
-func (t *Trainer) LearningRate(e int) float64 { return t.LR / (1 + t.LRDecay*float64(e)) }
+func (t *Trainer) LearningRate(e int) float64 { return t.learningRate(e) }
 
 // MomentumAt returns the momentum used in epoch e (0-based).
-func (t *Trainer) MomentumAt(e int) float64 {
-	if e < t.MomentumEpochs {
-		return t.InitialMomentum
-	}
-	return t.FinalMomentum
-}
+func (t *Trainer) MomentumAt(e int) float64 { return t.momentumAt(e) }
 
 func resizeChain(c *Chain, n, nv, nh int) *Chain {
 	if c == nil {
@@ -290,67 +284,29 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 			}
 		}
 	}
-	monTrain := train.SliceRows(0, min(t.MonitorRows, train.Rows))
-	var monValid *tensor.Matrix
-	if valid != nil && valid.Rows > 0 {
-		monValid = valid.SliceRows(0, min(t.MonitorRows, valid.Rows))
+	loop := epochLoop{
+		cfg: &t.Config, epoch: &t.Epoch, rng: t.rng, batch: t.v0, step: t.step,
+		snapshot: func() func() {
+			good := m.Clone()
+			return func() { *m = *good }
+		},
+		batchOK: func() bool { return tensor.AllFinite(m.B) && tensor.AllFinite(m.C) },
+		epochOK: func() bool { return tensor.AllFinite(m.W.Data) },
+		monitor: func(st *EpochStats, train, valid *tensor.Matrix) {
+			t.monitor(st, train, valid)
+			st.SwapRate = math.NaN()
+			if rates := t.SwapRates(); len(rates) > 0 {
+				st.SwapRate = 0
+				for _, r := range rates {
+					st.SwapRate += r / float64(len(rates))
+				}
+			}
+		},
+		onBatch: t.OnBatch, onEpoch: t.OnEpoch,
 	}
-	var stats []EpochStats
-	perm := make([]int, train.Rows)
-	nBatches := (train.Rows + t.BatchSize - 1) / t.BatchSize
-	for t.Epoch < t.Epochs {
-		e := t.Epoch
-		good := m.Clone()
-		lr, mom := float32(t.LearningRate(e)), float32(t.MomentumAt(e))
-		for i := range perm {
-			perm[i] = i
-		}
-		t.rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-		start := time.Now()
-		for b := 0; b < nBatches; b++ {
-			if err := ctx.Err(); err != nil {
-				return stats, err
-			}
-			lo, hi := b*t.BatchSize, min((b+1)*t.BatchSize, train.Rows)
-			t.v0 = t.v0.Resize(hi-lo, nv)
-			for r := lo; r < hi; r++ {
-				copy(t.v0.Row(r-lo), train.Row(perm[r]))
-			}
-			t.step(t.v0, lr, mom)
-			if !tensor.AllFinite(m.B) || !tensor.AllFinite(m.C) {
-				*m = *good
-				return stats, fmt.Errorf("epoch %d, batch %d: %w (parameters became NaN or Inf; the model is the one from the end of epoch %d — try a smaller learning rate)", e+1, b+1, ErrDiverged, e)
-			}
-			if t.OnBatch != nil {
-				t.OnBatch(Progress{Epoch: e + 1, Epochs: t.Epochs, Batch: b + 1, Batches: nBatches, SamplesDone: hi})
-			}
-		}
-		secs := time.Since(start).Seconds()
-		if !tensor.AllFinite(m.W.Data) {
-			*m = *good
-			return stats, fmt.Errorf("epoch %d: %w (weights became NaN or Inf; the model is the one from the end of epoch %d — try a smaller learning rate)", e+1, ErrDiverged, e)
-		}
-		t.Epoch++
-		mstart := time.Now()
-		st := EpochStats{Epoch: t.Epoch, Seconds: secs, SamplesPerSecond: float64(train.Rows) / secs,
-			LR: float64(lr), Momentum: float64(mom)}
-		t.monitor(&st, monTrain, monValid)
-		st.SwapRate = math.NaN()
-		if rates := t.SwapRates(); len(rates) > 0 {
-			st.SwapRate = 0
-			for _, r := range rates {
-				st.SwapRate += r / float64(len(rates))
-			}
-		}
-		st.MonitorSeconds = time.Since(mstart).Seconds()
-		stats = append(stats, st)
-		if t.OnEpoch != nil {
-			if err := t.OnEpoch(st); err != nil {
-				return stats, err
-			}
-		}
-	}
-	return stats, nil
+	stats, err := loop.run(ctx, train, valid)
+	t.v0 = loop.batch
+	return stats, err
 }
 
 // Monitor computes the per-epoch figures of m on the given rows.
