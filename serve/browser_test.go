@@ -202,6 +202,17 @@ func TestBrowserRecall(t *testing.T) {
 	if ra["data-step"] != strconv.Itoa(steps) {
 		t.Fatalf("the chain's last step shown is %q, want %d", ra["data-step"], steps)
 	}
+	// "One step" continues the chain one block-Gibbs step at a time.
+	for want := steps + 1; want <= steps+2; want++ {
+		err = chromedp.Do(ctx,
+			chromedp.Click(chromedp.ID("rbm-step-once")),
+			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#rbm-step[data-step="%d"]`, want))),
+			chromedp.WaitEnabled(chromedp.ID("rbm-step-once")),
+		)
+		if err != nil {
+			t.Fatalf("one Gibbs step in the browser: %v (page errors: %v)", err, pageErrors())
+		}
+	}
 
 	if path := shot; path != "" {
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG

@@ -961,7 +961,7 @@ function rbInit() {
   for (const id of ['rbm-filters', 'rbm-filters-caption', 'rbm-start', 'rbm-digit-label', 'rbm-digit-label-field',
     'rbm-steps', 'rbm-every', 'rbm-seed', 'rbm-speed', 'rbm-run', 'rbm-stop', 'rbm-status', 'rbm-chain', 'rbm-step',
     'rbm-fe', 'rbm-strip', 'rbm-draw', 'rbm-clear', 'rbm-draw-label', 'rbm-load-digit', 'rbm-fe-value', 'rbm-recon',
-    'rbm-recon-info', 'rbm-missing']) rbEl[id] = $(id);
+    'rbm-recon-info', 'rbm-missing', 'rbm-step-once']) rbEl[id] = $(id);
   fillLabelSelect(rbEl['rbm-digit-label'], 5);
   fillLabelSelect(rbEl['rbm-draw-label'], 7);
 
@@ -987,7 +987,7 @@ function rbInit() {
     rbEl['rbm-missing'].hidden = false;
     rbEl['rbm-missing'].textContent = 'This server holds no RBM: the RBM panel is disabled.';
     $('rbm-body').hidden = true;
-    for (const id of ['rbm-run', 'rbm-load-digit', 'rbm-clear']) rbEl[id].disabled = true;
+    for (const id of ['rbm-run', 'rbm-step-once', 'rbm-load-digit', 'rbm-clear']) rbEl[id].disabled = true;
     RB.draw.enabled = false;
     rbEl['rbm-filters'].hidden = true;
     rbEl['rbm-filters-caption'].textContent = '';
@@ -996,7 +996,7 @@ function rbInit() {
   if (RB.H * RB.W !== RB.N) {
     rbEl['rbm-missing'].hidden = false;
     rbEl['rbm-missing'].textContent = `The RBM has ${RB.N} visible units, not an image: only its filters are shown.`;
-    for (const id of ['rbm-run', 'rbm-load-digit', 'rbm-clear']) rbEl[id].disabled = true;
+    for (const id of ['rbm-run', 'rbm-step-once', 'rbm-load-digit', 'rbm-clear']) rbEl[id].disabled = true;
     RB.draw.enabled = false;
   }
 
@@ -1021,6 +1021,9 @@ function rbInit() {
   if (!RB.sameAsGrid) gridOpt.disabled = true;
   rbEl['rbm-steps'].max = String((S.limits && S.limits.max_gibbs_steps) || 1000);
   rbEl['rbm-run'].addEventListener('click', rbRun);
+  rbEl['rbm-step-once'].addEventListener('click', rbStepOnce);
+  // Changing the start makes the next single step start afresh.
+  rbEl['rbm-start'].addEventListener('change', () => { RB.last = null; });
   rbEl['rbm-stop'].addEventListener('click', () => rbStop(true));
   rbEl['rbm-clear'].addEventListener('click', () => { RB.draw.set(null); RB.measure(); });
   rbEl['rbm-load-digit'].addEventListener('click', rbLoadDigit);
@@ -1104,7 +1107,7 @@ async function rbRun() {
   const st = rbEl['rbm-status'];
   delete st.dataset.steps;
   setStatus(st, 'running', 'starting…');
-  rbEl['rbm-run'].disabled = true; rbEl['rbm-stop'].disabled = false;
+  rbEl['rbm-run'].disabled = true; rbEl['rbm-stop'].disabled = false; rbEl['rbm-step-once'].disabled = true;
   let body;
   try { body = Object.assign(await rbStartFields(), { steps, every, seed }); }
   catch (e) { rbFail(run, e.message); return; }
@@ -1125,7 +1128,7 @@ function rbStop(show) {
   if (!run || run.finished) return;
   run.finished = true;
   try { run.ctrl.abort(); } catch (_) { /* ignore */ }
-  rbEl['rbm-run'].disabled = false; rbEl['rbm-stop'].disabled = true;
+  rbEl['rbm-run'].disabled = false; rbEl['rbm-stop'].disabled = true; rbEl['rbm-step-once'].disabled = false;
   if (show) setStatus(rbEl['rbm-status'], 'idle', `stopped at step ${run.lastStep}`);
 }
 
@@ -1133,7 +1136,7 @@ function rbFail(run, msg) {
   if (run.finished) return;
   run.finished = true;
   try { run.ctrl.abort(); } catch (_) { /* ignore */ }
-  rbEl['rbm-run'].disabled = false; rbEl['rbm-stop'].disabled = true;
+  rbEl['rbm-run'].disabled = false; rbEl['rbm-stop'].disabled = true; rbEl['rbm-step-once'].disabled = false;
   setStatus(rbEl['rbm-status'], 'error', 'Error: ' + msg);
 }
 
@@ -1151,7 +1154,7 @@ function rbTick(now) {
       break;
     } else if (ev.type === 'done') {
       run.finished = true;
-      rbEl['rbm-run'].disabled = false; rbEl['rbm-stop'].disabled = true;
+      rbEl['rbm-run'].disabled = false; rbEl['rbm-stop'].disabled = true; rbEl['rbm-step-once'].disabled = false;
       const st = rbEl['rbm-status'];
       setStatus(st, 'done', `done: ${isNum(ev.steps) ? ev.steps : run.lastStep} steps`);
       st.dataset.steps = String(isNum(ev.steps) ? ev.steps : run.lastStep);
@@ -1178,6 +1181,48 @@ function rbShowStep(run, ev) {
   if (run.shown % run.snapEvery === 0) rbSnapshot(run, ev, false);
   run.shown++;
   run.lastEv = ev;
+  // Where a single step continues from.
+  if (Array.isArray(ev.sample)) RB.last = { sample: ev.sample, step };
+}
+
+// rbStepOnce runs one block-Gibbs step v → h → v from the state shown (the
+// last sample of the chain), or from the chosen start when there is none,
+// and shows it as the chain's next step.
+async function rbStepOnce() {
+  if (RB.run && !RB.run.finished) return;
+  const seed = intInput(rbEl['rbm-seed'], 1, 0, 2 ** 31 - 1);
+  const fresh = !RB.last;
+  const btn = rbEl['rbm-step-once'];
+  btn.disabled = true;
+  try {
+    const body = fresh ? await rbStartFields() : { start: 'state', state: RB.last.sample };
+    Object.assign(body, { steps: 1, every: 1, seed });
+    const lines = [];
+    await stream('api/rbm/gibbs', body, undefined, (l) => lines.push(l));
+    rbEl['rbm-seed'].value = String(seed + 1);
+    const steps = lines.filter((l) => l.type === 'step');
+    const err = lines.find((l) => l.type === 'error');
+    if (err) throw new ApiError(err.error || 'the step failed');
+    if (fresh) {
+      // A new chain: clear the plot and the strip, show the start as step 0.
+      RB.feX = []; RB.feY = [];
+      rbEl['rbm-strip'].textContent = '';
+      RB.run = { finished: true, shown: 0, snapEvery: 1, lastStep: 0 };
+    }
+    const run = RB.run && RB.run.finished ? RB.run : { finished: true, shown: 0, snapEvery: 1, lastStep: 0 };
+    RB.run = run;
+    const base = fresh ? 0 : RB.last.step;
+    for (const ev of steps) {
+      if (!fresh && ev.step === 0) continue; // the state we started from is already shown
+      rbShowStep(run, Object.assign({}, ev, { step: base + ev.step }));
+    }
+    rbPlot();
+    setStatus(rbEl['rbm-status'], 'idle', `step ${run.lastStep}` + (run.lastEv && isNum(run.lastEv.free_energy) ? ` · F = ${fmt(run.lastEv.free_energy)}` : ''));
+  } catch (e) {
+    setStatus(rbEl['rbm-status'], 'error', 'Error: ' + e.message);
+  } finally {
+    btn.disabled = false;
+  }
 }
 
 // rbSnapshot adds a small image to the strip (keeps the last 12); final adds the last step if missing.
