@@ -14,34 +14,19 @@ import (
 // trainer needs to continue bit-identically: the velocities, the persistent
 // chains, the sparsity averages, the epoch count, the configuration and the
 // random generator's state. Metadata "model" is "rbm" and "checkpoint" is
-// "1".
+// "1". Gaussian–Bernoulli checkpoints (SaveCheckpoint on a GaussianTrainer,
+// LoadGaussianCheckpoint) share the layout of the metadata; their tensors
+// are described in gaussian_checkpoint.go.
 
 // SaveCheckpoint writes the model and the trainer's state to path
 // atomically. extra metadata (data set, seed…) is stored alongside.
 func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
-	rs, err := t.rng.MarshalBinary()
+	meta, err := checkpointMeta(extra, t.Config, t.Epoch, t.rng)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
+	meta["model"], meta["visible"], meta["hidden"], meta["format_version"] = "rbm", "bernoulli", "bernoulli", FormatVersion
 	m := t.m
-	meta := map[string]string{}
-	for k, v := range extra {
-		meta[k] = v
-	}
-	c := t.Config
-	for k, v := range map[string]string{
-		"model": "rbm", "visible": "bernoulli", "hidden": "bernoulli", "format_version": FormatVersion,
-		"checkpoint": "1", "epochs_done": strconv.Itoa(t.Epoch), "rng_state": base64.StdEncoding.EncodeToString(rs),
-		"cfg.method": string(c.Method), "cfg.k": strconv.Itoa(c.K), "cfg.epochs": strconv.Itoa(c.Epochs),
-		"cfg.batch_size": strconv.Itoa(c.BatchSize), "cfg.lr": ftoa(c.LR), "cfg.lr_decay": ftoa(c.LRDecay),
-		"cfg.initial_momentum": ftoa(c.InitialMomentum), "cfg.final_momentum": ftoa(c.FinalMomentum),
-		"cfg.momentum_epochs": strconv.Itoa(c.MomentumEpochs), "cfg.weight_decay": ftoa(c.WeightDecay),
-		"cfg.sparsity_target": ftoa(c.SparsityTarget), "cfg.sparsity_cost": ftoa(c.SparsityCost),
-		"cfg.chains": strconv.Itoa(c.Chains), "cfg.monitor_rows": strconv.Itoa(c.MonitorRows),
-		"cfg.pll_rows": strconv.Itoa(c.PLLRows), "cfg.temperatures": strconv.Itoa(c.Temperatures),
-	} {
-		meta[k] = v
-	}
 	nv, nh := m.NVisible(), m.NHidden()
 	ts := map[string]modelio.Tensor{
 		"weights":               {Shape: []int{nv, nh}, Data: m.W.Data},
@@ -73,30 +58,36 @@ func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
 
 func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
-// LoadCheckpoint reads a checkpoint written by SaveCheckpoint and returns
-// the model and a trainer that continues where it stopped, with the file's
-// metadata. The caller may raise t.Epochs to train longer.
-func LoadCheckpoint(path string) (*Trainer, *RBM, map[string]string, error) {
-	f, err := modelio.Load(path)
+// checkpointMeta returns the metadata every checkpoint carries: extra, then
+// "checkpoint", the epoch count, the random state and the configuration
+// (keys "cfg.…"), which override extra. The caller adds the model's kind.
+func checkpointMeta(extra map[string]string, c Config, epoch int, rng *tensor.Rand) (map[string]string, error) {
+	rs, err := rng.MarshalBinary()
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	t, m, err := trainerFromFile(f)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("resume %s: %w", path, err)
+	meta := map[string]string{}
+	for k, v := range extra {
+		meta[k] = v
 	}
-	return t, m, f.Metadata, nil
+	for k, v := range map[string]string{
+		"checkpoint": "1", "epochs_done": strconv.Itoa(epoch), "rng_state": base64.StdEncoding.EncodeToString(rs),
+		"cfg.method": string(c.Method), "cfg.k": strconv.Itoa(c.K), "cfg.epochs": strconv.Itoa(c.Epochs),
+		"cfg.batch_size": strconv.Itoa(c.BatchSize), "cfg.lr": ftoa(c.LR), "cfg.lr_decay": ftoa(c.LRDecay),
+		"cfg.initial_momentum": ftoa(c.InitialMomentum), "cfg.final_momentum": ftoa(c.FinalMomentum),
+		"cfg.momentum_epochs": strconv.Itoa(c.MomentumEpochs), "cfg.weight_decay": ftoa(c.WeightDecay),
+		"cfg.sparsity_target": ftoa(c.SparsityTarget), "cfg.sparsity_cost": ftoa(c.SparsityCost),
+		"cfg.chains": strconv.Itoa(c.Chains), "cfg.monitor_rows": strconv.Itoa(c.MonitorRows),
+		"cfg.pll_rows": strconv.Itoa(c.PLLRows), "cfg.temperatures": strconv.Itoa(c.Temperatures),
+	} {
+		meta[k] = v
+	}
+	return meta, nil
 }
 
-func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
-	md := f.Metadata
-	if md["checkpoint"] != "1" {
-		return nil, nil, fmt.Errorf("not a training checkpoint (a model file has no optimizer state; train with --checkpoint): %w", modelio.ErrFormat)
-	}
-	m, err := FromFile(f)
-	if err != nil {
-		return nil, nil, err
-	}
+// checkpointState decodes what checkpointMeta wrote: the configuration, the
+// number of epochs done and the random generator.
+func checkpointState(md map[string]string) (Config, int, *tensor.Rand, error) {
 	var perr error
 	atoi := func(k string) int {
 		v, err := strconv.Atoi(md[k])
@@ -125,15 +116,84 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 	}
 	epoch := atoi("epochs_done")
 	if perr != nil {
-		return nil, nil, perr
+		return Config{}, 0, nil, perr
+	}
+	if epoch < 0 {
+		return Config{}, 0, nil, fmt.Errorf("metadata \"epochs_done\" = %d is negative: %w", epoch, modelio.ErrFormat)
 	}
 	rs, err := base64.StdEncoding.DecodeString(md["rng_state"])
 	if err != nil {
-		return nil, nil, fmt.Errorf("metadata \"rng_state\" is not base64: %w", modelio.ErrFormat)
+		return Config{}, 0, nil, fmt.Errorf("metadata \"rng_state\" is not base64: %w", modelio.ErrFormat)
 	}
 	rng := tensor.NewRand(0)
 	if err := rng.UnmarshalBinary(rs); err != nil {
-		return nil, nil, fmt.Errorf("metadata \"rng_state\": %v: %w", err, modelio.ErrFormat)
+		return Config{}, 0, nil, fmt.Errorf("metadata \"rng_state\": %v: %w", err, modelio.ErrFormat)
+	}
+	return cfg, epoch, rng, nil
+}
+
+// checkCheckpoint checks that md describes a training checkpoint of an RBM
+// whose visible units are visible ("bernoulli" or "gaussian"); a checkpoint
+// of the other kind is refused with a message naming both.
+func checkCheckpoint(md map[string]string, visible string) error {
+	if k := md["model"]; k != "" && k != "rbm" {
+		return fmt.Errorf("file holds a %q model, not an rbm: %w", k, modelio.ErrFormat)
+	}
+	if md["checkpoint"] != "1" {
+		return fmt.Errorf("not a training checkpoint (a model file has no optimizer state; train with --checkpoint): %w", modelio.ErrFormat)
+	}
+	kinds := map[string]struct{ name, loader string }{
+		"bernoulli": {"Bernoulli", "LoadCheckpoint"}, "gaussian": {"Gaussian–Bernoulli", "LoadGaussianCheckpoint"}}
+	got := md["visible"]
+	if got == "" {
+		got = "bernoulli"
+	}
+	if k, ok := kinds[got]; ok && got != visible {
+		return fmt.Errorf("the file is a %s RBM checkpoint, not a %s one (load it with %s): %w",
+			k.name, kinds[visible].name, k.loader, modelio.ErrFormat)
+	}
+	return nil
+}
+
+// requireInto copies the tensor called name, which must have the given
+// shape, into dst.
+func requireInto(f *modelio.File, dst []float32, name string, shape ...int) error {
+	d, err := f.Require(name, shape...)
+	if err != nil {
+		return err
+	}
+	copy(dst, d)
+	return nil
+}
+
+// LoadCheckpoint reads a checkpoint written by SaveCheckpoint and returns
+// the model and a trainer that continues where it stopped, with the file's
+// metadata. The caller may raise t.Epochs to train longer. A
+// Gaussian–Bernoulli checkpoint is refused (see LoadGaussianCheckpoint).
+func LoadCheckpoint(path string) (*Trainer, *RBM, map[string]string, error) {
+	f, err := modelio.Load(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	t, m, err := trainerFromFile(f)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("resume %s: %w", path, err)
+	}
+	return t, m, f.Metadata, nil
+}
+
+func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
+	md := f.Metadata
+	if err := checkCheckpoint(md, "bernoulli"); err != nil {
+		return nil, nil, err
+	}
+	m, err := FromFile(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, epoch, rng, err := checkpointState(md)
+	if err != nil {
+		return nil, nil, err
 	}
 	t, err := NewTrainer(cfg, m, rng)
 	if err != nil {
@@ -141,21 +201,14 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 	}
 	t.Epoch = epoch
 	nv, nh := m.NVisible(), m.NHidden()
-	for _, x := range []struct {
-		name string
-		dst  []float32
-		n    int
-	}{{"velocity.weights", t.vW.Data, 0}, {"velocity.visible_bias", t.vB, nv}, {"velocity.hidden_bias", t.vC, nh}} {
-		var d []float32
-		if x.n == 0 {
-			d, err = f.Require(x.name, nv, nh)
-		} else {
-			d, err = f.Require(x.name, x.n)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		copy(x.dst, d)
+	if err := requireInto(f, t.vW.Data, "velocity.weights", nv, nh); err != nil {
+		return nil, nil, err
+	}
+	if err := requireInto(f, t.vB, "velocity.visible_bias", nv); err != nil {
+		return nil, nil, err
+	}
+	if err := requireInto(f, t.vC, "velocity.hidden_bias", nh); err != nil {
+		return nil, nil, err
 	}
 	if cfg.Method == PCD {
 		d, err := f.Require("chains.visible", t.Chains, nv)

@@ -335,6 +335,11 @@ type GaussianTrainer struct {
 	OnBatch func(Progress)
 	OnEpoch func(EpochStats) error
 	Epoch   int
+	// DataMean and DataStd, when set, are the standardization of the
+	// training data (see Standardize). Training does not use them;
+	// SaveCheckpoint stores them as a model file does (data_mean, data_std)
+	// and LoadGaussianCheckpoint restores them.
+	DataMean, DataStd []float32
 
 	m          *GaussianRBM
 	rng        *tensor.Rand
@@ -493,6 +498,15 @@ func (m *GaussianRBM) Save(path string, extra map[string]string, mean, std []flo
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
+	if err := modelio.Save(path, m.file(extra, mean, std)); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return nil
+}
+
+// file returns the content Save writes: extra, then the model's own
+// metadata, and the model's tensors.
+func (m *GaussianRBM) file(extra map[string]string, mean, std []float32) *modelio.File {
 	meta := map[string]string{}
 	for k, v := range extra {
 		meta[k] = v
@@ -510,10 +524,7 @@ func (m *GaussianRBM) Save(path string, extra map[string]string, mean, std []flo
 		ts["data_mean"] = modelio.Tensor{Shape: []int{nv}, Data: mean}
 		ts["data_std"] = modelio.Tensor{Shape: []int{nv}, Data: std}
 	}
-	if err := modelio.Save(path, &modelio.File{Metadata: meta, Tensors: ts}); err != nil {
-		return fmt.Errorf("save %s: %w", path, err)
-	}
-	return nil
+	return &modelio.File{Metadata: meta, Tensors: ts}
 }
 
 // LoadGaussian reads a model written by GaussianRBM.Save and returns it, its

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/modelio"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/viz"
 )
@@ -122,7 +123,7 @@ func newRBMTrainCmd() *cobra.Command {
 	o := trainOpts{cfg: rbm.DefaultConfig()}
 	c := &cobra.Command{
 		Use:   "train",
-		Short: "Train a Bernoulli RBM by CD-k or PCD-k",
+		Short: "Train an RBM (Bernoulli or Gaussian visible units) by CD-k, PCD-k or PT",
 		Long: `Train a Bernoulli–Bernoulli RBM with mini-batch momentum SGD, by contrastive
 divergence (CD-k), persistent contrastive divergence (PCD-k) or persistent
 parallel tempering (PT: --temperatures chain sets, neighbours swapped by the
@@ -134,8 +135,16 @@ scikit-learn's score_samples) and the free-energy gap between held-out and
 training rows, and writes the model to --out and a checkpoint (model,
 velocities, persistent chains, random state) to --checkpoint, both
 atomically: an interrupted run loses at most the epoch in progress, and
---resume CHECKPOINT continues it bit-identically. On a terminal a progress bar shows the
-batch, samples/s and ETA; when piped, one line per epoch goes to stderr.
+--resume CHECKPOINT continues it bit-identically (only --epochs, --out,
+--checkpoint, the pictures, --json and --quiet may change; the rest comes
+from the checkpoint). On a terminal a progress bar shows the batch,
+samples/s and ETA; when piped, one line per epoch goes to stderr.
+
+--visible gaussian trains a Gaussian–Bernoulli RBM on real values
+(unbinarized, standardized per column; --sigma, --learn-sigma; CD or PCD,
+default learning rate 0.001). It writes checkpoints too (with the
+standardization and σ), and --resume continues them the same way: the
+checkpoint says which kind of RBM it holds.
 
 With no flags it trains 500 hidden units on built-in MNIST (threshold
 binarized) for 10 epochs of PCD-1 (learning rate 0.02, momentum 0.5), about
@@ -146,6 +155,9 @@ For MNIST the held-out rows default to mnist:test (used only for monitoring).`,
 		Example: `  ebm rbm train
   ebm rbm train --data mnist --hidden 500 --method pcd --k 1 --epochs 10 \
       --out rbm.safetensors --filters filters.png --samples samples.png --plot curves.png
+  ebm rbm train --resume rbm.ckpt.safetensors --epochs 20
+  ebm rbm train --visible gaussian --sigma 0.2 --data 8gaussians:5000 --hidden 16 \
+      --epochs 300 --method cd --lr 0.01 --out g8.safetensors
   ebm rbm train --data bars:4x4 --hidden 16 --epochs 500 --batch 10 --lr 0.1 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd, &o) },
@@ -177,7 +189,7 @@ For MNIST the held-out rows default to mnist:test (used only for monitoring).`,
 	f.StringVar(&o.sampleInit, "sample-init", "data", "start of the --samples chains: data (the first 64 held-out rows, else training rows) or random")
 	f.IntVar(&o.sampleSteps, "sample-steps", 1000, "Gibbs steps for --samples")
 	f.StringVar(&o.plot, "plot", "", "write the training curves (PNG, SVG or PDF)")
-	f.StringVar(&o.resume, "resume", "", "continue the run saved in this checkpoint exactly where it stopped (raise --epochs to train longer)")
+	f.StringVar(&o.resume, "resume", "", "continue the run saved in this checkpoint (Bernoulli or Gaussian) exactly where it stopped (raise --epochs to train longer)")
 	f.StringVar(&o.checkpoint, "checkpoint", "", "checkpoint written atomically after every epoch (default: --out with .ckpt.safetensors; none: no checkpoint)")
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
@@ -227,7 +239,105 @@ func statsMap(st rbm.EpochStats) map[string]any {
 var resumable = map[string]bool{"resume": true, "epochs": true, "out": true, "checkpoint": true, "filters": true,
 	"samples": true, "sample-steps": true, "plot": true, "json": true, "quiet": true}
 
+// checkResumeFlags refuses, for a run continued from a checkpoint of an RBM
+// with the given visible units, every flag that is not resumable, except a
+// --visible that names the checkpoint's own units.
+func checkResumeFlags(cmd *cobra.Command, visible string) error {
+	var bad []string
+	holds := ""
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if !resumable[f.Name] && (f.Name != "visible" || f.Value.String() != visible) {
+			bad = append(bad, "--"+f.Name)
+			if f.Name == "visible" {
+				holds = fmt.Sprintf("; the checkpoint holds an RBM with %s visible units", visible)
+			}
+		}
+	})
+	if len(bad) > 0 {
+		return fmt.Errorf("--resume continues the checkpoint's run exactly; %s cannot change (allowed: --epochs, --out, --checkpoint, pictures, --json, --quiet)%s", strings.Join(bad, ", "), holds)
+	}
+	return nil
+}
+
+// checkpointVisible returns the visible units ("bernoulli" or "gaussian")
+// of the RBM in a checkpoint file, so that --resume picks the trainer by
+// itself; whether the file is a valid checkpoint is for the loaders to say.
+func checkpointVisible(path string) (string, error) {
+	f, err := modelio.Load(path)
+	if err != nil {
+		return "", err
+	}
+	if f.Metadata["visible"] == "gaussian" {
+		return "gaussian", nil
+	}
+	return "bernoulli", nil
+}
+
+// resumeFrom takes the settings --resume may not change (data, seed) from a
+// checkpoint's metadata, and --out unless given, and returns the per-epoch
+// figures stored so far.
+func (o *trainOpts) resumeFrom(cmd *cobra.Command, ck map[string]string) ([]rbm.EpochStats, error) {
+	o.data.spec, o.data.binarize, o.valid = ck["data"], ck["binarize"], ck["valid"]
+	o.data.binSeed, _ = strconv.ParseUint(ck["binarize_seed"], 10, 64)
+	o.data.limit, _ = strconv.Atoi(ck["limit"])
+	o.seed, _ = strconv.ParseUint(ck["seed"], 10, 64)
+	if !cmd.Flags().Changed("out") && ck["out"] != "" {
+		o.out = ck["out"]
+	}
+	history, err := decodeHistory(ck["history"])
+	if err != nil {
+		return nil, fmt.Errorf("resume %s: %w", o.resume, err)
+	}
+	return history, nil
+}
+
+// defaultCheckpoint sets --checkpoint, when not given, to --out with
+// .ckpt.safetensors.
+func (o *trainOpts) defaultCheckpoint() {
+	if o.checkpoint == "" {
+		o.checkpoint = strings.TrimSuffix(o.out, ".safetensors") + ".ckpt.safetensors"
+	}
+}
+
+// checkpointExtra is the metadata a checkpoint stores besides the trainer's
+// state: the model file's metadata, --out and the history so far.
+func checkpointExtra(out string, meta map[string]string, history []rbm.EpochStats) map[string]string {
+	ck := map[string]string{"out": out, "history": encodeHistory(history)}
+	for k, v := range meta {
+		ck[k] = v
+	}
+	return ck
+}
+
+// trainFailure explains an error from Train: after divergence it saves the
+// last good model with saveModel; after an interruption it says what --out
+// holds and how to continue.
+func trainFailure(cmd *cobra.Command, o *trainOpts, err error, epoch int, saveModel func() error) error {
+	if errors.Is(err, rbm.ErrDiverged) {
+		if serr := saveModel(); serr == nil {
+			return fmt.Errorf("%w; last good model (epoch %d) saved to %s", err, epoch, o.out)
+		}
+	}
+	if cmd.Context().Err() != nil {
+		if o.checkpoint == "none" {
+			return fmt.Errorf("interrupted during epoch %d; %s holds the model after epoch %d (no checkpoint: --checkpoint none)", epoch+1, o.out, epoch)
+		}
+		return fmt.Errorf("interrupted during epoch %d; %s holds the model after epoch %d, and --resume %s continues the run", epoch+1, o.out, epoch, o.checkpoint)
+	}
+	return err
+}
+
 func runTrain(cmd *cobra.Command, o *trainOpts) error {
+	if o.resume != "" {
+		visible, err := checkpointVisible(o.resume)
+		if err != nil {
+			return err
+		}
+		if err := checkResumeFlags(cmd, visible); err != nil {
+			return err
+		}
+		o.visible = visible
+	}
 	switch o.visible {
 	case "gaussian":
 		return runTrainGaussian(cmd, o)
@@ -247,30 +357,14 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		err     error
 	)
 	if o.resume != "" {
-		var bad []string
-		cmd.Flags().Visit(func(f *pflag.Flag) {
-			if !resumable[f.Name] {
-				bad = append(bad, "--"+f.Name)
-			}
-		})
-		if len(bad) > 0 {
-			return fmt.Errorf("--resume continues the checkpoint's run exactly; %s cannot change (allowed: --epochs, --out, --checkpoint, pictures, --json, --quiet)", strings.Join(bad, ", "))
-		}
 		if tr, m, ckMeta, err = rbm.LoadCheckpoint(o.resume); err != nil {
 			return err
 		}
-		o.data.spec, o.data.binarize, o.valid = ckMeta["data"], ckMeta["binarize"], ckMeta["valid"]
-		o.data.binSeed, _ = strconv.ParseUint(ckMeta["binarize_seed"], 10, 64)
-		o.data.limit, _ = strconv.Atoi(ckMeta["limit"])
-		o.seed, _ = strconv.ParseUint(ckMeta["seed"], 10, 64)
-		if !cmd.Flags().Changed("out") && ckMeta["out"] != "" {
-			o.out = ckMeta["out"]
+		if history, err = o.resumeFrom(cmd, ckMeta); err != nil {
+			return err
 		}
 		if cmd.Flags().Changed("epochs") {
 			tr.Epochs = o.cfg.Epochs
-		}
-		if history, err = decodeHistory(ckMeta["history"]); err != nil {
-			return fmt.Errorf("resume %s: %w", o.resume, err)
 		}
 	} else {
 		o.cfg.Method = rbm.Method(strings.ToLower(o.method))
@@ -289,9 +383,7 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	if o.out == "" {
 		return errors.New("--out must name a file")
 	}
-	if o.checkpoint == "" {
-		o.checkpoint = strings.TrimSuffix(o.out, ".safetensors") + ".ckpt.safetensors"
-	}
+	o.defaultCheckpoint()
 	train, err := o.data.load(o.data.spec)
 	if err != nil {
 		return err
@@ -337,10 +429,7 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 		if o.checkpoint == "none" {
 			return nil
 		}
-		ck := map[string]string{"out": o.out, "history": encodeHistory(history)}
-		for k, v := range meta {
-			ck[k] = v
-		}
+		ck := checkpointExtra(o.out, meta, history)
 		if valid == nil {
 			ck["valid"] = "none"
 		}
@@ -396,15 +485,7 @@ func runTrain(cmd *cobra.Command, o *trainOpts) error {
 	}
 	elapsed := time.Since(start).Seconds()
 	if err != nil {
-		if errors.Is(err, rbm.ErrDiverged) {
-			if serr := m.Save(o.out, meta); serr == nil {
-				return fmt.Errorf("%w; last good model (epoch %d) saved to %s", err, tr.Epoch, o.out)
-			}
-		}
-		if cmd.Context().Err() != nil {
-			return fmt.Errorf("interrupted during epoch %d; %s holds the model after epoch %d, and --resume %s continues the run", tr.Epoch+1, o.out, tr.Epoch, o.checkpoint)
-		}
-		return err
+		return trainFailure(cmd, o, err, tr.Epoch, func() error { return m.Save(o.out, meta) })
 	}
 	if len(stats) == 0 { // nothing to train (--epochs 0, or already done): save as is
 		if err := saveEpoch(); err != nil {

@@ -24,65 +24,117 @@ const stdFloor = 0.1
 
 // runTrainGaussian trains a Gaussian–Bernoulli RBM (ebm rbm train --visible
 // gaussian): the data are read unbinarized, standardized per column, and
-// the model file carries the sigma tensor and the standardization.
+// the model file carries the sigma tensor and the standardization. As for
+// Bernoulli units, a checkpoint goes to --checkpoint after every epoch and
+// --resume continues one bit-identically (runTrain has checked the flags).
 func runTrainGaussian(cmd *cobra.Command, o *trainOpts) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	var (
+		tr      *rbm.GaussianTrainer
+		m       *rbm.GaussianRBM
+		ckMeta  map[string]string
+		history []rbm.EpochStats
+		err     error
+	)
 	if o.resume != "" {
-		return errors.New("--resume is not supported for --visible gaussian")
-	}
-	if o.hidden < 1 {
-		return fmt.Errorf("--hidden must be at least 1, got %d", o.hidden)
+		if tr, m, ckMeta, err = rbm.LoadGaussianCheckpoint(o.resume); err != nil {
+			return err
+		}
+		if history, err = o.resumeFrom(cmd, ckMeta); err != nil {
+			return err
+		}
+		if cmd.Flags().Changed("epochs") {
+			tr.Epochs = o.cfg.Epochs
+		}
+	} else {
+		if o.hidden < 1 {
+			return fmt.Errorf("--hidden must be at least 1, got %d", o.hidden)
+		}
 	}
 	if o.out == "" {
 		return errors.New("--out must name a file")
 	}
-	o.cfg.Method = rbm.Method(strings.ToLower(o.method))
-	if !cmd.Flags().Changed("lr") {
-		o.cfg.LR = 0.001 // Hinton's guide: one to two orders of magnitude below the binary rate
-	}
-	if !cmd.Flags().Changed("momentum") {
-		o.cfg.FinalMomentum = rbm.DefaultConfigFor(o.cfg.Method).FinalMomentum
-	}
-	if cmd.Flags().Changed("binarize") && o.data.binarize != "none" {
-		return errors.New("--visible gaussian reads real values: --binarize must be none")
+	o.defaultCheckpoint()
+	if tr == nil {
+		o.cfg.Method = rbm.Method(strings.ToLower(o.method))
+		if !cmd.Flags().Changed("lr") {
+			o.cfg.LR = 0.001 // Hinton's guide: one to two orders of magnitude below the binary rate
+		}
+		if !cmd.Flags().Changed("momentum") {
+			o.cfg.FinalMomentum = rbm.DefaultConfigFor(o.cfg.Method).FinalMomentum
+		}
+		if cmd.Flags().Changed("binarize") && o.data.binarize != "none" {
+			return errors.New("--visible gaussian reads real values: --binarize must be none")
+		}
 	}
 	set, err := dataset.Load(o.data.spec, dataset.Options{Limit: o.data.limit})
 	if err != nil {
 		return err
 	}
 	x := set.X.Clone()
-	mean, std := rbm.Standardize(x, stdFloor)
+	if tr != nil {
+		if err := m.CheckData(x); err != nil {
+			return fmt.Errorf("resume %s: data %s: %w", o.resume, set.Name, err)
+		}
+	}
+	var mean, std []float32
+	if tr != nil && tr.DataMean != nil {
+		// The training standardization, as stored: the resumed run sees
+		// exactly the values the first part saw.
+		mean, std = tr.DataMean, tr.DataStd
+	} else {
+		mean, std = rbm.Standardize(x, stdFloor)
+	}
 	rbm.ApplyStandardize(x, mean, std)
-	rng := tensor.NewRand(o.seed)
-	m := rbm.NewGaussian(set.Dim(), o.hidden)
-	m.LearnSigma = o.learnSigma
-	if !(o.sigma > 0) || math.IsInf(o.sigma, 0) {
-		return fmt.Errorf("--sigma must be positive and finite, got %g", o.sigma)
+	if tr == nil {
+		rng := tensor.NewRand(o.seed)
+		m = rbm.NewGaussian(set.Dim(), o.hidden)
+		m.LearnSigma = o.learnSigma
+		if !(o.sigma > 0) || math.IsInf(o.sigma, 0) {
+			return fmt.Errorf("--sigma must be positive and finite, got %g", o.sigma)
+		}
+		for i := range m.LogSigma {
+			m.LogSigma[i] = float32(math.Log(o.sigma))
+		}
+		m.Init(x, 0.01, rng)
+		if tr, err = rbm.NewGaussianTrainer(o.cfg, m, rng); err != nil {
+			return err
+		}
 	}
-	for i := range m.LogSigma {
-		m.LogSigma[i] = float32(math.Log(o.sigma))
-	}
-	m.Init(x, 0.01, rng)
-	tr, err := rbm.NewGaussianTrainer(o.cfg, m, rng)
-	if err != nil {
-		return err
-	}
+	tr.DataMean, tr.DataStd = mean, std
 	meta := map[string]string{"data": set.Name, "binarize": "none", "method": string(tr.Method), "k": strconv.Itoa(tr.K),
 		"batch_size": strconv.Itoa(tr.BatchSize), "learning_rate": fmtFloat(tr.LR), "weight_decay": fmtFloat(tr.WeightDecay),
 		"seed": strconv.FormatUint(o.seed, 10), "standardize_floor": fmtFloat(stdFloor)}
+	if f, ok := ckMeta["standardize_floor"]; ok {
+		meta["standardize_floor"] = f // the floor the stored standardization used
+	}
 	if set.H > 0 {
 		meta["image_shape"] = fmt.Sprintf("%dx%d", set.H, set.W)
 	}
-	if !o.quiet {
-		fmt.Fprintf(stderr, "training %d×%d Gaussian–Bernoulli RBM by %s-%d on %s (%d rows, standardized; σ %s)\n",
-			m.NVisible(), m.NHidden(), strings.ToUpper(string(tr.Method)), tr.K, set.Name, set.Len(),
-			map[bool]string{true: "learned from " + fmtFloat(o.sigma), false: "fixed at " + fmtFloat(o.sigma)}[o.learnSigma])
+	if o.data.limit > 0 {
+		meta["limit"] = strconv.Itoa(o.data.limit)
 	}
-	var history []rbm.EpochStats
+	saveEpoch := func() error {
+		meta["epochs"] = strconv.Itoa(tr.Epoch)
+		if err := m.Save(o.out, meta, mean, std); err != nil {
+			return err
+		}
+		if o.checkpoint == "none" {
+			return nil
+		}
+		return tr.SaveCheckpoint(o.checkpoint, checkpointExtra(o.out, meta, history))
+	}
+	if !o.quiet {
+		sigma := map[bool]string{true: "learned from " + fmtFloat(o.sigma), false: "fixed at " + fmtFloat(o.sigma)}[o.learnSigma]
+		if o.resume != "" {
+			sigma = map[bool]string{true: "learned", false: "fixed"}[m.LearnSigma] + fmt.Sprintf("; resuming after epoch %d of %d", tr.Epoch, tr.Epochs)
+		}
+		fmt.Fprintf(stderr, "training %d×%d Gaussian–Bernoulli RBM by %s-%d on %s (%d rows, standardized; σ %s)\n",
+			m.NVisible(), m.NHidden(), strings.ToUpper(string(tr.Method)), tr.K, set.Name, set.Len(), sigma)
+	}
 	tr.OnEpoch = func(st rbm.EpochStats) error {
 		history = append(history, st)
-		meta["epochs"] = strconv.Itoa(st.Epoch)
-		if err := m.Save(o.out, meta, mean, std); err != nil {
+		if err := saveEpoch(); err != nil {
 			return err
 		}
 		if !o.quiet {
@@ -91,11 +143,12 @@ func runTrainGaussian(cmd *cobra.Command, o *trainOpts) error {
 		return nil
 	}
 	start := time.Now()
-	if _, err := tr.Train(cmd.Context(), x, nil); err != nil {
-		return err
+	stats, err := tr.Train(cmd.Context(), x, nil)
+	if err != nil {
+		return trainFailure(cmd, o, err, tr.Epoch, func() error { return m.Save(o.out, meta, mean, std) })
 	}
-	if len(history) == 0 {
-		if err := m.Save(o.out, meta, mean, std); err != nil {
+	if len(stats) == 0 { // nothing to train (--epochs 0, or already done): save as is
+		if err := saveEpoch(); err != nil {
 			return err
 		}
 	}
@@ -136,7 +189,7 @@ func runTrainGaussian(cmd *cobra.Command, o *trainOpts) error {
 		for _, s := range sig {
 			sm += float64(s) / float64(len(sig))
 		}
-		return writeJSON(stdout, map[string]any{"model": o.out, "data": set.Name, "visible": "gaussian", "learn_sigma": o.learnSigma,
+		return writeJSON(stdout, map[string]any{"model": o.out, "checkpoint": o.checkpoint, "data": set.Name, "visible": "gaussian", "learn_sigma": m.LearnSigma,
 			"n_train": set.Len(), "n_visible": m.NVisible(), "n_hidden": m.NHidden(), "method": string(tr.Method), "k": tr.K,
 			"epochs": tr.Epoch, "seconds": secs, "mean_sigma": sm, "history": h})
 	}

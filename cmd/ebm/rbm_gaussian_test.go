@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -165,5 +166,68 @@ func TestGaussian2DSigmaAndDensity(t *testing.T) {
 	}
 	if st, err := os.Stat(pic); err != nil || st.Size() == 0 {
 		t.Errorf("picture: %v", err)
+	}
+}
+
+// Gaussian training writes a checkpoint every epoch, and --resume continues
+// it bit-identically: 2 epochs + --resume to 4 write the same model file as
+// 4 epochs straight (CD and PCD, σ learned), with the whole history in
+// --json. --resume refuses the flags it refuses for Bernoulli units.
+func TestGaussianResumeThroughCLI(t *testing.T) {
+	dir := t.TempDir()
+	x := tensor.New(200, 5)
+	tensor.NewRand(8).Normal(x.Data, 20, 3)
+	data := filepath.Join(dir, "x.npy")
+	if err := dataset.SaveNPY(data, x); err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"cd", "pcd"} {
+		straight, resumed := filepath.Join(dir, method+"-s.safetensors"), filepath.Join(dir, method+"-r.safetensors")
+		args := []string{"rbm", "train", "--visible", "gaussian", "--data", data, "--limit", "150", "--hidden", "4", "--batch", "10",
+			"--method", method, "--learn-sigma", "--sigma", "0.5", "--lr", "0.05", "--momentum-epochs", "3", "--seed", "4", "-q"}
+		mustRun(t, append(args, "--epochs", "4", "--out", straight)...)
+		mustRun(t, append(args, "--epochs", "2", "--out", resumed)...)
+		ck := filepath.Join(dir, method+"-r.ckpt.safetensors")
+		if _, _, _, err := rbm.LoadGaussianCheckpoint(ck); err != nil {
+			t.Fatalf("%s: the checkpoint next to --out: %v", method, err)
+		}
+		out := mustRun(t, "rbm", "train", "--resume", ck, "--visible", "gaussian", "--epochs", "4", "--json", "-q")
+		var sum map[string]any
+		if err := json.Unmarshal([]byte(out), &sum); err != nil || sum["epochs"] != 4.0 || len(sum["history"].([]any)) != 4 ||
+			sum["visible"] != "gaussian" || sum["model"] != resumed || sum["checkpoint"] != ck || sum["n_train"] != 150.0 {
+			t.Fatalf("%s: resumed summary: %v\n%s", method, err, out)
+		}
+		a, _ := os.ReadFile(straight)
+		b, _ := os.ReadFile(resumed)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%s: 4 epochs straight and 2 + --resume + 2 wrote different model files", method)
+		}
+		m, mean, _, meta, err := rbm.LoadGaussian(ck)
+		if err != nil || meta["epochs_done"] != "4" || m.NHidden() != 4 || math.Abs(float64(mean[0])-20) > 1 {
+			t.Fatalf("%s: checkpoint after the resumed run: %v, metadata %v, mean %v", method, err, meta, mean)
+		}
+	}
+	ck := filepath.Join(dir, "pcd-r.ckpt.safetensors")
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--resume", ck, "--sigma", "0.3"}, []string{"--sigma", "cannot change"}},
+		{[]string{"--resume", ck, "--k", "2", "--learn-sigma=false"}, []string{"--k", "--learn-sigma"}},
+		{[]string{"--resume", ck, "--visible", "bernoulli"}, []string{"--visible", "gaussian visible units"}},
+		{[]string{"--resume", filepath.Join(dir, "pcd-s.safetensors")}, []string{"not a training checkpoint"}},
+	} {
+		_, _, err := run(t, append([]string{"rbm", "train"}, c.args...)...)
+		for _, w := range c.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("ebm rbm train %s: error %v, want one mentioning %q", strings.Join(c.args, " "), err, w)
+			}
+		}
+	}
+	// --checkpoint none writes none.
+	none := filepath.Join(dir, "n.safetensors")
+	mustRun(t, "rbm", "train", "--visible", "gaussian", "--data", data, "--hidden", "3", "--epochs", "1", "--out", none, "--checkpoint", "none", "-q")
+	if _, err := os.Stat(filepath.Join(dir, "n.ckpt.safetensors")); !os.IsNotExist(err) {
+		t.Errorf("--checkpoint none wrote a checkpoint: %v", err)
 	}
 }
