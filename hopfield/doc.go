@@ -10,6 +10,12 @@
 // associative memory in ebm provides, and Open reads any kind's file, so that
 // commands and pages treat the kinds alike.
 //
+// A recall can be watched as it happens: RecallOptions.RecordChanges keeps
+// every unit change with the energy after it (replayable unit by unit), and
+// RecallOptions.OnSweep is called after every sweep with the state, energy,
+// overlaps, changes and — for the continuous kind — the softmax weights; the
+// explorer of `ebm serve` streams recalls this way.
+//
 // # Conventions
 //
 // States are vectors of ±1 stored as float32. Every entry point that takes
