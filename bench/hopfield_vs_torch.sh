@@ -2,19 +2,31 @@
 # Continuous modern Hopfield retrieval, one step, of the 10,000 MNIST test
 # images against the 60,000 training images (d = 784, β = 1, intensities in
 # [0,1]): ebm (BenchmarkContinuousMNIST) and PyTorch's one-liner
-# torch.softmax(beta * Q @ X.T, 1) @ X, in one run on the same machine;
-# prints queries/s, GFLOP/s (4·Q·M·d flops) and the ratio.
+# torch.softmax(beta * Q @ X.T, 1) @ X, one after the other on the same
+# machine; prints queries/s, GFLOP/s (4·Q·M·d flops) and the ratio, and the
+# CPU seconds each used with the work per CPU-second, which a busy machine
+# disturbs less than the wall clock: for ebm the whole benchmark process
+# (including about a second of loading MNIST, so its figure is a lower
+# bound), for torch the timed statement alone (time.process_time; OpenMP
+# threads that spin while waiting count too).
+#
+#	bench/hopfield_vs_torch.sh [pairs]
+#
+# runs that many ebm-then-torch pairs (default 1), each reported with the
+# load average before and after it.
 # Needs Debian's python3-torch (installed with apt-get when missing).
 set -euo pipefail
+pairs=${1:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 	apt-get update -qq >&2
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >&2
 fi
-echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-ebm=$(go test -run xxx -bench ContinuousMNIST -benchtime 1x ./bench | awk '/queries\/s/ {for (i=1;i<=NF;i++) if ($(i+1)=="queries/s") print $i}')
-torch=$(/usr/bin/python3 - "$root/dataset/mnistdata" <<'PY'
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go test -c -o "$tmp/bench.test" ./bench
+cat >"$tmp/retrieve_torch.py" <<'PY'
 import gzip, struct, sys, time
 import numpy as np, torch
 def load(p):
@@ -26,18 +38,30 @@ X = torch.from_numpy(load(d + "/train-images-idx3-ubyte.gz").astype(np.float32) 
 Q = torch.from_numpy(load(d + "/t10k-images-idx3-ubyte.gz").astype(np.float32) / 255)
 beta = 1.0
 torch.set_num_threads(2)
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 with torch.no_grad():
     R = torch.softmax(beta * Q @ X.T, 1) @ X
-el = time.perf_counter() - t
-print(Q.shape[0] / el)
+el, cpu = time.perf_counter() - t, time.process_time() - c
+print(Q.shape[0] / el, cpu)
 PY
-)
-awk -v e="$ebm" -v t="$torch" 'BEGIN {
-	f = 4 * 10000 * 60000 * 784 / 1e9
-	printf "%-8s %10s %9s\n", "", "queries/s", "GFLOP/s"
-	printf "%-8s %10.0f %9.1f\n", "ebm", e, e * f / 10000
-	printf "%-8s %10.0f %9.1f\n", "torch", t, t * f / 10000
-	printf "ebm ÷ torch: %.2f\n", e / t
-}'
-echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores"
+TIMEFORMAT='%U %S'
+for ((run = 1; run <= pairs; run++)); do
+	echo "pair $run of $pairs, $(date '+%F %T'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	{ time "$tmp/bench.test" -test.run xxx -test.bench ContinuousMNIST -test.benchtime 1x >"$tmp/ebm.out"; } 2>"$tmp/ebm.time"
+	ebm=$(awk '/queries\/s/ {for (i=1;i<=NF;i++) if ($(i+1)=="queries/s") print $i}' "$tmp/ebm.out")
+	ebmcpu=$(awk '{print $1 + $2}' "$tmp/ebm.time")
+	# A command substitution, not a process substitution: bash must have
+	# reaped python before the next ebm run, or python's CPU time would be
+	# counted in that run's time.
+	out=$(/usr/bin/python3 "$tmp/retrieve_torch.py" "$root/dataset/mnistdata")
+	read -r torch torchcpu <<<"$out"
+	awk -v e="$ebm" -v t="$torch" -v ec="$ebmcpu" -v tc="$torchcpu" 'BEGIN {
+		f = 4 * 10000 * 60000 * 784 / 1e9
+		printf "%-8s %10s %9s %7s %16s\n", "", "queries/s", "GFLOP/s", "CPU s", "GFLOP per CPU-s"
+		printf "%-8s %10.0f %9.1f %7.1f %16.1f\n", "ebm", e, e * f / 10000, ec, f / ec
+		printf "%-8s %10.0f %9.1f %7.1f %16.1f\n", "torch", t, t * f / 10000, tc, f / tc
+		printf "ebm ÷ torch: %.2f (per CPU-second: %.2f)\n", e / t, tc / ec
+	}'
+	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+done

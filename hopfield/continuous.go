@@ -245,45 +245,46 @@ type Retrieval struct {
 	// number of patterns averaged, from the weights p of the last update.
 	Fixed     FixedPointKind `json:"fixed_point"`
 	Effective float64        `json:"effective_patterns"`
-	// Top is the pattern of largest weight, TopWeight that weight.
+	// Top is the pattern of largest weight (the first of the largest
+	// scores; 0 when β = 0, where all weights are equal), TopWeight that
+	// weight.
 	Top       int     `json:"top_pattern"`
 	TopWeight float64 `json:"top_weight"`
 	// Energy is E at the final state, when RetrieveOptions.Energy is set.
 	Energy *float64 `json:"energy,omitempty"`
 }
 
-// classify sets Fixed, Effective, Top and TopWeight from weights p.
-func (r *Retrieval) classify(p []float32) {
-	var s2 float64
-	r.Top, r.TopWeight = 0, 0
-	for mu, v := range p {
-		w := float64(v)
-		s2 += w * w
-		if w > r.TopWeight {
-			r.Top, r.TopWeight = mu, w
-		}
-	}
-	r.Effective = 1 / s2
+// classify sets Fixed, Effective, Top and TopWeight from the statistics of
+// the weights of the last update over m patterns.
+func (r *Retrieval) classify(st tensor.SoftmaxStats, m int) {
+	r.Top, r.TopWeight = st.Arg, float64(st.Max)
+	r.Effective = 1 / st.SumSq
 	switch {
 	case r.TopWeight >= SingleWeight:
 		r.Fixed = FixedSingle
-	case len(p) > 1 && r.Effective >= GlobalFraction*float64(len(p)):
+	case m > 1 && r.Effective >= GlobalFraction*float64(m):
 		r.Fixed = FixedGlobal
 	default:
 		r.Fixed = FixedMetastable
 	}
 }
 
-// blockFloats bounds the score matrix of one block of queries (32 MiB).
-const blockFloats = 1 << 23
+// blockFloats bounds the score matrix of one block of queries (128 MiB).
+// Each product of a block re-packs the whole memory X, so the packing costs
+// the same per block whatever its size and the GEMM work grows with it: at
+// M = 60,000 a block of 559 queries spends about 13% of its CPU time
+// packing, against 24% for the 139 queries of a 32 MiB block (profiles of
+// BenchmarkContinuousMNIST, docs/performance.md).
+const blockFloats = 1 << 25
 
 // Retrieve runs the update on every row of queries (Q × d, finite) and
 // returns the final states (Q × d, a new matrix) and a report per query.
 // Each update of a block of queries is two matrix products on the fast
-// kernels, S = β Q Xᵀ and R = softmax(S) X; queries are processed in blocks
-// that bound the memory of S, and a query that has converged stops
-// updating. The result of a query does not depend on the others beyond
-// float32 rounding of the products.
+// kernels, S = Q Xᵀ and R = softmax(β S) X, with the softmax computed in
+// float32 by tensor.SoftmaxRows (vectorized, parallel over the queries);
+// queries are processed in blocks that bound the memory of S, and a query
+// that has converged stops updating. The result of a query does not depend
+// on the others beyond float32 rounding of the products.
 func (c *Continuous) Retrieve(ctx context.Context, queries *tensor.Matrix, opt RetrieveOptions) (*tensor.Matrix, []Retrieval, error) {
 	if c.Count() == 0 {
 		return nil, nil, fmt.Errorf("hopfield: retrieve from an empty continuous memory: %w", ErrNoPatterns)
@@ -322,7 +323,7 @@ func (c *Continuous) Retrieve(ctx context.Context, queries *tensor.Matrix, opt R
 				r := &reps[i]
 				r.Steps = step
 				r.Change = w.change[k]
-				r.classify(w.p.Row(k))
+				r.classify(w.stats[k], mm)
 				if r.Change <= tol {
 					r.Converged = true
 				} else {
@@ -370,15 +371,24 @@ func (c *Continuous) stepsTol(steps int, tol float64) (int, float64, error) {
 	return steps, tol, nil
 }
 
+// beta32 is β in float32 for the softmax kernel; a β beyond the float32
+// range (where every score gap wider than 10⁻³⁶ already gives weight 0)
+// is taken as the largest float32.
+func (c *Continuous) beta32() float32 {
+	return float32(min(c.beta, math.MaxFloat32))
+}
+
 // blockWork is the scratch of one update of a block of queries.
 type blockWork struct {
 	q, p, r *tensor.Matrix
-	z       []float64
+	stats   []tensor.SoftmaxStats
 	change  []float64
 }
 
 // step updates the rows active of states in place, leaving the weights in
-// w.p and each row's largest change in w.change.
+// w.p, their statistics in w.stats and each row's largest change in
+// w.change. The softmax runs in float32 on tensor's vector kernel, in
+// parallel over the rows (see tensor.SoftmaxRows for its error bound).
 func (c *Continuous) step(w *blockWork, states *tensor.Matrix, active []int) {
 	b, mm, d := len(active), c.Count(), c.d
 	w.q = w.q.Resize(b, d)
@@ -387,20 +397,8 @@ func (c *Continuous) step(w *blockWork, states *tensor.Matrix, active []int) {
 	}
 	w.p = w.p.Resize(b, mm)
 	tensor.MatMulTB(w.p, w.q, c.patterns) // scores Xᵀξ, one row per query
-	if cap(w.z) < mm {
-		w.z = make([]float64, mm)
-	}
-	z := w.z[:mm]
-	for k := 0; k < b; k++ {
-		row := w.p.Row(k)
-		for mu, v := range row {
-			z[mu] = float64(v)
-		}
-		softmax(z, c.beta)
-		for mu, v := range z {
-			row[mu] = float32(v)
-		}
-	}
+	w.stats = slices.Grow(w.stats[:0], b)[:b]
+	tensor.SoftmaxRows(w.p, c.beta32(), w.stats)
 	w.r = w.r.Resize(b, d)
 	tensor.MatMul(w.r, w.p, c.patterns)
 	w.change = slices.Grow(w.change[:0], b)[:b]
