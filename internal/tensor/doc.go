@@ -1,6 +1,7 @@
 // Package tensor is ebm's numeric core: a row-major float32 Matrix and every
 // heavy kernel the models use — matrix products in all the layouts an RBM needs,
-// sigmoid, softplus, log-sum-exp, Bernoulli sampling, the momentum update —
+// sigmoid, softplus, log-sum-exp, row-wise softmax (SoftmaxRows), Bernoulli
+// sampling, the momentum update —
 // and the seeded random source that all sampling draws from.
 //
 // All heavy arithmetic in ebm goes through this package so that a faster
