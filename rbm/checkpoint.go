@@ -39,13 +39,13 @@ func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
 	if t.persistent != nil {
 		ts["chains.visible"] = modelio.Tensor{Shape: []int{t.persistent.V.Rows, nv}, Data: t.persistent.V.Data}
 	}
-	if t.tempered != nil {
-		all := make([]float32, 0, len(t.tempered)*t.Chains*nv)
-		for _, c := range t.tempered {
+	if t.pt != nil {
+		all := make([]float32, 0, len(t.pt.Chains)*t.Chains*nv)
+		for _, c := range t.pt.Chains {
 			all = append(all, c.V.Data...)
 		}
-		ts["chains.tempered"] = modelio.Tensor{Shape: []int{len(t.tempered), t.Chains, nv}, Data: all}
-		meta["pt_round"] = strconv.Itoa(t.ptRound)
+		ts["chains.tempered"] = modelio.Tensor{Shape: []int{len(t.pt.Chains), t.Chains, nv}, Data: all}
+		meta["pt_round"] = strconv.Itoa(t.pt.round)
 	}
 	if t.q != nil {
 		ts["sparsity.q"] = modelio.Tensor{Shape: []int{nh}, Data: t.q}
@@ -227,10 +227,10 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 		}
 		if err == nil {
 			t.initTempered(nv, nh)
-			for i, c := range t.tempered {
+			for i, c := range t.pt.Chains {
 				copy(c.V.Data, d[i*t.Chains*nv:(i+1)*t.Chains*nv])
 			}
-			if t.ptRound, err = strconv.Atoi(md["pt_round"]); err != nil {
+			if t.pt.round, err = strconv.Atoi(md["pt_round"]); err != nil {
 				return nil, nil, fmt.Errorf("metadata \"pt_round\" = %q: %w", md["pt_round"], modelio.ErrFormat)
 			}
 		}

@@ -1,7 +1,9 @@
 // Package rbm implements the Bernoulli–Bernoulli restricted Boltzmann machine:
-// its energy, free energy and conditionals, block Gibbs sampling, exact
-// partition functions for small models, and training by contrastive
-// divergence (CD-k) and persistent contrastive divergence (PCD-k).
+// its energy, free energy and conditionals, block Gibbs sampling and
+// parallel tempering (Sample, SampleTempered), exact partition functions for
+// small models, and training by contrastive divergence (CD-k), persistent
+// contrastive divergence (PCD-k) and persistent parallel tempering (PT),
+// which runs on the same tempered chains as SampleTempered.
 //
 // Conventions (see ../shared/REFERENCE.md §1 and the README's "math in brief"):
 //

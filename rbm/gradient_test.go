@@ -79,7 +79,7 @@ func TestCDLargeKMatchesExactGradient(t *testing.T) {
 			tr.persistent.V.CopyFrom(batch)
 		case PT:
 			tr.initTempered(4, 3)
-			for _, c := range tr.tempered {
+			for _, c := range tr.pt.Chains {
 				c.V.CopyFrom(batch)
 			}
 		}

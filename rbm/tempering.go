@@ -1,6 +1,7 @@
 package rbm
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -15,16 +16,84 @@ func PTBetas(T int) []float32 {
 	return b
 }
 
-func (t *Trainer) initTempered(nv, nh int) {
-	t.betas = PTBetas(t.Temperatures)
-	t.tempered = make([]*Chain, t.Temperatures)
-	for i := range t.tempered {
-		t.tempered[i] = resizeChain(nil, t.Chains, nv, nh)
+// Tempered holds the chains of parallel tempering (replica exchange): the
+// same number of block-Gibbs chains at each of several inverse
+// temperatures, Chains[i] at Betas[i], with Betas[0] = 1 the model itself
+// and Betas decreasing (flatter distributions p_β(v,h) ∝ exp(−βE(v,h)) that
+// mix faster). TemperedStep advances them; row r of every temperature
+// forms one ladder, along which states are swapped. Both the PT trainer
+// (Method PT) and SampleTempered run on it.
+type Tempered struct {
+	Betas  []float32 // inverse temperatures, Betas[0] = 1, decreasing
+	Chains []*Chain  // Chains[i] runs at Betas[i]; all have the same rows
+
+	round    int   // rounds so far: even rounds swap pairs (0,1),(2,3)…, odd rounds (1,2),(3,4)…
+	tries    []int // swaps offered and accepted per neighbouring pair
+	accepts  []int
+	eLo, eHi []float64
+	scratch  *tensor.Matrix // H·Wᵀ for the swap energies
+}
+
+// newTempered returns n zero chains at each of betas for an nv × nh model.
+func newTempered(betas []float32, n, nv, nh int) *Tempered {
+	p := &Tempered{Betas: append([]float32(nil), betas...), Chains: make([]*Chain, len(betas)),
+		tries: make([]int, max(len(betas)-1, 0)), accepts: make([]int, max(len(betas)-1, 0)),
+		eLo: make([]float64, n), eHi: make([]float64, n)}
+	for i := range p.Chains {
+		p.Chains[i] = resizeChain(nil, n, nv, nh)
 	}
-	t.swapTries = make([]int, t.Temperatures-1)
-	t.swapAccept = make([]int, t.Temperatures-1)
-	t.eLo = make([]float64, t.Chains)
-	t.eHi = make([]float64, t.Chains)
+	return p
+}
+
+// NewTempered returns n chains at each inverse temperature of betas (which
+// must start at 1, decrease and stay positive; PTBetas makes such a
+// ladder). Every temperature starts from the rows of init (n rows, copied)
+// or, when init is nil, from uniform random binary vectors drawn from rng.
+func (m *RBM) NewTempered(betas []float32, init *tensor.Matrix, n int, rng *tensor.Rand) (*Tempered, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("tempered chains: need at least 1 chain per temperature, got %d", n)
+	}
+	if err := checkBetas(betas); err != nil {
+		return nil, err
+	}
+	if init != nil {
+		if err := m.CheckData(init); err != nil {
+			return nil, fmt.Errorf("tempered chains: initial states: %w", err)
+		}
+		if init.Rows != n {
+			return nil, fmt.Errorf("tempered chains: %d initial rows for %d chains: %w", init.Rows, n, ErrShape)
+		}
+	}
+	p := newTempered(betas, n, m.NVisible(), m.NHidden())
+	var half []float32
+	for _, c := range p.Chains {
+		if init != nil {
+			c.V.CopyFrom(init)
+			continue
+		}
+		if half == nil {
+			half = make([]float32, len(c.V.Data))
+			for i := range half {
+				half[i] = 0.5
+			}
+		}
+		rng.BernoulliFast(c.V.Data, half)
+	}
+	return p, nil
+}
+
+// checkBetas checks that betas is a tempering ladder: 1 first, then
+// strictly decreasing, positive values.
+func checkBetas(betas []float32) error {
+	if len(betas) == 0 || betas[0] != 1 {
+		return fmt.Errorf("tempering: the inverse temperatures must start at β = 1, got %v", betas)
+	}
+	for i := 1; i < len(betas); i++ {
+		if !(betas[i] > 0 && betas[i] < betas[i-1]) {
+			return fmt.Errorf("tempering: the inverse temperatures must decrease and stay positive, got %v", betas)
+		}
+	}
+	return nil
 }
 
 // upBeta samples h ~ p_β(h|v) = σ(β(c + vW)).
@@ -48,37 +117,86 @@ func scaledSigmoid(x []float32, beta float32) {
 	tensor.SigmoidInto(x, x)
 }
 
-// temperedStep runs k Gibbs steps in every tempered chain set, then offers
-// swaps between neighbouring temperatures, even pairs and odd pairs on
-// alternate updates. After k steps each chain's (V, H) is a joint sample
-// (H generated V), so the swap of chain r between β_i and β_j is accepted
-// with probability min(1, exp((β_i − β_j)(E(x_i) − E(x_j)))), which keeps
-// the product of the tempered joint distributions invariant.
-func (t *Trainer) temperedStep() {
-	m := t.m
-	for i, c := range t.tempered {
-		for range t.K {
-			m.upBeta(c, t.betas[i], t.rng)
-			m.downBeta(c, t.betas[i], t.rng)
+// TemperedStep runs one round of parallel tempering: k block-Gibbs steps
+// v → h → v in every chain at its own temperature, then swaps offered
+// between neighbouring temperatures, pairs (0,1), (2,3)… on even rounds
+// and (1,2), (3,4)… on odd ones. After the Gibbs steps each chain's (V, H)
+// is a joint sample (H generated V), so the swap of row r between β_i and
+// β_j is accepted with probability min(1, exp((β_i − β_j)(E(x_i) − E(x_j))))
+// on the joint states x = (v, h), which keeps the product of the tempered
+// joint distributions invariant. Accepted swaps exchange V and H (PV and
+// PH stay with their temperature and describe the states before the swap).
+// Every random draw comes from rng, in a fixed order.
+func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
+	for i, c := range p.Chains {
+		for range k {
+			m.upBeta(c, p.Betas[i], rng)
+			m.downBeta(c, p.Betas[i], rng)
 		}
 	}
-	start := t.ptRound % 2
-	t.ptRound++
-	for i := start; i+1 < len(t.tempered); i += 2 {
-		a, b := t.tempered[i], t.tempered[i+1]
-		t.eScratch = m.jointEnergies(t.eLo, a, t.eScratch)
-		t.eScratch = m.jointEnergies(t.eHi, b, t.eScratch)
-		db := float64(t.betas[i] - t.betas[i+1])
-		for r := range t.eLo {
-			t.swapTries[i]++
-			logA := db * (t.eLo[r] - t.eHi[r])
-			if logA >= 0 || t.rng.Float64() < math.Exp(logA) {
-				t.swapAccept[i]++
+	start := p.round % 2
+	p.round++
+	for i := start; i+1 < len(p.Chains); i += 2 {
+		a, b := p.Chains[i], p.Chains[i+1]
+		p.scratch = m.jointEnergies(p.eLo, a, p.scratch)
+		p.scratch = m.jointEnergies(p.eHi, b, p.scratch)
+		db := float64(p.Betas[i] - p.Betas[i+1])
+		for r := range p.eLo {
+			p.tries[i]++
+			logA := db * (p.eLo[r] - p.eHi[r])
+			if logA >= 0 || rng.Float64() < math.Exp(logA) {
+				p.accepts[i]++
 				swapRows(a.V, b.V, r)
 				swapRows(a.H, b.H, r)
 			}
 		}
 	}
+}
+
+// Rounds returns the number of TemperedStep rounds run on p.
+func (p *Tempered) Rounds() int { return p.round }
+
+// SwapRates returns, for each neighbouring pair of temperatures (i, i+1),
+// the fraction of the swaps offered so far that were accepted (0 for a
+// pair not yet offered one).
+func (p *Tempered) SwapRates() []float64 {
+	r := make([]float64, len(p.tries))
+	for i := range r {
+		if p.tries[i] > 0 {
+			r[i] = float64(p.accepts[i]) / float64(p.tries[i])
+		}
+	}
+	return r
+}
+
+// SampleTempered draws n samples by parallel tempering: n chains at each
+// inverse temperature of betas (see NewTempered; PTBetas(T) gives T of them
+// from 1 to 1/T), run for steps rounds of one Gibbs step per chain followed
+// by a swap round (TemperedStep with k = 1), so that the β = 1 chains get
+// the same number of Gibbs steps as Sample's. The whole takes about
+// 2·len(betas) times as long as Sample (the swap energies cost one more
+// matrix product per temperature; measured 21× for 10 temperatures on the
+// MNIST model). It returns the β = 1 chains' final binary states, their
+// visible probabilities p(v|h) at β = 1 given the final hidden states
+// (n × n_visible; smoother pictures, as with Sample), and the swap
+// acceptance rate of each neighbouring pair. init gives the starting states
+// of every temperature (n rows); nil starts from uniform random binary
+// vectors. With betas = [1] it is plain block Gibbs sampling.
+//
+// Parallel tempering only helps if every neighbouring pair swaps: a rate
+// near 0 cuts the ladder, and the β = 1 chains then mix no better than
+// with the temperatures beyond the cut removed.
+func (m *RBM) SampleTempered(n, steps int, betas []float32, init *tensor.Matrix, rng *tensor.Rand) (states, probs *tensor.Matrix, swapRates []float64, err error) {
+	p, err := m.NewTempered(betas, init, n, rng)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for range max(steps, 1) {
+		m.TemperedStep(p, 1, rng)
+	}
+	c := p.Chains[0]
+	m.VisibleProbs(c.PV, c.H)
+	return c.V, c.PV, p.SwapRates(), nil
 }
 
 // jointEnergies sets e[r] = E(V_r, H_r) = −bᵀv − cᵀh − vᵀ(Wh) for every
@@ -101,17 +219,21 @@ func swapRows(a, b *tensor.Matrix, r int) {
 	}
 }
 
+// initTempered sets up the trainer's PT chains (zero states; Train or
+// LoadCheckpoint fills them).
+func (t *Trainer) initTempered(nv, nh int) {
+	t.pt = newTempered(PTBetas(t.Temperatures), t.Chains, nv, nh)
+}
+
+// temperedStep is the trainer's PT update of the negative chains: one
+// TemperedStep round of k Gibbs steps and swaps.
+func (t *Trainer) temperedStep() { t.m.TemperedStep(t.pt, t.K, t.rng) }
+
 // SwapRates returns, for each neighbouring pair of temperatures, the
 // fraction of proposed swaps accepted so far (PT only; nil otherwise).
 func (t *Trainer) SwapRates() []float64 {
-	if t.swapTries == nil {
+	if t.pt == nil {
 		return nil
 	}
-	r := make([]float64, len(t.swapTries))
-	for i := range r {
-		if t.swapTries[i] > 0 {
-			r[i] = float64(t.swapAccept[i]) / float64(t.swapTries[i])
-		}
-	}
-	return r
+	return t.pt.SwapRates()
 }

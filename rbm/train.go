@@ -204,13 +204,7 @@ type Trainer struct {
 	gB, gC     []float32
 	q          []float32 // running mean of hidden probabilities (sparsity)
 	persistent *Chain
-	tempered   []*Chain  // PT: chains at betas[t]; tempered[0] is β = 1
-	betas      []float32 // PT inverse temperatures, decreasing from 1
-	swapTries  []int     // PT: swap attempts and acceptances per neighbour pair
-	swapAccept []int
-	ptRound    int // PT updates so far: even rounds swap pairs (0,1),(2,3)…, odd rounds (1,2),(3,4)…
-	eLo, eHi   []float64
-	eScratch   *tensor.Matrix // PT: H·Wᵀ for the swap energies
+	pt         *Tempered // PT: the chains at PTBetas(Temperatures); pt.Chains[0] is β = 1
 	cd         *Chain
 	v0, ph0    *tensor.Matrix
 	meanV0     []float32
@@ -276,9 +270,9 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 			copy(t.persistent.V.Row(r), train.Row(t.rng.IntN(train.Rows)))
 		}
 	}
-	if t.Method == PT && t.tempered == nil {
+	if t.Method == PT && t.pt == nil {
 		t.initTempered(nv, nh)
-		for _, c := range t.tempered {
+		for _, c := range t.pt.Chains {
 			for r := 0; r < t.Chains; r++ {
 				copy(c.V.Row(r), train.Row(t.rng.IntN(train.Rows)))
 			}
@@ -362,7 +356,7 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 		m.Gibbs(c, t.K, t.rng)
 	case PT:
 		t.temperedStep()
-		c = t.tempered[0]
+		c = t.pt.Chains[0]
 	default:
 		t.cd = resizeChain(t.cd, n, nv, nh)
 		c = t.cd

@@ -89,6 +89,38 @@ func TestTrainBarsJSONAndPictures(t *testing.T) {
 	if err != nil || s.Len() != 5 || s.Dim() != 16 {
 		t.Fatalf("samples .npy: %v", err)
 	}
+	// Parallel tempering: the same outputs, and the swap rates with --json.
+	out = mustRun(t, "rbm", "sample", "--model", model, "--n", "6", "--steps", "30", "--temperatures", "4", "--init", "data",
+		"--data", "bars:4x4", "--binary", "--json", "--out", filepath.Join(dir, "pt.npy"))
+	var ps struct {
+		Sampler      string    `json:"sampler"`
+		Temperatures int       `json:"temperatures"`
+		Betas        []float64 `json:"betas"`
+		SwapRates    []float64 `json:"swap_rates"`
+		MeanSwapRate *float64  `json:"mean_swap_rate"`
+	}
+	if err := json.Unmarshal([]byte(out), &ps); err != nil {
+		t.Fatalf("sample --json: %v\n%s", err, out)
+	}
+	if ps.Sampler != "parallel-tempering" || ps.Temperatures != 4 || len(ps.Betas) != 4 || ps.Betas[0] != 1 || ps.Betas[3] != 0.25 ||
+		len(ps.SwapRates) != 3 || ps.MeanSwapRate == nil {
+		t.Fatalf("sample --temperatures 4 --json: %s", out)
+	}
+	for _, r := range ps.SwapRates {
+		if r < 0 || r > 1 {
+			t.Fatalf("swap rate %v", r)
+		}
+	}
+	if s, err := dataset.Load(filepath.Join(dir, "pt.npy"), dataset.Options{}); err != nil || s.Len() != 6 || s.Dim() != 16 {
+		t.Fatalf("tempered samples .npy: %v", err)
+	}
+	out = mustRun(t, "rbm", "sample", "--model", model, "--n", "4", "--steps", "5", "--json", "--out", filepath.Join(dir, "g.png"))
+	if !strings.Contains(out, `"sampler": "gibbs"`) || !strings.Contains(out, `"swap_rates": []`) {
+		t.Fatalf("sample --json (Gibbs): %s", out)
+	}
+	if out := mustRun(t, "rbm", "sample", "--model", model, "--n", "4", "--steps", "5", "--temperatures", "3", "--out", filepath.Join(dir, "pt.png")); !strings.Contains(out, "parallel tempering at 3 temperatures") {
+		t.Fatalf("sample --temperatures 3: %s", out)
+	}
 	mustRun(t, "rbm", "transform", "--model", model, "--data", "bars:4x4", "--out", filepath.Join(dir, "feat.npy"))
 	f, err := dataset.Load(filepath.Join(dir, "feat.npy"), dataset.Options{})
 	if err != nil || f.Len() != 30 || f.Dim() != 8 {
@@ -153,6 +185,7 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"rbm", "sample", "--model", bad}, "bad.safetensors"},
 		{[]string{"rbm", "sample", "--model", filepath.Join(dir, "missing.safetensors")}, "missing.safetensors"},
 		{[]string{"rbm", "sample", "--model", model, "--n", "0"}, "--n"},
+		{[]string{"rbm", "sample", "--model", model, "--temperatures", "0"}, "--temperatures"},
 		{[]string{"rbm", "sample", "--model", model, "--out", filepath.Join(dir, "s.gif")}, "s.gif"},
 		{[]string{"rbm", "transform", "--model", model, "--data", csv, "--out", filepath.Join(dir, "f.npy")}, "3 columns"},
 		{[]string{"rbm", "reconstruct", "--model", model, "--data", "mnist:test:5"}, "784 columns"},

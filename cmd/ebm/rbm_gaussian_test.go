@@ -117,6 +117,11 @@ func TestGaussianModelCommands(t *testing.T) {
 		}
 	}
 
+	// Parallel tempering is for Bernoulli visible units only.
+	if _, _, err := run(t, "rbm", "sample", "--model", model, "--temperatures", "3", "--out", filepath.Join(dir, "pt.npy")); err == nil || !strings.Contains(err.Error(), "Bernoulli") {
+		t.Errorf("--temperatures on a Gaussian model: %v", err)
+	}
+
 	// probe: real-valued inputs for the features and the raw baseline.
 	out = mustRun(t, "rbm", "probe", "--model", model, "--data", data, "--labels", labels, "--test", data,
 		"--test-labels", labels, "--iterations", "30", "--json", "-q")
@@ -163,6 +168,10 @@ func TestGaussian2DSigmaAndDensity(t *testing.T) {
 	out := mustRun(t, "rbm", "sample", "--model", model, "--n", "200", "--steps", "10", "--grid", "20", "--out", pic)
 	if !strings.Contains(out, "mean log-density of 8gaussians:500") || !strings.Contains(out, "true density") {
 		t.Errorf("output %q", out)
+	}
+	out = mustRun(t, "rbm", "sample", "--model", model, "--n", "200", "--steps", "10", "--grid", "20", "--out", pic, "--json")
+	if !strings.Contains(out, `"mean_log_density"`) || !strings.Contains(out, `"true_mean_log_density"`) {
+		t.Errorf("--json output %q", out)
 	}
 	if st, err := os.Stat(pic); err != nil || st.Size() == 0 {
 		t.Errorf("picture: %v", err)
