@@ -12,6 +12,8 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/ebm-go/ebm/internal/tensor/asm/vexp"
 )
 
 func main() {
@@ -62,37 +64,9 @@ func constants() {
 	}
 }
 
-// expNegV returns e^t lane-wise for t ≤ 0 (see expNeg in fast.go): the
-// same instructions as expNegV in ../gen.go.
-func expNegV(t reg.VecVirtual) reg.VecVirtual {
-	under, z, n, r, p, y, q := YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
-	VCMPPS(U8(1), cst["explo"], t, under) // t < expLo (LT_OS)
-	lo := YMM()
-	VMOVUPS(cst["explo"], lo)
-	VMAXPS(t, lo, t) // lo > t ? lo : t (NaN kept)
-	VMULPS(cst["log2e"], t, z)
-	VADDPS(cst["magic"], z, n)
-	VSUBPS(cst["magic"], n, n)
-	VMULPS(cst["ln2hi"], n, q)
-	VSUBPS(q, t, r)
-	VMULPS(cst["ln2lo"], n, q)
-	VSUBPS(q, r, r)
-	VMOVUPS(cst["e0"], p)
-	for _, c := range []string{"e1", "e2", "e3", "e4", "e5"} {
-		VMULPS(r, p, p)
-		VADDPS(cst[c], p, p)
-	}
-	VMULPS(r, r, q)
-	VMULPS(q, p, y)
-	VADDPS(r, y, y)
-	VADDPS(cst["one"], y, y)
-	VCVTTPS2DQ(n, n)
-	VPADDD(cst["bias127"], n, n)
-	VPSLLD(U8(23), n, n)
-	VMULPS(n, y, y)
-	VANDNPS(y, under, y) // (^under) & y
-	return y
-}
+// expNegV returns e^t lane-wise for t ≤ 0: the generators' shared vector
+// exponential (vexp.ExpNegV) on this table's constants.
+func expNegV(t reg.VecVirtual) reg.VecVirtual { return vexp.ExpNegV(t, cst) }
 
 // maxKernel: per lane l, the largest x[8q+l] (NaN skipped, −∞ to start)
 // and the first index attaining it (l when none exceeds −∞), n a multiple
