@@ -49,11 +49,19 @@ func ensureWorkers(n int) {
 func workers(cost float64) int {
 	const minCostPerPart = 1 << 17
 	w := runtime.GOMAXPROCS(0)
+	if w > 1 {
+		w *= partsPerProc
+	}
 	if c := int(cost / minCostPerPart); c < w {
 		w = c
 	}
 	return max(w, 1)
 }
+
+// partsPerProc is how many parts per GOMAXPROCS a large task is cut into
+// when it runs on more than one: parts are handed to whichever worker is
+// free, so a core slowed by another process holds up only a small part.
+const partsPerProc = 4
 
 var wgPool = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
 
