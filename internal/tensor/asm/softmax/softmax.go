@@ -105,18 +105,7 @@ func maxKernel() {
 
 // accumulate adds the 8 float32 lanes of v, converted to float64, to the
 // lane sums acc0 (lanes 0–3) and acc1 (lanes 4–7), squared first when sq.
-func accumulate(v, acc0, acc1 reg.VecVirtual, sq bool) {
-	lo, hi := YMM(), YMM()
-	VCVTPS2PD(v.AsX(), lo)
-	VEXTRACTF128(U8(1), v, hi.AsX())
-	VCVTPS2PD(hi.AsX(), hi)
-	if sq {
-		VMULPD(lo, lo, lo) // exact: a float32 square fits in 48 bits
-		VMULPD(hi, hi, hi)
-	}
-	VADDPD(lo, acc0, acc0)
-	VADDPD(hi, acc1, acc1)
-}
+func accumulate(v, acc0, acc1 reg.VecVirtual, sq bool) { vexp.AccumulatePD(v, acc0, acc1, sq) }
 
 // expKernel: x[i] = expNeg(β·(x[i] − m)), lanes[l] += Σ_q x[8q+l] in
 // float64, n a multiple of 8; see expShiftSum.

@@ -44,3 +44,19 @@ func ExpNegV(t reg.VecVirtual, cst map[string]Mem) reg.VecVirtual {
 	VANDNPS(y, under, y) // (^under) & y
 	return y
 }
+
+// AccumulatePD widens the 8 float32 lanes of v to float64 and adds them to
+// acc0 (lanes 0–3) and acc1 (lanes 4–7); with square set it adds their
+// squares (exact: a float32 square fits in 48 bits).
+func AccumulatePD(v, acc0, acc1 reg.VecVirtual, square bool) {
+	lo, hi := YMM(), YMM()
+	VCVTPS2PD(v.AsX(), lo)
+	VEXTRACTF128(U8(1), v, hi.AsX())
+	VCVTPS2PD(hi.AsX(), hi)
+	if square {
+		VMULPD(lo, lo, lo)
+		VMULPD(hi, hi, hi)
+	}
+	VADDPD(lo, acc0, acc0)
+	VADDPD(hi, acc1, acc1)
+}
