@@ -88,6 +88,20 @@ func putWorkspace(ws *workspace) {
 // each element with the same sequence of roundings, so the result is
 // bit-identical whichever runs (see the package documentation).
 func Gemm(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) {
+	if trivialGemm("Gemm", transA, transB, alpha, a, b, beta, c) {
+		return
+	}
+	if !transB && gemmBinary(transA, alpha, a, b, beta, c) {
+		return
+	}
+	gemmDense(transA, transB, alpha, a, b, beta, c)
+}
+
+// trivialGemm checks the shapes of a product (panicking, as a programming
+// error, when they do not fit) and does the products that need no
+// arithmetic on a and b: an empty C, or k = 0 or alpha = 0 (C = beta·C).
+// It reports whether the product is done.
+func trivialGemm(name string, transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) bool {
 	m, k := a.Rows, a.Cols
 	if transA {
 		m, k = k, m
@@ -97,19 +111,16 @@ func Gemm(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Mat
 		br, n = n, br
 	}
 	if k != br || c.Rows != m || c.Cols != n {
-		panic(fmt.Sprintf("tensor.Gemm: shapes op(a) %d×%d, op(b) %d×%d, c %d×%d", m, k, br, n, c.Rows, c.Cols))
+		panic(fmt.Sprintf("tensor.%s: shapes op(a) %d×%d, op(b) %d×%d, c %d×%d", name, m, k, br, n, c.Rows, c.Cols))
 	}
 	if m == 0 || n == 0 {
-		return
+		return true
 	}
 	if k == 0 || alpha == 0 {
 		scaleC(c, beta)
-		return
+		return true
 	}
-	if !transB && gemmBinary(transA, alpha, a, b, beta, c) {
-		return
-	}
-	gemmDense(transA, transB, alpha, a, b, beta, c)
+	return false
 }
 
 func scaleC(c *Matrix, beta float32) {
@@ -128,22 +139,7 @@ func scaleC(c *Matrix, beta float32) {
 // dense kernels. It gives the same result as Gemm; it exists for benchmarks
 // and tests.
 func GemmDense(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) {
-	m, k := a.Rows, a.Cols
-	if transA {
-		m, k = k, m
-	}
-	br, n := b.Rows, b.Cols
-	if transB {
-		br, n = n, br
-	}
-	if k != br || c.Rows != m || c.Cols != n {
-		panic(fmt.Sprintf("tensor.GemmDense: shapes op(a) %d×%d, op(b) %d×%d, c %d×%d", m, k, br, n, c.Rows, c.Cols))
-	}
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleC(c, beta)
+	if trivialGemm("GemmDense", transA, transB, alpha, a, b, beta, c) {
 		return
 	}
 	gemmDense(transA, transB, alpha, a, b, beta, c)
