@@ -369,16 +369,8 @@ func (t *GaussianTrainer) Rand() *tensor.Rand { return t.rng }
 // rate are NaN: they are defined for binary units only).
 func (t *GaussianTrainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]EpochStats, error) {
 	m := t.m
-	if err := m.CheckData(train); err != nil {
-		return nil, fmt.Errorf("training data: %w", err)
-	}
-	if valid != nil {
-		if err := m.CheckData(valid); err != nil {
-			return nil, fmt.Errorf("held-out data: %w", err)
-		}
-	}
-	if train.Rows == 0 {
-		return nil, errors.New("training data is empty")
+	if err := checkTrainData(m.CheckData, train, valid); err != nil {
+		return nil, err
 	}
 	if t.Method == PCD && t.persistent == nil {
 		t.persistent = m.NewChain(nil, t.Chains)

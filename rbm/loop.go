@@ -2,6 +2,7 @@ package rbm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -93,6 +94,23 @@ func (l *epochLoop) run(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 		}
 	}
 	return stats, nil
+}
+
+// checkTrainData checks the training rows (non-empty) and the held-out rows
+// (nil allowed) against a model with its CheckData.
+func checkTrainData(check func(*tensor.Matrix) error, train, valid *tensor.Matrix) error {
+	if err := check(train); err != nil {
+		return fmt.Errorf("training data: %w", err)
+	}
+	if valid != nil {
+		if err := check(valid); err != nil {
+			return fmt.Errorf("held-out data: %w", err)
+		}
+	}
+	if train.Rows == 0 {
+		return errors.New("training data is empty")
+	}
+	return nil
 }
 
 // learningRate is the rate of epoch e (0-based): LR/(1 + LRDecay·e).

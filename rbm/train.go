@@ -251,16 +251,8 @@ func resizeChain(c *Chain, n, nv, nh int) *Chain {
 // the current mini-batch and returns ctx.Err() with the model intact.
 func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]EpochStats, error) {
 	m := t.m
-	if err := m.CheckData(train); err != nil {
-		return nil, fmt.Errorf("training data: %w", err)
-	}
-	if valid != nil {
-		if err := m.CheckData(valid); err != nil {
-			return nil, fmt.Errorf("held-out data: %w", err)
-		}
-	}
-	if train.Rows == 0 {
-		return nil, errors.New("training data is empty")
+	if err := checkTrainData(m.CheckData, train, valid); err != nil {
+		return nil, err
 	}
 	nv, nh := m.NVisible(), m.NHidden()
 	if t.Method == PCD && t.persistent == nil {
