@@ -15,7 +15,7 @@ import (
 	"github.com/ebm-go/ebm/rbm"
 )
 
-func newDBNCmd() *cobra.Command {
+func newDBNCmd(io *ioStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "dbn",
 		Short: "Deep belief networks: greedy layer-wise stacks of RBMs",

@@ -20,7 +20,7 @@ import (
 	"github.com/ebm-go/ebm/viz"
 )
 
-func newDeepCmd() *cobra.Command {
+func newDeepCmd(io *ioStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "deep",
 		Short: "Deep energy-based models: a neural energy trained with Langevin sampling or NCE",

@@ -20,7 +20,7 @@ import (
 	"github.com/ebm-go/ebm/viz"
 )
 
-func newHopfieldCmd() *cobra.Command {
+func newHopfieldCmd(io *ioStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "hopfield",
 		Short: "Associative memories: store patterns, recall them, measure capacity",

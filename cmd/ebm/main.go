@@ -43,10 +43,7 @@ or a folder of PNG images.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newRBMCmd())
-	root.AddCommand(newHopfieldCmd())
-	root.AddCommand(newDeepCmd())
-	root.AddCommand(newDBNCmd())
-	root.AddCommand(newServeCmd())
+	io := &ioStreams{Out: stdout, ErrOut: stderr}
+	root.AddCommand(newRBMCmd(io), newHopfieldCmd(io), newDeepCmd(io), newDBNCmd(io), newServeCmd(io))
 	return root
 }

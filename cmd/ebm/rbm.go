@@ -21,7 +21,7 @@ import (
 	"github.com/ebm-go/ebm/viz"
 )
 
-func newRBMCmd() *cobra.Command {
+func newRBMCmd(io *ioStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "rbm",
 		Short: "Restricted Boltzmann machines: train, sample, transform, reconstruct",

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,7 +11,20 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+
+	"github.com/ebm-go/ebm/internal/nanjson"
 )
+
+// ioStreams are where a command writes: results on Out, messages and
+// progress on ErrOut. Every command's options carry one (gh's iostreams);
+// tests pass buffers.
+type ioStreams struct {
+	Out, ErrOut io.Writer
+}
+
+// progressOn reports whether progress bars should be drawn: ErrOut is a
+// terminal and the command is not quiet.
+func (s *ioStreams) progressOn(quiet bool) bool { return !quiet && isTerminal(s.ErrOut) }
 
 // isTerminal reports whether w is a terminal (progress bars only go there).
 func isTerminal(w io.Writer) bool {
@@ -36,15 +50,25 @@ func newBar(w io.Writer, max int, desc, unit string) *progressbar.ProgressBar {
 	)
 }
 
-// writeJSON prints v as indented JSON. NaN and Inf, which JSON cannot hold,
-// must already have been replaced (see finite).
+// writeJSON prints v as indented JSON, NaN and ±Inf as null (package
+// nanjson: the library's result types marshal themselves that way too).
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := nanjson.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	_, err = w.Write(out.Bytes())
+	return err
 }
 
 // finite maps NaN and ±Inf to nil so that they print as JSON null.
+//
+// Deprecated: writeJSON nulls non-finite floats by itself.
 func finite(x float64) *float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return nil

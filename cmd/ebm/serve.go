@@ -16,7 +16,7 @@ import (
 	"github.com/ebm-go/ebm/serve"
 )
 
-func newServeCmd() *cobra.Command {
+func newServeCmd(io *ioStreams) *cobra.Command {
 	var (
 		addr, rbmPath, hopPath, memPath string
 		seed                            uint64

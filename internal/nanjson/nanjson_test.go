@@ -1,0 +1,50 @@
+package nanjson
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+)
+
+type inner struct {
+	X float64 `json:"x"`
+}
+
+type withMarshal struct{ V float64 }
+
+func (w withMarshal) MarshalJSON() ([]byte, error) { return []byte(`"custom"`), nil }
+
+type outer struct {
+	inner
+	A     float64            `json:"a"`
+	B     float32            `json:"b,omitempty"`
+	C     []float64          `json:"c"`
+	D     map[string]float64 `json:"d"`
+	E     *float64           `json:"e"`
+	Skip  int                `json:"-"`
+	M     withMarshal        `json:"m"`
+	Plain string
+	hid   int
+}
+
+func TestMarshalMatchesEncodingJSONAndNullsNaN(t *testing.T) {
+	one := 1.5
+	finite := outer{inner: inner{2}, A: 3, B: 0, C: []float64{1, 2}, D: map[string]float64{"k": 4}, E: &one, Skip: 9, M: withMarshal{1}, Plain: "p", hid: 1}
+	got, err := Marshal(finite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(finite)
+	if string(got) != string(want) {
+		t.Errorf("finite values:\n got %s\nwant %s", got, want)
+	}
+	bad := outer{inner: inner{math.NaN()}, A: math.Inf(1), B: float32(math.NaN()), C: []float64{math.Inf(-1), 1}, D: map[string]float64{"k": math.NaN()}}
+	got, err = Marshal(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const w = `{"x":null,"a":null,"b":null,"c":[null,1],"d":{"k":null},"e":null,"m":"custom","Plain":""}`
+	if string(got) != w {
+		t.Errorf("non-finite values:\n got %s\nwant %s", got, w)
+	}
+}
