@@ -170,7 +170,7 @@ func (d *DBN) Sample(n, steps int, init *tensor.Matrix, rng *tensor.Rand) (*tens
 	for k := len(d.Layers) - 2; k >= 0; k-- {
 		l := d.Layers[k]
 		p := tensor.New(n, l.NVisible())
-		l.VisibleProbs(p, v)
+		l.VisibleMeans(p, v)
 		if k == 0 {
 			return p, nil
 		}

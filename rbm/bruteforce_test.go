@@ -96,7 +96,7 @@ func TestFreeEnergyAndConditionalsMatchEnumeration(t *testing.T) {
 			}
 			lz := tensor.LogSumExp(logs)
 			pv := tensor.New(1, m.NVisible())
-			m.VisibleProbs(pv, tensor.FromSlice(1, len(h), h))
+			m.VisibleMeans(pv, tensor.FromSlice(1, len(h), h))
 			for u := 0; u < m.NVisible(); u++ {
 				var want float64
 				for i := range logs {
@@ -218,7 +218,7 @@ func TestFreeEnergyFiniteForHugeInputs(t *testing.T) {
 			t.Fatalf("log Z with weights %g = %v, %v", w, lz, err)
 		}
 		pv := tensor.New(1, 3)
-		m.VisibleProbs(pv, tensor.FromSlice(1, 2, []float32{1, 1}))
+		m.VisibleMeans(pv, tensor.FromSlice(1, 2, []float32{1, 1}))
 		if !tensor.AllFinite(pv.Data) {
 			t.Fatalf("p(v|h) not finite: %v", pv.Data)
 		}

@@ -14,27 +14,39 @@ import (
 // trainer needs to continue bit-identically: the velocities, the persistent
 // chains, the sparsity averages, the epoch count, the configuration and the
 // random generator's state. Metadata "model" is "rbm" and "checkpoint" is
-// "1". Gaussian–Bernoulli checkpoints (SaveCheckpoint on a GaussianTrainer,
-// LoadGaussianCheckpoint) share the layout of the metadata; their tensors
-// are described in gaussian_checkpoint.go.
+// "1". Besides the model file's tensors it holds
+//
+//	velocity.weights          [n_visible, n_hidden]
+//	velocity.visible_bias     [n_visible]
+//	velocity.hidden_bias      [n_hidden]
+//	chains.visible            [chains, n_visible]            PCD
+//	chains.tempered           [temperatures, chains, n_visible]  PT (and metadata "pt_round")
+//	sparsity.q                [n_hidden]                     with a sparsity target
+//
+// and for Gaussian units log_sigma [n_visible] (log σ exactly: sigma went
+// through exp) and velocity.log_sigma [n_visible]. The training settings
+// are metadata "cfg.…", with "epochs_done" and "rng_state".
 
 // SaveCheckpoint writes the model and the trainer's state to path
 // atomically. extra metadata (data set, seed…) is stored alongside.
 func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
+	m := t.m
+	if err := m.Validate(); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
 	meta, err := checkpointMeta(extra, t.Config, t.Epoch, t.rng)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	meta["model"], meta["visible"], meta["hidden"], meta["format_version"] = "rbm", "bernoulli", "bernoulli", FormatVersion
-	m := t.m
+	f := m.file(meta)
 	nv, nh := m.NVisible(), m.NHidden()
-	ts := map[string]modelio.Tensor{
-		"weights":               {Shape: []int{nv, nh}, Data: m.W.Data},
-		"visible_bias":          {Shape: []int{nv}, Data: m.B},
-		"hidden_bias":           {Shape: []int{nh}, Data: m.C},
-		"velocity.weights":      {Shape: []int{nv, nh}, Data: t.vW.Data},
-		"velocity.visible_bias": {Shape: []int{nv}, Data: t.vB},
-		"velocity.hidden_bias":  {Shape: []int{nh}, Data: t.vC},
+	ts := f.Tensors
+	ts["velocity.weights"] = modelio.Tensor{Shape: []int{nv, nh}, Data: t.vW.Data}
+	ts["velocity.visible_bias"] = modelio.Tensor{Shape: []int{nv}, Data: t.vB}
+	ts["velocity.hidden_bias"] = modelio.Tensor{Shape: []int{nh}, Data: t.vC}
+	if g, ok := m.units().(*Gaussian); ok {
+		ts["log_sigma"] = modelio.Tensor{Shape: []int{nv}, Data: g.LogSigma}
+		ts["velocity.log_sigma"] = modelio.Tensor{Shape: []int{nv}, Data: t.vS}
 	}
 	if t.persistent != nil {
 		ts["chains.visible"] = modelio.Tensor{Shape: []int{t.persistent.V.Rows, nv}, Data: t.persistent.V.Data}
@@ -45,12 +57,12 @@ func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
 			all = append(all, c.V.Data...)
 		}
 		ts["chains.tempered"] = modelio.Tensor{Shape: []int{len(t.pt.Chains), t.Chains, nv}, Data: all}
-		meta["pt_round"] = strconv.Itoa(t.pt.round)
+		f.Metadata["pt_round"] = strconv.Itoa(t.pt.round)
 	}
 	if t.q != nil {
 		ts["sparsity.q"] = modelio.Tensor{Shape: []int{nh}, Data: t.q}
 	}
-	if err := modelio.Save(path, &modelio.File{Metadata: meta, Tensors: ts}); err != nil {
+	if err := modelio.Save(path, f); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return nil
@@ -132,25 +144,13 @@ func checkpointState(md map[string]string) (Config, int, *tensor.Rand, error) {
 	return cfg, epoch, rng, nil
 }
 
-// checkCheckpoint checks that md describes a training checkpoint of an RBM
-// whose visible units are visible ("bernoulli" or "gaussian"); a checkpoint
-// of the other kind is refused with a message naming both.
-func checkCheckpoint(md map[string]string, visible string) error {
+// checkCheckpoint checks that md describes a training checkpoint of an RBM.
+func checkCheckpoint(md map[string]string) error {
 	if k := md["model"]; k != "" && k != "rbm" {
 		return fmt.Errorf("file holds a %q model, not an rbm: %w", k, modelio.ErrFormat)
 	}
 	if md["checkpoint"] != "1" {
 		return fmt.Errorf("not a training checkpoint (a model file has no optimizer state; train with --checkpoint): %w", modelio.ErrFormat)
-	}
-	kinds := map[string]struct{ name, loader string }{
-		"bernoulli": {"Bernoulli", "LoadCheckpoint"}, "gaussian": {"Gaussian–Bernoulli", "LoadGaussianCheckpoint"}}
-	got := md["visible"]
-	if got == "" {
-		got = "bernoulli"
-	}
-	if k, ok := kinds[got]; ok && got != visible {
-		return fmt.Errorf("the file is a %s RBM checkpoint, not a %s one (load it with %s): %w",
-			k.name, kinds[visible].name, k.loader, modelio.ErrFormat)
 	}
 	return nil
 }
@@ -166,10 +166,10 @@ func requireInto(f *modelio.File, dst []float32, name string, shape ...int) erro
 	return nil
 }
 
-// LoadCheckpoint reads a checkpoint written by SaveCheckpoint and returns
-// the model and a trainer that continues where it stopped, with the file's
-// metadata. The caller may raise t.Epochs to train longer. A
-// Gaussian–Bernoulli checkpoint is refused (see LoadGaussianCheckpoint).
+// LoadCheckpoint reads a checkpoint written by SaveCheckpoint — any
+// visible units — and returns the model and a trainer that continues where
+// it stopped, with the file's metadata. The caller may raise t.Epochs to
+// train longer.
 func LoadCheckpoint(path string) (*Trainer, *RBM, map[string]string, error) {
 	f, err := modelio.Load(path)
 	if err != nil {
@@ -184,12 +184,21 @@ func LoadCheckpoint(path string) (*Trainer, *RBM, map[string]string, error) {
 
 func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 	md := f.Metadata
-	if err := checkCheckpoint(md, "bernoulli"); err != nil {
+	if err := checkCheckpoint(md); err != nil {
 		return nil, nil, err
 	}
 	m, err := FromFile(f)
 	if err != nil {
 		return nil, nil, err
+	}
+	nv, nh := m.NVisible(), m.NHidden()
+	g, gaussian := m.units().(*Gaussian)
+	if gaussian {
+		// The exact log σ: sigma went through exp and would not give it back
+		// bit for bit.
+		if err := requireFinite(f, g.LogSigma, "log_sigma", nv); err != nil {
+			return nil, nil, err
+		}
 	}
 	cfg, epoch, rng, err := checkpointState(md)
 	if err != nil {
@@ -200,40 +209,29 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 		return nil, nil, fmt.Errorf("checkpoint settings: %w", err)
 	}
 	t.Epoch = epoch
-	nv, nh := m.NVisible(), m.NHidden()
-	if err := requireInto(f, t.vW.Data, "velocity.weights", nv, nh); err != nil {
-		return nil, nil, err
+	vel := []struct {
+		name  string
+		dst   []float32
+		shape []int
+	}{
+		{"velocity.weights", t.vW.Data, []int{nv, nh}},
+		{"velocity.visible_bias", t.vB, []int{nv}},
+		{"velocity.hidden_bias", t.vC, []int{nh}},
 	}
-	if err := requireInto(f, t.vB, "velocity.visible_bias", nv); err != nil {
-		return nil, nil, err
+	if gaussian {
+		vel = append(vel, struct {
+			name  string
+			dst   []float32
+			shape []int
+		}{"velocity.log_sigma", t.vS, []int{nv}})
 	}
-	if err := requireInto(f, t.vC, "velocity.hidden_bias", nh); err != nil {
-		return nil, nil, err
-	}
-	if cfg.Method == PCD {
-		d, err := f.Require("chains.visible", t.Chains, nv)
-		if err != nil && epoch > 0 {
+	for _, x := range vel {
+		if err := requireFinite(f, x.dst, x.name, x.shape...); err != nil {
 			return nil, nil, err
 		}
-		if err == nil {
-			t.persistent = resizeChain(nil, t.Chains, nv, nh)
-			copy(t.persistent.V.Data, d)
-		}
 	}
-	if cfg.Method == PT {
-		d, err := f.Require("chains.tempered", t.Temperatures, t.Chains, nv)
-		if err != nil && epoch > 0 {
-			return nil, nil, err
-		}
-		if err == nil {
-			t.initTempered(nv, nh)
-			for i, c := range t.pt.Chains {
-				copy(c.V.Data, d[i*t.Chains*nv:(i+1)*t.Chains*nv])
-			}
-			if t.pt.round, err = strconv.Atoi(md["pt_round"]); err != nil {
-				return nil, nil, fmt.Errorf("metadata \"pt_round\" = %q: %w", md["pt_round"], modelio.ErrFormat)
-			}
-		}
+	if err := t.restoreChains(f, epoch); err != nil {
+		return nil, nil, err
 	}
 	if _, ok := f.Tensors["sparsity.q"]; ok {
 		d, err := f.Require("sparsity.q", nh)
@@ -243,4 +241,50 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 		t.q = append([]float32(nil), d...)
 	}
 	return t, m, nil
+}
+
+// restoreChains reads the persistent chains of PCD and PT. A checkpoint
+// written before the first epoch may have none yet; Train then starts them
+// as a fresh run would.
+func (t *Trainer) restoreChains(f *modelio.File, epoch int) error {
+	nv, nh := t.m.NVisible(), t.m.NHidden()
+	switch t.Method {
+	case PCD:
+		if _, ok := f.Tensors["chains.visible"]; ok || epoch > 0 {
+			c := resizeChain(nil, t.Chains, nv, nh)
+			if err := requireFinite(f, c.V.Data, "chains.visible", t.Chains, nv); err != nil {
+				return err
+			}
+			t.persistent = c
+		}
+	case PT:
+		if _, ok := f.Tensors["chains.tempered"]; ok || epoch > 0 {
+			d, err := f.Require("chains.tempered", t.Temperatures, t.Chains, nv)
+			if err != nil {
+				return err
+			}
+			if !tensor.AllFinite(d) {
+				return fmt.Errorf("tensor \"chains.tempered\" holds NaN or ±Inf: %w", modelio.ErrFormat)
+			}
+			t.initTempered(nv, nh)
+			for i, c := range t.pt.Chains {
+				copy(c.V.Data, d[i*t.Chains*nv:(i+1)*t.Chains*nv])
+			}
+			if t.pt.round, err = strconv.Atoi(f.Metadata["pt_round"]); err != nil {
+				return fmt.Errorf("metadata \"pt_round\" = %q: %w", f.Metadata["pt_round"], modelio.ErrFormat)
+			}
+		}
+	}
+	return nil
+}
+
+// requireFinite is requireInto for tensors that must hold finite values.
+func requireFinite(f *modelio.File, dst []float32, name string, shape ...int) error {
+	if err := requireInto(f, dst, name, shape...); err != nil {
+		return err
+	}
+	if !tensor.AllFinite(dst) {
+		return fmt.Errorf("tensor %q holds NaN or ±Inf: %w", name, modelio.ErrFormat)
+	}
+	return nil
 }

@@ -1,16 +1,22 @@
-// Package rbm implements the Bernoulli–Bernoulli restricted Boltzmann machine:
-// its energy, free energy and conditionals, block Gibbs sampling and
-// parallel tempering (Sample, SampleTempered), exact partition functions for
-// small models, and training by contrastive divergence (CD-k), persistent
-// contrastive divergence (PCD-k) and persistent parallel tempering (PT),
-// which runs on the same tempered chains as SampleTempered.
+// Package rbm implements the restricted Boltzmann machine with Bernoulli
+// hidden units and a visible layer of any supported type (Units: Bernoulli,
+// or Gaussian with fixed or learned σ): its energy, free energy and
+// conditionals, block Gibbs sampling and parallel tempering (Sample,
+// SampleTempered), exact partition functions for small models, and
+// training by contrastive divergence (CD-k), persistent contrastive
+// divergence (PCD-k) and persistent parallel tempering (PT), which runs on
+// the same tempered chains as SampleTempered. One RBM type, one Trainer,
+// one chain, one file format and one checkpoint format serve every unit
+// type; what differs lives in the Units implementation.
 //
 // Conventions (see ../shared/REFERENCE.md §1 and the README's "math in brief"):
 //
-//	E(v,h) = −bᵀv − cᵀh − vᵀWh,       W is n_visible × n_hidden
-//	F(v)   = −bᵀv − Σ_j softplus(c_j + (vᵀW)_j)
+//	E(v,h) = E_v(v) − cᵀh − x(v)ᵀWh,  W is n_visible × n_hidden
+//	Bernoulli: E_v = −bᵀv, x(v) = v;  Gaussian: E_v = Σ_i (v_i−b_i)²/(2σ_i²), x(v) = v/σ
+//	F(v)   = E_v(v) − Σ_j softplus(c_j + (x(v)ᵀW)_j)
 //	log p(v) = −F(v) − log Z
-//	p(h_j=1|v) = σ(c_j + (vᵀW)_j),   p(v_i=1|h) = σ(b_i + (Wh)_i)
+//	p(h_j=1|v) = σ(c_j + (x(v)ᵀW)_j)
+//	p(v_i=1|h) = σ(b_i + (Wh)_i)  or  p(v_i|h) = N(b_i + σ_i (Wh)_i, σ_i²)
 //
 // Parameters and activations are float32; free energies, log Z and every sum
 // of log-domain terms are float64. Every random draw comes from a

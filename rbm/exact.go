@@ -24,30 +24,36 @@ var ErrTooLarge = errors.New("model too large to enumerate")
 // bit-identical on any number of cores.
 const exactChunkBits = 10
 
-// ExactLogZ returns log Z by enumerating the smaller layer:
+// ExactLogZ returns log Z by enumerating the hidden layer and summing (or
+// integrating) the visible one out with the units' LogPartition:
 //
-//	over h: log Z = logsumexp_h [cᵀh + Σ_i softplus(b_i + (Wh)_i)]
-//	over v: log Z = logsumexp_v [bᵀv + Σ_j softplus(c_j + (vᵀW)_j)]
+//	log Z = logsumexp_h [cᵀh + LogPartition(Wh)]
+//	      = logsumexp_h [cᵀh + Σ_i softplus(b_i + (Wh)_i)]                    (Bernoulli)
+//	      = logsumexp_h [cᵀh + Σ_i (b_i u_i/σ_i + u_i²/2 + log √(2π)σ_i)]      (Gaussian, u = Wh)
 //
-// in float64, split over all cores. Cost is 2^n·V·H for n = min(V, H).
+// For Bernoulli visible units with fewer visible than hidden units it
+// enumerates v instead: log Z = logsumexp_v [bᵀv + Σ_j softplus(c_j + (vᵀW)_j)].
+// In float64, split over all cores; cost 2^n·V·H for n the enumerated layer.
 func (m *RBM) ExactLogZ(ctx context.Context) (float64, error) {
 	nv, nh := m.NVisible(), m.NHidden()
-	n := min(nv, nh)
-	if n > MaxExactUnits {
-		return 0, fmt.Errorf("smaller layer has %d units (%d visible, %d hidden), at most %d can be enumerated: %w",
-			n, nv, nh, MaxExactUnits, ErrTooLarge)
+	u := m.units()
+	_, binary := u.(Bernoulli)
+	if n := m.ExactUnits(); n > MaxExactUnits {
+		if binary {
+			return 0, fmt.Errorf("smaller layer has %d units (%d visible, %d hidden), at most %d can be enumerated: %w",
+				n, nv, nh, MaxExactUnits, ErrTooLarge)
+		}
+		return 0, fmt.Errorf("the hidden layer has %d units, at most %d can be enumerated (%s visible units are integrated out): %w",
+			nh, MaxExactUnits, u.Name(), ErrTooLarge)
 	}
 	// Enumerate layer "s" (bias bs) against layer "o" (bias bo) through M (s × o).
-	var M *tensor.Matrix
-	var bs, bo []float32
-	if nh <= nv {
-		M = transpose(m.W)
-		bs, bo = m.C, m.B
-	} else {
-		M = m.W
-		bs, bo = m.B, m.C
+	if binary && nv < nh {
+		return enumerateLSE(ctx, m.W, m.B, func(a []float32) float64 {
+			tensor.AddRowVector(tensor.FromSlice(1, len(a), a), m.C)
+			return tensor.SoftplusSum(a)
+		})
 	}
-	return enumerateLSE(ctx, M, bs, bo)
+	return enumerateLSE(ctx, transpose(m.W), m.C, func(a []float32) float64 { return u.LogPartition(a, m.B) })
 }
 
 func transpose(a *tensor.Matrix) *tensor.Matrix {
@@ -60,8 +66,10 @@ func transpose(a *tensor.Matrix) *tensor.Matrix {
 	return t
 }
 
-// enumerateLSE returns logsumexp over s ∈ {0,1}^n of bsᵀs + Σ softplus(bo + sᵀM).
-func enumerateLSE(ctx context.Context, M *tensor.Matrix, bs, bo []float32) (float64, error) {
+// enumerateLSE returns logsumexp over s ∈ {0,1}^n of bsᵀs + other(sᵀM),
+// other being the other layer summed out given its input sᵀM (which it may
+// overwrite).
+func enumerateLSE(ctx context.Context, M *tensor.Matrix, bs []float32, other func(a []float32) float64) (float64, error) {
 	n := M.Rows
 	chunkBits := min(exactChunkBits, n)
 	chunk := 1 << chunkBits
@@ -88,12 +96,11 @@ func enumerateLSE(ctx context.Context, M *tensor.Matrix, bs, bo []float32) (floa
 						row[j] = float32((idx >> j) & 1)
 					}
 				}
-				// A = S·M + bo, one (binary-aware) product per chunk. The
-				// softplus stays float64 here: this is the exact answer.
+				// A = S·M, one (binary-aware) product per chunk; the other
+				// layer's sum stays float64: this is the exact answer.
 				tensor.MatMul(A, S, M)
-				tensor.AddRowVector(A, bo)
 				for r := 0; r < chunk; r++ {
-					terms[r] = tensor.Dot(bs, S.Row(r)) + tensor.SoftplusSum(A.Row(r))
+					terms[r] = tensor.Dot(bs, S.Row(r)) + other(A.Row(r))
 				}
 				lse[k] = tensor.LogSumExp(terms)
 			}
@@ -133,9 +140,10 @@ func (m *RBM) ExactLogLikelihood(ctx context.Context, data *tensor.Matrix) (mean
 // Σ_i log p(v_i | v_−i) = Σ_i log σ(F(ṽ⁽ⁱ⁾) − F(v)), ṽ⁽ⁱ⁾ being v with bit i
 // flipped, summed exactly over every visible unit (not scikit-learn's
 // one-random-bit estimate, whose expectation is this same sum). Divide by
-// n_visible for the per-unit figure. Rows are split over all cores.
+// n_visible for the per-unit figure. Rows are split over all cores. It is
+// NaN for visible units that are not Bernoulli.
 func (m *RBM) PseudoLogLikelihood(v *tensor.Matrix) float64 {
-	if v.Rows == 0 {
+	if _, binary := m.units().(Bernoulli); !binary || v.Rows == 0 {
 		return math.NaN()
 	}
 	a := tensor.New(v.Rows, m.NHidden())
@@ -186,4 +194,14 @@ func parallelRows(n int, f func(lo, hi int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// ExactUnits returns the number of units ExactLogZ enumerates: the smaller
+// layer for Bernoulli visible units, the hidden layer otherwise (the
+// visible one is integrated out). ExactLogZ costs 2^ExactUnits products.
+func (m *RBM) ExactUnits() int {
+	if _, binary := m.units().(Bernoulli); binary {
+		return min(m.NVisible(), m.NHidden())
+	}
+	return m.NHidden()
 }

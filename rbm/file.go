@@ -2,6 +2,7 @@ package rbm
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/ebm-go/ebm/modelio"
 )
@@ -11,35 +12,52 @@ const FormatVersion = "1"
 
 // Save writes m to path as a safetensors file, atomically: tensors
 // `weights` F32 [n_visible, n_hidden], `visible_bias` F32 [n_visible],
-// `hidden_bias` F32 [n_hidden]; metadata "model": "rbm", "visible":
-// "bernoulli", "hidden": "bernoulli", "format_version", plus extra (training
-// settings, data set name), which may not override those keys.
+// `hidden_bias` F32 [n_hidden], for Gaussian units `sigma` [n_visible]
+// (σ_i, not log σ_i), and when the model has a Standardization `data_mean`
+// and `data_std` [n_visible]; metadata "model": "rbm", "visible" (the
+// units' Name), "hidden": "bernoulli", "format_version", for Gaussian units
+// "learn_sigma", plus extra (training settings, data set name), which may
+// not override those keys.
 func (m *RBM) Save(path string, extra map[string]string) error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
-	meta := map[string]string{}
-	for k, v := range extra {
-		meta[k] = v
-	}
-	meta["model"] = "rbm"
-	meta["visible"] = "bernoulli"
-	meta["hidden"] = "bernoulli"
-	meta["format_version"] = FormatVersion
-	f := &modelio.File{Metadata: meta, Tensors: map[string]modelio.Tensor{
-		"weights":      {Shape: []int{m.NVisible(), m.NHidden()}, Data: m.W.Data},
-		"visible_bias": {Shape: []int{m.NVisible()}, Data: m.B},
-		"hidden_bias":  {Shape: []int{m.NHidden()}, Data: m.C},
-	}}
-	if err := modelio.Save(path, f); err != nil {
+	if err := modelio.Save(path, m.file(extra)); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	return nil
 }
 
-// Load reads an RBM written by Save — or by numpy/PyTorch with the same
-// tensor names (F32, F64, F16 or BF16; metadata optional) — and returns it
-// with the file's metadata.
+// file returns the content Save writes: extra, then the model's own
+// metadata, and the model's tensors.
+func (m *RBM) file(extra map[string]string) *modelio.File {
+	meta := map[string]string{}
+	for k, v := range extra {
+		meta[k] = v
+	}
+	u := m.units()
+	meta["model"], meta["visible"], meta["hidden"], meta["format_version"] = "rbm", u.Name(), "bernoulli", FormatVersion
+	nv, nh := m.NVisible(), m.NHidden()
+	ts := map[string]modelio.Tensor{
+		"weights":      {Shape: []int{nv, nh}, Data: m.W.Data},
+		"visible_bias": {Shape: []int{nv}, Data: m.B},
+		"hidden_bias":  {Shape: []int{nh}, Data: m.C},
+	}
+	if g, ok := u.(*Gaussian); ok {
+		meta["learn_sigma"] = fmt.Sprint(g.Learn)
+		ts["sigma"] = modelio.Tensor{Shape: []int{nv}, Data: g.Sigma()}
+	}
+	if s := m.Standard; s != nil {
+		ts["data_mean"] = modelio.Tensor{Shape: []int{nv}, Data: s.Mean}
+		ts["data_std"] = modelio.Tensor{Shape: []int{nv}, Data: s.Std}
+	}
+	return &modelio.File{Metadata: meta, Tensors: ts}
+}
+
+// Load reads an RBM written by Save — any visible units — or by
+// numpy/PyTorch with the same tensor names (F32, F64, F16 or BF16;
+// metadata optional: without "visible" the units are Bernoulli) and returns
+// it with the file's metadata.
 func Load(path string) (*RBM, map[string]string, error) {
 	f, err := modelio.Load(path)
 	if err != nil {
@@ -53,15 +71,14 @@ func Load(path string) (*RBM, map[string]string, error) {
 }
 
 // FromFile builds an RBM from a decoded model file, checking the kind,
-// the unit types, the tensor shapes and that every value is finite.
+// the unit types, the tensor shapes, that σ > 0 and that every value is
+// finite.
 func FromFile(f *modelio.File) (*RBM, error) {
 	if k := f.Kind(); k != "" && k != "rbm" {
 		return nil, fmt.Errorf("file holds a %q model, not an rbm: %w", k, modelio.ErrFormat)
 	}
-	for _, layer := range []string{"visible", "hidden"} {
-		if u, ok := f.Metadata[layer]; ok && u != "bernoulli" {
-			return nil, fmt.Errorf("%s units are %q; this build reads Bernoulli units only: %w", layer, u, modelio.ErrFormat)
-		}
+	if u, ok := f.Metadata["hidden"]; ok && u != "bernoulli" {
+		return nil, fmt.Errorf("hidden units are %q; this build reads Bernoulli hidden units only: %w", u, modelio.ErrFormat)
 	}
 	w, ok := f.Tensors["weights"]
 	if !ok {
@@ -71,20 +88,53 @@ func FromFile(f *modelio.File) (*RBM, error) {
 		return nil, fmt.Errorf("tensor \"weights\" has shape %v, want [n_visible, n_hidden]: %w", w.Shape, modelio.ErrFormat)
 	}
 	nv, nh := w.Shape[0], w.Shape[1]
-	b, err := f.Require("visible_bias", nv)
+	units, err := unitsFromFile(f, nv)
 	if err != nil {
 		return nil, err
 	}
-	c, err := f.Require("hidden_bias", nh)
-	if err != nil {
-		return nil, err
-	}
-	m := New(nv, nh)
+	m := NewUnits(units, nv, nh)
 	copy(m.W.Data, w.Data)
-	copy(m.B, b)
-	copy(m.C, c)
+	if err := requireInto(f, m.B, "visible_bias", nv); err != nil {
+		return nil, err
+	}
+	if err := requireInto(f, m.C, "hidden_bias", nh); err != nil {
+		return nil, err
+	}
+	if _, ok := f.Tensors["data_mean"]; ok {
+		s := &Standardization{Mean: make([]float32, nv), Std: make([]float32, nv)}
+		if err := requireInto(f, s.Mean, "data_mean", nv); err != nil {
+			return nil, err
+		}
+		if err := requireInto(f, s.Std, "data_std", nv); err != nil {
+			return nil, err
+		}
+		m.Standard = s
+	}
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// unitsFromFile reads the visible units' type and parameters.
+func unitsFromFile(f *modelio.File, nv int) (Units, error) {
+	switch name := f.Metadata["visible"]; name {
+	case "", "bernoulli":
+		return Bernoulli{}, nil
+	case "gaussian":
+		g := NewGaussianUnits(nv, 1, f.Metadata["learn_sigma"] == "true")
+		sig, err := f.Require("sigma", nv)
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range sig {
+			if !(s > 0) || math.IsInf(float64(s), 0) {
+				return nil, fmt.Errorf("sigma[%d] = %v; σ must be positive and finite: %w", i, s, modelio.ErrFormat)
+			}
+			g.LogSigma[i] = float32(math.Log(float64(s)))
+		}
+		return g, nil
+	default:
+		return nil, fmt.Errorf("visible units are %q; this build reads bernoulli and gaussian units: %w", name, modelio.ErrFormat)
+	}
 }

@@ -18,7 +18,7 @@ import (
 // gaussianData returns 240 rows of 6 real values drawn around four random
 // centres (so the model has structure to learn), standardized, with the
 // standardization.
-func gaussianData() (x *tensor.Matrix, mean, std []float32) {
+func gaussianData() (x *tensor.Matrix, st *Standardization) {
 	rng := tensor.NewRand(5)
 	centres := tensor.New(4, 6)
 	rng.Normal(centres.Data, 10, 4)
@@ -30,31 +30,30 @@ func gaussianData() (x *tensor.Matrix, mean, std []float32) {
 			row[i] += c[i]
 		}
 	}
-	mean, std = Standardize(x, 0.1)
-	ApplyStandardize(x, mean, std)
-	return x, mean, std
+	st = Standardize(x, 0.1)
+	st.Apply(x)
+	return x, st
 }
 
 // gaussianRun returns a fresh trainer for a 6×5 Gaussian–Bernoulli RBM; a
 // large rate and momentum make every piece of trainer state matter within
 // a few epochs (velocities, chains, σ, the random stream).
-func gaussianRun(t *testing.T, x *tensor.Matrix, mean, std []float32, method Method, learnSigma bool) (*GaussianTrainer, *GaussianRBM) {
+func gaussianRun(t *testing.T, x *tensor.Matrix, st *Standardization, method Method, learnSigma bool) (*Trainer, *RBM) {
 	t.Helper()
 	rng := tensor.NewRand(17)
-	m := NewGaussian(x.Cols, 5)
-	m.LearnSigma = learnSigma
-	for i := range m.LogSigma {
-		m.LogSigma[i] = float32(math.Log(0.6))
-	}
+	m := NewUnits(NewGaussianUnits(x.Cols, 0.6, learnSigma), x.Cols, 5)
+	m.Standard = st
 	m.Init(x, 0.01, rng)
 	cfg := DefaultConfig()
 	cfg.Method, cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.MomentumEpochs, cfg.WeightDecay = method, 4, 16, 0.05, 3, 1e-3
 	cfg.Chains = 12
-	tr, err := NewGaussianTrainer(cfg, m, rng)
+	if method == PT {
+		cfg.Temperatures = 3
+	}
+	tr, err := NewTrainer(cfg, m, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr.DataMean, tr.DataStd = mean, std
 	return tr, m
 }
 
@@ -64,21 +63,21 @@ func gaussianRun(t *testing.T, x *tensor.Matrix, mean, std []float32, method Met
 // The checkpoint also loads as a model with LoadGaussian, standardization
 // included.
 func TestGaussianResumeIsBitIdentical(t *testing.T) {
-	x, mean, std := gaussianData()
-	for _, method := range []Method{CD, PCD} {
+	x, st := gaussianData()
+	for _, method := range []Method{CD, PCD, PT} {
 		for _, learn := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/learn-sigma=%v", method, learn), func(t *testing.T) {
 				dir := t.TempDir()
-				tr, m := gaussianRun(t, x, mean, std, method, learn)
+				tr, m := gaussianRun(t, x, st, method, learn)
 				if _, err := tr.Train(context.Background(), x, nil); err != nil {
 					t.Fatal(err)
 				}
 				straight := filepath.Join(dir, "straight.safetensors")
-				if err := m.Save(straight, nil, mean, std); err != nil {
+				if err := m.Save(straight, nil); err != nil {
 					t.Fatal(err)
 				}
 
-				tr2, m2 := gaussianRun(t, x, mean, std, method, learn)
+				tr2, m2 := gaussianRun(t, x, st, method, learn)
 				tr2.Epochs = 2
 				if _, err := tr2.Train(context.Background(), x, nil); err != nil {
 					t.Fatal(err)
@@ -87,33 +86,33 @@ func TestGaussianResumeIsBitIdentical(t *testing.T) {
 				if err := tr2.SaveCheckpoint(ck, map[string]string{"data": "clusters", "checkpoint": "overridden"}); err != nil {
 					t.Fatal(err)
 				}
-				tr3, m3, meta, err := LoadGaussianCheckpoint(ck)
+				tr3, m3, meta, err := LoadCheckpoint(ck)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if meta["data"] != "clusters" || meta["checkpoint"] != "1" || meta["visible"] != "gaussian" || tr3.Epoch != 2 || tr3.Config != tr2.Config {
 					t.Fatalf("checkpoint metadata %v, epoch %d, config %+v (want %+v)", meta, tr3.Epoch, tr3.Config, tr2.Config)
 				}
-				if m3.LearnSigma != learn || !bitsEqual(m3.LogSigma, m2.LogSigma) || !bitsEqual(tr3.DataMean, mean) || !bitsEqual(tr3.DataStd, std) {
-					t.Fatalf("restored learn-sigma %v, log σ %v (want %v), mean %v std %v", m3.LearnSigma, m3.LogSigma, m2.LogSigma, tr3.DataMean, tr3.DataStd)
+				if gu(m3).Learn != learn || !bitsEqual(gu(m3).LogSigma, gu(m2).LogSigma) || !bitsEqual(m3.Standard.Mean, st.Mean) || !bitsEqual(m3.Standard.Std, st.Std) {
+					t.Fatalf("restored learn-sigma %v, log σ %v (want %v), standardization %+v", gu(m3).Learn, gu(m3).LogSigma, gu(m2).LogSigma, m3.Standard)
 				}
 				// The checkpoint is a model file too.
-				lm, lmean, lstd, _, err := LoadGaussian(ck)
-				if err != nil || !bitsEqual(lm.W.Data, m2.W.Data) || !bitsEqual(lmean, mean) || !bitsEqual(lstd, std) {
-					t.Fatalf("LoadGaussian of the checkpoint: %v", err)
+				lm, _, err := Load(ck)
+				if err != nil || !bitsEqual(lm.W.Data, m2.W.Data) || !bitsEqual(lm.Standard.Mean, st.Mean) || !bitsEqual(lm.Standard.Std, st.Std) {
+					t.Fatalf("Load of the checkpoint: %v", err)
 				}
 
 				tr3.Epochs = 4
 				if _, err := tr3.Train(context.Background(), x, nil); err != nil {
 					t.Fatal(err)
 				}
-				for _, p := range [][2][]float32{{m.W.Data, m3.W.Data}, {m.B, m3.B}, {m.C, m3.C}, {m.LogSigma, m3.LogSigma}} {
+				for _, p := range [][2][]float32{{m.W.Data, m3.W.Data}, {m.B, m3.B}, {m.C, m3.C}, {gu(m).LogSigma, gu(m3).LogSigma}} {
 					if !bitsEqual(p[0], p[1]) {
 						t.Fatalf("4 epochs straight and 2 + resume + 2 differ: %v vs %v", p[0], p[1])
 					}
 				}
 				resumed := filepath.Join(dir, "resumed.safetensors")
-				if err := m3.Save(resumed, nil, tr3.DataMean, tr3.DataStd); err != nil {
+				if err := m3.Save(resumed, nil); err != nil {
 					t.Fatal(err)
 				}
 				a, _ := os.ReadFile(straight)
@@ -123,9 +122,9 @@ func TestGaussianResumeIsBitIdentical(t *testing.T) {
 				}
 				// The model moved (else the comparison would prove little),
 				// and σ moved exactly when it is learned.
-				_, m0 := gaussianRun(t, x, mean, std, method, learn)
-				if bitsEqual(m0.W.Data, m.W.Data) || bitsEqual(m0.LogSigma, m.LogSigma) != !learn {
-					t.Fatalf("training did not move the model as expected (learn-sigma %v): log σ %v", learn, m.LogSigma)
+				_, m0 := gaussianRun(t, x, st, method, learn)
+				if bitsEqual(m0.W.Data, m.W.Data) || bitsEqual(gu(m0).LogSigma, gu(m).LogSigma) != !learn {
+					t.Fatalf("training did not move the model as expected (learn-sigma %v): log σ %v", learn, gu(m).LogSigma)
 				}
 			})
 		}
@@ -136,8 +135,8 @@ func TestGaussianResumeIsBitIdentical(t *testing.T) {
 // like a fresh run: the chains start from the data with the saved random
 // state.
 func TestGaussianResumeFromEpochZero(t *testing.T) {
-	x, mean, std := gaussianData()
-	tr, m := gaussianRun(t, x, mean, std, PCD, true)
+	x, st := gaussianData()
+	tr, m := gaussianRun(t, x, st, PCD, true)
 	ck := filepath.Join(t.TempDir(), "ck.safetensors")
 	if err := tr.SaveCheckpoint(ck, nil); err != nil {
 		t.Fatal(err)
@@ -145,25 +144,24 @@ func TestGaussianResumeFromEpochZero(t *testing.T) {
 	if _, err := tr.Train(context.Background(), x, nil); err != nil {
 		t.Fatal(err)
 	}
-	tr2, m2, _, err := LoadGaussianCheckpoint(ck)
+	tr2, m2, _, err := LoadCheckpoint(ck)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tr2.Train(context.Background(), x, nil); err != nil {
 		t.Fatal(err)
 	}
-	if !bitsEqual(m.W.Data, m2.W.Data) || !bitsEqual(m.LogSigma, m2.LogSigma) {
+	if !bitsEqual(m.W.Data, m2.W.Data) || !bitsEqual(gu(m).LogSigma, gu(m2).LogSigma) {
 		t.Fatal("resuming a checkpoint of epoch 0 differs from training straight")
 	}
 }
 
-// LoadGaussianCheckpoint refuses bad files with an error naming the file and
-// the problem, and never panics; the two loaders refuse each other's
-// checkpoints, saying which kind the file is.
+// LoadCheckpoint refuses bad Gaussian checkpoints with an error naming the
+// file and the problem, and never panics.
 func TestLoadGaussianCheckpointRejectsBadFiles(t *testing.T) {
-	x, mean, std := gaussianData()
+	x, st := gaussianData()
 	dir := t.TempDir()
-	tr, m := gaussianRun(t, x, mean, std, PCD, true)
+	tr, m := gaussianRun(t, x, st, PCD, true)
 	tr.Epochs = 1
 	if _, err := tr.Train(context.Background(), x, nil); err != nil {
 		t.Fatal(err)
@@ -211,17 +209,9 @@ func TestLoadGaussianCheckpointRejectsBadFiles(t *testing.T) {
 	empty := filepath.Join(dir, "empty.safetensors")
 	os.WriteFile(empty, nil, 0o644)
 
-	// A Bernoulli checkpoint and a plain Gaussian model file.
-	bt, err := NewTrainer(DefaultConfig(), randomRBM(6, 4, 1, 3), tensor.NewRand(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bern := filepath.Join(dir, "bernoulli.safetensors")
-	if err := bt.SaveCheckpoint(bern, nil); err != nil {
-		t.Fatal(err)
-	}
+	// A plain Gaussian model file.
 	model := filepath.Join(dir, "model.safetensors")
-	if err := m.Save(model, nil, mean, std); err != nil {
+	if err := m.Save(model, nil); err != nil {
 		t.Fatal(err)
 	}
 
@@ -249,12 +239,12 @@ func TestLoadGaussianCheckpointRejectsBadFiles(t *testing.T) {
 			[]string{"nan.safetensors", `"velocity.visible_bias"`, "NaN"}, modelio.ErrFormat},
 		{edited("rng.safetensors", setMeta("rng_state", "!!")), []string{"rng.safetensors", "rng_state"}, modelio.ErrFormat},
 		{edited("epochs.safetensors", setMeta("epochs_done", "two")), []string{"epochs.safetensors", "epochs_done"}, modelio.ErrFormat},
-		{edited("pt.safetensors", setMeta("cfg.method", "pt")), []string{"pt.safetensors", "parallel tempering"}, nil},
-		{bern, []string{"bernoulli.safetensors", "Bernoulli RBM checkpoint", "LoadCheckpoint"}, modelio.ErrFormat},
+		{edited("pt.safetensors", setMeta("cfg.method", "pt")), []string{"pt.safetensors", `"chains.tempered"`}, modelio.ErrMissing},
+		{edited("units.safetensors", setMeta("visible", "spins")), []string{"units.safetensors", `"spins"`}, modelio.ErrFormat},
 		{model, []string{"model.safetensors", "not a training checkpoint"}, modelio.ErrFormat},
 	}
 	for _, c := range cases {
-		_, _, _, err := LoadGaussianCheckpoint(c.path)
+		_, _, _, err := LoadCheckpoint(c.path)
 		if err == nil {
 			t.Errorf("%s: accepted", filepath.Base(c.path))
 			continue
@@ -268,16 +258,10 @@ func TestLoadGaussianCheckpointRejectsBadFiles(t *testing.T) {
 			t.Errorf("%s: error %q does not wrap %v", filepath.Base(c.path), err, c.is)
 		}
 	}
-	// The Bernoulli loader refuses a Gaussian checkpoint, naming its kind.
-	_, _, _, err = LoadCheckpoint(good)
-	if err == nil || !strings.Contains(err.Error(), "Gaussian–Bernoulli RBM checkpoint") || !strings.Contains(err.Error(), "LoadGaussianCheckpoint") ||
-		!strings.Contains(err.Error(), "good.safetensors") || !errors.Is(err, modelio.ErrFormat) {
-		t.Errorf("LoadCheckpoint of a Gaussian checkpoint: %v", err)
-	}
 	// The standardization must come in pairs of the right length.
-	tr.DataStd = nil
+	m.Standard.Std = m.Standard.Std[:2]
 	if err := tr.SaveCheckpoint(filepath.Join(dir, "half.safetensors"), nil); !errors.Is(err, ErrShape) {
-		t.Errorf("saving with a mean but no std: %v", err)
+		t.Errorf("saving with a short std: %v", err)
 	}
 }
 

@@ -5,20 +5,42 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/modelio"
 )
 
-func tinyGaussian(nv, nh int, seed uint64) *GaussianRBM {
+func tinyGaussian(nv, nh int, seed uint64) *RBM {
 	rng := tensor.NewRand(seed)
 	m := NewGaussian(nv, nh)
 	rng.Normal(m.W.Data, 0, 0.8)
 	rng.Normal(m.B, 0, 1)
 	rng.Normal(m.C, 0, 1)
-	rng.Normal(m.LogSigma, 0, 0.4)
+	rng.Normal(gu(m).LogSigma, 0, 0.4)
 	return m
+}
+
+// gu returns m's Gaussian units.
+func gu(m *RBM) *Gaussian { return m.Visible.(*Gaussian) }
+
+// negFreeEnergyGrad returns Σ_rows −∂F(v)/∂θ for W, b, c and log σ, built
+// from the pieces the trainer uses (Input, BiasGrad, paramGrad).
+func negFreeEnergyGrad(m *RBM, v *tensor.Matrix) (gW *tensor.Matrix, gB, gC, gS []float32) {
+	u := gu(m)
+	ph := tensor.New(v.Rows, m.NHidden())
+	m.HiddenProbs(ph, v)
+	x := u.Input(nil, v)
+	gW = tensor.New(m.NVisible(), m.NHidden())
+	tensor.Gemm(true, false, 1, x, ph, 0, gW)
+	gB, gC, gS = make([]float32, m.NVisible()), make([]float32, m.NHidden()), make([]float32, m.NVisible())
+	u.BiasGrad(gB, v, m.B, 1)
+	tensor.ColumnSums(gC, ph, 1)
+	wp := tensor.New(v.Rows, m.NVisible())
+	tensor.MatMulTB(wp, ph, m.W)
+	u.paramGrad(gS, v, x, wp, m.B, 1)
+	return gW, gB, gC, gS
 }
 
 // trapezoid integrates f over [lo, hi] with n intervals.
@@ -43,11 +65,11 @@ func trapezoid(f func(float64) float64, lo, hi float64, n int) float64 {
 func TestGaussianFreeEnergyIntegratesToZ(t *testing.T) {
 	for _, nv := range []int{1, 2} {
 		m := tinyGaussian(nv, 3, uint64(10+nv))
-		logZ, err := m.ExactLogZ()
+		logZ, err := m.ExactLogZ(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		sig := m.Sigma()
+		sig := gu(m).Sigma()
 		rng := func(i int) (float64, float64) {
 			var reach float64
 			for _, w := range m.W.Row(i) {
@@ -114,7 +136,7 @@ func TestGaussianConditionals(t *testing.T) {
 	}
 
 	m1 := tinyGaussian(1, 2, 22)
-	s := float64(m1.Sigma()[0])
+	s := float64(gu(m1).Sigma()[0])
 	for code := range 4 {
 		hv := tensor.FromSlice(1, 2, []float32{float32(code & 1), float32(code >> 1)})
 		mu := tensor.New(1, 1)
@@ -146,10 +168,7 @@ func TestGaussianConditionals(t *testing.T) {
 func TestGaussianGradientFiniteDifferences(t *testing.T) {
 	m := tinyGaussian(3, 2, 31)
 	v := tensor.FromSlice(2, 3, []float32{0.5, -1, 2, 1.5, 0.2, -0.7})
-	ph := tensor.New(2, 2)
-	m.HiddenProbs(ph, v)
-	g := NewGaussianGrads(m)
-	m.AccumulateNegFreeEnergyGrad(g, v, ph, 1)
+	gW, gB, gC, gS := negFreeEnergyGrad(m, v)
 	negF := func() float64 { return -(m.FreeEnergy(v.Row(0)) + m.FreeEnergy(v.Row(1))) }
 	check := func(name string, p []float32, grad []float32) {
 		for i := range p {
@@ -165,10 +184,10 @@ func TestGaussianGradientFiniteDifferences(t *testing.T) {
 			}
 		}
 	}
-	check("W", m.W.Data, g.W.Data)
-	check("b", m.B, g.B)
-	check("c", m.C, g.C)
-	check("log σ", m.LogSigma, g.S)
+	check("W", m.W.Data, gW.Data)
+	check("b", m.B, gB)
+	check("c", m.C, gC)
+	check("log σ", gu(m).LogSigma, gS)
 }
 
 // Training a 1-visible GB-RBM with learned σ on N(3, 2²) data: σ stays
@@ -192,23 +211,23 @@ func TestGaussianLearnedSigma(t *testing.T) {
 	}
 	dv /= 4000
 	m := NewGaussian(1, 4)
-	m.LearnSigma = true
+	gu(m).Learn = true
 	m.Init(x, 0.01, rng)
 	cfg := DefaultConfig()
 	cfg.Epochs, cfg.LR, cfg.BatchSize = 30, 0.01, 50
-	tr, err := NewGaussianTrainer(cfg, m, rng)
+	tr, err := NewTrainer(cfg, m, rng)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tr.Train(context.Background(), x, nil); err != nil {
 		t.Fatal(err)
 	}
-	s := m.Sigma()[0]
+	s := gu(m).Sigma()[0]
 	if !(s > 0) || math.IsInf(float64(s), 0) {
 		t.Fatalf("σ = %v", s)
 	}
 	// Exact moments by enumeration over h.
-	logZ, _ := m.ExactLogZ()
+	logZ, _ := m.ExactLogZ(context.Background())
 	var mean, second float64
 	for code := range 16 {
 		var u, t0 float64
@@ -234,44 +253,51 @@ func TestGaussianLearnedSigma(t *testing.T) {
 
 // A constant column standardizes to zeros (no NaN), NaN data is refused by
 // training, and save → load keeps every parameter bit for bit, with the
-// sigma tensor and "visible": "gaussian" metadata; the Bernoulli loader
-// refuses the file.
+// sigma tensor and "visible": "gaussian" metadata, the standardization and
+// the learned-σ flag.
 func TestGaussianDataAndFile(t *testing.T) {
 	x := tensor.FromSlice(3, 2, []float32{1, 5, 2, 5, 3, 5})
-	mean, std := Standardize(x, 0.1)
-	ApplyStandardize(x, mean, std)
+	st := Standardize(x, 0.1)
+	st.Apply(x)
 	if !tensor.AllFinite(x.Data) || x.At(0, 1) != 0 {
-		t.Errorf("standardized %v (mean %v, std %v)", x.Data, mean, std)
+		t.Errorf("standardized %v (mean %v, std %v)", x.Data, st.Mean, st.Std)
 	}
 	m := tinyGaussian(2, 3, 51)
-	tr, _ := NewGaussianTrainer(DefaultConfig(), m, tensor.NewRand(1))
+	tr, _ := NewTrainer(DefaultConfig(), m, tensor.NewRand(1))
 	bad := tensor.FromSlice(1, 2, []float32{float32(math.NaN()), 0})
 	if _, err := tr.Train(context.Background(), bad, nil); err == nil {
 		t.Error("NaN data accepted")
 	}
 	p := filepath.Join(t.TempDir(), "g.safetensors")
-	m.LearnSigma = true
-	if err := m.Save(p, nil, mean, std); err != nil {
+	gu(m).Learn = true
+	m.Standard = st
+	if err := m.Save(p, nil); err != nil {
 		t.Fatal(err)
 	}
-	e, mean2, std2, meta, err := LoadGaussian(p)
+	e, meta, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta["visible"] != "gaussian" || !e.LearnSigma || len(mean2) != 2 || std2[1] != std[1] {
-		t.Errorf("metadata %v, learn %v, mean %v std %v", meta, e.LearnSigma, mean2, std2)
+	if meta["visible"] != "gaussian" || !gu(e).Learn || e.Standard == nil || len(e.Standard.Mean) != 2 || e.Standard.Std[1] != st.Std[1] {
+		t.Errorf("metadata %v, learn %v, standardization %+v", meta, gu(e).Learn, e.Standard)
 	}
 	for i := range m.W.Data {
 		if math.Float32bits(m.W.Data[i]) != math.Float32bits(e.W.Data[i]) {
 			t.Fatal("weights differ after save → load")
 		}
 	}
-	for i, s := range m.Sigma() {
-		if math.Abs(float64(e.Sigma()[i]/s-1)) > 1e-6 {
-			t.Errorf("σ[%d] %v → %v", i, s, e.Sigma()[i])
+	for i, s := range gu(m).Sigma() {
+		if math.Abs(float64(gu(e).Sigma()[i]/s-1)) > 1e-6 {
+			t.Errorf("σ[%d] %v → %v", i, s, gu(e).Sigma()[i])
 		}
 	}
-	if _, _, err := Load(p); !errors.Is(err, modelio.ErrFormat) {
-		t.Errorf("Bernoulli Load of a Gaussian file: %v", err)
+	// A unit type this build does not know is refused, naming it.
+	f, err := modelio.Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Metadata["visible"] = "softmax"
+	if _, err := FromFile(f); !errors.Is(err, modelio.ErrFormat) || !strings.Contains(err.Error(), `"softmax"`) {
+		t.Errorf("unknown visible units: %v", err)
 	}
 }

@@ -8,20 +8,54 @@ import (
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
-// RBM is a Bernoulli–Bernoulli restricted Boltzmann machine.
+// RBM is a restricted Boltzmann machine with Bernoulli hidden units and
+// visible units of the type Visible (Bernoulli when nil):
+//
+//	E(v,h) = E_v(v; b) − cᵀh − x(v)ᵀWh
+//
+// (see Units). Standard, when set, is the standardization the model's
+// inputs went through (Gaussian models of raw data): callers apply it to
+// data before and undo it on samples after; the model itself works in
+// standardized units.
 type RBM struct {
-	W *tensor.Matrix // n_visible × n_hidden weights
-	B []float32      // visible biases, length n_visible
-	C []float32      // hidden biases, length n_hidden
+	W       *tensor.Matrix // n_visible × n_hidden weights
+	B       []float32      // visible biases, length n_visible
+	C       []float32      // hidden biases, length n_hidden
+	Visible Units          // the visible units' type; nil means Bernoulli
+	// Standard maps raw data to the model's units; nil when the model sees
+	// the data as it is.
+	Standard *Standardization
 }
 
 // ErrShape reports data whose width does not match the model.
 var ErrShape = errors.New("shape mismatch")
 
-// New returns an RBM with all parameters zero.
+// New returns a Bernoulli–Bernoulli RBM with all parameters zero.
 func New(nVisible, nHidden int) *RBM {
-	return &RBM{W: tensor.New(nVisible, nHidden), B: make([]float32, nVisible), C: make([]float32, nHidden)}
+	return NewUnits(Bernoulli{}, nVisible, nHidden)
 }
+
+// NewUnits returns an RBM with visible units u and zero weights and biases.
+func NewUnits(u Units, nVisible, nHidden int) *RBM {
+	return &RBM{W: tensor.New(nVisible, nHidden), B: make([]float32, nVisible), C: make([]float32, nHidden), Visible: u}
+}
+
+// NewGaussian returns a Gaussian–Bernoulli RBM with zero weights and biases
+// and σ = 1 (not learned).
+func NewGaussian(nVisible, nHidden int) *RBM {
+	return NewUnits(NewGaussianUnits(nVisible, 1, false), nVisible, nHidden)
+}
+
+// units returns the visible units, Bernoulli for a nil Visible.
+func (m *RBM) units() Units {
+	if m.Visible == nil {
+		return Bernoulli{}
+	}
+	return m.Visible
+}
+
+// Units returns the visible units' type (Bernoulli when Visible is nil).
+func (m *RBM) Units() Units { return m.units() }
 
 // NVisible is the number of visible units.
 func (m *RBM) NVisible() int { return m.W.Rows }
@@ -31,36 +65,26 @@ func (m *RBM) NHidden() int { return m.W.Cols }
 
 // Clone returns a deep copy of m.
 func (m *RBM) Clone() *RBM {
-	return &RBM{W: m.W.Clone(), B: append([]float32(nil), m.B...), C: append([]float32(nil), m.C...)}
+	c := &RBM{W: m.W.Clone(), B: append([]float32(nil), m.B...), C: append([]float32(nil), m.C...),
+		Visible: m.units().Clone()}
+	if m.Standard != nil {
+		c.Standard = m.Standard.Clone()
+	}
+	return c
 }
 
 // Init sets the parameters as Hinton's practical guide recommends:
-// W ~ N(0, std²) (std 0.01 when std ≤ 0), hidden biases 0, and visible biases
-// log(p_i/(1−p_i)) of the column means p_i of data, clipped to
-// [clip, 1−clip] (clip = 1e-3) so that constant pixels get a finite bias. A
-// nil data leaves the visible biases at 0.
+// W ~ N(0, std²) (std 0.01 when std ≤ 0), hidden biases 0, and visible
+// biases from the data by the units' InitBias (log-odds of the column means
+// for Bernoulli units, the means for Gaussian ones; 0 for nil data). The
+// units' own parameters (σ) are kept.
 func (m *RBM) Init(data *tensor.Matrix, std float32, rng *tensor.Rand) {
 	if std <= 0 {
 		std = 0.01
 	}
 	rng.Normal(m.W.Data, 0, std)
 	clear(m.C)
-	clear(m.B)
-	if data == nil || data.Rows == 0 {
-		return
-	}
-	mean := make([]float64, m.NVisible())
-	for i := 0; i < data.Rows; i++ {
-		for j, v := range data.Row(i) {
-			mean[j] += float64(v)
-		}
-	}
-	const clip = 1e-3
-	for j := range mean {
-		p := mean[j] / float64(data.Rows)
-		p = math.Min(math.Max(p, clip), 1-clip)
-		m.B[j] = float32(math.Log(p / (1 - p)))
-	}
+	m.units().InitBias(m.B, data)
 }
 
 // Validate checks that the parameter shapes agree and every value is finite.
@@ -68,24 +92,34 @@ func (m *RBM) Validate() error {
 	if m.W == nil || len(m.B) != m.W.Rows || len(m.C) != m.W.Cols {
 		return fmt.Errorf("rbm: inconsistent shapes: %w", ErrShape)
 	}
+	if err := m.units().Validate(m.W.Rows); err != nil {
+		return err
+	}
+	if m.Standard != nil {
+		if err := m.Standard.validate(m.W.Rows); err != nil {
+			return err
+		}
+	}
 	if !tensor.AllFinite(m.W.Data) || !tensor.AllFinite(m.B) || !tensor.AllFinite(m.C) {
 		return ErrNotFinite
 	}
 	return nil
 }
 
-// CheckData returns an error wrapping ErrShape when x's width is not n_visible.
+// CheckData returns an error wrapping ErrShape when x's width is not
+// n_visible, or the units' error for values they cannot model.
 func (m *RBM) CheckData(x *tensor.Matrix) error {
 	if x.Cols != m.NVisible() {
 		return fmt.Errorf("data has %d columns but the model has %d visible units: %w", x.Cols, m.NVisible(), ErrShape)
 	}
-	return nil
+	return m.units().CheckData(x)
 }
 
-// Energy returns E(v,h) = −bᵀv − cᵀh − vᵀWh.
+// Energy returns E(v,h) = E_v(v) − cᵀh − x(v)ᵀWh.
 func (m *RBM) Energy(v, h []float32) float64 {
-	e := -tensor.Dot(m.B, v) - tensor.Dot(m.C, h)
-	for i, vi := range v {
+	e := m.units().Energy(v, m.B) - tensor.Dot(m.C, h)
+	x := m.units().Input(nil, tensor.FromSlice(1, len(v), v)).Data
+	for i, vi := range x {
 		if vi != 0 {
 			e -= float64(vi) * tensor.Dot(m.W.Row(i), h)
 		}
@@ -93,18 +127,21 @@ func (m *RBM) Energy(v, h []float32) float64 {
 	return e
 }
 
-// FreeEnergy returns F(v) = −bᵀv − Σ_j softplus(c_j + (vᵀW)_j), so that
-// p(v) = exp(−F(v))/Z. It is finite for every finite v and parameters.
+// FreeEnergy returns F(v) = E_v(v) − Σ_j softplus(c_j + (x(v)ᵀW)_j)
+// (−bᵀv − … for Bernoulli units), so that p(v) = exp(−F(v))/Z (a density
+// over R^V for Gaussian units). It is finite for every finite v and
+// parameters.
 func (m *RBM) FreeEnergy(v []float32) float64 {
 	a := make([]float32, m.NHidden())
-	m.hiddenInput(a, v)
-	return -tensor.Dot(m.B, v) - tensor.SoftplusSum(a)
+	x := m.units().Input(nil, tensor.FromSlice(1, len(v), v)).Data
+	m.hiddenInput(a, x)
+	return m.units().Energy(v, m.B) - tensor.SoftplusSum(a)
 }
 
-// hiddenInput sets a = c + vᵀW for one row.
-func (m *RBM) hiddenInput(a, v []float32) {
+// hiddenInput sets a = c + xᵀW for one row of inputs x = x(v).
+func (m *RBM) hiddenInput(a, x []float32) {
 	copy(a, m.C)
-	for i, vi := range v {
+	for i, vi := range x {
 		if vi != 0 {
 			tensor.Axpy(vi, m.W.Row(i), a)
 		}
@@ -119,8 +156,9 @@ func (m *RBM) LogProb(v []float32, logZ float64) float64 { return -m.FreeEnergy(
 func (m *RBM) FreeEnergies(dst []float64, v *tensor.Matrix) {
 	a := tensor.New(v.Rows, m.NHidden())
 	m.HiddenInputs(a, v)
+	u := m.units()
 	for r := 0; r < v.Rows; r++ {
-		dst[r] = -tensor.Dot(m.B, v.Row(r)) - tensor.SoftplusSum(a.Row(r))
+		dst[r] = u.Energy(v.Row(r), m.B) - tensor.SoftplusSum(a.Row(r))
 	}
 }
 
@@ -138,41 +176,43 @@ func (m *RBM) MeanFreeEnergy(v *tensor.Matrix) float64 {
 	return s / float64(v.Rows)
 }
 
-// HiddenInputs sets dst = v·W + c (n × n_hidden): the hidden units' total input.
+// HiddenInputs sets dst = x(v)·W + c (n × n_hidden): the hidden units' total input.
 func (m *RBM) HiddenInputs(dst, v *tensor.Matrix) {
-	tensor.MatMul(dst, v, m.W)
+	tensor.MatMul(dst, m.units().Input(nil, v), m.W)
 	tensor.AddRowVector(dst, m.C)
 }
 
-// VisibleInputs sets dst = h·Wᵀ + b (n × n_visible).
-func (m *RBM) VisibleInputs(dst, h *tensor.Matrix) {
+// VisibleField sets dst to the location of p(v|h) (n × n_visible):
+// h·Wᵀ + b, the log-odds, for Bernoulli units; the mean for Gaussian ones.
+func (m *RBM) VisibleField(dst, h *tensor.Matrix) {
 	tensor.MatMulTB(dst, h, m.W)
-	tensor.AddRowVector(dst, m.B)
+	m.units().Field(dst, m.B)
 }
 
-// HiddenProbs sets dst = p(h=1|v) = σ(v·W + c); these are also the RBM's
-// features. The sigmoid is tensor's vectorized one (≤ 2.4 ulp).
+// HiddenProbs sets dst = p(h=1|v) = σ(x(v)·W + c); these are also the
+// RBM's features. The sigmoid is tensor's vectorized one (≤ 2.4 ulp).
 func (m *RBM) HiddenProbs(dst, v *tensor.Matrix) {
-	tensor.MatMul(dst, v, m.W)
+	tensor.MatMul(dst, m.units().Input(nil, v), m.W)
 	tensor.SigmoidBiasRows(dst, m.C)
 }
 
-// VisibleProbs sets dst = p(v=1|h) = σ(h·Wᵀ + b).
-func (m *RBM) VisibleProbs(dst, h *tensor.Matrix) {
+// VisibleMeans sets dst = E[v|h]: p(v=1|h) = σ(h·Wᵀ + b) for Bernoulli
+// units, b + σ ⊙ (h·Wᵀ) for Gaussian ones.
+func (m *RBM) VisibleMeans(dst, h *tensor.Matrix) {
 	tensor.MatMulTB(dst, h, m.W)
-	tensor.SigmoidBiasRows(dst, m.B)
+	m.units().Mean(dst, m.B)
 }
 
-// Reconstruct sets dst = p(v|ĥ) with ĥ = p(h|v): a deterministic
+// Reconstruct sets dst = E[v|ĥ] with ĥ = p(h|v): a deterministic
 // (mean-field) up–down pass, so the same input always gives the same
 // reconstruction.
 func (m *RBM) Reconstruct(dst, v *tensor.Matrix) {
 	h := tensor.New(v.Rows, m.NHidden())
 	m.HiddenProbs(h, v)
-	m.VisibleProbs(dst, h)
+	m.VisibleMeans(dst, h)
 }
 
-// ReconstructionError returns the mean over rows of ‖v − p(v|p(h|v))‖²,
+// ReconstructionError returns the mean over rows of ‖v − E[v|p(h|v)]‖²,
 // the squared error of a mean-field reconstruction, summed over visible units.
 func (m *RBM) ReconstructionError(v *tensor.Matrix) float64 {
 	if v.Rows == 0 {
@@ -191,37 +231,54 @@ func (m *RBM) ReconstructionError(v *tensor.Matrix) float64 {
 // Chain holds the buffers of a batch of block-Gibbs chains so that repeated
 // steps allocate nothing.
 type Chain struct {
-	V, H   *tensor.Matrix // current visible and hidden states (binary)
-	PV, PH *tensor.Matrix // probabilities of the last half-steps
+	V, H   *tensor.Matrix // current visible and hidden states
+	PV, PH *tensor.Matrix // E[v|h] (probabilities for Bernoulli units) and p(h|v) of the last half-steps
+	x      *tensor.Matrix // x(V) for units that rescale (Gaussian)
 }
 
 // NewChain returns a chain of n rows for m, with V set from init (copied) or
 // zero when init is nil.
 func (m *RBM) NewChain(init *tensor.Matrix, n int) *Chain {
-	c := &Chain{
-		V: tensor.New(n, m.NVisible()), H: tensor.New(n, m.NHidden()),
-		PV: tensor.New(n, m.NVisible()), PH: tensor.New(n, m.NHidden()),
-	}
+	c := resizeChain(nil, n, m.NVisible(), m.NHidden())
 	if init != nil {
 		c.V.CopyFrom(init)
 	}
 	return c
 }
 
+func resizeChain(c *Chain, n, nv, nh int) *Chain {
+	if c == nil {
+		c = &Chain{}
+	}
+	c.V, c.PV = c.V.Resize(n, nv), c.PV.Resize(n, nv)
+	c.H, c.PH = c.H.Resize(n, nh), c.PH.Resize(n, nh)
+	return c
+}
+
+// chainInput returns x(V), kept in the chain's buffer when the units rescale.
+func (m *RBM) chainInput(c *Chain) *tensor.Matrix {
+	x := m.units().Input(c.x, c.V)
+	if x != c.V {
+		c.x = x
+	}
+	return x
+}
+
 // Up samples the hidden layer from the chain's visible layer: PH = p(h|V), H ~ PH.
 func (m *RBM) Up(c *Chain, rng *tensor.Rand) {
-	m.HiddenProbs(c.PH, c.V)
+	tensor.MatMul(c.PH, m.chainInput(c), m.W)
+	tensor.SigmoidBiasRows(c.PH, m.C)
 	rng.BernoulliFast(c.H.Data, c.PH.Data)
 }
 
-// Down samples the visible layer from the chain's hidden layer: PV = p(v|H), V ~ PV.
+// Down samples the visible layer from the chain's hidden layer: PV = E[v|H], V ~ p(v|H).
 func (m *RBM) Down(c *Chain, rng *tensor.Rand) {
-	m.VisibleProbs(c.PV, c.H)
-	rng.BernoulliFast(c.V.Data, c.PV.Data)
+	m.VisibleMeans(c.PV, c.H)
+	m.units().Sample(c.V, c.PV, rng)
 }
 
 // Gibbs runs k full block-Gibbs steps v → h → v on the chain. After it,
-// c.V holds v_k, c.PV = p(v|h_{k−1}) and c.H, c.PH the hidden layer of the
+// c.V holds v_k, c.PV = E[v|h_{k−1}] and c.H, c.PH the hidden layer of the
 // last step.
 func (m *RBM) Gibbs(c *Chain, k int, rng *tensor.Rand) {
 	for range k {
@@ -231,21 +288,15 @@ func (m *RBM) Gibbs(c *Chain, k int, rng *tensor.Rand) {
 }
 
 // Sample runs n independent chains for steps Gibbs steps and returns the
-// visible probabilities of the last half-step (n × n_visible), which make
-// smoother pictures than the binary states. init gives the starting states
-// (n rows); nil starts from uniform random binary vectors.
-func (m *RBM) Sample(n, steps int, init *tensor.Matrix, rng *tensor.Rand) (states, probs *tensor.Matrix) {
+// final states and E[v|h] of the last half-step (n × n_visible), which
+// make smoother pictures than the states. init gives the starting states
+// (n rows); nil starts from the units' Start (uniform random bits for
+// Bernoulli units, v = b for Gaussian ones).
+func (m *RBM) Sample(n, steps int, init *tensor.Matrix, rng *tensor.Rand) (states, means *tensor.Matrix) {
 	c := m.NewChain(init, n)
 	if init == nil {
-		half := make([]float32, len(c.V.Data))
-		for i := range half {
-			half[i] = 0.5
-		}
-		rng.BernoulliFast(c.V.Data, half)
+		m.units().Start(c.V, m.B, rng)
 	}
-	if steps < 1 {
-		steps = 1
-	}
-	m.Gibbs(c, steps, rng)
+	m.Gibbs(c, max(steps, 1), rng)
 	return c.V, c.PV
 }

@@ -48,7 +48,8 @@ func newTempered(betas []float32, n, nv, nh int) *Tempered {
 // NewTempered returns n chains at each inverse temperature of betas (which
 // must start at 1, decrease and stay positive; PTBetas makes such a
 // ladder). Every temperature starts from the rows of init (n rows, copied)
-// or, when init is nil, from uniform random binary vectors drawn from rng.
+// or, when init is nil, from the units' Start (uniform random binary
+// vectors drawn from rng for Bernoulli units, v = b for Gaussian ones).
 func (m *RBM) NewTempered(betas []float32, init *tensor.Matrix, n int, rng *tensor.Rand) (*Tempered, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("tempered chains: need at least 1 chain per temperature, got %d", n)
@@ -65,19 +66,12 @@ func (m *RBM) NewTempered(betas []float32, init *tensor.Matrix, n int, rng *tens
 		}
 	}
 	p := newTempered(betas, n, m.NVisible(), m.NHidden())
-	var half []float32
 	for _, c := range p.Chains {
 		if init != nil {
 			c.V.CopyFrom(init)
 			continue
 		}
-		if half == nil {
-			half = make([]float32, len(c.V.Data))
-			for i := range half {
-				half[i] = 0.5
-			}
-		}
-		rng.BernoulliFast(c.V.Data, half)
+		m.units().Start(c.V, m.B, rng)
 	}
 	return p, nil
 }
@@ -96,25 +90,19 @@ func checkBetas(betas []float32) error {
 	return nil
 }
 
-// upBeta samples h ~ p_β(h|v) = σ(β(c + vW)).
+// upBeta samples h ~ p_β(h|v) = σ(β(c + x(v)W)).
 func (m *RBM) upBeta(c *Chain, beta float32, rng *tensor.Rand) {
-	m.HiddenInputs(c.PH, c.V)
+	tensor.MatMul(c.PH, m.chainInput(c), m.W)
+	tensor.AddRowVector(c.PH, m.C)
 	scaledSigmoid(c.PH.Data, beta)
 	rng.BernoulliFast(c.H.Data, c.PH.Data)
 }
 
-// downBeta samples v ~ p_β(v|h) = σ(β(b + Wh)).
+// downBeta samples v ~ p_β(v|h): σ(β(b + Wh)) for Bernoulli units,
+// N(b + σ⊙Wh, σ²/β) for Gaussian ones.
 func (m *RBM) downBeta(c *Chain, beta float32, rng *tensor.Rand) {
-	m.VisibleInputs(c.PV, c.H)
-	scaledSigmoid(c.PV.Data, beta)
-	rng.BernoulliFast(c.V.Data, c.PV.Data)
-}
-
-func scaledSigmoid(x []float32, beta float32) {
-	if beta != 1 {
-		tensor.Scale(x, beta)
-	}
-	tensor.SigmoidInto(x, x)
+	m.VisibleField(c.PV, c.H)
+	m.units().SampleAt(c.V, c.PV, beta, rng)
 }
 
 // TemperedStep runs one round of parallel tempering: k block-Gibbs steps
@@ -195,19 +183,21 @@ func (m *RBM) SampleTempered(n, steps int, betas []float32, init *tensor.Matrix,
 		m.TemperedStep(p, 1, rng)
 	}
 	c := p.Chains[0]
-	m.VisibleProbs(c.PV, c.H)
+	m.VisibleMeans(c.PV, c.H)
 	return c.V, c.PV, p.SwapRates(), nil
 }
 
-// jointEnergies sets e[r] = E(V_r, H_r) = −bᵀv − cᵀh − vᵀ(Wh) for every
-// chain of c, with Wh for all chains from one matrix product into scratch
-// (resized as needed and returned).
+// jointEnergies sets e[r] = E(V_r, H_r) = E_v(v) − cᵀh − x(v)ᵀ(Wh) for
+// every chain of c, with Wh for all chains from one matrix product into
+// scratch (resized as needed and returned).
 func (m *RBM) jointEnergies(e []float64, c *Chain, scratch *tensor.Matrix) *tensor.Matrix {
 	scratch = scratch.Resize(c.H.Rows, m.NVisible())
 	tensor.MatMulTB(scratch, c.H, m.W)
+	u := m.units()
+	x := m.chainInput(c)
 	for r := range e {
 		v := c.V.Row(r)
-		e[r] = -tensor.Dot(m.B, v) - tensor.Dot(m.C, c.H.Row(r)) - tensor.Dot(v, scratch.Row(r))
+		e[r] = u.Energy(v, m.B) - tensor.Dot(m.C, c.H.Row(r)) - tensor.Dot(x.Row(r), scratch.Row(r))
 	}
 	return scratch
 }

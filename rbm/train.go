@@ -2,10 +2,13 @@ package rbm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
+	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -34,14 +37,16 @@ var (
 	ErrDiverged = errors.New("training diverged")
 )
 
-// Config holds the training settings. Zero values take the defaults listed
-// on each field (see DefaultConfig).
+// Config holds the training settings. Zero values of Method, K, BatchSize,
+// LR, Chains, Temperatures, MonitorRows and PLLRows take the defaults listed
+// on each field; momentum and the other costs are taken as given (0 is a
+// setting), so start from Defaults to get the recommended schedule.
 type Config struct {
-	Method    Method  // cd (default) or pcd
+	Method    Method  // cd (default), pcd or pt
 	K         int     // Gibbs steps per update (default 1)
-	Epochs    int     // passes over the data (default 1)
+	Epochs    int     // passes over the data
 	BatchSize int     // examples per update (default 100)
-	LR        float64 // learning rate (default 0.05)
+	LR        float64 // learning rate (default: Defaults(Method, units).LR)
 	// LRDecay makes the rate of epoch e (0-based) LR/(1 + LRDecay·e).
 	LRDecay float64
 	// Momentum is InitialMomentum for the first MomentumEpochs epochs,
@@ -88,6 +93,37 @@ func DefaultConfigFor(m Method) Config {
 		c.FinalMomentum = 0.5
 	}
 	return c
+}
+
+// Defaults returns the defaults for a method and a type of visible units:
+// DefaultConfigFor(m), with learning rate 0.001 for Gaussian units (Hinton's
+// guide: one to two orders of magnitude below the binary rate, since the
+// visible states are unbounded).
+func Defaults(m Method, u Units) Config {
+	c := DefaultConfigFor(m)
+	if u != nil && u.Name() == "gaussian" {
+		c.LR = defaultGaussianLR
+	}
+	return c
+}
+
+const defaultGaussianLR = 0.001
+
+// fill replaces zero settings by the defaults of the method and units:
+// method CD, k 1, batch 100, the learning rate of Defaults.
+func (c *Config) fill(u Units) {
+	if c.Method == "" {
+		c.Method = CD
+	}
+	if c.K == 0 {
+		c.K = 1
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 100
+	}
+	if c.LR == 0 {
+		c.LR = Defaults(c.Method, u).LR
+	}
 }
 
 func (c *Config) validate() error {
@@ -182,10 +218,12 @@ type Progress struct {
 	SamplesDone    int // examples processed in this epoch so far
 }
 
-// Trainer trains an RBM by CD-k or PCD-k with momentum SGD. It holds all
-// the state a run needs to continue (velocities, persistent chains,
-// sparsity averages, epoch count, random state) and reuses its buffers, so
-// the update loop allocates nothing.
+// Trainer trains an RBM — any visible units — by CD-k, PCD-k or PT with
+// momentum SGD. It holds all the state a run needs to continue
+// (velocities, persistent chains, sparsity averages, epoch count, random
+// state) and reuses its buffers, so the update loop allocates nothing.
+// Units with parameters of their own (Gaussian σ with Learn set) are
+// updated beside W, b and c.
 type Trainer struct {
 	Config
 	// OnBatch, when set, is called after every update.
@@ -199,20 +237,23 @@ type Trainer struct {
 	m          *RBM
 	rng        *tensor.Rand
 	vW         *tensor.Matrix
-	vB, vC     []float32
+	vB, vC, vS []float32 // velocities; vS of the units' own parameters
 	gW         *tensor.Matrix
-	gB, gC     []float32
+	gB, gC, gS []float32
 	q          []float32 // running mean of hidden probabilities (sparsity)
 	persistent *Chain
 	pt         *Tempered // PT: the chains at PTBetas(Temperatures); pt.Chains[0] is β = 1
 	cd         *Chain
 	v0, ph0    *tensor.Matrix
+	x0, wp     *tensor.Matrix // x(v0), and ph·Wᵀ for the units' gradient
 	meanV0     []float32
 }
 
 // NewTrainer returns a trainer for m. rng drives shuffling, sampling and
-// chain initialisation; the trainer keeps it.
+// chain initialisation; the trainer keeps it. Zero settings take the
+// defaults of the method and m's units (see Config).
 func NewTrainer(cfg Config, m *RBM, rng *tensor.Rand) (*Trainer, error) {
+	cfg.fill(m.units())
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -225,8 +266,14 @@ func NewTrainer(cfg Config, m *RBM, rng *tensor.Rand) (*Trainer, error) {
 		gW: tensor.New(nv, nh), gB: make([]float32, nv), gC: make([]float32, nh),
 		meanV0: make([]float32, nv),
 	}
+	if l, ok := m.units().(learner); ok {
+		t.vS, t.gS = make([]float32, len(l.params())), make([]float32, len(l.params()))
+	}
 	return t, nil
 }
+
+// Model returns the model being trained.
+func (t *Trainer) Model() *RBM { return t.m }
 
 // Rand returns the trainer's random source.
 func (t *Trainer) Rand() *tensor.Rand { return t.rng }
@@ -236,15 +283,6 @@ func (t *Trainer) LearningRate(e int) float64 { return t.learningRate(e) }
 
 // MomentumAt returns the momentum used in epoch e (0-based).
 func (t *Trainer) MomentumAt(e int) float64 { return t.momentumAt(e) }
-
-func resizeChain(c *Chain, n, nv, nh int) *Chain {
-	if c == nil {
-		c = &Chain{}
-	}
-	c.V, c.PV = c.V.Resize(n, nv), c.PV.Resize(n, nv)
-	c.H, c.PH = c.H.Resize(n, nh), c.PH.Resize(n, nh)
-	return c
-}
 
 // Train runs epochs until t.Epoch reaches t.Epochs (so a restored trainer
 // continues where it stopped). valid may be nil. Cancelling ctx stops after
@@ -276,7 +314,9 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 			good := m.Clone()
 			return func() { *m = *good }
 		},
-		batchOK: func() bool { return tensor.AllFinite(m.B) && tensor.AllFinite(m.C) },
+		batchOK: func() bool {
+			return tensor.AllFinite(m.B) && tensor.AllFinite(m.C) && m.units().Validate(nv) == nil
+		},
 		epochOK: func() bool { return tensor.AllFinite(m.W.Data) },
 		monitor: func(st *EpochStats, train, valid *tensor.Matrix) {
 			t.monitor(st, train, valid)
@@ -295,7 +335,8 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 	return stats, err
 }
 
-// Monitor computes the per-epoch figures of m on the given rows.
+// Monitor computes the per-epoch figures of m on the given rows (the
+// pseudo-log-likelihood is NaN for units that are not binary).
 func Monitor(m *RBM, train, valid *tensor.Matrix, pllRows int) EpochStats {
 	var st EpochStats
 	st.ReconError = m.ReconstructionError(train)
@@ -330,16 +371,30 @@ func (t *Trainer) step(v0 *tensor.Matrix, lr, mom float32) {
 		t.vC[i] = mom*t.vC[i] + lr*g
 	}
 	tensor.Axpy(1, t.vC, m.C)
+	if l, ok := m.units().(learner); ok && l.learned() {
+		p := l.params()
+		for i, g := range t.gS {
+			t.vS[i] = mom*t.vS[i] + lr*g
+		}
+		tensor.Axpy(1, t.vS, p)
+		l.clamp()
+	}
 }
 
 // gradient fills gW, gB, gC with the CD-k / PCD-k estimate of the gradient
 // of the mean log-likelihood of the batch v0 (plus the sparsity term).
 func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	m := t.m
+	u := m.units()
 	n := v0.Rows
 	nv, nh := m.NVisible(), m.NHidden()
 	t.ph0 = t.ph0.Resize(n, nh)
-	m.HiddenProbs(t.ph0, v0)
+	x0 := u.Input(t.x0, v0)
+	if x0 != v0 {
+		t.x0 = x0
+	}
+	tensor.MatMul(t.ph0, x0, m.W)
+	tensor.SigmoidBiasRows(t.ph0, m.C)
 
 	var c *Chain
 	switch t.Method {
@@ -357,25 +412,37 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 		m.Gibbs(c, t.K-1, t.rng)
 	}
 	// Negative statistics use the hidden probabilities (at β = 1) of the final v.
-	m.HiddenProbs(c.PH, c.V)
+	xc := m.chainInput(c)
+	tensor.MatMul(c.PH, xc, m.W)
+	tensor.SigmoidBiasRows(c.PH, m.C)
 	nc := c.V.Rows
 
-	// Gradient of the mean log-likelihood: ⟨v hᵀ⟩_data − ⟨v hᵀ⟩_model.
-	tensor.Gemm(true, false, 1/float32(n), v0, t.ph0, 0, t.gW)
-	tensor.Gemm(true, false, -1/float32(nc), c.V, c.PH, 1, t.gW)
+	// Gradient of the mean log-likelihood: ⟨x hᵀ⟩_data − ⟨x hᵀ⟩_model.
+	tensor.Gemm(true, false, 1/float32(n), x0, t.ph0, 0, t.gW)
+	tensor.Gemm(true, false, -1/float32(nc), xc, c.PH, 1, t.gW)
 	clear(t.gB)
 	clear(t.gC)
-	tensor.ColumnSums(t.gB, v0, 1/float32(n))
-	tensor.ColumnSums(t.gB, c.V, -1/float32(nc))
+	u.BiasGrad(t.gB, v0, m.B, 1/float32(n))
+	u.BiasGrad(t.gB, c.V, m.B, -1/float32(nc))
 	tensor.ColumnSums(t.gC, t.ph0, 1/float32(n))
 	tensor.ColumnSums(t.gC, c.PH, -1/float32(nc))
+	if l, ok := u.(learner); ok && l.learned() {
+		clear(t.gS)
+		t.wp = t.wp.Resize(n, nv)
+		tensor.MatMulTB(t.wp, t.ph0, m.W)
+		l.paramGrad(t.gS, v0, x0, t.wp, m.B, 1/float32(n))
+		t.wp = t.wp.Resize(nc, nv)
+		tensor.MatMulTB(t.wp, c.PH, m.W)
+		l.paramGrad(t.gS, c.V, xc, t.wp, m.B, -1/float32(nc))
+	}
 
 	if t.SparsityTarget > 0 && t.SparsityCost > 0 {
-		t.sparsity(v0)
+		t.sparsity(x0)
 	}
 
 }
 
+// sparsity adds Hinton's sparsity term for the batch with inputs x0 = x(v0).
 func (t *Trainer) sparsity(v0 *tensor.Matrix) {
 	n := v0.Rows
 	nh := t.m.NHidden()
@@ -402,4 +469,58 @@ func (t *Trainer) sparsity(v0 *tensor.Matrix) {
 			row[j] -= cost * mv * (q - target)
 		}
 	}
+}
+
+// MarshalJSON encodes the figures with NaN (undefined, such as the swap rate
+// of CD) as null.
+func (s EpochStats) MarshalJSON() ([]byte, error) {
+	type plain EpochStats
+	return nanjson.Marshal(plain(s))
+}
+
+// UnmarshalJSON decodes what MarshalJSON wrote: null (or a missing key)
+// becomes NaN.
+func (s *EpochStats) UnmarshalJSON(b []byte) error {
+	var raw map[string]*float64
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	get := func(k string) float64 {
+		if v := raw[k]; v != nil {
+			return *v
+		}
+		return math.NaN()
+	}
+	*s = EpochStats{Epoch: int(get("epoch")), Seconds: get("seconds"), SamplesPerSecond: get("samples_per_second"),
+		MonitorSeconds: get("monitor_seconds"), LR: get("lr"), Momentum: get("momentum"),
+		ReconError: get("reconstruction_error"), PLL: get("pseudo_log_likelihood"),
+		PLLTotal: get("pseudo_log_likelihood_sklearn_scale"), FreeEnergyTrain: get("free_energy_train"),
+		FreeEnergyValid: get("free_energy_valid"), FreeEnergyGap: get("free_energy_gap"), SwapRate: get("swap_rate")}
+	return nil
+}
+
+// Metadata returns the training settings under the keys model files store
+// them (method, k, batch_size, learning_rate, lr_decay, momentum,
+// initial_momentum, momentum_epochs, weight_decay, sparsity_target,
+// sparsity_cost, epochs — the epochs done —, chains for PCD and PT,
+// temperatures for PT, and for Gaussian units learn_sigma). It is the one
+// place these keys are written; the checkpoint's "cfg.…" keys hold the same
+// settings for resuming.
+func (t *Trainer) Metadata() map[string]string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	meta := map[string]string{
+		"method": string(t.Method), "k": strconv.Itoa(t.K), "batch_size": strconv.Itoa(t.BatchSize),
+		"learning_rate": f(t.LR), "lr_decay": f(t.LRDecay),
+		"momentum": f(t.FinalMomentum), "initial_momentum": f(t.InitialMomentum),
+		"momentum_epochs": strconv.Itoa(t.MomentumEpochs), "weight_decay": f(t.WeightDecay),
+		"sparsity_target": f(t.SparsityTarget), "sparsity_cost": f(t.SparsityCost),
+		"epochs": strconv.Itoa(t.Epoch),
+	}
+	if t.Method == PCD || t.Method == PT {
+		meta["chains"] = strconv.Itoa(t.Chains)
+	}
+	if t.Method == PT {
+		meta["temperatures"] = strconv.Itoa(t.Temperatures)
+	}
+	return meta
 }

@@ -213,8 +213,8 @@ func TestDivergenceRestoresLastGoodModel(t *testing.T) {
 func TestTrainerRejectsBadConfig(t *testing.T) {
 	m := New(4, 3)
 	for _, mut := range []func(*Config){
-		func(c *Config) { c.K = 0 },
-		func(c *Config) { c.BatchSize = 0 },
+		func(c *Config) { c.K = -1 },
+		func(c *Config) { c.BatchSize = -1 },
 		func(c *Config) { c.LR = -1 },
 		func(c *Config) { c.LR = math.NaN() },
 		func(c *Config) { c.Method = "magic" },
@@ -227,6 +227,22 @@ func TestTrainerRejectsBadConfig(t *testing.T) {
 		if _, err := NewTrainer(cfg, m, tensor.NewRand(1)); err == nil {
 			t.Errorf("config %+v accepted", cfg)
 		}
+	}
+	// Zero values take the defaults of the method and units.
+	for _, u := range []Units{Bernoulli{}, NewGaussianUnits(4, 1, false)} {
+		for _, method := range []Method{CD, PCD, PT} {
+			tr, err := NewTrainer(Config{Method: method}, NewUnits(u, 4, 3), tensor.NewRand(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Defaults(method, u)
+			if tr.LR != want.LR || tr.K != 1 || tr.BatchSize != 100 || tr.Chains != 100 || (method == PT) != (tr.Temperatures == 10) {
+				t.Errorf("%s %s: zero config became %+v", u.Name(), method, tr.Config)
+			}
+		}
+	}
+	if g := Defaults(PCD, NewGaussianUnits(1, 1, false)).LR; g != 0.001 {
+		t.Errorf("Gaussian default learning rate %v, want 0.001", g)
 	}
 	tr, _ := NewTrainer(DefaultConfig(), m, tensor.NewRand(1))
 	if _, err := tr.Train(context.Background(), tensor.New(3, 5), nil); !errors.Is(err, ErrShape) {

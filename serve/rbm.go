@@ -207,7 +207,7 @@ func (s *Server) handleReconstruct(w http.ResponseWriter, r *http.Request) error
 	ph := tensor.New(1, m.NHidden())
 	m.HiddenProbs(ph, v)
 	rec := tensor.New(1, m.NVisible())
-	m.VisibleProbs(rec, ph)
+	m.VisibleMeans(rec, ph)
 	var e float64
 	for i, x := range rec.Data {
 		d := float64(x - req.State[i])

@@ -24,7 +24,7 @@ greedily: layer 0 on the data, each further layer on the hidden probabilities
 p(h|·) of the one below. Samples come from block Gibbs sampling in the top
 RBM followed by one top-down pass through the lower layers' p(v|h).`,
 	}
-	c.AddCommand(newDBNTrainCmd(), newDBNSampleCmd(), newDBNProbeCmd())
+	c.AddCommand(newDBNTrainCmd(), newDBNSampleCmd(), newDBNProbeCmd(io))
 	return c
 }
 
@@ -141,7 +141,7 @@ layerK.weights, layerK.visible_bias and layerK.hidden_bias, and metadata
 				for k, st := range stats {
 					layers[k] = map[string]any{"layer": k, "n_visible": d.Layers[k].NVisible(), "n_hidden": d.Layers[k].NHidden()}
 					if len(st) > 0 {
-						layers[k]["last_epoch"] = statsMap(st[len(st)-1])
+						layers[k]["last_epoch"] = st[len(st)-1]
 					}
 				}
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"model": out, "data": set.Name, "binarize": binarizeName(set),
@@ -231,8 +231,8 @@ the up-pass of the first --n rows of --data (--init data).`,
 	return c
 }
 
-func newDBNProbeCmd() *cobra.Command {
-	o := probeOpts{}
+func newDBNProbeCmd(io *ioStreams) *cobra.Command {
+	o := probeOpts{IO: io}
 	var layer int
 	c := &cobra.Command{
 		Use:   "probe",
@@ -257,7 +257,8 @@ func newDBNProbeCmd() *cobra.Command {
 				return fmt.Errorf("--layer %d: %s has layers 0…%d", layer, o.model, len(d.Layers)-1)
 			}
 			feat := func(x *tensor.Matrix) (*tensor.Matrix, error) { return d.Features(x, k) }
-			return runProbe(cmd, &o, feat, map[string]any{"model": o.model, "layer": k, "sizes": d.Sizes()})
+			o.data.resolve(cmd)
+			return runProbe(cmd.Context(), &o, feat, map[string]any{"model": o.model, "layer": k, "sizes": d.Sizes()})
 		},
 	}
 	o.register(c)

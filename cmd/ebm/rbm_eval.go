@@ -1,215 +1,209 @@
 package main
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/rbm/estimate"
 )
 
-type evalOpts struct {
-	model         string
-	data          dataFlags
-	baseData      string
-	exact, ais    bool
-	raise         bool
-	chains, betas int
-	raiseExamples int
-	pllRows       int
-	seed          uint64
-	jsonOut       bool
-	quiet         bool
+type rbmEvalOptions struct {
+	IO            *ioStreams
+	Model         string
+	Data          dataFlags
+	BaseData      string
+	Exact, AIS    bool
+	RAISE         bool
+	Chains, Betas int
+	RAISEExamples int
+	PLLRows       int
+	Seed          uint64
+	JSON, Quiet   bool
 }
 
-func newRBMEvalCmd() *cobra.Command {
-	o := evalOpts{}
+func newCmdRBMEval(io *ioStreams, runF func(context.Context, *rbmEvalOptions) error) *cobra.Command {
+	o := &rbmEvalOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "eval",
 		Short: "Measure an RBM: log Z and the test log-likelihood (exact or AIS with error bars), RAISE, PLL",
-		Long: `Measure how good an RBM is on a data set.
+		Long: `Measure how good an RBM is on a data set, for any visible units.
 
---exact enumerates the smaller layer (up to 30 units) for the exact log Z and
-log-likelihood. --ais estimates log Z by annealed importance sampling
-(Salakhutdinov & Murray 2008): --chains independent runs from the base-rate
-model (the smoothed pixel means of the training data named in the model file,
-or --base-data), through the paper's 14,501 β values (or --betas N evenly
-spaced). It reports log Z, its standard deviation and a ±3σ interval (taken in
-log space), and the mean log-likelihood with the matching interval. AIS tends
-to under-estimate log Z, so it over-estimates the likelihood; --raise adds
+--exact enumerates the hidden layer (or, for Bernoulli visible units, the
+smaller layer; up to 30 units) for the exact log Z and log-likelihood; the
+visible units are summed out, or for Gaussian units integrated out in closed
+form. --ais estimates log Z by annealed importance sampling (Salakhutdinov &
+Murray 2008): --chains independent runs from the base-rate model (the
+smoothed pixel means of the training data named in the model file, or
+--base-data; for Gaussian units the column means, with the model's σ),
+through the paper's 14,501 β values (or --betas N evenly spaced). It reports
+log Z, its standard deviation and a ±3σ interval (taken in log space), and
+the mean log-likelihood with the matching interval. AIS tends to
+under-estimate log Z, so it over-estimates the likelihood; --raise adds
 reverse AIS (Burda, Grosse & Salakhutdinov 2015) on the first
---raise-examples rows, a conservative estimate from the other side.
+--raise-examples rows, a conservative estimate from the other side. A model
+file that names no training data (one written by PyTorch, say) takes the
+base rate from the evaluation data, and says so.
 
-Without --exact or --ais, models with at most 20 units in the smaller layer
-are measured exactly and larger ones by AIS. The exact pseudo-log-likelihood
-(per unit, and summed over units: scikit-learn's scale) and the mean-field
-reconstruction error are always reported.`,
+Without --exact or --ais, models that enumerate at most 20 units are
+measured exactly and larger ones by AIS. The exact pseudo-log-likelihood
+(binary units: per unit, and summed over units: scikit-learn's scale) and
+the mean-field reconstruction error are always reported. Likelihoods of
+Gaussian models are densities in the model's (standardized) units.`,
 		Example: `  ebm rbm eval --model rbm.safetensors --data mnist:test --ais --json
   ebm rbm eval --model rbm.safetensors --data mnist:test --binarize sample --ais --raise --chains 100
-  ebm rbm eval --model bars.safetensors --data bars:4x4 --exact`,
+  ebm rbm eval --model bars.safetensors --data bars:4x4 --exact
+  ebm rbm eval --model g8.safetensors --data 8gaussians:1000 --ais --raise`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runEval(cmd, &o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Data.resolve(cmd)
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return rbmEvalRun(cmd.Context(), o)
+		},
 	}
 	f := c.Flags()
-	f.StringVarP(&o.model, "model", "m", "", "model file (required)")
-	o.data.register(c, "mnist:test")
-	f.StringVar(&o.baseData, "base-data", "", "data for AIS's base-rate model (default: the model's training data)")
-	f.BoolVar(&o.exact, "exact", false, "exact log Z by enumerating the smaller layer")
-	f.BoolVar(&o.ais, "ais", false, "log Z by annealed importance sampling")
-	f.BoolVar(&o.raise, "raise", false, "also run reverse AIS (RAISE) for a conservative estimate")
-	f.IntVar(&o.chains, "chains", 100, "AIS runs")
-	f.IntVar(&o.betas, "betas", 0, "number of evenly spaced β values (0: the paper's 14,501-value schedule)")
-	f.IntVar(&o.raiseExamples, "raise-examples", 100, "rows of --data used by --raise")
-	f.IntVar(&o.pllRows, "pll-rows", 1000, "rows used for the exact pseudo-log-likelihood (0: all)")
-	f.Uint64Var(&o.seed, "seed", 1, "random seed for AIS and RAISE")
-	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	f.StringVarP(&o.Model, "model", "m", "", "model file (required)")
+	o.Data.register(c, "mnist:test")
+	f.StringVar(&o.BaseData, "base-data", "", "data for AIS's base-rate model (default: the model's training data, else --data)")
+	f.BoolVar(&o.Exact, "exact", false, "exact log Z by enumeration")
+	f.BoolVar(&o.AIS, "ais", false, "log Z by annealed importance sampling")
+	f.BoolVar(&o.RAISE, "raise", false, "also run reverse AIS (RAISE) for a conservative estimate")
+	f.IntVar(&o.Chains, "chains", 100, "AIS runs")
+	f.IntVar(&o.Betas, "betas", 0, "number of evenly spaced β values (0: the paper's 14,501-value schedule)")
+	f.IntVar(&o.RAISEExamples, "raise-examples", 100, "rows of --data used by --raise")
+	f.IntVar(&o.PLLRows, "pll-rows", 1000, "rows used for the exact pseudo-log-likelihood (0: all)")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed for AIS and RAISE")
+	f.BoolVar(&o.JSON, "json", false, "print one JSON object")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
 	return c
 }
 
-func runEval(cmd *cobra.Command, o *evalOpts) error {
+// evalReport is what --json prints: the files and the library's Evaluation.
+type evalReport struct {
+	Model                string  `json:"model"`
+	Data                 string  `json:"data"`
+	Binarize             string  `json:"binarize"`
+	BaseData             string  `json:"base_data,omitempty"`
+	Seconds              float64 `json:"seconds"`
+	*estimate.Evaluation `json:"-"`
+}
+
+func (r evalReport) MarshalJSON() ([]byte, error) {
+	files := struct {
+		Model    string  `json:"model"`
+		Data     string  `json:"data"`
+		Binarize string  `json:"binarize"`
+		BaseData string  `json:"base_data,omitempty"`
+		Seconds  float64 `json:"seconds"`
+	}{r.Model, r.Data, r.Binarize, r.BaseData, r.Seconds}
+	return nanjson.Merge(files, r.Evaluation)
+}
+
+func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 	start := time.Now()
-	if o.chains < 1 {
-		return fmt.Errorf("--chains must be at least 1, got %d", o.chains)
+	if o.Chains < 1 {
+		return fmt.Errorf("--chains must be at least 1, got %d", o.Chains)
 	}
-	if o.betas != 0 && o.betas < 2 {
-		return fmt.Errorf("--betas must be 0 (the paper's schedule) or at least 2, got %d", o.betas)
+	if o.Betas != 0 && o.Betas < 2 {
+		return fmt.Errorf("--betas must be 0 (the paper's schedule) or at least 2, got %d", o.Betas)
 	}
-	if o.raiseExamples < 1 {
-		return fmt.Errorf("--raise-examples must be at least 1, got %d", o.raiseExamples)
+	if o.RAISEExamples < 1 {
+		return fmt.Errorf("--raise-examples must be at least 1, got %d", o.RAISEExamples)
 	}
-	if f, err := loadRBMFile(o.model); err != nil {
-		return err
-	} else if f.gauss != nil {
-		return fmt.Errorf("%s has Gaussian visible units: ebm rbm eval measures Bernoulli RBMs only", o.model)
-	}
-	f, set, err := loadModelAndData(cmd, o.model, &o.data)
+	m, meta, err := loadModel(o.Model, &o.Data)
 	if err != nil {
 		return err
 	}
-	m, meta := f.bern, f.meta
-	small := min(m.NVisible(), m.NHidden())
-	if o.exact && small > rbm.MaxExactUnits {
-		return fmt.Errorf("--exact: the smaller layer of this %d×%d model has %d units; enumerating 2^%d states is out of reach (the limit is %d): use --ais",
-			m.NVisible(), m.NHidden(), small, small, rbm.MaxExactUnits)
+	set, x, err := modelData(m, &o.Data, o.Data.spec)
+	if err != nil {
+		return err
 	}
-	method := "ais"
-	if o.exact || (!o.ais && small <= 20) {
-		method = "exact"
+	if n := m.ExactUnits(); o.Exact && n > rbm.MaxExactUnits {
+		return fmt.Errorf("--exact: this %d×%d model enumerates %d units; 2^%d states are out of reach (the limit is %d): use --ais",
+			m.NVisible(), m.NHidden(), n, n, rbm.MaxExactUnits)
 	}
-	ctx := cmd.Context()
-	out := map[string]any{"model": o.model, "data": set.Name, "binarize": binarizeName(set), "n_samples": set.Len(),
-		"n_visible": m.NVisible(), "n_hidden": m.NHidden(), "method": method}
-	meanF := m.MeanFreeEnergy(set.X)
-	var est estimate.Estimate
-	if method == "exact" {
-		lz, err := m.ExactLogZ(ctx)
+	opt := estimate.EvalOptions{RAISE: o.RAISE, RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows,
+		AIS: estimate.Options{Chains: o.Chains, Seed: o.Seed}}
+	switch {
+	case o.Exact:
+		opt.Method = "exact"
+	case o.AIS:
+		opt.Method = "ais"
+	}
+	if o.Betas > 0 {
+		opt.AIS.Betas = estimate.LinearSchedule(o.Betas)
+	}
+	rep := &evalReport{Model: o.Model, Data: set.Name, Binarize: binarizeName(set)}
+	needBase := o.RAISE || opt.Method == "ais" || (opt.Method == "" && m.ExactUnits() > estimate.AutoExactUnits)
+	if needBase {
+		base, name, err := baseRate(o, m, meta, set)
 		if err != nil {
 			return err
 		}
-		est = estimate.Estimate{Method: "exact", LogZ: lz, Low: lz, High: lz}
-	} else {
-		base, err := baseRate(o, meta, m.NVisible())
-		if err != nil {
-			return err
-		}
-		opt := estimate.Options{Chains: o.chains, BaseBias: base.bias, Seed: o.seed}
-		if o.betas > 0 {
-			opt.Betas = estimate.LinearSchedule(o.betas)
-		}
-		var bar *barT
-		if !o.quiet {
-			bar = newProgress(cmd.ErrOrStderr(), "AIS", "β")
-		}
-		opt.Progress = bar.progress
-		est, err = estimate.AIS(ctx, m, opt)
-		bar.finish()
-		if err != nil {
-			return err
-		}
-		out["chains"], out["betas"], out["base_data"] = est.Chains, est.Betas, base.name
-		out["log_z_base"] = est.LogZBase
+		opt.AIS.BaseBias, rep.BaseData = base, name
 	}
-	out["log_z"], out["log_z_std"] = est.LogZ, est.Std
-	out["log_z_low"], out["log_z_high"] = finite(est.Low), finite(est.High)
-	out["mean_free_energy"] = meanF
-	out["mean_log_likelihood"] = -meanF - est.LogZ
-	out["mean_log_likelihood_low"] = finite(-meanF - est.High)
-	out["mean_log_likelihood_high"] = finite(-meanF - est.Low)
-
-	if o.raise {
-		base, err := baseRate(o, meta, m.NVisible())
-		if err != nil {
-			return err
-		}
-		n := min(o.raiseExamples, set.Len())
-		ropt := estimate.RAISEOptions{BaseBias: base.bias, Seed: o.seed + 1}
-		if o.betas > 0 {
-			ropt.Betas = estimate.LinearSchedule(o.betas)
-		}
-		var bar *barT
-		if !o.quiet {
-			bar = newProgress(cmd.ErrOrStderr(), "RAISE", "β")
-		}
-		ropt.Progress = bar.progress
-		r, err := estimate.RAISE(ctx, m, set.X.SliceRows(0, n), ropt)
-		bar.finish()
-		if err != nil {
-			return err
-		}
-		out["raise"] = map[string]any{"log_z": r.LogZ, "log_z_std": r.Std, "log_z_low": r.Low, "log_z_high": r.High,
-			"mean_log_likelihood": r.MeanLogLikelihood, "examples": r.Examples, "mean_log_likelihood_all": -meanF - r.LogZ}
+	aisBar, raiseBar := o.progress("AIS"), o.progress("RAISE")
+	opt.AIS.Progress, opt.RAISEProgress = aisBar.progress, raiseBar.progress
+	rep.Evaluation, err = estimate.Evaluate(ctx, m, x, opt)
+	aisBar.finish()
+	raiseBar.finish()
+	if err != nil {
+		return err
 	}
-
-	pllSet := set.X
-	if o.pllRows > 0 && o.pllRows < set.Len() {
-		pllSet = set.X.SliceRows(0, o.pllRows)
+	rep.Seconds = time.Since(start).Seconds()
+	if o.JSON {
+		return writeJSON(o.IO.Out, rep)
 	}
-	pll := m.PseudoLogLikelihood(pllSet)
-	out["pseudo_log_likelihood"] = pll / float64(m.NVisible())
-	out["pseudo_log_likelihood_sklearn_scale"] = pll
-	out["pll_rows"] = pllSet.Rows
-	out["reconstruction_error"] = m.ReconstructionError(set.X)
-	out["seconds"] = time.Since(start).Seconds()
-
-	w := cmd.OutOrStdout()
-	if o.jsonOut {
-		return writeJSON(w, out)
-	}
-	fmt.Fprintf(w, "%s on %s (%d rows, binarize=%s)\n", o.model, set.Name, set.Len(), binarizeName(set))
-	if method == "exact" {
-		fmt.Fprintf(w, "  log Z (exact)            %.4f\n", est.LogZ)
-		fmt.Fprintf(w, "  mean log-likelihood      %.4f nats\n", -meanF-est.LogZ)
-	} else {
-		fmt.Fprintf(w, "  log Z (AIS, %d chains, %d βs)  %.4f ± %.4f   [%s, %s]\n", est.Chains, est.Betas, est.LogZ, est.Std,
-			fmtOpt(est.Low, "%.4f"), fmtOpt(est.High, "%.4f"))
-		fmt.Fprintf(w, "  mean log-likelihood      %.4f nats   [%s, %s]\n", -meanF-est.LogZ,
-			fmtOpt(-meanF-est.High, "%.4f"), fmtOpt(-meanF-est.Low, "%.4f"))
-	}
-	if r, ok := out["raise"].(map[string]any); ok {
-		fmt.Fprintf(w, "  RAISE log Z (upper)      %.4f ± %.4f over %d examples → mean log-likelihood ≥ %.4f\n",
-			r["log_z"], r["log_z_std"], r["examples"], r["mean_log_likelihood_all"])
-	}
-	fmt.Fprintf(w, "  pseudo-log-likelihood    %.4f per unit, %.2f summed over units (%d rows)\n", pll/float64(m.NVisible()), pll, pllSet.Rows)
-	fmt.Fprintf(w, "  reconstruction error     %.4f per image\n", out["reconstruction_error"])
-	fmt.Fprintf(w, "  %.1f s\n", out["seconds"])
+	printEval(o, rep)
 	return nil
 }
 
-type base struct {
-	name string
-	bias []float32
+func (o *rbmEvalOptions) progress(name string) *barT {
+	if o.Quiet {
+		return nil
+	}
+	return newProgress(o.IO.ErrOut, name, "β")
 }
 
-// baseRate builds AIS's base-rate biases from --base-data, or from the
-// model's training data (its metadata), binarized the same way.
-func baseRate(o *evalOpts, meta map[string]string, nv int) (base, error) {
-	spec := o.baseData
-	bd := o.data
+func printEval(o *rbmEvalOptions, r *evalReport) {
+	w := o.IO.Out
+	fmt.Fprintf(w, "%s on %s (%d rows, binarize=%s, %s visible units)\n", o.Model, r.Data, r.NSamples, r.Binarize, r.Visible)
+	if r.Method == "exact" {
+		fmt.Fprintf(w, "  log Z (exact)            %.4f\n", r.LogZ)
+		fmt.Fprintf(w, "  mean log-likelihood      %.4f nats\n", r.MeanLogLikelihood)
+	} else {
+		fmt.Fprintf(w, "  log Z (AIS, %d chains, %d βs)  %.4f ± %.4f   [%s, %s]\n", r.Chains, r.Betas, r.LogZ, r.LogZStd,
+			fmtOpt(r.LogZLow, "%.4f"), fmtOpt(r.LogZHigh, "%.4f"))
+		fmt.Fprintf(w, "  mean log-likelihood      %.4f nats   [%s, %s]\n", r.MeanLogLikelihood,
+			fmtOpt(r.MeanLogLikelihoodLow, "%.4f"), fmtOpt(r.MeanLogLikelihoodHigh, "%.4f"))
+	}
+	if r.BaseData != "" {
+		fmt.Fprintf(w, "  base-rate model from     %s\n", r.BaseData)
+	}
+	if ra := r.RAISE; ra != nil {
+		fmt.Fprintf(w, "  RAISE log Z (upper)      %.4f ± %.4f over %d examples → mean log-likelihood ≥ %.4f\n",
+			ra.LogZ, ra.LogZStd, ra.Examples, ra.MeanLogLikelihoodAll)
+	}
+	fmt.Fprintf(w, "  pseudo-log-likelihood    %s per unit, %s summed over units (%d rows)\n", fmtOpt(r.PLL, "%.4f"), fmtOpt(r.PLLTotal, "%.2f"), r.PLLRows)
+	fmt.Fprintf(w, "  reconstruction error     %.4f per image\n", r.ReconstructionError)
+	fmt.Fprintf(w, "  %.1f s\n", r.Seconds)
+}
+
+// baseRate returns AIS's base-rate biases and where they came from:
+// --base-data, else the model's training data (its metadata), loaded and
+// binarized the same way, else — a model from elsewhere — the evaluation
+// data, with a note on stderr.
+func baseRate(o *rbmEvalOptions, m *rbm.RBM, meta map[string]string, eval *dataset.Set) ([]float32, string, error) {
+	spec := o.BaseData
+	bd := o.Data
 	bd.limit = 0
 	if spec == "" {
 		spec = meta["data"]
@@ -223,15 +217,24 @@ func baseRate(o *evalOpts, meta map[string]string, nv int) (base, error) {
 			bd.limit = l
 		}
 	}
+	s := eval
+	name := eval.Name + " (evaluation data: the model file names no training data)"
 	if spec == "" {
-		return base{}, errors.New("the model file does not name its training data: give --base-data for AIS's base-rate model")
+		if !o.Quiet {
+			fmt.Fprintf(o.IO.ErrOut, "%s names no training data: AIS's base-rate model uses the evaluation data %s (give --base-data to choose)\n", o.Model, eval.Name)
+		}
+	} else {
+		var err error
+		if s, err = bd.load(spec); err != nil {
+			return nil, "", fmt.Errorf("base-rate data: %w", err)
+		}
+		name = s.Name
 	}
-	s, err := bd.load(spec)
-	if err != nil {
-		return base{}, fmt.Errorf("base-rate data: %w", err)
+	if s.Dim() != m.NVisible() {
+		return nil, "", fmt.Errorf("base-rate data %s has %d columns, the model %d visible units", s.Name, s.Dim(), m.NVisible())
 	}
-	if s.Dim() != nv {
-		return base{}, fmt.Errorf("base-rate data %s has %d columns, the model %d visible units", s.Name, s.Dim(), nv)
+	if err := m.CheckData(s.X); err != nil {
+		return nil, "", fmt.Errorf("base-rate data %s: %w", s.Name, err)
 	}
-	return base{name: s.Name, bias: estimate.BaseRate(s.X)}, nil
+	return estimate.BaseRate(m, m.Standard.Applied(s.X)), name, nil
 }

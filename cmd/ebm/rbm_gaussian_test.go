@@ -55,12 +55,11 @@ func loadNPY(t *testing.T, path string) *tensor.Matrix {
 // standardized units inside and in data units outside.
 func TestGaussianModelCommands(t *testing.T) {
 	dir, model, data, labels, x := gaussianFixture(t)
-	m, mean, std, _, err := rbm.LoadGaussian(model)
+	m, _, err := rbm.Load(model)
 	if err != nil {
 		t.Fatal(err)
 	}
-	z := x.Clone()
-	rbm.ApplyStandardize(z, mean, std)
+	z := m.Standard.Applied(x)
 	wantH := tensor.New(x.Rows, m.NHidden())
 	m.HiddenProbs(wantH, z)
 
@@ -89,7 +88,7 @@ func TestGaussianModelCommands(t *testing.T) {
 	m.VisibleMeans(wantR, wantH)
 	var se float64
 	for i, v := range r.Data {
-		w := wantR.Data[i]*std[i%x.Cols] + mean[i%x.Cols]
+		w := wantR.Data[i]*m.Standard.Std[i%x.Cols] + m.Standard.Mean[i%x.Cols]
 		if math.Abs(float64(v-w)) > 1e-4 {
 			t.Fatalf("reconstruction %d = %v, want %v", i, v, w)
 		}
@@ -100,8 +99,9 @@ func TestGaussianModelCommands(t *testing.T) {
 		t.Errorf("summary %v, want reconstruction_error %v", sum, want)
 	}
 
-	// sample: from v = b and from data; values come back in data units.
-	for _, args := range [][]string{{}, {"--init", "data", "--data", data}} {
+	// sample: from v = b and from data, by Gibbs and by parallel tempering;
+	// values come back in data units.
+	for _, args := range [][]string{{}, {"--init", "data", "--data", data}, {"--temperatures", "3"}} {
 		s := filepath.Join(dir, "s.npy")
 		mustRun(t, append([]string{"rbm", "sample", "--model", model, "--n", "50", "--steps", "20", "--out", s}, args...)...)
 		v := loadNPY(t, s)
@@ -117,9 +117,31 @@ func TestGaussianModelCommands(t *testing.T) {
 		}
 	}
 
-	// Parallel tempering is for Bernoulli visible units only.
-	if _, _, err := run(t, "rbm", "sample", "--model", model, "--temperatures", "3", "--out", filepath.Join(dir, "pt.npy")); err == nil || !strings.Contains(err.Error(), "Bernoulli") {
-		t.Errorf("--temperatures on a Gaussian model: %v", err)
+	// eval: the exact log Z (5 hidden units enumerated, v integrated out)
+	// and AIS from the Gaussian base model agree within AIS's interval; the
+	// model file names its (file) training data for the base rate.
+	var exact, ais struct {
+		Method  string   `json:"method"`
+		LogZ    float64  `json:"log_z"`
+		Low     float64  `json:"log_z_low"`
+		High    float64  `json:"log_z_high"`
+		Visible string   `json:"visible"`
+		PLL     *float64 `json:"pseudo_log_likelihood"`
+		Base    string   `json:"base_data"`
+		Raise   *struct {
+			LogZ float64 `json:"log_z"`
+		} `json:"raise"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "rbm", "eval", "--model", model, "--data", data, "--json")), &exact); err != nil {
+		t.Fatal(err)
+	}
+	out = mustRun(t, "rbm", "eval", "--model", model, "--data", data, "--ais", "--raise", "--betas", "2000", "--chains", "50", "--raise-examples", "20", "--json", "-q")
+	if err := json.Unmarshal([]byte(out), &ais); err != nil {
+		t.Fatal(err)
+	}
+	if exact.Method != "exact" || exact.Visible != "gaussian" || exact.PLL != nil || ais.Method != "ais" || ais.Base != data ||
+		exact.LogZ < ais.Low || exact.LogZ > ais.High || ais.Raise == nil || math.Abs(ais.Raise.LogZ-exact.LogZ) > 1 {
+		t.Errorf("eval: exact %+v, AIS %s", exact, out)
 	}
 
 	// probe: real-valued inputs for the features and the raw baseline.
@@ -136,7 +158,6 @@ func TestGaussianModelCommands(t *testing.T) {
 	// Errors: binarizing for a Gaussian model, eval, --sigma misuse.
 	for _, args := range [][]string{
 		{"rbm", "transform", "--model", model, "--data", data, "--binarize", "threshold", "--out", feat},
-		{"rbm", "eval", "--model", model, "--data", data},
 		{"rbm", "train", "--data", "bars:3x3", "--sigma", "0.5", "--out", filepath.Join(dir, "b.safetensors")},
 		{"rbm", "train", "--visible", "gaussian", "--data", data, "--sigma", "0", "--out", filepath.Join(dir, "c.safetensors")},
 	} {
@@ -155,13 +176,14 @@ func TestGaussian2DSigmaAndDensity(t *testing.T) {
 	model := filepath.Join(dir, "g.safetensors")
 	mustRun(t, "rbm", "train", "--visible", "gaussian", "--sigma", "0.25", "--data", "8gaussians:500", "--hidden", "8",
 		"--epochs", "3", "--method", "cd", "--lr", "0.01", "--out", model, "--checkpoint", "none", "-q")
-	m, _, _, _, err := rbm.LoadGaussian(model)
+	m, _, err := rbm.Load(model)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range m.Sigma() {
+	sig := m.Visible.(*rbm.Gaussian).Sigma()
+	for _, s := range sig {
 		if math.Abs(float64(s)-0.25) > 1e-6 {
-			t.Fatalf("σ %v, want 0.25 everywhere", m.Sigma())
+			t.Fatalf("σ %v, want 0.25 everywhere", sig)
 		}
 	}
 	pic := filepath.Join(dir, "d.png")
@@ -190,14 +212,14 @@ func TestGaussianResumeThroughCLI(t *testing.T) {
 	if err := dataset.SaveNPY(data, x); err != nil {
 		t.Fatal(err)
 	}
-	for _, method := range []string{"cd", "pcd"} {
+	for _, method := range []string{"cd", "pcd", "pt"} {
 		straight, resumed := filepath.Join(dir, method+"-s.safetensors"), filepath.Join(dir, method+"-r.safetensors")
 		args := []string{"rbm", "train", "--visible", "gaussian", "--data", data, "--limit", "150", "--hidden", "4", "--batch", "10",
 			"--method", method, "--learn-sigma", "--sigma", "0.5", "--lr", "0.05", "--momentum-epochs", "3", "--seed", "4", "-q"}
 		mustRun(t, append(args, "--epochs", "4", "--out", straight)...)
 		mustRun(t, append(args, "--epochs", "2", "--out", resumed)...)
 		ck := filepath.Join(dir, method+"-r.ckpt.safetensors")
-		if _, _, _, err := rbm.LoadGaussianCheckpoint(ck); err != nil {
+		if _, _, _, err := rbm.LoadCheckpoint(ck); err != nil {
 			t.Fatalf("%s: the checkpoint next to --out: %v", method, err)
 		}
 		out := mustRun(t, "rbm", "train", "--resume", ck, "--visible", "gaussian", "--epochs", "4", "--json", "-q")
@@ -211,9 +233,9 @@ func TestGaussianResumeThroughCLI(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Fatalf("%s: 4 epochs straight and 2 + --resume + 2 wrote different model files", method)
 		}
-		m, mean, _, meta, err := rbm.LoadGaussian(ck)
-		if err != nil || meta["epochs_done"] != "4" || m.NHidden() != 4 || math.Abs(float64(mean[0])-20) > 1 {
-			t.Fatalf("%s: checkpoint after the resumed run: %v, metadata %v, mean %v", method, err, meta, mean)
+		m, meta, err := rbm.Load(ck)
+		if err != nil || meta["epochs_done"] != "4" || m.NHidden() != 4 || math.Abs(float64(m.Standard.Mean[0])-20) > 1 {
+			t.Fatalf("%s: checkpoint after the resumed run: %v, metadata %v", method, err, meta)
 		}
 	}
 	ck := filepath.Join(dir, "pcd-r.ckpt.safetensors")

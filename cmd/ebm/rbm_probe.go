@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"reflect"
-	"strconv"
 	"strings"
 	"time"
 
-	"codeberg.org/sbinet/npyio/npy"
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
@@ -21,6 +16,7 @@ import (
 
 // probeOpts are the flags of the linear-probe commands (rbm probe, dbn probe).
 type probeOpts struct {
+	IO         *ioStreams
 	model      string
 	data       dataFlags
 	test       string
@@ -58,8 +54,8 @@ binarized pixels for both the features and the raw baseline. Labels come with
 built-in MNIST; for files give --labels and --test-labels (.npy of integers,
 or a text file with one integer per line).`
 
-func newRBMProbeCmd() *cobra.Command {
-	o := probeOpts{}
+func newCmdRBMProbe(io *ioStreams, runF func(context.Context, *probeOpts) error) *cobra.Command {
+	o := &probeOpts{IO: io}
 	c := &cobra.Command{
 		Use:   "probe",
 		Short: "Linear probe: logistic-regression accuracy on RBM features p(h|v) versus raw pixels",
@@ -70,22 +66,35 @@ func newRBMProbeCmd() *cobra.Command {
   ebm rbm probe --model m.safetensors --data x.npy --labels y.txt --test xt.npy --test-labels yt.npy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := loadRBMFile(o.model)
-			if err != nil {
-				return err
+			o.data.resolve(cmd)
+			if runF != nil {
+				return runF(cmd.Context(), o)
 			}
-			if err := m.useData(cmd, &o.data); err != nil {
-				return err
-			}
-			extra := map[string]any{"model": o.model, "n_hidden": m.nHidden()}
-			if m.gauss != nil {
-				extra["visible"] = "gaussian"
-			}
-			return runProbe(cmd, &o, m.features, extra)
+			return rbmProbeRun(cmd.Context(), o)
 		},
 	}
 	o.register(c)
 	return c
+}
+
+func rbmProbeRun(ctx context.Context, o *probeOpts) error {
+	m, _, err := loadModel(o.model, &o.data)
+	if err != nil {
+		return err
+	}
+	feat := func(x *tensor.Matrix) (*tensor.Matrix, error) {
+		if err := m.CheckData(x); err != nil {
+			return nil, err
+		}
+		h := tensor.New(x.Rows, m.NHidden())
+		m.HiddenProbs(h, m.Standard.Applied(x))
+		return h, nil
+	}
+	extra := map[string]any{"model": o.model, "n_hidden": m.NHidden()}
+	if !isBinary(m.Units()) {
+		extra["visible"] = m.Units().Name()
+	}
+	return runProbe(ctx, o, feat, extra)
 }
 
 // probeResult is what --json prints.
@@ -108,9 +117,9 @@ type probeResult struct {
 
 // runProbe loads the data and labels, fits the probe on feat(data) and on
 // the raw data, and reports both test accuracies.
-func runProbe(cmd *cobra.Command, o *probeOpts, feat func(*tensor.Matrix) (*tensor.Matrix, error), extra map[string]any) error {
+func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tensor.Matrix, error), extra map[string]any) error {
 	start := time.Now()
-	stderr := cmd.ErrOrStderr()
+	stderr := o.IO.ErrOut
 	if o.iters < 1 {
 		return fmt.Errorf("--iterations must be at least 1, got %d", o.iters)
 	}
@@ -180,13 +189,13 @@ func runProbe(cmd *cobra.Command, o *probeOpts, feat func(*tensor.Matrix) (*tens
 	}
 	res.Seconds = time.Since(start).Seconds()
 	if o.jsonOut {
-		return writeJSON(cmd.OutOrStdout(), res)
+		return writeJSON(o.IO.Out, res)
 	}
 	raw := "skipped"
 	if res.AccuracyRaw != nil {
 		raw = fmt.Sprintf("%.2f%%", 100**res.AccuracyRaw)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "linear probe (L2 %g), trained on %s (%d rows), tested on %s (%d rows), binarize=%s:\n  features (%d): %.2f%%\n  raw inputs (%d): %s\n  %.1fs\n",
+	fmt.Fprintf(o.IO.Out, "linear probe (L2 %g), trained on %s (%d rows), tested on %s (%d rows), binarize=%s:\n  features (%d): %.2f%%\n  raw inputs (%d): %s\n  %.1fs\n",
 		o.l2, train.Name, res.NTrain, test.Name, res.NTest, res.Binarize, res.NFeatures, 100*res.AccuracyFeatures, res.NRaw, raw, res.Seconds)
 	return nil
 }
@@ -198,7 +207,7 @@ func setLabels(set *dataset.Set, file, flag string) ([]int, error) {
 	switch {
 	case file != "":
 		var err error
-		if y, err = readLabels(file); err != nil {
+		if y, err = dataset.ReadLabels(file); err != nil {
 			return nil, err
 		}
 		if len(y) != set.Len() {
@@ -213,70 +222,6 @@ func setLabels(set *dataset.Set, file, flag string) ([]int, error) {
 		if c < 0 || c > 1<<16 {
 			return nil, fmt.Errorf("label %d of row %d (0-based) of %s is out of range: labels must be class numbers 0, 1, …", c, i, set.Name)
 		}
-	}
-	return y, nil
-}
-
-// readLabels reads integer labels from a .npy file (any integer dtype, or
-// floats holding integers) or a text file with one integer per line.
-func readLabels(path string) ([]int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("labels: %w", err)
-	}
-	defer f.Close()
-	if strings.EqualFold(filepath.Ext(path), ".npy") {
-		var arr npy.Array
-		if err := npy.Read(f, &arr); err != nil {
-			return nil, fmt.Errorf("labels %s: %w", path, err)
-		}
-		if sh := arr.Shape(); len(sh) != 1 && !(len(sh) == 2 && (sh[0] == 1 || sh[1] == 1)) {
-			return nil, fmt.Errorf("labels %s: array has shape %v, want a 1-D array", path, sh)
-		}
-		v := reflect.ValueOf(arr.Data())
-		if v.Kind() != reflect.Slice {
-			return nil, fmt.Errorf("labels %s: unsupported array type %T", path, arr.Data())
-		}
-		y := make([]int, v.Len())
-		for i := range y {
-			e := v.Index(i)
-			switch e.Kind() {
-			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-				y[i] = int(e.Int())
-			case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-				y[i] = int(e.Uint())
-			case reflect.Float32, reflect.Float64:
-				x := e.Float()
-				if x != float64(int(x)) {
-					return nil, fmt.Errorf("labels %s: element %d is %v, not an integer", path, i, x)
-				}
-				y[i] = int(x)
-			default:
-				return nil, fmt.Errorf("labels %s: elements of type %s are not integers", path, e.Type())
-			}
-		}
-		return y, nil
-	}
-	var y []int
-	sc := bufio.NewScanner(f)
-	line := 0
-	for sc.Scan() {
-		line++
-		s := strings.TrimSpace(sc.Text())
-		if s == "" {
-			continue
-		}
-		c, err := strconv.Atoi(s)
-		if err != nil {
-			return nil, fmt.Errorf("labels %s, line %d: %q is not an integer", path, line, s)
-		}
-		y = append(y, c)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("labels %s: %w", path, err)
-	}
-	if len(y) == 0 {
-		return nil, fmt.Errorf("labels %s: no labels", path)
 	}
 	return y, nil
 }

@@ -13,6 +13,7 @@ package nanjson
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -163,4 +164,32 @@ func empty(v reflect.Value) bool {
 		return v.IsNil()
 	}
 	return false
+}
+
+// Merge returns one JSON object holding the members of the objects that
+// Marshal makes of each value, in order (a key given twice keeps both, so
+// callers keep keys apart). It joins a result from the library with the
+// fields a command adds (files, timings) without embedding, whose promoted
+// MarshalJSON would hide the added fields.
+func Merge(values ...any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for _, v := range values {
+		o, err := Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		o = bytes.TrimSpace(o)
+		if len(o) < 2 || o[0] != '{' || o[len(o)-1] != '}' {
+			return nil, fmt.Errorf("nanjson: Merge of %T, which is not a JSON object", v)
+		}
+		if inner := bytes.TrimSpace(o[1 : len(o)-1]); len(inner) > 0 {
+			if b.Len() > 1 {
+				b.WriteByte(',')
+			}
+			b.Write(inner)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }

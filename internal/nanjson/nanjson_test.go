@@ -48,3 +48,18 @@ func TestMarshalMatchesEncodingJSONAndNullsNaN(t *testing.T) {
 		t.Errorf("non-finite values:\n got %s\nwant %s", got, w)
 	}
 }
+
+func TestMerge(t *testing.T) {
+	got, err := Merge(struct {
+		A string `json:"a"`
+	}{"x"}, inner{math.NaN()}, struct{}{}, withMarshal{})
+	if err == nil {
+		t.Fatalf("merging a non-object accepted: %s", got)
+	}
+	got, err = Merge(struct {
+		A string `json:"a"`
+	}{"x"}, struct{}{}, inner{math.NaN()})
+	if err != nil || string(got) != `{"a":"x","x":null}` {
+		t.Errorf("Merge = %s, %v", got, err)
+	}
+}

@@ -73,29 +73,21 @@ func LinearSchedule(n int) []float64 {
 	return b
 }
 
-// BaseRate returns the base-rate model's visible biases: the log-odds of the
-// column means of the binary data, smoothed as in Salakhutdinov & Murray's
-// code by a pseudo-count of 5 per 100 examples:
-// p_i = (Σ_n v_ni + 0.05·N) / (1.05·N).
-func BaseRate(data *tensor.Matrix) []float32 {
-	b := make([]float32, data.Cols)
-	n := float64(data.Rows)
-	sum := make([]float64, data.Cols)
-	for r := 0; r < data.Rows; r++ {
-		for j, v := range data.Row(r) {
-			sum[j] += float64(v)
-		}
-	}
-	for j := range b {
-		p := (sum[j] + 0.05*n) / (1.05 * n)
-		b[j] = float32(math.Log(p) - math.Log1p(-p))
-	}
-	return b
+// BaseRate returns the base-rate model's visible biases for m's units and
+// data (in the model's units, already standardized for a model that has a
+// Standardization): for Bernoulli units the log-odds of the column means,
+// smoothed as in Salakhutdinov & Murray's code by a pseudo-count of 5 per
+// 100 examples, p_i = (Σ_n v_ni + 0.05·N) / (1.05·N); for Gaussian units the
+// column means (the base model is then N(b_A, σ²) with the model's σ).
+func BaseRate(m *rbm.RBM, data *tensor.Matrix) []float32 {
+	return m.Units().BaseRate(data)
 }
 
-// baseLogZ is log Z_A = Σ_i softplus(b_A,i) + H·log 2.
-func baseLogZ(bA []float32, nh int) float64 {
-	return tensor.SoftplusSum(bA) + float64(nh)*math.Ln2
+// baseLogZ is log Z_A of the base model (W = 0, c = 0): the visible layer
+// summed out with bias b_A, plus H·log 2 — Σ_i softplus(b_A,i) + H log 2
+// for Bernoulli units, Σ_i log(√(2π) σ_i) + H log 2 for Gaussian ones.
+func baseLogZ(u rbm.Units, bA []float32, nh int) float64 {
+	return u.LogPartition(make([]float32, len(bA)), bA) + float64(nh)*math.Ln2
 }
 
 func checkSchedule(b []float64) error {
@@ -113,34 +105,43 @@ func checkSchedule(b []float64) error {
 // annealer holds one group of chains and their buffers.
 type annealer struct {
 	m     *rbm.RBM
+	u     rbm.Units
 	bA    []float32
 	rng   *tensor.Rand
 	v, pv *tensor.Matrix // n × V
-	a     *tensor.Matrix // n × H: c + vW
+	a     *tensor.Matrix // n × H: c + x(v)W
 	h, ph *tensor.Matrix // n × H
-	dotA  []float64      // b_Aᵀv per chain
-	dotB  []float64      // bᵀv per chain
+	dotA  []float64      // −E_v(v; b_A) per chain (b_Aᵀv for Bernoulli units)
+	dotB  []float64      // −E_v(v; b) per chain
 }
 
 func newAnnealer(m *rbm.RBM, bA []float32, n int, rng *tensor.Rand) *annealer {
 	nv, nh := m.NVisible(), m.NHidden()
-	return &annealer{m: m, bA: bA, rng: rng,
+	return &annealer{m: m, u: m.Units(), bA: bA, rng: rng,
 		v: tensor.New(n, nv), pv: tensor.New(n, nv), a: tensor.New(n, nh),
 		h: tensor.New(n, nh), ph: tensor.New(n, nh),
 		dotA: make([]float64, n), dotB: make([]float64, n)}
 }
 
-// prepare computes a = c + vW and the bias dot products for the current v.
+// prepare computes a = c + x(v)W and the visible energies for the current v.
 func (s *annealer) prepare() {
 	s.m.HiddenInputs(s.a, s.v)
 	for r := 0; r < s.v.Rows; r++ {
-		s.dotA[r] = tensor.Dot(s.bA, s.v.Row(r))
-		s.dotB[r] = tensor.Dot(s.m.B, s.v.Row(r))
+		s.dotA[r] = -s.u.Energy(s.v.Row(r), s.bA)
+		s.dotB[r] = -s.u.Energy(s.v.Row(r), s.m.B)
 	}
 }
 
-// logF returns log f_β(v_r) = (1−β) b_Aᵀv + β bᵀv + Σ_j softplus(β a_j)
-// for the prepared row r.
+// start draws v_0 from the base model: v_i ~ σ(b_A,i), or N(b_A,i, σ_i²).
+func (s *annealer) start() {
+	for r := 0; r < s.pv.Rows; r++ {
+		copy(s.pv.Row(r), s.bA)
+	}
+	s.u.SampleAt(s.v, s.pv, 1, s.rng)
+}
+
+// logF returns log f_β(v_r) = −(1−β) E_v(v; b_A) − β E_v(v; b) + Σ_j softplus(β a_j)
+// (for Bernoulli units (1−β) b_Aᵀv + β bᵀv + …) for the prepared row r.
 func (s *annealer) logF(r int, beta float64) float64 {
 	lf := (1-beta)*s.dotA[r] + beta*s.dotB[r]
 	for _, x := range s.a.Row(r) {
@@ -150,7 +151,10 @@ func (s *annealer) logF(r int, beta float64) float64 {
 }
 
 // transition applies one Gibbs step v → h → v that leaves p_β invariant,
-// using the prepared a: h ~ σ(β a), v ~ σ((1−β) b_A + β (b + W h)).
+// using the prepared a: h ~ σ(β a), then v from the visible units at the
+// location (1−β) b_A + β·Field(Wh) — σ((1−β) b_A + β (b + W h)) for
+// Bernoulli units, N((1−β) b_A + β (b + σ⊙Wh), σ²) for Gaussian ones (the
+// quadratic terms of the two ends share σ, so the interpolation keeps it).
 func (s *annealer) transition(beta float64) {
 	bf := float32(beta)
 	for i, x := range s.a.Data {
@@ -158,16 +162,15 @@ func (s *annealer) transition(beta float64) {
 	}
 	tensor.SigmoidInto(s.ph.Data, s.ph.Data)
 	s.rng.BernoulliFast(s.h.Data, s.ph.Data)
-	tensor.MatMulTB(s.pv, s.h, s.m.W)
+	s.m.VisibleField(s.pv, s.h)
 	nv := s.m.NVisible()
 	for r := 0; r < s.pv.Rows; r++ {
 		row := s.pv.Row(r)
 		for i := 0; i < nv; i++ {
-			row[i] = (1-bf)*s.bA[i] + bf*(s.m.B[i]+row[i])
+			row[i] = (1-bf)*s.bA[i] + bf*row[i]
 		}
 	}
-	tensor.SigmoidInto(s.pv.Data, s.pv.Data)
-	s.rng.BernoulliFast(s.v.Data, s.pv.Data)
+	s.u.SampleAt(s.v, s.pv, 1, s.rng)
 }
 
 // groupSize is the number of chains per work unit. Groups, not cores, fix
@@ -203,9 +206,11 @@ func runGroups(ctx context.Context, chains int, seed uint64, f func(g, lo, hi in
 	return errors.Join(errs...)
 }
 
-// AIS estimates log Z of m by annealed importance sampling from the
-// base-rate model (W = 0, c = 0, visible bias opt.BaseBias) through the
-// distributions f_β(v) ∝ exp((1−β) b_Aᵀv + β bᵀv) Π_j (1 + exp(β(c_j + (vᵀW)_j))).
+// AIS estimates log Z of m — any visible units — by annealed importance
+// sampling from the base-rate model (W = 0, c = 0, visible bias
+// opt.BaseBias, the model's σ for Gaussian units) through the distributions
+// f_β(v) ∝ exp(−(1−β) E_v(v; b_A) − β E_v(v; b)) Π_j (1 + exp(β(c_j + (x(v)ᵀW)_j))),
+// for Bernoulli units exp((1−β) b_Aᵀv + β bᵀv) Π_j (…).
 func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 	if opt.Chains == 0 {
 		opt.Chains = 100
@@ -232,14 +237,7 @@ func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 	logw := make([]float64, opt.Chains)
 	err := runGroups(ctx, opt.Chains, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
 		s := newAnnealer(m, bA, hi-lo, rng)
-		// v_0 from the base model: v_i ~ σ(b_A,i).
-		for r := 0; r < s.v.Rows; r++ {
-			row := s.pv.Row(r)
-			for i := range row {
-				row[i] = tensor.Sigmoid32(bA[i])
-			}
-		}
-		rng.BernoulliFast(s.v.Data, s.pv.Data)
+		s.start()
 		w := logw[lo:hi]
 		for k := 1; k <= K; k++ {
 			if k%256 == 0 {
@@ -266,7 +264,7 @@ func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 	if opt.Progress != nil {
 		opt.Progress(K, K)
 	}
-	lzA := baseLogZ(bA, nh)
+	lzA := baseLogZ(m.Units(), bA, nh)
 	est := summarize(logw, lzA)
 	est.Method, est.Betas, est.LogZBase = "ais", len(betas), lzA
 	return est, nil

@@ -74,7 +74,7 @@ func RAISE(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt RAISEOption
 	cpe := opt.ChainsPerExample
 	n := data.Rows * cpe
 	logw := make([]float64, n)
-	lzA := baseLogZ(bA, nh)
+	lzA := baseLogZ(m.Units(), bA, nh)
 	err := runGroups(ctx, n, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
 		s := newAnnealer(m, bA, hi-lo, rng)
 		for r := lo; r < hi; r++ {

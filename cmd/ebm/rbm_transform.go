@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/tensor"
+)
+
+type rbmTransformOptions struct {
+	IO         *ioStreams
+	Model, Out string
+	Data       dataFlags
+}
+
+func newCmdRBMTransform(io *ioStreams, runF func(context.Context, *rbmTransformOptions) error) *cobra.Command {
+	o := &rbmTransformOptions{IO: io}
+	c := &cobra.Command{
+		Use:     "transform",
+		Short:   "Write the hidden-unit features p(h=1|v) of a data set",
+		Example: `  ebm rbm transform --model rbm.safetensors --data mnist:test --out features.npy`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Data.resolve(cmd)
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return rbmTransformRun(cmd.Context(), o)
+		},
+	}
+	c.Flags().StringVarP(&o.Model, "model", "m", "", "model file (required)")
+	o.Data.register(c, "mnist:test")
+	c.Flags().StringVarP(&o.Out, "out", "o", "features.npy", "output .npy file (n × n_hidden float32)")
+	return c
+}
+
+func rbmTransformRun(_ context.Context, o *rbmTransformOptions) error {
+	if !strings.EqualFold(filepath.Ext(o.Out), ".npy") {
+		return fmt.Errorf("%s: features are written as .npy", o.Out)
+	}
+	m, _, err := loadModel(o.Model, &o.Data)
+	if err != nil {
+		return err
+	}
+	set, x, err := modelData(m, &o.Data, o.Data.spec)
+	if err != nil {
+		return err
+	}
+	feat := tensor.New(x.Rows, m.NHidden())
+	m.HiddenProbs(feat, x)
+	if err := dataset.SaveNPY(o.Out, feat); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.Out, "wrote %s: %d × %d features of %s (binarize=%s)\n", o.Out, feat.Rows, feat.Cols, set.Name, binarizeName(set))
+	return nil
+}

@@ -1,0 +1,155 @@
+package estimate
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ebm-go/ebm/internal/nanjson"
+	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/rbm"
+)
+
+// AutoExactUnits is the largest enumerated layer (rbm.RBM.ExactUnits) for
+// which Evaluate picks the exact log Z when no method is given: 2^20 states
+// take about a second.
+const AutoExactUnits = 20
+
+// EvalOptions configure Evaluate.
+type EvalOptions struct {
+	// Method is "exact", "ais", or "" for exact when the model's enumerated
+	// layer has at most AutoExactUnits units and AIS otherwise.
+	Method string
+	// AIS configures the AIS run (its BaseBias is the base-rate model: see
+	// BaseRate). RAISE uses the same schedule and base with seed AIS.Seed+1.
+	AIS Options
+	// RAISE adds reverse AIS on the first RAISEExamples rows (default 100).
+	RAISE         bool
+	RAISEExamples int
+	// RAISEProgress reports RAISE's progress like Options.Progress.
+	RAISEProgress func(done, total int)
+	// PLLRows is how many rows the pseudo-log-likelihood uses (0: all).
+	PLLRows int
+}
+
+// Evaluation is what Evaluate measures. Its JSON form (NaN as null) is
+// what `ebm rbm eval --json` prints.
+type Evaluation struct {
+	NSamples int     `json:"n_samples"`
+	NVisible int     `json:"n_visible"`
+	NHidden  int     `json:"n_hidden"`
+	Visible  string  `json:"visible"`
+	Method   string  `json:"method"` // exact or ais
+	Chains   int     `json:"chains,omitempty"`
+	Betas    int     `json:"betas,omitempty"`
+	LogZBase float64 `json:"log_z_base,omitempty"`
+	LogZ     float64 `json:"log_z"`
+	LogZStd  float64 `json:"log_z_std"`
+	LogZLow  float64 `json:"log_z_low"`
+	LogZHigh float64 `json:"log_z_high"`
+	// MeanFreeEnergy is the mean F(v) over the rows; the mean
+	// log-likelihood is −MeanFreeEnergy − log Z, with the interval from
+	// log Z's.
+	MeanFreeEnergy        float64      `json:"mean_free_energy"`
+	MeanLogLikelihood     float64      `json:"mean_log_likelihood"`
+	MeanLogLikelihoodLow  float64      `json:"mean_log_likelihood_low"`
+	MeanLogLikelihoodHigh float64      `json:"mean_log_likelihood_high"`
+	RAISE                 *RAISEReport `json:"raise,omitempty"`
+	// PLL is the exact pseudo-log-likelihood per unit and summed over units
+	// (NaN for visible units that are not binary), on PLLRows rows.
+	PLL                 float64 `json:"pseudo_log_likelihood"`
+	PLLTotal            float64 `json:"pseudo_log_likelihood_sklearn_scale"`
+	PLLRows             int     `json:"pll_rows"`
+	ReconstructionError float64 `json:"reconstruction_error"`
+}
+
+// RAISEReport is the RAISE part of an Evaluation.
+type RAISEReport struct {
+	LogZ              float64 `json:"log_z"`
+	LogZStd           float64 `json:"log_z_std"`
+	LogZLow           float64 `json:"log_z_low"`
+	LogZHigh          float64 `json:"log_z_high"`
+	MeanLogLikelihood float64 `json:"mean_log_likelihood"` // over the RAISE examples
+	Examples          int     `json:"examples"`
+	// MeanLogLikelihoodAll is −mean F(v) over all rows − RAISE's log Z: the
+	// conservative counterpart of Evaluation.MeanLogLikelihood.
+	MeanLogLikelihoodAll float64 `json:"mean_log_likelihood_all"`
+}
+
+// MarshalJSON encodes NaN and ±Inf (an unbounded interval) as null.
+func (e Evaluation) MarshalJSON() ([]byte, error) {
+	type plain Evaluation
+	return nanjson.Marshal(plain(e))
+}
+
+// MarshalJSON encodes NaN and ±Inf as null.
+func (r RAISEReport) MarshalJSON() ([]byte, error) {
+	type plain RAISEReport
+	return nanjson.Marshal(plain(r))
+}
+
+// Evaluate measures m on data (in the model's units): log Z exactly or by
+// AIS, the mean log-likelihood with its interval, optionally RAISE, the
+// pseudo-log-likelihood and the reconstruction error.
+func Evaluate(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt EvalOptions) (*Evaluation, error) {
+	if err := m.CheckData(data); err != nil {
+		return nil, err
+	}
+	if data.Rows == 0 {
+		return nil, fmt.Errorf("no rows to evaluate: %w", ErrOptions)
+	}
+	method := opt.Method
+	switch method {
+	case "":
+		method = "ais"
+		if m.ExactUnits() <= AutoExactUnits {
+			method = "exact"
+		}
+	case "exact", "ais":
+	default:
+		return nil, fmt.Errorf("method %q: want exact or ais: %w", method, ErrOptions)
+	}
+	ev := &Evaluation{NSamples: data.Rows, NVisible: m.NVisible(), NHidden: m.NHidden(), Visible: m.Units().Name(), Method: method}
+	ev.MeanFreeEnergy = m.MeanFreeEnergy(data)
+	var est Estimate
+	if method == "exact" {
+		lz, err := m.ExactLogZ(ctx)
+		if err != nil {
+			return nil, err
+		}
+		est = Estimate{Method: "exact", LogZ: lz, Low: lz, High: lz}
+	} else {
+		var err error
+		if est, err = AIS(ctx, m, opt.AIS); err != nil {
+			return nil, err
+		}
+		ev.Chains, ev.Betas, ev.LogZBase = est.Chains, est.Betas, est.LogZBase
+	}
+	ev.LogZ, ev.LogZStd, ev.LogZLow, ev.LogZHigh = est.LogZ, est.Std, est.Low, est.High
+	ev.MeanLogLikelihood = -ev.MeanFreeEnergy - est.LogZ
+	ev.MeanLogLikelihoodLow, ev.MeanLogLikelihoodHigh = -ev.MeanFreeEnergy-est.High, -ev.MeanFreeEnergy-est.Low
+	if opt.RAISE {
+		n := opt.RAISEExamples
+		if n == 0 {
+			n = 100
+		}
+		if n < 1 {
+			return nil, fmt.Errorf("RAISE examples must be at least 1, got %d: %w", n, ErrOptions)
+		}
+		r, err := RAISE(ctx, m, data.SliceRows(0, min(n, data.Rows)), RAISEOptions{Betas: opt.AIS.Betas,
+			BaseBias: opt.AIS.BaseBias, Seed: opt.AIS.Seed + 1, Progress: opt.RAISEProgress})
+		if err != nil {
+			return nil, err
+		}
+		ev.RAISE = &RAISEReport{LogZ: r.LogZ, LogZStd: r.Std, LogZLow: r.Low, LogZHigh: r.High,
+			MeanLogLikelihood: r.MeanLogLikelihood, Examples: r.Examples, MeanLogLikelihoodAll: -ev.MeanFreeEnergy - r.LogZ}
+	}
+	pll := data
+	if opt.PLLRows > 0 && opt.PLLRows < data.Rows {
+		pll = data.SliceRows(0, opt.PLLRows)
+	}
+	ev.PLLTotal = m.PseudoLogLikelihood(pll)
+	ev.PLL = ev.PLLTotal / float64(m.NVisible())
+	ev.PLLRows = pll.Rows
+	ev.ReconstructionError = m.ReconstructionError(data)
+	return ev, nil
+}
