@@ -366,7 +366,8 @@ func writeGaussianDensity(path string, f *rbmFile, data *tensor.Matrix, dataName
 		s += math.Exp(-e - top)
 	}
 	ev.LogZ = top + math.Log(s*g.CellArea())
-	lt := dataset.Toy2DLogDensity(toyName(dataName))
+	toy, _, _, _ := dataset.ParseToy2D(dataName)
+	lt := dataset.Toy2DLogDensity(toy)
 	zd := f.standardized(data)
 	truth = math.NaN()
 	if lt != nil {
@@ -378,5 +379,9 @@ func writeGaussianDensity(path string, f *rbmFile, data *tensor.Matrix, dataName
 			truth += lt(float64(data.At(i, 0)), float64(data.At(i, 1))) / float64(zd.Rows)
 		}
 	}
-	return model, truth, writeDensityPicture(path, g, ev, lt, data, samples)
+	img, err := deep.DensityPicture(g, ev, lt, data, samples)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return model, truth, viz.SavePNG(path, img)
 }
