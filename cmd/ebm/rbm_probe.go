@@ -81,7 +81,7 @@ func newRBMProbeCmd() *cobra.Command {
 			if m.gauss != nil {
 				extra["visible"] = "gaussian"
 			}
-			return runProbe(cmd, &o, m.features, extra)
+			return runProbe(&ioStreams{Out: cmd.OutOrStdout(), ErrOut: cmd.ErrOrStderr()}, &o, m.features, extra)
 		},
 	}
 	o.register(c)
@@ -108,9 +108,9 @@ type probeResult struct {
 
 // runProbe loads the data and labels, fits the probe on feat(data) and on
 // the raw data, and reports both test accuracies.
-func runProbe(cmd *cobra.Command, o *probeOpts, feat func(*tensor.Matrix) (*tensor.Matrix, error), extra map[string]any) error {
+func runProbe(io *ioStreams, o *probeOpts, feat func(*tensor.Matrix) (*tensor.Matrix, error), extra map[string]any) error {
 	start := time.Now()
-	stderr := cmd.ErrOrStderr()
+	stderr := io.ErrOut
 	if o.iters < 1 {
 		return fmt.Errorf("--iterations must be at least 1, got %d", o.iters)
 	}
@@ -180,13 +180,13 @@ func runProbe(cmd *cobra.Command, o *probeOpts, feat func(*tensor.Matrix) (*tens
 	}
 	res.Seconds = time.Since(start).Seconds()
 	if o.jsonOut {
-		return writeJSON(cmd.OutOrStdout(), res)
+		return writeJSON(io.Out, res)
 	}
 	raw := "skipped"
 	if res.AccuracyRaw != nil {
 		raw = fmt.Sprintf("%.2f%%", 100**res.AccuracyRaw)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "linear probe (L2 %g), trained on %s (%d rows), tested on %s (%d rows), binarize=%s:\n  features (%d): %.2f%%\n  raw inputs (%d): %s\n  %.1fs\n",
+	fmt.Fprintf(io.Out, "linear probe (L2 %g), trained on %s (%d rows), tested on %s (%d rows), binarize=%s:\n  features (%d): %.2f%%\n  raw inputs (%d): %s\n  %.1fs\n",
 		o.l2, train.Name, res.NTrain, test.Name, res.NTest, res.Binarize, res.NFeatures, 100*res.AccuracyFeatures, res.NRaw, raw, res.Seconds)
 	return nil
 }
