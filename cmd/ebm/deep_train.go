@@ -89,24 +89,8 @@ lines go to stderr. --json prints one JSON summary on stdout.`,
   ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if o.Hidden, err = deep.ParseWidths(hidden); err != nil {
-				return fmt.Errorf("--hidden %w", err)
-			}
-			if o.Activation, err = deep.ParseActivation(act); err != nil {
-				return fmt.Errorf("--activation: %w", err)
-			}
-			if o.Config.Sampler.Method, err = deep.ParseMethod(sampler); err != nil {
-				return fmt.Errorf("--sampler: %w", err)
-			}
-			if o.Config.Objective, err = deep.ParseObjective(objective); err != nil {
-				return fmt.Errorf("--objective: %w", err)
-			}
-			if o.Iters < 1 {
-				return fmt.Errorf("--iters %d: want at least 1", o.Iters)
-			}
-			if o.Test == "auto" {
-				o.Test = ""
+			if err := o.parse(hidden, act, sampler, objective); err != nil {
+				return err
 			}
 			if runF == nil {
 				runF = deepTrainRun
@@ -140,6 +124,30 @@ lines go to stderr. --json prints one JSON summary on stdout.`,
 	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
 	return c
+}
+
+// parse resolves the flags given as names into o.
+func (o *deepTrainOptions) parse(hidden, act, sampler, objective string) error {
+	var err error
+	if o.Hidden, err = deep.ParseWidths(hidden); err != nil {
+		return fmt.Errorf("--hidden %w", err)
+	}
+	if o.Activation, err = deep.ParseActivation(act); err != nil {
+		return fmt.Errorf("--activation: %w", err)
+	}
+	if o.Config.Sampler.Method, err = deep.ParseMethod(sampler); err != nil {
+		return fmt.Errorf("--sampler: %w", err)
+	}
+	if o.Config.Objective, err = deep.ParseObjective(objective); err != nil {
+		return fmt.Errorf("--objective: %w", err)
+	}
+	if o.Iters < 1 {
+		return fmt.Errorf("--iters %d: want at least 1", o.Iters)
+	}
+	if o.Test == "auto" {
+		o.Test = ""
+	}
+	return nil
 }
 
 func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
