@@ -39,27 +39,41 @@ func isToy2D(spec string) bool {
 	return slices.Contains(Toy2DNames, name)
 }
 
-func loadToy2D(spec string) (*Set, error) {
+// ParseToy2D splits a toy data set spec — name, name:N or name:N:seed —
+// into its parts: N defaults to [Toy2DDefaultN] and seed to 1. The name is
+// "" (and the error nil) when spec names no toy data set.
+func ParseToy2D(spec string) (name string, n int, seed uint64, err error) {
+	if !isToy2D(spec) {
+		return "", 0, 0, nil
+	}
 	parts := strings.Split(spec, ":")
-	n, seed := Toy2DDefaultN, uint64(1)
+	n, seed = Toy2DDefaultN, 1
 	if len(parts) > 3 {
-		return nil, fmt.Errorf("dataset: %q: want %s, %s:N or %s:N:seed: %w", spec, parts[0], parts[0], parts[0], ErrFormat)
+		return "", 0, 0, fmt.Errorf("dataset: %q: want %s, %s:N or %s:N:seed: %w", spec, parts[0], parts[0], parts[0], ErrFormat)
 	}
 	if len(parts) >= 2 {
 		v, err := strconv.Atoi(parts[1])
 		if err != nil || v < 1 {
-			return nil, fmt.Errorf("dataset: %q: point count %q is not a positive integer: %w", spec, parts[1], ErrFormat)
+			return "", 0, 0, fmt.Errorf("dataset: %q: point count %q is not a positive integer: %w", spec, parts[1], ErrFormat)
 		}
 		n = v
 	}
 	if len(parts) == 3 {
 		v, err := strconv.ParseUint(parts[2], 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("dataset: %q: seed %q is not a non-negative integer: %w", spec, parts[2], ErrFormat)
+			return "", 0, 0, fmt.Errorf("dataset: %q: seed %q is not a non-negative integer: %w", spec, parts[2], ErrFormat)
 		}
 		seed = v
 	}
-	x, err := Toy2D(parts[0], n, seed)
+	return parts[0], n, seed, nil
+}
+
+func loadToy2D(spec string) (*Set, error) {
+	name, n, seed, err := ParseToy2D(spec)
+	if err != nil {
+		return nil, err
+	}
+	x, err := Toy2D(name, n, seed)
 	if err != nil {
 		return nil, err
 	}

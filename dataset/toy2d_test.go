@@ -40,6 +40,23 @@ func TestToy2DSpecs(t *testing.T) {
 	}
 }
 
+func TestParseToy2D(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		name string
+		n    int
+		seed uint64
+	}{{"rings", "rings", Toy2DDefaultN, 1}, {"moons:300", "moons", 300, 1}, {"8gaussians:20:7", "8gaussians", 20, 7}, {"x.npy", "", 0, 0}, {"mnist:10", "", 0, 0}} {
+		name, n, seed, err := ParseToy2D(c.spec)
+		if err != nil || name != c.name || n != c.n || seed != c.seed {
+			t.Errorf("ParseToy2D(%q) = %q, %d, %d, %v; want %q, %d, %d", c.spec, name, n, seed, err, c.name, c.n, c.seed)
+		}
+	}
+	if _, _, _, err := ParseToy2D("rings:5:x"); !errors.Is(err, ErrFormat) {
+		t.Errorf("rings:5:x: error %v, want ErrFormat", err)
+	}
+}
+
 // The rings generator picks ring k with probability k/10: check the
 // fraction of points nearest each ring against its binomial standard error.
 func TestToy2DRingWeights(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/modelio"
 	"github.com/ebm-go/ebm/rbm"
@@ -61,10 +63,54 @@ func (d *DBN) Validate() error {
 	return nil
 }
 
-// LayerStats are the per-epoch figures of one layer's training.
-type LayerStats struct {
-	Layer int              `json:"layer"`
-	Stats []rbm.EpochStats `json:"-"`
+// LayerReport sums up the training of one layer: its shape and the figures
+// of its last epoch (nil when it trained no epoch). It marshals to JSON
+// with NaN as null.
+type LayerReport struct {
+	Layer     int             `json:"layer"`
+	NVisible  int             `json:"n_visible"`
+	NHidden   int             `json:"n_hidden"`
+	LastEpoch *rbm.EpochStats `json:"last_epoch,omitempty"`
+}
+
+// MarshalJSON encodes r with NaN and ±Inf as null.
+func (r LayerReport) MarshalJSON() ([]byte, error) {
+	type plain LayerReport
+	return nanjson.Marshal(plain(r))
+}
+
+// Reports returns one report per layer from the per-layer epoch figures
+// that [Train] returns.
+func (d *DBN) Reports(stats [][]rbm.EpochStats) []LayerReport {
+	out := make([]LayerReport, len(d.Layers))
+	for k, l := range d.Layers {
+		out[k] = LayerReport{Layer: k, NVisible: l.NVisible(), NHidden: l.NHidden()}
+		if k < len(stats) && len(stats[k]) > 0 {
+			last := stats[k][len(stats[k])-1]
+			out[k].LastEpoch = &last
+		}
+	}
+	return out
+}
+
+// Metadata returns the model-file metadata that records how a DBN was
+// trained on set with cfg and seed: "data", "binarize" (none, threshold or
+// sample), "method", "k", "epochs", "batch_size", "learning_rate",
+// "weight_decay", "seed" and, for images, "image_shape" (HxW). Pass it to
+// [DBN.Save].
+func Metadata(cfg rbm.Config, set *dataset.Set, seed uint64) map[string]string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+	bin := set.Binarized
+	if bin == "" {
+		bin = "none"
+	}
+	meta := map[string]string{"data": set.Name, "binarize": bin, "method": string(cfg.Method),
+		"k": strconv.Itoa(cfg.K), "epochs": strconv.Itoa(cfg.Epochs), "batch_size": strconv.Itoa(cfg.BatchSize),
+		"learning_rate": f(cfg.LR), "weight_decay": f(cfg.WeightDecay), "seed": strconv.FormatUint(seed, 10)}
+	if set.H > 0 {
+		meta["image_shape"] = fmt.Sprintf("%dx%d", set.H, set.W)
+	}
+	return meta
 }
 
 // Options configure greedy training.

@@ -2,9 +2,11 @@ package dbn
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ebm-go/ebm/dataset"
@@ -168,5 +170,41 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 	bad := &DBN{Layers: []*rbm.RBM{rbm.New(16, 8), rbm.New(7, 4)}}
 	if err := bad.Save(filepath.Join(t.TempDir(), "x.safetensors"), nil); !errors.Is(err, rbm.ErrShape) {
 		t.Errorf("mismatched layers: got %v", err)
+	}
+}
+
+func TestReportsAndMetadata(t *testing.T) {
+	set, err := dataset.Load("bars:4x4", dataset.Options{Binarize: "threshold"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rbm.DefaultConfigFor(rbm.PCD)
+	cfg.Epochs, cfg.BatchSize = 2, 10
+	d, stats, err := Train(context.Background(), set.X, []int{6, 3}, Options{Config: cfg}, tensor.NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := d.Reports(stats)
+	if len(r) != 2 || r[1].NVisible != 6 || r[1].NHidden != 3 || r[1].LastEpoch == nil || r[1].LastEpoch.Epoch != 2 {
+		t.Fatalf("reports %+v", r)
+	}
+	if d.Reports(nil)[0].LastEpoch != nil {
+		t.Error("a layer without epochs has a last epoch")
+	}
+	// PCD has no swap rate and there is no held-out data: NaN must print as null.
+	b, err := json.Marshal(r[0])
+	if err != nil || !strings.Contains(string(b), `"swap_rate":null`) || !strings.HasPrefix(string(b), `{"layer":0,"n_visible":16,"n_hidden":6,"last_epoch":{`) {
+		t.Errorf("JSON %s: %v", b, err)
+	}
+	meta := Metadata(cfg, set, 9)
+	for k, v := range map[string]string{"data": "bars:4x4", "binarize": "threshold", "method": "pcd", "epochs": "2",
+		"batch_size": "10", "learning_rate": "0.02", "seed": "9", "image_shape": "4x4"} {
+		if meta[k] != v {
+			t.Errorf("metadata %s = %q, want %q", k, meta[k], v)
+		}
+	}
+	set.Binarized, set.H = "", 0
+	if meta := Metadata(cfg, set, 9); meta["binarize"] != "none" || meta["image_shape"] != "" {
+		t.Errorf("metadata %v", meta)
 	}
 }

@@ -9,6 +9,11 @@
 // negative log-likelihood of a learned model, and its KL divergence from a
 // known true density, are exact up to grid error.
 //
+// [LoadData] loads a training set with its held-out test set and noise box,
+// [Config.Metadata] and [RecordedSampler] write and read the training
+// settings a model file records, and [DensityPicture] and
+// [HistogramPicture] draw what a 2-D model learned.
+//
 // Conventions:
 //   - Energies, inputs and parameters are float32 ([tensor.Matrix]);
 //     everything summed over many terms (log Z, likelihoods, Adam moments'

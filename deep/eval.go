@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -97,20 +98,28 @@ func (g Grid) LogZ(e Energy) (logZ float64, energies []float64, err error) {
 // LogDensity is a closed-form log density of the plane.
 type LogDensity func(x, y float64) float64
 
-// Eval is the exact (to grid error) evaluation of a 2-D energy model.
+// Eval is the exact (to grid error) evaluation of a 2-D energy model. It
+// marshals to JSON with NaN as null, without the energies.
 type Eval struct {
-	LogZ    float64 // log ∫_box exp(−E)
-	TestNLL float64 // mean over test points of E(x) + log Z, nats
+	LogZ    float64 `json:"log_z"`    // log ∫_box exp(−E)
+	TestNLL float64 `json:"test_nll"` // mean over test points of E(x) + log Z, nats
 	// TrueNLL is the mean of −log p(x) over the test points under the true
 	// density, and KL the divergence KL(p_true ‖ p_model) on the grid
 	// (each density normalised over the grid); NaN when no true density is
 	// given.
-	TrueNLL, KL float64
+	TrueNLL float64 `json:"true_nll"`
+	KL      float64 `json:"kl"`
 	// Outside counts the test points outside the grid's box (where the
 	// model, normalised on the box, is extrapolated).
-	Outside int
+	Outside int `json:"test_outside_grid"`
 	// Energies are the energies at the cell centres (row-major).
-	Energies []float64
+	Energies []float64 `json:"-"`
+}
+
+// MarshalJSON encodes ev with NaN and ±Inf as null.
+func (ev Eval) MarshalJSON() ([]byte, error) {
+	type plain Eval
+	return nanjson.Marshal(plain(ev))
 }
 
 // Evaluate normalises exp(−E) on the grid and scores the test points; with a

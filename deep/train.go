@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -76,15 +77,21 @@ func DefaultConfig() Config {
 	}
 }
 
-// Stats describes one training step.
+// Stats describes one training step. It marshals to JSON with NaN as null.
 type Stats struct {
-	Iter     int     // 1-based
-	Loss     float64 // the objective (with the regulariser)
-	EPos     float64 // mean energy of the data batch
-	ENeg     float64 // mean energy of the negatives (Langevin or noise)
-	GradNorm float64 // global gradient norm before clipping
-	Accept   float64 // MALA acceptance rate (1 for ULA, NaN for NCE)
-	LogZ     float64 // NCE's learned log Z (NaN for contrastive)
+	Iter     int     `json:"iter"`      // 1-based
+	Loss     float64 `json:"loss"`      // the objective (with the regulariser)
+	EPos     float64 `json:"e_pos"`     // mean energy of the data batch
+	ENeg     float64 `json:"e_neg"`     // mean energy of the negatives (Langevin or noise)
+	GradNorm float64 `json:"grad_norm"` // global gradient norm before clipping
+	Accept   float64 `json:"accept"`    // MALA acceptance rate (1 for ULA, NaN for NCE)
+	LogZ     float64 `json:"log_z"`     // NCE's learned log Z (NaN for contrastive)
+}
+
+// MarshalJSON encodes s with NaN and ±Inf as null.
+func (s Stats) MarshalJSON() ([]byte, error) {
+	type plain Stats
+	return nanjson.Marshal(plain(s))
 }
 
 // Trainer trains a [Net] on a data matrix.
@@ -200,6 +207,43 @@ func (t *Trainer) Buffer() *Buffer { return t.buf }
 
 // Negatives returns the last step's negative samples (Langevin or noise).
 func (t *Trainer) Negatives() *tensor.Matrix { return t.neg }
+
+// Samples returns samples of the model for pictures: the replay buffer when
+// training is persistent, else n chains from noise on the box run by the
+// training sampler (for NCE, or a sampler of 0 steps, 200 ULA steps of
+// η = 0.01). It draws from the trainer's generator.
+func (t *Trainer) Samples(n int) (*tensor.Matrix, error) {
+	if t.buf != nil {
+		return t.buf.X, nil
+	}
+	x := tensor.New(n, t.Net.Dim())
+	t.Cfg.Init.Fill(x, t.rng)
+	s := t.Cfg.Sampler
+	if s.Steps == 0 || t.Cfg.Objective == NCE {
+		s = Sampler{Method: ULA, Steps: 200, StepSize: 0.01}
+	}
+	if _, err := s.Run(t.Net, x, t.rng); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// Describe says where the negatives come from, e.g. "langevin 60 steps of
+// η=0.01, short-run" or "Gaussian noise" (NCE).
+func (c Config) Describe() string {
+	if c.Objective == NCE {
+		return "Gaussian noise"
+	}
+	mode := "short-run"
+	if c.Persistent {
+		size := c.BufferSize
+		if size == 0 {
+			size = 10000
+		}
+		mode = fmt.Sprintf("persistent, buffer %d, reinit %g", size, c.Reinit)
+	}
+	return fmt.Sprintf("%s %d steps of η=%g, %s", c.Sampler.Method, c.Sampler.Steps, c.Sampler.StepSize, mode)
+}
 
 // Step runs one training iteration.
 func (t *Trainer) Step() (Stats, error) {

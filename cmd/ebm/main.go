@@ -44,6 +44,6 @@ or a folder of PNG images.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	io := &ioStreams{Out: stdout, ErrOut: stderr}
-	root.AddCommand(newRBMCmd(io), newHopfieldCmd(io), newDeepCmd(io), newDBNCmd(io), newServeCmd(io))
+	root.AddCommand(newRBMCmd(io), newHopfieldCmd(io), newDeepCmd(io), newDBNCmd(io), newServeCmd(io), newVersionCmd(io))
 	return root
 }

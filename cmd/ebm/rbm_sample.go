@@ -16,6 +16,7 @@ import (
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
+	"github.com/ebm-go/ebm/viz"
 )
 
 type rbmSampleOptions struct {
@@ -249,41 +250,41 @@ func sampleDensity(o *rbmSampleOptions, m *rbm.RBM, meta map[string]string, set 
 // built-in toy set, else a histogram) | the model density exp(−F(v))/Z on a
 // grid over the data's box (10% margins) | a histogram of samples | the
 // free energy. It returns the mean log-density of the data under the model
-// (normalized over the box; data units) and, for a toy set, under the true
-// density (NaN otherwise).
+// (normalized over the box, in data units) and, for a toy set, under the
+// true density (NaN otherwise).
 func writeRBMDensity(path string, m *rbm.RBM, set *dataset.Set, samples *tensor.Matrix, n int) (model, truth float64, err error) {
-	lo, hi := dataBox("", set.X)
-	g := deep.Grid{XMin: float64(lo[0]), XMax: float64(hi[0]), YMin: float64(lo[1]), YMax: float64(hi[1]), N: n}
+	g := deep.DataBox(false, set.X).Grid(n)
 	if err := g.Validate(); err != nil {
 		return 0, 0, err
 	}
-	// The grid is in data units, so normalizing over it gives densities in
-	// data units.
-	fe := func(x *tensor.Matrix) []float64 {
-		f := make([]float64, x.Rows)
-		m.FreeEnergies(f, m.Standard.Applied(x))
-		return f
-	}
-	ev := deep.Eval{Energies: fe(g.Points())}
-	ev.LogZ = tensor.LogSumExp(negate(ev.Energies)) + math.Log(g.CellArea())
-	lt := dataset.Toy2DLogDensity(toyName(set.Name))
-	truth = math.NaN()
+	toy, _, _, _ := dataset.ParseToy2D(set.Name)
+	lt := dataset.Toy2DLogDensity(toy)
+	var ltd deep.LogDensity
 	if lt != nil {
-		truth = 0
+		ltd = lt
 	}
-	for i, f := range fe(set.X) {
-		model += (-f - ev.LogZ) / float64(set.Len())
-		if lt != nil {
-			truth += lt(float64(set.X.At(i, 0)), float64(set.X.At(i, 1))) / float64(set.Len())
-		}
+	ev, err := g.Evaluate(freeEnergy{m}, set.X, ltd)
+	if err != nil {
+		return 0, 0, err
 	}
-	return model, truth, writeDensityPicture(path, g, ev, lt, set.X, samples)
+	img, err := deep.DensityPicture(g, ev, ltd, set.X, samples)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return -ev.TestNLL, -ev.TrueNLL, viz.SavePNG(path, img)
 }
 
-func negate(x []float64) []float64 {
-	y := make([]float64, len(x))
-	for i, v := range x {
-		y[i] = -v
+// freeEnergy is an RBM's free energy in data units as a deep.Energy, for
+// deep's grid evaluation and pictures, which use energies only: it
+// leaves g untouched (they pass nil).
+type freeEnergy struct{ m *rbm.RBM }
+
+func (e freeEnergy) Dim() int { return e.m.NVisible() }
+
+func (e freeEnergy) EnergyGrad(x *tensor.Matrix, out []float32, g *tensor.Matrix) {
+	f := make([]float64, x.Rows)
+	e.m.FreeEnergies(f, e.m.Standard.Applied(x))
+	for i, v := range f {
+		out[i] = float32(v)
 	}
-	return y
 }

@@ -16,13 +16,19 @@ import (
 	"github.com/ebm-go/ebm/serve"
 )
 
-func newServeCmd(io *ioStreams) *cobra.Command {
-	var (
-		addr, rbmPath, hopPath, memPath string
-		seed                            uint64
-		lim                             serve.Limits
-		quiet                           bool
-	)
+type serveOptions struct {
+	IO                    *ioStreams
+	Addr                  string
+	RBM, Hopfield, Memory string // model files; RBM "": train the built-in one
+	Seed                  uint64 // of the built-in RBM's training
+	Limits                serve.Limits
+	Quiet                 bool
+}
+
+func newServeCmd(io *ioStreams) *cobra.Command { return newCmdServe(io, nil) }
+
+func newCmdServe(io *ioStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
+	o := &serveOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Explore the models in the browser: draw, corrupt, recall, sample, watch the energy fall",
@@ -51,102 +57,110 @@ page uses is documented in docs/serve.md.`,
   ebm serve --hopfield digits.safetensors --memory mem.safetensors`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			logf := func(format string, a ...any) {
-				if !quiet {
-					fmt.Fprintf(cmd.ErrOrStderr(), format+"\n", a...)
-				}
+			if runF == nil {
+				runF = serveRun
 			}
-			cfg := serve.Config{Limits: lim, Version: version()}
-			if hopPath != "" {
-				h, _, err := hopfield.Load(hopPath)
-				if err != nil {
-					return fmt.Errorf("--hopfield: %w", err)
-				}
-				cfg.Hopfield, cfg.HopfieldSource = h, hopPath
-			}
-			if memPath != "" {
-				m, _, err := hopfield.Open(memPath)
-				if err != nil {
-					return fmt.Errorf("--memory: %w", err)
-				}
-				if m.Kind() == hopfield.KindClassical {
-					return fmt.Errorf("--memory %s is a classical network: pass it with --hopfield", memPath)
-				}
-				cfg.Memory, cfg.MemorySource = m, memPath
-			}
-			// Listen before training, so that a taken port fails at once.
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return fmt.Errorf("--addr %s: %w", addr, err)
-			}
-			defer ln.Close()
-			if rbmPath != "" {
-				m, _, err := rbm.Load(rbmPath)
-				if err != nil {
-					return fmt.Errorf("--rbm: %w", err)
-				}
-				cfg.RBM, cfg.RBMSource = m, rbmPath
-			} else {
-				start := time.Now()
-				logf("training the built-in RBM (784×100, PCD-1, 3 epochs on 20,000 MNIST digits)…")
-				m, err := serve.DefaultRBM(ctx, seed, nil)
-				if err != nil {
-					return err
-				}
-				cfg.RBM, cfg.RBMSource = m, "built-in"
-				logf("built-in RBM ready in %.1f s", time.Since(start).Seconds())
-			}
-			srv, err := serve.New(cfg)
-			if err != nil {
-				return err
-			}
-			// Hand the training data's memory back to the system before serving.
-			debug.FreeOSMemory()
-			hs := serve.NewHTTPServer(srv)
-			logf("ebm explorer on http://%s/ (Ctrl-C stops)", ln.Addr())
-			errc := make(chan error, 1)
-			go func() { errc <- hs.Serve(ln) }()
-			select {
-			case err := <-errc:
-				return err
-			case <-ctx.Done():
-			}
-			logf("shutting down…")
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := hs.Shutdown(sctx); err != nil {
-				hs.Close()
-			}
-			if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
+			return runF(cmd.Context(), o)
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; the default is loopback only)")
-	f.StringVar(&rbmPath, "rbm", "", "Bernoulli RBM model file (default: train a small built-in one)")
-	f.StringVar(&hopPath, "hopfield", "", "classical Hopfield network file to offer on the page")
-	f.StringVar(&memPath, "memory", "", "dense or continuous memory file to offer on the page")
-	f.Uint64Var(&seed, "seed", 1, "seed of the built-in RBM's training")
-	f.IntVar(&lim.MaxJobs, "max-jobs", 0, "computations running at once (0: 2×GOMAXPROCS); more requests wait")
-	f.DurationVar(&lim.Timeout, "timeout", 0, "time limit of one request, streams included (0: 30s)")
-	f.BoolVarP(&quiet, "quiet", "q", false, "no messages on stderr")
+	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; the default is loopback only)")
+	f.StringVar(&o.RBM, "rbm", "", "Bernoulli RBM model file (default: train a small built-in one)")
+	f.StringVar(&o.Hopfield, "hopfield", "", "classical Hopfield network file to offer on the page")
+	f.StringVar(&o.Memory, "memory", "", "dense or continuous memory file to offer on the page")
+	f.Uint64Var(&o.Seed, "seed", 1, "seed of the built-in RBM's training")
+	f.IntVar(&o.Limits.MaxJobs, "max-jobs", 0, "computations running at once (0: 2×GOMAXPROCS); more requests wait")
+	f.DurationVar(&o.Limits.Timeout, "timeout", 0, "time limit of one request, streams included (0: 30s)")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no messages on stderr")
 	return c
 }
 
-// version is the module version and VCS revision the binary was built from.
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
+func (o *serveOptions) logf(format string, a ...any) {
+	if !o.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, format+"\n", a...)
 	}
-	v := bi.Main.Version
-	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
+}
+
+func serveRun(ctx context.Context, o *serveOptions) error {
+	cfg := serve.Config{Limits: o.Limits, Version: version()}
+	if err := o.loadMemories(&cfg); err != nil {
+		return err
+	}
+	// Listen before training, so that a taken port fails at once.
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", o.Addr, err)
+	}
+	defer ln.Close()
+	if err := o.loadRBM(ctx, &cfg); err != nil {
+		return err
+	}
+	srv, err := serve.New(cfg)
+	if err != nil {
+		return err
+	}
+	// Hand the training data's memory back to the system before serving.
+	debug.FreeOSMemory()
+	hs := serve.NewHTTPServer(srv)
+	o.logf("ebm explorer on http://%s/ (Ctrl-C stops)", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	o.logf("shutting down…")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		hs.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// loadMemories puts the --hopfield network and the --memory into cfg.
+func (o *serveOptions) loadMemories(cfg *serve.Config) error {
+	if o.Hopfield != "" {
+		h, _, err := hopfield.Load(o.Hopfield)
+		if err != nil {
+			return fmt.Errorf("--hopfield: %w", err)
 		}
+		cfg.Hopfield, cfg.HopfieldSource = h, o.Hopfield
 	}
-	return v
+	if o.Memory != "" {
+		m, _, err := hopfield.Open(o.Memory)
+		if err != nil {
+			return fmt.Errorf("--memory: %w", err)
+		}
+		if m.Kind() == hopfield.KindClassical {
+			return fmt.Errorf("--memory %s is a classical network: pass it with --hopfield", o.Memory)
+		}
+		cfg.Memory, cfg.MemorySource = m, o.Memory
+	}
+	return nil
+}
+
+// loadRBM puts the --rbm model into cfg, or trains the built-in one.
+func (o *serveOptions) loadRBM(ctx context.Context, cfg *serve.Config) error {
+	if o.RBM != "" {
+		m, _, err := rbm.Load(o.RBM)
+		if err != nil {
+			return fmt.Errorf("--rbm: %w", err)
+		}
+		cfg.RBM, cfg.RBMSource = m, o.RBM
+		return nil
+	}
+	start := time.Now()
+	o.logf("training the built-in RBM (784×100, PCD-1, 3 epochs on 20,000 MNIST digits)…")
+	m, err := serve.DefaultRBM(ctx, o.Seed, nil)
+	if err != nil {
+		return err
+	}
+	cfg.RBM, cfg.RBMSource = m, "built-in"
+	o.logf("built-in RBM ready in %.1f s", time.Since(start).Seconds())
+	return nil
 }

@@ -6,6 +6,9 @@ import "golang.org/x/sys/cpu"
 
 var hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasPOPCNT
 
+// assemblyBuilt says that this build holds the assembly kernels.
+const assemblyBuilt = true
+
 func kernelAsm(k int, a, b, c []float32, ldc int, load bool) {
 	_ = a[k*mr-1]
 	_ = b[k*nr-1]

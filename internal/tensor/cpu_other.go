@@ -4,6 +4,9 @@ package tensor
 
 const hasAVX2FMA = false
 
+// assemblyBuilt says that this build holds the assembly kernels.
+const assemblyBuilt = false
+
 func kernelAsm(k int, a, b, c []float32, ldc int, load bool) { kernelGeneric(k, a, b, c, ldc, load) }
 
 func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {

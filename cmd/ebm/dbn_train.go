@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ebm-go/ebm/dbn"
+	"github.com/ebm-go/ebm/deep"
+	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/rbm"
+)
+
+type dbnTrainOptions struct {
+	IO           *ioStreams
+	Data         dataFlags
+	Hidden       []int
+	Config       rbm.Config // every layer's; LR and momentum resolved for the method
+	Seed         uint64
+	Out, Samples string
+	SampleSteps  int
+	JSON, Quiet  bool
+}
+
+// dbnTrainSummary is what dbn train --json prints.
+type dbnTrainSummary struct {
+	Model    string            `json:"model"`
+	Data     string            `json:"data"`
+	Binarize string            `json:"binarize"`
+	Sizes    []int             `json:"sizes"`
+	Method   string            `json:"method"`
+	Epochs   int               `json:"epochs"`
+	Seconds  float64           `json:"seconds"`
+	Seed     uint64            `json:"seed"`
+	Layers   []dbn.LayerReport `json:"layers"`
+}
+
+func newCmdDBNTrain(io *ioStreams, runF func(context.Context, *dbnTrainOptions) error) *cobra.Command {
+	o := &dbnTrainOptions{IO: io, Config: rbm.DefaultConfig()}
+	var hidden, method string
+	c := &cobra.Command{
+		Use:   "train",
+		Short: "Train a deep belief network greedily, layer by layer",
+		Long: `Train a DBN: one RBM per entry of --hidden, each trained with the same
+settings (the flags of ebm rbm train) on the hidden probabilities of the
+layer below. The result is one safetensors file with tensors
+layerK.weights, layerK.visible_bias and layerK.hidden_bias, and metadata
+"model": "dbn", "layers" (count) and "sizes" (unit counts, data first).`,
+		Example: `  ebm dbn train --data mnist --hidden 500,500,2000 --epochs 10 --out dbn.safetensors
+  ebm dbn train --data bars:4x4 --hidden 16,16 --epochs 2000 --batch 10 --lr 0.1 --k 5 --momentum 0 --initial-momentum 0`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if o.Hidden, err = deep.ParseWidths(hidden); err != nil {
+				return fmt.Errorf("--hidden %w", err)
+			}
+			o.Config.Method = rbm.Method(strings.ToLower(method))
+			def := rbm.DefaultConfigFor(o.Config.Method)
+			if !cmd.Flags().Changed("lr") {
+				o.Config.LR = def.LR
+			}
+			if !cmd.Flags().Changed("momentum") {
+				o.Config.FinalMomentum = def.FinalMomentum
+			}
+			if o.Out == "" {
+				return errors.New("--out must name a file")
+			}
+			if runF == nil {
+				runF = dbnTrainRun
+			}
+			return runF(cmd.Context(), o)
+		},
+	}
+	f := c.Flags()
+	o.Data.register(c, "mnist")
+	f.StringVar(&hidden, "hidden", "500,500,2000", "hidden units of each layer, bottom to top")
+	f.StringVar(&method, "method", "pcd", "cd, pcd or pt (for every layer)")
+	cfg := &o.Config
+	f.IntVar(&cfg.K, "k", 1, "Gibbs steps per update")
+	f.IntVar(&cfg.Epochs, "epochs", 10, "passes over the data, per layer")
+	f.IntVar(&cfg.BatchSize, "batch", 100, "mini-batch size")
+	f.Float64Var(&cfg.LR, "lr", 0.02, "learning rate (default 0.02 for pcd and pt, 0.05 for cd)")
+	f.Float64Var(&cfg.FinalMomentum, "momentum", 0.5, "momentum after --momentum-epochs (default 0.5 for pcd and pt, 0.9 for cd)")
+	f.Float64Var(&cfg.InitialMomentum, "initial-momentum", 0.5, "momentum for the first --momentum-epochs epochs")
+	f.IntVar(&cfg.MomentumEpochs, "momentum-epochs", 5, "epochs at --initial-momentum")
+	f.Float64Var(&cfg.WeightDecay, "weight-decay", 2e-4, "L2 weight cost on W")
+	f.IntVar(&cfg.Chains, "chains", 0, "persistent chains for pcd and pt (0: the batch size)")
+	f.IntVar(&cfg.Temperatures, "temperatures", 10, "pt: number of inverse temperatures")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
+	f.StringVarP(&o.Out, "out", "o", "dbn.safetensors", "model file to write (safetensors)")
+	f.StringVar(&o.Samples, "samples", "", "write 64 samples as a PNG grid (or .npy)")
+	f.IntVar(&o.SampleSteps, "sample-steps", 1000, "Gibbs steps in the top RBM for --samples")
+	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
+	return c
+}
+
+func dbnTrainRun(ctx context.Context, o *dbnTrainOptions) error {
+	set, err := o.Data.load(o.Data.spec)
+	if err != nil {
+		return err
+	}
+	p := &dbnProgress{o: o, in: set.Dim(), batches: (set.Len() + o.Config.BatchSize - 1) / o.Config.BatchSize}
+	start := time.Now()
+	d, stats, err := dbn.Train(ctx, set.X, o.Hidden, dbn.Options{Config: o.Config, OnLayer: p.layer}, tensor.NewRand(o.Seed))
+	p.finish()
+	if err != nil {
+		return err
+	}
+	meta := dbn.Metadata(o.Config, set, o.Seed)
+	if err := d.Save(o.Out, meta); err != nil {
+		return err
+	}
+	if o.Samples != "" {
+		s, err := d.Sample(64, o.SampleSteps, nil, tensor.NewRand(o.Seed+1))
+		if err != nil {
+			return err
+		}
+		if err := writeRows(o.Samples, s, 8, meta, set); err != nil {
+			return err
+		}
+	}
+	sum := dbnTrainSummary{Model: o.Out, Data: set.Name, Binarize: meta["binarize"], Sizes: d.Sizes(),
+		Method: string(o.Config.Method), Epochs: o.Config.Epochs, Seconds: time.Since(start).Seconds(), Seed: o.Seed}
+	if o.JSON {
+		sum.Layers = d.Reports(stats)
+		return writeJSON(o.IO.Out, sum)
+	}
+	fmt.Fprintf(o.IO.Out, "wrote %s: DBN %v, %d epochs per layer of %s-%d on %s (binarize=%s) in %.1fs\n",
+		o.Out, sum.Sizes, sum.Epochs, strings.ToUpper(sum.Method), o.Config.K, set.Name, sum.Binarize, sum.Seconds)
+	return nil
+}
+
+// dbnProgress reports each layer's training on ErrOut: a header line, a
+// progress bar over its batches on a terminal, a line per epoch.
+type dbnProgress struct {
+	o           *dbnTrainOptions
+	in, batches int // data columns, batches per epoch
+	bar         *barT
+}
+
+func (p *dbnProgress) layer(k int, tr *rbm.Trainer) {
+	if p.o.Quiet {
+		return
+	}
+	w := p.o.IO.ErrOut
+	if k > 0 {
+		p.in = p.o.Hidden[k-1]
+	}
+	fmt.Fprintf(w, "layer %d: %d×%d RBM by %s-%d\n", k, p.in, p.o.Hidden[k], strings.ToUpper(string(tr.Method)), tr.K)
+	p.bar = newProgress(w, fmt.Sprintf("layer %d", k), "batches")
+	total := tr.Epochs * p.batches
+	done := 0
+	tr.OnBatch = func(rbm.Progress) {
+		done++
+		p.bar.progress(done, total)
+	}
+	tr.OnEpoch = func(st rbm.EpochStats) error {
+		if p.bar != nil {
+			_ = p.bar.b.Clear()
+		}
+		fmt.Fprintf(w, "layer %d epoch %3d  %7.0f samples/s  recon %8.3f  PLL/unit %s\n",
+			k, st.Epoch, st.SamplesPerSecond, st.ReconError, fmtOpt(st.PLL, "%.4f"))
+		return nil
+	}
+}
+
+func (p *dbnProgress) finish() { p.bar.finish() }

@@ -1,0 +1,25 @@
+package tensor
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestKernelsFollowTheSwitch(t *testing.T) {
+	defer SetAccelerated(SetAccelerated(false))
+	k := Kernels()
+	if k.Name == "avx2-fma" || slices.Contains(k.Uses, "avx2") {
+		t.Errorf("accelerated off: %+v", k)
+	}
+	if (k.Name == "go-fma") != fusedIsExact {
+		t.Errorf("portable kernels %q, fused multiply–add exact %v", k.Name, fusedIsExact)
+	}
+	SetAccelerated(true)
+	k = Kernels()
+	if want := CanAccelerate(); (k.Name == "avx2-fma") != want || slices.Equal(k.Uses, []string{"avx2", "fma", "popcnt"}) != want {
+		t.Errorf("accelerated on, CPU supports it %v: %+v", want, k)
+	}
+	if CanAccelerate() && (!k.Assembly || len(k.CPU) != 3) {
+		t.Errorf("assembly kernels run but the report says %+v", k)
+	}
+}
