@@ -52,7 +52,7 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 			"max_gibbs_steps": l.MaxGibbsSteps, "max_retrieve_steps": l.MaxRetrieve,
 			"max_body_bytes": l.MaxBodyBytes, "request_timeout_seconds": l.Timeout.Seconds(), "max_jobs": l.MaxJobs,
 		},
-		"rbm": map[string]any{"n_visible": s.cfg.RBM.NVisible(), "n_hidden": s.cfg.RBM.NHidden(),
+		"rbm": map[string]any{"n_visible": s.cfg.RBM.NVisible(), "n_hidden": s.cfg.RBM.NHidden(), "visible": s.cfg.RBM.Units().Name(),
 			"height": s.rbmH, "width": s.rbmW, "source": s.cfg.RBMSource},
 		"hopfield":         nil,
 		"memory":           nil,

@@ -89,11 +89,21 @@ func intParam(s string, def, lo, hi int, name string) (int, error) {
 	return v, nil
 }
 
-// visible checks an RBM input: n_visible values in [0, 1] (binary when
-// binary is set).
+// visible checks an RBM input in data units: n_visible values in [0, 1]
+// (binary when binary is set) for Bernoulli units, finite values within
+// ±1e4 for real-valued (Gaussian) ones.
 func (s *Server) visible(v []float32, what string, binary bool) error {
-	if n := s.cfg.RBM.NVisible(); len(v) != n {
+	m := s.cfg.RBM
+	if n := m.NVisible(); len(v) != n {
 		return badRequest("%s has %d values, the RBM has %d visible units", what, len(v), n)
+	}
+	if _, ok := m.Units().(rbm.Bernoulli); !ok {
+		for i, x := range v {
+			if !(x >= -1e4 && x <= 1e4) {
+				return badRequest("%s[%d] = %g: want a finite value within ±1e4", what, i, x)
+			}
+		}
+		return nil
 	}
 	for i, x := range v {
 		if binary && x != 0 && x != 1 {
@@ -104,6 +114,24 @@ func (s *Server) visible(v []float32, what string, binary bool) error {
 		}
 	}
 	return nil
+}
+
+// toModel returns rows of data-unit values in the model's units (a
+// standardized copy for a model with a standardization).
+func (s *Server) toModel(v []float32) *tensor.Matrix {
+	return s.cfg.RBM.Standard.Applied(tensor.FromSlice(len(v)/s.cfg.RBM.NVisible(), s.cfg.RBM.NVisible(), v))
+}
+
+// toData returns a copy of model-unit values in data units.
+func (s *Server) toData(x *tensor.Matrix) []float32 {
+	y := x.Clone()
+	s.cfg.RBM.Standard.Undo(y)
+	return y.Data
+}
+
+// freeEnergy is F of a data-unit state.
+func (s *Server) freeEnergy(v []float32) any {
+	return finite(s.cfg.RBM.FreeEnergy(s.toModel(v).Data))
 }
 
 // gibbsRequest is the body of POST /api/rbm/gibbs.
@@ -135,23 +163,28 @@ func (s *Server) handleGibbs(w http.ResponseWriter, r *http.Request) error {
 	m := s.cfg.RBM
 	rng := tensor.NewRand(req.Seed)
 	c := m.NewChain(nil, 1)
+	_, binary := m.Units().(rbm.Bernoulli)
 	switch req.Start {
 	case "", "noise":
+		if !binary {
+			m.Units().Start(c.V, m.B, rng)
+			break
+		}
 		for i := range c.V.Data {
 			c.V.Data[i] = float32(rng.Uint64() & 1)
 		}
 	case "state":
-		if err := s.visible(req.State, "state", true); err != nil {
+		if err := s.visible(req.State, "state", binary); err != nil {
 			return err
 		}
-		copy(c.V.Data, req.State)
+		copy(c.V.Data, s.toModel(req.State).Data)
 	default:
 		return badRequest(`start %q: want "noise" or "state"`, req.Start)
 	}
 	copy(c.PV.Data, c.V.Data)
 	st := newStream(w)
 	send := func(step int) error {
-		return st.send(map[string]any{"type": "step", "step": step, "probs": c.PV.Data, "sample": c.V.Data,
+		return st.send(map[string]any{"type": "step", "step": step, "probs": s.toData(c.PV), "sample": s.toData(c.V),
 			"free_energy": finite(m.FreeEnergy(c.V.Data))})
 	}
 	if err := send(0); err != nil {
@@ -187,7 +220,7 @@ func (s *Server) handleFreeEnergy(w http.ResponseWriter, r *http.Request) error 
 		if err := s.visible(v, "states["+strconv.Itoa(k)+"]", false); err != nil {
 			return err
 		}
-		out[k] = finite(s.cfg.RBM.FreeEnergy(v))
+		out[k] = s.freeEnergy(v)
 	}
 	return writeJSON(w, map[string]any{"free_energy": out})
 }
@@ -203,17 +236,18 @@ func (s *Server) handleReconstruct(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	m := s.cfg.RBM
-	v := tensor.FromSlice(1, m.NVisible(), req.State)
+	v := s.toModel(req.State)
 	ph := tensor.New(1, m.NHidden())
 	m.HiddenProbs(ph, v)
 	rec := tensor.New(1, m.NVisible())
 	m.VisibleMeans(rec, ph)
+	recData := s.toData(rec)
 	var e float64
-	for i, x := range rec.Data {
+	for i, x := range recData {
 		d := float64(x - req.State[i])
 		e += d * d
 	}
-	return writeJSON(w, map[string]any{"hidden": ph.Data, "reconstruction": rec.Data,
-		"free_energy": finite(m.FreeEnergy(req.State)), "reconstruction_free_energy": finite(m.FreeEnergy(rec.Data)),
+	return writeJSON(w, map[string]any{"hidden": ph.Data, "reconstruction": recData,
+		"free_energy": s.freeEnergy(req.State), "reconstruction_free_energy": finite(m.FreeEnergy(rec.Data)),
 		"error": e})
 }

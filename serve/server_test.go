@@ -684,3 +684,48 @@ func TestDefaultRBM(t *testing.T) {
 		t.Fatalf("mean free energy of digits %g, of noise %g: the built-in RBM did not learn", fd/10, fn/10)
 	}
 }
+
+// TestGaussianRBMEndpoints: a Gaussian–Bernoulli RBM with a
+// standardization is served in data units — free energy of the
+// standardized state, reconstruction mapped back, Gibbs samples in data
+// units equal to a library chain with the same seed — and real values
+// outside [0,1] are accepted.
+func TestGaussianRBMEndpoints(t *testing.T) {
+	rng := tensor.NewRand(2)
+	m := rbm.NewUnits(rbm.NewGaussianUnits(784, 0.5, false), 784, 8)
+	rng.Normal(m.W.Data, 0, 0.05)
+	m.Standard = &rbm.Standardization{Mean: make([]float32, 784), Std: make([]float32, 784)}
+	for i := range m.Standard.Std {
+		m.Standard.Mean[i], m.Standard.Std[i] = 0.3, 2
+	}
+	s, err := New(Config{RBM: m, RBMSource: "gaussian"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := make([]float32, 784)
+	rng.Normal(v, 1, 3)
+	z := m.Standard.Applied(tensor.FromSlice(1, 784, slices.Clone(v)))
+	fe := decodeBody[struct {
+		FreeEnergy []float64 `json:"free_energy"`
+	}](t, do(t, s, "POST", "/api/rbm/free-energy", map[string]any{"states": [][]float32{v}}))
+	if fe.FreeEnergy[0] != m.FreeEnergy(z.Data) {
+		t.Fatalf("free energy %g, library %g", fe.FreeEnergy[0], m.FreeEnergy(z.Data))
+	}
+	rc := decodeBody[struct{ Reconstruction []float32 }](t, do(t, s, "POST", "/api/rbm/reconstruct", map[string]any{"state": v}))
+	want := tensor.New(1, 784)
+	m.Reconstruct(want, z)
+	m.Standard.Undo(want)
+	if !slices.Equal(rc.Reconstruction, want.Data) {
+		t.Fatal("reconstruction differs from rbm.Reconstruct in data units")
+	}
+	ls := lines(t, do(t, s, "POST", "/api/rbm/gibbs", map[string]any{"start": "state", "state": v, "steps": 4, "seed": 3}))
+	c := m.NewChain(z, 1)
+	m.Gibbs(c, 4, tensor.NewRand(3))
+	m.Standard.Undo(c.V)
+	if got := floats(ls[4]["sample"]); !slices.Equal(got, c.V.Data) {
+		t.Fatal("gibbs samples differ from the library chain in data units")
+	}
+	if rec := do(t, s, "POST", "/api/rbm/free-energy", map[string]any{"states": [][]float32{make([]float32, 3)}}); rec.Code != 400 {
+		t.Errorf("wrong width: status %d", rec.Code)
+	}
+}
