@@ -12,6 +12,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/modelio"
 	"github.com/ebm-go/ebm/rbm"
 )
 
@@ -260,5 +261,36 @@ func TestGaussianResumeThroughCLI(t *testing.T) {
 	mustRun(t, "rbm", "train", "--visible", "gaussian", "--data", data, "--hidden", "3", "--epochs", "1", "--out", none, "--checkpoint", "none", "-q")
 	if _, err := os.Stat(filepath.Join(dir, "n.ckpt.safetensors")); !os.IsNotExist(err) {
 		t.Errorf("--checkpoint none wrote a checkpoint: %v", err)
+	}
+}
+
+// A model file from elsewhere (tensors only, no metadata, as PyTorch
+// writes them) is evaluated by AIS with the evaluation data as the
+// base-rate data, and the command says so on stderr and in the JSON.
+func TestEvalModelFromElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	m := rbm.New(16, 6)
+	tensor.NewRand(4).Normal(m.W.Data, 0, 0.3)
+	path := filepath.Join(dir, "torch.safetensors")
+	f := &modelio.File{Metadata: map[string]string{}, Tensors: map[string]modelio.Tensor{
+		"weights": {Shape: []int{16, 6}, Data: m.W.Data}, "visible_bias": {Shape: []int{16}, Data: m.B},
+		"hidden_bias": {Shape: []int{6}, Data: m.C}}}
+	if err := modelio.Save(path, f); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := run(t, "rbm", "eval", "--model", path, "--data", "bars:4x4", "--ais", "--betas", "200", "--chains", "20", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Base   string  `json:"base_data"`
+		Method string  `json:"method"`
+		LogZ   float64 `json:"log_z"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Method != "ais" || !strings.Contains(rep.Base, "bars:4x4 (evaluation data") || !strings.Contains(errOut, "names no training data") {
+		t.Errorf("report %+v, stderr %q", rep, errOut)
 	}
 }
