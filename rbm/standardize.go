@@ -108,3 +108,18 @@ func (s *Standardization) validate(n int) error {
 	}
 	return nil
 }
+
+// LogJacobian returns log |det ∂z/∂x| = −Σ_i log Std_i of the map
+// x ↦ z = (x − Mean)/Std (0 for a nil s): a density of the model's
+// (standardized) units becomes one of the data's units by adding it,
+// log p_x(x) = log p_z(z(x)) + LogJacobian.
+func (s *Standardization) LogJacobian() float64 {
+	if s == nil {
+		return 0
+	}
+	var j float64
+	for _, d := range s.Std {
+		j -= math.Log(float64(d))
+	}
+	return j
+}

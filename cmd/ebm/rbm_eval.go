@@ -54,8 +54,9 @@ base rate from the evaluation data, and says so.
 Without --exact or --ais, models that enumerate at most 20 units are
 measured exactly and larger ones by AIS. The exact pseudo-log-likelihood
 (binary units: per unit, and summed over units: scikit-learn's scale) and
-the mean-field reconstruction error are always reported. Likelihoods of
-Gaussian models are densities in the model's (standardized) units.`,
+the mean-field reconstruction error are always reported. Log-likelihoods of
+a model trained on standardized columns (Gaussian units) are densities of
+the data's own units: log_jacobian = −Σ log std is included.`,
 		Example: `  ebm rbm eval --model rbm.safetensors --data mnist:test --ais --json
   ebm rbm eval --model rbm.safetensors --data mnist:test --binarize sample --ais --raise --chains 100
   ebm rbm eval --model bars.safetensors --data bars:4x4 --exact
@@ -130,7 +131,7 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 		return fmt.Errorf("--exact: this %d×%d model enumerates %d units; 2^%d states are out of reach (the limit is %d): use --ais",
 			m.NVisible(), m.NHidden(), n, n, rbm.MaxExactUnits)
 	}
-	opt := estimate.EvalOptions{RAISE: o.RAISE, RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows,
+	opt := estimate.EvalOptions{RAISE: o.RAISE, RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows, LogJacobian: m.Standard.LogJacobian(),
 		AIS: estimate.Options{Chains: o.Chains, Seed: o.Seed}}
 	switch {
 	case o.Exact:

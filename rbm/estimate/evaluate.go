@@ -29,6 +29,11 @@ type EvalOptions struct {
 	RAISEProgress func(done, total int)
 	// PLLRows is how many rows the pseudo-log-likelihood uses (0: all).
 	PLLRows int
+	// LogJacobian is added to every log-likelihood, so that they are
+	// densities of the data's units when the model works on standardized
+	// rows (rbm.Standardization.LogJacobian); 0 leaves them in the model's
+	// units.
+	LogJacobian float64
 }
 
 // Evaluation is what Evaluate measures. Its JSON form (NaN as null) is
@@ -49,11 +54,14 @@ type Evaluation struct {
 	// MeanFreeEnergy is the mean F(v) over the rows; the mean
 	// log-likelihood is −MeanFreeEnergy − log Z, with the interval from
 	// log Z's.
-	MeanFreeEnergy        float64      `json:"mean_free_energy"`
-	MeanLogLikelihood     float64      `json:"mean_log_likelihood"`
-	MeanLogLikelihoodLow  float64      `json:"mean_log_likelihood_low"`
-	MeanLogLikelihoodHigh float64      `json:"mean_log_likelihood_high"`
-	RAISE                 *RAISEReport `json:"raise,omitempty"`
+	MeanFreeEnergy        float64 `json:"mean_free_energy"`
+	MeanLogLikelihood     float64 `json:"mean_log_likelihood"`
+	MeanLogLikelihoodLow  float64 `json:"mean_log_likelihood_low"`
+	MeanLogLikelihoodHigh float64 `json:"mean_log_likelihood_high"`
+	// LogJacobian is EvalOptions.LogJacobian, already included in the
+	// log-likelihoods (not in log Z or the free energy).
+	LogJacobian float64      `json:"log_jacobian,omitempty"`
+	RAISE       *RAISEReport `json:"raise,omitempty"`
 	// PLL is the exact pseudo-log-likelihood per unit and summed over units
 	// (NaN for visible units that are not binary), on PLLRows rows.
 	PLL                 float64 `json:"pseudo_log_likelihood"`
@@ -125,8 +133,10 @@ func Evaluate(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt EvalOpti
 		ev.Chains, ev.Betas, ev.LogZBase = est.Chains, est.Betas, est.LogZBase
 	}
 	ev.LogZ, ev.LogZStd, ev.LogZLow, ev.LogZHigh = est.LogZ, est.Std, est.Low, est.High
-	ev.MeanLogLikelihood = -ev.MeanFreeEnergy - est.LogZ
-	ev.MeanLogLikelihoodLow, ev.MeanLogLikelihoodHigh = -ev.MeanFreeEnergy-est.High, -ev.MeanFreeEnergy-est.Low
+	j := opt.LogJacobian
+	ev.LogJacobian = j
+	ev.MeanLogLikelihood = -ev.MeanFreeEnergy - est.LogZ + j
+	ev.MeanLogLikelihoodLow, ev.MeanLogLikelihoodHigh = -ev.MeanFreeEnergy-est.High+j, -ev.MeanFreeEnergy-est.Low+j
 	if opt.RAISE {
 		n := opt.RAISEExamples
 		if n == 0 {
@@ -141,7 +151,7 @@ func Evaluate(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt EvalOpti
 			return nil, err
 		}
 		ev.RAISE = &RAISEReport{LogZ: r.LogZ, LogZStd: r.Std, LogZLow: r.Low, LogZHigh: r.High,
-			MeanLogLikelihood: r.MeanLogLikelihood, Examples: r.Examples, MeanLogLikelihoodAll: -ev.MeanFreeEnergy - r.LogZ}
+			MeanLogLikelihood: r.MeanLogLikelihood + j, Examples: r.Examples, MeanLogLikelihoodAll: -ev.MeanFreeEnergy - r.LogZ + j}
 	}
 	pll := data
 	if opt.PLLRows > 0 && opt.PLLRows < data.Rows {
