@@ -75,3 +75,31 @@ func ReadLabels(path string) ([]int, error) {
 	}
 	return y, nil
 }
+
+// LabelsOf returns the labels of s: read from file when it is given (its
+// count must match s's rows), else s's own (built-in MNIST). flag names
+// the option that gives the file, for the messages. Labels must be class
+// numbers 0, 1, … (below 65,537).
+func LabelsOf(s *Set, file, flag string) ([]int, error) {
+	var y []int
+	switch {
+	case file != "":
+		var err error
+		if y, err = ReadLabels(file); err != nil {
+			return nil, err
+		}
+		if len(y) != s.Len() {
+			return nil, fmt.Errorf("%s %s has %d labels but %s has %d rows", flag, file, len(y), s.Name, s.Len())
+		}
+	case s.Labels != nil:
+		y = s.Labels
+	default:
+		return nil, fmt.Errorf("%s has no labels: give %s FILE (.npy or one integer per line)", s.Name, flag)
+	}
+	for i, c := range y {
+		if c < 0 || c > 1<<16 {
+			return nil, fmt.Errorf("label %d of row %d (0-based) of %s is out of range: labels must be class numbers 0, 1, …", c, i, s.Name)
+		}
+	}
+	return y, nil
+}

@@ -97,29 +97,10 @@ func rbmProbeRun(ctx context.Context, o *probeOpts) error {
 	return runProbe(ctx, o, feat, extra)
 }
 
-// probeResult is what --json prints.
-type probeResult struct {
-	AccuracyFeatures float64        `json:"accuracy_features"`
-	AccuracyRaw      *float64       `json:"accuracy_raw"`
-	NTrain           int            `json:"n_train"`
-	NTest            int            `json:"n_test"`
-	NFeatures        int            `json:"n_features"`
-	NRaw             int            `json:"n_raw"`
-	Data             string         `json:"data"`
-	Test             string         `json:"test"`
-	Binarize         string         `json:"binarize"`
-	L2               float64        `json:"l2"`
-	IterFeatures     int            `json:"iterations_features"`
-	IterRaw          int            `json:"iterations_raw,omitempty"`
-	Seconds          float64        `json:"seconds"`
-	Extra            map[string]any `json:"model_info"`
-}
-
 // runProbe loads the data and labels, fits the probe on feat(data) and on
-// the raw data, and reports both test accuracies.
+// the raw data (probe.Compare), and reports both test accuracies.
 func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tensor.Matrix, error), extra map[string]any) error {
 	start := time.Now()
-	stderr := o.IO.ErrOut
 	if o.iters < 1 {
 		return fmt.Errorf("--iterations must be at least 1, got %d", o.iters)
 	}
@@ -143,85 +124,50 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 	if test.Dim() != train.Dim() {
 		return fmt.Errorf("test data %s has %d columns, training data %s has %d", test.Name, test.Dim(), train.Name, train.Dim())
 	}
-	ytr, err := setLabels(train, o.labels, "--labels")
+	ytr, err := dataset.LabelsOf(train, o.labels, "--labels")
 	if err != nil {
 		return err
 	}
-	yte, err := setLabels(test, o.testLabels, "--test-labels")
+	yte, err := dataset.LabelsOf(test, o.testLabels, "--test-labels")
 	if err != nil {
 		return err
 	}
-	k := max(probe.NumClasses(ytr), probe.NumClasses(yte))
-	cfg := probe.Config{L2: o.l2, NoL2: o.l2 == 0, Iterations: o.iters}
-	fit := func(name string, xtr, xte *tensor.Matrix) (float64, int, error) {
-		var bar *barT
-		if !o.quiet {
-			bar = newProgress(stderr, "probe on "+name, "iterations")
+	var bar *barT
+	fit := ""
+	progress := func(name string, it int) {
+		if name != fit {
+			bar.finish()
+			if fit, bar = name, nil; !o.quiet {
+				bar = newProgress(o.IO.ErrOut, "probe on "+name, "iterations")
+			}
 		}
-		c := cfg
-		c.OnIteration = func(it int, _ float64) { bar.progress(it, o.iters) }
-		p, err := probe.Fit(xtr, ytr, k, c)
-		bar.finish()
-		if err != nil {
-			return 0, 0, fmt.Errorf("probe on %s: %w", name, err)
-		}
-		return p.Accuracy(xte, yte), p.Iterations, nil
+		bar.progress(it, o.iters)
 	}
-	ftr, err := feat(train.X)
+	cmp, err := probe.Compare(train.X, test.X, ytr, yte, feat, probe.Config{L2: o.l2, NoL2: o.l2 == 0, Iterations: o.iters}, !o.noRaw, progress)
+	bar.finish()
 	if err != nil {
-		return fmt.Errorf("%s: %w", train.Name, err)
-	}
-	fte, err := feat(test.X)
-	if err != nil {
-		return fmt.Errorf("%s: %w", test.Name, err)
-	}
-	res := probeResult{NTrain: train.Len(), NTest: test.Len(), NFeatures: ftr.Cols, NRaw: train.Dim(),
-		Data: train.Name, Test: test.Name, Binarize: binarizeName(train), L2: o.l2, Extra: extra}
-	if res.AccuracyFeatures, res.IterFeatures, err = fit("features", ftr, fte); err != nil {
 		return err
 	}
-	if !o.noRaw {
-		acc, it, err := fit("raw inputs", train.X, test.X)
-		if err != nil {
-			return err
-		}
-		res.AccuracyRaw, res.IterRaw = &acc, it
-	}
-	res.Seconds = time.Since(start).Seconds()
+	res := probeResult{Comparison: cmp, Data: train.Name, Test: test.Name, Binarize: binarizeName(train),
+		Seconds: time.Since(start).Seconds(), Extra: extra}
 	if o.jsonOut {
 		return writeJSON(o.IO.Out, res)
 	}
 	raw := "skipped"
-	if res.AccuracyRaw != nil {
-		raw = fmt.Sprintf("%.2f%%", 100**res.AccuracyRaw)
+	if cmp.AccuracyRaw != nil {
+		raw = fmt.Sprintf("%.2f%%", 100**cmp.AccuracyRaw)
 	}
 	fmt.Fprintf(o.IO.Out, "linear probe (L2 %g), trained on %s (%d rows), tested on %s (%d rows), binarize=%s:\n  features (%d): %.2f%%\n  raw inputs (%d): %s\n  %.1fs\n",
-		o.l2, train.Name, res.NTrain, test.Name, res.NTest, res.Binarize, res.NFeatures, 100*res.AccuracyFeatures, res.NRaw, raw, res.Seconds)
+		o.l2, train.Name, cmp.NTrain, test.Name, cmp.NTest, res.Binarize, cmp.NFeatures, 100*cmp.AccuracyFeatures, cmp.NRaw, raw, res.Seconds)
 	return nil
 }
 
-// setLabels returns the labels of set: from file when given, else the
-// set's own (built-in MNIST).
-func setLabels(set *dataset.Set, file, flag string) ([]int, error) {
-	var y []int
-	switch {
-	case file != "":
-		var err error
-		if y, err = dataset.ReadLabels(file); err != nil {
-			return nil, err
-		}
-		if len(y) != set.Len() {
-			return nil, fmt.Errorf("%s %s has %d labels but %s has %d rows", flag, file, len(y), set.Name, set.Len())
-		}
-	case set.Labels != nil:
-		y = set.Labels
-	default:
-		return nil, fmt.Errorf("%s has no labels: give %s FILE (.npy or one integer per line)", set.Name, flag)
-	}
-	for i, c := range y {
-		if c < 0 || c > 1<<16 {
-			return nil, fmt.Errorf("label %d of row %d (0-based) of %s is out of range: labels must be class numbers 0, 1, …", c, i, set.Name)
-		}
-	}
-	return y, nil
+// probeResult is what --json prints: the comparison and the data.
+type probeResult struct {
+	*probe.Comparison
+	Data     string         `json:"data"`
+	Test     string         `json:"test"`
+	Binarize string         `json:"binarize"`
+	Seconds  float64        `json:"seconds"`
+	Extra    map[string]any `json:"model_info"`
 }
