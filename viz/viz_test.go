@@ -2,6 +2,7 @@ package viz
 
 import (
 	"bytes"
+	"github.com/ebm-go/ebm/rbm"
 	"image"
 	"image/png"
 	"math"
@@ -308,5 +309,22 @@ func TestCurvesErrors(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("failed calls left files: %v", entries)
+	}
+}
+
+// RBMCurves draws the three panels of RBM training, with the NaN
+// pseudo-log-likelihood of Gaussian units left out of its panel.
+func TestRBMCurves(t *testing.T) {
+	nan := math.NaN()
+	stats := []rbm.EpochStats{
+		{Epoch: 1, ReconError: 30, PLL: -0.2, FreeEnergyTrain: -50, FreeEnergyValid: -48},
+		{Epoch: 2, ReconError: 20, PLL: nan, FreeEnergyTrain: -60, FreeEnergyValid: nan},
+	}
+	path := filepath.Join(t.TempDir(), "c.png")
+	if err := RBMCurves(path, stats); err != nil {
+		t.Fatal(err)
+	}
+	if b := decodePNG(t, path).Bounds(); b.Dx() != 6*PNGDPI || b.Dy() != 9*PNGDPI {
+		t.Errorf("PNG is %v", b)
 	}
 }

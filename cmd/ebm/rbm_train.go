@@ -478,7 +478,7 @@ func (r *trainRun) pictures() error {
 		}
 	}
 	if o.Plot != "" {
-		return plotCurves(o.Plot, r.history)
+		return viz.RBMCurves(o.Plot, r.history)
 	}
 	return nil
 }
@@ -510,30 +510,6 @@ func (r *trainRun) samplePicture(h, w int) error {
 		return err
 	}
 	return viz.SavePNG(r.o.Samples, img)
-}
-
-func plotCurves(path string, stats []rbm.EpochStats) error {
-	x := make([]float64, len(stats))
-	get := func(f func(rbm.EpochStats) float64) []float64 {
-		y := make([]float64, len(stats))
-		for i, st := range stats {
-			x[i], y[i] = float64(st.Epoch), f(st)
-		}
-		return y
-	}
-	series := func(name string, f func(rbm.EpochStats) float64) viz.Series {
-		return viz.Series{Name: name, X: x, Y: get(f)}
-	}
-	panels := []viz.Panel{
-		{Title: "Reconstruction error", XLabel: "epoch", YLabel: "squared error per image", Series: []viz.Series{
-			series("train", func(s rbm.EpochStats) float64 { return s.ReconError })}},
-		{Title: "Pseudo-log-likelihood", XLabel: "epoch", YLabel: "nats per visible unit", Series: []viz.Series{
-			series("train", func(s rbm.EpochStats) float64 { return s.PLL })}},
-		{Title: "Mean free energy", XLabel: "epoch", YLabel: "F(v)", Series: []viz.Series{
-			series("train", func(s rbm.EpochStats) float64 { return s.FreeEnergyTrain }),
-			series("held-out", func(s rbm.EpochStats) float64 { return s.FreeEnergyValid })}},
-	}
-	return viz.Curves(path, panels, 6, 9)
 }
 
 // trainSummary is what --json prints.
