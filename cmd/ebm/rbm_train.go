@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -47,9 +46,25 @@ func (o *rbmTrainOptions) given(flag string) bool { return slices.Contains(o.Giv
 func newCmdRBMTrain(io *ioStreams, runF func(context.Context, *rbmTrainOptions) error) *cobra.Command {
 	o := &rbmTrainOptions{IO: io, Config: rbm.DefaultConfigFor(rbm.PCD)}
 	c := &cobra.Command{
-		Use:   "train",
-		Short: "Train an RBM (Bernoulli or Gaussian visible units) by CD-k, PCD-k or PT",
-		Long: `Train an RBM with mini-batch momentum SGD, by contrastive divergence (CD-k),
+		Use:     "train",
+		Short:   "Train an RBM (Bernoulli or Gaussian visible units) by CD-k, PCD-k or PT",
+		Long:    rbmTrainLong,
+		Example: rbmTrainExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Data.resolve(cmd)
+			cmd.Flags().Visit(func(f *pflag.Flag) { o.Given = append(o.Given, f.Name) })
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return rbmTrainRun(cmd.Context(), o)
+		},
+	}
+	o.register(c)
+	return c
+}
+
+const rbmTrainLong = `Train an RBM with mini-batch momentum SGD, by contrastive divergence (CD-k),
 persistent contrastive divergence (PCD-k) or persistent parallel tempering
 (PT: --temperatures chain sets, neighbours swapped by the Metropolis rule
 after every k steps; the epoch lines show the swap rate).
@@ -77,24 +92,17 @@ the method and units (rbm.Defaults): CD learning rate 0.05 and momentum 0.5
 for 5 epochs then 0.9 (Hinton's guide); persistent methods a constant 0.5,
 because with 0.9 their chains fall behind the model (see the README);
 Gaussian units learning rate 0.001. For MNIST the held-out rows default to
-mnist:test (used only for monitoring).`,
-		Example: `  ebm rbm train
+mnist:test (used only for monitoring).`
+
+const rbmTrainExample = `  ebm rbm train
   ebm rbm train --data mnist --hidden 500 --method pcd --k 1 --epochs 10 \
       --out rbm.safetensors --filters filters.png --samples samples.png --plot curves.png
   ebm rbm train --resume rbm.ckpt.safetensors --epochs 20
   ebm rbm train --visible gaussian --sigma 0.2 --data 8gaussians:5000 --hidden 16 \
       --epochs 300 --method cd --lr 0.01 --out g8.safetensors
-  ebm rbm train --data bars:4x4 --hidden 16 --epochs 500 --batch 10 --lr 0.1 --json`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Data.resolve(cmd)
-			cmd.Flags().Visit(func(f *pflag.Flag) { o.Given = append(o.Given, f.Name) })
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return rbmTrainRun(cmd.Context(), o)
-		},
-	}
+  ebm rbm train --data bars:4x4 --hidden 16 --epochs 500 --batch 10 --lr 0.1 --json`
+
+func (o *rbmTrainOptions) register(c *cobra.Command) {
 	f := c.Flags()
 	cfg := &o.Config
 	o.Data.register(c, "mnist")
@@ -130,19 +138,16 @@ mnist:test (used only for monitoring).`,
 	f.StringVar(&o.Visible, "visible", "bernoulli", "visible units: bernoulli, or gaussian for real-valued data (standardized per column; see --learn-sigma)")
 	f.BoolVar(&o.LearnSigma, "learn-sigma", false, "gaussian: learn the per-unit σ (as log σ, so it stays positive) instead of fixing it")
 	f.Float64Var(&o.Sigma, "sigma", 1, "gaussian: σ of every visible unit in standardized units (the initial value with --learn-sigma); below 1 lets the model resolve modes narrower than the data's spread")
-	return c
 }
 
-// trainRun is one training run: the trainer and model, the data in the
-// model's units, the metadata written with every save, the history.
+// trainRun is one training run: the session (trainer, model, files,
+// history) and the data, also in the model's units.
 type trainRun struct {
 	o            *rbmTrainOptions
-	tr           *rbm.Trainer
+	s            *rbm.Session
 	m            *rbm.RBM
 	train, valid *dataset.Set
 	x, vx        *tensor.Matrix // train and held-out rows in model units
-	meta         map[string]string
-	history      []rbm.EpochStats
 }
 
 func rbmTrainRun(ctx context.Context, o *rbmTrainOptions) error {
@@ -155,11 +160,6 @@ func rbmTrainRun(ctx context.Context, o *rbmTrainOptions) error {
 	if err != nil {
 		return r.failure(ctx, err)
 	}
-	if len(stats) == 0 { // nothing to train (--epochs 0, or already done): save as is
-		if err := r.save(); err != nil {
-			return err
-		}
-	}
 	elapsed := time.Since(start).Seconds()
 	if err := r.pictures(); err != nil {
 		return err
@@ -168,7 +168,7 @@ func rbmTrainRun(ctx context.Context, o *rbmTrainOptions) error {
 }
 
 // setup resolves the run: from a checkpoint (--resume) or the flags, then
-// the data, the model and the trainer.
+// the data, the model and the session.
 func (r *trainRun) setup() error {
 	o := r.o
 	var units rbm.Units
@@ -195,28 +195,41 @@ func (r *trainRun) setup() error {
 	if err := r.loadData(); err != nil {
 		return err
 	}
-	if r.tr == nil {
-		if g, ok := units.(*rbm.Gaussian); ok { // sized now that the width is known
-			units = rbm.NewGaussianUnits(r.train.Dim(), o.Sigma, g.Learn)
-		}
-		r.m = rbm.NewUnits(units, r.train.Dim(), o.Hidden)
-		if !isBinary(units) {
-			r.m.Standard = rbm.Standardize(r.train.X, rbm.DefaultStdFloor)
-		}
-		rng := tensor.NewRand(o.Seed)
-		r.m.Init(r.m.Standard.Applied(r.train.X), 0.01, rng)
-		var err error
-		if r.tr, err = rbm.NewTrainer(trainConfig(o, units), r.m, rng); err != nil {
+	if r.s == nil {
+		if err := r.newSession(units); err != nil {
 			return err
 		}
 	} else if err := r.m.CheckData(r.train.X); err != nil {
 		return fmt.Errorf("resume %s: data %s: %w", o.Resume, r.train.Name, err)
 	}
+	r.s.ModelPath, r.s.CheckpointPath = o.Out, o.Checkpoint
+	if o.Checkpoint == "none" {
+		r.s.CheckpointPath = ""
+	}
 	r.x = r.m.Standard.Applied(r.train.X)
 	if r.valid != nil {
 		r.vx = r.m.Standard.Applied(r.valid.X)
 	}
-	r.meta = r.metadata()
+	return nil
+}
+
+// newSession makes the model (sized by the data) and its trainer.
+func (r *trainRun) newSession(units rbm.Units) error {
+	o := r.o
+	if g, ok := units.(*rbm.Gaussian); ok {
+		units = rbm.NewGaussianUnits(r.train.Dim(), o.Sigma, g.Learn)
+	}
+	r.m = rbm.NewUnits(units, r.train.Dim(), o.Hidden)
+	if !isBinary(units) {
+		r.m.Standard = rbm.Standardize(r.train.X, rbm.DefaultStdFloor)
+	}
+	rng := tensor.NewRand(o.Seed)
+	r.m.Init(r.m.Standard.Applied(r.train.X), 0.01, rng)
+	tr, err := rbm.NewTrainer(trainConfig(o, units), r.m, rng)
+	if err != nil {
+		return err
+	}
+	r.s = &rbm.Session{Trainer: tr, Meta: r.metadata()}
 	return nil
 }
 
@@ -264,39 +277,36 @@ var resumable = []string{"resume", "epochs", "out", "checkpoint", "filters", "sa
 // --resume may not change (data, seed), and --out unless given.
 func (r *trainRun) resume() error {
 	o := r.o
-	tr, m, ck, err := rbm.LoadCheckpoint(o.Resume)
+	s, err := rbm.ResumeSession(o.Resume)
 	if err != nil {
 		return err
 	}
+	units := s.Model().Units().Name()
 	var bad []string
 	holds := ""
 	for _, f := range o.Given {
-		if !slices.Contains(resumable, f) && (f != "visible" || o.Visible != m.Units().Name()) {
+		if !slices.Contains(resumable, f) && (f != "visible" || o.Visible != units) {
 			bad = append(bad, "--"+f)
 			if f == "visible" {
-				holds = fmt.Sprintf("; the checkpoint holds an RBM with %s visible units", m.Units().Name())
+				holds = fmt.Sprintf("; the checkpoint holds an RBM with %s visible units", units)
 			}
 		}
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("--resume continues the checkpoint's run exactly; %s cannot change (allowed: --epochs, --out, --checkpoint, pictures, --json, --quiet)%s", strings.Join(bad, ", "), holds)
 	}
-	o.Data.spec, o.Data.binarize, o.Valid = ck["data"], ck["binarize"], ck["valid"]
-	o.Data.binSeed, _ = strconv.ParseUint(ck["binarize_seed"], 10, 64)
-	o.Data.limit, _ = strconv.Atoi(ck["limit"])
-	o.Seed, _ = strconv.ParseUint(ck["seed"], 10, 64)
-	if !o.given("out") && ck["out"] != "" {
-		o.Out = ck["out"]
-	}
-	if h := ck["history"]; h != "" {
-		if err := json.Unmarshal([]byte(h), &r.history); err != nil {
-			return fmt.Errorf("resume %s: metadata \"history\": %w", o.Resume, err)
-		}
+	md := s.Meta
+	o.Data.spec, o.Data.binarize, o.Valid = md["data"], md["binarize"], md["valid"]
+	o.Data.binSeed, _ = strconv.ParseUint(md["binarize_seed"], 10, 64)
+	o.Data.limit, _ = strconv.Atoi(md["limit"])
+	o.Seed, _ = strconv.ParseUint(md["seed"], 10, 64)
+	if !o.given("out") && s.ModelPath != "" {
+		o.Out = s.ModelPath
 	}
 	if o.given("epochs") {
-		tr.Epochs = o.Config.Epochs
+		s.Epochs = o.Config.Epochs
 	}
-	r.tr, r.m = tr, m
+	r.s, r.m = s, s.Model()
 	return nil
 }
 
@@ -330,12 +340,11 @@ func (r *trainRun) loadData() error {
 	return nil
 }
 
-// metadata is what model files and checkpoints store besides the model:
-// the training settings (the library's keys) and the data.
+// metadata is what model files store besides the model and the training
+// settings (which the session adds): the data and the seed.
 func (r *trainRun) metadata() map[string]string {
 	o, train := r.o, r.train
-	meta := r.tr.Metadata()
-	meta["data"], meta["binarize"], meta["seed"] = train.Name, binarizeName(train), strconv.FormatUint(o.Seed, 10)
+	meta := map[string]string{"data": train.Name, "binarize": binarizeName(train), "seed": strconv.FormatUint(o.Seed, 10)}
 	if s := train.ShapeText(); s != "" {
 		meta["image_shape"] = s
 	}
@@ -354,34 +363,10 @@ func (r *trainRun) metadata() map[string]string {
 	return meta
 }
 
-// save writes the model and, unless --checkpoint none, the checkpoint.
-func (r *trainRun) save() error {
-	r.meta["epochs"] = strconv.Itoa(r.tr.Epoch)
-	if err := r.m.Save(r.o.Out, r.meta); err != nil {
-		return err
-	}
-	if r.o.Checkpoint == "none" {
-		return nil
-	}
-	ck := map[string]string{"out": r.o.Out}
-	h, err := json.Marshal(r.history)
-	if err != nil {
-		return err
-	}
-	ck["history"] = string(h)
-	for k, v := range r.meta {
-		ck[k] = v
-	}
-	if r.valid == nil {
-		ck["valid"] = "none"
-	}
-	return r.tr.SaveCheckpoint(r.o.Checkpoint, ck)
-}
-
 // loop trains with a progress bar (terminal) or a line per epoch (piped),
 // saving after every epoch.
 func (r *trainRun) loop(ctx context.Context) ([]rbm.EpochStats, error) {
-	o, tr, stderr := r.o, r.tr, r.o.IO.ErrOut
+	o, tr, stderr := r.o, r.s.Trainer, r.o.IO.ErrOut
 	if !o.Quiet {
 		vname := "none"
 		if r.valid != nil {
@@ -400,11 +385,7 @@ func (r *trainRun) loop(ctx context.Context) ([]rbm.EpochStats, error) {
 			_ = bar.Add(1)
 		}
 	}
-	tr.OnEpoch = func(st rbm.EpochStats) error {
-		r.history = append(r.history, st)
-		if err := r.save(); err != nil {
-			return err
-		}
+	r.s.OnEpoch = func(st rbm.EpochStats) error {
 		if !o.Quiet {
 			if bar != nil {
 				_ = bar.Clear()
@@ -419,23 +400,16 @@ func (r *trainRun) loop(ctx context.Context) ([]rbm.EpochStats, error) {
 		}
 		return nil
 	}
-	stats, err := tr.Train(ctx, r.x, r.vx)
+	stats, err := r.s.Run(ctx, r.x, r.vx)
 	if bar != nil {
 		_ = bar.Finish()
 	}
 	return stats, err
 }
 
-// failure explains an error from Train: after divergence it saves the last
-// good model; after an interruption it says what --out holds and how to
-// continue.
+// failure explains an interruption: what --out holds and how to continue.
 func (r *trainRun) failure(ctx context.Context, err error) error {
-	o, epoch := r.o, r.tr.Epoch
-	if errors.Is(err, rbm.ErrDiverged) {
-		if serr := r.m.Save(o.Out, r.meta); serr == nil {
-			return fmt.Errorf("%w; last good model (epoch %d) saved to %s", err, epoch, o.Out)
-		}
-	}
+	o, epoch := r.o, r.s.Epoch
 	if ctx.Err() != nil {
 		if o.Checkpoint == "none" {
 			return fmt.Errorf("interrupted during epoch %d; %s holds the model after epoch %d (no checkpoint: --checkpoint none)", epoch+1, o.Out, epoch)
@@ -449,7 +423,7 @@ func (r *trainRun) failure(ctx context.Context, err error) error {
 func (r *trainRun) pictures() error {
 	o, m := r.o, r.m
 	shape := func(flag string) (int, int, error) {
-		h, w, err := dataset.ImageShape(m.NVisible(), r.train, r.meta["image_shape"])
+		h, w, err := dataset.ImageShape(m.NVisible(), r.train, r.s.Meta["image_shape"])
 		if err != nil {
 			return 0, 0, fmt.Errorf("%s: %w", flag, err)
 		}
@@ -478,7 +452,7 @@ func (r *trainRun) pictures() error {
 		}
 	}
 	if o.Plot != "" {
-		return viz.RBMCurves(o.Plot, r.history)
+		return viz.RBMCurves(o.Plot, r.s.History)
 	}
 	return nil
 }
@@ -500,7 +474,7 @@ func (r *trainRun) samplePicture(h, w int) error {
 	default:
 		return fmt.Errorf("--sample-init %q: want data or random", r.o.SampleInit)
 	}
-	_, means := r.m.Sample(n, r.o.SampleSteps, init, r.tr.Rand().Split())
+	_, means := r.m.Sample(n, r.o.SampleSteps, init, r.s.Rand().Split())
 	r.m.Standard.Undo(means)
 	for i, v := range means.Data {
 		means.Data[i] = min(max(v, 0), 1)
@@ -536,10 +510,10 @@ type trainSummary struct {
 }
 
 func (r *trainRun) report(stats []rbm.EpochStats, elapsed float64) error {
-	o, m, tr := r.o, r.m, r.tr
+	o, m, tr := r.o, r.m, r.s.Trainer
 	sum := trainSummary{Model: o.Out, Checkpoint: o.Checkpoint, Data: r.train.Name, Binarize: binarizeName(r.train),
 		Visible: m.Units().Name(), NTrain: r.train.Len(), NVisible: m.NVisible(), NHidden: m.NHidden(),
-		Method: string(tr.Method), K: tr.K, Epochs: tr.Epoch, Seconds: elapsed, Seed: o.Seed, History: r.history}
+		Method: string(tr.Method), K: tr.K, Epochs: tr.Epoch, Seconds: elapsed, Seed: o.Seed, History: r.s.History}
 	if g, ok := m.Units().(*rbm.Gaussian); ok {
 		sum.LearnSigma = &g.Learn
 		for _, s := range g.Sigma() {
@@ -556,8 +530,8 @@ func (r *trainRun) report(stats []rbm.EpochStats, elapsed float64) error {
 	if trainSecs > 0 {
 		sum.SamplesPerSecond = float64(r.train.Len()*len(stats)) / trainSecs
 	}
-	if len(r.history) > 0 {
-		sum.Last = &r.history[len(r.history)-1]
+	if h := r.s.History; len(h) > 0 {
+		sum.Last = &h[len(h)-1]
 	}
 	if o.JSON {
 		return writeJSON(o.IO.Out, sum)

@@ -1,0 +1,79 @@
+package rbm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ebm-go/ebm/internal/tensor"
+)
+
+// A Session writes the model and the checkpoint every epoch; 2 epochs,
+// ResumeSession, 2 more write the same model file as 4 straight, with the
+// whole history and the caller's metadata carried through the checkpoint.
+func TestSessionResume(t *testing.T) {
+	x := bars(t)
+	dir := t.TempDir()
+	run := func(model, ckpt string, epochs int) *Session {
+		rng := tensor.NewRand(4)
+		m := New(16, 8)
+		m.Init(x, 0.01, rng)
+		cfg := DefaultConfigFor(PCD)
+		cfg.Epochs, cfg.BatchSize = epochs, 10
+		tr, err := NewTrainer(cfg, m, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Session{Trainer: tr, ModelPath: model, CheckpointPath: ckpt, Meta: map[string]string{"data": "bars:4x4", "seed": "4"}}
+		if _, err := s.Run(context.Background(), x, nil); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	straight := filepath.Join(dir, "s.safetensors")
+	run(straight, "", 4)
+	if _, err := os.Stat(filepath.Join(dir, "s.ckpt.safetensors")); !os.IsNotExist(err) {
+		t.Errorf("an empty CheckpointPath wrote a checkpoint: %v", err)
+	}
+	resumed, ck := filepath.Join(dir, "r.safetensors"), filepath.Join(dir, "r.ckpt.safetensors")
+	run(resumed, ck, 2)
+	s, err := ResumeSession(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ModelPath != resumed || len(s.History) != 2 || s.Meta["data"] != "bars:4x4" || s.Meta["seed"] != "4" || s.Meta["epochs"] != "" || s.Meta["rng_state"] != "" {
+		t.Fatalf("resumed session: path %q, %d epochs of history, meta %v", s.ModelPath, len(s.History), s.Meta)
+	}
+	s.Epochs = 4
+	if _, err := s.Run(context.Background(), x, nil); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(straight)
+	b, _ := os.ReadFile(resumed)
+	if !bytes.Equal(a, b) || len(s.History) != 4 {
+		t.Fatalf("2 + resume + 2 epochs differ from 4 straight (history %d)", len(s.History))
+	}
+	_, meta, err := Load(resumed)
+	if err != nil || meta["epochs"] != "4" || meta["data"] != "bars:4x4" || meta["method"] != "pcd" {
+		t.Errorf("model metadata %v, %v", meta, err)
+	}
+	// Divergence keeps the last good model and says where it is.
+	m := New(16, 8)
+	m.Init(x, 0.01, tensor.NewRand(1))
+	cfg := DefaultConfigFor(CD)
+	cfg.Epochs, cfg.LR, cfg.BatchSize, cfg.InitialMomentum, cfg.FinalMomentum = 50, 3e38, 10, 0.9, 0.9
+	tr, _ := NewTrainer(cfg, m, tensor.NewRand(1))
+	bad := &Session{Trainer: tr, ModelPath: filepath.Join(dir, "d.safetensors")}
+	_, err = bad.Run(context.Background(), x, nil)
+	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "d.safetensors") {
+		t.Fatalf("divergence: %v", err)
+	}
+	if d, _, err := Load(bad.ModelPath); err != nil || !tensor.AllFinite(d.W.Data) || math.IsNaN(float64(d.B[0])) {
+		t.Errorf("last good model: %v", err)
+	}
+}
