@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ebm-go/ebm/hopfield"
+)
+
+type hopfieldCapacityOptions struct {
+	IO *ioStreams
+	// Specs are the memories to measure, one curve each, on the same
+	// patterns and probes; Base holds everything else (its Spec unused).
+	Specs []hopfield.Spec
+	Base  hopfield.CapacityOptions
+	// Plot is a picture of the curves, with a logarithmic load axis when
+	// LogX; Quiet turns off the progress bars, Tables the text tables.
+	Plot          string
+	LogX          bool
+	Quiet, Tables bool
+	JSON          bool
+}
+
+func newCmdHopfieldCapacity(io *ioStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
+	opts := &hopfieldCapacityOptions{IO: io}
+	o := &opts.Base
+	var patterns, load, rules, kind, interactions, mode string
+	var zeroDiag bool
+	var beta float64
+	c := &cobra.Command{
+		Use:   "capacity",
+		Short: "Measure how many random patterns a network stores and recalls",
+		Long: `For each pattern count p, --trials networks of --neurons units store p random
+±1 patterns with --rule; every stored pattern is checked for stability and
+probed with --noise of its units flipped. Reported per count:
+
+  fixed_point_fraction  stored patterns left unchanged by one sweep
+  recall_fraction       probes whose recall ends exactly on their pattern
+  mean_overlap          mean final overlap m = ξ·s/N with the pattern
+  bit_error_rate        mean fraction of wrong bits, (1 − m)/2
+
+with standard errors from the spread between trials, the mean sweeps and the
+fractions of probes that converged or cycled. --rule takes a comma list to
+compare rules on the same patterns (the seed, not the rule, determines the
+patterns). Trials run in parallel on all cores (--workers); the results do
+not depend on the number of cores.
+
+--plot draws the three fractions against the load α = p/N, one curve per
+rule, with the theory: α_c ≈ 0.138 (Hebbian, Amit–Gutfreund–Sompolinsky),
+N/(2 ln N) and N/(4 ln N) (most / all Hebbian patterns exactly stable,
+McEliece et al.), N/√(2 ln N) (Storkey).
+
+--kind dense measures dense associative memories with --interaction (a
+comma list compares several on the same patterns; theory: error-free up to
+N^{n−1}/(2(2n−3)!! ln N) patterns for poly:n and relu:n, ~2^{N/2} for exp);
+--kind continuous the continuous network at --beta, where a probe counts as
+recalled when the signs of the retrieved state equal the pattern and
+--max-sweeps is the step limit (default there: 1).`,
+		Example: `  ebm hopfield capacity --neurons 100 --patterns 5,10,15,20 --trials 20
+  ebm hopfield capacity --kind dense --interaction poly:3,relu:3,exp --neurons 100 --patterns 100,200,400 --noise 0.2
+  ebm hopfield capacity --kind continuous --beta 0.5 --neurons 64 --load 1:20:1
+  ebm hopfield capacity --neurons 1000 --load 0.05:0.20:0.01 --trials 100 --json
+  ebm hopfield capacity --neurons 500 --load 0.02:0.40:0.02 --rule hebbian,storkey,pinv --trials 10 --plot capacity.png`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			k, err := parseKind(kind)
+			if err != nil {
+				return err
+			}
+			if err := checkCapacityBase(o); err != nil {
+				return err
+			}
+			if o.Patterns, err = capacityCounts(patterns, load, o.Neurons); err != nil {
+				return err
+			}
+			if o.Mode, err = hopfield.ParseMode(mode); err != nil {
+				return fmt.Errorf("--mode: %w", err)
+			}
+			fl := cmd.Flags()
+			base := hopfield.Spec{Kind: k, ZeroDiagonal: zeroDiag, Beta: beta}
+			if opts.Specs, err = capacitySpecs(base, fl.Changed("rule"), rules, fl.Changed("interaction"), interactions, givenFlags(cmd, memoryFlags...)); err != nil {
+				return err
+			}
+			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.JSON
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return hopfieldCapacityRun(cmd.Context(), opts)
+		},
+	}
+	f := c.Flags()
+	capacityFlags(c, opts, "pattern counts, e.g. 5,10,20", &patterns, &load, 10)
+	f.StringVar(&rules, "rule", "hebbian", "learning rule(s): hebbian, storkey, pinv, or a comma list")
+	f.BoolVar(&zeroDiag, "zero-diagonal", false, "pinv: zero the self-couplings")
+	f.StringVar(&mode, "mode", "async", "recall dynamics: async, sync or glauber")
+	f.Float64Var(&o.Temperature, "temperature", 0, "temperature of glauber dynamics")
+	f.IntVar(&o.MaxSweeps, "max-sweeps", 0, "sweep limit per probe (0: 100; continuous: the step limit, 0: 1)")
+	f.StringVar(&kind, "kind", "classical", "kind of memory: classical, dense or continuous")
+	f.StringVar(&interactions, "interaction", "poly:3", "dense: interaction(s) poly:n, relu:n, exp, or a comma list")
+	f.Float64Var(&beta, "beta", 0, "dense exp: F(x) = exp(βx); continuous: inverse temperature (default 1)")
+	f.BoolVar(&opts.JSON, "json", false, "print JSON: one object per rule (an array for several rules)")
+	return c
+}
+
+// capacityFlags adds the flags capacity and compare share.
+func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp string, patterns, load *string, trials int) {
+	f, o := c.Flags(), &opts.Base
+	f.IntVar(&o.Neurons, "neurons", 100, "neurons N")
+	f.StringVar(patterns, "patterns", "", countsHelp)
+	f.StringVar(load, "load", "", "loads α = p/N as from:to:step, e.g. 0.05:0.30:0.01 (p = round(α·N))")
+	f.Float64Var(&o.Noise, "noise", 0.1, "fraction of each probe's units flipped, in [0, 1]")
+	f.IntVar(&o.Trials, "trials", trials, "memories per pattern count")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed (patterns, noise, sweep orders)")
+	f.IntVar(&o.Workers, "workers", 0, "trials run in parallel (0: all cores)")
+	f.StringVar(&opts.Plot, "plot", "", "write the curves with the theory marks (.png, .svg, .pdf)")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bars")
+}
+
+// checkCapacityBase checks the flags that the library would report
+// without naming them.
+func checkCapacityBase(o *hopfield.CapacityOptions) error {
+	if o.Neurons < 2 {
+		return fmt.Errorf("--neurons must be at least 2, got %d", o.Neurons)
+	}
+	if !(o.Noise >= 0 && o.Noise <= 1) {
+		return fmt.Errorf("--noise %g is outside [0, 1]", o.Noise)
+	}
+	return nil
+}
+
+// capacitySpecs is one Spec per rule of --rule and per interaction of
+// --interaction (when given) on top of base, each checked.
+func capacitySpecs(base hopfield.Spec, ruleSet bool, rules string, interSet bool, inters string, given []string) ([]hopfield.Spec, error) {
+	rs, fs := []hopfield.Rule{""}, []hopfield.Interaction{{}}
+	if ruleSet {
+		rs = nil
+		for _, r := range strings.Split(rules, ",") {
+			rule, err := hopfield.ParseRule(r)
+			if err != nil {
+				return nil, fmt.Errorf("--rule: %w", err)
+			}
+			rs = append(rs, rule)
+		}
+	}
+	if interSet {
+		fs = nil
+		for _, in := range strings.Split(inters, ",") {
+			if in = strings.TrimSpace(in); in == "" {
+				continue
+			}
+			f, err := hopfield.ParseInteraction(in)
+			if err != nil {
+				return nil, fmt.Errorf("--interaction: %w", err)
+			}
+			fs = append(fs, f)
+		}
+	}
+	var specs []hopfield.Spec
+	for _, r := range rs {
+		for _, f := range fs {
+			s := base
+			s.Rule, s.Interaction = r, f
+			s, err := checkSpec(s, given)
+			if err != nil {
+				return nil, err
+			}
+			specs = append(specs, s)
+		}
+	}
+	return specs, nil
+}
+
+func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) error {
+	var reports []*hopfield.CapacityReport
+	for _, s := range opts.Specs {
+		o := opts.Base
+		o.Spec = s
+		var bar *barT
+		if !opts.Quiet {
+			bar = newProgress(opts.IO.ErrOut, s.Label(), "trials")
+		}
+		o.OnTrial = bar.progress
+		rep, err := hopfield.MeasureCapacity(ctx, o)
+		bar.finish()
+		if err != nil {
+			return err
+		}
+		reports = append(reports, rep)
+		if opts.Tables {
+			printCapacity(opts.IO.Out, rep)
+		}
+	}
+	if opts.Plot != "" {
+		if err := plotCapacity(opts.Plot, reports, opts.LogX); err != nil {
+			return err
+		}
+		if !opts.JSON {
+			fmt.Fprintf(opts.IO.Out, "wrote %s\n", opts.Plot)
+		}
+	}
+	switch {
+	case !opts.JSON:
+		return nil
+	case len(reports) == 1:
+		return writeJSON(opts.IO.Out, reports[0])
+	}
+	return writeJSON(opts.IO.Out, reports)
+}
+
+func printCapacity(w io.Writer, r *hopfield.CapacityReport) {
+	n := r.Neurons
+	switch r.Kind {
+	case hopfield.KindDense:
+		fmt.Fprintf(w, "dense memory, interaction %s, N = %d, noise %g, %d trials, %s recall (%.1fs)\n", r.Rule, n, r.Noise, r.Trials, r.Mode, r.Seconds)
+	case hopfield.KindContinuous:
+		fmt.Fprintf(w, "continuous memory, β = %g, N = %d, noise %g, %d trials, recall = signs equal the pattern (%.1fs)\n", *r.Beta, n, r.Noise, r.Trials, r.Seconds)
+	default:
+		fmt.Fprintf(w, "%s rule, N = %d, noise %g, %d trials, %s recall (%.1fs)\n", r.Rule, n, r.Noise, r.Trials, r.Mode, r.Seconds)
+	}
+	fmt.Fprintf(w, "%8s %7s %10s %10s %10s %10s %8s\n", "patterns", "load", "fixed", "recall", "overlap", "bit_err", "sweeps")
+	for _, x := range r.Results {
+		fmt.Fprintf(w, "%8d %7.3f %10.4f %10.4f %10.4f %10.4f %8.2f\n",
+			x.Patterns, x.Load, x.FixedPointFraction, x.RecallFraction, x.MeanOverlap, x.BitErrorRate, x.MeanSweeps)
+	}
+	switch hopfield.Rule(r.Rule) {
+	case hopfield.Hebbian:
+		fmt.Fprintf(w, "theory: α_c ≈ 0.138 (p ≈ %.0f); exactly stable: most patterns up to N/(2 ln N) = %.1f, all up to N/(4 ln N) = %.1f\n",
+			0.138*float64(n), r.Theory["hebbian_most_stable_count"], r.Theory["hebbian_all_stable_count"])
+	case hopfield.Storkey:
+		fmt.Fprintf(w, "theory: Storkey capacity N/√(2 ln N) = %.1f patterns (α = %.3f)\n", r.Theory["storkey_count"], r.Theory["storkey_count"]/float64(n))
+	case hopfield.PseudoInverse:
+		fmt.Fprintf(w, "theory: every pattern is a fixed point up to p = N = %d\n", n)
+	}
+	if v, ok := r.Theory["dense_error_free_count"]; ok {
+		fmt.Fprintf(w, "theory: error-free up to N^{n−1}/(2(2n−3)!! ln N) = %.0f patterns (α = %.2f)\n", v, v/float64(n))
+	}
+	if v, ok := r.Theory["exp_count"]; ok {
+		fmt.Fprintf(w, "theory: exponential capacity ~2^{N/2} = %.3g patterns\n", v)
+	}
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ebm-go/ebm/hopfield"
+)
+
+// fixedCheckLimit bounds the work of counting the stored patterns that are
+// fixed points (≈ 10,000 modern patterns of 784 units): beyond it the check
+// is skipped.
+const fixedCheckLimit = 1e11
+
+type hopfieldStoreOptions struct {
+	IO *ioStreams
+	// Patterns is the pattern spec, Rows the rows to keep ("" all);
+	// Neurons and Seed are for random:P.
+	Patterns, Rows string
+	Neurons        int
+	Seed           uint64
+	// Into is an existing memory to add to ("" a new one), Out the file
+	// to write.
+	Into, Out string
+	// Spec is the memory to build from the flags given, which Given names.
+	Spec  hopfield.Spec
+	Given []string
+	JSON  bool
+}
+
+// storeReport is what store --json prints.
+type storeReport struct {
+	Out string `json:"out"`
+	hopfield.Summary
+	Added       int     `json:"added"`
+	Source      string  `json:"source"`
+	Binarized   bool    `json:"binarized"`
+	FixedPoints *int    `json:"fixed_points"`
+	Seconds     float64 `json:"seconds"`
+}
+
+func newCmdHopfieldStore(io *ioStreams, runF func(context.Context, *hopfieldStoreOptions) error) *cobra.Command {
+	opts := &hopfieldStoreOptions{IO: io}
+	var kind, rule, interaction string
+	c := &cobra.Command{
+		Use:   "store",
+		Short: "Store patterns in a Hopfield network and write it to a model file",
+		Long: `Store patterns in a classical Hopfield network with a learning rule and write
+the network (weights, thresholds and the stored patterns) to a safetensors file.
+
+--patterns is a .npy file (one pattern per row, ±1 or 0/1), a PNG file or a
+folder of PNGs, mnist:N (the first N training digits), any other data set
+spec, or random:P (P random ±1 patterns of --neurons units, from --seed).
+Images are thresholded at 0.5. --rows keeps only some rows (0-based: 1,3,5-7).
+
+Rules: hebbian (W = XᵀX/N, zero diagonal), storkey (Storkey 1997, exact
+incremental rule), pinv (projection onto the span of the patterns — every
+pattern is a fixed point; dependent patterns are handled by the Moore–Penrose
+pseudo-inverse; --zero-diagonal widens the basins).
+
+With --net, the patterns are added to an existing network (its rule is
+kept). The report says how many stored patterns are fixed points.
+
+--kind dense stores the patterns themselves in a dense associative memory
+with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
+1); --kind continuous in a continuous modern Hopfield network with --beta
+(default 1). Both write the tensor "patterns" [M, N] and the metadata
+"kind", "interaction", "beta".`,
+		Example: `  ebm hopfield store --patterns random:20 --neurons 100 --rule storkey --out net.safetensors
+  ebm hopfield store --kind dense --interaction poly:3 --patterns random:200 --neurons 100 --out dense.safetensors
+  ebm hopfield store --kind continuous --beta 0.5 --patterns mnist:1000 --out cont.safetensors
+  ebm hopfield store --patterns mnist:10 --rows 1,3,5,7 --rule pinv --zero-diagonal --out digits.safetensors
+  ebm hopfield store --patterns more.npy --net net.safetensors --out net2.safetensors --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if opts.Spec.Kind, err = parseKind(kind); err != nil {
+				return err
+			}
+			if opts.Out == "" {
+				return errors.New("--out must name a file")
+			}
+			if opts.Patterns == "" {
+				return errors.New("--patterns is required (a .npy file, a PNG file or folder, mnist:N, or random:P with --neurons)")
+			}
+			fl := cmd.Flags()
+			if fl.Changed("rule") {
+				opts.Spec.Rule = hopfield.Rule(rule)
+			}
+			if fl.Changed("interaction") {
+				if opts.Spec.Interaction, err = hopfield.ParseInteraction(interaction); err != nil {
+					return fmt.Errorf("--interaction: %w", err)
+				}
+			}
+			opts.Given = givenFlags(cmd, memoryFlags...)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return hopfieldStoreRun(cmd.Context(), opts)
+		},
+	}
+	f := c.Flags()
+	f.StringVarP(&opts.Patterns, "patterns", "p", "", "patterns: .npy, PNG file or folder, mnist:N, a data set spec, or random:P (required)")
+	f.StringVar(&rule, "rule", "hebbian", "learning rule: hebbian, storkey or pinv")
+	f.BoolVar(&opts.Spec.ZeroDiagonal, "zero-diagonal", false, "pinv: set the self-couplings W_ii to 0")
+	f.IntVar(&opts.Neurons, "neurons", 0, "neurons N for random:P patterns")
+	f.Uint64Var(&opts.Seed, "seed", 1, "seed of random:P patterns")
+	f.StringVar(&opts.Rows, "rows", "", "keep only these rows of the patterns (0-based, e.g. 1,3,5-7)")
+	f.StringVar(&opts.Into, "net", "", "add the patterns to this existing network instead of a new one")
+	f.StringVarP(&opts.Out, "out", "o", "hopfield.safetensors", "model file to write")
+	f.StringVar(&kind, "kind", "classical", "kind of memory: classical, dense or continuous")
+	f.StringVar(&interaction, "interaction", "poly:3", "dense: interaction F, poly:n, relu:n or exp")
+	f.Float64Var(&opts.Spec.Beta, "beta", 0, "dense exp: F(x) = exp(βx); continuous: inverse temperature (default 1)")
+	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary")
+	return c
+}
+
+// storeTarget opens the memory to add to (--net) and returns it with its
+// metadata. The memory flags given must agree with its settings, except
+// that --zero-diagonal may switch the zero diagonal of a pinv network (the
+// weights are then recomputed from the stored patterns).
+func storeTarget(opts *hopfieldStoreOptions) (hopfield.Memory, map[string]string, error) {
+	mem, meta, err := hopfield.Open(opts.Into)
+	if err != nil {
+		return nil, nil, err
+	}
+	cur := mem.Spec()
+	if cur.Kind != opts.Spec.Kind {
+		return nil, nil, fmt.Errorf("--net %s holds a %s memory, not a %s one", opts.Into, cur.Kind, opts.Spec.Kind)
+	}
+	want := cur
+	if opts.Spec.Rule != "" {
+		want.Rule = opts.Spec.Rule
+	}
+	if opts.Spec.Interaction != (hopfield.Interaction{}) {
+		want.Interaction = opts.Spec.Interaction
+	}
+	if opts.Spec.Beta != 0 {
+		want.Beta = opts.Spec.Beta
+	}
+	if slices.Contains(opts.Given, "--zero-diagonal") {
+		want.ZeroDiagonal = opts.Spec.ZeroDiagonal
+	}
+	if want.Rule != "" {
+		if want, err = checkSpec(want, opts.Given); err != nil {
+			return nil, nil, err
+		}
+	}
+	if same := want; same.ZeroDiagonal != cur.ZeroDiagonal {
+		if same.ZeroDiagonal = cur.ZeroDiagonal; same == cur {
+			mem, err = hopfield.Rebuild(mem, want)
+		}
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("--zero-diagonal: %w", err)
+	}
+	if want != mem.Spec() {
+		return nil, nil, fmt.Errorf("%s: %s keeps the settings it was stored with (%s)", strings.Join(opts.Given, ", "), opts.Into, cur)
+	}
+	if opts.Neurons == 0 {
+		opts.Neurons = mem.Neurons()
+	}
+	return mem, meta, nil
+}
+
+func hopfieldStoreRun(ctx context.Context, opts *hopfieldStoreOptions) error {
+	var (
+		mem  hopfield.Memory
+		meta = map[string]string{}
+		err  error
+	)
+	if opts.Into != "" {
+		if mem, meta, err = storeTarget(opts); err != nil {
+			return err
+		}
+	} else if opts.Spec, err = checkSpec(opts.Spec, opts.Given); err != nil {
+		return err
+	}
+	if strings.HasPrefix(opts.Patterns, "random:") && opts.Neurons < 1 {
+		return fmt.Errorf("--patterns %s needs --neurons N (at least 1), got %d", opts.Patterns, opts.Neurons)
+	}
+	ps, err := hopfield.LoadPatterns(opts.Patterns, opts.Neurons, opts.Seed)
+	if err != nil {
+		return fmt.Errorf("--patterns: %w", err)
+	}
+	if opts.Rows != "" {
+		if err := ps.SelectRows(opts.Rows); err != nil {
+			return fmt.Errorf("--%w", err)
+		}
+	}
+	if mem == nil {
+		if mem, err = hopfield.New(ps.X.Cols, opts.Spec); err != nil {
+			return err
+		}
+	} else if ps.X.Cols != mem.Neurons() {
+		return fmt.Errorf("%s has patterns of %d values, but the memory in %s has %d units", ps.Source, ps.X.Cols, opts.Into, mem.Neurons())
+	}
+	start := time.Now()
+	if err := mem.Store(ps.X); err != nil {
+		return fmt.Errorf("%s: %w", ps.Source, err)
+	}
+	rep := storeReport{Out: opts.Out, Added: ps.X.Rows, Source: ps.Source, Binarized: ps.Binarized, Seconds: time.Since(start).Seconds()}
+	if fixed, err := mem.FixedPoints(ctx, fixedCheckLimit); err == nil {
+		rep.FixedPoints = &fixed
+	} else if !errors.Is(err, hopfield.ErrTooLarge) && !errors.Is(err, hopfield.ErrNoPatterns) {
+		return err
+	}
+	if err := mem.Save(opts.Out, ps.Metadata(meta, mem.Neurons())); err != nil {
+		return err
+	}
+	rep.Summary = hopfield.Describe(mem)
+	if opts.JSON {
+		return writeJSON(opts.IO.Out, rep)
+	}
+	printStore(opts.IO, &rep, mem.Patterns() != nil)
+	return nil
+}
+
+func printStore(io *ioStreams, r *storeReport, known bool) {
+	w, settings, bin := io.Out, "", ""
+	if r.Settings != "" {
+		settings = " (" + r.Settings + ")"
+	}
+	if r.Binarized {
+		bin = " (thresholded at 0.5)"
+	}
+	fmt.Fprintf(w, "wrote %s: %s of %d units, %d patterns%s from %s%s\n", r.Out, r.Description, r.Neurons, r.Patterns, settings, r.Source, bin)
+	switch {
+	case r.FixedPoints != nil:
+		what := "fixed points"
+		if r.Kind == hopfield.KindContinuous {
+			what = "kept (signs unchanged by one update)"
+		}
+		fmt.Fprintf(w, "%d of %d stored patterns are %s (load α = p/N = %.3f)\n", *r.FixedPoints, r.Patterns, what, float64(r.Patterns)/float64(r.Neurons))
+	case known:
+		fmt.Fprintf(w, "(fixed points not checked: %d patterns of %d units is too many to check quickly)\n", r.Patterns, r.Neurons)
+	}
+}
