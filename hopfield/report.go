@@ -2,6 +2,7 @@ package hopfield
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ebm-go/ebm/internal/nanjson"
+	"github.com/ebm-go/ebm/internal/tensor"
 )
 
 // CapacityReport is one memory's capacity sweep with its settings and the
@@ -173,12 +175,14 @@ func (r RecallReport) MarshalJSON() ([]byte, error) {
 	return nanjson.Marshal(plain(r))
 }
 
-// Summarize reports the recall tr that m ran with opt (target: the stored
-// pattern the cue came from, or −1).
-func Summarize(m Memory, opt RecallOptions, tr *Trajectory, target int) RecallReport {
+// Summarize reports the recall tr that m ran with opt from the cue that
+// cue describes (its Seed, Input, TargetPattern, Noise, Flipped and Masked
+// are kept, as Cue and the caller filled them).
+func Summarize(m Memory, opt RecallOptions, tr *Trajectory, cue RecallReport) RecallReport {
 	s := m.Spec()
 	rep := RecallReport{Kind: s.Kind, Mode: string(opt.Mode), Converged: tr.Converged, Sweeps: tr.Sweeps, Cycle: tr.Cycle,
-		FinalEnergy: tr.FinalEnergy(), Energies: tr.Energies, Flips: tr.Flips, Retrieval: tr.Retrieval}
+		FinalEnergy: tr.FinalEnergy(), Energies: tr.Energies, Flips: tr.Flips, Retrieval: tr.Retrieval,
+		Seed: cue.Seed, Input: cue.Input, Noise: cue.Noise, Flipped: cue.Flipped, Masked: cue.Masked}
 	if rep.Mode == "" {
 		rep.Mode = string(Async)
 	}
@@ -201,9 +205,9 @@ func Summarize(m Memory, opt RecallOptions, tr *Trajectory, target int) RecallRe
 		cl := Classify(pats, final, 0)
 		rep.NearestPattern, rep.Overlap, rep.Classification = &k, &ov, &cl
 	}
-	if target >= 0 && len(tr.Overlaps) > 0 {
-		rep.TargetPattern = &target
-		rep.InitialOverlap, rep.FinalOverlap = &tr.Overlaps[0][target], &tr.FinalOverlaps()[target]
+	if t := cue.TargetPattern; t != nil && len(tr.Overlaps) > 0 {
+		rep.TargetPattern = t
+		rep.InitialOverlap, rep.FinalOverlap = &tr.Overlaps[0][*t], &tr.FinalOverlaps()[*t]
 	}
 	return rep
 }
@@ -234,16 +238,28 @@ func PickFrames(fr []Frame, k int) []Frame {
 	return out
 }
 
+// PatternCounts returns the pattern counts of a capacity experiment on n
+// neurons given as counts (ParseCounts) or as loads (ParseLoads), not both.
+func PatternCounts(counts, loads string, n int) ([]int, error) {
+	switch {
+	case counts != "" && loads != "":
+		return nil, fmt.Errorf("give either pattern counts or loads, not both: %w", ErrOption)
+	case counts != "":
+		return ParseCounts(counts)
+	}
+	return ParseLoads(loads, n)
+}
+
 // ParseCounts parses pattern counts "5,10,20" (each at least 1).
 func ParseCounts(s string) ([]int, error) {
 	var ps []int
 	for _, f := range strings.Split(s, ",") {
 		p, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
-			return nil, fmt.Errorf("%q: %q is not a count: %w", s, f, ErrOption)
+			return nil, fmt.Errorf("pattern counts %q: %q is not a count: %w", s, f, ErrOption)
 		}
 		if p < 1 {
-			return nil, fmt.Errorf("%q: a pattern count of %d (each must be at least 1): %w", s, p, ErrOption)
+			return nil, fmt.Errorf("pattern counts %q: a pattern count of %d (each must be at least 1): %w", s, p, ErrOption)
 		}
 		ps = append(ps, p)
 	}
@@ -256,21 +272,21 @@ func ParseCounts(s string) ([]int, error) {
 func ParseLoads(s string, n int) ([]int, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) != 3 {
-		return nil, fmt.Errorf("%q: want from:to:step, e.g. 0.05:0.30:0.01: %w", s, ErrOption)
+		return nil, fmt.Errorf("loads %q: want from:to:step, e.g. 0.05:0.30:0.01: %w", s, ErrOption)
 	}
 	var v [3]float64
 	for i, f := range parts {
 		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("%q: %q is not a number: %w", s, f, ErrOption)
+			return nil, fmt.Errorf("loads %q: %q is not a number: %w", s, f, ErrOption)
 		}
 		v[i] = x
 	}
 	if v[0] <= 0 || v[1] < v[0] || v[2] <= 0 {
-		return nil, fmt.Errorf("%q: want 0 < from ≤ to and step > 0: %w", s, ErrOption)
+		return nil, fmt.Errorf("loads %q: want 0 < from ≤ to and step > 0: %w", s, ErrOption)
 	}
 	if (v[1]-v[0])/v[2] > 10000 {
-		return nil, fmt.Errorf("%q: more than 10,000 loads: %w", s, ErrOption)
+		return nil, fmt.Errorf("loads %q: more than 10,000 loads: %w", s, ErrOption)
 	}
 	var loads []float64
 	for k := 0; ; k++ {
@@ -282,7 +298,7 @@ func ParseLoads(s string, n int) ([]int, error) {
 	}
 	ps, err := LoadCounts(loads, n)
 	if err != nil {
-		return nil, fmt.Errorf("%q: %w", s, err)
+		return nil, fmt.Errorf("loads %q: %w", s, err)
 	}
 	return ps, nil
 }
@@ -302,4 +318,120 @@ func LoadCounts(loads []float64, n int) ([]int, error) {
 		}
 	}
 	return ps, nil
+}
+
+// CueOptions say how to make a recall cue: a given state or a stored
+// pattern, with noise and a mask.
+type CueOptions struct {
+	// State is the cue (±1, 0/1 or, for the continuous kind, reals; it is
+	// copied); when nil the cue is stored pattern Pattern.
+	State   []float32
+	Pattern int
+	// Noise is the fraction of units flipped (see Corrupt); Mask the
+	// fraction of the last units hidden: set to −1 for the binary kinds,
+	// to 0 (unknown) for the continuous kind. Both in [0, 1].
+	Noise, Mask float64
+}
+
+// Cue makes the cue o describes for m, drawing the noise from rng, and
+// returns it with a report whose TargetPattern (when the cue is a stored
+// pattern), Noise, Flipped and Masked are filled.
+func Cue(m Memory, o CueOptions, rng *tensor.Rand) ([]float32, RecallReport, error) {
+	rep := RecallReport{Noise: o.Noise}
+	n := m.Neurons()
+	cue := slices.Clone(o.State)
+	if o.State == nil {
+		pats := m.Patterns()
+		if pats == nil {
+			return nil, rep, fmt.Errorf("hopfield: the memory does not hold its stored patterns: %w", ErrNoPatterns)
+		}
+		if o.Pattern < 0 || o.Pattern >= pats.Rows {
+			return nil, rep, fmt.Errorf("hopfield: pattern %d: the memory holds patterns 0 to %d: %w", o.Pattern, pats.Rows-1, ErrOption)
+		}
+		cue, rep.TargetPattern = slices.Clone(pats.Row(o.Pattern)), &o.Pattern
+	} else if len(cue) != n {
+		return nil, rep, fmt.Errorf("hopfield: a cue of %d values for a memory of %d neurons: %w", len(cue), n, ErrDimension)
+	}
+	if !(o.Mask >= 0 && o.Mask <= 1) {
+		return nil, rep, fmt.Errorf("hopfield: mask %g is outside [0, 1]: %w", o.Mask, ErrOption)
+	}
+	if o.Noise > 0 {
+		var err error
+		if rep.Flipped, err = Corrupt(cue, o.Noise, rng); err != nil {
+			return nil, rep, err
+		}
+	}
+	rep.Masked = NoiseFlips(o.Mask, n)
+	fill := float32(-1)
+	if m.Kind() == KindContinuous {
+		fill = 0
+	}
+	for j := n - rep.Masked; j < n; j++ {
+		cue[j] = fill
+	}
+	return cue, rep, nil
+}
+
+// BatchReport is a batched retrieval (Retrieve) with its statistics.
+type BatchReport struct {
+	Kind             string  `json:"kind"`
+	Beta             float64 `json:"beta"`
+	Queries          int     `json:"queries"`
+	Patterns         int     `json:"patterns"`
+	Dimension        int     `json:"dimension"`
+	Steps            int     `json:"max_steps"`
+	Seconds          float64 `json:"seconds"`
+	QueriesPerSecond float64 `json:"queries_per_second"`
+	RetrievalStats
+	Results []Retrieval `json:"results"`
+}
+
+// RetrieveBatch runs Retrieve on the queries for at most steps updates
+// (0: one) and returns the final states with a report.
+func (c *Continuous) RetrieveBatch(ctx context.Context, queries *tensor.Matrix, steps int) (*tensor.Matrix, *BatchReport, error) {
+	start := time.Now()
+	r, reps, err := c.Retrieve(ctx, queries, RetrieveOptions{Steps: steps})
+	if err != nil {
+		return nil, nil, err
+	}
+	rep := &BatchReport{Kind: c.Kind(), Beta: c.beta, Queries: r.Rows, Patterns: c.Count(), Dimension: c.d, Steps: steps,
+		Seconds: time.Since(start).Seconds(), RetrievalStats: Stats(reps), Results: reps}
+	if rep.Seconds > 0 {
+		rep.QueriesPerSecond = float64(r.Rows) / rep.Seconds
+	}
+	return r, rep, nil
+}
+
+// FixedPointLimit bounds the work of the fixed-point check of
+// StorePatterns (≈ 10,000 modern patterns of 784 units): beyond it the
+// check is skipped.
+const FixedPointLimit = 1e11
+
+// StoreReport is what storing patterns did: the memory after it, what was
+// added, and how many stored patterns are fixed points.
+type StoreReport struct {
+	Summary
+	Added     int    `json:"added"`
+	Source    string `json:"source"`
+	Binarized bool   `json:"binarized"`
+	// FixedPoints is nil when the check was skipped (too large, or the
+	// patterns are not known).
+	FixedPoints *int    `json:"fixed_points"`
+	Seconds     float64 `json:"seconds"`
+}
+
+// StorePatterns stores ps in m and reports it.
+func StorePatterns(ctx context.Context, m Memory, ps *PatternSet) (*StoreReport, error) {
+	start := time.Now()
+	if err := m.Store(ps.X); err != nil {
+		return nil, fmt.Errorf("%s: %w", ps.Source, err)
+	}
+	rep := &StoreReport{Added: ps.X.Rows, Source: ps.Source, Binarized: ps.Binarized, Seconds: time.Since(start).Seconds()}
+	if fixed, err := m.FixedPoints(ctx, FixedPointLimit); err == nil {
+		rep.FixedPoints = &fixed
+	} else if !errors.Is(err, ErrTooLarge) && !errors.Is(err, ErrNoPatterns) {
+		return nil, err
+	}
+	rep.Summary = Describe(m)
+	return rep, nil
 }

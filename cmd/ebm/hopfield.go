@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
-	"github.com/ebm-go/ebm/viz"
 )
 
 func newHopfieldCmd(io *ioStreams) *cobra.Command {
@@ -67,77 +65,14 @@ func checkSpec(s hopfield.Spec, given []string) (hopfield.Spec, error) {
 	return n, nil
 }
 
-// plotCapacity draws the fixed-point, recall and overlap fractions of the
-// reports against the load, with the theory marks of their kinds.
-func plotCapacity(path string, reports []*hopfield.CapacityReport, logX bool) error {
-	maxLoad := 0.0
-	for _, rep := range reports {
-		for _, r := range rep.Results {
-			maxLoad = max(maxLoad, r.Load)
-		}
-	}
-	xf, xl := func(a float64) float64 { return a }, "load α = p/N"
-	if logX {
-		xf, xl = math.Log10, "log₁₀ load α = p/N"
-	}
-	// Theory marks as vertical lines, named in the first panel only (same
-	// colours in all panels); marks beyond the measured loads are left out.
-	var marks []viz.Series
-	seen := map[string]bool{}
-	for _, rep := range reports {
-		for _, m := range rep.Marks() {
-			if !seen[m.Name] && m.Load <= 1.05*maxLoad {
-				seen[m.Name] = true
-				marks = append(marks, viz.Series{Name: m.Name, X: []float64{xf(m.Load), xf(m.Load)}, Y: []float64{0, 1}})
-			}
-		}
-	}
-	panel := func(title, ylabel string, named bool, f func(hopfield.CapacityResult) float64) viz.Panel {
-		p := viz.Panel{Title: title, XLabel: xl, YLabel: ylabel}
-		for _, rep := range reports {
-			s := viz.Series{Name: rep.Rule}
-			if rep.Kind == hopfield.KindContinuous {
-				s.Name = fmt.Sprintf("continuous β=%g", *rep.Beta)
-			}
-			for _, r := range rep.Results {
-				s.X, s.Y = append(s.X, xf(r.Load)), append(s.Y, f(r))
-			}
-			p.Series = append(p.Series, s)
-		}
-		for _, m := range marks {
-			if !named {
-				m.Name = ""
-			}
-			p.Series = append(p.Series, m)
-		}
-		return p
-	}
-	r := reports[0]
-	title := fmt.Sprintf(" (N = %d, %d trials, noise %g)", r.Neurons, r.Trials, r.Noise)
-	return viz.Curves(path, []viz.Panel{
-		panel("Stored patterns that are fixed points"+title, "fixed-point fraction", true, func(x hopfield.CapacityResult) float64 { return x.FixedPointFraction }),
-		panel("Probes recalled exactly", "recall fraction", false, func(x hopfield.CapacityResult) float64 { return x.RecallFraction }),
-		panel("Final overlap with the probed pattern", "mean overlap m", false, func(x hopfield.CapacityResult) float64 { return x.MeanOverlap }),
-	}, 9, 10)
-}
-
 // capacityCounts resolves --patterns or --load into pattern counts.
 func capacityCounts(patterns, load string, n int) ([]int, error) {
-	switch {
-	case patterns != "" && load != "":
-		return nil, fmt.Errorf("give either --patterns or --load, not both")
-	case patterns != "":
-		ps, err := hopfield.ParseCounts(patterns)
-		if err != nil {
-			return nil, fmt.Errorf("--patterns %w", err)
-		}
-		return ps, nil
-	case load != "":
-		ps, err := hopfield.ParseLoads(load, n)
-		if err != nil {
-			return nil, fmt.Errorf("--load %w", err)
-		}
-		return ps, nil
+	if patterns == "" && load == "" {
+		return nil, fmt.Errorf("give the pattern counts: --patterns 5,10,20 or --load 0.05:0.30:0.01")
 	}
-	return nil, fmt.Errorf("give the pattern counts: --patterns 5,10,20 or --load 0.05:0.30:0.01")
+	ps, err := hopfield.PatternCounts(patterns, load, n)
+	if err != nil {
+		return nil, fmt.Errorf("--patterns, --load: %w", err)
+	}
+	return ps, nil
 }

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
+	"github.com/ebm-go/ebm/viz"
 )
 
 type hopfieldCapacityOptions struct {
@@ -80,9 +80,15 @@ recalled when the signs of the retrieved state equal the pattern and
 			if o.Mode, err = hopfield.ParseMode(mode); err != nil {
 				return fmt.Errorf("--mode: %w", err)
 			}
-			fl := cmd.Flags()
+			rs, fs := []string{""}, []string{""}
+			if cmd.Flags().Changed("rule") {
+				rs = strings.Split(rules, ",")
+			}
+			if cmd.Flags().Changed("interaction") {
+				fs = strings.Split(interactions, ",")
+			}
 			base := hopfield.Spec{Kind: k, ZeroDiagonal: zeroDiag, Beta: beta}
-			if opts.Specs, err = capacitySpecs(base, fl.Changed("rule"), rules, fl.Changed("interaction"), interactions, givenFlags(cmd, memoryFlags...)); err != nil {
+			if opts.Specs, err = capacitySpecs(base, rs, fs, givenFlags(cmd, memoryFlags...)); err != nil {
 				return err
 			}
 			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.JSON
@@ -132,38 +138,21 @@ func checkCapacityBase(o *hopfield.CapacityOptions) error {
 	return nil
 }
 
-// capacitySpecs is one Spec per rule of --rule and per interaction of
-// --interaction (when given) on top of base, each checked.
-func capacitySpecs(base hopfield.Spec, ruleSet bool, rules string, interSet bool, inters string, given []string) ([]hopfield.Spec, error) {
-	rs, fs := []hopfield.Rule{""}, []hopfield.Interaction{{}}
-	if ruleSet {
-		rs = nil
-		for _, r := range strings.Split(rules, ",") {
-			rule, err := hopfield.ParseRule(r)
-			if err != nil {
-				return nil, fmt.Errorf("--rule: %w", err)
-			}
-			rs = append(rs, rule)
-		}
-	}
-	if interSet {
-		fs = nil
-		for _, in := range strings.Split(inters, ",") {
-			if in = strings.TrimSpace(in); in == "" {
-				continue
-			}
-			f, err := hopfield.ParseInteraction(in)
-			if err != nil {
-				return nil, fmt.Errorf("--interaction: %w", err)
-			}
-			fs = append(fs, f)
-		}
-	}
+// capacitySpecs is one Spec per rule and per interaction ("": the
+// default) on top of base, each checked.
+func capacitySpecs(base hopfield.Spec, rules, inters, given []string) ([]hopfield.Spec, error) {
 	var specs []hopfield.Spec
-	for _, r := range rs {
-		for _, f := range fs {
+	for _, r := range rules {
+		for _, in := range inters {
 			s := base
-			s.Rule, s.Interaction = r, f
+			s.Rule = hopfield.Rule(strings.TrimSpace(r))
+			if in = strings.TrimSpace(in); in != "" {
+				f, err := hopfield.ParseInteraction(in)
+				if err != nil {
+					return nil, fmt.Errorf("--interaction: %w", err)
+				}
+				s.Interaction = f
+			}
 			s, err := checkSpec(s, given)
 			if err != nil {
 				return nil, err
@@ -191,11 +180,13 @@ func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) err
 		}
 		reports = append(reports, rep)
 		if opts.Tables {
-			printCapacity(opts.IO.Out, rep)
+			if err := rep.WriteText(opts.IO.Out); err != nil {
+				return err
+			}
 		}
 	}
 	if opts.Plot != "" {
-		if err := plotCapacity(opts.Plot, reports, opts.LogX); err != nil {
+		if err := viz.HopfieldCapacity(opts.Plot, reports, opts.LogX); err != nil {
 			return err
 		}
 		if !opts.JSON {
@@ -209,36 +200,4 @@ func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) err
 		return writeJSON(opts.IO.Out, reports[0])
 	}
 	return writeJSON(opts.IO.Out, reports)
-}
-
-func printCapacity(w io.Writer, r *hopfield.CapacityReport) {
-	n := r.Neurons
-	switch r.Kind {
-	case hopfield.KindDense:
-		fmt.Fprintf(w, "dense memory, interaction %s, N = %d, noise %g, %d trials, %s recall (%.1fs)\n", r.Rule, n, r.Noise, r.Trials, r.Mode, r.Seconds)
-	case hopfield.KindContinuous:
-		fmt.Fprintf(w, "continuous memory, β = %g, N = %d, noise %g, %d trials, recall = signs equal the pattern (%.1fs)\n", *r.Beta, n, r.Noise, r.Trials, r.Seconds)
-	default:
-		fmt.Fprintf(w, "%s rule, N = %d, noise %g, %d trials, %s recall (%.1fs)\n", r.Rule, n, r.Noise, r.Trials, r.Mode, r.Seconds)
-	}
-	fmt.Fprintf(w, "%8s %7s %10s %10s %10s %10s %8s\n", "patterns", "load", "fixed", "recall", "overlap", "bit_err", "sweeps")
-	for _, x := range r.Results {
-		fmt.Fprintf(w, "%8d %7.3f %10.4f %10.4f %10.4f %10.4f %8.2f\n",
-			x.Patterns, x.Load, x.FixedPointFraction, x.RecallFraction, x.MeanOverlap, x.BitErrorRate, x.MeanSweeps)
-	}
-	switch hopfield.Rule(r.Rule) {
-	case hopfield.Hebbian:
-		fmt.Fprintf(w, "theory: α_c ≈ 0.138 (p ≈ %.0f); exactly stable: most patterns up to N/(2 ln N) = %.1f, all up to N/(4 ln N) = %.1f\n",
-			0.138*float64(n), r.Theory["hebbian_most_stable_count"], r.Theory["hebbian_all_stable_count"])
-	case hopfield.Storkey:
-		fmt.Fprintf(w, "theory: Storkey capacity N/√(2 ln N) = %.1f patterns (α = %.3f)\n", r.Theory["storkey_count"], r.Theory["storkey_count"]/float64(n))
-	case hopfield.PseudoInverse:
-		fmt.Fprintf(w, "theory: every pattern is a fixed point up to p = N = %d\n", n)
-	}
-	if v, ok := r.Theory["dense_error_free_count"]; ok {
-		fmt.Fprintf(w, "theory: error-free up to N^{n−1}/(2(2n−3)!! ln N) = %.0f patterns (α = %.2f)\n", v, v/float64(n))
-	}
-	if v, ok := r.Theory["exp_count"]; ok {
-		fmt.Fprintf(w, "theory: exponential capacity ~2^{N/2} = %.3g patterns\n", v)
-	}
 }

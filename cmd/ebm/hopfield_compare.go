@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -52,7 +53,7 @@ Loads: --load from:to:step or --patterns counts; by default
 				return err
 			}
 			opts.Specs = []hopfield.Spec{{Rule: hopfield.Hebbian}, {Rule: hopfield.Storkey}}
-			dense, err := capacitySpecs(hopfield.Spec{Kind: hopfield.KindDense}, false, "", true, interactions, []string{"--interaction"})
+			dense, err := capacitySpecs(hopfield.Spec{Kind: hopfield.KindDense}, []string{""}, strings.Split(interactions, ","), []string{"--interaction"})
 			if err != nil {
 				return err
 			}

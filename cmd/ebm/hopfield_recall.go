@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"path/filepath"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,34 +15,25 @@ import (
 	"github.com/ebm-go/ebm/viz"
 )
 
+// hopfieldRecallOptions are recall's flags, resolved: the memory (Net,
+// Kind, Beta when --beta is given), the cue (Input row Row, or Pattern when
+// HasPattern; Noise, Mask), the dynamics (Mode, Temperature, MaxSweeps;
+// Steps for a continuous memory, StepsSet when given), a batch Query, and
+// the outputs.
 type hopfieldRecallOptions struct {
-	IO *ioStreams
-	// Net is the memory file; Kind, when set, the kind it must hold.
-	Net, Kind string
-	// The cue: Input (row Row), or stored pattern Pattern when HasPattern;
-	// Noise flips and Mask hides a fraction of its units.
-	Input       string
-	Row         int
-	Pattern     int
-	HasPattern  bool
-	Noise, Mask float64
-	// The dynamics: Mode at Temperature for at most MaxSweeps sweeps, or
-	// Steps updates of a continuous memory (StepsSet: --steps given); Beta
-	// overrides the stored β when set.
-	Mode        string
-	Temperature float64
-	MaxSweeps   int
-	Steps       int
-	StepsSet    bool
-	Beta        *float64
-	Seed        uint64
-	// Query is a batch of queries for a continuous memory.
-	Query string
-	// Out receives the states (Frames per sweep, at most Tiles in a
-	// picture), Plot the energy and overlaps.
-	Out, Plot     string
-	Frames, Tiles int
-	JSON          bool
+	IO                   *ioStreams
+	Net, Kind, Input     string
+	Row, Pattern         int
+	HasPattern, StepsSet bool
+	Noise, Mask          float64
+	Mode                 string
+	Temperature          float64
+	MaxSweeps, Steps     int
+	Beta                 *float64
+	Seed                 uint64
+	Query, Out, Plot     string
+	Frames, Tiles        int
+	JSON                 bool
 }
 
 func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRecallOptions) error) *cobra.Command {
@@ -205,12 +192,8 @@ func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
 	if err != nil {
 		return err
 	}
-	target := -1
-	if opts.HasPattern {
-		target = opts.Pattern
-	}
-	sum := hopfield.Summarize(mem, ropt, &tr, target)
-	sum.Seed, sum.Input, sum.Noise, sum.Flipped, sum.Masked = opts.Seed, rep.Input, opts.Noise, rep.Flipped, rep.Masked
+	rep.Seed = opts.Seed
+	sum := hopfield.Summarize(mem, ropt, &tr, rep)
 	out := recallJSON{Net: opts.Net, recallFields: recallFields(sum)}
 	if err := recallFiles(opts, &out, &tr, mem, meta); err != nil {
 		return err
@@ -218,61 +201,52 @@ func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
 	if opts.JSON {
 		return writeJSON(opts.IO.Out, out)
 	}
-	printRecall(opts.IO.Out, &out, &tr)
+	if err := sum.WriteText(opts.IO.Out); err != nil {
+		return err
+	}
+	for _, f := range []string{out.Out, out.Plot} {
+		if f != "" {
+			fmt.Fprintf(opts.IO.Out, "wrote %s\n", f)
+		}
+	}
 	return nil
 }
 
-// recallCue builds the cue: the input row or the stored pattern, with
-// noise and mask applied. rep gets Input, Flipped and Masked.
+// recallCue builds the cue from --input (row --row) or --pattern, with
+// --noise and --mask.
 func recallCue(opts *hopfieldRecallOptions, mem hopfield.Memory, rng *tensor.Rand) ([]float32, hopfield.RecallReport, error) {
-	var rep hopfield.RecallReport
-	var cue []float32
-	n := mem.Neurons()
+	c := hopfield.CueOptions{Pattern: opts.Pattern, Noise: opts.Noise, Mask: opts.Mask}
+	input := fmt.Sprintf("pattern %d", opts.Pattern)
 	switch {
 	case opts.Input != "" && opts.HasPattern:
-		return nil, rep, errors.New("give either --input or --pattern, not both")
+		return nil, hopfield.RecallReport{}, errors.New("give either --input or --pattern, not both")
 	case opts.Input != "":
 		set, err := dataset.Load(opts.Input, dataset.Options{})
 		if err != nil {
-			return nil, rep, err
+			return nil, hopfield.RecallReport{}, err
 		}
 		if opts.Row < 0 || opts.Row >= set.Len() {
-			return nil, rep, fmt.Errorf("--row %d: %s has %d rows", opts.Row, opts.Input, set.Len())
+			return nil, hopfield.RecallReport{}, fmt.Errorf("--row %d: %s has %d rows", opts.Row, opts.Input, set.Len())
 		}
 		x, _, err := hopfield.BipolarSet(set.Subset([]int{opts.Row}))
 		if err != nil {
-			return nil, rep, fmt.Errorf("%s: %w", opts.Input, err)
+			return nil, hopfield.RecallReport{}, fmt.Errorf("%s: %w", opts.Input, err)
 		}
-		if x.Cols != n {
-			return nil, rep, fmt.Errorf("%s has %d values, but the network in %s has %d neurons", opts.Input, x.Cols, opts.Net, n)
+		if x.Cols != mem.Neurons() {
+			return nil, hopfield.RecallReport{}, fmt.Errorf("%s has %d values, but the network in %s has %d neurons", opts.Input, x.Cols, opts.Net, mem.Neurons())
 		}
-		cue, rep.Input = x.Row(0), opts.Input
-	case opts.HasPattern:
-		pats := mem.Patterns()
-		if pats == nil {
-			return nil, rep, fmt.Errorf("%s does not hold its stored patterns: give a cue with --input", opts.Net)
-		}
-		if opts.Pattern < 0 || opts.Pattern >= pats.Rows {
-			return nil, rep, fmt.Errorf("--pattern %d: %s holds patterns 0 to %d", opts.Pattern, opts.Net, pats.Rows-1)
-		}
-		cue, rep.Input = append([]float32(nil), pats.Row(opts.Pattern)...), fmt.Sprintf("pattern %d", opts.Pattern)
-	default:
-		return nil, rep, errors.New("give a cue: --input FILE or --pattern K")
+		c.State, input = x.Row(0), opts.Input
+	case !opts.HasPattern:
+		return nil, hopfield.RecallReport{}, errors.New("give a cue: --input FILE or --pattern K")
 	}
-	if opts.Noise > 0 {
-		var err error
-		if rep.Flipped, err = hopfield.Corrupt(cue, opts.Noise, rng); err != nil {
-			return nil, rep, err
-		}
+	cue, rep, err := hopfield.Cue(mem, c, rng)
+	switch {
+	case errors.Is(err, hopfield.ErrNoPatterns):
+		return nil, rep, fmt.Errorf("%s does not hold its stored patterns: give a cue with --input", opts.Net)
+	case err != nil:
+		return nil, rep, fmt.Errorf("--pattern %d: %s: %w", opts.Pattern, opts.Net, err)
 	}
-	rep.Masked = hopfield.NoiseFlips(opts.Mask, n)
-	fill := float32(-1)
-	if mem.Kind() == hopfield.KindContinuous {
-		fill = 0 // unknown
-	}
-	for j := n - rep.Masked; j < n; j++ {
-		cue[j] = fill
-	}
+	rep.Input = input
 	return cue, rep, nil
 }
 
@@ -285,7 +259,11 @@ func recallFiles(opts *hopfieldRecallOptions, out *recallJSON, tr *hopfield.Traj
 		out.Out = opts.Out
 	}
 	if opts.Plot != "" && opts.Plot != "none" {
-		if err := plotRecall(opts.Plot, tr, out.FinalOverlap != nil, opts.Pattern, mem.Spec().EnergyLabel()); err != nil {
+		target := -1
+		if out.TargetPattern != nil {
+			target = *out.TargetPattern
+		}
+		if err := viz.HopfieldRecall(opts.Plot, tr, target, mem.Spec().EnergyLabel()); err != nil {
 			return err
 		}
 		out.Plot = opts.Plot
@@ -293,23 +271,12 @@ func recallFiles(opts *hopfieldRecallOptions, out *recallJSON, tr *hopfield.Traj
 	return nil
 }
 
-// batchReport is what recall --query --json prints.
-type batchReport struct {
-	Net              string               `json:"net"`
-	Kind             string               `json:"kind"`
-	Beta             float64              `json:"beta"`
-	Query            string               `json:"query"`
-	Queries          int                  `json:"queries"`
-	Patterns         int                  `json:"patterns"`
-	Dimension        int                  `json:"dimension"`
-	Steps            int                  `json:"max_steps"`
-	Seconds          float64              `json:"seconds"`
-	QueriesPerSecond float64              `json:"queries_per_second"`
-	Converged        int                  `json:"converged"`
-	FixedPoints      map[string]int       `json:"fixed_points"`
-	MeanEffective    float64              `json:"mean_effective_patterns"`
-	Out              string               `json:"out"`
-	Results          []hopfield.Retrieval `json:"results"`
+// batchJSON is what recall --query --json prints.
+type batchJSON struct {
+	Net   string `json:"net"`
+	Query string `json:"query"`
+	hopfield.BatchReport
+	Out string `json:"out"`
 }
 
 // recallBatch is recall --query: one batched retrieval.
@@ -324,164 +291,38 @@ func recallBatch(ctx context.Context, opts *hopfieldRecallOptions, c *hopfield.C
 	if set.X.Cols != c.Neurons() {
 		return fmt.Errorf("%s has queries of %d values, but the memory in %s has dimension %d", opts.Query, set.X.Cols, opts.Net, c.Neurons())
 	}
-	start := time.Now()
-	r, reps, err := c.Retrieve(ctx, set.X, hopfield.RetrieveOptions{Steps: opts.Steps})
+	r, rep, err := c.RetrieveBatch(ctx, set.X, opts.Steps)
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.Query, err)
 	}
-	secs := time.Since(start).Seconds()
 	if err := dataset.SaveNPY(opts.Out, r); err != nil {
 		return err
 	}
-	rep := batchReport{Net: opts.Net, Kind: c.Kind(), Beta: c.Beta(), Query: opts.Query, Queries: r.Rows, Patterns: c.Count(),
-		Dimension: c.Neurons(), Steps: opts.Steps, Seconds: secs, FixedPoints: map[string]int{}, Out: opts.Out}
-	if secs > 0 {
-		rep.QueriesPerSecond = float64(r.Rows) / secs
-	}
-	for _, x := range reps {
-		rep.FixedPoints[string(x.Fixed)]++
-		rep.MeanEffective += x.Effective / float64(len(reps))
-		if x.Converged {
-			rep.Converged++
-		}
-	}
 	if opts.JSON {
-		rep.Results = reps
-		return writeJSON(opts.IO.Out, rep)
+		return writeJSON(opts.IO.Out, batchJSON{Net: opts.Net, Query: opts.Query, BatchReport: *rep, Out: opts.Out})
 	}
-	w := opts.IO.Out
+	w, fp := opts.IO.Out, rep.FixedPoints
 	fmt.Fprintf(w, "retrieved %d queries from %s (β = %g, at most %d steps) in %.3fs (%.0f queries/s); wrote %s\n",
-		r.Rows, opts.Net, c.Beta(), opts.Steps, secs, rep.QueriesPerSecond, opts.Out)
+		r.Rows, opts.Net, rep.Beta, opts.Steps, rep.Seconds, rep.QueriesPerSecond, opts.Out)
 	fmt.Fprintf(w, "fixed points: %d single pattern, %d metastable, %d global average; %d converged; mean effective patterns %.3g\n",
-		rep.FixedPoints[string(hopfield.FixedSingle)], rep.FixedPoints[string(hopfield.FixedMetastable)],
-		rep.FixedPoints[string(hopfield.FixedGlobal)], rep.Converged, rep.MeanEffective)
+		fp[string(hopfield.FixedSingle)], fp[string(hopfield.FixedMetastable)], fp[string(hopfield.FixedGlobal)], rep.Converged, rep.MeanEffective)
 	return nil
 }
 
-func printRecall(w io.Writer, rep *recallJSON, tr *hopfield.Trajectory) {
-	cue := rep.Input
-	if rep.Flipped > 0 {
-		cue += fmt.Sprintf(" with %d units flipped (noise %g)", rep.Flipped, rep.Noise)
-	}
-	if rep.Masked > 0 {
-		cue += fmt.Sprintf(", last %d units masked", rep.Masked)
-	}
-	if r := rep.Retrieval; r != nil {
-		status := "stopped at the step limit"
-		if r.Converged {
-			status = "converged"
-		}
-		what := fmt.Sprintf("a single pattern (%d, weight %.4f)", r.Top, r.TopWeight)
-		switch r.Fixed {
-		case hopfield.FixedMetastable:
-			what = fmt.Sprintf("a metastable average of %.2f effective patterns (largest weight %.4f on pattern %d)", r.Effective, r.TopWeight, r.Top)
-		case hopfield.FixedGlobal:
-			what = fmt.Sprintf("the global average (%.1f effective patterns)", r.Effective)
-		}
-		fmt.Fprintf(w, "continuous retrieval (β = %g) from %s: %s after %d step(s); energy %.4g → %.4g; state: %s\n",
-			*rep.Beta, cue, status, rep.Sweeps, tr.Energies[0], tr.FinalEnergy(), what)
-	} else {
-		status := "stopped at the sweep limit"
-		switch {
-		case rep.Converged:
-			status = "converged to a fixed point"
-		case rep.Cycle:
-			status = "entered a 2-cycle"
-		case rep.Temperature != nil:
-			status = fmt.Sprintf("ran at temperature %g", *rep.Temperature)
-		}
-		fmt.Fprintf(w, "%s recall from %s: %s after %d sweeps; energy %.4g → %.4g\n", rep.Mode, cue, status, rep.Sweeps, tr.Energies[0], tr.FinalEnergy())
-	}
-	if rep.InitialOverlap != nil {
-		fmt.Fprintf(w, "overlap with pattern %d: %.4f → %.4f\n", *rep.TargetPattern, *rep.InitialOverlap, *rep.FinalOverlap)
-	}
-	if c := rep.Classification; c != nil {
-		what := string(c.Class)
-		switch c.Class {
-		case hopfield.ClassStored, hopfield.ClassReversed:
-			what = fmt.Sprintf("%s pattern %d", c.Class, c.Patterns[0])
-		case hopfield.ClassMixture:
-			what = fmt.Sprintf("mixture of patterns %v with signs %v", c.Patterns, c.Signs)
-		}
-		if c.Class != hopfield.ClassOther && c.Exact {
-			what += " (exact)"
-		} else if c.Class != hopfield.ClassOther {
-			what += fmt.Sprintf(" (overlap %.4f)", c.Overlap)
-		}
-		fmt.Fprintf(w, "nearest stored pattern %d (overlap %.4f); final state: %s\n", *rep.NearestPattern, *rep.Overlap, what)
-	}
-	for _, f := range []string{rep.Out, rep.Plot} {
-		if f != "" {
-			fmt.Fprintf(w, "wrote %s\n", f)
-		}
-	}
-}
-
 func writeRecallStates(path string, tr *hopfield.Trajectory, n int, meta map[string]string, maxTiles int) error {
-	ext := strings.ToLower(filepath.Ext(path))
-	if ext != ".png" && ext != ".npy" {
-		return fmt.Errorf("%s: unknown output type (want .png or .npy)", path)
-	}
-	frames := tr.Frames
-	if ext == ".png" {
-		frames = hopfield.PickFrames(frames, maxTiles)
-	}
-	rows := tensor.New(len(frames), n)
-	for k, f := range frames {
-		copy(rows.Row(k), f.State)
-	}
-	if ext == ".npy" {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".npy":
+		rows := tensor.New(len(tr.Frames), n)
+		for k, f := range tr.Frames {
+			copy(rows.Row(k), f.State)
+		}
 		return dataset.SaveNPY(path, rows)
-	}
-	h, w, err := hopfield.ImageShape(n, meta)
-	if err != nil {
-		return fmt.Errorf("%s: %w: write .npy instead of a picture", path, err)
-	}
-	for k, v := range rows.Data { // ±1 → black/white
-		rows.Data[k] = (v + 1) / 2
-	}
-	img, err := viz.Grid(rows, h, w, viz.GridOptions{Cols: len(frames), Scale: max(1, 84/max(h, w)), Pad: 2})
-	if err != nil {
-		return err
-	}
-	return viz.SavePNG(path, img)
-}
-
-// plotRecall draws the energy and the overlaps with the target and the
-// patterns of largest final |m|, up to five curves.
-func plotRecall(path string, tr *hopfield.Trajectory, hasTarget bool, target int, energy string) error {
-	x := make([]float64, len(tr.Energies))
-	for i := range x {
-		x[i] = float64(i)
-	}
-	panels := []viz.Panel{{Title: "Energy", XLabel: "sweep", YLabel: energy, Series: []viz.Series{{Name: "energy", X: x, Y: tr.Energies}}}}
-	if len(tr.Overlaps) > 0 {
-		final := tr.FinalOverlaps()
-		var show []int
-		if hasTarget {
-			show = append(show, target)
+	case ".png":
+		h, w, err := hopfield.ImageShape(n, meta)
+		if err != nil {
+			return fmt.Errorf("%s: %w: write .npy instead of a picture", path, err)
 		}
-		for len(show) < min(5, len(final)) {
-			best := -1
-			for mu := range final {
-				if !slices.Contains(show, mu) && (best < 0 || math.Abs(final[mu]) > math.Abs(final[best])) {
-					best = mu
-				}
-			}
-			show = append(show, best)
-		}
-		var series []viz.Series
-		for _, mu := range show {
-			s := viz.Series{Name: fmt.Sprintf("pattern %d", mu), X: x}
-			if hasTarget && mu == target {
-				s.Name += " (cue)"
-			}
-			for _, m := range tr.Overlaps {
-				s.Y = append(s.Y, m[mu])
-			}
-			series = append(series, s)
-		}
-		panels = append(panels, viz.Panel{Title: "Overlap with stored patterns", XLabel: "sweep", YLabel: "m = ξ·s/N", Series: series})
+		return viz.HopfieldStates(path, hopfield.PickFrames(tr.Frames, maxTiles), h, w)
 	}
-	return viz.Curves(path, panels, 6, 2.6*float64(len(panels)))
+	return fmt.Errorf("%s: unknown output type (want .png or .npy)", path)
 }

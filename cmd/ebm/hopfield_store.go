@@ -6,43 +6,23 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
 )
 
-// fixedCheckLimit bounds the work of counting the stored patterns that are
-// fixed points (≈ 10,000 modern patterns of 784 units): beyond it the check
-// is skipped.
-const fixedCheckLimit = 1e11
-
+// hopfieldStoreOptions are store's flags, resolved: the patterns (spec,
+// rows, and Neurons and Seed for random:P), the memory to add to (Into) or
+// to build (Spec, from the memory flags Given), the file to write.
 type hopfieldStoreOptions struct {
-	IO *ioStreams
-	// Patterns is the pattern spec, Rows the rows to keep ("" all);
-	// Neurons and Seed are for random:P.
-	Patterns, Rows string
-	Neurons        int
-	Seed           uint64
-	// Into is an existing memory to add to ("" a new one), Out the file
-	// to write.
-	Into, Out string
-	// Spec is the memory to build from the flags given, which Given names.
-	Spec  hopfield.Spec
-	Given []string
-	JSON  bool
-}
-
-// storeReport is what store --json prints.
-type storeReport struct {
-	Out string `json:"out"`
-	hopfield.Summary
-	Added       int     `json:"added"`
-	Source      string  `json:"source"`
-	Binarized   bool    `json:"binarized"`
-	FixedPoints *int    `json:"fixed_points"`
-	Seconds     float64 `json:"seconds"`
+	IO                        *ioStreams
+	Patterns, Rows, Into, Out string
+	Neurons                   int
+	Seed                      uint64
+	Spec                      hopfield.Spec
+	Given                     []string
+	JSON                      bool
 }
 
 func newCmdHopfieldStore(io *ioStreams, runF func(context.Context, *hopfieldStoreOptions) error) *cobra.Command {
@@ -91,7 +71,9 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
 			}
 			fl := cmd.Flags()
 			if fl.Changed("rule") {
-				opts.Spec.Rule = hopfield.Rule(rule)
+				if opts.Spec.Rule, err = hopfield.ParseRule(rule); err != nil {
+					return fmt.Errorf("--rule: %w", err)
+				}
 			}
 			if fl.Changed("interaction") {
 				if opts.Spec.Interaction, err = hopfield.ParseInteraction(interaction); err != nil {
@@ -130,38 +112,23 @@ func storeTarget(opts *hopfieldStoreOptions) (hopfield.Memory, map[string]string
 	if err != nil {
 		return nil, nil, err
 	}
-	cur := mem.Spec()
-	if cur.Kind != opts.Spec.Kind {
-		return nil, nil, fmt.Errorf("--net %s holds a %s memory, not a %s one", opts.Into, cur.Kind, opts.Spec.Kind)
+	cur, given := mem.Spec(), opts.Spec
+	if cur.Kind != given.Kind {
+		return nil, nil, fmt.Errorf("--net %s holds a %s memory, not a %s one", opts.Into, cur.Kind, given.Kind)
 	}
-	want := cur
-	if opts.Spec.Rule != "" {
-		want.Rule = opts.Spec.Rule
+	if !slices.Contains(opts.Given, "--zero-diagonal") {
+		given.ZeroDiagonal = cur.ZeroDiagonal
 	}
-	if opts.Spec.Interaction != (hopfield.Interaction{}) {
-		want.Interaction = opts.Spec.Interaction
+	if given.Rule == "" && given.Interaction == (hopfield.Interaction{}) && given.Beta == 0 {
+		given.Rule, given.Interaction, given.Beta = cur.Rule, cur.Interaction, cur.Beta
 	}
-	if opts.Spec.Beta != 0 {
-		want.Beta = opts.Spec.Beta
-	}
-	if slices.Contains(opts.Given, "--zero-diagonal") {
-		want.ZeroDiagonal = opts.Spec.ZeroDiagonal
-	}
-	if want.Rule != "" {
-		if want, err = checkSpec(want, opts.Given); err != nil {
-			return nil, nil, err
-		}
-	}
-	if same := want; same.ZeroDiagonal != cur.ZeroDiagonal {
-		if same.ZeroDiagonal = cur.ZeroDiagonal; same == cur {
-			mem, err = hopfield.Rebuild(mem, want)
-		}
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("--zero-diagonal: %w", err)
-	}
-	if want != mem.Spec() {
+	if given.Rule != cur.Rule || given.Interaction != cur.Interaction || given.Beta != cur.Beta {
 		return nil, nil, fmt.Errorf("%s: %s keeps the settings it was stored with (%s)", strings.Join(opts.Given, ", "), opts.Into, cur)
+	}
+	if given != cur {
+		if mem, err = hopfield.Rebuild(mem, given); err != nil {
+			return nil, nil, fmt.Errorf("--zero-diagonal: %w", err)
+		}
 	}
 	if opts.Neurons == 0 {
 		opts.Neurons = mem.Neurons()
@@ -201,44 +168,18 @@ func hopfieldStoreRun(ctx context.Context, opts *hopfieldStoreOptions) error {
 	} else if ps.X.Cols != mem.Neurons() {
 		return fmt.Errorf("%s has patterns of %d values, but the memory in %s has %d units", ps.Source, ps.X.Cols, opts.Into, mem.Neurons())
 	}
-	start := time.Now()
-	if err := mem.Store(ps.X); err != nil {
-		return fmt.Errorf("%s: %w", ps.Source, err)
-	}
-	rep := storeReport{Out: opts.Out, Added: ps.X.Rows, Source: ps.Source, Binarized: ps.Binarized, Seconds: time.Since(start).Seconds()}
-	if fixed, err := mem.FixedPoints(ctx, fixedCheckLimit); err == nil {
-		rep.FixedPoints = &fixed
-	} else if !errors.Is(err, hopfield.ErrTooLarge) && !errors.Is(err, hopfield.ErrNoPatterns) {
+	rep, err := hopfield.StorePatterns(ctx, mem, ps)
+	if err != nil {
 		return err
 	}
 	if err := mem.Save(opts.Out, ps.Metadata(meta, mem.Neurons())); err != nil {
 		return err
 	}
-	rep.Summary = hopfield.Describe(mem)
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, rep)
+		return writeJSON(opts.IO.Out, struct {
+			Out string `json:"out"`
+			hopfield.StoreReport
+		}{opts.Out, *rep})
 	}
-	printStore(opts.IO, &rep, mem.Patterns() != nil)
-	return nil
-}
-
-func printStore(io *ioStreams, r *storeReport, known bool) {
-	w, settings, bin := io.Out, "", ""
-	if r.Settings != "" {
-		settings = " (" + r.Settings + ")"
-	}
-	if r.Binarized {
-		bin = " (thresholded at 0.5)"
-	}
-	fmt.Fprintf(w, "wrote %s: %s of %d units, %d patterns%s from %s%s\n", r.Out, r.Description, r.Neurons, r.Patterns, settings, r.Source, bin)
-	switch {
-	case r.FixedPoints != nil:
-		what := "fixed points"
-		if r.Kind == hopfield.KindContinuous {
-			what = "kept (signs unchanged by one update)"
-		}
-		fmt.Fprintf(w, "%d of %d stored patterns are %s (load α = p/N = %.3f)\n", *r.FixedPoints, r.Patterns, what, float64(r.Patterns)/float64(r.Neurons))
-	case known:
-		fmt.Fprintf(w, "(fixed points not checked: %d patterns of %d units is too many to check quickly)\n", r.Patterns, r.Neurons)
-	}
+	return rep.WriteText(opts.IO.Out, opts.Out)
 }
