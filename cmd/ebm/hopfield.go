@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,8 +35,57 @@ convention); every random draw comes from --seed.`,
 	return c
 }
 
-// memoryFlags are the flags that say what memory to build.
-var memoryFlags = []string{"kind", "rule", "zero-diagonal", "interaction", "beta"}
+// specFlags are the flags that say what memory to build.
+type specFlags struct {
+	kind, rules, inters string
+	zeroDiag            bool
+	beta                float64
+}
+
+// register adds the flags; list is the help for --rule and --interaction
+// when they take comma lists.
+func (sf *specFlags) register(c *cobra.Command, list string) {
+	f := c.Flags()
+	f.StringVar(&sf.kind, "kind", "classical", "kind of memory: classical, dense or continuous")
+	f.StringVar(&sf.rules, "rule", "hebbian", "learning rule: hebbian, storkey or pinv"+list)
+	f.BoolVar(&sf.zeroDiag, "zero-diagonal", false, "pinv: set the self-couplings W_ii to 0")
+	f.StringVar(&sf.inters, "interaction", "poly:3", "dense: interaction F, poly:n, relu:n or exp"+list)
+	f.Float64Var(&sf.beta, "beta", 0, "dense exp: F(x) = exp(βx); continuous: inverse temperature (default 1)")
+}
+
+// resolve returns the specs the flags given ask for, one per rule and
+// interaction of their comma lists, not yet normalized (fields of flags not
+// given are zero), and the names of the memory flags given.
+func (sf *specFlags) resolve(cmd *cobra.Command) ([]hopfield.Spec, []string, error) {
+	kind, err := hopfield.ParseKind(sf.kind)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--kind %q: want classical, dense or continuous", sf.kind)
+	}
+	rs, fs := []string{""}, []string{""}
+	if cmd.Flags().Changed("rule") {
+		rs = strings.Split(sf.rules, ",")
+	}
+	if cmd.Flags().Changed("interaction") {
+		fs = strings.Split(sf.inters, ",")
+	}
+	inters, err := parseInteractions(fs)
+	if err != nil {
+		return nil, nil, err
+	}
+	var specs []hopfield.Spec
+	for _, r := range rs {
+		for _, in := range inters {
+			s := hopfield.Spec{Kind: kind, ZeroDiagonal: sf.zeroDiag, Beta: sf.beta, Interaction: in}
+			if r != "" {
+				if s.Rule, err = hopfield.ParseRule(r); err != nil {
+					return nil, nil, fmt.Errorf("--rule: %w", err)
+				}
+			}
+			specs = append(specs, s)
+		}
+	}
+	return specs, givenFlags(cmd, "kind", "rule", "zero-diagonal", "interaction", "beta"), nil
+}
 
 // givenFlags lists the flags of names that were set on the command line.
 func givenFlags(cmd *cobra.Command, names ...string) []string {
@@ -47,30 +98,51 @@ func givenFlags(cmd *cobra.Command, names ...string) []string {
 	return given
 }
 
-// parseKind checks a --kind flag.
-func parseKind(kind string) (string, error) {
-	k, err := hopfield.ParseKind(kind)
-	if err != nil {
-		return "", fmt.Errorf("--kind %q: want classical, dense or continuous", kind)
+// parseInteractions parses the items of an --interaction list; an empty
+// item is the zero Interaction (the default) when it is the only one, and
+// left out otherwise.
+func parseInteractions(items []string) ([]hopfield.Interaction, error) {
+	var fs []hopfield.Interaction
+	for _, in := range items {
+		f, err := hopfield.ParseInteraction(in)
+		if in = strings.TrimSpace(in); in != "" && err != nil {
+			return nil, fmt.Errorf("--interaction: %w", err)
+		} else if in != "" || len(items) == 1 {
+			fs = append(fs, f)
+		}
 	}
-	return k, nil
+	return fs, nil
 }
 
-// checkSpec normalizes s, naming the memory flags given when it is wrong.
-func checkSpec(s hopfield.Spec, given []string) (hopfield.Spec, error) {
-	n, err := s.Normalize()
-	if err != nil {
-		return s, fmt.Errorf("%s: %w", strings.Join(given, ", "), err)
+// checkSpecs normalizes the specs, naming the memory flags given when one
+// is wrong.
+func checkSpecs(given []string, specs ...hopfield.Spec) ([]hopfield.Spec, error) {
+	for i, s := range specs {
+		var err error
+		if specs[i], err = s.Normalize(); err != nil {
+			return nil, fmt.Errorf("%s: %w", strings.Join(given, ", "), err)
+		}
 	}
-	return n, nil
+	return specs, nil
 }
 
-// capacityCounts resolves --patterns or --load into pattern counts.
-func capacityCounts(patterns, load string, n int) ([]int, error) {
-	if patterns == "" && load == "" {
+// capacityCounts checks --neurons and --noise and resolves --patterns or
+// --load into pattern counts; without either, the loads def (those that
+// give at least one pattern), when there are any.
+func capacityCounts(o *hopfield.CapacityOptions, patterns, load string, def []float64) ([]int, error) {
+	if o.Neurons < 2 {
+		return nil, fmt.Errorf("--neurons must be at least 2, got %d", o.Neurons)
+	}
+	if !(o.Noise >= 0 && o.Noise <= 1) {
+		return nil, fmt.Errorf("--noise %g is outside [0, 1]", o.Noise)
+	}
+	switch {
+	case patterns == "" && load == "" && def != nil:
+		return hopfield.LoadCounts(slices.DeleteFunc(slices.Clone(def), func(a float64) bool { return math.Round(a*float64(o.Neurons)) < 1 }), o.Neurons)
+	case patterns == "" && load == "":
 		return nil, fmt.Errorf("give the pattern counts: --patterns 5,10,20 or --load 0.05:0.30:0.01")
 	}
-	ps, err := hopfield.PatternCounts(patterns, load, n)
+	ps, err := hopfield.PatternCounts(patterns, load, o.Neurons)
 	if err != nil {
 		return nil, fmt.Errorf("--patterns, --load: %w", err)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,9 +27,8 @@ type hopfieldCapacityOptions struct {
 func newCmdHopfieldCapacity(io *ioStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
 	opts := &hopfieldCapacityOptions{IO: io}
 	o := &opts.Base
-	var patterns, load, rules, kind, interactions, mode string
-	var zeroDiag bool
-	var beta float64
+	var patterns, load, mode string
+	var sf specFlags
 	c := &cobra.Command{
 		Use:   "capacity",
 		Short: "Measure how many random patterns a network stores and recalls",
@@ -67,28 +65,17 @@ recalled when the signs of the retrieved state equal the pattern and
   ebm hopfield capacity --neurons 500 --load 0.02:0.40:0.02 --rule hebbian,storkey,pinv --trials 10 --plot capacity.png`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, err := parseKind(kind)
+			specs, given, err := sf.resolve(cmd)
 			if err != nil {
 				return err
 			}
-			if err := checkCapacityBase(o); err != nil {
-				return err
-			}
-			if o.Patterns, err = capacityCounts(patterns, load, o.Neurons); err != nil {
+			if o.Patterns, err = capacityCounts(o, patterns, load, nil); err != nil {
 				return err
 			}
 			if o.Mode, err = hopfield.ParseMode(mode); err != nil {
 				return fmt.Errorf("--mode: %w", err)
 			}
-			rs, fs := []string{""}, []string{""}
-			if cmd.Flags().Changed("rule") {
-				rs = strings.Split(rules, ",")
-			}
-			if cmd.Flags().Changed("interaction") {
-				fs = strings.Split(interactions, ",")
-			}
-			base := hopfield.Spec{Kind: k, ZeroDiagonal: zeroDiag, Beta: beta}
-			if opts.Specs, err = capacitySpecs(base, rs, fs, givenFlags(cmd, memoryFlags...)); err != nil {
+			if opts.Specs, err = checkSpecs(given, specs...); err != nil {
 				return err
 			}
 			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.JSON
@@ -100,14 +87,10 @@ recalled when the signs of the retrieved state equal the pattern and
 	}
 	f := c.Flags()
 	capacityFlags(c, opts, "pattern counts, e.g. 5,10,20", &patterns, &load, 10)
-	f.StringVar(&rules, "rule", "hebbian", "learning rule(s): hebbian, storkey, pinv, or a comma list")
-	f.BoolVar(&zeroDiag, "zero-diagonal", false, "pinv: zero the self-couplings")
 	f.StringVar(&mode, "mode", "async", "recall dynamics: async, sync or glauber")
 	f.Float64Var(&o.Temperature, "temperature", 0, "temperature of glauber dynamics")
 	f.IntVar(&o.MaxSweeps, "max-sweeps", 0, "sweep limit per probe (0: 100; continuous: the step limit, 0: 1)")
-	f.StringVar(&kind, "kind", "classical", "kind of memory: classical, dense or continuous")
-	f.StringVar(&interactions, "interaction", "poly:3", "dense: interaction(s) poly:n, relu:n, exp, or a comma list")
-	f.Float64Var(&beta, "beta", 0, "dense exp: F(x) = exp(βx); continuous: inverse temperature (default 1)")
+	sf.register(c, ", or a comma list to compare")
 	f.BoolVar(&opts.JSON, "json", false, "print JSON: one object per rule (an array for several rules)")
 	return c
 }
@@ -124,43 +107,6 @@ func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp s
 	f.IntVar(&o.Workers, "workers", 0, "trials run in parallel (0: all cores)")
 	f.StringVar(&opts.Plot, "plot", "", "write the curves with the theory marks (.png, .svg, .pdf)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bars")
-}
-
-// checkCapacityBase checks the flags that the library would report
-// without naming them.
-func checkCapacityBase(o *hopfield.CapacityOptions) error {
-	if o.Neurons < 2 {
-		return fmt.Errorf("--neurons must be at least 2, got %d", o.Neurons)
-	}
-	if !(o.Noise >= 0 && o.Noise <= 1) {
-		return fmt.Errorf("--noise %g is outside [0, 1]", o.Noise)
-	}
-	return nil
-}
-
-// capacitySpecs is one Spec per rule and per interaction ("": the
-// default) on top of base, each checked.
-func capacitySpecs(base hopfield.Spec, rules, inters, given []string) ([]hopfield.Spec, error) {
-	var specs []hopfield.Spec
-	for _, r := range rules {
-		for _, in := range inters {
-			s := base
-			s.Rule = hopfield.Rule(strings.TrimSpace(r))
-			if in = strings.TrimSpace(in); in != "" {
-				f, err := hopfield.ParseInteraction(in)
-				if err != nil {
-					return nil, fmt.Errorf("--interaction: %w", err)
-				}
-				s.Interaction = f
-			}
-			s, err := checkSpec(s, given)
-			if err != nil {
-				return nil, err
-			}
-			specs = append(specs, s)
-		}
-	}
-	return specs, nil
 }
 
 func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) error {

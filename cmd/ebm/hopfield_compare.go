@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"math"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -39,29 +37,23 @@ Loads: --load from:to:step or --patterns counts; by default
   ebm hopfield compare --neurons 64 --load 0.1:4:0.3 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkCapacityBase(o); err != nil {
-				return err
-			}
 			var err error
-			if patterns == "" && load == "" {
-				loads := slices.DeleteFunc(slices.Clone(defaultCompareLoads), func(a float64) bool { return math.Round(a*float64(o.Neurons)) < 1 })
-				o.Patterns, err = hopfield.LoadCounts(loads, o.Neurons)
-			} else {
-				o.Patterns, err = capacityCounts(patterns, load, o.Neurons)
-			}
-			if err != nil {
+			if o.Patterns, err = capacityCounts(o, patterns, load, defaultCompareLoads); err != nil {
 				return err
 			}
 			opts.Specs = []hopfield.Spec{{Rule: hopfield.Hebbian}, {Rule: hopfield.Storkey}}
-			dense, err := capacitySpecs(hopfield.Spec{Kind: hopfield.KindDense}, []string{""}, strings.Split(interactions, ","), []string{"--interaction"})
+			fs, err := parseInteractions(strings.Split(interactions, ","))
 			if err != nil {
 				return err
 			}
-			cont, err := checkSpec(hopfield.Spec{Kind: hopfield.KindContinuous, Beta: beta}, []string{"--beta"})
+			for _, f := range fs {
+				opts.Specs = append(opts.Specs, hopfield.Spec{Kind: hopfield.KindDense, Interaction: f})
+			}
+			cont, err := checkSpecs([]string{"--beta"}, hopfield.Spec{Kind: hopfield.KindContinuous, Beta: beta})
 			if err != nil {
 				return err
 			}
-			opts.Specs = append(append(opts.Specs, dense...), cont)
+			opts.Specs = append(opts.Specs, cont...)
 			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.Quiet && !opts.JSON
 			if runF != nil {
 				return runF(cmd.Context(), opts)

@@ -36,13 +36,8 @@ type hopfieldRecallOptions struct {
 	JSON                 bool
 }
 
-func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRecallOptions) error) *cobra.Command {
-	opts := &hopfieldRecallOptions{IO: io}
-	var beta float64
-	c := &cobra.Command{
-		Use:   "recall",
-		Short: "Recall a stored pattern from a cue and show the trajectory",
-		Long: `Run the network's dynamics from a cue until a fixed point (or a 2-cycle in
+// recallLong is recall's help.
+const recallLong = `Run the network's dynamics from a cue until a fixed point (or a 2-cycle in
 synchronous mode, or --max-sweeps) and report the result: whether it
 converged, the sweeps, the energy after each sweep, the nearest stored
 pattern and its overlap m = ξ·s/N, and what the final state is (a stored
@@ -75,7 +70,15 @@ sweep, result, left to right, at most --tiles tiles; states a sweep left
 unchanged are shown once) or an array (.npy, one state per row); --plot
 writes the energy and the overlaps per sweep (.png, .svg or .pdf). With a
 .png --out, the plot goes by default next to it as NAME-energy.png
-(--plot none: no plot).`,
+(--plot none: no plot).`
+
+func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRecallOptions) error) *cobra.Command {
+	opts := &hopfieldRecallOptions{IO: io}
+	var beta float64
+	c := &cobra.Command{
+		Use:   "recall",
+		Short: "Recall a stored pattern from a cue and show the trajectory",
+		Long:  recallLong,
 		Example: `  ebm hopfield recall --net net.safetensors --pattern 3 --noise 0.2 --json
   ebm hopfield recall --net digits.safetensors --pattern 1 --noise 0.25 --seed 7 --out recall.png --plot energy.png
   ebm hopfield recall --net net.safetensors --input cue.npy --mode sync

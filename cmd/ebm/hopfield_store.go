@@ -27,7 +27,7 @@ type hopfieldStoreOptions struct {
 
 func newCmdHopfieldStore(io *ioStreams, runF func(context.Context, *hopfieldStoreOptions) error) *cobra.Command {
 	opts := &hopfieldStoreOptions{IO: io}
-	var kind, rule, interaction string
+	var sf specFlags
 	c := &cobra.Command{
 		Use:   "store",
 		Short: "Store patterns in a Hopfield network and write it to a model file",
@@ -59,28 +59,18 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
   ebm hopfield store --patterns more.npy --net net.safetensors --out net2.safetensors --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if opts.Spec.Kind, err = parseKind(kind); err != nil {
+			specs, given, err := sf.resolve(cmd)
+			switch {
+			case err != nil:
 				return err
-			}
-			if opts.Out == "" {
+			case len(specs) > 1:
+				return errors.New("--rule and --interaction take one value when storing")
+			case opts.Out == "":
 				return errors.New("--out must name a file")
-			}
-			if opts.Patterns == "" {
+			case opts.Patterns == "":
 				return errors.New("--patterns is required (a .npy file, a PNG file or folder, mnist:N, or random:P with --neurons)")
 			}
-			fl := cmd.Flags()
-			if fl.Changed("rule") {
-				if opts.Spec.Rule, err = hopfield.ParseRule(rule); err != nil {
-					return fmt.Errorf("--rule: %w", err)
-				}
-			}
-			if fl.Changed("interaction") {
-				if opts.Spec.Interaction, err = hopfield.ParseInteraction(interaction); err != nil {
-					return fmt.Errorf("--interaction: %w", err)
-				}
-			}
-			opts.Given = givenFlags(cmd, memoryFlags...)
+			opts.Spec, opts.Given = specs[0], given
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -89,17 +79,13 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
 	}
 	f := c.Flags()
 	f.StringVarP(&opts.Patterns, "patterns", "p", "", "patterns: .npy, PNG file or folder, mnist:N, a data set spec, or random:P (required)")
-	f.StringVar(&rule, "rule", "hebbian", "learning rule: hebbian, storkey or pinv")
-	f.BoolVar(&opts.Spec.ZeroDiagonal, "zero-diagonal", false, "pinv: set the self-couplings W_ii to 0")
 	f.IntVar(&opts.Neurons, "neurons", 0, "neurons N for random:P patterns")
 	f.Uint64Var(&opts.Seed, "seed", 1, "seed of random:P patterns")
 	f.StringVar(&opts.Rows, "rows", "", "keep only these rows of the patterns (0-based, e.g. 1,3,5-7)")
 	f.StringVar(&opts.Into, "net", "", "add the patterns to this existing network instead of a new one")
 	f.StringVarP(&opts.Out, "out", "o", "hopfield.safetensors", "model file to write")
-	f.StringVar(&kind, "kind", "classical", "kind of memory: classical, dense or continuous")
-	f.StringVar(&interaction, "interaction", "poly:3", "dense: interaction F, poly:n, relu:n or exp")
-	f.Float64Var(&opts.Spec.Beta, "beta", 0, "dense exp: F(x) = exp(βx); continuous: inverse temperature (default 1)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary")
+	sf.register(c, "")
 	return c
 }
 
@@ -137,16 +123,14 @@ func storeTarget(opts *hopfieldStoreOptions) (hopfield.Memory, map[string]string
 }
 
 func hopfieldStoreRun(ctx context.Context, opts *hopfieldStoreOptions) error {
-	var (
-		mem  hopfield.Memory
-		meta = map[string]string{}
-		err  error
-	)
+	var mem hopfield.Memory
+	meta, specs, err := map[string]string{}, []hopfield.Spec(nil), error(nil)
 	if opts.Into != "" {
-		if mem, meta, err = storeTarget(opts); err != nil {
-			return err
-		}
-	} else if opts.Spec, err = checkSpec(opts.Spec, opts.Given); err != nil {
+		mem, meta, err = storeTarget(opts)
+	} else if specs, err = checkSpecs(opts.Given, opts.Spec); err == nil {
+		opts.Spec = specs[0]
+	}
+	if err != nil {
 		return err
 	}
 	if strings.HasPrefix(opts.Patterns, "random:") && opts.Neurons < 1 {
