@@ -157,3 +157,20 @@ func squareSide(n int) int {
 	}
 	return 0
 }
+
+// LoadState reads row row of a data set spec (dataset.Load) as a ±1 state
+// (0/1 data mapped, intensities thresholded at 0.5), for a recall cue.
+func LoadState(spec string, row int) ([]float32, error) {
+	set, err := dataset.Load(spec, dataset.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if row < 0 || row >= set.Len() {
+		return nil, fmt.Errorf("%s: row %d: the data have %d rows: %w", spec, row, set.Len(), ErrOption)
+	}
+	x, _, err := BipolarSet(set.Subset([]int{row}))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec, err)
+	}
+	return x.Row(0), nil
+}

@@ -169,6 +169,14 @@ type RecallReport struct {
 	Retrieval *Retrieval `json:"retrieval,omitempty"`
 }
 
+// Target is the stored pattern the cue came from, or −1.
+func (r *RecallReport) Target() int {
+	if r.TargetPattern == nil {
+		return -1
+	}
+	return *r.TargetPattern
+}
+
 // MarshalJSON writes NaN and ±Inf as null.
 func (r RecallReport) MarshalJSON() ([]byte, error) {
 	type plain RecallReport

@@ -161,3 +161,14 @@ func (r *StoreReport) WriteText(w io.Writer, out string) error {
 	}
 	return p.err
 }
+
+// WriteText writes the report for people, naming the memory file and the
+// file of the retrieved states.
+func (r *BatchReport) WriteText(w io.Writer, net, out string) error {
+	p, fp := &errWriter{w: w}, r.FixedPoints
+	p.printf("retrieved %d queries from %s (β = %g, at most %d steps) in %.3fs (%.0f queries/s); wrote %s\n",
+		r.Queries, net, r.Beta, r.Steps, r.Seconds, r.QueriesPerSecond, out)
+	p.printf("fixed points: %d single pattern, %d metastable, %d global average; %d converged; mean effective patterns %.3g\n",
+		fp[string(FixedSingle)], fp[string(FixedMetastable)], fp[string(FixedGlobal)], r.Converged, r.MeanEffective)
+	return p.err
+}

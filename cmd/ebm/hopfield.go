@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -53,9 +54,8 @@ func (sf *specFlags) register(c *cobra.Command, list string) {
 	f.Float64Var(&sf.beta, "beta", 0, "dense exp: F(x) = exp(βx); continuous: inverse temperature (default 1)")
 }
 
-// resolve returns the specs the flags given ask for, one per rule and
-// interaction of their comma lists, not yet normalized (fields of flags not
-// given are zero), and the names of the memory flags given.
+// resolve returns the specs the flags ask for, one per rule and interaction
+// of their lists, not normalized (zero: flag not given), and the flags given.
 func (sf *specFlags) resolve(cmd *cobra.Command) ([]hopfield.Spec, []string, error) {
 	kind, err := hopfield.ParseKind(sf.kind)
 	if err != nil {
@@ -98,9 +98,8 @@ func givenFlags(cmd *cobra.Command, names ...string) []string {
 	return given
 }
 
-// parseInteractions parses the items of an --interaction list; an empty
-// item is the zero Interaction (the default) when it is the only one, and
-// left out otherwise.
+// parseInteractions parses an --interaction list; an empty item is left
+// out, or is the zero Interaction (the default) when it is the only one.
 func parseInteractions(items []string) ([]hopfield.Interaction, error) {
 	var fs []hopfield.Interaction
 	for _, in := range items {
@@ -147,4 +146,13 @@ func capacityCounts(o *hopfield.CapacityOptions, patterns, load string, def []fl
 		return nil, fmt.Errorf("--patterns, --load: %w", err)
 	}
 	return ps, nil
+}
+
+// printWrote says which files were written ("" is none).
+func printWrote(w io.Writer, files ...string) {
+	for _, f := range files {
+		if f != "" {
+			fmt.Fprintf(w, "wrote %s\n", f)
+		}
+	}
 }

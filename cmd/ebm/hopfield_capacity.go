@@ -10,18 +10,16 @@ import (
 	"github.com/ebm-go/ebm/viz"
 )
 
+// hopfieldCapacityOptions are the memories to measure (Specs, one curve
+// each, on the same patterns and probes), the rest of the experiment
+// (Base; its Spec unused), and the outputs: a Plot (log load axis when
+// LogX), progress bars unless Quiet, text Tables or JSON.
 type hopfieldCapacityOptions struct {
-	IO *ioStreams
-	// Specs are the memories to measure, one curve each, on the same
-	// patterns and probes; Base holds everything else (its Spec unused).
-	Specs []hopfield.Spec
-	Base  hopfield.CapacityOptions
-	// Plot is a picture of the curves, with a logarithmic load axis when
-	// LogX; Quiet turns off the progress bars, Tables the text tables.
-	Plot          string
-	LogX          bool
-	Quiet, Tables bool
-	JSON          bool
+	IO                        *ioStreams
+	Specs                     []hopfield.Spec
+	Base                      hopfield.CapacityOptions
+	Plot                      string
+	LogX, Quiet, Tables, JSON bool
 }
 
 func newCmdHopfieldCapacity(io *ioStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
@@ -136,7 +134,7 @@ func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) err
 			return err
 		}
 		if !opts.JSON {
-			fmt.Fprintf(opts.IO.Out, "wrote %s\n", opts.Plot)
+			printWrote(opts.IO.Out, opts.Plot)
 		}
 	}
 	switch {

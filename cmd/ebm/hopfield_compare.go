@@ -49,11 +49,7 @@ Loads: --load from:to:step or --patterns counts; by default
 			for _, f := range fs {
 				opts.Specs = append(opts.Specs, hopfield.Spec{Kind: hopfield.KindDense, Interaction: f})
 			}
-			cont, err := checkSpecs([]string{"--beta"}, hopfield.Spec{Kind: hopfield.KindContinuous, Beta: beta})
-			if err != nil {
-				return err
-			}
-			opts.Specs = append(opts.Specs, cont...)
+			opts.Specs = append(opts.Specs, hopfield.Spec{Kind: hopfield.KindContinuous, Beta: beta})
 			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.Quiet && !opts.JSON
 			if runF != nil {
 				return runF(cmd.Context(), opts)

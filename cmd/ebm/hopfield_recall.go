@@ -207,11 +207,7 @@ func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
 	if err := sum.WriteText(opts.IO.Out); err != nil {
 		return err
 	}
-	for _, f := range []string{out.Out, out.Plot} {
-		if f != "" {
-			fmt.Fprintf(opts.IO.Out, "wrote %s\n", f)
-		}
-	}
+	printWrote(opts.IO.Out, out.Out, out.Plot)
 	return nil
 }
 
@@ -224,21 +220,11 @@ func recallCue(opts *hopfieldRecallOptions, mem hopfield.Memory, rng *tensor.Ran
 	case opts.Input != "" && opts.HasPattern:
 		return nil, hopfield.RecallReport{}, errors.New("give either --input or --pattern, not both")
 	case opts.Input != "":
-		set, err := dataset.Load(opts.Input, dataset.Options{})
+		x, err := hopfield.LoadState(opts.Input, opts.Row)
 		if err != nil {
-			return nil, hopfield.RecallReport{}, err
+			return nil, hopfield.RecallReport{}, fmt.Errorf("--input, --row: %w", err)
 		}
-		if opts.Row < 0 || opts.Row >= set.Len() {
-			return nil, hopfield.RecallReport{}, fmt.Errorf("--row %d: %s has %d rows", opts.Row, opts.Input, set.Len())
-		}
-		x, _, err := hopfield.BipolarSet(set.Subset([]int{opts.Row}))
-		if err != nil {
-			return nil, hopfield.RecallReport{}, fmt.Errorf("%s: %w", opts.Input, err)
-		}
-		if x.Cols != mem.Neurons() {
-			return nil, hopfield.RecallReport{}, fmt.Errorf("%s has %d values, but the network in %s has %d neurons", opts.Input, x.Cols, opts.Net, mem.Neurons())
-		}
-		c.State, input = x.Row(0), opts.Input
+		c.State, input = x, opts.Input
 	case !opts.HasPattern:
 		return nil, hopfield.RecallReport{}, errors.New("give a cue: --input FILE or --pattern K")
 	}
@@ -246,6 +232,8 @@ func recallCue(opts *hopfieldRecallOptions, mem hopfield.Memory, rng *tensor.Ran
 	switch {
 	case errors.Is(err, hopfield.ErrNoPatterns):
 		return nil, rep, fmt.Errorf("%s does not hold its stored patterns: give a cue with --input", opts.Net)
+	case err != nil && c.State != nil:
+		return nil, rep, fmt.Errorf("%s, memory %s: %w", opts.Input, opts.Net, err)
 	case err != nil:
 		return nil, rep, fmt.Errorf("--pattern %d: %s: %w", opts.Pattern, opts.Net, err)
 	}
@@ -262,24 +250,12 @@ func recallFiles(opts *hopfieldRecallOptions, out *recallJSON, tr *hopfield.Traj
 		out.Out = opts.Out
 	}
 	if opts.Plot != "" && opts.Plot != "none" {
-		target := -1
-		if out.TargetPattern != nil {
-			target = *out.TargetPattern
-		}
-		if err := viz.HopfieldRecall(opts.Plot, tr, target, mem.Spec().EnergyLabel()); err != nil {
+		if err := viz.HopfieldRecall(opts.Plot, tr, (*hopfield.RecallReport)(&out.recallFields).Target(), mem.Spec().EnergyLabel()); err != nil {
 			return err
 		}
 		out.Plot = opts.Plot
 	}
 	return nil
-}
-
-// batchJSON is what recall --query --json prints.
-type batchJSON struct {
-	Net   string `json:"net"`
-	Query string `json:"query"`
-	hopfield.BatchReport
-	Out string `json:"out"`
 }
 
 // recallBatch is recall --query: one batched retrieval.
@@ -302,14 +278,14 @@ func recallBatch(ctx context.Context, opts *hopfieldRecallOptions, c *hopfield.C
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, batchJSON{Net: opts.Net, Query: opts.Query, BatchReport: *rep, Out: opts.Out})
+		return writeJSON(opts.IO.Out, struct {
+			Net   string `json:"net"`
+			Query string `json:"query"`
+			hopfield.BatchReport
+			Out string `json:"out"`
+		}{opts.Net, opts.Query, *rep, opts.Out})
 	}
-	w, fp := opts.IO.Out, rep.FixedPoints
-	fmt.Fprintf(w, "retrieved %d queries from %s (β = %g, at most %d steps) in %.3fs (%.0f queries/s); wrote %s\n",
-		r.Rows, opts.Net, rep.Beta, opts.Steps, rep.Seconds, rep.QueriesPerSecond, opts.Out)
-	fmt.Fprintf(w, "fixed points: %d single pattern, %d metastable, %d global average; %d converged; mean effective patterns %.3g\n",
-		fp[string(hopfield.FixedSingle)], fp[string(hopfield.FixedMetastable)], fp[string(hopfield.FixedGlobal)], rep.Converged, rep.MeanEffective)
-	return nil
+	return rep.WriteText(opts.IO.Out, opts.Net, opts.Out)
 }
 
 func writeRecallStates(path string, tr *hopfield.Trajectory, n int, meta map[string]string, maxTiles int) error {

@@ -92,8 +92,16 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
 // storeTarget opens the memory to add to (--net) and returns it with its
 // metadata. The memory flags given must agree with its settings, except
 // that --zero-diagonal may switch the zero diagonal of a pinv network (the
-// weights are then recomputed from the stored patterns).
+// weights are then recomputed from the stored patterns). Without --net it
+// checks opts.Spec and returns no memory.
 func storeTarget(opts *hopfieldStoreOptions) (hopfield.Memory, map[string]string, error) {
+	if opts.Into == "" {
+		specs, err := checkSpecs(opts.Given, opts.Spec)
+		if err == nil {
+			opts.Spec = specs[0]
+		}
+		return nil, map[string]string{}, err
+	}
 	mem, meta, err := hopfield.Open(opts.Into)
 	if err != nil {
 		return nil, nil, err
@@ -123,13 +131,7 @@ func storeTarget(opts *hopfieldStoreOptions) (hopfield.Memory, map[string]string
 }
 
 func hopfieldStoreRun(ctx context.Context, opts *hopfieldStoreOptions) error {
-	var mem hopfield.Memory
-	meta, specs, err := map[string]string{}, []hopfield.Spec(nil), error(nil)
-	if opts.Into != "" {
-		mem, meta, err = storeTarget(opts)
-	} else if specs, err = checkSpecs(opts.Given, opts.Spec); err == nil {
-		opts.Spec = specs[0]
-	}
+	mem, meta, err := storeTarget(opts)
 	if err != nil {
 		return err
 	}
