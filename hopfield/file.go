@@ -83,19 +83,17 @@ func Open(path string) (Memory, map[string]string, error) {
 	return m, f.Metadata, nil
 }
 
-// Load is Open for a file that must hold a classical network.
+// Load is Open for a file that must hold a classical network; a file of
+// another kind is an error wrapping ErrKind, whether or not it is valid.
 func Load(path string) (*Network, map[string]string, error) {
 	f, err := modelio.Load(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkModel(f); err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	if k, _ := ParseKind(f.Metadata["kind"]); k != KindClassical {
-		return nil, nil, fmt.Errorf("load %s: the file holds a %q Hopfield memory, not a classical network: %w", path, f.Metadata["kind"], ErrKind)
-	}
 	m, err := FromFile(f)
+	if k, _ := ParseKind(f.Metadata["kind"]); checkModel(f) == nil && k != KindClassical {
+		err = fmt.Errorf("the file holds a %q Hopfield memory, not a classical network: %w", f.Metadata["kind"], ErrKind)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("load %s: %w", path, err)
 	}
