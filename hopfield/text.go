@@ -148,7 +148,11 @@ func (r *StoreReport) WriteText(w io.Writer, out string) error {
 	if r.Binarized {
 		bin = " (thresholded at 0.5)"
 	}
-	p.printf("wrote %s: %s of %d units, %d patterns%s from %s%s\n", out, r.Description, r.Neurons, r.Patterns, settings, r.Source, bin)
+	units := "units"
+	if r.Kind == KindClassical {
+		units = "neurons"
+	}
+	p.printf("wrote %s: %s of %d %s, %d patterns%s from %s%s\n", out, r.Description, r.Neurons, units, r.Patterns, settings, r.Source, bin)
 	what := "fixed points"
 	if r.Kind == KindContinuous {
 		what = "kept (signs unchanged by one update)"
