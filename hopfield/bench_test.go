@@ -20,7 +20,7 @@ func BenchmarkCapacitySweepN1000(b *testing.B) {
 		b.Run(string(rule), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				_, err := Capacity(context.Background(), CapacityOptions{
-					Neurons: 1000, Patterns: ps, Rule: rule, Noise: 0.1, Trials: 100, Seed: uint64(i + 1)})
+					Neurons: 1000, Patterns: ps, Spec: Spec{Rule: rule}, Noise: 0.1, Trials: 100, Seed: uint64(i + 1)})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -38,7 +38,7 @@ func BenchmarkCapacityRules(b *testing.B) {
 		b.Run(string(rule), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				if _, err := Capacity(context.Background(), CapacityOptions{
-					Neurons: 500, Patterns: ps, Rule: rule, Noise: 0.1, Trials: 10, Seed: uint64(i + 1)}); err != nil {
+					Neurons: 500, Patterns: ps, Spec: Spec{Rule: rule}, Noise: 0.1, Trials: 10, Seed: uint64(i + 1)}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -54,7 +54,7 @@ func BenchmarkCapacityRules(b *testing.B) {
 func BenchmarkRecallN10000(b *testing.B) {
 	const n, p = 10000, 500
 	rng := tensor.NewRand(1)
-	net, err := New(n, Hebbian)
+	net, err := NewNetwork(n, Hebbian)
 	if err != nil {
 		b.Fatal(err)
 	}

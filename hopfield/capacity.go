@@ -9,34 +9,34 @@ import (
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
-// CapacityOptions configure a capacity experiment: for each pattern count p,
-// Trials independent networks of Neurons units store p random ±1 patterns
-// with Rule, and every stored pattern is checked for stability and probed
-// with noise.
+// CapacityOptions configure a capacity experiment, for every kind of
+// memory: for each pattern count p, Trials independent memories of Neurons
+// units built by Spec store p random ±1 patterns, and every stored pattern
+// is checked for stability and probed with noise.
 type CapacityOptions struct {
+	// Spec is the memory to measure (the zero Spec: classical, Hebbian).
+	Spec Spec
 	// Neurons is N (at least 2).
 	Neurons int
 	// Patterns lists the pattern counts p to measure (each at least 1).
 	Patterns []int
-	// Rule is the learning rule; "" means Hebbian.
-	Rule Rule
-	// ZeroDiagonal zeroes the diagonal of pseudo-inverse weights.
-	ZeroDiagonal bool
 	// Noise is the fraction of bits flipped in each probe, in [0, 1]:
 	// exactly NoiseFlips(Noise, N) distinct units.
 	Noise float64
-	// Trials is the number of networks per pattern count (at least 1).
+	// Trials is the number of memories per pattern count (at least 1).
 	Trials int
 	// Seed determines everything: trial t at pattern count p draws from
 	// tensor.NewRand(TrialSeed(Seed, p, t)) — its patterns, then the noise
 	// of each probe in turn, then the sweep orders of each probe's recall.
-	// The patterns do not depend on the rule, so rules compared with the
-	// same seed see the same patterns and probes.
+	// The patterns do not depend on the Spec, so kinds and rules compared
+	// with the same seed see the same patterns and probes.
 	Seed uint64
-	// Mode is the recall dynamics ("" = Async); Temperature is for Glauber.
+	// Mode is the recall dynamics ("" = Async; the dense kind has no
+	// Glauber, the continuous kind ignores it); Temperature is for Glauber.
 	Mode        Mode
 	Temperature float64
-	// MaxSweeps bounds each probe's recall (0: DefaultMaxSweeps).
+	// MaxSweeps bounds each probe's recall: sweeps (0: DefaultMaxSweeps),
+	// or for the continuous kind updates (0: one).
 	MaxSweeps int
 	// Workers is the number of trials run in parallel (0: GOMAXPROCS). The
 	// results do not depend on it.
@@ -110,19 +110,28 @@ func (o *CapacityOptions) validate() error {
 	if o.Trials < 1 {
 		return fmt.Errorf("hopfield: capacity: need at least 1 trial, got %d: %w", o.Trials, ErrOption)
 	}
-	if o.Rule == "" {
-		o.Rule = Hebbian
-	}
-	r, err := ParseRule(string(o.Rule))
+	spec, err := o.Spec.Normalize()
 	if err != nil {
-		return err
+		return fmt.Errorf("hopfield: capacity: %w", err)
 	}
-	o.Rule = r
+	if _, err := New(o.Neurons, spec); err != nil {
+		return fmt.Errorf("hopfield: capacity: %w", err)
+	}
+	o.Spec = spec
+	if spec.Kind == KindContinuous {
+		o.Mode, o.Temperature = "", 0
+		if o.MaxSweeps == 0 {
+			o.MaxSweeps = 1
+		}
+	}
 	ro := RecallOptions{Mode: o.Mode, MaxSweeps: o.MaxSweeps, Temperature: o.Temperature, Rand: tensor.NewRand(0)}
 	if err := ro.normalize(); err != nil {
 		return err
 	}
 	o.Mode, o.MaxSweeps = ro.Mode, ro.MaxSweeps
+	if spec.Kind == KindDense && o.Mode == Glauber {
+		return fmt.Errorf("hopfield: capacity: a dense memory has async and sync dynamics, not glauber: %w", ErrOption)
+	}
 	if o.Workers <= 0 {
 		o.Workers = workers()
 	}
@@ -142,21 +151,34 @@ type trialOut struct {
 // Results depend only on the options, not on GOMAXPROCS or Workers: every
 // trial has its own generator and the sums are reduced in a fixed order.
 //
-// Implementation: the fields of all stored patterns come from one matrix
-// product (tensor.Gemm), which also decides the fixed points; a probe's
-// fields are the pattern's corrected for the flipped bits, O(N) per bit; the
-// recall updates the fields in O(N) per flip. For the Hebbian rule
+// Classical networks: the fields of all stored patterns come from one
+// matrix product (tensor.Gemm), which also decides the fixed points; a
+// probe's fields are the pattern's corrected for the flipped bits, O(N) per
+// bit; the recall updates the fields in O(N) per flip. For the Hebbian rule
 // everything is exact integer arithmetic on K = XᵀX − pI = N·W, held in
 // float32 while p·N < 2²⁴, and the pattern fields are computed as
 // (XXᵀ)X − pX, which costs 4p²N instead of 2pN² flops.
+//
+// Dense and continuous memories are measured the same way, with the same
+// result fields. For the continuous kind a state counts as its pattern when
+// its signs equal the pattern's (an entry of exactly 0 does not), the
+// overlap is that of the sign vector, FixedPointFraction counts stored
+// patterns whose one-step update keeps their signs, and every probe is one
+// row of a single batched retrieval.
 func Capacity(ctx context.Context, opt CapacityOptions) ([]CapacityResult, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	outs, err := runTrials(ctx, &opt, opt.OnTrial, func() func(p int, rng *tensor.Rand) trialOut {
+	newWorker := func() func(p int, rng *tensor.Rand) trialOut {
 		var ws trialWork // per-goroutine scratch
 		return func(p int, rng *tensor.Rand) trialOut { return ws.run(&opt, p, rng) }
-	})
+	}
+	if opt.Spec.Kind != KindClassical {
+		newWorker = func() func(p int, rng *tensor.Rand) trialOut {
+			return func(p int, rng *tensor.Rand) trialOut { return modernTrial(&opt, p, rng) }
+		}
+	}
+	outs, err := runTrials(ctx, &opt, opt.OnTrial, newWorker)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +288,7 @@ func (ws *trialWork) run(opt *CapacityOptions, p int, rng *tensor.Rand) trialOut
 		corrupt(ws.probes.Row(nu), k, ws.idx, rng)
 	}
 	ws.dyn = dyn{mode: opt.Mode, maxSweeps: opt.MaxSweeps, temp: opt.Temperature, rng: rng, perm: ws.dyn.perm}
-	if opt.Rule == Hebbian && p*n < exactLimit {
+	if opt.Spec.Rule == Hebbian && p*n < exactLimit {
 		return ws.hebbian(opt, p)
 	}
 	return ws.dense(opt, p)
@@ -283,16 +305,20 @@ func (ws *trialWork) probe(out *trialOut, f fieldSet, nu int) {
 		}
 	}
 	res, _ := ws.dyn.run(nil, f, s, nil)
-	ov := Overlap(xi, s)
+	out.add(Overlap(xi, s), res.sweeps, res.converged, res.cycle)
+}
+
+// add counts one probe that ended at overlap ov with its pattern.
+func (out *trialOut) add(ov float64, sweeps int, converged, cycle bool) {
 	out.overlap += ov
 	if ov == 1 {
 		out.recalled++
 	}
-	out.sweeps += res.sweeps
-	if res.converged {
+	out.sweeps += sweeps
+	if converged {
 		out.converged++
 	}
-	if res.cycle {
+	if cycle {
 		out.cycles++
 	}
 }
@@ -304,7 +330,7 @@ func (ws *trialWork) dense(opt *CapacityOptions, p int) trialOut {
 	n := opt.Neurons
 	ws.w = ws.w.Resize(n, n)
 	ws.w.Zero()
-	net := Network{W: ws.w, Theta: make([]float32, n), rule: opt.Rule, ZeroDiagonal: opt.ZeroDiagonal}
+	net := Network{W: ws.w, Theta: make([]float32, n), rule: opt.Spec.Rule, ZeroDiagonal: opt.Spec.ZeroDiagonal}
 	if err := net.store(ws.x, 1); err != nil {
 		// Only a failed eigen-decomposition can get here; count the trial
 		// as storing nothing.

@@ -158,7 +158,7 @@ func TestRulesCompared(t *testing.T) {
 	const n, p = 200, 50
 	got := map[Rule]CapacityResult{}
 	for _, rule := range []Rule{Hebbian, Storkey, PseudoInverse} {
-		res, err := Capacity(context.Background(), CapacityOptions{Neurons: n, Patterns: []int{p}, Rule: rule, Noise: 0.1, Trials: 4, Seed: 8})
+		res, err := Capacity(context.Background(), CapacityOptions{Neurons: n, Patterns: []int{p}, Spec: Spec{Rule: rule}, Noise: 0.1, Trials: 4, Seed: 8})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +186,7 @@ func TestCapacityDeterministic(t *testing.T) {
 	for _, rule := range []Rule{Hebbian, Storkey, PseudoInverse} {
 		for _, mode := range []Mode{Async, Sync, Glauber} {
 			o := base
-			o.Rule, o.Mode, o.Temperature, o.MaxSweeps = rule, mode, 0.2, 20
+			o.Spec.Rule, o.Mode, o.Temperature, o.MaxSweeps = rule, mode, 0.2, 20
 			o.Workers = 1
 			prev := runtime.GOMAXPROCS(1)
 			a, err := Capacity(context.Background(), o)
@@ -294,7 +294,15 @@ func TestCapacityErrors(t *testing.T) {
 		{"noise < 0", func(o *CapacityOptions) { o.Noise = -0.1 }, ErrOption},
 		{"noise NaN", func(o *CapacityOptions) { o.Noise = math.NaN() }, ErrOption},
 		{"trials", func(o *CapacityOptions) { o.Trials = 0 }, ErrOption},
-		{"rule", func(o *CapacityOptions) { o.Rule = "oja" }, ErrOption},
+		{"rule", func(o *CapacityOptions) { o.Spec.Rule = "oja" }, ErrOption},
+		{"kind", func(o *CapacityOptions) { o.Spec.Kind = "boltzmann" }, ErrOption},
+		{"classical beta", func(o *CapacityOptions) { o.Spec.Beta = 2 }, ErrOption},
+		{"continuous interaction", func(o *CapacityOptions) { o.Spec = Spec{Kind: KindContinuous, Interaction: Interaction{Kind: Exp}} }, ErrOption},
+		{"dense rule", func(o *CapacityOptions) { o.Spec = Spec{Kind: KindDense, Rule: Storkey} }, ErrOption},
+		{"dense glauber", func(o *CapacityOptions) { o.Spec.Kind, o.Mode, o.Temperature = KindDense, Glauber, 1 }, ErrOption},
+		{"dense beta overflow", func(o *CapacityOptions) {
+			o.Spec = Spec{Kind: KindDense, Interaction: Interaction{Kind: Exp}, Beta: 1e307}
+		}, ErrOption},
 		{"mode", func(o *CapacityOptions) { o.Mode = "parallel" }, ErrOption},
 		{"temperature", func(o *CapacityOptions) { o.Mode = Glauber }, ErrOption},
 	} {

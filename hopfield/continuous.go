@@ -418,7 +418,8 @@ func (c *Continuous) step(w *blockWork, states *tensor.Matrix, active []int) {
 // at the memory's Tolerance. Mode, Rand and Temperature are ignored: the
 // update is deterministic. The trajectory has an energy and overlaps
 // m_μ = x^μ·ξ/d per step, Flips counts the entries whose sign changed,
-// Frames (when opt.Frames > 0) the state after each step.
+// Frames (when opt.Frames > 0) the state after each step, and Retrieval
+// what the last update converged to (the same report as Retrieve's).
 func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOptions) (Trajectory, error) {
 	if err := c.check(state); err != nil {
 		return Trajectory{}, err
@@ -464,6 +465,9 @@ func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOpti
 			weights, _ = c.Weights(prev) // prev is checked: cannot fail
 		}
 		c.step(&w, s, []int{0})
+		ret := Retrieval{Steps: step, Change: w.change[0], Converged: w.change[0] <= tol}
+		ret.classify(w.stats[0], c.Count())
+		traj.Retrieval = &ret
 		flips := 0
 		for j, v := range s.Data {
 			if (v > 0) != (prev[j] > 0) {
@@ -480,7 +484,7 @@ func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOpti
 				return traj, err
 			}
 		}
-		if w.change[0] <= tol {
+		if ret.Converged {
 			traj.Converged = true
 			break
 		}
@@ -493,7 +497,7 @@ func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOpti
 // [M, d]; metadata "model": "hopfield", "kind": "continuous", "beta",
 // "patterns", "neurons", "format_version", plus extra.
 func (c *Continuous) Save(path string, extra map[string]string) error {
-	return saveModern(path, extra, nil, KindContinuous, c.beta, c.d, c.patterns)
+	return saveModern(path, extra, c.Spec(), c.d, c.patterns)
 }
 
 var _ Memory = (*Continuous)(nil)

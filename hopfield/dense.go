@@ -99,26 +99,18 @@ type Dense struct {
 	xt       *tensor.Matrix // N×M transpose
 }
 
-// NewDense returns an empty dense memory of n neurons. beta is the
-// inverse temperature of the exponential interaction, F(x) = exp(βx)
-// (0 means 1); poly and relu take no beta (0 or 1).
+// NewDense returns an empty dense memory of n neurons with interaction f
+// and β as in Spec (0 means DefaultBeta; poly and relu take none, or 1):
+// New(n, Spec{Kind: KindDense, Interaction: f, Beta: beta}).
 func NewDense(n int, f Interaction, beta float64) (*Dense, error) {
-	if n < 1 {
-		return nil, fmt.Errorf("hopfield: a dense memory needs at least 1 neuron, got %d: %w", n, ErrOption)
+	if f == (Interaction{}) {
+		return nil, fmt.Errorf("hopfield: a dense memory needs an interaction (poly:n, relu:n or exp): %w", ErrOption)
 	}
-	if _, err := ParseInteraction(f.String()); err != nil {
+	m, err := New(n, Spec{Kind: KindDense, Interaction: f, Beta: beta})
+	if err != nil {
 		return nil, err
 	}
-	if beta == 0 {
-		beta = 1
-	}
-	if f.Kind != Exp && beta != 1 {
-		return nil, fmt.Errorf("hopfield: beta %g: only the exp interaction takes a beta (poly and relu are scale-free): %w", beta, ErrOption)
-	}
-	if !(beta > 0) || math.IsInf(beta*float64(n+1), 0) {
-		return nil, fmt.Errorf("hopfield: beta %g must be positive and finite: %w", beta, ErrOption)
-	}
-	return &Dense{n: n, f: f, beta: beta}, nil
+	return m.(*Dense), nil
 }
 
 // Kind returns "dense".
@@ -459,8 +451,7 @@ func (m *Dense) Recall(ctx context.Context, state []float32, opt RecallOptions) 
 // [M, N]; metadata "model": "hopfield", "kind": "dense", "interaction",
 // "beta", "patterns", "neurons", "format_version", plus extra.
 func (m *Dense) Save(path string, extra map[string]string) error {
-	meta := map[string]string{"interaction": m.f.String()}
-	return saveModern(path, extra, meta, KindDense, m.beta, m.n, m.patterns)
+	return saveModern(path, extra, m.Spec(), m.n, m.patterns)
 }
 
 var _ Memory = (*Dense)(nil)

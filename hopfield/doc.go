@@ -6,9 +6,12 @@
 // & Hopfield (2016) with polynomial, rectified-polynomial and exponential
 // interactions (Dense), and the continuous modern Hopfield network of
 // Ramsauer et al. (2020) with softmax retrieval (Continuous); see
-// docs/hopfield-modern.md. The Memory interface is what every kind of
-// associative memory in ebm provides, and Open reads any kind's file, so that
-// commands and pages treat the kinds alike.
+// docs/hopfield-modern.md. A Spec says what memory to build (kind, rule,
+// interaction, β, zero diagonal; zero fields are the documented defaults)
+// and New builds it; the Memory interface is what every kind provides (its
+// Spec included), and Open reads any kind's file, so that commands and
+// pages treat the kinds alike. Capacity measures every kind with one
+// CapacityOptions.
 //
 // A recall can be watched as it happens: RecallOptions.RecordChanges keeps
 // every unit change with the energy after it (replayable unit by unit), and

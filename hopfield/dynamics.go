@@ -239,14 +239,8 @@ func (d *dyn) run(ctx context.Context, f fieldSet, s []float32, obs observer) (r
 				} else {
 					v = decide(s[i], f.local(i), f.tolerance(i))
 				}
-				if v != s[i] {
-					delta := float64(v - s[i])
-					s[i] = v
-					f.flip(i, delta)
+				if setUnit(f, s, i, v, obs) {
 					flips++
-					if obs != nil {
-						obs.flipped(i, s, delta)
-					}
 				}
 				if obs != nil && every > 0 && (k+1)%every == 0 && k+1 < n {
 					obs.frame(float64(sweep-1)+float64(k+1)/float64(n), s)
@@ -277,6 +271,21 @@ func (d *dyn) run(ctx context.Context, f fieldSet, s []float32, obs observer) (r
 	return res, nil
 }
 
+// setUnit sets unit i of s to v when it differs, updating the fields and
+// telling obs (when set), and reports whether the unit changed.
+func setUnit(f fieldSet, s []float32, i int, v float32, obs observer) bool {
+	if v == s[i] {
+		return false
+	}
+	delta := float64(v - s[i])
+	s[i] = v
+	f.flip(i, delta)
+	if obs != nil {
+		obs.flipped(i, s, delta)
+	}
+	return true
+}
+
 // syncSweep updates all units from the current fields at once and returns
 // how many changed, and whether the new state equals the state two steps
 // back while differing from the last one (a 2-cycle).
@@ -294,14 +303,8 @@ func (d *dyn) syncSweep(f fieldSet, s []float32, obs observer) (int, bool) {
 	copy(d.cur, s) // s(t)
 	flips := 0
 	for i, v := range d.next {
-		if v != s[i] {
-			delta := float64(v - s[i])
-			s[i] = v
-			f.flip(i, delta)
+		if setUnit(f, s, i, v, obs) {
 			flips++
-			if obs != nil {
-				obs.flipped(i, s, delta)
-			}
 		}
 	}
 	// s is now s(t+1); d.prev holds s(t−1) when t ≥ 1.

@@ -17,7 +17,7 @@ func ExampleNetwork_Recall() {
 	rng := tensor.NewRand(1) // every random draw comes from a seeded source
 	patterns := hopfield.RandomPatterns(3, 64, rng)
 
-	net, err := hopfield.New(64, hopfield.Storkey)
+	net, err := hopfield.NewNetwork(64, hopfield.Storkey)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func ExampleNetwork_Recall() {
 // Synchronous dynamics can oscillate: this two-unit network alternates
 // between (−1,−1) and (+1,+1), and Recall reports the 2-cycle.
 func ExampleNetwork_Recall_cycle() {
-	net, _ := hopfield.New(2, hopfield.Hebbian)
+	net, _ := hopfield.NewNetwork(2, hopfield.Hebbian)
 	net.W.Set(0, 1, -1)
 	net.W.Set(1, 0, -1)
 	tr, _ := net.Recall(context.Background(), []float32{-1, -1}, hopfield.RecallOptions{Mode: hopfield.Sync})
@@ -58,7 +58,7 @@ func ExampleNetwork_Recall_cycle() {
 func ExampleCapacity() {
 	for _, rule := range []hopfield.Rule{hopfield.Hebbian, hopfield.Storkey, hopfield.PseudoInverse} {
 		res, err := hopfield.Capacity(context.Background(), hopfield.CapacityOptions{
-			Neurons: 200, Patterns: []int{10, 40}, Rule: rule, Noise: 0.1, Trials: 4, Seed: 1})
+			Neurons: 200, Patterns: []int{10, 40}, Spec: hopfield.Spec{Rule: rule}, Noise: 0.1, Trials: 4, Seed: 1})
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -85,7 +85,7 @@ func ExampleNetwork_Save() {
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "net.safetensors")
 
-	net, _ := hopfield.New(16, hopfield.PseudoInverse)
+	net, _ := hopfield.NewNetwork(16, hopfield.PseudoInverse)
 	net.ZeroDiagonal = true
 	if err := net.Store(hopfield.RandomPatterns(4, 16, tensor.NewRand(2))); err != nil {
 		log.Fatal(err)

@@ -28,23 +28,10 @@ func (net *Network) Save(path string, extra map[string]string) error {
 	if err := net.Validate(); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
-	meta := map[string]string{}
-	for k, v := range extra {
-		meta[k] = v
-	}
 	n := net.Neurons()
-	meta["model"] = ModelName
-	meta["kind"] = KindClassical
-	meta["rule"] = string(net.rule)
-	meta["patterns"] = strconv.Itoa(net.count)
-	meta["neurons"] = strconv.Itoa(n)
-	meta["format_version"] = FormatVersion
+	meta := fileMetadata(extra, net.Spec(), n, net.count)
 	if net.rule == PseudoInverse {
-		meta["zero_diagonal"] = strconv.FormatBool(net.ZeroDiagonal)
 		meta["rank"] = strconv.Itoa(net.rank)
-	} else {
-		delete(meta, "zero_diagonal")
-		delete(meta, "rank")
 	}
 	f := &modelio.File{Metadata: meta, Tensors: map[string]modelio.Tensor{
 		"weights":    {Shape: []int{n, n}, Data: net.W.Data},
@@ -59,52 +46,58 @@ func (net *Network) Save(path string, extra map[string]string) error {
 	return nil
 }
 
-// Load reads a classical network written by Save (or by numpy with the same
-// tensor names) and returns it with the file's metadata.
-func Load(path string) (*Network, map[string]string, error) {
-	f, err := modelio.Load(path)
-	if err != nil {
-		return nil, nil, err
+// fileMetadata is extra without the keys a memory file owns, plus those
+// keys for a memory built by s with n neurons and count patterns.
+func fileMetadata(extra map[string]string, s Spec, n, count int) map[string]string {
+	meta := map[string]string{}
+	for k, v := range extra {
+		meta[k] = v
 	}
-	net, err := FromFile(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", path, err)
+	for _, k := range append(specKeys, "rank") {
+		delete(meta, k)
 	}
-	return net, f.Metadata, nil
+	for k, v := range s.metadata() {
+		meta[k] = v
+	}
+	meta["model"] = ModelName
+	meta["patterns"] = strconv.Itoa(count)
+	meta["neurons"] = strconv.Itoa(n)
+	meta["format_version"] = FormatVersion
+	return meta
 }
 
 // Open reads any kind of Hopfield memory file, dispatching on its "kind"
 // metadata: classical (also when the kind is absent), dense or continuous.
+// It is the one loader: every file written by Save, of any kind and any
+// version of this package, comes back as a Memory whose Spec is the one it
+// was saved with. It also returns the file's metadata.
 func Open(path string) (Memory, map[string]string, error) {
 	f, err := modelio.Load(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := checkModel(f); err != nil {
+	m, err := FromFile(f)
+	if err != nil {
 		return nil, nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	switch k := f.Metadata["kind"]; k {
-	case "", KindClassical:
-		net, err := FromFile(f)
-		if err != nil {
-			return nil, nil, fmt.Errorf("load %s: %w", path, err)
-		}
-		return net, f.Metadata, nil
-	case KindDense:
-		m, err := DenseFromFile(f)
-		if err != nil {
-			return nil, nil, fmt.Errorf("load %s: %w", path, err)
-		}
-		return m, f.Metadata, nil
-	case KindContinuous:
-		c, err := ContinuousFromFile(f)
-		if err != nil {
-			return nil, nil, fmt.Errorf("load %s: %w", path, err)
-		}
-		return c, f.Metadata, nil
-	default:
-		return nil, nil, fmt.Errorf("load %s: the file holds a %q Hopfield memory, which this build cannot read (known kinds: classical, dense, continuous): %w", path, k, ErrKind)
+	return m, f.Metadata, nil
+}
+
+// Load is Open for a file that must hold a classical network; a file of
+// another kind is an error wrapping ErrKind, whether or not it is valid.
+func Load(path string) (*Network, map[string]string, error) {
+	f, err := modelio.Load(path)
+	if err != nil {
+		return nil, nil, err
 	}
+	m, err := FromFile(f)
+	if k, _ := ParseKind(f.Metadata["kind"]); checkModel(f) == nil && k != KindClassical {
+		err = fmt.Errorf("the file holds a %q Hopfield memory, not a classical network: %w", f.Metadata["kind"], ErrKind)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return m.(*Network), f.Metadata, nil
 }
 
 func checkModel(f *modelio.File) error {
@@ -117,20 +110,30 @@ func checkModel(f *modelio.File) error {
 	return nil
 }
 
-// FromFile builds a classical network from a decoded model file, checking
-// the model and kind, the tensor shapes, that the weights are finite and
+// FromFile builds a memory of any kind from a decoded model file (see
+// Open).
+func FromFile(f *modelio.File) (Memory, error) {
+	if err := checkModel(f); err != nil {
+		return nil, err
+	}
+	s, err := specFromMetadata(f.Metadata)
+	if err != nil {
+		return nil, err
+	}
+	if s.Kind != KindClassical {
+		return modernFromFile(f, s)
+	}
+	return networkFromFile(f, s)
+}
+
+// networkFromFile builds a classical network from a decoded model file,
+// checking the tensor shapes, that the weights are finite and
 // symmetric (see Validate) and that stored patterns are ±1. The thresholds
 // may be absent (zero); so may the patterns, in which case the count comes
 // from the "patterns" metadata (default 0) and Recall reports no overlaps.
 // The "rule" metadata may be absent: such a network recalls but cannot
 // store more patterns.
-func FromFile(f *modelio.File) (*Network, error) {
-	if err := checkModel(f); err != nil {
-		return nil, err
-	}
-	if k := f.Metadata["kind"]; k != "" && k != KindClassical {
-		return nil, fmt.Errorf("the file holds a %q Hopfield memory, not a classical network: %w", k, ErrKind)
-	}
+func networkFromFile(f *modelio.File, s Spec) (*Network, error) {
 	w, ok := f.Tensors["weights"]
 	if !ok {
 		_, err := f.Require("weights")
@@ -144,23 +147,14 @@ func FromFile(f *modelio.File) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	net := &Network{W: tensor.FromSlice(n, n, append([]float32(nil), wd...)), Theta: make([]float32, n)}
+	net := &Network{W: tensor.FromSlice(n, n, append([]float32(nil), wd...)), Theta: make([]float32, n),
+		rule: s.Rule, ZeroDiagonal: s.ZeroDiagonal}
 	if _, ok := f.Tensors["thresholds"]; ok {
 		th, err := f.Require("thresholds", n)
 		if err != nil {
 			return nil, err
 		}
 		copy(net.Theta, th)
-	}
-	if r := f.Metadata["rule"]; r != "" {
-		if net.rule, err = ParseRule(r); err != nil {
-			return nil, fmt.Errorf("metadata \"rule\": %w", err)
-		}
-	}
-	if v, ok := f.Metadata["zero_diagonal"]; ok {
-		if net.ZeroDiagonal, err = strconv.ParseBool(v); err != nil {
-			return nil, fmt.Errorf("metadata \"zero_diagonal\" = %q is not a boolean: %w", v, modelio.ErrFormat)
-		}
 	}
 	if v, ok := f.Metadata["rank"]; ok {
 		if net.rank, err = strconv.Atoi(v); err != nil || net.rank < 0 {

@@ -33,7 +33,10 @@ var (
 // Memory is an associative memory: it stores patterns and recalls them from
 // a cue by running its dynamics. The classical Hopfield network (*Network),
 // the dense associative memory (*Dense) and the continuous modern Hopfield
-// network (*Continuous) implement it; Open reads any of them from a file.
+// network (*Continuous) implement it; New builds any of them from a Spec
+// and Open reads any of them from a file, so that callers need not know
+// the concrete types: what they would recover by a type switch, the Spec
+// says (its String, Label and EnergyLabel describe the memory).
 // The continuous kind takes and returns real states (any finite values)
 // where the binary kinds take ±1 or 0/1.
 //
@@ -41,8 +44,12 @@ var (
 // on one memory (each Recall has its own random source); Store and setters
 // must not run concurrently with anything.
 type Memory interface {
-	// Kind names the kind of memory ("classical", ...), as in model files.
+	// Kind names the kind of memory ("classical", ...), as in model files:
+	// Spec().Kind.
 	Kind() string
+	// Spec says how the memory was built (or loaded), defaults filled in:
+	// New(Neurons(), Spec()) builds an empty memory like it.
+	Spec() Spec
 	// Neurons is the length N of a pattern or state.
 	Neurons() int
 	// Count is the number of patterns stored so far.
@@ -58,6 +65,13 @@ type Memory interface {
 	Recall(ctx context.Context, state []float32, opt RecallOptions) (Trajectory, error)
 	// Energy returns the energy of a state (±1 or 0/1, length N).
 	Energy(state []float32) float64
+	// FixedPoints counts the stored patterns that the dynamics leaves
+	// where they are (for the continuous kind: whose signs one update
+	// keeps). When the check would take more than about maxWork
+	// multiply-adds (0: no bound) it returns an error wrapping
+	// ErrTooLarge without checking; when the memory does not know its
+	// patterns, one wrapping ErrNoPatterns.
+	FixedPoints(ctx context.Context, maxWork float64) (int, error)
 	// Save writes the memory to a model file, with extra metadata.
 	Save(path string, extra map[string]string) error
 }
@@ -209,6 +223,10 @@ type Trajectory struct {
 	// Changes are the unit changes in order, when
 	// RecallOptions.RecordChanges is set.
 	Changes []Change
+	// Retrieval, for the continuous kind, says what the last update
+	// converged to (as Continuous.Retrieve reports it); nil for the binary
+	// kinds.
+	Retrieval *Retrieval
 }
 
 // Frame is a recorded state.

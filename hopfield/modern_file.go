@@ -2,7 +2,6 @@ package hopfield
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -11,29 +10,12 @@ import (
 
 // saveModern writes a dense or continuous memory: tensor "patterns" F32
 // [M, N] (absent when M = 0) and the common metadata.
-func saveModern(path string, extra, own map[string]string, kind string, beta float64, n int, patterns *tensor.Matrix) error {
-	meta := map[string]string{}
-	for k, v := range extra {
-		meta[k] = v
-	}
-	delete(meta, "rule")
-	delete(meta, "zero_diagonal")
-	delete(meta, "rank")
-	delete(meta, "interaction")
-	for k, v := range own {
-		meta[k] = v
-	}
+func saveModern(path string, extra map[string]string, spec Spec, n int, patterns *tensor.Matrix) error {
 	count := 0
 	if patterns != nil {
 		count = patterns.Rows
 	}
-	meta["model"] = ModelName
-	meta["kind"] = kind
-	meta["beta"] = strconv.FormatFloat(beta, 'g', -1, 64)
-	meta["patterns"] = strconv.Itoa(count)
-	meta["neurons"] = strconv.Itoa(n)
-	meta["format_version"] = FormatVersion
-	f := &modelio.File{Metadata: meta, Tensors: map[string]modelio.Tensor{}}
+	f := &modelio.File{Metadata: fileMetadata(extra, spec, n, count), Tensors: map[string]modelio.Tensor{}}
 	if count > 0 {
 		f.Tensors["patterns"] = modelio.Tensor{Shape: []int{count, n}, Data: patterns.Data}
 	}
@@ -82,47 +64,23 @@ func modernPatterns(f *modelio.File) (*tensor.Matrix, int, error) {
 	return tensor.FromSlice(m, cols, append([]float32(nil), d...)), cols, nil
 }
 
-func metaBeta(f *modelio.File, def float64) (float64, error) {
-	v, ok := f.Metadata["beta"]
-	if !ok {
-		return def, nil
-	}
-	b, err := strconv.ParseFloat(v, 64)
-	if err != nil || math.IsNaN(b) || math.IsInf(b, 0) {
-		return 0, fmt.Errorf("metadata \"beta\" = %q is not a finite number: %w", v, modelio.ErrFormat)
-	}
-	return b, nil
-}
-
-// DenseFromFile builds a dense memory from a decoded model file (kind
-// "dense"; metadata "interaction", optional "beta"; tensor "patterns" ±1 or
-// 0/1).
-func DenseFromFile(f *modelio.File) (*Dense, error) {
-	if err := checkModel(f); err != nil {
-		return nil, err
-	}
-	if k := f.Metadata["kind"]; k != KindDense {
-		return nil, fmt.Errorf("the file holds a %q Hopfield memory, not a dense one: %w", k, ErrKind)
-	}
-	in, ok := f.Metadata["interaction"]
-	if !ok {
-		return nil, fmt.Errorf("a dense memory file needs the \"interaction\" metadata (poly:n, relu:n or exp): %w", modelio.ErrFormat)
-	}
-	inter, err := ParseInteraction(in)
-	if err != nil {
-		return nil, fmt.Errorf("metadata \"interaction\": %w", err)
-	}
-	beta, err := metaBeta(f, 1)
-	if err != nil {
-		return nil, err
-	}
+// modernFromFile builds a dense or continuous memory from a decoded model
+// file: its Spec from the metadata, the tensor "patterns" (±1 or 0/1 for
+// the dense kind, finite for the continuous one). A continuous file's β is
+// taken as written, 0 included.
+func modernFromFile(f *modelio.File, s Spec) (Memory, error) {
 	x, n, err := modernPatterns(f)
 	if err != nil {
 		return nil, err
 	}
-	m, err := NewDense(n, inter, beta)
+	var m Memory
+	if s.Kind == KindContinuous {
+		m, err = NewContinuous(n, s.Beta)
+	} else {
+		m, err = New(n, s)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	if x != nil {
 		if err := m.Store(x); err != nil {
@@ -130,34 +88,4 @@ func DenseFromFile(f *modelio.File) (*Dense, error) {
 		}
 	}
 	return m, nil
-}
-
-// ContinuousFromFile builds a continuous memory from a decoded model file
-// (kind "continuous"; metadata "beta" (default 1); tensor "patterns",
-// finite).
-func ContinuousFromFile(f *modelio.File) (*Continuous, error) {
-	if err := checkModel(f); err != nil {
-		return nil, err
-	}
-	if k := f.Metadata["kind"]; k != KindContinuous {
-		return nil, fmt.Errorf("the file holds a %q Hopfield memory, not a continuous one: %w", k, ErrKind)
-	}
-	beta, err := metaBeta(f, 1)
-	if err != nil {
-		return nil, err
-	}
-	x, n, err := modernPatterns(f)
-	if err != nil {
-		return nil, err
-	}
-	c, err := NewContinuous(n, beta)
-	if err != nil {
-		return nil, fmt.Errorf("metadata \"beta\": %w", err)
-	}
-	if x != nil {
-		if err := c.Store(x); err != nil {
-			return nil, fmt.Errorf("tensor \"patterns\": %w", err)
-		}
-	}
-	return c, nil
 }

@@ -147,7 +147,7 @@ func TestDensePoly2MatchesHebbian(t *testing.T) {
 	// M even: N·h_i = Σ_μ ξ_i^μ u_μ is a sum of M odd numbers (u_μ sums 19
 	// terms ±1), so it can be 0 only when M is even.
 	x := RandomPatterns(8, n, rng)
-	net, _ := New(n, Hebbian)
+	net, _ := NewNetwork(n, Hebbian)
 	if err := net.Store(x); err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +241,7 @@ func TestDenseNoOverflowAtLargeN(t *testing.T) {
 // a Poisson(5) tail of 3·10⁻⁴).
 func TestDenseCapacity(t *testing.T) {
 	ctx := context.Background()
-	res, err := ModernCapacity(ctx, ModernCapacityOptions{Kind: KindDense, Interaction: mustInteraction(t, "poly:3"),
+	res, err := Capacity(ctx, CapacityOptions{Spec: Spec{Kind: KindDense, Interaction: mustInteraction(t, "poly:3")},
 		Neurons: 100, Patterns: []int{200}, Noise: 0.2, Trials: 2, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +256,7 @@ func TestDenseCapacity(t *testing.T) {
 	if cl[0].RecallFraction > 0.05 {
 		t.Errorf("Hebbian at α = 2: %+v", cl[0])
 	}
-	res, err = ModernCapacity(ctx, ModernCapacityOptions{Kind: KindDense, Interaction: mustInteraction(t, "exp"),
+	res, err = Capacity(ctx, CapacityOptions{Spec: Spec{Kind: KindDense, Interaction: mustInteraction(t, "exp")},
 		Neurons: 32, Patterns: []int{1000}, Noise: 0.1, Trials: 1, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -266,25 +266,20 @@ func TestDenseCapacity(t *testing.T) {
 	}
 }
 
-func TestModernCapacityDeterministic(t *testing.T) {
-	for _, kind := range []string{KindDense, KindContinuous} {
-		opt := ModernCapacityOptions{Kind: kind, Interaction: Interaction{Kind: ReLU, Degree: 3}, Neurons: 40,
-			Patterns: []int{10, 40}, Noise: 0.2, Trials: 3, Seed: 4, Workers: 1}
-		a, err := ModernCapacity(context.Background(), opt)
+// TestCapacityKindsDeterministic: every kind gives the same results
+// whatever the number of workers.
+func TestCapacityKindsDeterministic(t *testing.T) {
+	for _, spec := range []Spec{{}, {Rule: Storkey}, {Kind: KindDense, Interaction: Interaction{Kind: ReLU, Degree: 3}}, {Kind: KindContinuous}} {
+		opt := CapacityOptions{Spec: spec, Neurons: 40, Patterns: []int{10, 40}, Noise: 0.2, Trials: 3, Seed: 4, Workers: 1}
+		a, err := Capacity(context.Background(), opt)
 		if err != nil {
 			t.Fatal(err)
 		}
 		opt.Workers = 3
-		b, _ := ModernCapacity(context.Background(), opt)
+		b, _ := Capacity(context.Background(), opt)
 		if !reflect.DeepEqual(a, b) {
-			t.Errorf("%s: workers change the result:\n%+v\n%+v", kind, a, b)
+			t.Errorf("%+v: workers change the result:\n%+v\n%+v", spec, a, b)
 		}
-	}
-	if _, err := ModernCapacity(context.Background(), ModernCapacityOptions{Kind: "classical", Neurons: 10, Patterns: []int{1}, Trials: 1}); !errors.Is(err, ErrOption) {
-		t.Errorf("classical kind: %v", err)
-	}
-	if _, err := ModernCapacity(context.Background(), ModernCapacityOptions{Kind: KindDense, Neurons: 10, Patterns: []int{1}, Trials: 1}); !errors.Is(err, ErrOption) {
-		t.Errorf("no interaction: %v", err)
 	}
 }
 

@@ -49,7 +49,7 @@ const KindClassical = "classical"
 type Network struct {
 	// W is the N×N symmetric weight matrix.
 	W *tensor.Matrix
-	// Theta holds the N thresholds θ_i (zero after New; no rule changes them).
+	// Theta holds the N thresholds θ_i (zero after NewNetwork; no rule changes them).
 	Theta []float32
 	// ZeroDiagonal, for the pseudo-inverse rule, sets W_ii = 0 after the
 	// projection (the other rules always have a zero diagonal). Set it
@@ -63,9 +63,9 @@ type Network struct {
 	rank     int            // pseudo-inverse: rank of the stored patterns
 }
 
-// New returns an empty network of n neurons (all weights and thresholds
-// zero) that learns with rule.
-func New(n int, rule Rule) (*Network, error) {
+// NewNetwork returns an empty classical network of n neurons (all weights
+// and thresholds zero) that learns with rule; New builds any kind.
+func NewNetwork(n int, rule Rule) (*Network, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("hopfield: a network needs at least 1 neuron, got %d: %w", n, ErrOption)
 	}

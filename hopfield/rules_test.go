@@ -79,7 +79,7 @@ func row64(r []float32) []float64 {
 
 func mustNet(t testing.TB, n int, rule Rule) *Network {
 	t.Helper()
-	net, err := New(n, rule)
+	net, err := NewNetwork(n, rule)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,10 +371,10 @@ func TestStoreErrors(t *testing.T) {
 	if net.Count() != 0 {
 		t.Fatalf("failed stores changed the count to %d", net.Count())
 	}
-	if _, err := New(0, Hebbian); !errors.Is(err, ErrOption) {
-		t.Errorf("New(0): %v", err)
+	if _, err := NewNetwork(0, Hebbian); !errors.Is(err, ErrOption) {
+		t.Errorf("NewNetwork(0): %v", err)
 	}
-	if _, err := New(3, "oja"); !errors.Is(err, ErrOption) {
+	if _, err := NewNetwork(3, "oja"); !errors.Is(err, ErrOption) {
 		t.Errorf("New with unknown rule: %v", err)
 	}
 	// 0/1 patterns are converted.

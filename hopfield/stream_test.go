@@ -88,7 +88,7 @@ func TestRecordChangesClassical(t *testing.T) {
 	x := RandomPatterns(p, n, rng)
 	for _, rule := range []Rule{Hebbian, Storkey, PseudoInverse} {
 		for _, mode := range []Mode{Async, Sync, Glauber} {
-			net, err := New(n, rule)
+			net, err := NewNetwork(n, rule)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -208,7 +208,7 @@ func TestOnSweepErrorStops(t *testing.T) {
 	const n = 100
 	rng := tensor.NewRand(8)
 	x := RandomPatterns(3, n, rng)
-	net, err := New(n, Hebbian)
+	net, err := NewNetwork(n, Hebbian)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,96 +42,87 @@ func (s *Server) memory(spec *memorySpec) (hopfield.Memory, error) {
 		if s.cfg.Memory == nil {
 			return nil, &apiError{http.StatusNotFound, `model "memory": the server was started without --memory`}
 		}
-		c, ok := s.cfg.Memory.(*hopfield.Continuous)
-		if !ok || spec.Beta == nil || *spec.Beta == c.Beta() {
-			return s.cfg.Memory, nil
+		m := s.cfg.Memory
+		if m.Kind() != hopfield.KindContinuous || spec.Beta == nil || *spec.Beta == m.Spec().Beta {
+			return m, nil
 		}
 		if err := checkBeta(*spec.Beta); err != nil {
 			return nil, err
 		}
-		key := cacheKey("loaded-memory", *spec.Beta, nil)
-		return s.cache.get(key, func() (hopfield.Memory, error) {
-			m, err := hopfield.NewContinuous(c.Neurons(), *spec.Beta)
-			if err != nil {
-				return nil, err
-			}
-			return m, m.Store(c.Patterns())
+		return s.cache.get(cacheKey("loaded-memory", *spec.Beta, nil), func() (hopfield.Memory, error) {
+			return hopfield.WithBeta(m, *spec.Beta)
 		})
 	default:
 		return nil, badRequest(`model %q: want "" (build from patterns), "hopfield" or "memory"`, spec.Model)
 	}
-	kind := strings.ToLower(spec.Kind)
-	if kind == "" {
-		kind = hopfield.KindClassical
-	}
-	if kind != hopfield.KindClassical && kind != hopfield.KindDense && kind != hopfield.KindContinuous {
-		return nil, badRequest("kind %q: want classical, dense or continuous", spec.Kind)
-	}
-	x, err := s.patterns(spec.Patterns, kind != hopfield.KindContinuous)
+	hs, err := buildSpec(spec)
 	if err != nil {
 		return nil, err
 	}
-	switch kind {
-	case hopfield.KindClassical:
-		rule := hopfield.PseudoInverse
-		if spec.Rule != "" {
-			if rule, err = hopfield.ParseRule(spec.Rule); err != nil {
-				return nil, badRequest("rule %q: want hebbian, storkey or pinv", spec.Rule)
-			}
+	x, err := s.patterns(spec.Patterns, hs.Kind != hopfield.KindContinuous)
+	if err != nil {
+		return nil, err
+	}
+	beta := hs.Beta
+	if hs.Kind == hopfield.KindContinuous && spec.Beta != nil {
+		beta = *spec.Beta // 0 included
+	}
+	key := cacheKey(fmt.Sprintf("%s/%s/%v/%s", hs.Kind, hs.Rule, hs.ZeroDiagonal, hs.Interaction), beta, x)
+	return s.cache.get(key, func() (hopfield.Memory, error) {
+		m, err := hopfield.New(x.Cols, hs)
+		if err == nil && beta != hs.Beta {
+			m, err = hopfield.WithBeta(m, 0) // β = 0 as asked, not the default
 		}
-		key := cacheKey(fmt.Sprintf("classical/%s/%v", rule, spec.ZeroDiagonal), 0, x)
-		return s.cache.get(key, func() (hopfield.Memory, error) {
-			net, err := hopfield.New(x.Cols, rule)
-			if err != nil {
-				return nil, err
-			}
-			net.ZeroDiagonal = spec.ZeroDiagonal
-			return net, net.Store(x)
-		})
-	case hopfield.KindDense:
-		spec0 := spec.Interaction
-		if spec0 == "" {
-			spec0 = "poly:3"
-		}
-		f, err := hopfield.ParseInteraction(spec0)
 		if err != nil {
-			return nil, badRequest("interaction %q: want poly:n, relu:n (2 ≤ n ≤ %d) or exp", spec.Interaction, hopfield.MaxDegree)
-		}
-		beta := 0.0
-		if f.Kind == hopfield.Exp {
-			beta = 1
-			if spec.Beta != nil {
-				beta = *spec.Beta
-			}
-			if !(beta > 0) || beta > 1e6 {
-				return nil, badRequest("beta %g: the exp interaction needs 0 < beta ≤ 1e6", beta)
-			}
-		}
-		key := cacheKey("dense/"+f.String(), beta, x)
-		return s.cache.get(key, func() (hopfield.Memory, error) {
-			m, err := hopfield.NewDense(x.Cols, f, beta)
-			if err != nil {
-				return nil, err
-			}
-			return m, m.Store(x)
-		})
-	default:
-		beta := 1.0
-		if spec.Beta != nil {
-			beta = *spec.Beta
-		}
-		if err := checkBeta(beta); err != nil {
 			return nil, err
 		}
-		key := cacheKey("continuous", beta, x)
-		return s.cache.get(key, func() (hopfield.Memory, error) {
-			m, err := hopfield.NewContinuous(x.Cols, beta)
-			if err != nil {
-				return nil, err
-			}
-			return m, m.Store(x)
-		})
+		return m, m.Store(x)
+	})
+}
+
+// buildSpec checks what a request asks to build: the page's defaults are
+// the pinv rule and, for the dense kind, the library's poly:3; beta is for
+// the dense exp interaction and the continuous kind (ignored otherwise).
+func buildSpec(spec *memorySpec) (hopfield.Spec, error) {
+	hs := hopfield.Spec{Kind: spec.Kind, Rule: hopfield.PseudoInverse}
+	kind, err := hopfield.ParseKind(spec.Kind)
+	if err != nil {
+		return hs, badRequest("kind %q: want classical, dense or continuous", spec.Kind)
 	}
+	switch hs.Kind = kind; kind {
+	case hopfield.KindClassical:
+		if spec.Rule != "" {
+			if hs.Rule, err = hopfield.ParseRule(spec.Rule); err != nil {
+				return hs, badRequest("rule %q: want hebbian, storkey or pinv", spec.Rule)
+			}
+		}
+		hs.ZeroDiagonal = spec.ZeroDiagonal
+	case hopfield.KindDense:
+		hs.Rule = ""
+		if spec.Interaction != "" {
+			if hs.Interaction, err = hopfield.ParseInteraction(spec.Interaction); err != nil {
+				return hs, badRequest("interaction %q: want poly:n, relu:n (2 ≤ n ≤ %d) or exp", spec.Interaction, hopfield.MaxDegree)
+			}
+		}
+		if spec.Beta != nil && hs.Interaction.Kind == hopfield.Exp {
+			if b := *spec.Beta; !(b > 0) || b > 1e6 {
+				return hs, badRequest("beta %g: the exp interaction needs 0 < beta ≤ 1e6", b)
+			}
+			hs.Beta = *spec.Beta
+		}
+	default:
+		hs.Rule = ""
+		if spec.Beta != nil {
+			if err := checkBeta(*spec.Beta); err != nil {
+				return hs, err
+			}
+			hs.Beta = *spec.Beta
+		}
+	}
+	if hs, err = hs.Normalize(); err != nil {
+		return hs, badRequest("%v", err)
+	}
+	return hs, nil
 }
 
 func checkBeta(beta float64) error {

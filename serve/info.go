@@ -8,25 +8,25 @@ import (
 	"github.com/ebm-go/ebm/hopfield"
 )
 
-// memoryInfo describes a loaded memory in /api/info.
+// memoryInfo describes a loaded memory in /api/info: hopfield.Describe
+// (the settings that apply to its kind) with the source and image shape.
 func memoryInfo(m hopfield.Memory, source string) map[string]any {
-	info := map[string]any{"kind": m.Kind(), "neurons": m.Neurons(), "patterns": m.Count(), "source": source}
+	sum := hopfield.Describe(m)
+	info := map[string]any{"kind": sum.Kind, "neurons": sum.Neurons, "patterns": sum.Patterns, "source": source}
 	if r := int(sqrtInt(m.Neurons())); r > 0 {
 		info["height"], info["width"] = r, r
 	}
-	switch m := m.(type) {
-	case *hopfield.Network:
-		if m.Rule() != "" {
-			info["rule"] = m.Rule()
+	if sum.Kind == hopfield.KindClassical {
+		if sum.Rule != "" {
+			info["rule"] = sum.Rule
 		}
-		info["zero_diagonal"] = m.ZeroDiagonal
-	case *hopfield.Dense:
-		info["interaction"] = m.Interaction().String()
-		if m.Beta() > 0 {
-			info["beta"] = m.Beta()
-		}
-	case *hopfield.Continuous:
-		info["beta"] = m.Beta()
+		info["zero_diagonal"] = m.Spec().ZeroDiagonal
+	}
+	if sum.Interaction != "" {
+		info["interaction"] = sum.Interaction
+	}
+	if sum.Beta != nil {
+		info["beta"] = *sum.Beta
 	}
 	return info
 }

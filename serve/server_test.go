@@ -263,9 +263,9 @@ func TestRecallMatchesLibrary(t *testing.T) {
 		opt  hopfield.RecallOptions
 		name string
 	}{
-		{map[string]any{"kind": "classical", "rule": "pinv"}, func() hopfield.Memory { n, _ := hopfield.New(784, hopfield.PseudoInverse); n.Store(x); return n }, hopfield.RecallOptions{}, "pinv async"},
-		{map[string]any{"kind": "classical", "rule": "storkey", "mode": "glauber", "temperature": 0.2, "max_sweeps": 5}, func() hopfield.Memory { n, _ := hopfield.New(784, hopfield.Storkey); n.Store(x); return n }, hopfield.RecallOptions{Mode: hopfield.Glauber, Temperature: 0.2, MaxSweeps: 5}, "storkey glauber"},
-		{map[string]any{"kind": "classical", "rule": "hebbian", "mode": "sync"}, func() hopfield.Memory { n, _ := hopfield.New(784, hopfield.Hebbian); n.Store(x); return n }, hopfield.RecallOptions{Mode: hopfield.Sync}, "hebbian sync"},
+		{map[string]any{"kind": "classical", "rule": "pinv"}, func() hopfield.Memory { n, _ := hopfield.NewNetwork(784, hopfield.PseudoInverse); n.Store(x); return n }, hopfield.RecallOptions{}, "pinv async"},
+		{map[string]any{"kind": "classical", "rule": "storkey", "mode": "glauber", "temperature": 0.2, "max_sweeps": 5}, func() hopfield.Memory { n, _ := hopfield.NewNetwork(784, hopfield.Storkey); n.Store(x); return n }, hopfield.RecallOptions{Mode: hopfield.Glauber, Temperature: 0.2, MaxSweeps: 5}, "storkey glauber"},
+		{map[string]any{"kind": "classical", "rule": "hebbian", "mode": "sync"}, func() hopfield.Memory { n, _ := hopfield.NewNetwork(784, hopfield.Hebbian); n.Store(x); return n }, hopfield.RecallOptions{Mode: hopfield.Sync}, "hebbian sync"},
 		{map[string]any{"kind": "dense", "interaction": "poly:4"}, func() hopfield.Memory {
 			m, _ := hopfield.NewDense(784, hopfield.Interaction{Kind: hopfield.Poly, Degree: 4}, 0)
 			m.Store(x)
@@ -353,7 +353,7 @@ func TestEnergyEndpoint(t *testing.T) {
 		Energy   []float64
 		Overlaps [][]float64
 	}](t, do(t, s, "POST", "/api/hopfield/energy", map[string]any{"kind": "classical", "rule": "hebbian", "patterns": pats, "states": pats[:2]}))
-	net, _ := hopfield.New(784, hopfield.Hebbian)
+	net, _ := hopfield.NewNetwork(784, hopfield.Hebbian)
 	x := tensor.New(len(pats), 784)
 	for i, p := range pats {
 		copy(x.Row(i), p)
@@ -594,7 +594,7 @@ func TestConcurrent(t *testing.T) {
 	for i, p := range pats {
 		copy(x.Row(i), p)
 	}
-	net, _ := hopfield.New(784, hopfield.Storkey)
+	net, _ := hopfield.NewNetwork(784, hopfield.Storkey)
 	if err := net.Store(x); err != nil {
 		t.Fatal(err)
 	}

@@ -368,13 +368,12 @@ func TestHopfieldModernCLI(t *testing.T) {
 		t.Errorf("text report:\n%s", out)
 	}
 
-	// Batch retrieval: --query Q.npy --out R.npy equals one-by-one retrieval.
+	// Batch retrieval: --query Q.npy --out R.npy equals one-by-one recall.
 	mem, _, err := hopfield.Open(cont)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := mem.(*hopfield.Continuous)
-	q := c.Patterns().Clone()
+	q := mem.Patterns().Clone()
 	rng := tensor.NewRand(4)
 	for i := 0; i < q.Rows; i++ {
 		hopfield.Corrupt(q.Row(i), 0.2, rng)
@@ -396,11 +395,11 @@ func TestHopfieldModernCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < q.Rows; i++ {
-		one, _, err := c.Retrieve(context.Background(), tensor.FromSlice(1, 64, q.Row(i)), hopfield.RetrieveOptions{Steps: 3})
+		one, err := mem.Recall(context.Background(), q.Row(i), hopfield.RecallOptions{MaxSweeps: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for j, v := range one.Row(0) {
+		for j, v := range one.Final {
 			if math.Abs(float64(v-got.X.At(i, j))) > 1e-5 {
 				t.Fatalf("query %d: batch and single retrieval differ at %d", i, j)
 			}

@@ -38,7 +38,7 @@ func main() {
 		log.Fatal(err)
 	}
 	n := x.Cols
-	classical, _ := hopfield.New(n, hopfield.Hebbian)
+	classical, _ := hopfield.NewNetwork(n, hopfield.Hebbian)
 	dense, _ := hopfield.NewDense(n, hopfield.Interaction{Kind: hopfield.Exp}, 1)
 	cont, _ := hopfield.NewContinuous(n, 1)
 	for _, m := range []hopfield.Memory{classical, dense, cont} {

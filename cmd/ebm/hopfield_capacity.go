@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ebm-go/ebm/hopfield"
+	"github.com/ebm-go/ebm/viz"
+)
+
+// hopfieldCapacityOptions are the memories to measure (Specs, one curve
+// each, on the same patterns and probes), the rest of the experiment
+// (Base; its Spec unused), and the outputs: a Plot (log load axis when
+// LogX), progress bars unless Quiet, text Tables or JSON.
+type hopfieldCapacityOptions struct {
+	IO                        *ioStreams
+	Specs                     []hopfield.Spec
+	Base                      hopfield.CapacityOptions
+	Plot                      string
+	LogX, Quiet, Tables, JSON bool
+}
+
+func newCmdHopfieldCapacity(io *ioStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
+	opts := &hopfieldCapacityOptions{IO: io}
+	o := &opts.Base
+	var patterns, load, mode string
+	var sf specFlags
+	c := &cobra.Command{
+		Use:   "capacity",
+		Short: "Measure how many random patterns a network stores and recalls",
+		Long: `For each pattern count p, --trials networks of --neurons units store p random
+±1 patterns with --rule; every stored pattern is checked for stability and
+probed with --noise of its units flipped. Reported per count:
+
+  fixed_point_fraction  stored patterns left unchanged by one sweep
+  recall_fraction       probes whose recall ends exactly on their pattern
+  mean_overlap          mean final overlap m = ξ·s/N with the pattern
+  bit_error_rate        mean fraction of wrong bits, (1 − m)/2
+
+with standard errors from the spread between trials, the mean sweeps and the
+fractions of probes that converged or cycled. --rule takes a comma list to
+compare rules on the same patterns (the seed, not the rule, determines the
+patterns). Trials run in parallel on all cores (--workers); the results do
+not depend on the number of cores.
+
+--plot draws the three fractions against the load α = p/N, one curve per
+rule, with the theory: α_c ≈ 0.138 (Hebbian, Amit–Gutfreund–Sompolinsky),
+N/(2 ln N) and N/(4 ln N) (most / all Hebbian patterns exactly stable,
+McEliece et al.), N/√(2 ln N) (Storkey).
+
+--kind dense measures dense associative memories with --interaction (a
+comma list compares several on the same patterns; theory: error-free up to
+N^{n−1}/(2(2n−3)!! ln N) patterns for poly:n and relu:n, ~2^{N/2} for exp);
+--kind continuous the continuous network at --beta, where a probe counts as
+recalled when the signs of the retrieved state equal the pattern and
+--max-sweeps is the step limit (default there: 1).`,
+		Example: `  ebm hopfield capacity --neurons 100 --patterns 5,10,15,20 --trials 20
+  ebm hopfield capacity --kind dense --interaction poly:3,relu:3,exp --neurons 100 --patterns 100,200,400 --noise 0.2
+  ebm hopfield capacity --kind continuous --beta 0.5 --neurons 64 --load 1:20:1
+  ebm hopfield capacity --neurons 1000 --load 0.05:0.20:0.01 --trials 100 --json
+  ebm hopfield capacity --neurons 500 --load 0.02:0.40:0.02 --rule hebbian,storkey,pinv --trials 10 --plot capacity.png`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			specs, given, err := sf.resolve(cmd)
+			if err != nil {
+				return err
+			}
+			if o.Patterns, err = capacityCounts(o, patterns, load, nil); err != nil {
+				return err
+			}
+			if o.Mode, err = hopfield.ParseMode(mode); err != nil {
+				return fmt.Errorf("--mode: %w", err)
+			}
+			if opts.Specs, err = checkSpecs(given, specs...); err != nil {
+				return err
+			}
+			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.JSON
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return hopfieldCapacityRun(cmd.Context(), opts)
+		},
+	}
+	f := c.Flags()
+	capacityFlags(c, opts, "pattern counts, e.g. 5,10,20", &patterns, &load, 10)
+	f.StringVar(&mode, "mode", "async", "recall dynamics: async, sync or glauber")
+	f.Float64Var(&o.Temperature, "temperature", 0, "temperature of glauber dynamics")
+	f.IntVar(&o.MaxSweeps, "max-sweeps", 0, "sweep limit per probe (0: 100; continuous: the step limit, 0: 1)")
+	sf.register(c, ", or a comma list to compare")
+	f.BoolVar(&opts.JSON, "json", false, "print JSON: one object per rule (an array for several rules)")
+	return c
+}
+
+// capacityFlags adds the flags capacity and compare share.
+func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp string, patterns, load *string, trials int) {
+	f, o := c.Flags(), &opts.Base
+	f.IntVar(&o.Neurons, "neurons", 100, "neurons N")
+	f.StringVar(patterns, "patterns", "", countsHelp)
+	f.StringVar(load, "load", "", "loads α = p/N as from:to:step, e.g. 0.05:0.30:0.01 (p = round(α·N))")
+	f.Float64Var(&o.Noise, "noise", 0.1, "fraction of each probe's units flipped, in [0, 1]")
+	f.IntVar(&o.Trials, "trials", trials, "memories per pattern count")
+	f.Uint64Var(&o.Seed, "seed", 1, "random seed (patterns, noise, sweep orders)")
+	f.IntVar(&o.Workers, "workers", 0, "trials run in parallel (0: all cores)")
+	f.StringVar(&opts.Plot, "plot", "", "write the curves with the theory marks (.png, .svg, .pdf)")
+	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bars")
+}
+
+func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) error {
+	var reports []*hopfield.CapacityReport
+	for _, s := range opts.Specs {
+		o := opts.Base
+		o.Spec = s
+		var bar *barT
+		if !opts.Quiet {
+			bar = newProgress(opts.IO.ErrOut, s.Label(), "trials")
+		}
+		o.OnTrial = bar.progress
+		rep, err := hopfield.MeasureCapacity(ctx, o)
+		bar.finish()
+		if err != nil {
+			return err
+		}
+		reports = append(reports, rep)
+		if opts.Tables {
+			if err := rep.WriteText(opts.IO.Out); err != nil {
+				return err
+			}
+		}
+	}
+	if opts.Plot != "" {
+		if err := viz.HopfieldCapacity(opts.Plot, reports, opts.LogX); err != nil {
+			return err
+		}
+		if !opts.JSON {
+			printWrote(opts.IO.Out, opts.Plot)
+		}
+	}
+	switch {
+	case !opts.JSON:
+		return nil
+	case len(reports) == 1:
+		return writeJSON(opts.IO.Out, reports[0])
+	}
+	return writeJSON(opts.IO.Out, reports)
+}

@@ -1,0 +1,90 @@
+package hopfield
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// PatternCounts returns the pattern counts of a capacity experiment on n
+// neurons given as counts (ParseCounts) or as loads (ParseLoads), not both.
+func PatternCounts(counts, loads string, n int) ([]int, error) {
+	switch {
+	case counts != "" && loads != "":
+		return nil, fmt.Errorf("give either pattern counts or loads, not both: %w", ErrOption)
+	case counts != "":
+		return ParseCounts(counts)
+	}
+	return ParseLoads(loads, n)
+}
+
+// ParseCounts parses pattern counts "5,10,20" (each at least 1).
+func ParseCounts(s string) ([]int, error) {
+	var ps []int
+	for _, f := range strings.Split(s, ",") {
+		p, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("pattern counts %q: %q is not a count: %w", s, f, ErrOption)
+		}
+		if p < 1 {
+			return nil, fmt.Errorf("pattern counts %q: a pattern count of %d (each must be at least 1): %w", s, p, ErrOption)
+		}
+		ps = append(ps, p)
+	}
+	return ps, nil
+}
+
+// ParseLoads parses loads α = p/N as "from:to:step" (0 < from ≤ to,
+// step > 0, at most 10,000 loads) and returns the pattern counts
+// LoadCounts gives for n neurons.
+func ParseLoads(s string, n int) ([]int, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("loads %q: want from:to:step, e.g. 0.05:0.30:0.01: %w", s, ErrOption)
+	}
+	var v [3]float64
+	for i, f := range parts {
+		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("loads %q: %q is not a number: %w", s, f, ErrOption)
+		}
+		v[i] = x
+	}
+	if v[0] <= 0 || v[1] < v[0] || v[2] <= 0 {
+		return nil, fmt.Errorf("loads %q: want 0 < from ≤ to and step > 0: %w", s, ErrOption)
+	}
+	if (v[1]-v[0])/v[2] > 10000 {
+		return nil, fmt.Errorf("loads %q: more than 10,000 loads: %w", s, ErrOption)
+	}
+	var loads []float64
+	for k := 0; ; k++ {
+		a := v[0] + float64(k)*v[2]
+		if a > v[1]+1e-9*v[2] {
+			break
+		}
+		loads = append(loads, a)
+	}
+	ps, err := LoadCounts(loads, n)
+	if err != nil {
+		return nil, fmt.Errorf("loads %q: %w", s, err)
+	}
+	return ps, nil
+}
+
+// LoadCounts turns loads into pattern counts p = round(α·n), a count
+// repeated by consecutive loads kept once; a load that rounds to 0 is an
+// error.
+func LoadCounts(loads []float64, n int) ([]int, error) {
+	var ps []int
+	for _, a := range loads {
+		p := int(math.Round(a * float64(n)))
+		if p < 1 {
+			return nil, fmt.Errorf("load %g × %d neurons rounds to a pattern count of 0: %w", a, n, ErrOption)
+		}
+		if len(ps) == 0 || ps[len(ps)-1] != p {
+			ps = append(ps, p)
+		}
+	}
+	return ps, nil
+}

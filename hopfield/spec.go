@@ -1,0 +1,481 @@
+package hopfield
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ebm-go/ebm/modelio"
+)
+
+// Spec says what associative memory to build: New(neurons, spec). Every
+// zero field means its documented default, decided here and nowhere else,
+// so the zero Spec is a classical network with the Hebbian rule. A field
+// that does not apply to the kind (a rule for a dense memory, a β for a
+// classical network) is an error, not ignored.
+//
+// A memory reports the Spec it was built or loaded with (Memory.Spec),
+// with the defaults filled in; Describe adds what it holds.
+type Spec struct {
+	// Kind is KindClassical, KindDense or KindContinuous ("" means
+	// classical).
+	Kind string `json:"kind"`
+	// Rule is the learning rule of the classical kind ("" means Hebbian;
+	// a network loaded from a file that names no rule reports "").
+	Rule Rule `json:"rule,omitempty"`
+	// ZeroDiagonal zeroes the self-couplings of pseudo-inverse weights
+	// (classical kind, pinv rule only: the other rules always have a zero
+	// diagonal).
+	ZeroDiagonal bool `json:"zero_diagonal,omitempty"`
+	// Interaction is F of the dense kind (the zero value means
+	// DefaultInteraction, poly:3).
+	Interaction Interaction `json:"interaction,omitzero"`
+	// Beta is β of the dense exp interaction, F(x) = exp(βx), and the
+	// inverse temperature of the continuous kind; 0 means DefaultBeta. A
+	// dense poly or relu memory reports 1 (it is scale-free). The β → 0
+	// limit of the continuous kind (every state retrieves the mean of the
+	// patterns) is reached with NewContinuous or Continuous.SetBeta.
+	Beta float64 `json:"beta,omitempty"`
+}
+
+// DefaultBeta is β when Spec.Beta is 0.
+const DefaultBeta = 1.0
+
+// DefaultInteraction is F of a dense memory when Spec.Interaction is zero.
+var DefaultInteraction = Interaction{Kind: Poly, Degree: 3}
+
+// ParseKind maps a name (classical, dense, continuous; case-insensitive;
+// "" means classical) to its canonical form.
+func ParseKind(s string) (string, error) {
+	switch k := strings.ToLower(strings.TrimSpace(s)); k {
+	case "", KindClassical:
+		return KindClassical, nil
+	case KindDense, KindContinuous:
+		return k, nil
+	}
+	return "", fmt.Errorf("hopfield: unknown kind %q (want classical, dense or continuous): %w", s, ErrOption)
+}
+
+// Normalize returns s with its defaults filled in and the kind, rule and
+// interaction in canonical form, or an error wrapping ErrOption that names
+// the setting that is wrong or does not apply to the kind.
+func (s Spec) Normalize() (Spec, error) {
+	kind, err := ParseKind(s.Kind)
+	if err != nil {
+		return s, err
+	}
+	s.Kind = kind
+	if kind != KindClassical && (s.Rule != "" || s.ZeroDiagonal) {
+		return s, fmt.Errorf("hopfield: a rule and zero diagonal apply to the classical kind; a %s memory keeps its patterns and has no learning rule: %w", kind, ErrOption)
+	}
+	if kind != KindDense && s.Interaction != (Interaction{}) {
+		return s, fmt.Errorf("hopfield: interaction %s applies to the dense kind, not %s: %w", s.Interaction, kind, ErrOption)
+	}
+	if s.Beta != 0 && !(s.Beta > 0 && s.Beta <= math.MaxFloat64) {
+		return s, fmt.Errorf("hopfield: beta %g must be positive and finite: %w", s.Beta, ErrOption)
+	}
+	switch kind {
+	case KindClassical:
+		if s.Beta != 0 {
+			return s, fmt.Errorf("hopfield: beta %g applies to the dense exp and continuous kinds, not classical: %w", s.Beta, ErrOption)
+		}
+		if s.Rule == "" {
+			s.Rule = Hebbian
+		}
+		if s.Rule, err = ParseRule(string(s.Rule)); err != nil {
+			return s, err
+		}
+		if s.ZeroDiagonal && s.Rule != PseudoInverse {
+			return s, fmt.Errorf("hopfield: zero diagonal applies to the pinv rule; %s weights always have a zero diagonal: %w", s.Rule, ErrOption)
+		}
+	case KindDense:
+		if s.Interaction == (Interaction{}) {
+			s.Interaction = DefaultInteraction
+		}
+		if s.Interaction, err = ParseInteraction(s.Interaction.String()); err != nil {
+			return s, err
+		}
+		if s.Interaction.Kind != Exp && s.Beta != 0 && s.Beta != 1 {
+			return s, fmt.Errorf("hopfield: beta %g: only the exp interaction takes a beta (poly and relu are scale-free): %w", s.Beta, ErrOption)
+		}
+		fallthrough
+	case KindContinuous:
+		if s.Beta == 0 {
+			s.Beta = DefaultBeta
+		}
+	}
+	return s, nil
+}
+
+// New returns an empty memory of the given number of neurons (the
+// dimension, for the continuous kind) built as s says.
+func New(neurons int, s Spec) (Memory, error) {
+	s, err := s.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	switch s.Kind {
+	case KindDense:
+		if neurons < 1 {
+			return nil, fmt.Errorf("hopfield: a dense memory needs at least 1 neuron, got %d: %w", neurons, ErrOption)
+		}
+		if math.IsInf(s.Beta*float64(neurons+1), 0) {
+			return nil, fmt.Errorf("hopfield: beta %g overflows the overlaps of %d neurons: %w", s.Beta, neurons, ErrOption)
+		}
+		return &Dense{n: neurons, f: s.Interaction, beta: s.Beta}, nil
+	case KindContinuous:
+		c, err := NewContinuous(neurons, s.Beta)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	net, err := NewNetwork(neurons, s.Rule)
+	if err != nil {
+		return nil, err
+	}
+	net.ZeroDiagonal = s.ZeroDiagonal
+	return net, nil
+}
+
+// TakesBeta reports whether s has a β: the continuous kind and the dense
+// exp interaction. s should be normalized.
+func (s Spec) TakesBeta() bool {
+	return s.Kind == KindContinuous || (s.Kind == KindDense && s.Interaction.Kind == Exp)
+}
+
+// WithBeta returns a new memory like m, holding its patterns, with inverse
+// temperature beta. It applies to the continuous kind, where β = 0 is
+// taken as it is (the update returns the mean of the patterns, see
+// Continuous), and to the dense exp interaction, where 0 means DefaultBeta
+// as in Spec.
+func WithBeta(m Memory, beta float64) (Memory, error) {
+	s := m.Spec()
+	if !s.TakesBeta() {
+		return nil, fmt.Errorf("hopfield: beta applies to continuous memories and dense ones with the exp interaction, not to this %s: %w", s, ErrOption)
+	}
+	if s.Kind != KindContinuous || beta != 0 {
+		s.Beta = beta
+		return Rebuild(m, s)
+	}
+	c, err := NewContinuous(m.Neurons(), 0)
+	if err != nil {
+		return nil, err
+	}
+	if m.Count() > 0 {
+		if err := c.Store(m.Patterns()); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// Summary describes a memory: what it is and what it holds. Fields that do
+// not apply to the kind are left out of its JSON.
+type Summary struct {
+	Kind string `json:"kind"`
+	// Rule is the classical learning rule; Rank (the rank of the stored
+	// patterns) and ZeroDiagonal are set for the pinv rule.
+	Rule         string `json:"rule,omitempty"`
+	Rank         *int   `json:"rank,omitempty"`
+	ZeroDiagonal *bool  `json:"zero_diagonal,omitempty"`
+	// Interaction is F of the dense kind; Beta is set for the dense and
+	// continuous kinds.
+	Interaction string   `json:"interaction,omitempty"`
+	Beta        *float64 `json:"beta,omitempty"`
+	Neurons     int      `json:"neurons"`
+	Patterns    int      `json:"patterns"`
+	// Description names the memory (Spec.String, without the settings of
+	// a classical network) and Settings are those settings: the rule, the
+	// rank and "zero diagonal" ("" for the other kinds).
+	Description string `json:"-"`
+	Settings    string `json:"-"`
+}
+
+// Describe summarizes m.
+func Describe(m Memory) Summary {
+	s := m.Spec()
+	sum := Summary{Kind: s.Kind, Rule: string(s.Rule), Neurons: m.Neurons(), Patterns: m.Count(), Description: s.String()}
+	if s.Kind == KindClassical {
+		sum.Description, sum.Settings = "classical Hopfield network", string(s.Rule)
+	}
+	if net, ok := m.(*Network); ok && s.Rule == PseudoInverse {
+		rank, zd := net.Rank(), s.ZeroDiagonal
+		sum.Rank, sum.ZeroDiagonal = &rank, &zd
+		sum.Settings += fmt.Sprintf(", rank %d", rank)
+		if zd {
+			sum.Settings += ", zero diagonal"
+		}
+	}
+	if s.Kind == KindDense {
+		sum.Interaction = s.Interaction.String()
+	}
+	if s.Kind != KindClassical {
+		sum.Beta = &s.Beta
+	}
+	return sum
+}
+
+// Rebuild returns a new memory of m's size built as s says, holding m's
+// stored patterns: a memory with another β, rule or kind.
+func Rebuild(m Memory, s Spec) (Memory, error) {
+	out, err := New(m.Neurons(), s)
+	if err != nil {
+		return nil, err
+	}
+	if m.Count() == 0 {
+		return out, nil
+	}
+	if m.Patterns() == nil {
+		return nil, fmt.Errorf("hopfield: rebuild: the memory does not know its patterns: %w", ErrNoPatterns)
+	}
+	if err := out.Store(m.Patterns()); err != nil {
+		return nil, fmt.Errorf("hopfield: rebuild: %w", err)
+	}
+	return out, nil
+}
+
+// String describes the memory s builds: "classical Hopfield network,
+// pinv rule, zero diagonal", "dense associative memory, interaction
+// poly:3", "dense associative memory, F(x) = exp(0.5x)", "continuous
+// modern Hopfield network, β = 1". s should be normalized.
+func (s Spec) String() string {
+	switch s.Kind {
+	case KindDense:
+		if s.Interaction.Kind == Exp {
+			return fmt.Sprintf("dense associative memory, F(x) = exp(%gx)", s.Beta)
+		}
+		return "dense associative memory, interaction " + s.Interaction.String()
+	case KindContinuous:
+		return fmt.Sprintf("continuous modern Hopfield network, β = %g", s.Beta)
+	}
+	d := "classical Hopfield network"
+	if s.Rule != "" {
+		d += ", " + string(s.Rule) + " rule"
+	}
+	if s.ZeroDiagonal {
+		d += ", zero diagonal"
+	}
+	return d
+}
+
+// Label is the short name of the memory in tables and legends: the rule
+// (classical), the interaction (dense) or "continuous".
+func (s Spec) Label() string {
+	switch s.Kind {
+	case KindDense:
+		return s.Interaction.String()
+	case KindContinuous:
+		return KindContinuous
+	}
+	return string(s.Rule)
+}
+
+// EnergyLabel is the energy function of the kind, for plot axes.
+func (s Spec) EnergyLabel() string {
+	switch s.Kind {
+	case KindDense:
+		if s.Interaction.Kind == Exp {
+			return "−β⁻¹ log Σ exp(β ξ·σ)"
+		}
+		return "E(σ) = −Σ F(ξ·σ)"
+	case KindContinuous:
+		return "E(ξ) = −lse(β, Xᵀξ) + ½ξᵀξ + …"
+	}
+	return "E(s) = −½sᵀWs + θᵀs"
+}
+
+// MarshalText writes the form ParseInteraction reads.
+func (f Interaction) MarshalText() ([]byte, error) {
+	if f == (Interaction{}) {
+		return nil, nil
+	}
+	return []byte(f.String()), nil
+}
+
+// UnmarshalText reads the form ParseInteraction reads ("" is the zero
+// Interaction).
+func (f *Interaction) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*f = Interaction{}
+		return nil
+	}
+	g, err := ParseInteraction(string(b))
+	if err != nil {
+		return err
+	}
+	*f = g
+	return nil
+}
+
+// metadata is the file metadata that records s: "kind", and "rule" and
+// (pinv) "zero_diagonal", or "interaction", or "beta". It is the one place
+// that writes these keys; specFromMetadata reads them.
+func (s Spec) metadata() map[string]string {
+	meta := map[string]string{"kind": s.Kind}
+	switch s.Kind {
+	case KindClassical:
+		meta["rule"] = string(s.Rule)
+		if s.Rule == PseudoInverse {
+			meta["zero_diagonal"] = strconv.FormatBool(s.ZeroDiagonal)
+		}
+	case KindDense:
+		meta["interaction"] = s.Interaction.String()
+		fallthrough
+	case KindContinuous:
+		meta["beta"] = strconv.FormatFloat(s.Beta, 'g', -1, 64)
+	}
+	return meta
+}
+
+// specKeys are the metadata keys metadata may write.
+var specKeys = []string{"kind", "rule", "zero_diagonal", "interaction", "beta"}
+
+// specFromMetadata reads the Spec a file records, as written: an absent
+// rule stays "" (a network that recalls but cannot learn), an absent β is
+// DefaultBeta, a β of 0 stays 0 (a continuous file may hold one).
+func specFromMetadata(meta map[string]string) (Spec, error) {
+	var s Spec
+	var err error
+	if s.Kind, err = ParseKind(meta["kind"]); err != nil {
+		return s, fmt.Errorf("the file holds a %q Hopfield memory, which this build cannot read (known kinds: classical, dense, continuous): %w", meta["kind"], ErrKind)
+	}
+	switch s.Kind {
+	case KindClassical:
+		if r := meta["rule"]; r != "" {
+			if s.Rule, err = ParseRule(r); err != nil {
+				return s, fmt.Errorf("metadata \"rule\": %w", err)
+			}
+		}
+		if v, ok := meta["zero_diagonal"]; ok {
+			if s.ZeroDiagonal, err = strconv.ParseBool(v); err != nil {
+				return s, fmt.Errorf("metadata \"zero_diagonal\" = %q is not a boolean: %w", v, modelio.ErrFormat)
+			}
+		}
+		return s, nil
+	case KindDense:
+		in, ok := meta["interaction"]
+		if !ok {
+			return s, fmt.Errorf("a dense memory file needs the \"interaction\" metadata (poly:n, relu:n or exp): %w", modelio.ErrFormat)
+		}
+		if s.Interaction, err = ParseInteraction(in); err != nil {
+			return s, fmt.Errorf("metadata \"interaction\": %w", err)
+		}
+	}
+	s.Beta = DefaultBeta
+	if v, ok := meta["beta"]; ok {
+		b, err := strconv.ParseFloat(v, 64)
+		if err != nil || math.IsNaN(b) || math.IsInf(b, 0) {
+			return s, fmt.Errorf("metadata \"beta\" = %q is not a finite number: %w", v, modelio.ErrFormat)
+		}
+		s.Beta = b
+	}
+	return s, nil
+}
+
+// ErrTooLarge reports work that a caller's bound does not allow.
+var ErrTooLarge = errors.New("too large")
+
+// countFixed counts the rows of pats for which fixed reports true,
+// checking ctx between rows, after checking the work (multiply-adds)
+// against maxWork (0: no bound).
+func countFixed(ctx context.Context, pats [][]float32, work, maxWork float64, fixed func([]float32) bool) (int, error) {
+	if maxWork > 0 && work > maxWork {
+		return 0, fmt.Errorf("hopfield: checking %d stored patterns takes about %.3g operations, more than %.3g: %w", len(pats), work, maxWork, ErrTooLarge)
+	}
+	n := 0
+	for _, p := range pats {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if fixed(p) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// rows returns the rows of a pattern matrix, or ErrNoPatterns when the
+// patterns are not known.
+func rowsOf(m Memory) ([][]float32, error) {
+	p := m.Patterns()
+	if p == nil {
+		if m.Count() > 0 {
+			return nil, fmt.Errorf("hopfield: the memory does not know its %d stored patterns: %w", m.Count(), ErrNoPatterns)
+		}
+		return nil, nil
+	}
+	out := make([][]float32, p.Rows)
+	for mu := range out {
+		out[mu] = p.Row(mu)
+	}
+	return out, nil
+}
+
+// FixedPoints counts the stored patterns that no unit update changes
+// (sgn(0) convention). See Memory.FixedPoints.
+func (net *Network) FixedPoints(ctx context.Context, maxWork float64) (int, error) {
+	pats, err := rowsOf(net)
+	if err != nil {
+		return 0, err
+	}
+	n := float64(net.Neurons())
+	return countFixed(ctx, pats, float64(len(pats))*n*n, maxWork, func(s []float32) bool {
+		ok, _ := net.IsFixedPoint(s)
+		return ok
+	})
+}
+
+// FixedPoints counts the stored patterns that no unit update changes. See
+// Memory.FixedPoints.
+func (m *Dense) FixedPoints(ctx context.Context, maxWork float64) (int, error) {
+	pats, err := rowsOf(m)
+	if err != nil {
+		return 0, err
+	}
+	mm := float64(len(pats))
+	return countFixed(ctx, pats, mm*mm*float64(m.n), maxWork, func(s []float32) bool {
+		ok, _ := m.IsFixedPoint(s)
+		return ok
+	})
+}
+
+// FixedPoints counts the stored patterns whose signs one update keeps (the
+// binary reading of a continuous state). See Memory.FixedPoints.
+func (c *Continuous) FixedPoints(ctx context.Context, maxWork float64) (int, error) {
+	pats, err := rowsOf(c)
+	if err != nil || len(pats) == 0 {
+		return 0, err
+	}
+	mm := float64(len(pats))
+	if _, err := countFixed(ctx, nil, 2*mm*mm*float64(c.d), maxWork, nil); err != nil {
+		return 0, err
+	}
+	r, _, err := c.Retrieve(ctx, c.patterns, RetrieveOptions{})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for mu := range pats {
+		if slices.Equal(Sign(r.Row(mu)), Sign(pats[mu])) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Spec returns how the network was built (Rule "" when loaded from a file
+// that names none).
+func (net *Network) Spec() Spec {
+	return Spec{Kind: KindClassical, Rule: net.rule, ZeroDiagonal: net.ZeroDiagonal}
+}
+
+// Spec returns how the memory was built.
+func (m *Dense) Spec() Spec { return Spec{Kind: KindDense, Interaction: m.f, Beta: m.beta} }
+
+// Spec returns how the memory was built, with its current β.
+func (c *Continuous) Spec() Spec { return Spec{Kind: KindContinuous, Beta: c.beta} }
