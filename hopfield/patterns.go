@@ -40,8 +40,8 @@ func LoadPatterns(spec string, neurons int, seed uint64) (*PatternSet, error) {
 			return nil, fmt.Errorf("patterns %s need a number of neurons (at least 1), got %d: %w", spec, neurons, ErrOption)
 		}
 		ps := &PatternSet{X: RandomPatterns(p, neurons, tensor.NewRand(seed)), Source: spec}
-		if r := squareSide(neurons); r > 1 {
-			ps.H, ps.W = r, r
+		if h, w, err := dataset.ImageShape(neurons, nil, ""); err == nil && h > 1 {
+			ps.H, ps.W = h, w
 		}
 		return ps, nil
 	}
@@ -133,29 +133,13 @@ func (ps *PatternSet) Metadata(prev map[string]string, neurons int) map[string]s
 }
 
 // ImageShape returns the picture shape of states of n units: the
-// "image_shape" of a file's metadata when it fits, else a square.
+// "image_shape" of a file's metadata when it fits, else a square
+// (dataset.ImageShape, the one place shapes are guessed).
 func ImageShape(n int, meta map[string]string) (h, w int, err error) {
-	if s, ok := meta["image_shape"]; ok {
-		if _, err := fmt.Sscanf(s, "%dx%d", &h, &w); err == nil && h*w == n && h > 0 {
-			return h, w, nil
-		}
+	if h, w, err = dataset.ImageShape(n, nil, meta["image_shape"]); err != nil {
+		return 0, 0, fmt.Errorf("states of %d units: %w: %w", n, err, ErrDimension)
 	}
-	if r := squareSide(n); r > 0 {
-		return r, r, nil
-	}
-	return 0, 0, fmt.Errorf("states of %d units have no image shape: %w", n, ErrDimension)
-}
-
-// squareSide returns r when n = r², else 0.
-func squareSide(n int) int {
-	r := 0
-	for (r+1)*(r+1) <= n {
-		r++
-	}
-	if r*r == n {
-		return r
-	}
-	return 0
+	return h, w, nil
 }
 
 // LoadState reads row row of a data set spec (dataset.Load) as a ±1 state
