@@ -405,7 +405,7 @@ func (s *Server) handleRecall(w http.ResponseWriter, r *http.Request) error {
 		ov0 = hopfield.Overlaps(p, cue)
 	}
 	start := map[string]any{"type": "start", "kind": mem.Kind(), "neurons": mem.Neurons(), "patterns": mem.Count(),
-		"energy": finite(mem.Energy(cue)), "overlaps": ov0}
+		"energy": mem.Energy(cue), "overlaps": ov0}
 	if err := st.send(start); err != nil {
 		return nil
 	}
@@ -414,14 +414,14 @@ func (s *Server) handleRecall(w http.ResponseWriter, r *http.Request) error {
 		Rand: tensor.NewRand(req.Seed), RecordChanges: req.Flips && !continuous,
 		OnSweep: func(rep hopfield.SweepReport) error {
 			line := map[string]any{"type": "sweep", "sweep": rep.Sweep, "changed": rep.Changed,
-				"energy": finite(rep.Energy), "overlaps": rep.Overlaps}
+				"energy": rep.Energy, "overlaps": rep.Overlaps}
 			if continuous {
 				line["state"] = rep.State
 				line["weights"] = rep.Weights
 			} else if req.Flips {
 				fl := make([]flip, len(rep.Changes))
 				for k, c := range rep.Changes {
-					fl[k] = flip{c.Unit, c.Value, finite(c.Energy)}
+					fl[k] = flip{c.Unit, c.Value, c.Energy}
 				}
 				line["flips"] = fl
 			}
@@ -439,7 +439,7 @@ func (s *Server) handleRecall(w http.ResponseWriter, r *http.Request) error {
 		return st.fail(err)
 	}
 	done := map[string]any{"type": "done", "sweeps": traj.Sweeps, "converged": traj.Converged, "cycle": traj.Cycle,
-		"state": traj.Final, "energy": finite(traj.FinalEnergy()), "overlaps": traj.FinalOverlaps()}
+		"state": traj.Final, "energy": traj.FinalEnergy(), "overlaps": traj.FinalOverlaps()}
 	if p := mem.Patterns(); p != nil && p.Rows > 0 {
 		if continuous {
 			ov := traj.FinalOverlaps()
@@ -449,7 +449,7 @@ func (s *Server) handleRecall(w http.ResponseWriter, r *http.Request) error {
 					best = mu
 				}
 			}
-			done["nearest"], done["overlap"] = best, finite(ov[best])
+			done["nearest"], done["overlap"] = best, ov[best]
 		} else {
 			c := hopfield.Classify(p, traj.Final, hopfield.DefaultMinOverlap)
 			nearest, m := hopfield.Nearest(p, traj.Final)
@@ -485,7 +485,7 @@ func (s *Server) handleEnergy(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		es[k] = finite(mem.Energy(x))
+		es[k] = mem.Energy(x)
 		if p := mem.Patterns(); p != nil {
 			ovs[k] = hopfield.Overlaps(p, x)
 		}
@@ -546,7 +546,7 @@ func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request) error {
 			change = max(change, math.Abs(float64(v-prev[j])))
 		}
 		cur := slices.Clone(rep.State)
-		steps = append(steps, step{State: cur, Weights: slices.Clone(rep.Weights), Energy: finite(rep.Energy), Change: change})
+		steps = append(steps, step{State: cur, Weights: slices.Clone(rep.Weights), Energy: rep.Energy, Change: change})
 		prev = cur
 		return nil
 	}})
@@ -571,8 +571,8 @@ func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request) error {
 		sum2 += p * p
 	}
 	return writeJSON(w, map[string]any{
-		"beta": c.Beta(), "steps": steps, "query_energy": finite(c.Energy(q)), "query_weights": qw,
+		"beta": c.Beta(), "steps": steps, "query_energy": c.Energy(q), "query_weights": qw,
 		"state": traj.Final, "weights": last, "final_weights": fw, "top": top, "top_weight": last[top],
-		"effective_patterns": finite(1 / sum2), "converged": traj.Converged, "patterns": c.Count(),
+		"effective_patterns": 1 / sum2, "converged": traj.Converged, "patterns": c.Count(),
 	})
 }

@@ -131,7 +131,7 @@ func (s *Server) toData(x *tensor.Matrix) []float32 {
 
 // freeEnergy is F of a data-unit state.
 func (s *Server) freeEnergy(v []float32) any {
-	return finite(s.cfg.RBM.FreeEnergy(s.toModel(v).Data))
+	return s.cfg.RBM.FreeEnergy(s.toModel(v).Data)
 }
 
 // gibbsRequest is the body of POST /api/rbm/gibbs.
@@ -185,7 +185,7 @@ func (s *Server) handleGibbs(w http.ResponseWriter, r *http.Request) error {
 	st := newStream(w)
 	send := func(step int) error {
 		return st.send(map[string]any{"type": "step", "step": step, "probs": s.toData(c.PV), "sample": s.toData(c.V),
-			"free_energy": finite(m.FreeEnergy(c.V.Data))})
+			"free_energy": m.FreeEnergy(c.V.Data)})
 	}
 	if err := send(0); err != nil {
 		return nil
@@ -248,6 +248,6 @@ func (s *Server) handleReconstruct(w http.ResponseWriter, r *http.Request) error
 		e += d * d
 	}
 	return writeJSON(w, map[string]any{"hidden": ph.Data, "reconstruction": recData,
-		"free_energy": s.freeEnergy(req.State), "reconstruction_free_energy": finite(m.FreeEnergy(rec.Data)),
+		"free_energy": s.freeEnergy(req.State), "reconstruction_free_energy": m.FreeEnergy(rec.Data),
 		"error": e})
 }

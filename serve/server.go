@@ -17,6 +17,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/hopfield"
+	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/rbm"
 )
 
@@ -301,7 +302,7 @@ func writeError(w http.ResponseWriter, code int, msg string) {
 }
 
 func writeJSON(w http.ResponseWriter, v any) error {
-	b, err := json.Marshal(v)
+	b, err := nanjson.Marshal(v)
 	if err != nil {
 		return &apiError{http.StatusInternalServerError, "encode answer: " + err.Error()}
 	}
@@ -367,7 +368,7 @@ func (st *stream) send(v any) error {
 	if st.broken {
 		return errClientGone
 	}
-	b, err := json.Marshal(v)
+	b, err := nanjson.Marshal(v)
 	if err != nil {
 		b, _ = json.Marshal(map[string]string{"type": "error", "error": "encode: " + err.Error()})
 	}
@@ -401,14 +402,6 @@ func (st *stream) fail(err error) error {
 }
 
 var errClientGone = errors.New("client went away")
-
-// finite replaces a non-finite number by nil (JSON has no NaN or ±Inf).
-func finite(x float64) any {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return x
-}
 
 // NewHTTPServer returns an http.Server for h with the limits a public
 // server needs: header and body read timeouts, a write timeout a little

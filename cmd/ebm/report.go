@@ -67,16 +67,6 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
-// finite maps NaN and ±Inf to nil so that they print as JSON null.
-//
-// Deprecated: writeJSON nulls non-finite floats by itself.
-func finite(x float64) *float64 {
-	if math.IsNaN(x) || math.IsInf(x, 0) {
-		return nil
-	}
-	return &x
-}
-
 func fmtOpt(x float64, verb string) string {
 	if math.IsNaN(x) {
 		return "n/a"
