@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -78,6 +79,37 @@ func (d *dataFlags) load(spec string) (*dataset.Set, error) {
 		return nil, fmt.Errorf("Bernoulli units need values in [0,1]: %w", err)
 	}
 	return s, nil
+}
+
+// metadata returns how set was loaded, under the keys model files record
+// it: data, binarize, binarize_seed (sampled binarization), limit and
+// image_shape. fromMetadata reads the same keys back; they are the one
+// place these keys are written and read.
+func (d *dataFlags) metadata(set *dataset.Set) map[string]string {
+	meta := map[string]string{"data": set.Name, "binarize": binarizeName(set)}
+	if s := set.ShapeText(); s != "" {
+		meta["image_shape"] = s
+	}
+	if set.Binarized == "sample" {
+		meta["binarize_seed"] = strconv.FormatUint(d.binSeed, 10)
+	}
+	if d.limit > 0 {
+		meta["limit"] = strconv.Itoa(d.limit)
+	}
+	return meta
+}
+
+// fromMetadata sets d to load the data a model file's metadata names, as
+// it was loaded (binarization, seed, limit); keys not present keep d's.
+func (d *dataFlags) fromMetadata(meta map[string]string) {
+	d.spec = meta["data"]
+	if b := meta["binarize"]; b != "" {
+		d.binarize = b
+	}
+	if s, err := strconv.ParseUint(meta["binarize_seed"], 10, 64); err == nil {
+		d.binSeed = s
+	}
+	d.limit, _ = strconv.Atoi(meta["limit"])
 }
 
 func binarizeName(s *dataset.Set) string {

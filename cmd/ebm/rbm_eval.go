@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -203,21 +202,12 @@ func printEval(o *rbmEvalOptions, r *evalReport) {
 // binarized the same way, else — a model from elsewhere — the evaluation
 // data, with a note on stderr.
 func baseRate(o *rbmEvalOptions, m *rbm.RBM, meta map[string]string, eval *dataset.Set) ([]float32, string, error) {
-	spec := o.BaseData
 	bd := o.Data
-	bd.limit = 0
-	if spec == "" {
-		spec = meta["data"]
-		if b := meta["binarize"]; b != "" {
-			bd.binarize = b
-		}
-		if s, err := strconv.ParseUint(meta["binarize_seed"], 10, 64); err == nil {
-			bd.binSeed = s
-		}
-		if l, err := strconv.Atoi(meta["limit"]); err == nil {
-			bd.limit = l
-		}
+	bd.spec, bd.limit = o.BaseData, 0
+	if bd.spec == "" {
+		bd.fromMetadata(meta)
 	}
+	spec := bd.spec
 	s := eval
 	name := eval.Name + " (evaluation data: the model file names no training data)"
 	if spec == "" {

@@ -295,11 +295,9 @@ func (r *trainRun) resume() error {
 	if len(bad) > 0 {
 		return fmt.Errorf("--resume continues the checkpoint's run exactly; %s cannot change (allowed: --epochs, --out, --checkpoint, pictures, --json, --quiet)%s", strings.Join(bad, ", "), holds)
 	}
-	md := s.Meta
-	o.Data.spec, o.Data.binarize, o.Valid = md["data"], md["binarize"], md["valid"]
-	o.Data.binSeed, _ = strconv.ParseUint(md["binarize_seed"], 10, 64)
-	o.Data.limit, _ = strconv.Atoi(md["limit"])
-	o.Seed, _ = strconv.ParseUint(md["seed"], 10, 64)
+	o.Data.fromMetadata(s.Meta)
+	o.Valid = s.Meta["valid"]
+	o.Seed, _ = strconv.ParseUint(s.Meta["seed"], 10, 64)
 	if !o.given("out") && s.ModelPath != "" {
 		o.Out = s.ModelPath
 	}
@@ -341,19 +339,10 @@ func (r *trainRun) loadData() error {
 }
 
 // metadata is what model files store besides the model and the training
-// settings (which the session adds): the data and the seed.
+// settings (which the session adds): the data, the seed, the held-out set.
 func (r *trainRun) metadata() map[string]string {
-	o, train := r.o, r.train
-	meta := map[string]string{"data": train.Name, "binarize": binarizeName(train), "seed": strconv.FormatUint(o.Seed, 10)}
-	if s := train.ShapeText(); s != "" {
-		meta["image_shape"] = s
-	}
-	if train.Binarized == "sample" {
-		meta["binarize_seed"] = strconv.FormatUint(o.Data.binSeed, 10)
-	}
-	if o.Data.limit > 0 {
-		meta["limit"] = strconv.Itoa(o.Data.limit)
-	}
+	meta := r.o.Data.metadata(r.train)
+	meta["seed"] = strconv.FormatUint(r.o.Seed, 10)
 	if r.m.Standard != nil {
 		meta["standardize_floor"] = strconv.FormatFloat(rbm.DefaultStdFloor, 'g', -1, 64)
 	}
