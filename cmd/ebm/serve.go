@@ -65,7 +65,7 @@ page uses is documented in docs/serve.md.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; the default is loopback only)")
-	f.StringVar(&o.RBM, "rbm", "", "Bernoulli RBM model file (default: train a small built-in one)")
+	f.StringVar(&o.RBM, "rbm", "", "RBM model file, any visible units (default: train a small built-in one)")
 	f.StringVar(&o.Hopfield, "hopfield", "", "classical Hopfield network file to offer on the page")
 	f.StringVar(&o.Memory, "memory", "", "dense or continuous memory file to offer on the page")
 	f.Uint64Var(&o.Seed, "seed", 1, "seed of the built-in RBM's training")
