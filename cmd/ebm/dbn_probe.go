@@ -26,16 +26,12 @@ func newCmdDBNProbe(io *ioStreams, runF func(context.Context, *dbnProbeOptions) 
 		Example: `  ebm dbn probe --model dbn.safetensors --layer 0
   ebm dbn probe --model dbn.safetensors --layer 2 --data mnist --test mnist:test --json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runWith(o, func(cmd *cobra.Command) error {
 			if o.Probe.model == "" {
 				return errors.New("--model is required")
 			}
-			o.Probe.data.resolve(cmd)
-			if runF == nil {
-				runF = dbnProbeRun
-			}
-			return runF(cmd.Context(), o)
-		},
+			return o.Probe.data.resolve(cmd)
+		}, runF, dbnProbeRun),
 	}
 	o.Probe.register(c)
 	c.Flags().IntVar(&o.Layer, "layer", -1, "layer whose hidden probabilities are the features (0-based; -1: the top)")

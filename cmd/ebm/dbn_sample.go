@@ -33,18 +33,15 @@ the up-pass of the first --n rows of --data (--init data).`,
 		Example: `  ebm dbn sample --model dbn.safetensors --n 64 --steps 1000 --out dbn-samples.png
   ebm dbn sample --model dbn.safetensors --init data --data mnist:test --steps 100 --out s.npy`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runWith(o, func(cmd *cobra.Command) error {
 			if o.Model == "" {
 				return errors.New("--model is required")
 			}
 			if o.N < 1 || o.Steps < 1 {
 				return fmt.Errorf("--n and --steps must be at least 1 (got %d and %d)", o.N, o.Steps)
 			}
-			if runF == nil {
-				runF = dbnSampleRun
-			}
-			return runF(cmd.Context(), o)
-		},
+			return nil
+		}, runF, dbnSampleRun),
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Model, "model", "m", "", "DBN file (required)")

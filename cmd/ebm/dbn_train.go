@@ -53,7 +53,7 @@ layerK.weights, layerK.visible_bias and layerK.hidden_bias, and metadata
 		Example: `  ebm dbn train --data mnist --hidden 500,500,2000 --epochs 10 --out dbn.safetensors
   ebm dbn train --data bars:4x4 --hidden 16,16 --epochs 2000 --batch 10 --lr 0.1 --k 5 --momentum 0 --initial-momentum 0`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runWith(o, func(cmd *cobra.Command) error {
 			var err error
 			if o.Hidden, err = deep.ParseWidths(hidden); err != nil {
 				return fmt.Errorf("--hidden %w", err)
@@ -69,11 +69,8 @@ layerK.weights, layerK.visible_bias and layerK.hidden_bias, and metadata
 			if o.Out == "" {
 				return errors.New("--out must name a file")
 			}
-			if runF == nil {
-				runF = dbnTrainRun
-			}
-			return runF(cmd.Context(), o)
-		},
+			return nil
+		}, runF, dbnTrainRun),
 	}
 	f := c.Flags()
 	o.Data.register(c, "mnist")

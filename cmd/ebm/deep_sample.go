@@ -39,7 +39,7 @@ models, as a --grid × --grid histogram picture (.png) over the data box.`,
 		Example: `  ebm deep sample --model deep.safetensors --n 5000 --out samples.npy
   ebm deep sample --model deep.safetensors --n 20000 --steps 500 --sampler mala --step-size 0.005 --out samples.png`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runWith(o, func(cmd *cobra.Command) error {
 			if o.Model == "" {
 				return errors.New("--model is required")
 			}
@@ -52,11 +52,8 @@ models, as a --grid × --grid histogram picture (.png) over the data box.`,
 			if o.N < 1 {
 				return fmt.Errorf("--n %d: want at least 1", o.N)
 			}
-			if runF == nil {
-				runF = deepSampleRun
-			}
-			return runF(cmd.Context(), o)
-		},
+			return nil
+		}, runF, deepSampleRun),
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Model, "model", "m", "", "model file (required)")

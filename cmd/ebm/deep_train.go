@@ -88,15 +88,12 @@ lines go to stderr. --json prints one JSON summary on stdout.`,
   ebm deep train --data 8gaussians --objective nce --iters 2000
   ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runWith(o, func(cmd *cobra.Command) error {
 			if err := o.parse(hidden, act, sampler, objective); err != nil {
 				return err
 			}
-			if runF == nil {
-				runF = deepTrainRun
-			}
-			return runF(cmd.Context(), o)
-		},
+			return nil
+		}, runF, deepTrainRun),
 	}
 	f := c.Flags()
 	f.StringVar(&o.Data, "data", "8gaussians", "training data: a built-in 2-D set (8gaussians, moons, rings, checkerboard, pinwheel, swissroll; name:N:seed) or a .npy/.csv file")

@@ -43,7 +43,10 @@ func (d *dataFlags) register(c *cobra.Command, def string) {
 }
 
 // resolve records what only the command knows: whether --binarize was given.
-func (d *dataFlags) resolve(c *cobra.Command) { d.binarizeSet = c.Flags().Changed("binarize") }
+func (d *dataFlags) resolve(c *cobra.Command) error {
+	d.binarizeSet = c.Flags().Changed("binarize")
+	return nil
+}
 
 // forUnits prepares d to read data for visible units u: binary units read
 // binarized values in [0,1]; Gaussian units real values, so an explicit
@@ -133,6 +136,27 @@ func loadModel(path string, d *dataFlags) (*rbm.RBM, map[string]string, error) {
 		return nil, nil, err
 	}
 	return m, meta, nil
+}
+
+// modelInput is a model with the data set a command runs it on.
+type modelInput struct {
+	m    *rbm.RBM
+	meta map[string]string
+	set  *dataset.Set   // in data units
+	x    *tensor.Matrix // the rows in the model's units
+}
+
+// openModelData reads the model file and the --data set for it.
+func openModelData(path string, d *dataFlags) (*modelInput, error) {
+	m, meta, err := loadModel(path, d)
+	if err != nil {
+		return nil, err
+	}
+	set, x, err := modelData(m, d, d.spec)
+	if err != nil {
+		return nil, err
+	}
+	return &modelInput{m: m, meta: meta, set: set, x: x}, nil
 }
 
 // modelData loads spec for m and returns the set (data units) and its rows

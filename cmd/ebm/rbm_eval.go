@@ -61,13 +61,7 @@ the data's own units: log_jacobian = −Σ log std is included.`,
   ebm rbm eval --model bars.safetensors --data bars:4x4 --exact
   ebm rbm eval --model g8.safetensors --data 8gaussians:1000 --ais --raise`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Data.resolve(cmd)
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return rbmEvalRun(cmd.Context(), o)
-		},
+		RunE: runWith(o, o.Data.resolve, runF, rbmEvalRun),
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Model, "model", "m", "", "model file (required)")
@@ -118,14 +112,11 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 	if o.RAISEExamples < 1 {
 		return fmt.Errorf("--raise-examples must be at least 1, got %d", o.RAISEExamples)
 	}
-	m, meta, err := loadModel(o.Model, &o.Data)
+	in, err := openModelData(o.Model, &o.Data)
 	if err != nil {
 		return err
 	}
-	set, x, err := modelData(m, &o.Data, o.Data.spec)
-	if err != nil {
-		return err
-	}
+	m, meta, set, x := in.m, in.meta, in.set, in.x
 	if n := m.ExactUnits(); o.Exact && n > rbm.MaxExactUnits {
 		return fmt.Errorf("--exact: this %d×%d model enumerates %d units; 2^%d states are out of reach (the limit is %d): use --ais",
 			m.NVisible(), m.NHidden(), n, n, rbm.MaxExactUnits)

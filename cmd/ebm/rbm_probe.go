@@ -65,13 +65,7 @@ func newCmdRBMProbe(io *ioStreams, runF func(context.Context, *probeOpts) error)
   ebm rbm probe --model rbm.safetensors --data mnist:10000 --test mnist:test --json
   ebm rbm probe --model m.safetensors --data x.npy --labels y.txt --test xt.npy --test-labels yt.npy`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.data.resolve(cmd)
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return rbmProbeRun(cmd.Context(), o)
-		},
+		RunE: runWith(o, o.data.resolve, runF, rbmProbeRun),
 	}
 	o.register(c)
 	return c

@@ -32,13 +32,7 @@ reconstructions in alternating rows of the grid; a .npy output holds the
 reconstructions of all rows.`,
 		Example: `  ebm rbm reconstruct --model rbm.safetensors --data mnist:test --n 32 --out recon.png`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Data.resolve(cmd)
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return rbmReconstructRun(cmd.Context(), o)
-		},
+		RunE:    runWith(o, o.Data.resolve, runF, rbmReconstructRun),
 	}
 	c.Flags().StringVarP(&o.Model, "model", "m", "", "model file (required)")
 	o.Data.register(c, "mnist:test")
@@ -53,14 +47,11 @@ func rbmReconstructRun(_ context.Context, o *rbmReconstructOptions) error {
 	if o.N < 0 {
 		return fmt.Errorf("--n must not be negative, got %d", o.N)
 	}
-	m, meta, err := loadModel(o.Model, &o.Data)
+	in, err := openModelData(o.Model, &o.Data)
 	if err != nil {
 		return err
 	}
-	set, x, err := modelData(m, &o.Data, o.Data.spec)
-	if err != nil {
-		return err
-	}
+	m, meta, set, x := in.m, in.meta, in.set, in.x
 	recon := tensor.New(x.Rows, x.Cols)
 	m.Reconstruct(recon, x)
 	m.Standard.Undo(recon)

@@ -70,13 +70,7 @@ exp(−F(v))/Z on a --grid grid | a histogram of the samples | the free energy.`
   ebm rbm sample --model rbm.safetensors --temperatures 10 --init data --data mnist:test \
       --n 64 --steps 1000 --out samples-pt.png --json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Data.resolve(cmd)
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return rbmSampleRun(cmd.Context(), o)
-		},
+		RunE: runWith(o, o.Data.resolve, runF, rbmSampleRun),
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Model, "model", "m", "", "model file (required)")

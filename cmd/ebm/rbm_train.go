@@ -51,14 +51,10 @@ func newCmdRBMTrain(io *ioStreams, runF func(context.Context, *rbmTrainOptions) 
 		Long:    rbmTrainLong,
 		Example: rbmTrainExample,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Data.resolve(cmd)
+		RunE: runWith(o, func(cmd *cobra.Command) error {
 			cmd.Flags().Visit(func(f *pflag.Flag) { o.Given = append(o.Given, f.Name) })
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return rbmTrainRun(cmd.Context(), o)
-		},
+			return o.Data.resolve(cmd)
+		}, runF, rbmTrainRun),
 	}
 	o.register(c)
 	return c

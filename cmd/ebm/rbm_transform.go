@@ -25,13 +25,7 @@ func newCmdRBMTransform(io *ioStreams, runF func(context.Context, *rbmTransformO
 		Short:   "Write the hidden-unit features p(h=1|v) of a data set",
 		Example: `  ebm rbm transform --model rbm.safetensors --data mnist:test --out features.npy`,
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.Data.resolve(cmd)
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return rbmTransformRun(cmd.Context(), o)
-		},
+		RunE:    runWith(o, o.Data.resolve, runF, rbmTransformRun),
 	}
 	c.Flags().StringVarP(&o.Model, "model", "m", "", "model file (required)")
 	o.Data.register(c, "mnist:test")
@@ -43,14 +37,11 @@ func rbmTransformRun(_ context.Context, o *rbmTransformOptions) error {
 	if !strings.EqualFold(filepath.Ext(o.Out), ".npy") {
 		return fmt.Errorf("%s: features are written as .npy", o.Out)
 	}
-	m, _, err := loadModel(o.Model, &o.Data)
+	in, err := openModelData(o.Model, &o.Data)
 	if err != nil {
 		return err
 	}
-	set, x, err := modelData(m, &o.Data, o.Data.spec)
-	if err != nil {
-		return err
-	}
+	m, set, x := in.m, in.set, in.x
 	feat := tensor.New(x.Rows, m.NHidden())
 	m.HiddenProbs(feat, x)
 	if err := dataset.SaveNPY(o.Out, feat); err != nil {

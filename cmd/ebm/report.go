@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/ebm-go/ebm/internal/nanjson"
@@ -103,3 +105,20 @@ func (p *barT) finish() {
 }
 
 func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// runWith is the RunE of a command with options o: it resolves what only
+// cobra knows into o (resolve may be nil: whether a flag was given, flag
+// values to parse), then runs runF — the tests' stand-in — or run.
+func runWith[O any](o *O, resolve func(*cobra.Command) error, runF, run func(context.Context, *O) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		if resolve != nil {
+			if err := resolve(cmd); err != nil {
+				return err
+			}
+		}
+		if runF == nil {
+			runF = run
+		}
+		return runF(cmd.Context(), o)
+	}
+}

@@ -56,12 +56,7 @@ page uses is documented in docs/serve.md.`,
   ebm serve --addr 127.0.0.1:9000 --rbm rbm.safetensors
   ebm serve --hopfield digits.safetensors --memory mem.safetensors`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF == nil {
-				runF = serveRun
-			}
-			return runF(cmd.Context(), o)
-		},
+		RunE: runWith(o, nil, runF, serveRun),
 	}
 	f := c.Flags()
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; the default is loopback only)")

@@ -42,12 +42,7 @@ the numeric kernels chosen at start-up: the AVX2/FMA assembly or portable Go
 		Example: `  ebm version
   ebm version --json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if runF == nil {
-				runF = versionRun
-			}
-			return runF(cmd.Context(), o)
-		},
+		RunE: runWith(o, nil, runF, versionRun),
 	}
 	c.Flags().BoolVar(&o.JSON, "json", false, "print one JSON object")
 	return c
