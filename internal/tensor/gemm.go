@@ -53,27 +53,9 @@ type workspace struct {
 // large (the B block is up to kc×nc floats) and a garbage collection must not
 // throw them away between two products. At most one per concurrently running
 // part is ever made.
-var workspaces struct {
-	mu   sync.Mutex
-	free []*workspace
-}
-
-func getWorkspace() *workspace {
-	workspaces.mu.Lock()
-	defer workspaces.mu.Unlock()
-	if n := len(workspaces.free); n > 0 {
-		ws := workspaces.free[n-1]
-		workspaces.free = workspaces.free[:n-1]
-		return ws
-	}
+var workspaces = freeList[workspace]{alloc: func() *workspace {
 	return &workspace{ap: make([]float32, mc*kc)}
-}
-
-func putWorkspace(ws *workspace) {
-	workspaces.mu.Lock()
-	workspaces.free = append(workspaces.free, ws)
-	workspaces.mu.Unlock()
-}
+}}
 
 // Gemm computes c = alpha·op(a)·op(b) + beta·c, where op(x) is x or xᵀ as
 // transA / transB say. Shapes are checked; a mismatch is a programming error
@@ -183,12 +165,12 @@ func (w *gemmWork) runPart(p int) {
 	if r0 >= r1 || c0 >= c1 {
 		return
 	}
-	ws := getWorkspace()
+	ws := workspaces.get()
 	if need := kc * min(nc, (c1-c0+nr-1)/nr*nr); len(ws.bp) < need {
 		ws.bp = make([]float32, need)
 	}
 	w.block(ws, r0, r1, c0, c1)
-	putWorkspace(ws)
+	workspaces.put(ws)
 }
 
 // block computes rows [r0,r1) × columns [c0,c1) of C.
