@@ -263,15 +263,7 @@ func (d *DBN) Save(path string, extra map[string]string) error {
 
 // Load reads a DBN written by Save and returns it with the file's metadata.
 func Load(path string) (*DBN, map[string]string, error) {
-	f, err := modelio.Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := FromFile(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	return d, f.Metadata, nil
+	return modelio.LoadAs(path, FromFile)
 }
 
 // FromFile builds a DBN from a decoded model file: the layers are
