@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -235,9 +236,7 @@ func (d *DBN) Save(path string, extra map[string]string) error {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	meta := map[string]string{}
-	for k, v := range extra {
-		meta[k] = v
-	}
+	maps.Copy(meta, extra)
 	sizes := make([]string, 0, len(d.Layers)+1)
 	for _, s := range d.Sizes() {
 		sizes = append(sizes, strconv.Itoa(s))
