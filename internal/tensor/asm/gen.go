@@ -438,14 +438,8 @@ func momentumKernel() {
 		"momentum8 applies the momentum update of MomentumStep to n (multiple of 8) values.")
 	a := vexp.GPArgs("w", "v", "grad", "n")
 	pw, pv, pg, n := a[0], a[1], a[2], a[3]
-	lr, mom, wd := YMM(), YMM(), YMM()
-	for _, p := range []struct {
-		name string
-		y    reg.VecVirtual
-	}{{"lr", lr}, {"mom", mom}, {"wd", wd}} {
-		x := Load(Param(p.name), XMM())
-		VBROADCASTSS(x, p.y)
-	}
+	f := vexp.Float32Args("lr", "mom", "wd")
+	lr, mom, wd := f[0], f[1], f[2]
 	vexp.Loop8(n, func() {
 		a, b, c, w := YMM(), YMM(), YMM(), YMM()
 		VMOVUPS(Mem{Base: pw}, w)

@@ -79,13 +79,7 @@ func laneKernel(name, signature, doc string, scalars []string, square bool, step
 	vexp.Func(name, signature, doc)
 	a := vexp.GPArgs("x", "n")
 	px, n := a[0], a[1]
-	s := make([]reg.VecVirtual, len(scalars))
-	for i := range s {
-		s[i] = YMM()
-	}
-	for i, sc := range scalars {
-		VBROADCASTSS(Load(Param(sc), XMM()), s[i])
-	}
+	s := vexp.Float32Args(scalars...)
 	lanes := vexp.LoadLaneSums("lanes")
 	vexp.Loop8(n, func() {
 		v := step(Mem{Base: px}, s)

@@ -91,6 +91,19 @@ func GPArgs(names ...string) []reg.Register {
 	return r
 }
 
+// Float32Args broadcasts the named float32 arguments to all 8 lanes of a
+// register each, in order.
+func Float32Args(names ...string) []reg.VecVirtual {
+	y := make([]reg.VecVirtual, len(names))
+	for i := range y {
+		y[i] = YMM()
+	}
+	for i, name := range names {
+		VBROADCASTSS(Load(Param(name), XMM()), y[i])
+	}
+	return y
+}
+
 // Loop8 emits the loop of a streaming kernel: n, a count of floats (a
 // multiple of 8), becomes a count of 8-lane blocks; body runs once a block,
 // after which each of advance moves on by one block (32 bytes). It ends at
