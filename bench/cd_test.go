@@ -55,14 +55,17 @@ func (s *cdState) biasUpdate(lr, mom float32) {
 	tensor.ColumnSums(s.gb, s.v1, -1/n)
 	tensor.ColumnSums(s.gc, s.ph0, 1/n)
 	tensor.ColumnSums(s.gc, s.ph1, -1/n)
-	for i, g := range s.gb {
-		s.vb[i] = mom*s.vb[i] + lr*g
+	momentumBias(s.b, s.vb, s.gb, lr, mom)
+	momentumBias(s.c, s.vc, s.gc, lr, mom)
+}
+
+// momentumBias is the bias update of rbm/train.go: v = mom·v + lr·g, then
+// b += v.
+func momentumBias(b, v, g []float32, lr, mom float32) {
+	for i, gi := range g {
+		v[i] = mom*v[i] + lr*gi
 	}
-	tensor.Axpy(1, s.vb, s.b)
-	for i, g := range s.gc {
-		s.vc[i] = mom*s.vc[i] + lr*g
-	}
-	tensor.Axpy(1, s.vc, s.c)
+	tensor.Axpy(1, v, b)
 }
 
 // stepOld is the step as rbm/train.go writes it today (products through

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"fmt"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -58,6 +57,20 @@ func reportGFLOPs(b *testing.B, s rbmShape, clk cpuClock) {
 	clk.report(b, gflop, "GFLOP")
 }
 
+// runGEMM benchmarks mul on the operands of shape s (a binary left operand
+// of the given density, else Gaussian) as sub-benchmark name of s.
+func runGEMM(b *testing.B, s rbmShape, name string, density float64, mul func(a, bb, c *tensor.Matrix)) {
+	b.Run(s.name+"/"+name, func(b *testing.B) {
+		a, bb, c := operands(s, density)
+		b.ReportAllocs()
+		clk := startCPU(b)
+		for b.Loop() {
+			mul(a, bb, c)
+		}
+		reportGFLOPs(b, s, clk)
+	})
+}
+
 // BenchmarkSGEMM compares, for each RBM shape, gonum's blas32.Gemm, the
 // dense kernels of tensor (assembly and portable) and, for a binary left
 // operand of MNIST density (13% ones), tensor.Gemm's gather path. GFLOP/s
@@ -72,14 +85,8 @@ func BenchmarkSGEMM(b *testing.B) {
 		if s.tran {
 			tb = blas.Trans
 		}
-		b.Run(s.name+"/gonum", func(b *testing.B) {
-			a, bb, c := operands(s, 0)
-			b.ReportAllocs()
-			clk := startCPU(b)
-			for b.Loop() {
-				blas32.Gemm(ta, tb, 1, general(a), general(bb), 0, general(c))
-			}
-			reportGFLOPs(b, s, clk)
+		runGEMM(b, s, "gonum", 0, func(a, bb, c *tensor.Matrix) {
+			blas32.Gemm(ta, tb, 1, general(a), general(bb), 0, general(c))
 		})
 		for _, acc := range []bool{true, false} {
 			if acc && !tensor.CanAccelerate() {
@@ -89,27 +96,15 @@ func BenchmarkSGEMM(b *testing.B) {
 			if !acc {
 				name = "ebm-portable"
 			}
-			b.Run(s.name+"/"+name, func(b *testing.B) {
-				prev := tensor.SetAccelerated(acc)
-				defer tensor.SetAccelerated(prev)
-				a, bb, c := operands(s, 0)
-				b.ReportAllocs()
-				clk := startCPU(b)
-				for b.Loop() {
-					tensor.GemmDense(s.transA, s.tran, 1, a, bb, 0, c)
-				}
-				reportGFLOPs(b, s, clk)
+			prev := tensor.SetAccelerated(acc) // b.Run returns when the benchmark is done
+			runGEMM(b, s, name, 0, func(a, bb, c *tensor.Matrix) {
+				tensor.GemmDense(s.transA, s.tran, 1, a, bb, 0, c)
 			})
+			tensor.SetAccelerated(prev)
 		}
 		if !s.tran {
-			b.Run(fmt.Sprintf("%s/ebm-binary13%%", s.name), func(b *testing.B) {
-				a, bb, c := operands(s, 0.13)
-				b.ReportAllocs()
-				clk := startCPU(b)
-				for b.Loop() {
-					tensor.Gemm(s.transA, s.tran, 1, a, bb, 0, c)
-				}
-				reportGFLOPs(b, s, clk)
+			runGEMM(b, s, "ebm-binary13%", 0.13, func(a, bb, c *tensor.Matrix) {
+				tensor.Gemm(s.transA, s.tran, 1, a, bb, 0, c)
 			})
 		}
 	}

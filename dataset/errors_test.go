@@ -23,9 +23,7 @@ type badCase struct {
 func runBadCases(t *testing.T, cases []badCase) {
 	t.Helper()
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			spec := tc.setup(t, t.TempDir())
-			s, err := Load(spec, tc.opt)
+		runLoad(t, tc.name, tc.setup, tc.opt, func(t *testing.T, spec string, s *Set, err error) {
 			if s != nil {
 				t.Errorf("got a set with %d rows along with the error", s.Len())
 			}

@@ -16,6 +16,16 @@ import (
 	"codeberg.org/sbinet/npyio"
 )
 
+// runLoad runs, as subtest name, Load with opt on the spec that setup
+// makes in a fresh directory, and check on what it returns.
+func runLoad(t *testing.T, name string, setup func(t *testing.T, dir string) string, opt Options, check func(t *testing.T, spec string, s *Set, err error)) {
+	t.Run(name, func(t *testing.T) {
+		spec := setup(t, t.TempDir())
+		s, err := Load(spec, opt)
+		check(t, spec, s, err)
+	})
+}
+
 // idxBytes builds an IDX file with the given magic, dimensions and payload.
 func idxBytes(magic uint32, dims []uint32, payload []byte) []byte {
 	var b bytes.Buffer

@@ -26,9 +26,7 @@ type loadCase struct {
 func runLoadCases(t *testing.T, cases []loadCase) {
 	t.Helper()
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			spec := tc.setup(t, t.TempDir())
-			s, err := Load(spec, tc.opt)
+		runLoad(t, tc.name, tc.setup, tc.opt, func(t *testing.T, spec string, s *Set, err error) {
 			if err != nil {
 				t.Fatal(err)
 			}

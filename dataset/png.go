@@ -42,13 +42,9 @@ func loadPNGDir(dir string) (*Set, error) {
 	)
 	for i, n := range names {
 		path := filepath.Join(dir, n)
-		raw, err := os.ReadFile(path)
+		raw, cfg, err := readPNG(path)
 		if err != nil {
-			return nil, fmt.Errorf("dataset: %w", err)
-		}
-		cfg, err := png.DecodeConfig(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fmt.Errorf("dataset: %s: bad PNG header: %v: %w", path, err, ErrFormat)
+			return nil, err
 		}
 		if i == 0 {
 			h, w, firstPath = cfg.Height, cfg.Width, path
@@ -72,13 +68,9 @@ func loadPNGDir(dir string) (*Set, error) {
 
 // loadPNGFile reads one PNG image as a single row.
 func loadPNGFile(path string) (*Set, error) {
-	raw, err := os.ReadFile(path)
+	raw, cfg, err := readPNG(path)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("dataset: %s: bad PNG header: %v: %w", path, err, ErrFormat)
+		return nil, err
 	}
 	if err := checkPNGSize(path, cfg.Height, cfg.Width); err != nil {
 		return nil, err
@@ -88,6 +80,19 @@ func loadPNGFile(path string) (*Set, error) {
 		return nil, err
 	}
 	return &Set{X: x, H: cfg.Height, W: cfg.Width}, nil
+}
+
+// readPNG reads the file at path and decodes its PNG header.
+func readPNG(path string) ([]byte, image.Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, image.Config{}, fmt.Errorf("dataset: %w", err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(raw))
+	if err != nil {
+		return nil, image.Config{}, fmt.Errorf("dataset: %s: bad PNG header: %v: %w", path, err, ErrFormat)
+	}
+	return raw, cfg, nil
 }
 
 func checkPNGSize(path string, h, w int) error {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -235,9 +236,7 @@ func (d *DBN) Save(path string, extra map[string]string) error {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	meta := map[string]string{}
-	for k, v := range extra {
-		meta[k] = v
-	}
+	maps.Copy(meta, extra)
 	sizes := make([]string, 0, len(d.Layers)+1)
 	for _, s := range d.Sizes() {
 		sizes = append(sizes, strconv.Itoa(s))
@@ -263,15 +262,7 @@ func (d *DBN) Save(path string, extra map[string]string) error {
 
 // Load reads a DBN written by Save and returns it with the file's metadata.
 func Load(path string) (*DBN, map[string]string, error) {
-	f, err := modelio.Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := FromFile(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	return d, f.Metadata, nil
+	return modelio.LoadAs(path, FromFile)
 }
 
 // FromFile builds a DBN from a decoded model file: the layers are

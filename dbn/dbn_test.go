@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,15 +135,7 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 		t.Errorf("metadata %v", meta)
 	}
 	same := func(a, b []float32) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-				return false
-			}
-		}
-		return true
+		return slices.EqualFunc(a, b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
 	}
 	for k := range d.Layers {
 		a, b := d.Layers[k], e.Layers[k]

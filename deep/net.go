@@ -26,29 +26,18 @@ const (
 // LeakySlope is LeakyReLU's slope for negative inputs.
 const LeakySlope = 0.2
 
-var actNames = []string{"swish", "softplus", "leakyrelu"}
+var activations = enum[Activation]{typ: "Activation", what: "activation", names: [][]string{
+	Swish:     {"swish", "silu"},
+	Softplus:  {"softplus"},
+	LeakyReLU: {"leakyrelu", "leaky-relu", "leaky_relu", "lrelu"},
+}}
 
 // String returns the activation's name: swish, softplus or leakyrelu.
-func (a Activation) String() string {
-	if a >= 0 && int(a) < len(actNames) {
-		return actNames[a]
-	}
-	return "Activation(" + strconv.Itoa(int(a)) + ")"
-}
+func (a Activation) String() string { return activations.String(a) }
 
 // ParseActivation parses swish, softplus or leakyrelu (also silu and
 // leaky-relu), case-insensitively.
-func ParseActivation(s string) (Activation, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "swish", "silu":
-		return Swish, nil
-	case "softplus":
-		return Softplus, nil
-	case "leakyrelu", "leaky-relu", "leaky_relu", "lrelu":
-		return LeakyReLU, nil
-	}
-	return 0, fmt.Errorf("deep: unknown activation %q (want swish, softplus or leakyrelu)", s)
-}
+func ParseActivation(s string) (Activation, error) { return activations.parse(s) }
 
 // apply sets a = f(z) and d = f'(z) elementwise (a may alias z). The
 // logistic function is the package tensor's vectorised float32 one.
@@ -110,7 +99,7 @@ func New(in int, hidden []int, act Activation) (*Net, error) {
 	if in < 1 {
 		return nil, fmt.Errorf("deep: input dimension %d (want at least 1)", in)
 	}
-	if act < 0 || int(act) >= len(actNames) {
+	if act < 0 || int(act) >= len(activations.names) {
 		return nil, fmt.Errorf("deep: invalid activation %d", int(act))
 	}
 	sizes := append([]int{in}, hidden...)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -33,27 +32,16 @@ const (
 	MALA
 )
 
+var methods = enum[Method]{typ: "Method", what: "sampler", names: [][]string{
+	ULA:  {"langevin", "ula"},
+	MALA: {"mala"},
+}}
+
 // String returns "langevin" or "mala".
-func (m Method) String() string {
-	switch m {
-	case ULA:
-		return "langevin"
-	case MALA:
-		return "mala"
-	}
-	return fmt.Sprintf("Method(%d)", int(m))
-}
+func (m Method) String() string { return methods.String(m) }
 
 // ParseMethod parses langevin (or ula) and mala.
-func ParseMethod(s string) (Method, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "langevin", "ula":
-		return ULA, nil
-	case "mala":
-		return MALA, nil
-	}
-	return 0, fmt.Errorf("deep: unknown sampler %q (want langevin or mala)", s)
-}
+func ParseMethod(s string) (Method, error) { return methods.parse(s) }
 
 // Sampler runs Langevin chains, one per row of a matrix.
 type Sampler struct {

@@ -62,6 +62,16 @@ func chainMoments(t *testing.T, s Sampler, e Energy, x *tensor.Matrix, burn, ste
 
 func sq(r []float32) float64 { return float64(r[0]) * float64(r[0]) }
 
+// varianceOnGaussian runs m chains of s on E = x²/2 from N(0, 1) starts
+// and returns chainMoments' estimate of the variance E[x²], its standard
+// error and the acceptance rate.
+func varianceOnGaussian(t *testing.T, s Sampler, m, burn, steps int, rng *tensor.Rand) (v, se, accept float64) {
+	t.Helper()
+	x := tensor.New(m, 1)
+	rng.Normal(x.Data, 0, 1)
+	return chainMoments(t, s, quadratic{1}, x, burn, steps, rng, sq)
+}
+
 // Unadjusted Langevin on E = x²/2 is the AR(1) chain
 // x' = (1 − η)x + √(2η) z, with stationary law N(0, v), v = 2η/(1 − ρ²) =
 // 1/(1 − η/2), ρ = 1 − η: 1.0526 at η = 0.1, not 1.
@@ -81,10 +91,7 @@ func sq(r []float32) float64 { return float64(r[0]) * float64(r[0]) }
 // spread of the per-chain averages must agree with the formula too.
 func TestULAStationaryVariance(t *testing.T) {
 	const eta, M, T = 0.1, 1000, 1000
-	rng := tensor.NewRand(42)
-	x := tensor.New(M, 1)
-	rng.Normal(x.Data, 0, 1)
-	v, seEmp, _ := chainMoments(t, Sampler{Method: ULA, StepSize: eta}, quadratic{1}, x, 200, T, rng, sq)
+	v, seEmp, _ := varianceOnGaussian(t, Sampler{Method: ULA, StepSize: eta}, M, 200, T, tensor.NewRand(42))
 	want := 1 / (1 - eta/2)
 	rho := 1 - eta
 	tau := (1 + rho*rho) / (1 - rho*rho)
@@ -106,9 +113,7 @@ func TestULAStationaryVariance(t *testing.T) {
 func TestMALAExactOnGaussian(t *testing.T) {
 	const eta, M, T = 0.5, 500, 400
 	rng := tensor.NewRand(7)
-	x := tensor.New(M, 1)
-	rng.Normal(x.Data, 0, 1)
-	v, se, acc := chainMoments(t, Sampler{Method: MALA, StepSize: eta}, quadratic{1}, x, 50, T, rng, sq)
+	v, se, acc := varianceOnGaussian(t, Sampler{Method: MALA, StepSize: eta}, M, 50, T, rng)
 	if math.Abs(v-1) > 4*se || 4*se > 0.1 {
 		t.Errorf("MALA variance %.4f, want 1 ± %.4f", v, 4*se)
 	}
@@ -116,9 +121,7 @@ func TestMALAExactOnGaussian(t *testing.T) {
 		t.Errorf("MALA acceptance %.3f", acc)
 	}
 	// The same test detects ULA's bias at this step size.
-	x2 := tensor.New(M, 1)
-	rng.Normal(x2.Data, 0, 1)
-	vu, seu, _ := chainMoments(t, Sampler{Method: ULA, StepSize: eta}, quadratic{1}, x2, 50, T, rng, sq)
+	vu, seu, _ := varianceOnGaussian(t, Sampler{Method: ULA, StepSize: eta}, M, 50, T, rng)
 	if math.Abs(vu-1/(1-eta/2)) > 4*seu || math.Abs(vu-1) < 4*seu {
 		t.Errorf("ULA variance at η = 0.5: %.4f ± %.4f, want 1.333", vu, 4*seu)
 	}

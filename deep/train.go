@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -26,27 +25,16 @@ const (
 	NCE
 )
 
+var objectives = enum[Objective]{typ: "Objective", what: "objective", names: [][]string{
+	Contrastive: {"cd", "contrastive"},
+	NCE:         {"nce"},
+}}
+
 // String returns "cd" or "nce".
-func (o Objective) String() string {
-	switch o {
-	case Contrastive:
-		return "cd"
-	case NCE:
-		return "nce"
-	}
-	return fmt.Sprintf("Objective(%d)", int(o))
-}
+func (o Objective) String() string { return objectives.String(o) }
 
 // ParseObjective parses cd (or contrastive) and nce.
-func ParseObjective(s string) (Objective, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "cd", "contrastive":
-		return Contrastive, nil
-	case "nce":
-		return NCE, nil
-	}
-	return 0, fmt.Errorf("deep: unknown objective %q (want cd or nce)", s)
-}
+func ParseObjective(s string) (Objective, error) { return objectives.parse(s) }
 
 // Config configures a [Trainer].
 type Config struct {

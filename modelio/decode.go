@@ -29,6 +29,23 @@ func Load(path string) (*File, error) {
 	return Decode(path, data)
 }
 
+// LoadAs reads the safetensors file at path and builds a model from it
+// with from (a package's FromFile), returning the model and the file's
+// metadata. Errors of from are wrapped as "load <path>: …"; those of Load
+// are returned as they are.
+func LoadAs[M any](path string, from func(*File) (M, error)) (M, map[string]string, error) {
+	var zero M
+	f, err := Load(path)
+	if err != nil {
+		return zero, nil, err
+	}
+	m, err := from(f)
+	if err != nil {
+		return zero, nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return m, f.Metadata, nil
+}
+
 // Decode parses a safetensors file held in memory; name identifies it in
 // errors and becomes the File's Name. F32, F64, F16 and BF16 tensors are
 // converted to float32; any other dtype is an error. The result does not

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -32,16 +33,10 @@ func sample() *File {
 	}
 }
 
+// sameBits reports whether a and b hold the same float32 bit patterns
+// (NaN payloads and signed zeros included).
 func sameBits(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -346,6 +341,36 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(path)
 	if err == nil || !strings.Contains(err.Error(), path) || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load missing file: %v", err)
+	}
+}
+
+// TestLoadAs: the builder sees the decoded file, its errors are prefixed
+// with the path, and Load's own errors pass through unwrapped.
+func TestLoadAs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := Save(path, sample()); err != nil {
+		t.Fatal(err)
+	}
+	scale := func(f *File) (float32, error) {
+		v, err := f.Require("scale")
+		if err != nil {
+			return 0, err
+		}
+		return v[0], nil
+	}
+	got, meta, err := LoadAs(path, scale)
+	if err != nil || got != 42 || meta["model"] != "rbm" {
+		t.Fatalf("LoadAs = %v, %v, %v", got, meta, err)
+	}
+	bad := errors.New("no such model")
+	_, meta, err = LoadAs(path, func(*File) (int, error) { return 0, bad })
+	if !errors.Is(err, bad) || err.Error() != "load "+path+": no such model" || meta != nil {
+		t.Errorf("builder error: %v (metadata %v)", err, meta)
+	}
+	missing := filepath.Join(t.TempDir(), "nope.safetensors")
+	_, _, err = LoadAs(missing, scale)
+	if !errors.Is(err, os.ErrNotExist) || strings.HasPrefix(err.Error(), "load ") {
+		t.Errorf("missing file: %v", err)
 	}
 }
 

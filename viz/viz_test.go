@@ -16,8 +16,13 @@ import (
 
 const g = BorderGray
 
-func checkPix(t *testing.T, img *image.Gray, want [][]uint8) {
+// checkPix fails the test at once on err (from making img), else checks
+// img's size and every pixel against want.
+func checkPix(t *testing.T, img *image.Gray, err error, want [][]uint8) {
 	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 	b := img.Bounds()
 	if b.Dy() != len(want) || b.Dx() != len(want[0]) {
 		t.Fatalf("image is %d×%d, want %d×%d", b.Dx(), b.Dy(), len(want[0]), len(want))
@@ -37,10 +42,7 @@ func TestGridLayout(t *testing.T) {
 		1, 0, -3, 7, // tile 1: out-of-range values clamp
 	})
 	img, err := Grid(m, 2, 2, GridOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPix(t, img, [][]uint8{
+	checkPix(t, img, err, [][]uint8{
 		{g, g, g, g, g, g, g},
 		{g, 0, 255, g, 255, 0, g},
 		{g, 128, 64, g, 0, 255, g},
@@ -49,10 +51,7 @@ func TestGridLayout(t *testing.T) {
 
 	// One column, scale 2, no gaps.
 	img, err = Grid(m, 2, 2, GridOptions{Cols: 1, Scale: 2, Pad: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPix(t, img, [][]uint8{
+	checkPix(t, img, err, [][]uint8{
 		{0, 0, 255, 255},
 		{0, 0, 255, 255},
 		{128, 128, 64, 64},
@@ -66,10 +65,7 @@ func TestGridLayout(t *testing.T) {
 	// Three tiles in two columns: the unused cell is border grey; Pad 2.
 	m3 := tensor.FromSlice(3, 1, []float32{1, 0, 1})
 	img, err = Grid(m3, 1, 1, GridOptions{Pad: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPix(t, img, [][]uint8{
+	checkPix(t, img, err, [][]uint8{
 		{g, g, g, g, g, g, g, g},
 		{g, g, g, g, g, g, g, g},
 		{g, g, 255, g, g, 0, g, g},
@@ -89,10 +85,7 @@ func TestGridNormalize(t *testing.T) {
 		-1, nan, 1, float32(math.Inf(1)), // non-finite ignored for the range
 	})
 	img, err := Grid(m, 1, 4, GridOptions{Cols: 1, Normalize: true, Pad: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPix(t, img, [][]uint8{
+	checkPix(t, img, err, [][]uint8{
 		{0, 85, 170, 255},
 		{128, 128, 128, 128},
 		{0, 0, 255, 255},
@@ -100,10 +93,7 @@ func TestGridNormalize(t *testing.T) {
 
 	// Without Normalize the same values clamp.
 	img, err = Grid(m, 1, 4, GridOptions{Cols: 1, Pad: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPix(t, img, [][]uint8{
+	checkPix(t, img, err, [][]uint8{
 		{255, 255, 255, 255},
 		{255, 255, 255, 255},
 		{0, 0, 255, 255},
@@ -119,12 +109,9 @@ func TestFilters(t *testing.T) {
 		4, 2, 0,
 	})
 	img, err := Filters(w, 2, 2, 0, GridOptions{Cols: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Tile 0: a = 4 → 0.625 (159), 0.75, 0.875, 1. Tile 1: a = 2 → 0, 0.75, 0.5, 1.
 	// Tile 2: all zero → mid-grey.
-	checkPix(t, img, [][]uint8{
+	checkPix(t, img, err, [][]uint8{
 		{g, g, g, g, g, g, g, g, g, g},
 		{g, 159, 191, g, 0, 191, g, 128, 128, g},
 		{g, 223, 255, g, 128, 255, g, 128, 128, g},
@@ -133,10 +120,7 @@ func TestFilters(t *testing.T) {
 
 	// n limits the number of tiles; Normalize is ignored.
 	img, err = Filters(w, 2, 2, 2, GridOptions{Cols: 1, Pad: -1, Normalize: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkPix(t, img, [][]uint8{
+	checkPix(t, img, err, [][]uint8{
 		{159, 191},
 		{223, 255},
 		{0, 191},
@@ -186,15 +170,7 @@ func TestSavePNG(t *testing.T) {
 	if err := SavePNG(path, img); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dec, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dec := decodePNG(t, path)
 	gray, ok := dec.(*image.Gray)
 	if !ok {
 		t.Fatalf("decoded %T, want *image.Gray", dec)

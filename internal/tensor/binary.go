@@ -28,27 +28,7 @@ type onesIndex struct {
 
 // Index buffers are kept on a free list (not a sync.Pool, which a garbage
 // collection empties): at most one per concurrent Gemm call is ever made.
-var onesFree struct {
-	mu   sync.Mutex
-	list []*onesIndex
-}
-
-func getOnes() *onesIndex {
-	onesFree.mu.Lock()
-	defer onesFree.mu.Unlock()
-	if n := len(onesFree.list); n > 0 {
-		x := onesFree.list[n-1]
-		onesFree.list = onesFree.list[:n-1]
-		return x
-	}
-	return new(onesIndex)
-}
-
-func putOnes(x *onesIndex) {
-	onesFree.mu.Lock()
-	onesFree.list = append(onesFree.list, x)
-	onesFree.mu.Unlock()
-}
+var onesFree freeList[onesIndex]
 
 func growInt32(s []int32, n int) []int32 {
 	if cap(s) < n {
@@ -188,8 +168,8 @@ func blockCols(n, nblk, q int) (j0, j1 int) {
 func gemmBinary(transA bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) bool {
 	m, n := c.Rows, c.Cols
 	k := b.Rows
-	x := getOnes()
-	defer putOnes(x)
+	x := onesFree.get()
+	defer onesFree.put(x)
 	if !x.build(a, transA) {
 		return false
 	}

@@ -8,67 +8,44 @@ func BenchmarkElementwise(b *testing.B) {
 	x := m.Clone()
 	bias := make([]float32, 500)
 	rng := NewRand(3)
-	report := func(b *testing.B, n int) {
-		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
+	// bench runs body as benchmark name with the vector kernels on or off,
+	// reporting the elements of m handled per second.
+	bench := func(name string, on bool, body func()) {
+		b.Run(name, func(b *testing.B) {
+			prev := SetAccelerated(on)
+			defer SetAccelerated(prev)
+			for b.Loop() {
+				body()
+			}
+			b.ReportMetric(float64(len(m.Data)*b.N)/b.Elapsed().Seconds()/1e6, "Melem/s")
+		})
 	}
-	b.Run("SigmoidInPlace-float64", func(b *testing.B) {
-		for b.Loop() {
-			m.CopyFrom(x)
-			SigmoidInPlace(m.Data)
-		}
-		report(b, len(m.Data))
-	})
-	for _, acc := range []bool{true, false} {
-		name := "avx2"
+	// run benchmarks body as name; with acc set, once with the vector
+	// kernels (name-avx2) and once without (name-portable).
+	run := func(name string, acc bool, body func()) {
 		if !acc {
-			name = "portable"
+			bench(name, Accelerated(), body)
+			return
 		}
-		b.Run("SigmoidBiasRows-"+name, func(b *testing.B) {
-			prev := SetAccelerated(acc)
-			defer SetAccelerated(prev)
-			for b.Loop() {
-				m.CopyFrom(x)
-				SigmoidBiasRows(m, bias)
-			}
-			report(b, len(m.Data))
-		})
-		b.Run("SoftplusShiftSum-"+name, func(b *testing.B) {
-			prev := SetAccelerated(acc)
-			defer SetAccelerated(prev)
-			for b.Loop() {
-				for r := 0; r < 100; r++ {
-					_ = SoftplusShiftSum(x.Row(r), x.Row((r+1)%100), -1)
-				}
-			}
-			report(b, len(m.Data))
-		})
+		bench(name+"-avx2", true, body)
+		bench(name+"-portable", false, body)
 	}
-	b.Run("SoftplusSum-float64", func(b *testing.B) {
-		for b.Loop() {
-			_ = SoftplusSum(x.Data)
-		}
-		report(b, len(m.Data))
+	run("SigmoidInPlace-float64", false, func() {
+		m.CopyFrom(x)
+		SigmoidInPlace(m.Data)
 	})
+	run("SigmoidBiasRows", true, func() {
+		m.CopyFrom(x)
+		SigmoidBiasRows(m, bias)
+	})
+	run("SoftplusShiftSum", true, func() {
+		for r := 0; r < 100; r++ {
+			_ = SoftplusShiftSum(x.Row(r), x.Row((r+1)%100), -1)
+		}
+	})
+	run("SoftplusSum-float64", false, func() { _ = SoftplusSum(x.Data) })
 	p := New(100, 500)
 	SigmoidInto(p.Data, x.Data)
-	b.Run("Bernoulli", func(b *testing.B) {
-		for b.Loop() {
-			rng.Bernoulli(m.Data, p.Data)
-		}
-		report(b, len(m.Data))
-	})
-	for _, acc := range []bool{true, false} {
-		name := "avx2"
-		if !acc {
-			name = "portable"
-		}
-		b.Run("BernoulliFast-"+name, func(b *testing.B) {
-			prev := SetAccelerated(acc)
-			defer SetAccelerated(prev)
-			for b.Loop() {
-				rng.BernoulliFast(m.Data, p.Data)
-			}
-			report(b, len(m.Data))
-		})
-	}
+	run("Bernoulli", false, func() { rng.Bernoulli(m.Data, p.Data) })
+	run("BernoulliFast", true, func() { rng.BernoulliFast(m.Data, p.Data) })
 }

@@ -53,27 +53,9 @@ type workspace struct {
 // large (the B block is up to kc×nc floats) and a garbage collection must not
 // throw them away between two products. At most one per concurrently running
 // part is ever made.
-var workspaces struct {
-	mu   sync.Mutex
-	free []*workspace
-}
-
-func getWorkspace() *workspace {
-	workspaces.mu.Lock()
-	defer workspaces.mu.Unlock()
-	if n := len(workspaces.free); n > 0 {
-		ws := workspaces.free[n-1]
-		workspaces.free = workspaces.free[:n-1]
-		return ws
-	}
+var workspaces = freeList[workspace]{alloc: func() *workspace {
 	return &workspace{ap: make([]float32, mc*kc)}
-}
-
-func putWorkspace(ws *workspace) {
-	workspaces.mu.Lock()
-	workspaces.free = append(workspaces.free, ws)
-	workspaces.mu.Unlock()
-}
+}}
 
 // Gemm computes c = alpha·op(a)·op(b) + beta·c, where op(x) is x or xᵀ as
 // transA / transB say. Shapes are checked; a mismatch is a programming error
@@ -183,12 +165,12 @@ func (w *gemmWork) runPart(p int) {
 	if r0 >= r1 || c0 >= c1 {
 		return
 	}
-	ws := getWorkspace()
+	ws := workspaces.get()
 	if need := kc * min(nc, (c1-c0+nr-1)/nr*nr); len(ws.bp) < need {
 		ws.bp = make([]float32, need)
 	}
 	w.block(ws, r0, r1, c0, c1)
-	putWorkspace(ws)
+	workspaces.put(ws)
 }
 
 // block computes rows [r0,r1) × columns [c0,c1) of C.
@@ -257,38 +239,49 @@ func packA(dst []float32, a *Matrix, trans bool, alpha float32, i0, rows, p0, d 
 		if trans {
 			// op(a)[i][p] = a[p][i]: mr contiguous values per depth.
 			for l := 0; l < d; l++ {
-				src := a.Data[(p0+l)*lda+ib : (p0+l)*lda+ib+rq]
-				out := panel[l*mr : l*mr+mr]
-				if alpha == 1 {
-					copy(out, src)
-				} else {
-					for r, v := range src {
-						out[r] = alpha * v
-					}
-				}
-				for r := rq; r < mr; r++ {
-					out[r] = 0
-				}
+				packRow(panel[l*mr:l*mr+mr], a.Data[(p0+l)*lda+ib:(p0+l)*lda+ib+rq], alpha)
 			}
 			continue
 		}
 		for r := 0; r < mr; r++ {
-			if r >= rq {
-				for l := 0; l < d; l++ {
-					panel[l*mr+r] = 0
-				}
-				continue
+			var src []float32 // nil past the last row: zero padding
+			if r < rq {
+				src = a.Data[(ib+r)*lda+p0 : (ib+r)*lda+p0+d]
 			}
-			src := a.Data[(ib+r)*lda+p0 : (ib+r)*lda+p0+d]
-			if alpha == 1 {
-				for l, v := range src {
-					panel[l*mr+r] = v
-				}
-			} else {
-				for l, v := range src {
-					panel[l*mr+r] = alpha * v
-				}
-			}
+			packColumn(panel, mr, r, d, src, alpha)
+		}
+	}
+}
+
+// packRow sets out to alpha·src followed by zeros (src itself when alpha
+// is 1).
+func packRow(out, src []float32, alpha float32) {
+	if alpha == 1 {
+		copy(out, src)
+	} else {
+		for r, v := range src {
+			out[r] = alpha * v
+		}
+	}
+	clear(out[len(src):])
+}
+
+// packColumn sets column r of a panel of width w over d depths,
+// panel[l·w + r], to alpha·src[l] (src itself when alpha is 1), or to zero
+// when src is nil.
+func packColumn(panel []float32, w, r, d int, src []float32, alpha float32) {
+	switch {
+	case src == nil:
+		for l := 0; l < d; l++ {
+			panel[l*w+r] = 0
+		}
+	case alpha == 1:
+		for l, v := range src {
+			panel[l*w+r] = v
+		}
+	default:
+		for l, v := range src {
+			panel[l*w+r] = alpha * v
 		}
 	}
 }
@@ -304,11 +297,7 @@ func packB(dst []float32, b *Matrix, trans bool, p0, d, j0, cols int) {
 		jb := j0 + q*nr
 		if !trans {
 			for l := 0; l < d; l++ {
-				out := panel[l*nr : l*nr+nr]
-				copy(out, b.Data[(p0+l)*ldb+jb:(p0+l)*ldb+jb+cq])
-				for j := cq; j < nr; j++ {
-					out[j] = 0
-				}
+				packRow(panel[l*nr:l*nr+nr], b.Data[(p0+l)*ldb+jb:(p0+l)*ldb+jb+cq], 1)
 			}
 			continue
 		}
@@ -317,16 +306,11 @@ func packB(dst []float32, b *Matrix, trans bool, p0, d, j0, cols int) {
 			continue
 		}
 		for j := 0; j < nr; j++ {
-			if j >= cq {
-				for l := 0; l < d; l++ {
-					panel[l*nr+j] = 0
-				}
-				continue
+			var src []float32
+			if j < cq {
+				src = b.Data[(jb+j)*ldb+p0 : (jb+j)*ldb+p0+d]
 			}
-			src := b.Data[(jb+j)*ldb+p0 : (jb+j)*ldb+p0+d]
-			for l, v := range src {
-				panel[l*nr+j] = v
-			}
+			packColumn(panel, nr, j, d, src, 1)
 		}
 	}
 }

@@ -7,36 +7,49 @@ import "math"
 // the tile's contents when load is set, else from zero; every step is one
 // fused multiply–add, in the same order as the assembly kernel.
 func kernelGeneric(k int, a, b, c []float32, ldc int, load bool) {
-	var acc [mr * nr]float32
-	if load {
-		for i := 0; i < mr; i++ {
-			copy(acc[i*nr:(i+1)*nr], c[i*ldc:i*ldc+nr])
-		}
-	}
+	kernelRows(k, a, b, c, ldc, load, false)
+}
+
+// kernelRows is the frame of the portable micro-kernels: each row i of the
+// mr×nr tile of C at c (row stride ldc) starts from C when load is set, else
+// from zero, gets its terms from fusedRow (fused set) or fmaRow and is
+// stored back. Those add a[i+l·mr]·b[l·nr+j] to row[j] for each depth l in
+// order, so every element sees its terms in the order of the assembly
+// kernel. (Direct calls, not a function value: the row stays on the stack.)
+func kernelRows(k int, a, b, c []float32, ldc int, load, fused bool) {
 	a = a[:k*mr]
 	b = b[:k*nr]
-	for l := 0; l < k; l++ {
+	for i := 0; i < mr; i++ {
+		var row [nr]float32
+		if load {
+			copy(row[:], c[i*ldc:i*ldc+nr])
+		}
+		if fused {
+			fusedRow(&row, a[i:], b)
+		} else {
+			fmaRow(&row, a[i:], b)
+		}
+		copy(c[i*ldc:i*ldc+nr], row[:])
+	}
+}
+
+// fmaRow is kernelGeneric's row: one fma32 per term.
+func fmaRow(row *[nr]float32, a, b []float32) {
+	for l := range len(b) / nr {
+		a64 := float64(a[l*mr])
 		bl := (*[nr]float32)(b[l*nr:])
-		al := (*[mr]float32)(a[l*mr:])
-		for i, ai := range al {
-			row := (*[nr]float32)(acc[i*nr:])
-			a64 := float64(ai)
-			for j, bj := range bl {
-				// fma32(ai, bj, row[j]) with its fast path written out
-				// (fma32 is over the inlining budget).
-				p := a64 * float64(bj)
-				z := float64(row[j])
-				s := p + z
-				if u := math.Float64bits(s); (u&(1<<29-1) != 1<<28 && (u>>52)&0x7ff >= 1023-126) || s == 0 {
-					row[j] = float32(s)
-				} else {
-					row[j] = fma32Slow(p, z, s)
-				}
+		for j, bj := range bl {
+			// fma32(ai, bj, row[j]) with its fast path written out
+			// (fma32 is over the inlining budget).
+			p := a64 * float64(bj)
+			z := float64(row[j])
+			s := p + z
+			if u := math.Float64bits(s); (u&(1<<29-1) != 1<<28 && (u>>52)&0x7ff >= 1023-126) || s == 0 {
+				row[j] = float32(s)
+			} else {
+				row[j] = fma32Slow(p, z, s)
 			}
 		}
-	}
-	for i := 0; i < mr; i++ {
-		copy(c[i*ldc:i*ldc+nr], acc[i*nr:(i+1)*nr])
 	}
 }
 
@@ -59,26 +72,16 @@ func gatherGeneric(alpha float32, b []float32, ldb int, idx []int32, c []float32
 // emulating kernel; fusedIsExact decides at start-up by running this very
 // code on a case where fused and unfused results differ.
 func kernelFused(k int, a, b, c []float32, ldc int, load bool) {
-	var acc [mr * nr]float32
-	if load {
-		for i := 0; i < mr; i++ {
-			copy(acc[i*nr:(i+1)*nr], c[i*ldc:i*ldc+nr])
+	kernelRows(k, a, b, c, ldc, load, true)
+}
+
+// fusedRow is kernelFused's row.
+func fusedRow(row *[nr]float32, a, b []float32) {
+	for l := range len(b) / nr {
+		ai := a[l*mr]
+		for j, bj := range (*[nr]float32)(b[l*nr:]) {
+			row[j] = ai*bj + row[j]
 		}
-	}
-	a = a[:k*mr]
-	b = b[:k*nr]
-	for l := 0; l < k; l++ {
-		bl := (*[nr]float32)(b[l*nr:])
-		al := (*[mr]float32)(a[l*mr:])
-		for i, ai := range al {
-			row := (*[nr]float32)(acc[i*nr:])
-			for j, bj := range bl {
-				row[j] = ai*bj + row[j]
-			}
-		}
-	}
-	for i := 0; i < mr; i++ {
-		copy(c[i*ldc:i*ldc+nr], acc[i*nr:(i+1)*nr])
 	}
 }
 

@@ -82,3 +82,33 @@ func run(t task, n int) {
 	wg.Wait()
 	wgPool.Put(wg)
 }
+
+// freeList keeps values for reuse where a sync.Pool would not do: a garbage
+// collection empties a pool, and the values kept here are large or costly
+// to rebuild. get returns a kept value, else a new one from alloc (new(T)
+// when alloc is nil).
+type freeList[T any] struct {
+	mu    sync.Mutex
+	list  []*T
+	alloc func() *T
+}
+
+func (f *freeList[T]) get() *T {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := len(f.list); n > 0 {
+		x := f.list[n-1]
+		f.list = f.list[:n-1]
+		return x
+	}
+	if f.alloc == nil {
+		return new(T)
+	}
+	return f.alloc()
+}
+
+func (f *freeList[T]) put(x *T) {
+	f.mu.Lock()
+	f.list = append(f.list, x)
+	f.mu.Unlock()
+}

@@ -27,13 +27,7 @@ func TestBernoulliFastFrequencies(t *testing.T) {
 			cross += float64(dst[7] * dst[8]) // lanes 7 and 8: vector boundary
 			lag += float64(dst[4] * prev[4])
 		}
-		for i, q := range ps {
-			f := counts[i] / n
-			se := math.Sqrt(float64(q) * (1 - float64(q)) / n)
-			if math.Abs(f-float64(q)) > 5*se+1e-9 {
-				t.Errorf("p=%v: frequency %v (5σ = %v)", q, f, 5*se)
-			}
-		}
+		checkFrequencies(t, ps, counts, n)
 		for _, c := range []struct {
 			name string
 			got  float64

@@ -103,6 +103,20 @@ func TestSigmoidSoftplus(t *testing.T) {
 	}
 }
 
+// checkFrequencies checks that each unit's frequency counts[i]/n of ones
+// in n Bernoulli(ps[i]) draws is within 5 standard errors √(p(1−p)/n) of
+// ps[i] (and 1e-9, for p = 0 and 1).
+func checkFrequencies(t *testing.T, ps []float32, counts []float64, n float64) {
+	t.Helper()
+	for i, q := range ps {
+		f := counts[i] / n
+		se := math.Sqrt(float64(q) * (1 - float64(q)) / n)
+		if math.Abs(f-float64(q)) > 5*se+1e-9 {
+			t.Errorf("p=%v: frequency %v (5σ = %v)", q, f, 5*se)
+		}
+	}
+}
+
 // TestBernoulliFrequencies: each unit's frequency over n draws has standard
 // error √(p(1−p)/n); we allow 5, and also check the two halves of a 64-bit
 // draw are not correlated (pairs (1,1) at rate p², within 5 standard errors).
@@ -122,13 +136,7 @@ func TestBernoulliFrequencies(t *testing.T) {
 		}
 		both += float64(dst[2] * dst[3])
 	}
-	for i, q := range ps {
-		f := counts[i] / n
-		se := math.Sqrt(float64(q) * (1 - float64(q)) / n)
-		if math.Abs(f-float64(q)) > 5*se+1e-9 {
-			t.Errorf("p=%v: frequency %v (5σ = %v)", q, f, 5*se)
-		}
-	}
+	checkFrequencies(t, ps, counts, n)
 	pp := float64(ps[2]) * float64(ps[3])
 	if f := both / n; math.Abs(f-pp) > 5*math.Sqrt(pp*(1-pp)/n) {
 		t.Errorf("joint frequency of a pair %v, want %v", f, pp)

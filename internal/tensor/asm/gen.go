@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -38,14 +39,10 @@ func main() {
 // Σ_l a[l·6+i]·b[l·16+j], starting from C when load is set, else from 0.
 // Twelve ymm accumulators, two B vectors and one broadcast A value.
 func sgemmKernel() {
-	TEXT("sgemmKernel6x16", NOSPLIT, "func(k int, a, b, c *float32, ldc int, load bool)")
-	Pragma("noescape")
-	Doc("sgemmKernel6x16 computes a 6×16 tile of C += packed A panel · packed B panel (see kernelGeneric).")
-	k := Load(Param("k"), GP64())
-	pa := Load(Param("a"), GP64())
-	pb := Load(Param("b"), GP64())
-	pc := Load(Param("c"), GP64())
-	ldc := Load(Param("ldc"), GP64())
+	vexp.Func("sgemmKernel6x16", "func(k int, a, b, c *float32, ldc int, load bool)",
+		"sgemmKernel6x16 computes a 6×16 tile of C += packed A panel · packed B panel (see kernelGeneric).")
+	a := vexp.GPArgs("k", "a", "b", "c", "ldc")
+	k, pa, pb, pc, ldc := a[0], a[1], a[2], a[3], a[4]
 	SHLQ(U8(2), ldc)
 	load := Load(Param("load"), GP8())
 
@@ -121,19 +118,15 @@ func sgemmKernel() {
 // the last vector is loaded and stored under mask, so a pass can end at any
 // column). One variant is generated per nv.
 func gatherAxpy() {
-	TEXT("gatherAxpy", NOSPLIT, "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)")
-	Pragma("noescape")
-	Doc("gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric).")
+	vexp.Func("gatherAxpy", "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)",
+		"gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric).")
 	al := YMM()
 	VBROADCASTSS(NewParamAddr("alpha", 0), al)
-	pb := Load(Param("b"), GP64())
-	ldb := Load(Param("ldb"), GP64())
+	a := vexp.GPArgs("b", "ldb")
+	pb, ldb := a[0], a[1]
 	SHLQ(U8(2), ldb)
-	pidx := Load(Param("idx"), GP64())
-	nidx := Load(Param("nidx"), GP64())
-	pc := Load(Param("c"), GP64())
-	nv := Load(Param("nv"), GP64())
-	pm := Load(Param("mask"), GP64())
+	a = vexp.GPArgs("idx", "nidx", "c", "nv", "mask")
+	pidx, nidx, pc, nv, pm := a[0], a[1], a[2], a[3], a[4]
 	msk := YMM()
 	VMOVDQU(Mem{Base: pm}, msk)
 	TESTQ(nidx, nidx)
@@ -198,13 +191,10 @@ func gatherAxpy() {
 // through lut (lut[m] lists the set bits of m; lut[255] = 0…7) and stored
 // whole, so idx needs 8 slots of slack past the count.
 func onesIndex8() {
-	TEXT("onesIndex8", NOSPLIT, "func(row *float32, nvec int, idx *int32, lut *[256][8]int32) (cnt int, ok bool)")
-	Pragma("noescape")
-	Doc("onesIndex8 lists the positions of the ones of row (8·nvec values); see the generator.")
-	prow := Load(Param("row"), GP64())
-	nvec := Load(Param("nvec"), GP64())
-	pidx := Load(Param("idx"), GP64())
-	plut := Load(Param("lut"), GP64())
+	vexp.Func("onesIndex8", "func(row *float32, nvec int, idx *int32, lut *[256][8]int32) (cnt int, ok bool)",
+		"onesIndex8 lists the positions of the ones of row (8·nvec values); see the generator.")
+	a := vexp.GPArgs("row", "nvec", "idx", "lut")
+	prow, nvec, pidx, plut := a[0], a[1], a[2], a[3]
 	cnt := GP64()
 	XORQ(cnt, cnt)
 	t := GP32()
@@ -257,38 +247,22 @@ func onesIndex8() {
 
 // Constants of the sigmoid and softplus kernels, each repeated in 8
 // lanes; the values and the order of operations are those of fast.go.
-var fastConsts = []struct {
-	name string
-	f    float32
-	u    uint32
-	isU  bool
-}{
-	{name: "one", f: 1}, {name: "half", f: 0.5}, {name: "sign", u: 0x80000000, isU: true},
-	{name: "explo", f: -87.33654}, {name: "log2e", f: 1.44269504088896341}, {name: "magic", f: 12582912},
-	{name: "ln2hi", f: 0.693359375}, {name: "ln2lo", f: -2.12194440e-4}, {name: "bias127", u: 127, isU: true},
-	{name: "sqrt2", f: 1.41421356237309505}, {name: "zero", f: 0},
-	{name: "e0", f: 1.9875691500e-4}, {name: "e1", f: 1.3981999507e-3}, {name: "e2", f: 8.3334519073e-3},
-	{name: "e3", f: 4.1665795894e-2}, {name: "e4", f: 1.6666665459e-1}, {name: "e5", f: 5.0000001201e-1},
-	{name: "l0", f: 7.0376836292e-2}, {name: "l1", f: -1.1514610310e-1}, {name: "l2", f: 1.1676998740e-1},
-	{name: "l3", f: -1.2420140846e-1}, {name: "l4", f: 1.4249322787e-1}, {name: "l5", f: -1.6668057665e-1},
-	{name: "l6", f: 2.0000714765e-1}, {name: "l7", f: -2.4999993993e-1}, {name: "l8", f: 3.3333331174e-1},
-}
+var fastConsts = slices.Concat(
+	[]vexp.Row{vexp.Float("one", 1), vexp.Float("half", 0.5), vexp.Bits("sign", 0x80000000)},
+	vexp.ExpRows("explo", "log2e", "magic", "ln2hi", "ln2lo", "bias127"),
+	[]vexp.Row{vexp.Float("sqrt2", 1.41421356237309505), vexp.Float("zero", 0)},
+	vexp.ExpRows("e0", "e1", "e2", "e3", "e4", "e5"),
+	[]vexp.Row{
+		vexp.Float("l0", 7.0376836292e-2), vexp.Float("l1", -1.1514610310e-1), vexp.Float("l2", 1.1676998740e-1),
+		vexp.Float("l3", -1.2420140846e-1), vexp.Float("l4", 1.4249322787e-1), vexp.Float("l5", -1.6668057665e-1),
+		vexp.Float("l6", 2.0000714765e-1), vexp.Float("l7", -2.4999993993e-1), vexp.Float("l8", 3.3333331174e-1),
+	},
+)
 
-var cst = map[string]Mem{}
+var cst map[string]Mem
 
 func fastKernels() {
-	g := GLOBL("fastconst", RODATA|NOPTR)
-	for i, c := range fastConsts {
-		for l := 0; l < 8; l++ {
-			// Floats as their bits: avo prints F32(1) as $(1), an integer.
-			u := c.u
-			if !c.isU {
-				u = math.Float32bits(c.f)
-			}
-			DATA(32*i+4*l, U32(u))
-		}
-		cst[c.name] = g.Offset(32 * i)
-	}
+	cst = vexp.Constants("fastconst", fastConsts)
 	sigmoidKernel()
 	softplusSumKernel()
 }
@@ -331,38 +305,29 @@ func log1pV(e reg.VecVirtual) reg.VecVirtual {
 // sigmoidKernel: dst[i] = σ(x[i] (+ bias[i] when bias ≠ nil)), n a
 // multiple of 8.
 func sigmoidKernel() {
-	TEXT("sigmoid8", NOSPLIT, "func(dst, x, bias *float32, n int)")
-	Pragma("noescape")
-	Doc("sigmoid8 sets dst[i] = σ(x[i] + bias[i]) (no bias when nil) for n a multiple of 8; see SigmoidFast.")
-	pd := Load(Param("dst"), GP64())
-	px := Load(Param("x"), GP64())
-	pbias := Load(Param("bias"), GP64())
-	n := Load(Param("n"), GP64())
-	SHRQ(U8(3), n)
-	JZ(LabelRef("done"))
-	Label("loop")
-	x := YMM()
-	VMOVUPS(Mem{Base: px}, x)
-	TESTQ(pbias, pbias)
-	JZ(LabelRef("nobias"))
-	VADDPS(Mem{Base: pbias}, x, x)
-	ADDQ(U8(32), pbias)
-	Label("nobias")
-	t := YMM()
-	VORPS(cst["sign"], x, t)
-	e := expNegV(t)
-	d, num := YMM(), YMM()
-	VADDPS(cst["one"], e, d)
-	one := YMM()
-	VMOVUPS(cst["one"], one)
-	VBLENDVPS(x, e, one, num) // x < 0 (sign bit) ? e : 1
-	VDIVPS(d, num, num)
-	VMOVUPS(num, Mem{Base: pd})
-	ADDQ(U8(32), px)
-	ADDQ(U8(32), pd)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
-	Label("done")
+	vexp.Func("sigmoid8", "func(dst, x, bias *float32, n int)",
+		"sigmoid8 sets dst[i] = σ(x[i] + bias[i]) (no bias when nil) for n a multiple of 8; see SigmoidFast.")
+	a := vexp.GPArgs("dst", "x", "bias", "n")
+	pd, px, pbias, n := a[0], a[1], a[2], a[3]
+	vexp.Loop8(n, func() {
+		x := YMM()
+		VMOVUPS(Mem{Base: px}, x)
+		TESTQ(pbias, pbias)
+		JZ(LabelRef("nobias"))
+		VADDPS(Mem{Base: pbias}, x, x)
+		ADDQ(U8(32), pbias)
+		Label("nobias")
+		t := YMM()
+		VORPS(cst["sign"], x, t)
+		e := expNegV(t)
+		d, num := YMM(), YMM()
+		VADDPS(cst["one"], e, d)
+		one := YMM()
+		VMOVUPS(cst["one"], one)
+		VBLENDVPS(x, e, one, num) // x < 0 (sign bit) ? e : 1
+		VDIVPS(d, num, num)
+		VMOVUPS(num, Mem{Base: pd})
+	}, px, pd)
 	VZEROUPPER()
 	RET()
 }
@@ -370,45 +335,35 @@ func sigmoidKernel() {
 // softplusSumKernel: lanes[l] (+)= Σ_q softplus(a[8q+l] + d·w[8q+l]) in
 // float64 (no shift when w = nil), n a multiple of 8.
 func softplusSumKernel() {
-	TEXT("softplusSum8", NOSPLIT, "func(a, w *float32, d float32, n int, lanes *[8]float64)")
-	Pragma("noescape")
-	Doc("softplusSum8 accumulates softplus(a[i] + d·w[i]) into 8 float64 lane sums; see softplusSum.")
-	pa := Load(Param("a"), GP64())
-	pw := Load(Param("w"), GP64())
+	vexp.Func("softplusSum8", "func(a, w *float32, d float32, n int, lanes *[8]float64)",
+		"softplusSum8 accumulates softplus(a[i] + d·w[i]) into 8 float64 lane sums; see softplusSum.")
+	a := vexp.GPArgs("a", "w")
+	pa, pw := a[0], a[1]
 	dv := YMM()
 	VBROADCASTSS(NewParamAddr("d", 16), dv)
 	n := Load(Param("n"), GP64())
-	pl := Load(Param("lanes"), GP64())
-	acc0, acc1 := YMM(), YMM()
-	VMOVUPD(Mem{Base: pl}, acc0)
-	VMOVUPD(Mem{Base: pl, Disp: 32}, acc1)
-	SHRQ(U8(3), n)
-	JZ(LabelRef("done"))
-	Label("loop")
-	x := YMM()
-	VMOVUPS(Mem{Base: pa}, x)
-	TESTQ(pw, pw)
-	JZ(LabelRef("noshift"))
-	q := YMM()
-	VMULPS(Mem{Base: pw}, dv, q)
-	VADDPS(q, x, x)
-	ADDQ(U8(32), pw)
-	Label("noshift")
-	t, p := YMM(), YMM()
-	VORPS(cst["sign"], x, t)
-	e := expNegV(t)
-	l := log1pV(e)
-	zero := YMM()
-	VXORPS(zero, zero, zero)
-	VMAXPS(x, zero, p) // 0 > x ? 0 : x (NaN kept)
-	VADDPS(l, p, p)
-	vexp.AccumulatePD(p, acc0, acc1, false)
-	ADDQ(U8(32), pa)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
-	Label("done")
-	VMOVUPD(acc0, Mem{Base: pl})
-	VMOVUPD(acc1, Mem{Base: pl, Disp: 32})
+	lanes := vexp.LoadLaneSums("lanes")
+	vexp.Loop8(n, func() {
+		x := YMM()
+		VMOVUPS(Mem{Base: pa}, x)
+		TESTQ(pw, pw)
+		JZ(LabelRef("noshift"))
+		q := YMM()
+		VMULPS(Mem{Base: pw}, dv, q)
+		VADDPS(q, x, x)
+		ADDQ(U8(32), pw)
+		Label("noshift")
+		t, p := YMM(), YMM()
+		VORPS(cst["sign"], x, t)
+		e := expNegV(t)
+		l := log1pV(e)
+		zero := YMM()
+		VXORPS(zero, zero, zero)
+		VMAXPS(x, zero, p) // 0 > x ? 0 : x (NaN kept)
+		VADDPS(l, p, p)
+		lanes.Add(p, false)
+	}, pa)
+	lanes.Store()
 	VZEROUPPER()
 	RET()
 }
@@ -416,12 +371,10 @@ func softplusSumKernel() {
 // bernoulliKernel: dst[i] = 1 if hashUniform(i, k0, k1) < p[i] else 0 for
 // i < n (a multiple of 8); see BernoulliFast in rand.go.
 func bernoulliKernel() {
-	TEXT("bernoulliHash8", NOSPLIT, "func(dst, p *float32, n int, k0, k1 uint32)")
-	Pragma("noescape")
-	Doc("bernoulliHash8 samples dst[i] ~ Bernoulli(p[i]) from the counter hash; see BernoulliFast.")
-	pd := Load(Param("dst"), GP64())
-	pp := Load(Param("p"), GP64())
-	n := Load(Param("n"), GP64())
+	vexp.Func("bernoulliHash8", "func(dst, p *float32, n int, k0, k1 uint32)",
+		"bernoulliHash8 samples dst[i] ~ Bernoulli(p[i]) from the counter hash; see BernoulliFast.")
+	a := vexp.GPArgs("dst", "p", "n")
+	pd, pp, n := a[0], a[1], a[2]
 	vk0, vk1, m1, m2, golden, ctr, eight, scale, one := YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
 	bc := func(v uint32, y reg.VecVirtual) {
 		t := GP32()
@@ -449,8 +402,6 @@ func bernoulliKernel() {
 		DATA(4*l, U32(uint32(l)))
 	}
 	VMOVDQU(lanes, ctr)
-	SHRQ(U8(3), n)
-	JZ(LabelRef("done"))
 	x, s := YMM(), YMM()
 	mix := func() {
 		VPSRLD(U8(16), x, s)
@@ -462,24 +413,20 @@ func bernoulliKernel() {
 		VPSRLD(U8(16), x, s)
 		VPXOR(s, x, x)
 	}
-	Label("loop")
-	VPMULLD(golden, ctr, x)
-	VPADDD(vk0, x, x)
-	mix()
-	VPXOR(vk1, x, x)
-	mix()
-	VPSRLD(U8(8), x, x)
-	VCVTDQ2PS(x, x)
-	VMULPS(scale, x, x)
-	VCMPPS(U8(1), Mem{Base: pp}, x, x) // u < p (LT_OS)
-	VANDPS(one, x, x)
-	VMOVUPS(x, Mem{Base: pd})
-	VPADDD(eight, ctr, ctr)
-	ADDQ(U8(32), pp)
-	ADDQ(U8(32), pd)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
-	Label("done")
+	vexp.Loop8(n, func() {
+		VPMULLD(golden, ctr, x)
+		VPADDD(vk0, x, x)
+		mix()
+		VPXOR(vk1, x, x)
+		mix()
+		VPSRLD(U8(8), x, x)
+		VCVTDQ2PS(x, x)
+		VMULPS(scale, x, x)
+		VCMPPS(U8(1), Mem{Base: pp}, x, x) // u < p (LT_OS)
+		VANDPS(one, x, x)
+		VMOVUPS(x, Mem{Base: pd})
+		VPADDD(eight, ctr, ctr)
+	}, pp, pd)
 	VZEROUPPER()
 	RET()
 }
@@ -487,41 +434,25 @@ func bernoulliKernel() {
 // momentumKernel: v = mom·v + lr·(g − wd·w); w += v, 8 lanes at a time, n
 // a multiple of 8 (the order of operations of momentum in update.go).
 func momentumKernel() {
-	TEXT("momentum8", NOSPLIT, "func(w, v, grad *float32, n int, lr, mom, wd float32)")
-	Pragma("noescape")
-	Doc("momentum8 applies the momentum update of MomentumStep to n (multiple of 8) values.")
-	pw := Load(Param("w"), GP64())
-	pv := Load(Param("v"), GP64())
-	pg := Load(Param("grad"), GP64())
-	n := Load(Param("n"), GP64())
-	lr, mom, wd := YMM(), YMM(), YMM()
-	for _, p := range []struct {
-		name string
-		y    reg.VecVirtual
-	}{{"lr", lr}, {"mom", mom}, {"wd", wd}} {
-		x := Load(Param(p.name), XMM())
-		VBROADCASTSS(x, p.y)
-	}
-	SHRQ(U8(3), n)
-	JZ(LabelRef("done"))
-	Label("loop")
-	a, b, c, w := YMM(), YMM(), YMM(), YMM()
-	VMOVUPS(Mem{Base: pw}, w)
-	VMULPS(Mem{Base: pv}, mom, a) // mom·v
-	VMULPS(w, wd, b)              // wd·w
-	VMOVUPS(Mem{Base: pg}, c)
-	VSUBPS(b, c, c) // g − wd·w
-	VMULPS(c, lr, c)
-	VADDPS(c, a, a) // new v
-	VMOVUPS(a, Mem{Base: pv})
-	VADDPS(a, w, w)
-	VMOVUPS(w, Mem{Base: pw})
-	ADDQ(U8(32), pw)
-	ADDQ(U8(32), pv)
-	ADDQ(U8(32), pg)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
-	Label("done")
+	vexp.Func("momentum8", "func(w, v, grad *float32, n int, lr, mom, wd float32)",
+		"momentum8 applies the momentum update of MomentumStep to n (multiple of 8) values.")
+	a := vexp.GPArgs("w", "v", "grad", "n")
+	pw, pv, pg, n := a[0], a[1], a[2], a[3]
+	f := vexp.Float32Args("lr", "mom", "wd")
+	lr, mom, wd := f[0], f[1], f[2]
+	vexp.Loop8(n, func() {
+		a, b, c, w := YMM(), YMM(), YMM(), YMM()
+		VMOVUPS(Mem{Base: pw}, w)
+		VMULPS(Mem{Base: pv}, mom, a) // mom·v
+		VMULPS(w, wd, b)              // wd·w
+		VMOVUPS(Mem{Base: pg}, c)
+		VSUBPS(b, c, c) // g − wd·w
+		VMULPS(c, lr, c)
+		VADDPS(c, a, a) // new v
+		VMOVUPS(a, Mem{Base: pv})
+		VADDPS(a, w, w)
+		VMOVUPS(w, Mem{Base: pw})
+	}, pw, pv, pg)
 	VZEROUPPER()
 	RET()
 }
@@ -530,12 +461,10 @@ func momentumKernel() {
 // [0, 8·nblk) into an nr = 16 column panel: dst[l·16 + j] = src[j·ldb + l],
 // transposing 8×8 blocks in registers.
 func packBTransKernel() {
-	TEXT("packBT16", NOSPLIT, "func(dst, src *float32, ldb int, nblk int)")
-	Pragma("noescape")
-	Doc("packBT16 packs a transposed 16-column B panel, 8 depths at a time; see packB.")
-	pd := Load(Param("dst"), GP64())
-	ps := Load(Param("src"), GP64())
-	ldb := Load(Param("ldb"), GP64())
+	vexp.Func("packBT16", "func(dst, src *float32, ldb int, nblk int)",
+		"packBT16 packs a transposed 16-column B panel, 8 depths at a time; see packB.")
+	a := vexp.GPArgs("dst", "src", "ldb")
+	pd, ps, ldb := a[0], a[1], a[2]
 	SHLQ(U8(2), ldb)
 	n := Load(Param("nblk"), GP64())
 	TESTQ(n, n)

@@ -1,8 +1,9 @@
-// Package vexp holds the AVX2 vector exponential that ebm's kernel
-// generators share (../gen.go for the GEMM-side kernels, ../softmax for the
-// softmax), so that every generated kernel computes e^t with the same
+// Package vexp holds what ebm's kernel generators share (../gen.go for the
+// GEMM-side kernels, ../softmax for the softmax): the AVX2 vector
+// exponential, so that every generated kernel computes e^t with the same
 // instructions — and the same bits as expNeg in package tensor, which the
-// tests of both paths compare against.
+// tests of both paths compare against — and the frame of a streaming kernel
+// (Func, GPArgs, Loop8, LaneSums).
 package vexp
 
 import (
@@ -43,20 +44,4 @@ func ExpNegV(t reg.VecVirtual, cst map[string]Mem) reg.VecVirtual {
 	VMULPS(n, y, y)
 	VANDNPS(y, under, y) // (^under) & y
 	return y
-}
-
-// AccumulatePD widens the 8 float32 lanes of v to float64 and adds them to
-// acc0 (lanes 0–3) and acc1 (lanes 4–7); with square set it adds their
-// squares (exact: a float32 square fits in 48 bits).
-func AccumulatePD(v, acc0, acc1 reg.VecVirtual, square bool) {
-	lo, hi := YMM(), YMM()
-	VCVTPS2PD(v.AsX(), lo)
-	VEXTRACTF128(U8(1), v, hi.AsX())
-	VCVTPS2PD(hi.AsX(), hi)
-	if square {
-		VMULPD(lo, lo, lo)
-		VMULPD(hi, hi, hi)
-	}
-	VADDPD(lo, acc0, acc0)
-	VADDPD(hi, acc1, acc1)
 }
