@@ -59,15 +59,7 @@ func (m *RBM) file(extra map[string]string) *modelio.File {
 // metadata optional: without "visible" the units are Bernoulli) and returns
 // it with the file's metadata.
 func Load(path string) (*RBM, map[string]string, error) {
-	f, err := modelio.Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := FromFile(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	return m, f.Metadata, nil
+	return modelio.LoadAs(path, FromFile)
 }
 
 // FromFile builds an RBM from a decoded model file, checking the kind,
