@@ -102,6 +102,24 @@ func checkSchedule(b []float64) error {
 	return nil
 }
 
+// annealing returns the schedule (PaperSchedule when nil) and the base
+// model's visible bias (zero when nil) for m, checked.
+func annealing(m *rbm.RBM, betas []float64, base []float32) ([]float64, []float32, error) {
+	if betas == nil {
+		betas = PaperSchedule()
+	}
+	if err := checkSchedule(betas); err != nil {
+		return nil, nil, err
+	}
+	if base == nil {
+		base = make([]float32, m.NVisible())
+	}
+	if len(base) != m.NVisible() {
+		return nil, nil, fmt.Errorf("base bias has %d values, model has %d visible units: %w", len(base), m.NVisible(), ErrOptions)
+	}
+	return betas, base, nil
+}
+
 // annealer holds one group of chains and their buffers.
 type annealer struct {
 	m     *rbm.RBM
@@ -218,24 +236,14 @@ func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 	if opt.Chains < 1 {
 		return Estimate{}, fmt.Errorf("chain count must be at least 1, got %d: %w", opt.Chains, ErrOptions)
 	}
-	if opt.Betas == nil {
-		opt.Betas = PaperSchedule()
-	}
-	if err := checkSchedule(opt.Betas); err != nil {
+	betas, bA, err := annealing(m, opt.Betas, opt.BaseBias)
+	if err != nil {
 		return Estimate{}, err
 	}
-	nv, nh := m.NVisible(), m.NHidden()
-	bA := opt.BaseBias
-	if bA == nil {
-		bA = make([]float32, nv)
-	}
-	if len(bA) != nv {
-		return Estimate{}, fmt.Errorf("base bias has %d values, model has %d visible units: %w", len(bA), nv, ErrOptions)
-	}
-	betas := opt.Betas
+	nh := m.NHidden()
 	K := len(betas) - 1
 	logw := make([]float64, opt.Chains)
-	err := runGroups(ctx, opt.Chains, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
+	err = runGroups(ctx, opt.Chains, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
 		s := newAnnealer(m, bA, hi-lo, rng)
 		s.start()
 		w := logw[lo:hi]

@@ -55,27 +55,17 @@ func RAISE(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt RAISEOption
 	if opt.ChainsPerExample < 1 {
 		return RAISEResult{}, fmt.Errorf("chains per example must be at least 1, got %d: %w", opt.ChainsPerExample, ErrOptions)
 	}
-	if opt.Betas == nil {
-		opt.Betas = PaperSchedule()
-	}
-	if err := checkSchedule(opt.Betas); err != nil {
+	betas, bA, err := annealing(m, opt.Betas, opt.BaseBias)
+	if err != nil {
 		return RAISEResult{}, err
 	}
-	nv, nh := m.NVisible(), m.NHidden()
-	bA := opt.BaseBias
-	if bA == nil {
-		bA = make([]float32, nv)
-	}
-	if len(bA) != nv {
-		return RAISEResult{}, fmt.Errorf("base bias has %d values, model has %d visible units: %w", len(bA), nv, ErrOptions)
-	}
-	betas := opt.Betas
+	nh := m.NHidden()
 	K := len(betas) - 1
 	cpe := opt.ChainsPerExample
 	n := data.Rows * cpe
 	logw := make([]float64, n)
 	lzA := baseLogZ(m.Units(), bA, nh)
-	err := runGroups(ctx, n, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
+	err = runGroups(ctx, n, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
 		s := newAnnealer(m, bA, hi-lo, rng)
 		for r := lo; r < hi; r++ {
 			copy(s.v.Row(r-lo), data.Row(r/cpe))
