@@ -3,6 +3,7 @@ package dataset
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // ImageShape returns the picture shape (height, width) of rows of n values:
@@ -35,6 +36,16 @@ func ImageShape(n int, set *Set, hint string) (h, w int, err error) {
 func (s *Set) ShapeText() string {
 	if s.H > 0 {
 		return fmt.Sprintf("%dx%d", s.H, s.W)
+	}
+	return ""
+}
+
+// HeldOut returns the spec of the held-out set that goes with training data
+// loaded from spec: "mnist:test" for the built-in MNIST training images
+// (mnist, mnist:N), "" for everything else (no natural held-out set).
+func HeldOut(spec string) string {
+	if strings.HasPrefix(spec, "mnist") && !strings.HasPrefix(spec, "mnist:test") {
+		return "mnist:test"
 	}
 	return ""
 }

@@ -60,3 +60,12 @@ func TestLabelsOf(t *testing.T) {
 		t.Errorf("negative label: %v", err)
 	}
 }
+
+func TestHeldOut(t *testing.T) {
+	for spec, want := range map[string]string{"mnist": "mnist:test", "mnist:500": "mnist:test", "mnist:test": "",
+		"mnist:test:100": "", "bars:4x4": "", "x.npy": ""} {
+		if got := HeldOut(spec); got != want {
+			t.Errorf("HeldOut(%q) = %q, want %q", spec, got, want)
+		}
+	}
+}

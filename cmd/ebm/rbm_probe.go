@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -104,10 +103,9 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 	}
 	testSpec := o.test
 	if testSpec == "auto" {
-		if !strings.HasPrefix(train.Name, "mnist") || strings.HasPrefix(train.Name, "mnist:test") {
+		if testSpec = dataset.HeldOut(train.Name); testSpec == "" {
 			return errors.New("--test is required for data other than MNIST training images")
 		}
-		testSpec = "mnist:test"
 	}
 	td := o.data
 	td.limit = 0

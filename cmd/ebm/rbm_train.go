@@ -315,10 +315,7 @@ func (r *trainRun) loadData() error {
 	}
 	spec := o.Valid
 	if spec == "auto" {
-		spec = ""
-		if strings.HasPrefix(r.train.Name, "mnist") && !strings.HasPrefix(r.train.Name, "mnist:test") {
-			spec = "mnist:test"
-		}
+		spec = dataset.HeldOut(r.train.Name)
 	}
 	if spec == "" || spec == "none" {
 		return nil
