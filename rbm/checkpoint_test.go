@@ -57,78 +57,113 @@ func gaussianRun(t *testing.T, x *tensor.Matrix, st *Standardization, method Met
 	return tr, m
 }
 
-// TestGaussianResumeIsBitIdentical: 4 epochs straight and 2 + checkpoint +
-// LoadGaussianCheckpoint + 2 give identical models (every bit of W, b, c and
-// log σ) and identical model files, for CD and PCD, σ learned and fixed.
-// The checkpoint also loads as a model with LoadGaussian, standardization
-// included.
-func TestGaussianResumeIsBitIdentical(t *testing.T) {
-	x, st := gaussianData()
+// TestResumeIsBitIdentical: 4 epochs straight and 2 + checkpoint +
+// LoadCheckpoint + 2 give identical models (every bit of W, b, c and log σ)
+// and identical model files, for CD, PCD and PT, Bernoulli units with a
+// sparsity target and Gaussian units with σ learned and fixed — every piece
+// of trainer state matters (a large rate makes W move within a few epochs,
+// so stale chains or velocities would change the sampled states). The
+// checkpoint also loads as a model, standardization included; a plain model
+// file is not a checkpoint.
+func TestResumeIsBitIdentical(t *testing.T) {
+	gx, st := gaussianData()
+	bx := bars(t)
+	bernoulli := func(method Method) (*Trainer, *RBM) {
+		cfg := DefaultConfig()
+		cfg.Method, cfg.Epochs, cfg.BatchSize, cfg.SparsityTarget, cfg.SparsityCost, cfg.MomentumEpochs = method, 4, 7, 0.1, 0.1, 3
+		cfg.LR = 0.5
+		if method == PT {
+			cfg.Temperatures = 3
+		}
+		rng := tensor.NewRand(11)
+		m := New(16, 8)
+		m.Init(bx, 0.01, rng)
+		tr, err := NewTrainer(cfg, m, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr, m
+	}
 	for _, method := range []Method{CD, PCD, PT} {
-		for _, learn := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/learn-sigma=%v", method, learn), func(t *testing.T) {
-				dir := t.TempDir()
-				tr, m := gaussianRun(t, x, st, method, learn)
-				if _, err := tr.Train(context.Background(), x, nil); err != nil {
-					t.Fatal(err)
+		for _, units := range []string{"bernoulli", "gaussian", "gaussian-learned"} {
+			t.Run(fmt.Sprintf("%s/%s", method, units), func(t *testing.T) {
+				x, learn := gx, units == "gaussian-learned"
+				newRun := func() (*Trainer, *RBM) { return gaussianRun(t, gx, st, method, learn) }
+				if units == "bernoulli" {
+					x, newRun = bx, func() (*Trainer, *RBM) { return bernoulli(method) }
 				}
-				straight := filepath.Join(dir, "straight.safetensors")
-				if err := m.Save(straight, nil); err != nil {
-					t.Fatal(err)
+				m, m3, dir := resumeTwice(t, x, newRun)
+				var sig, sig3 []float32
+				if g, ok := m.Units().(*Gaussian); ok {
+					sig, sig3 = g.LogSigma, gu(m3).LogSigma
+					if gu(m3).Learn != learn || !bitsEqual(m3.Standard.Mean, st.Mean) || !bitsEqual(m3.Standard.Std, st.Std) {
+						t.Fatalf("restored learn-sigma %v, standardization %+v", gu(m3).Learn, m3.Standard)
+					}
 				}
-
-				tr2, m2 := gaussianRun(t, x, st, method, learn)
-				tr2.Epochs = 2
-				if _, err := tr2.Train(context.Background(), x, nil); err != nil {
-					t.Fatal(err)
-				}
-				ck := filepath.Join(dir, "ck.safetensors")
-				if err := tr2.SaveCheckpoint(ck, map[string]string{"data": "clusters", "checkpoint": "overridden"}); err != nil {
-					t.Fatal(err)
-				}
-				tr3, m3, meta, err := LoadCheckpoint(ck)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if meta["data"] != "clusters" || meta["checkpoint"] != "1" || meta["visible"] != "gaussian" || tr3.Epoch != 2 || tr3.Config != tr2.Config {
-					t.Fatalf("checkpoint metadata %v, epoch %d, config %+v (want %+v)", meta, tr3.Epoch, tr3.Config, tr2.Config)
-				}
-				if gu(m3).Learn != learn || !bitsEqual(gu(m3).LogSigma, gu(m2).LogSigma) || !bitsEqual(m3.Standard.Mean, st.Mean) || !bitsEqual(m3.Standard.Std, st.Std) {
-					t.Fatalf("restored learn-sigma %v, log σ %v (want %v), standardization %+v", gu(m3).Learn, gu(m3).LogSigma, gu(m2).LogSigma, m3.Standard)
-				}
-				// The checkpoint is a model file too.
-				lm, _, err := Load(ck)
-				if err != nil || !bitsEqual(lm.W.Data, m2.W.Data) || !bitsEqual(lm.Standard.Mean, st.Mean) || !bitsEqual(lm.Standard.Std, st.Std) {
-					t.Fatalf("Load of the checkpoint: %v", err)
-				}
-
-				tr3.Epochs = 4
-				if _, err := tr3.Train(context.Background(), x, nil); err != nil {
-					t.Fatal(err)
-				}
-				for _, p := range [][2][]float32{{m.W.Data, m3.W.Data}, {m.B, m3.B}, {m.C, m3.C}, {gu(m).LogSigma, gu(m3).LogSigma}} {
+				for _, p := range [][2][]float32{{m.W.Data, m3.W.Data}, {m.B, m3.B}, {m.C, m3.C}, {sig, sig3}} {
 					if !bitsEqual(p[0], p[1]) {
 						t.Fatalf("4 epochs straight and 2 + resume + 2 differ: %v vs %v", p[0], p[1])
 					}
 				}
-				resumed := filepath.Join(dir, "resumed.safetensors")
-				if err := m3.Save(resumed, nil); err != nil {
-					t.Fatal(err)
-				}
-				a, _ := os.ReadFile(straight)
-				b, _ := os.ReadFile(resumed)
+				a, _ := os.ReadFile(filepath.Join(dir, "straight.safetensors"))
+				b, _ := os.ReadFile(filepath.Join(dir, "resumed.safetensors"))
 				if !bytes.Equal(a, b) {
 					t.Fatal("4 epochs straight and 2 + resume + 2 wrote different model files")
 				}
 				// The model moved (else the comparison would prove little),
 				// and σ moved exactly when it is learned.
-				_, m0 := gaussianRun(t, x, st, method, learn)
-				if bitsEqual(m0.W.Data, m.W.Data) || bitsEqual(gu(m0).LogSigma, gu(m).LogSigma) != !learn {
-					t.Fatalf("training did not move the model as expected (learn-sigma %v): log σ %v", learn, gu(m).LogSigma)
+				_, m0 := newRun()
+				if bitsEqual(m0.W.Data, m.W.Data) || sig != nil && bitsEqual(gu(m0).LogSigma, sig) != !learn {
+					t.Fatalf("training did not move the model as expected (learn-sigma %v): log σ %v", learn, sig)
+				}
+				if _, _, _, err := LoadCheckpoint(filepath.Join(dir, "straight.safetensors")); err == nil || !strings.Contains(err.Error(), "not a training checkpoint") {
+					t.Fatalf("loading a model file as a checkpoint: %v", err)
 				}
 			})
 		}
 	}
+}
+
+// resumeTwice trains newRun's trainer 4 epochs straight, and another 2
+// epochs, checkpoints it (checking the metadata and that the checkpoint
+// loads as a model), resumes and trains to 4; it saves both models in dir
+// (straight.safetensors, resumed.safetensors) and returns them.
+func resumeTwice(t *testing.T, x *tensor.Matrix, newRun func() (*Trainer, *RBM)) (straight, resumed *RBM, dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	tr, m := newRun()
+	if _, err := tr.Train(context.Background(), x, nil); err != nil {
+		t.Fatal(err)
+	}
+	tr2, m2 := newRun()
+	tr2.Epochs = 2
+	if _, err := tr2.Train(context.Background(), x, nil); err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(dir, "ck.safetensors")
+	if err := tr2.SaveCheckpoint(ck, map[string]string{"data": "clusters", "checkpoint": "overridden"}); err != nil {
+		t.Fatal(err)
+	}
+	tr3, m3, meta, err := LoadCheckpoint(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["data"] != "clusters" || meta["checkpoint"] != "1" || meta["visible"] != m.Units().Name() || tr3.Epoch != 2 || tr3.Config != tr2.Config {
+		t.Fatalf("checkpoint metadata %v, epoch %d, config %+v (want %+v)", meta, tr3.Epoch, tr3.Config, tr2.Config)
+	}
+	if lm, _, err := Load(ck); err != nil || !bitsEqual(lm.W.Data, m2.W.Data) {
+		t.Fatalf("Load of the checkpoint: %v", err)
+	}
+	tr3.Epochs = 4
+	if _, err := tr3.Train(context.Background(), x, nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, mm := range map[string]*RBM{"straight": m, "resumed": m3} {
+		if err := mm.Save(filepath.Join(dir, name+".safetensors"), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m, m3, dir
 }
 
 // A PCD checkpoint written before any training (no chains yet) resumes
