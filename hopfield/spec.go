@@ -484,21 +484,27 @@ func (c *Continuous) Spec() Spec { return Spec{Kind: KindContinuous, Beta: c.bet
 // (ParseInteraction), leaving out empty items; a list with no item ("")
 // is one zero Interaction, the default.
 func ParseInteractions(list string) ([]Interaction, error) {
-	var fs []Interaction
+	return parseList(list, ParseInteraction)
+}
+
+// parseList parses the non-empty items of a comma list; a list with no
+// item is one zero T.
+func parseList[T any](list string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
 	for _, item := range strings.Split(list, ",") {
 		if strings.TrimSpace(item) == "" {
 			continue
 		}
-		f, err := ParseInteraction(item)
+		v, err := parse(item)
 		if err != nil {
 			return nil, err
 		}
-		fs = append(fs, f)
+		out = append(out, v)
 	}
-	if len(fs) == 0 {
-		fs = []Interaction{{}}
+	if len(out) == 0 {
+		out = make([]T, 1)
 	}
-	return fs, nil
+	return out, nil
 }
 
 // ParseSpecs returns the specs a kind name and comma lists of rules and
@@ -513,19 +519,9 @@ func ParseSpecs(kind, rules, interactions string, zeroDiagonal bool, beta float6
 	if err != nil {
 		return nil, err
 	}
-	var rs []Rule
-	for _, item := range strings.Split(rules, ",") {
-		if strings.TrimSpace(item) == "" {
-			continue
-		}
-		r, err := ParseRule(item)
-		if err != nil {
-			return nil, err
-		}
-		rs = append(rs, r)
-	}
-	if len(rs) == 0 {
-		rs = []Rule{""}
+	rs, err := parseList(rules, ParseRule)
+	if err != nil {
+		return nil, err
 	}
 	fs, err := ParseInteractions(interactions)
 	if err != nil {
