@@ -293,7 +293,7 @@ func (c *Continuous) Retrieve(ctx context.Context, queries *tensor.Matrix, opt R
 		return nil, nil, fmt.Errorf("hopfield: retrieve: no queries: %w", ErrOption)
 	}
 	if queries.Cols != c.d {
-		return nil, nil, fmt.Errorf("hopfield: retrieve: queries of length %d for a memory of dimension %d: %w", queries.Cols, c.d, ErrDimension)
+		return nil, nil, fmt.Errorf("hopfield: retrieve: queries of %d values for a memory of dimension %d: %w", queries.Cols, c.d, ErrDimension)
 	}
 	if k := firstNonFinite(queries.Data); k >= 0 {
 		return nil, nil, fmt.Errorf("hopfield: retrieve: query %d, entry %d (0-based) is %v: %w", k/c.d, k%c.d, queries.Data[k], ErrValue)

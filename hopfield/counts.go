@@ -88,3 +88,33 @@ func LoadCounts(loads []float64, n int) ([]int, error) {
 	}
 	return ps, nil
 }
+
+// CompareLoads are the loads α = p/N at which CompareSpecs are measured by
+// default: from the classical collapse (α ≈ 0.14) to the loads where
+// poly:3 gives way at N = 100 (α ≈ 4–10).
+var CompareLoads = []float64{0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 4, 6, 8, 12}
+
+// CompareCounts returns the pattern counts of CompareLoads for n neurons
+// (LoadCounts), leaving out the loads that round to no pattern.
+func CompareCounts(n int) []int {
+	var loads []float64
+	for _, a := range CompareLoads {
+		if math.Round(a*float64(n)) >= 1 {
+			loads = append(loads, a)
+		}
+	}
+	ps, _ := LoadCounts(loads, n) // every load gives a pattern
+	return ps
+}
+
+// CompareSpecs are the memories of a comparison of every kind: the
+// classical network with the Hebbian and the Storkey rule, a dense memory
+// for each of interactions, and the continuous network at beta. The specs
+// are not normalized.
+func CompareSpecs(interactions []Interaction, beta float64) []Spec {
+	specs := []Spec{{Rule: Hebbian}, {Rule: Storkey}}
+	for _, f := range interactions {
+		specs = append(specs, Spec{Kind: KindDense, Interaction: f})
+	}
+	return append(specs, Spec{Kind: KindContinuous, Beta: beta})
+}

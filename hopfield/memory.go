@@ -255,4 +255,14 @@ func (t *Trajectory) FinalOverlaps() []float64 {
 	return t.Overlaps[len(t.Overlaps)-1]
 }
 
+// States returns the states of the recorded frames as the rows of a
+// matrix (as many columns as the final state has units).
+func (t *Trajectory) States() *tensor.Matrix {
+	rows := tensor.New(len(t.Frames), len(t.Final))
+	for k, f := range t.Frames {
+		copy(rows.Row(k), f.State)
+	}
+	return rows
+}
+
 var _ Memory = (*Network)(nil)

@@ -249,8 +249,11 @@ func PickFrames(fr []Frame, k int) []Frame {
 // pattern, with noise and a mask.
 type CueOptions struct {
 	// State is the cue (±1, 0/1 or, for the continuous kind, reals; it is
-	// copied); when nil the cue is stored pattern Pattern.
+	// copied). When it is nil the cue is row Row of the data set Input
+	// (LoadState), or, without an Input, stored pattern Pattern.
 	State   []float32
+	Input   string
+	Row     int
 	Pattern int
 	// Noise is the fraction of units flipped (see Corrupt); Mask the
 	// fraction of the last units hidden: set to −1 for the binary kinds,
@@ -259,13 +262,21 @@ type CueOptions struct {
 }
 
 // Cue makes the cue o describes for m, drawing the noise from rng, and
-// returns it with a report whose TargetPattern (when the cue is a stored
-// pattern), Noise, Flipped and Masked are filled.
+// returns it with a report whose Input (o.Input, or "pattern K" for a
+// stored pattern), TargetPattern (when the cue is a stored pattern),
+// Noise, Flipped and Masked are filled.
 func Cue(m Memory, o CueOptions, rng *tensor.Rand) ([]float32, RecallReport, error) {
-	rep := RecallReport{Noise: o.Noise}
+	rep := RecallReport{Noise: o.Noise, Input: o.Input}
 	n := m.Neurons()
+	if o.State == nil && o.Input != "" {
+		var err error
+		if o.State, err = LoadState(o.Input, o.Row); err != nil {
+			return nil, rep, err
+		}
+	}
 	cue := slices.Clone(o.State)
 	if o.State == nil {
+		rep.Input = fmt.Sprintf("pattern %d", o.Pattern)
 		pats := m.Patterns()
 		if pats == nil {
 			return nil, rep, fmt.Errorf("hopfield: the memory does not hold its stored patterns: %w", ErrNoPatterns)

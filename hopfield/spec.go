@@ -479,3 +479,90 @@ func (m *Dense) Spec() Spec { return Spec{Kind: KindDense, Interaction: m.f, Bet
 
 // Spec returns how the memory was built, with its current β.
 func (c *Continuous) Spec() Spec { return Spec{Kind: KindContinuous, Beta: c.beta} }
+
+// ParseInteractions parses a comma list of interactions
+// (ParseInteraction), leaving out empty items; a list with no item ("")
+// is one zero Interaction, the default.
+func ParseInteractions(list string) ([]Interaction, error) {
+	return parseList(list, ParseInteraction)
+}
+
+// parseList parses the non-empty items of a comma list; a list with no
+// item is one zero T.
+func parseList[T any](list string, parse func(string) (T, error)) ([]T, error) {
+	var out []T
+	for _, item := range strings.Split(list, ",") {
+		if strings.TrimSpace(item) == "" {
+			continue
+		}
+		v, err := parse(item)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		out = make([]T, 1)
+	}
+	return out, nil
+}
+
+// ParseSpecs returns the specs a kind name and comma lists of rules and
+// interactions name: one per rule and interaction, rule major, each with
+// zeroDiagonal and beta. Empty items are left out and an empty list is
+// the zero value (the default), so ParseSpecs("dense", "", "", false, 0)
+// is one Spec{Kind: KindDense}. The kind is in canonical form; the specs
+// are not normalized (see Spec.Normalize), so a zero field still says
+// "not asked for" (see Extend).
+func ParseSpecs(kind, rules, interactions string, zeroDiagonal bool, beta float64) ([]Spec, error) {
+	k, err := ParseKind(kind)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := parseList(rules, ParseRule)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := ParseInteractions(interactions)
+	if err != nil {
+		return nil, err
+	}
+	var specs []Spec
+	for _, r := range rs {
+		for _, f := range fs {
+			specs = append(specs, Spec{Kind: k, Rule: r, ZeroDiagonal: zeroDiagonal, Interaction: f, Beta: beta})
+		}
+	}
+	return specs, nil
+}
+
+// Extend returns the memory to store more patterns in when a caller who
+// holds m asks for s: m itself, or m rebuilt with its stored patterns when
+// setZeroDiagonal switches the zero diagonal of a pinv network. The kind
+// of s must be m's; its rule, interaction and β, when any is set, must be
+// m's (a memory keeps the settings it was stored with); s.ZeroDiagonal
+// counts only with setZeroDiagonal. The errors wrap ErrOption.
+func Extend(m Memory, s Spec, setZeroDiagonal bool) (Memory, error) {
+	cur := m.Spec()
+	kind, err := ParseKind(s.Kind)
+	if err != nil {
+		return nil, err
+	}
+	if kind != cur.Kind {
+		return nil, fmt.Errorf("hopfield: the memory is a %s memory, not a %s one: %w", cur.Kind, kind, ErrOption)
+	}
+	s.Kind = kind
+	if !setZeroDiagonal {
+		s.ZeroDiagonal = cur.ZeroDiagonal
+	}
+	if s.Rule == "" && s.Interaction == (Interaction{}) && s.Beta == 0 {
+		s.Rule, s.Interaction, s.Beta = cur.Rule, cur.Interaction, cur.Beta
+	}
+	if s.Rule != cur.Rule || s.Interaction != cur.Interaction || s.Beta != cur.Beta {
+		return nil, fmt.Errorf("hopfield: the memory keeps the settings it was stored with (%s): %w", cur, ErrOption)
+	}
+	if s == cur {
+		return m, nil
+	}
+	return Rebuild(m, s)
+}

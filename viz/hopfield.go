@@ -31,6 +31,17 @@ func HopfieldStates(path string, frames []hopfield.Frame, h, w int) error {
 	return SavePNG(path, img)
 }
 
+// HopfieldFrames draws the recorded states of a recall into a PNG file:
+// at most maxTiles of them (hopfield.PickFrames), as images of the shape
+// hopfield.ImageShape gives for the metadata meta of the memory's file.
+func HopfieldFrames(path string, tr *hopfield.Trajectory, meta map[string]string, maxTiles int) error {
+	h, w, err := hopfield.ImageShape(len(tr.Final), meta)
+	if err != nil {
+		return fmt.Errorf("viz: %s: %w: write the states as an array instead of a picture", path, err)
+	}
+	return HopfieldStates(path, hopfield.PickFrames(tr.Frames, maxTiles), h, w)
+}
+
 // HopfieldRecall draws a recall: the energy per sweep (axis label energy)
 // and the overlaps with the target pattern (−1: none) and the patterns of
 // largest final |m|, up to five curves.

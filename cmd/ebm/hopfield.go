@@ -1,10 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"math"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -54,37 +53,23 @@ func (sf *specFlags) register(c *cobra.Command, list string) {
 	f.Float64Var(&sf.beta, "beta", 0, "dense exp: F(x) = exp(βx); continuous: inverse temperature (default 1)")
 }
 
-// resolve returns the specs the flags ask for, one per rule and interaction
-// of their lists, not normalized (zero: flag not given), and the flags given.
+// resolve returns the specs the flags ask for (hopfield.ParseSpecs: a
+// --rule or --interaction not given is the zero value), not normalized,
+// and the flags given, which name the place when one is wrong.
 func (sf *specFlags) resolve(cmd *cobra.Command) ([]hopfield.Spec, []string, error) {
-	kind, err := hopfield.ParseKind(sf.kind)
+	given := givenFlags(cmd, "kind", "rule", "zero-diagonal", "interaction", "beta")
+	rules, inters := sf.rules, sf.inters
+	if !cmd.Flags().Changed("rule") {
+		rules = ""
+	}
+	if !cmd.Flags().Changed("interaction") {
+		inters = ""
+	}
+	specs, err := hopfield.ParseSpecs(sf.kind, rules, inters, sf.zeroDiag, sf.beta)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--kind %q: want classical, dense or continuous", sf.kind)
+		return nil, nil, flagError(given, err)
 	}
-	rs, fs := []string{""}, []string{""}
-	if cmd.Flags().Changed("rule") {
-		rs = strings.Split(sf.rules, ",")
-	}
-	if cmd.Flags().Changed("interaction") {
-		fs = strings.Split(sf.inters, ",")
-	}
-	inters, err := parseInteractions(fs)
-	if err != nil {
-		return nil, nil, err
-	}
-	var specs []hopfield.Spec
-	for _, r := range rs {
-		for _, in := range inters {
-			s := hopfield.Spec{Kind: kind, ZeroDiagonal: sf.zeroDiag, Beta: sf.beta, Interaction: in}
-			if r != "" {
-				if s.Rule, err = hopfield.ParseRule(r); err != nil {
-					return nil, nil, fmt.Errorf("--rule: %w", err)
-				}
-			}
-			specs = append(specs, s)
-		}
-	}
-	return specs, givenFlags(cmd, "kind", "rule", "zero-diagonal", "interaction", "beta"), nil
+	return specs, given, nil
 }
 
 // givenFlags lists the flags of names that were set on the command line.
@@ -98,19 +83,9 @@ func givenFlags(cmd *cobra.Command, names ...string) []string {
 	return given
 }
 
-// parseInteractions parses an --interaction list; an empty item is left
-// out, or is the zero Interaction (the default) when it is the only one.
-func parseInteractions(items []string) ([]hopfield.Interaction, error) {
-	var fs []hopfield.Interaction
-	for _, in := range items {
-		f, err := hopfield.ParseInteraction(in)
-		if in = strings.TrimSpace(in); in != "" && err != nil {
-			return nil, fmt.Errorf("--interaction: %w", err)
-		} else if in != "" || len(items) == 1 {
-			fs = append(fs, f)
-		}
-	}
-	return fs, nil
+// flagError names the flags an error comes from.
+func flagError(flags []string, err error) error {
+	return fmt.Errorf("%s: %w", strings.Join(flags, ", "), err)
 }
 
 // checkSpecs normalizes the specs, naming the memory flags given when one
@@ -119,33 +94,42 @@ func checkSpecs(given []string, specs ...hopfield.Spec) ([]hopfield.Spec, error)
 	for i, s := range specs {
 		var err error
 		if specs[i], err = s.Normalize(); err != nil {
-			return nil, fmt.Errorf("%s: %w", strings.Join(given, ", "), err)
+			return nil, flagError(given, err)
 		}
 	}
 	return specs, nil
 }
 
+// checkFraction says when the value v of a flag is outside [0, 1].
+func checkFraction(flag string, v float64) error {
+	if !(v >= 0 && v <= 1) {
+		return fmt.Errorf("%s %g is outside [0, 1]", flag, v)
+	}
+	return nil
+}
+
 // capacityCounts checks --neurons and --noise and resolves --patterns or
-// --load into pattern counts; without either, the loads def (those that
-// give at least one pattern), when there are any.
-func capacityCounts(o *hopfield.CapacityOptions, patterns, load string, def []float64) ([]int, error) {
+// --load into o.Patterns; without either, def gives the counts for
+// o.Neurons, when it is not nil.
+func capacityCounts(o *hopfield.CapacityOptions, patterns, load string, def func(n int) []int) error {
 	if o.Neurons < 2 {
-		return nil, fmt.Errorf("--neurons must be at least 2, got %d", o.Neurons)
+		return fmt.Errorf("--neurons must be at least 2, got %d", o.Neurons)
 	}
-	if !(o.Noise >= 0 && o.Noise <= 1) {
-		return nil, fmt.Errorf("--noise %g is outside [0, 1]", o.Noise)
+	if err := checkFraction("--noise", o.Noise); err != nil {
+		return err
 	}
-	switch {
-	case patterns == "" && load == "" && def != nil:
-		return hopfield.LoadCounts(slices.DeleteFunc(slices.Clone(def), func(a float64) bool { return math.Round(a*float64(o.Neurons)) < 1 }), o.Neurons)
-	case patterns == "" && load == "":
-		return nil, fmt.Errorf("give the pattern counts: --patterns 5,10,20 or --load 0.05:0.30:0.01")
+	if patterns == "" && load == "" {
+		if def == nil {
+			return errors.New("give the pattern counts: --patterns 5,10,20 or --load 0.05:0.30:0.01")
+		}
+		o.Patterns = def(o.Neurons)
+		return nil
 	}
-	ps, err := hopfield.PatternCounts(patterns, load, o.Neurons)
-	if err != nil {
-		return nil, fmt.Errorf("--patterns, --load: %w", err)
+	var err error
+	if o.Patterns, err = hopfield.PatternCounts(patterns, load, o.Neurons); err != nil {
+		return fmt.Errorf("--patterns, --load: %w", err)
 	}
-	return ps, nil
+	return nil
 }
 
 // printWrote says which files were written ("" is none).

@@ -67,7 +67,7 @@ recalled when the signs of the retrieved state equal the pattern and
 			if err != nil {
 				return err
 			}
-			if o.Patterns, err = capacityCounts(o, patterns, load, nil); err != nil {
+			if err = capacityCounts(o, patterns, load, nil); err != nil {
 				return err
 			}
 			if o.Mode, err = hopfield.ParseMode(mode); err != nil {

@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"strings"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
 )
-
-// defaultCompareLoads spans the classical collapse (α ≈ 0.14) to the loads
-// where poly:3 gives way at N = 100 (α ≈ 4–10).
-var defaultCompareLoads = []float64{0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 4, 6, 8, 12}
 
 // newCmdHopfieldCompare is capacity with a fixed set of memories: the
 // run function is hopfieldCapacityRun.
@@ -37,19 +33,14 @@ Loads: --load from:to:step or --patterns counts; by default
   ebm hopfield compare --neurons 64 --load 0.1:4:0.3 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if o.Patterns, err = capacityCounts(o, patterns, load, defaultCompareLoads); err != nil {
+			if err := capacityCounts(o, patterns, load, hopfield.CompareCounts); err != nil {
 				return err
 			}
-			opts.Specs = []hopfield.Spec{{Rule: hopfield.Hebbian}, {Rule: hopfield.Storkey}}
-			fs, err := parseInteractions(strings.Split(interactions, ","))
+			fs, err := hopfield.ParseInteractions(interactions)
 			if err != nil {
-				return err
+				return fmt.Errorf("--interaction: %w", err)
 			}
-			for _, f := range fs {
-				opts.Specs = append(opts.Specs, hopfield.Spec{Kind: hopfield.KindDense, Interaction: f})
-			}
-			opts.Specs = append(opts.Specs, hopfield.Spec{Kind: hopfield.KindContinuous, Beta: beta})
+			opts.Specs = hopfield.CompareSpecs(fs, beta)
 			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.Quiet && !opts.JSON
 			if runF != nil {
 				return runF(cmd.Context(), opts)

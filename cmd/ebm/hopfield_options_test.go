@@ -66,19 +66,19 @@ func TestHopfieldFlagsResolve(t *testing.T) {
 		args     []string
 		beta     bool
 		plot     string
-		pattern  bool
+		input    string
 		stepsSet bool
 	}{
-		{[]string{"--net", "n", "--pattern", "0"}, false, "", true, false},
-		{[]string{"--net", "n", "--beta", "0", "--out", "r.png", "--steps", "2"}, true, "r-energy.png", false, true},
-		{[]string{"--net", "n", "--out", "r.png", "--plot", "none"}, false, "none", false, false},
+		{[]string{"--net", "n", "--pattern", "0"}, false, "", "", false},
+		{[]string{"--net", "n", "--input", "c.npy", "--beta", "0", "--out", "r.png", "--steps", "2"}, true, "r-energy.png", "c.npy", true},
+		{[]string{"--net", "n", "--pattern", "1", "--out", "r.png", "--plot", "none"}, false, "none", "", false},
 	} {
 		cmd := newCmdHopfieldRecall(io, func(_ context.Context, o *hopfieldRecallOptions) error { rec = o; return nil })
 		cmd.SetArgs(c.args)
 		if err := cmd.Execute(); err != nil {
 			t.Fatalf("recall %v: %v", c.args, err)
 		}
-		if (rec.Beta != nil) != c.beta || rec.Plot != c.plot || rec.HasPattern != c.pattern || rec.StepsSet != c.stepsSet {
+		if (rec.Beta != nil) != c.beta || rec.Plot != c.plot || rec.Cue.Input != c.input || rec.StepsSet != c.stepsSet {
 			t.Errorf("recall %v: %+v", c.args, rec)
 		}
 	}

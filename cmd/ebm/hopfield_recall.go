@@ -16,24 +16,21 @@ import (
 )
 
 // hopfieldRecallOptions are recall's flags, resolved: the memory (Net,
-// Kind, Beta when --beta is given), the cue (Input row Row, or Pattern when
-// HasPattern; Noise, Mask), the dynamics (Mode, Temperature, MaxSweeps;
-// Steps for a continuous memory, StepsSet when given), a batch Query, and
-// the outputs.
+// Kind, Beta when --beta is given), the cue, the dynamics (Recall, its
+// Rand drawn from Seed; Steps for a continuous memory, StepsSet when
+// given), a batch Query, and the outputs.
 type hopfieldRecallOptions struct {
-	IO                   *ioStreams
-	Net, Kind, Input     string
-	Row, Pattern         int
-	HasPattern, StepsSet bool
-	Noise, Mask          float64
-	Mode                 string
-	Temperature          float64
-	MaxSweeps, Steps     int
-	Beta                 *float64
-	Seed                 uint64
-	Query, Out, Plot     string
-	Frames, Tiles        int
-	JSON                 bool
+	IO               *ioStreams
+	Net, Kind        string
+	Cue              hopfield.CueOptions
+	Recall           hopfield.RecallOptions
+	Steps            int
+	StepsSet         bool
+	Beta             *float64
+	Seed             uint64
+	Query, Out, Plot string
+	Tiles            int
+	JSON             bool
 }
 
 // recallLong is recall's help.
@@ -75,6 +72,7 @@ writes the energy and the overlaps per sweep (.png, .svg or .pdf). With a
 func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRecallOptions) error) *cobra.Command {
 	opts := &hopfieldRecallOptions{IO: io}
 	var beta float64
+	var mode string
 	c := &cobra.Command{
 		Use:   "recall",
 		Short: "Recall a stored pattern from a cue and show the trajectory",
@@ -88,15 +86,19 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
   ebm hopfield recall --net cont.safetensors --query queries.npy --out retrieved.npy --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fl := cmd.Flags()
-			opts.HasPattern, opts.StepsSet = fl.Changed("pattern"), fl.Changed("steps")
-			if fl.Changed("beta") {
-				opts.Beta = &beta
+			if err := checkRecallCue(cmd, opts); err != nil {
+				return err
 			}
-			if opts.Query != "" {
-				if given := givenFlags(cmd, "input", "pattern", "noise", "mask"); len(given) > 0 {
-					return fmt.Errorf("--query and %s: give one or the other", given[0])
-				}
+			var err error
+			if opts.Recall.Mode, err = hopfield.ParseMode(mode); err != nil {
+				return fmt.Errorf("--mode: %w", err)
+			}
+			if opts.Steps < 1 {
+				return fmt.Errorf("--steps %d: want at least 1", opts.Steps)
+			}
+			opts.StepsSet = cmd.Flags().Changed("steps")
+			if cmd.Flags().Changed("beta") {
+				opts.Beta = &beta
 			}
 			if opts.Plot == "" && strings.EqualFold(filepath.Ext(opts.Out), ".png") {
 				opts.Plot = strings.TrimSuffix(opts.Out, filepath.Ext(opts.Out)) + "-energy.png"
@@ -109,25 +111,45 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
 	}
 	f := c.Flags()
 	f.StringVar(&opts.Net, "net", "", "network file (required)")
-	f.StringVar(&opts.Input, "input", "", "cue: a PNG or .npy file (±1, 0/1, or intensities thresholded at 0.5)")
-	f.IntVar(&opts.Row, "row", 0, "row of a multi-row --input to use")
-	f.IntVar(&opts.Pattern, "pattern", 0, "cue: stored pattern K (0-based)")
-	f.Float64Var(&opts.Noise, "noise", 0, "fraction of the cue's units to flip, in [0, 1]")
-	f.StringVar(&opts.Mode, "mode", "async", "dynamics: async, sync or glauber")
-	f.Float64Var(&opts.Temperature, "temperature", 0, "temperature T > 0 of glauber dynamics")
-	f.IntVar(&opts.MaxSweeps, "max-sweeps", hopfield.DefaultMaxSweeps, "sweep limit (glauber runs exactly this many)")
+	f.StringVar(&opts.Cue.Input, "input", "", "cue: a PNG or .npy file (±1, 0/1, or intensities thresholded at 0.5)")
+	f.IntVar(&opts.Cue.Row, "row", 0, "row of a multi-row --input to use")
+	f.IntVar(&opts.Cue.Pattern, "pattern", 0, "cue: stored pattern K (0-based)")
+	f.Float64Var(&opts.Cue.Noise, "noise", 0, "fraction of the cue's units to flip, in [0, 1]")
+	f.StringVar(&mode, "mode", "async", "dynamics: async, sync or glauber")
+	f.Float64Var(&opts.Recall.Temperature, "temperature", 0, "temperature T > 0 of glauber dynamics")
+	f.IntVar(&opts.Recall.MaxSweeps, "max-sweeps", hopfield.DefaultMaxSweeps, "sweep limit (glauber runs exactly this many)")
 	f.Uint64Var(&opts.Seed, "seed", 1, "random seed (noise, sweep orders, glauber decisions)")
-	f.IntVar(&opts.Frames, "frames", 4, "states recorded per sweep for --out")
+	f.IntVar(&opts.Recall.Frames, "frames", 4, "states recorded per sweep for --out")
 	f.IntVar(&opts.Tiles, "tiles", 12, "at most this many states in a --out picture (first and last always shown)")
 	f.StringVarP(&opts.Out, "out", "o", "", "write the states: .png picture or .npy array (one state per row)")
 	f.StringVar(&opts.Plot, "plot", "", "write energy and overlaps per sweep (.png, .svg, .pdf; default with a .png --out: NAME-energy.png; none: no plot)")
 	f.StringVar(&opts.Kind, "kind", "", "kind of memory expected in --net (default: whatever the file holds)")
-	f.Float64Var(&opts.Mask, "mask", 0, "hide the last fraction of the cue's units (−1, or 0 for continuous), in [0, 1]")
+	f.Float64Var(&opts.Cue.Mask, "mask", 0, "hide the last fraction of the cue's units (−1, or 0 for continuous), in [0, 1]")
 	f.Float64Var(&beta, "beta", 0, "continuous or dense exp: use this β instead of the stored one")
 	f.IntVar(&opts.Steps, "steps", 1, "continuous: most updates (stops earlier at a fixed point)")
 	f.StringVar(&opts.Query, "query", "", "continuous: a .npy of queries (one per row) to retrieve as a batch into --out R.npy")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON report")
 	return c
+}
+
+// checkRecallCue checks that the flags give one cue: --query, or --input
+// or --pattern, with --noise and --mask in [0, 1].
+func checkRecallCue(cmd *cobra.Command, opts *hopfieldRecallOptions) error {
+	given, pattern := givenFlags(cmd, "input", "pattern", "noise", "mask"), cmd.Flags().Changed("pattern")
+	switch {
+	case opts.Query != "" && len(given) > 0:
+		return fmt.Errorf("--query and %s: give one or the other", given[0])
+	case opts.Query != "":
+		return nil
+	case opts.Cue.Input != "" && pattern:
+		return errors.New("give either --input or --pattern, not both")
+	case opts.Cue.Input == "" && !pattern:
+		return errors.New("give a cue: --input FILE or --pattern K")
+	}
+	if err := checkFraction("--noise", opts.Cue.Noise); err != nil {
+		return err
+	}
+	return checkFraction("--mask", opts.Cue.Mask)
 }
 
 // recallJSON is what recall --json prints: the library's report with the
@@ -142,54 +164,28 @@ type recallJSON struct {
 type recallFields hopfield.RecallReport
 
 func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
-	if opts.Net == "" {
-		return errors.New("--net is required")
-	}
-	mem, meta, err := hopfield.Open(opts.Net)
+	mem, meta, err := recallMemory(opts)
 	if err != nil {
 		return err
 	}
-	if opts.Kind != "" && !strings.EqualFold(opts.Kind, mem.Kind()) {
-		return fmt.Errorf("--kind %s: %s holds a %s memory", opts.Kind, opts.Net, mem.Kind())
-	}
-	if opts.Beta != nil {
-		if mem, err = hopfield.WithBeta(mem, *opts.Beta); err != nil {
-			return fmt.Errorf("--beta: %w", err)
-		}
-	}
-	continuous := mem.Kind() == hopfield.KindContinuous
-	switch {
-	case opts.StepsSet && !continuous:
-		return fmt.Errorf("--steps applies to continuous memories; %s holds a %s one (use --max-sweeps)", opts.Net, mem.Kind())
-	case opts.Steps < 1:
-		return fmt.Errorf("--steps %d: want at least 1", opts.Steps)
-	case !(opts.Mask >= 0 && opts.Mask <= 1):
-		return fmt.Errorf("--mask %g is outside [0, 1]", opts.Mask)
-	case opts.Query != "":
+	if opts.Query != "" {
 		c, ok := mem.(*hopfield.Continuous)
 		if !ok {
 			return fmt.Errorf("--query retrieves a batch with a continuous memory; %s holds a %s one", opts.Net, mem.Kind())
 		}
 		return recallBatch(ctx, opts, c)
 	}
-	m, err := hopfield.ParseMode(opts.Mode)
-	if err != nil {
-		return fmt.Errorf("--mode: %w", err)
-	}
-	if !(opts.Noise >= 0 && opts.Noise <= 1) {
-		return fmt.Errorf("--noise %g is outside [0, 1]", opts.Noise)
-	}
-	rng := tensor.NewRand(opts.Seed)
-	cue, rep, err := recallCue(opts, mem, rng)
-	if err != nil {
-		return err
-	}
-	ropt := hopfield.RecallOptions{Mode: m, MaxSweeps: opts.MaxSweeps, Temperature: opts.Temperature, Rand: rng, Frames: opts.Frames}
-	if continuous {
+	ropt := opts.Recall
+	ropt.Rand = tensor.NewRand(opts.Seed)
+	if mem.Kind() == hopfield.KindContinuous {
 		ropt.MaxSweeps = opts.Steps
 	}
-	if opts.Out != "" && opts.Frames < 1 {
-		ropt.Frames = 1
+	if opts.Out != "" {
+		ropt.Frames = max(ropt.Frames, 1)
+	}
+	cue, rep, err := hopfield.Cue(mem, opts.Cue, ropt.Rand)
+	if err != nil {
+		return recallCueError(opts, err)
 	}
 	tr, err := mem.Recall(ctx, cue, ropt)
 	if err != nil {
@@ -211,46 +207,60 @@ func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
 	return nil
 }
 
-// recallCue builds the cue from --input (row --row) or --pattern, with
-// --noise and --mask.
-func recallCue(opts *hopfieldRecallOptions, mem hopfield.Memory, rng *tensor.Rand) ([]float32, hopfield.RecallReport, error) {
-	c := hopfield.CueOptions{Pattern: opts.Pattern, Noise: opts.Noise, Mask: opts.Mask}
-	input := fmt.Sprintf("pattern %d", opts.Pattern)
-	switch {
-	case opts.Input != "" && opts.HasPattern:
-		return nil, hopfield.RecallReport{}, errors.New("give either --input or --pattern, not both")
-	case opts.Input != "":
-		x, err := hopfield.LoadState(opts.Input, opts.Row)
-		if err != nil {
-			return nil, hopfield.RecallReport{}, fmt.Errorf("--input, --row: %w", err)
-		}
-		c.State, input = x, opts.Input
-	case !opts.HasPattern:
-		return nil, hopfield.RecallReport{}, errors.New("give a cue: --input FILE or --pattern K")
+// recallMemory opens --net, checks --kind and --steps against it and
+// applies --beta.
+func recallMemory(opts *hopfieldRecallOptions) (hopfield.Memory, map[string]string, error) {
+	if opts.Net == "" {
+		return nil, nil, errors.New("--net is required")
 	}
-	cue, rep, err := hopfield.Cue(mem, c, rng)
+	mem, meta, err := hopfield.Open(opts.Net)
 	switch {
-	case errors.Is(err, hopfield.ErrNoPatterns):
-		return nil, rep, fmt.Errorf("%s does not hold its stored patterns: give a cue with --input", opts.Net)
-	case err != nil && c.State != nil:
-		return nil, rep, fmt.Errorf("%s, memory %s: %w", opts.Input, opts.Net, err)
 	case err != nil:
-		return nil, rep, fmt.Errorf("--pattern %d: %s: %w", opts.Pattern, opts.Net, err)
+		return nil, nil, err
+	case opts.Kind != "" && !strings.EqualFold(opts.Kind, mem.Kind()):
+		return nil, nil, fmt.Errorf("--kind %s: %s holds a %s memory", opts.Kind, opts.Net, mem.Kind())
+	case opts.StepsSet && mem.Kind() != hopfield.KindContinuous:
+		return nil, nil, fmt.Errorf("--steps applies to continuous memories; %s holds a %s one (use --max-sweeps)", opts.Net, mem.Kind())
+	case opts.Beta != nil:
+		if mem, err = hopfield.WithBeta(mem, *opts.Beta); err != nil {
+			return nil, nil, fmt.Errorf("--beta: %w", err)
+		}
 	}
-	rep.Input = input
-	return cue, rep, nil
+	return mem, meta, nil
 }
 
-// recallFiles writes the states (--out) and the plot (--plot).
-func recallFiles(opts *hopfieldRecallOptions, out *recallJSON, tr *hopfield.Trajectory, mem hopfield.Memory, meta map[string]string) error {
-	if opts.Out != "" {
-		if err := writeRecallStates(opts.Out, tr, mem.Neurons(), meta, opts.Tiles); err != nil {
-			return err
-		}
-		out.Out = opts.Out
+// recallCueError names the flags and files of a cue that could not be
+// made.
+func recallCueError(opts *hopfieldRecallOptions, err error) error {
+	switch {
+	case errors.Is(err, hopfield.ErrNoPatterns):
+		return fmt.Errorf("%s does not hold its stored patterns: give a cue with --input", opts.Net)
+	case opts.Cue.Input != "":
+		return fmt.Errorf("--input %s, --row %d, memory %s: %w", opts.Cue.Input, opts.Cue.Row, opts.Net, err)
 	}
+	return fmt.Errorf("--pattern %d: %s: %w", opts.Cue.Pattern, opts.Net, err)
+}
+
+// recallFiles writes the states (--out: a .npy array or a .png picture)
+// and the plot (--plot).
+func recallFiles(opts *hopfieldRecallOptions, out *recallJSON, tr *hopfield.Trajectory, mem hopfield.Memory, meta map[string]string) error {
+	var err error
+	switch ext := strings.ToLower(filepath.Ext(opts.Out)); {
+	case opts.Out == "":
+	case ext == ".npy":
+		err = dataset.SaveNPY(opts.Out, tr.States())
+	case ext == ".png":
+		err = viz.HopfieldFrames(opts.Out, tr, meta, opts.Tiles)
+	default:
+		err = fmt.Errorf("%s: unknown output type (want .png or .npy)", opts.Out)
+	}
+	if err != nil {
+		return err
+	}
+	out.Out = opts.Out
 	if opts.Plot != "" && opts.Plot != "none" {
-		if err := viz.HopfieldRecall(opts.Plot, tr, (*hopfield.RecallReport)(&out.recallFields).Target(), mem.Spec().EnergyLabel()); err != nil {
+		target := (*hopfield.RecallReport)(&out.recallFields).Target()
+		if err := viz.HopfieldRecall(opts.Plot, tr, target, mem.Spec().EnergyLabel()); err != nil {
 			return err
 		}
 		out.Plot = opts.Plot
@@ -267,12 +277,9 @@ func recallBatch(ctx context.Context, opts *hopfieldRecallOptions, c *hopfield.C
 	if err != nil {
 		return err
 	}
-	if set.X.Cols != c.Neurons() {
-		return fmt.Errorf("%s has queries of %d values, but the memory in %s has dimension %d", opts.Query, set.X.Cols, opts.Net, c.Neurons())
-	}
 	r, rep, err := c.RetrieveBatch(ctx, set.X, opts.Steps)
 	if err != nil {
-		return fmt.Errorf("%s: %w", opts.Query, err)
+		return fmt.Errorf("--query %s, --net %s: %w", opts.Query, opts.Net, err)
 	}
 	if err := dataset.SaveNPY(opts.Out, r); err != nil {
 		return err
@@ -286,22 +293,4 @@ func recallBatch(ctx context.Context, opts *hopfieldRecallOptions, c *hopfield.C
 		}{opts.Net, opts.Query, *rep, opts.Out})
 	}
 	return rep.WriteText(opts.IO.Out, opts.Net, opts.Out)
-}
-
-func writeRecallStates(path string, tr *hopfield.Trajectory, n int, meta map[string]string, maxTiles int) error {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".npy":
-		rows := tensor.New(len(tr.Frames), n)
-		for k, f := range tr.Frames {
-			copy(rows.Row(k), f.State)
-		}
-		return dataset.SaveNPY(path, rows)
-	case ".png":
-		h, w, err := hopfield.ImageShape(n, meta)
-		if err != nil {
-			return fmt.Errorf("%s: %w: write .npy instead of a picture", path, err)
-		}
-		return viz.HopfieldStates(path, hopfield.PickFrames(tr.Frames, maxTiles), h, w)
-	}
-	return fmt.Errorf("%s: unknown output type (want .png or .npy)", path)
 }

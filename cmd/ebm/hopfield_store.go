@@ -90,39 +90,24 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
 }
 
 // storeTarget opens the memory to add to (--net) and returns it with its
-// metadata. The memory flags given must agree with its settings, except
-// that --zero-diagonal may switch the zero diagonal of a pinv network (the
-// weights are then recomputed from the stored patterns). Without --net it
-// checks opts.Spec and returns no memory.
+// metadata, as hopfield.Extend makes it fit the memory flags given.
+// Without --net it checks opts.Spec and returns no memory.
 func storeTarget(opts *hopfieldStoreOptions) (hopfield.Memory, map[string]string, error) {
 	if opts.Into == "" {
 		specs, err := checkSpecs(opts.Given, opts.Spec)
-		if err == nil {
-			opts.Spec = specs[0]
+		if err != nil {
+			return nil, nil, err
 		}
-		return nil, map[string]string{}, err
+		opts.Spec = specs[0]
+		return nil, map[string]string{}, nil
 	}
 	mem, meta, err := hopfield.Open(opts.Into)
 	if err != nil {
 		return nil, nil, err
 	}
-	cur, given := mem.Spec(), opts.Spec
-	if cur.Kind != given.Kind {
-		return nil, nil, fmt.Errorf("--net %s holds a %s memory, not a %s one", opts.Into, cur.Kind, given.Kind)
-	}
-	if !slices.Contains(opts.Given, "--zero-diagonal") {
-		given.ZeroDiagonal = cur.ZeroDiagonal
-	}
-	if given.Rule == "" && given.Interaction == (hopfield.Interaction{}) && given.Beta == 0 {
-		given.Rule, given.Interaction, given.Beta = cur.Rule, cur.Interaction, cur.Beta
-	}
-	if given.Rule != cur.Rule || given.Interaction != cur.Interaction || given.Beta != cur.Beta {
-		return nil, nil, fmt.Errorf("%s: %s keeps the settings it was stored with (%s)", strings.Join(opts.Given, ", "), opts.Into, cur)
-	}
-	if given != cur {
-		if mem, err = hopfield.Rebuild(mem, given); err != nil {
-			return nil, nil, fmt.Errorf("--zero-diagonal: %w", err)
-		}
+	setZeroDiagonal := slices.Contains(opts.Given, "--zero-diagonal")
+	if mem, err = hopfield.Extend(mem, opts.Spec, setZeroDiagonal); err != nil {
+		return nil, nil, flagError(append([]string{"--net " + opts.Into}, opts.Given...), err)
 	}
 	if opts.Neurons == 0 {
 		opts.Neurons = mem.Neurons()
