@@ -62,7 +62,7 @@ recalled when the signs of the retrieved state equal the pattern and
   ebm hopfield capacity --neurons 1000 --load 0.05:0.20:0.01 --trials 100 --json
   ebm hopfield capacity --neurons 500 --load 0.02:0.40:0.02 --rule hebbian,storkey,pinv --trials 10 --plot capacity.png`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runWith(opts, func(cmd *cobra.Command) error {
 			specs, given, err := sf.resolve(cmd)
 			if err != nil {
 				return err
@@ -77,11 +77,8 @@ recalled when the signs of the retrieved state equal the pattern and
 				return err
 			}
 			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.JSON
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return hopfieldCapacityRun(cmd.Context(), opts)
-		},
+			return nil
+		}, runF, hopfieldCapacityRun),
 	}
 	f := c.Flags()
 	capacityFlags(c, opts, "pattern counts, e.g. 5,10,20", &patterns, &load, 10)

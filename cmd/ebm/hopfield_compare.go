@@ -32,7 +32,7 @@ Loads: --load from:to:step or --patterns counts; by default
 		Example: `  ebm hopfield compare --neurons 100 --trials 5 --plot capacity.png
   ebm hopfield compare --neurons 64 --load 0.1:4:0.3 --json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runWith(opts, func(cmd *cobra.Command) error {
 			if err := capacityCounts(o, patterns, load, hopfield.CompareCounts); err != nil {
 				return err
 			}
@@ -42,11 +42,8 @@ Loads: --load from:to:step or --patterns counts; by default
 			}
 			opts.Specs = hopfield.CompareSpecs(fs, beta)
 			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.Quiet && !opts.JSON
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return hopfieldCapacityRun(cmd.Context(), opts)
-		},
+			return nil
+		}, runF, hopfieldCapacityRun),
 	}
 	capacityFlags(c, opts, "pattern counts, e.g. 10,50,100,400", &patterns, &load, 5)
 	f := c.Flags()

@@ -85,7 +85,7 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
   ebm hopfield recall --net cont.safetensors --pattern 2 --noise 0.3 --beta 0.1 --steps 5
   ebm hopfield recall --net cont.safetensors --query queries.npy --out retrieved.npy --json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runWith(opts, func(cmd *cobra.Command) error {
 			if err := checkRecallCue(cmd, opts); err != nil {
 				return err
 			}
@@ -103,11 +103,8 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
 			if opts.Plot == "" && strings.EqualFold(filepath.Ext(opts.Out), ".png") {
 				opts.Plot = strings.TrimSuffix(opts.Out, filepath.Ext(opts.Out)) + "-energy.png"
 			}
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return hopfieldRecallRun(cmd.Context(), opts)
-		},
+			return nil
+		}, runF, hopfieldRecallRun),
 	}
 	f := c.Flags()
 	f.StringVar(&opts.Net, "net", "", "network file (required)")

@@ -58,7 +58,7 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
   ebm hopfield store --patterns mnist:10 --rows 1,3,5,7 --rule pinv --zero-diagonal --out digits.safetensors
   ebm hopfield store --patterns more.npy --net net.safetensors --out net2.safetensors --json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: runWith(opts, func(cmd *cobra.Command) error {
 			specs, given, err := sf.resolve(cmd)
 			switch {
 			case err != nil:
@@ -71,11 +71,8 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
 				return errors.New("--patterns is required (a .npy file, a PNG file or folder, mnist:N, or random:P with --neurons)")
 			}
 			opts.Spec, opts.Given = specs[0], given
-			if runF != nil {
-				return runF(cmd.Context(), opts)
-			}
-			return hopfieldStoreRun(cmd.Context(), opts)
-		},
+			return nil
+		}, runF, hopfieldStoreRun),
 	}
 	f := c.Flags()
 	f.StringVarP(&opts.Patterns, "patterns", "p", "", "patterns: .npy, PNG file or folder, mnist:N, a data set spec, or random:P (required)")
