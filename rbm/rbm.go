@@ -300,3 +300,17 @@ func (m *RBM) Sample(n, steps int, init *tensor.Matrix, rng *tensor.Rand) (state
 	m.Gibbs(c, max(steps, 1), rng)
 	return c.V, c.PV
 }
+
+// SampleData is Sample in the data's units: init (n rows in the data's
+// units, or nil) goes through the model's standardization, and the states
+// and means come back with it undone — the same as Sample for a model
+// without one.
+func (m *RBM) SampleData(n, steps int, init *tensor.Matrix, rng *tensor.Rand) (states, means *tensor.Matrix) {
+	if init != nil {
+		init = m.Standard.Applied(init)
+	}
+	states, means = m.Sample(n, steps, init, rng)
+	m.Standard.Undo(states)
+	m.Standard.Undo(means)
+	return states, means
+}

@@ -77,3 +77,22 @@ func TestSessionResume(t *testing.T) {
 		t.Errorf("last good model: %v", err)
 	}
 }
+
+// SampleData takes and returns data units: for a standardized model it is
+// Sample on the standardized start with the standardization undone, for
+// one without a standardization it is Sample itself.
+func TestSampleData(t *testing.T) {
+	m := NewGaussian(3, 2)
+	tensor.NewRand(1).Normal(m.W.Data, 0, 0.5)
+	init := tensor.FromSlice(2, 3, []float32{10, 20, 30, 11, 19, 33})
+	for _, st := range []*Standardization{nil, {Mean: []float32{10, 20, 30}, Std: []float32{1, 2, 4}}} {
+		m.Standard = st
+		s1, m1 := m.SampleData(2, 5, init, tensor.NewRand(3))
+		s2, m2 := m.Sample(2, 5, st.Applied(init), tensor.NewRand(3))
+		st.Undo(s2)
+		st.Undo(m2)
+		if !bitsEqual(s1.Data, s2.Data) || !bitsEqual(m1.Data, m2.Data) {
+			t.Errorf("standardization %v: SampleData differs from Sample in data units", st)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"image/png"
 
 	"github.com/ebm-go/ebm/internal/atomicfile"
+	"github.com/ebm-go/ebm/internal/tensor"
 )
 
 // SavePNG writes img to path as a PNG, atomically (temporary file in the same
@@ -23,4 +24,14 @@ func SavePNG(path string, img image.Image) error {
 		return fmt.Errorf("viz: %w", err)
 	}
 	return nil
+}
+
+// SaveGrid writes the rows of m as a PNG grid of h×w tiles (Grid, then
+// SavePNG).
+func SaveGrid(path string, m *tensor.Matrix, h, w int, opt GridOptions) error {
+	img, err := Grid(m, h, w, opt)
+	if err != nil {
+		return err
+	}
+	return SavePNG(path, img)
 }

@@ -182,11 +182,7 @@ func writeRows(path string, rows *tensor.Matrix, cols int, meta map[string]strin
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		img, err := viz.Grid(rows, h, w, viz.GridOptions{Cols: cols, Scale: 2})
-		if err != nil {
-			return err
-		}
-		return viz.SavePNG(path, img)
+		return viz.SaveGrid(path, rows, h, w, viz.GridOptions{Cols: cols, Scale: 2})
 	default:
 		return fmt.Errorf("%s: unknown output type (want .png or .npy)", path)
 	}

@@ -182,6 +182,9 @@ func (r *trainRun) setup() error {
 	if o.Out == "" {
 		return errors.New("--out must name a file")
 	}
+	if o.SampleInit != "data" && o.SampleInit != "random" {
+		return fmt.Errorf("--sample-init %q: want data or random", o.SampleInit)
+	}
 	if o.Checkpoint == "" {
 		o.Checkpoint = strings.TrimSuffix(o.Out, ".safetensors") + ".ckpt.safetensors"
 	}
@@ -404,32 +407,12 @@ func (r *trainRun) failure(ctx context.Context, err error) error {
 // pictures writes --filters, --samples and --plot.
 func (r *trainRun) pictures() error {
 	o, m := r.o, r.m
-	shape := func(flag string) (int, int, error) {
+	if o.Filters != "" || o.Samples != "" {
 		h, w, err := dataset.ImageShape(m.NVisible(), r.train, r.s.Meta["image_shape"])
 		if err != nil {
-			return 0, 0, fmt.Errorf("%s: %w", flag, err)
+			return fmt.Errorf("--filters, --samples: %w", err)
 		}
-		return h, w, nil
-	}
-	if o.Filters != "" {
-		h, w, err := shape("--filters")
-		if err != nil {
-			return err
-		}
-		img, err := viz.Filters(m.W, h, w, 100, viz.GridOptions{Scale: 2})
-		if err != nil {
-			return err
-		}
-		if err := viz.SavePNG(o.Filters, img); err != nil {
-			return err
-		}
-	}
-	if o.Samples != "" {
-		h, w, err := shape("--samples")
-		if err != nil {
-			return err
-		}
-		if err := r.samplePicture(h, w); err != nil {
+		if err := r.tiles(h, w); err != nil {
 			return err
 		}
 	}
@@ -439,33 +422,37 @@ func (r *trainRun) pictures() error {
 	return nil
 }
 
-// samplePicture draws 64 chains from the held-out (else training) rows or
-// from the units' start, in data units, clamped to [0,1] for the picture.
-func (r *trainRun) samplePicture(h, w int) error {
-	from, x := r.train, r.x
+// tiles writes the first 100 filters (--filters) and 64 samples
+// (--samples): chains from the held-out (else training) rows or from the
+// units' start, in data units, clamped to [0,1] for the picture.
+func (r *trainRun) tiles(h, w int) error {
+	if r.o.Filters != "" {
+		img, err := viz.Filters(r.m.W, h, w, 100, viz.GridOptions{Scale: 2})
+		if err == nil {
+			err = viz.SavePNG(r.o.Filters, img)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if r.o.Samples == "" {
+		return nil
+	}
+	from := r.train
 	if r.valid != nil {
-		from, x = r.valid, r.vx
+		from = r.valid
 	}
 	var init *tensor.Matrix
 	n := 64
-	switch r.o.SampleInit {
-	case "data":
+	if r.o.SampleInit == "data" {
 		n = min(n, from.Len())
-		init = x.SliceRows(0, n)
-	case "random":
-	default:
-		return fmt.Errorf("--sample-init %q: want data or random", r.o.SampleInit)
+		init = from.X.SliceRows(0, n)
 	}
-	_, means := r.m.Sample(n, r.o.SampleSteps, init, r.s.Rand().Split())
-	r.m.Standard.Undo(means)
+	_, means := r.m.SampleData(n, r.o.SampleSteps, init, r.s.Rand().Split())
 	for i, v := range means.Data {
 		means.Data[i] = min(max(v, 0), 1)
 	}
-	img, err := viz.Grid(means, h, w, viz.GridOptions{Cols: 8, Scale: 2})
-	if err != nil {
-		return err
-	}
-	return viz.SavePNG(r.o.Samples, img)
+	return viz.SaveGrid(r.o.Samples, means, h, w, viz.GridOptions{Cols: 8, Scale: 2})
 }
 
 // trainSummary is what --json prints.
