@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -360,21 +359,19 @@ func (r *trainRun) loop(ctx context.Context) ([]rbm.EpochStats, error) {
 		fmt.Fprintf(stderr, "training %d×%d RBM (%s visible units) by %s-%d on %s (%d rows, binarize=%s; held-out: %s)\n",
 			r.m.NVisible(), r.m.NHidden(), r.m.Units().Name(), strings.ToUpper(string(tr.Method)), tr.K, r.train.Name, r.train.Len(), binarizeName(r.train), vname)
 	}
-	var bar *progressbar.ProgressBar
+	var bar *barT
 	if !o.Quiet {
-		bar = newBar(stderr, tr.Epochs*((r.train.Len()+tr.BatchSize-1)/tr.BatchSize), "", "batches")
+		bar = newProgress(stderr, "", "batches")
 	}
+	done, total := 0, tr.Epochs*((r.train.Len()+tr.BatchSize-1)/tr.BatchSize)
 	tr.OnBatch = func(p rbm.Progress) {
-		if bar != nil {
-			bar.Describe(fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs))
-			_ = bar.Add(1)
-		}
+		done++
+		bar.describe(fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs))
+		bar.progress(done, total)
 	}
 	r.s.OnEpoch = func(st rbm.EpochStats) error {
 		if !o.Quiet {
-			if bar != nil {
-				_ = bar.Clear()
-			}
+			bar.clear()
 			swap := ""
 			if !math.IsNaN(st.SwapRate) {
 				swap = fmt.Sprintf("  swap rate %.2f", st.SwapRate)
@@ -386,9 +383,7 @@ func (r *trainRun) loop(ctx context.Context) ([]rbm.EpochStats, error) {
 		return nil
 	}
 	stats, err := r.s.Run(ctx, r.x, r.vx)
-	if bar != nil {
-		_ = bar.Finish()
-	}
+	bar.finish()
 	return stats, err
 }
 

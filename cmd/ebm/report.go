@@ -122,3 +122,17 @@ func runWith[O any](o *O, resolve func(*cobra.Command) error, runF, run func(con
 		return runF(cmd.Context(), o)
 	}
 }
+
+// describe sets the text in front of the bar.
+func (p *barT) describe(s string) {
+	if p != nil {
+		p.b.Describe(s)
+	}
+}
+
+// clear removes the bar from the terminal, so a line can be printed.
+func (p *barT) clear() {
+	if p != nil {
+		_ = p.b.Clear()
+	}
+}
