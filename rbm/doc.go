@@ -23,4 +23,13 @@
 // *tensor.Rand the caller seeds, so a run is reproducible bit for bit for a
 // given seed and GOMAXPROCS. The package never prints: training reports
 // through callbacks and stops through a context.
+//
+// The pieces: RBM (the model; Visible is its Units, Standard the map from
+// raw data to the model's units for real-valued data), Trainer (CD, PCD,
+// PT; zero settings take Defaults for the method and units), Session (a
+// training run with its model and checkpoint files, resumable with
+// ResumeSession), Save/Load and SaveCheckpoint/LoadCheckpoint (one format
+// for every unit type; files from before the unit types were joined still
+// load), ExactLogZ, and the samplers Sample, SampleData and SampleTempered.
+// Package rbm/estimate adds AIS, RAISE and Evaluate.
 package rbm
