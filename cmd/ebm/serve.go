@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
+	"github.com/ebm-go/ebm/internal/buildinfo"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/serve"
 )
@@ -77,7 +78,7 @@ func (o *serveOptions) logf(format string, a ...any) {
 }
 
 func serveRun(ctx context.Context, o *serveOptions) error {
-	cfg := serve.Config{Limits: o.Limits, Version: version()}
+	cfg := serve.Config{Limits: o.Limits, Version: buildinfo.Read().Short()}
 	if err := o.loadMemories(&cfg); err != nil {
 		return err
 	}
