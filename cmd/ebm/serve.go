@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"runtime/debug"
 	"time"
 
@@ -97,25 +95,8 @@ func serveRun(ctx context.Context, o *serveOptions) error {
 	}
 	// Hand the training data's memory back to the system before serving.
 	debug.FreeOSMemory()
-	hs := serve.NewHTTPServer(srv)
 	o.logf("ebm explorer on http://%s/ (Ctrl-C stops)", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	o.logf("shutting down…")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		hs.Close()
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serve.Run(ctx, ln, srv, o.logf)
 }
 
 // loadMemories puts the --hopfield network and the --memory into cfg.
