@@ -105,3 +105,31 @@ func TestFitNCE3D(t *testing.T) {
 		t.Errorf("summary %s", s)
 	}
 }
+
+// LoadSampler reads back the sampler a fitted model recorded, and Draw is
+// deterministic for a seed.
+func TestLoadSamplerDraw(t *testing.T) {
+	f := fitSmall(t, "rings:300", Contrastive)
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	net, s, box, err := LoadSampler(path, Sampler{Steps: 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Steps != 3 || s.Method != ULA || s.StepSize != 0.01 || len(box.Low) != 2 {
+		t.Errorf("recorded sampler %+v, box %+v", s, box)
+	}
+	a, _, err := s.Draw(net, box, 10, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, _ := s.Draw(net, box, 10, 4)
+	if a.Rows != 10 || a.Cols != 2 || !slices.Equal(a.Data, b.Data) {
+		t.Errorf("Draw: %d×%d, repeatable %v", a.Rows, a.Cols, slices.Equal(a.Data, b.Data))
+	}
+	if _, _, _, err := LoadSampler(filepath.Join(t.TempDir(), "missing.safetensors"), s); err == nil || !strings.Contains(err.Error(), "missing.safetensors") {
+		t.Errorf("missing file: %v", err)
+	}
+}
