@@ -56,11 +56,8 @@ lines go to stderr. --json prints one JSON summary on stdout.`,
   ebm deep train --data 8gaussians --objective nce --iters 2000
   ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, func(cmd *cobra.Command) error {
-			if err := o.parse(hidden, act, sampler, objective); err != nil {
-				return err
-			}
-			return nil
+		RunE: runWith(o, func(*cobra.Command) error {
+			return o.parse(hidden, act, sampler, objective)
 		}, runF, deepTrainRun),
 	}
 	f := c.Flags()
