@@ -101,17 +101,50 @@ func (d *DBN) Reports(stats [][]rbm.EpochStats) []LayerReport {
 // [DBN.Save].
 func Metadata(cfg rbm.Config, set *dataset.Set, seed uint64) map[string]string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	bin := set.Binarized
-	if bin == "" {
-		bin = "none"
-	}
-	meta := map[string]string{"data": set.Name, "binarize": bin, "method": string(cfg.Method),
+	meta := map[string]string{"data": set.Name, "binarize": binarization(set), "method": string(cfg.Method),
 		"k": strconv.Itoa(cfg.K), "epochs": strconv.Itoa(cfg.Epochs), "batch_size": strconv.Itoa(cfg.BatchSize),
 		"learning_rate": f(cfg.LR), "weight_decay": f(cfg.WeightDecay), "seed": strconv.FormatUint(seed, 10)}
 	if set.H > 0 {
 		meta["image_shape"] = fmt.Sprintf("%dx%d", set.H, set.W)
 	}
 	return meta
+}
+
+// binarization names how set was binarized: none, threshold or sample.
+func binarization(set *dataset.Set) string {
+	if set.Binarized == "" {
+		return "none"
+	}
+	return set.Binarized
+}
+
+// Summary sums up a training run: the data, the unit counts, the method
+// and each layer's report. It marshals to JSON with NaN as null; ebm dbn
+// train --json prints it.
+type Summary struct {
+	Model    string        `json:"model"` // the file written
+	Data     string        `json:"data"`
+	Binarize string        `json:"binarize"` // none, threshold or sample
+	Sizes    []int         `json:"sizes"`
+	Method   string        `json:"method"`
+	Epochs   int           `json:"epochs"` // per layer
+	Seconds  float64       `json:"seconds"`
+	Seed     uint64        `json:"seed"`
+	Layers   []LayerReport `json:"layers"`
+}
+
+// MarshalJSON encodes s with NaN and ±Inf as null.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type plain Summary
+	return nanjson.Marshal(plain(s))
+}
+
+// Summarize sums up d, trained on set with cfg and seed; stats are the
+// per-layer figures [Train] returned. Model and Seconds are left for the
+// caller.
+func (d *DBN) Summarize(cfg rbm.Config, set *dataset.Set, seed uint64, stats [][]rbm.EpochStats) Summary {
+	return Summary{Data: set.Name, Binarize: binarization(set), Sizes: d.Sizes(),
+		Method: string(cfg.Method), Epochs: cfg.Epochs, Seed: seed, Layers: d.Reports(stats)}
 }
 
 // Options configure greedy training.

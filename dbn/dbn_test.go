@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
@@ -196,8 +197,19 @@ func TestReportsAndMetadata(t *testing.T) {
 			t.Errorf("metadata %s = %q, want %q", k, meta[k], v)
 		}
 	}
+	sum := d.Summarize(cfg, set, 9, stats)
+	if sum.Data != "bars:4x4" || sum.Binarize != "threshold" || sum.Method != "pcd" || sum.Epochs != 2 ||
+		sum.Seed != 9 || len(sum.Layers) != 2 || fmt.Sprint(sum.Sizes) != "[16 6 3]" {
+		t.Errorf("summary %+v", sum)
+	}
+	if b, err := json.Marshal(sum); err != nil || !strings.Contains(string(b), `"layers":[{"layer":0`) {
+		t.Errorf("summary JSON %s: %v", b, err)
+	}
 	set.Binarized, set.H = "", 0
 	if meta := Metadata(cfg, set, 9); meta["binarize"] != "none" || meta["image_shape"] != "" {
 		t.Errorf("metadata %v", meta)
+	}
+	if sum := d.Summarize(cfg, set, 9, nil); sum.Binarize != "none" || sum.Layers[0].LastEpoch != nil {
+		t.Errorf("summary without stats %+v", sum)
 	}
 }

@@ -10,6 +10,8 @@
 // known true density, are exact up to grid error.
 //
 // [LoadData] loads a training set with its held-out test set and noise box,
+// [Fit] runs a whole training and grid evaluation (its [Fitted] result
+// saves the model, draws its picture and sums it up as a [Summary]),
 // [Config.Metadata] and [RecordedSampler] write and read the training
 // settings a model file records, and [DensityPicture] and
 // [HistogramPicture] draw what a 2-D model learned.

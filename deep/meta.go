@@ -77,3 +77,18 @@ func parseFloatList(key, s string, d int) ([]float32, error) {
 	}
 	return out, nil
 }
+
+// LoadSampler loads the model file path ([Load]) with the sampler and noise
+// box its metadata records ([RecordedSampler]; settings the file lacks
+// come from def). Errors name the file.
+func LoadSampler(path string, def Sampler) (*Net, Sampler, NoiseInit, error) {
+	net, _, meta, err := Load(path)
+	if err != nil {
+		return nil, def, NoiseInit{}, err
+	}
+	s, box, err := RecordedSampler(meta, net.Dim(), def)
+	if err != nil {
+		return nil, def, box, fmt.Errorf("%s: %w", path, err)
+	}
+	return net, s, box, nil
+}

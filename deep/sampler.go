@@ -210,3 +210,14 @@ func (b *Buffer) Store(idx []int, x *tensor.Matrix) {
 		copy(b.X.Row(k), x.Row(i))
 	}
 }
+
+// Draw runs n chains of s on e from uniform noise on box, all randomness
+// from a generator seeded with seed, and returns their final states
+// (n × e.Dim()) and the acceptance rate of [Sampler.Run].
+func (s *Sampler) Draw(e *Net, box NoiseInit, n int, seed uint64) (*tensor.Matrix, float64, error) {
+	rng := tensor.NewRand(seed)
+	x := tensor.New(n, e.Dim())
+	box.Fill(x, rng)
+	acc, err := s.Run(e, x, rng)
+	return x, acc, err
+}

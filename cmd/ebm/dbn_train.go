@@ -26,19 +26,6 @@ type dbnTrainOptions struct {
 	JSON, Quiet  bool
 }
 
-// dbnTrainSummary is what dbn train --json prints.
-type dbnTrainSummary struct {
-	Model    string            `json:"model"`
-	Data     string            `json:"data"`
-	Binarize string            `json:"binarize"`
-	Sizes    []int             `json:"sizes"`
-	Method   string            `json:"method"`
-	Epochs   int               `json:"epochs"`
-	Seconds  float64           `json:"seconds"`
-	Seed     uint64            `json:"seed"`
-	Layers   []dbn.LayerReport `json:"layers"`
-}
-
 func newCmdDBNTrain(io *ioStreams, runF func(context.Context, *dbnTrainOptions) error) *cobra.Command {
 	o := &dbnTrainOptions{IO: io, Config: rbm.DefaultConfig()}
 	var hidden, method string
@@ -121,10 +108,9 @@ func dbnTrainRun(ctx context.Context, o *dbnTrainOptions) error {
 			return err
 		}
 	}
-	sum := dbnTrainSummary{Model: o.Out, Data: set.Name, Binarize: meta["binarize"], Sizes: d.Sizes(),
-		Method: string(o.Config.Method), Epochs: o.Config.Epochs, Seconds: time.Since(start).Seconds(), Seed: o.Seed}
+	sum := d.Summarize(o.Config, set, o.Seed, stats)
+	sum.Model, sum.Seconds = o.Out, time.Since(start).Seconds()
 	if o.JSON {
-		sum.Layers = d.Reports(stats)
 		return writeJSON(o.IO.Out, sum)
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: DBN %v, %d epochs per layer of %s-%d on %s (binarize=%s) in %.1fs\n",

@@ -11,7 +11,6 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/deep"
-	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/viz"
 )
 
@@ -68,14 +67,9 @@ models, as a --grid × --grid histogram picture (.png) over the data box.`,
 }
 
 func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
-	net, _, meta, err := deep.Load(o.Model)
+	net, s, box, err := deep.LoadSampler(o.Model, o.Sampler)
 	if err != nil {
 		return err
-	}
-	d := net.Dim()
-	s, box, err := deep.RecordedSampler(meta, d, o.Sampler)
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.Model, err)
 	}
 	if o.Given.Method {
 		s.Method = o.Sampler.Method
@@ -86,6 +80,7 @@ func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
 	if o.Given.StepSize {
 		s.StepSize = o.Sampler.StepSize
 	}
+	d := net.Dim()
 	png := strings.EqualFold(filepath.Ext(o.Out), ".png")
 	switch {
 	case !png && !strings.EqualFold(filepath.Ext(o.Out), ".npy"):
@@ -95,10 +90,7 @@ func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
 	case png && o.Grid < 2:
 		return fmt.Errorf("--grid %d: want at least 2", o.Grid)
 	}
-	rng := tensor.NewRand(o.Seed)
-	x := tensor.New(o.N, d)
-	box.Fill(x, rng)
-	acc, err := s.Run(net, x, rng)
+	x, acc, err := s.Draw(net, box, o.N, o.Seed)
 	if err != nil {
 		return err
 	}

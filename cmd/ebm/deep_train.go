@@ -3,14 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/deep"
-	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/viz"
 )
 
@@ -26,35 +23,6 @@ type deepTrainOptions struct {
 	Out, Plot  string
 	JSON       bool
 	Quiet      bool
-}
-
-// deepTrainSummary is what deep train --json prints (NaN as null).
-type deepTrainSummary struct {
-	Model        string   `json:"model"`
-	Data         string   `json:"data"`
-	Test         string   `json:"test"`
-	NTrain       int      `json:"n_train"`
-	NTest        int      `json:"n_test"`
-	Architecture string   `json:"architecture"`
-	Activation   string   `json:"activation"`
-	Objective    string   `json:"objective"`
-	Sampler      string   `json:"sampler"`
-	Steps        int      `json:"steps"`
-	StepSize     float64  `json:"step_size"`
-	Persistent   bool     `json:"persistent"`
-	Iters        int      `json:"iters"`
-	Seed         uint64   `json:"seed"`
-	Seconds      float64  `json:"seconds"`
-	TestNLL      float64  `json:"test_nll"`
-	TrueNLL      float64  `json:"true_nll"`
-	KL           float64  `json:"kl"`
-	LogZ         float64  `json:"log_z"`
-	NCELogZ      *float64 `json:"nce_log_z,omitempty"`
-	Outside      int      `json:"test_outside_grid"`
-	Loss         float64  `json:"loss"`
-	EPos         float64  `json:"e_pos"`
-	ENeg         float64  `json:"e_neg"`
-	Accept       float64  `json:"accept"`
 }
 
 func newCmdDeepTrain(io *ioStreams, runF func(context.Context, *deepTrainOptions) error) *cobra.Command {
@@ -88,11 +56,8 @@ lines go to stderr. --json prints one JSON summary on stdout.`,
   ebm deep train --data 8gaussians --objective nce --iters 2000
   ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, func(cmd *cobra.Command) error {
-			if err := o.parse(hidden, act, sampler, objective); err != nil {
-				return err
-			}
-			return nil
+		RunE: runWith(o, func(*cobra.Command) error {
+			return o.parse(hidden, act, sampler, objective)
 		}, runF, deepTrainRun),
 	}
 	f := c.Flags()
@@ -152,108 +117,64 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	if err != nil {
 		return err
 	}
-	twoD := data.Train.Dim() == 2
-	if o.Plot != "" && !twoD {
+	if o.Plot != "" && data.Train.Dim() != 2 {
 		return fmt.Errorf("--plot needs 2-D data; %s has %d columns", o.Data, data.Train.Dim())
 	}
-	if twoD && o.Grid < 2 {
+	if data.Train.Dim() == 2 && o.Grid < 2 {
 		return fmt.Errorf("--grid %d: want at least 2", o.Grid)
 	}
-	cfg := o.Config
-	cfg.Init = data.Box
-	rng := tensor.NewRand(o.Seed)
-	net, err := deep.New(data.Train.Dim(), o.Hidden, o.Activation)
+	opt := deep.FitOptions{Hidden: o.Hidden, Activation: o.Activation, Config: o.Config,
+		Iters: o.Iters, Seed: o.Seed, Grid: o.Grid}
+	var bar *barT
+	if !o.Quiet {
+		bar = newProgress(o.IO.ErrOut, "deep train", "it")
+		opt.OnIter = deepTrainProgress(o, bar)
+	}
+	fit, err := deep.Fit(ctx, data, opt)
+	bar.finish()
 	if err != nil {
 		return err
 	}
-	net.Init(rng)
-	tr, err := deep.NewTrainer(net, data.Train.X, cfg, rng)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	last, err := deepTrainLoop(ctx, o, tr)
-	if err != nil {
-		return err
-	}
-	sum := deepTrainSummary{Model: o.Out, Data: o.Data, Test: data.Test.Name, NTrain: data.Train.Len(), NTest: data.Test.Len(),
-		Architecture: net.Architecture(), Activation: o.Activation.String(), Objective: cfg.Objective.String(),
-		Sampler: cfg.Sampler.Method.String(), Steps: cfg.Sampler.Steps, StepSize: cfg.Sampler.StepSize,
-		Persistent: cfg.Persistent, Iters: o.Iters, Seed: o.Seed, Seconds: time.Since(start).Seconds(),
-		Loss: last.Loss, EPos: last.EPos, ENeg: last.ENeg, Accept: last.Accept}
-	meta := cfg.Metadata()
-	meta["data"], meta["iters"], meta["seed"] = o.Data, strconv.Itoa(o.Iters), strconv.FormatUint(o.Seed, 10)
-	nan := math.NaN()
-	ev := deep.Eval{TestNLL: nan, TrueNLL: nan, KL: nan, LogZ: nan}
-	grid := data.Box.Grid(o.Grid)
-	if twoD {
-		if ev, err = grid.Evaluate(net, data.Test.X, data.Truth); err != nil {
-			return err
-		}
-		meta["log_z_grid"], meta["test_nll"] = fmtFloat(ev.LogZ), fmtFloat(ev.TestNLL)
-	}
-	sum.TestNLL, sum.TrueNLL, sum.KL, sum.LogZ, sum.Outside = ev.TestNLL, ev.TrueNLL, ev.KL, ev.LogZ, ev.Outside
-	var logZ *float32
-	if cfg.Objective == deep.NCE {
-		logZ, sum.NCELogZ = &tr.LogZ[0], new(float64(tr.LogZ[0]))
-	}
-	if err := deep.Save(o.Out, net, logZ, meta); err != nil {
+	if err := fit.Save(o.Out); err != nil {
 		return err
 	}
 	if o.Plot != "" {
-		if err := deepTrainPlot(o.Plot, tr, grid, ev, data); err != nil {
+		img, err := fit.Picture()
+		if err != nil {
+			return fmt.Errorf("%s: %w", o.Plot, err)
+		}
+		if err := viz.SavePNG(o.Plot, img); err != nil {
 			return err
 		}
 	}
 	if o.JSON {
-		return writeJSON(o.IO.Out, sum)
+		return writeJSON(o.IO.Out, fit.Summary(o.Out))
 	}
-	deepTrainPrint(o, &sum, cfg, ev, data)
+	deepTrainPrint(o, fit)
 	return nil
 }
 
-// deepTrainLoop trains for o.Iters iterations with a progress bar on a
-// terminal, or ten lines on ErrOut when it is not one, and returns the last
-// iteration's figures.
-func deepTrainLoop(ctx context.Context, o *deepTrainOptions, tr *deep.Trainer) (deep.Stats, error) {
-	var bar *barT
-	if !o.Quiet {
-		bar = newProgress(o.IO.ErrOut, "deep train", "it")
-	}
-	lines := !o.Quiet && bar == nil
+// deepTrainProgress moves bar, or, when ErrOut is not a terminal, prints
+// ten progress lines there.
+func deepTrainProgress(o *deepTrainOptions, bar *barT) func(deep.Stats) {
 	start := time.Now()
-	var last deep.Stats
-	err := tr.Train(ctx, o.Iters, func(st deep.Stats) {
-		last = st
+	return func(st deep.Stats) {
 		bar.progress(st.Iter, o.Iters)
-		if lines && (st.Iter%max(1, o.Iters/10) == 0 || st.Iter == o.Iters) {
+		if bar == nil && (st.Iter%max(1, o.Iters/10) == 0 || st.Iter == o.Iters) {
 			fmt.Fprintf(o.IO.ErrOut, "iter %d/%d  loss %.4f  E+ %.3f  E- %.3f  |g| %.3g  %.1fs\n",
 				st.Iter, o.Iters, st.Loss, st.EPos, st.ENeg, st.GradNorm, time.Since(start).Seconds())
 		}
-	})
-	bar.finish()
-	return last, err
+	}
 }
 
-// deepTrainPlot writes the four-panel density picture with 5000 model samples.
-func deepTrainPlot(path string, tr *deep.Trainer, g deep.Grid, ev deep.Eval, data *deep.Data) error {
-	samples, err := tr.Samples(5000)
-	if err != nil {
-		return err
-	}
-	img, err := deep.DensityPicture(g, ev, data.Truth, data.Train.X, samples)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return viz.SavePNG(path, img)
-}
-
-func deepTrainPrint(o *deepTrainOptions, sum *deepTrainSummary, cfg deep.Config, ev deep.Eval, data *deep.Data) {
-	w := o.IO.Out
+func deepTrainPrint(o *deepTrainOptions, fit *deep.Fitted) {
+	w, ev, data := o.IO.Out, fit.Eval, fit.Data
 	fmt.Fprintf(w, "trained %s (%s, %s, %s) on %s for %d iterations in %.1fs; wrote %s\n",
-		sum.Architecture, sum.Activation, sum.Objective, cfg.Describe(), o.Data, o.Iters, sum.Seconds, o.Out)
-	if data.Train.Dim() == 2 {
-		fmt.Fprintf(w, "test NLL %s nats on %s (grid %d×%d, log Z %.4f)", fmtOpt(ev.TestNLL, "%.4f"), data.Test.Name, o.Grid, o.Grid, ev.LogZ)
+		fit.Trainer.Net.Architecture(), o.Activation, o.Config.Objective, o.Config.Describe(),
+		o.Data, o.Iters, fit.Seconds, o.Out)
+	if fit.TwoD() {
+		fmt.Fprintf(w, "test NLL %s nats on %s (grid %d×%d, log Z %.4f)",
+			fmtOpt(ev.TestNLL, "%.4f"), data.Test.Name, o.Grid, o.Grid, ev.LogZ)
 		if data.Truth != nil {
 			fmt.Fprintf(w, "; true NLL %.4f, KL(true‖model) %.4f", ev.TrueNLL, ev.KL)
 		}

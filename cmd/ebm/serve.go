@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
+	"github.com/ebm-go/ebm/internal/buildinfo"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/serve"
 )
@@ -77,7 +76,7 @@ func (o *serveOptions) logf(format string, a ...any) {
 }
 
 func serveRun(ctx context.Context, o *serveOptions) error {
-	cfg := serve.Config{Limits: o.Limits, Version: version()}
+	cfg := serve.Config{Limits: o.Limits, Version: buildinfo.Read().Short()}
 	if err := o.loadMemories(&cfg); err != nil {
 		return err
 	}
@@ -96,25 +95,8 @@ func serveRun(ctx context.Context, o *serveOptions) error {
 	}
 	// Hand the training data's memory back to the system before serving.
 	debug.FreeOSMemory()
-	hs := serve.NewHTTPServer(srv)
 	o.logf("ebm explorer on http://%s/ (Ctrl-C stops)", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	o.logf("shutting down…")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		hs.Close()
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serve.Run(ctx, ln, srv, o.logf)
 }
 
 // loadMemories puts the --hopfield network and the --memory into cfg.

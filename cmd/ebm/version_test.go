@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ebm-go/ebm/internal/buildinfo"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -17,7 +18,7 @@ func TestVersion(t *testing.T) {
 			t.Errorf("ebm version does not say %q:\n%s", want, out)
 		}
 	}
-	var b buildInfo
+	var b buildinfo.Info
 	out = mustRun(t, "version", "--json")
 	if err := json.Unmarshal([]byte(out), &b); err != nil {
 		t.Fatalf("%v\n%s", err, out)

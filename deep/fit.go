@@ -1,0 +1,182 @@
+package deep
+
+import (
+	"context"
+	"image"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/ebm-go/ebm/internal/nanjson"
+	"github.com/ebm-go/ebm/internal/tensor"
+)
+
+// DefaultGrid is the evaluation grid's cells per side when
+// [FitOptions.Grid] is 0.
+const DefaultGrid = 300
+
+// pictureSamples is how many model samples [Fitted.Picture] histograms.
+const pictureSamples = 5000
+
+// FitOptions say what [Fit] trains and how it scores the result.
+type FitOptions struct {
+	Hidden     []int
+	Activation Activation
+	Config     Config // Init is set to the data's box
+	Iters      int
+	Seed       uint64      // initialisation, batches and sampling
+	Grid       int         // 2-D data: evaluation grid cells per side (0: DefaultGrid)
+	OnIter     func(Stats) // hears each iteration (optional)
+}
+
+// Fitted is a model trained by [Fit] with its evaluation.
+type Fitted struct {
+	Trainer *Trainer
+	Data    *Data
+	Options FitOptions // as run: Config.Init and Grid filled in
+	Last    Stats      // the last iteration's figures
+	Seconds float64    // training time
+	// Grid and Eval are the grid evaluation of a 2-D model; for other
+	// dimensions Grid is zero and Eval's figures are NaN.
+	Grid Grid
+	Eval Eval
+}
+
+// Fit runs a whole training: a network of opt.Hidden widths initialised
+// from opt.Seed, trained for opt.Iters iterations on data.Train with
+// negatives started on data.Box, then, for 2-D data, normalised on an
+// opt.Grid × opt.Grid grid over the box and scored on data.Test (and
+// data.Truth when known). When ctx is done Fit returns its error.
+func Fit(ctx context.Context, data *Data, opt FitOptions) (*Fitted, error) {
+	opt.Config.Init = data.Box
+	if opt.Grid == 0 {
+		opt.Grid = DefaultGrid
+	}
+	rng := tensor.NewRand(opt.Seed)
+	net, err := New(data.Train.Dim(), opt.Hidden, opt.Activation)
+	if err != nil {
+		return nil, err
+	}
+	net.Init(rng)
+	tr, err := NewTrainer(net, data.Train.X, opt.Config, rng)
+	if err != nil {
+		return nil, err
+	}
+	f := &Fitted{Trainer: tr, Data: data, Options: opt}
+	start := time.Now()
+	err = tr.Train(ctx, opt.Iters, func(st Stats) {
+		f.Last = st
+		if opt.OnIter != nil {
+			opt.OnIter(st)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.Seconds = time.Since(start).Seconds()
+	nan := math.NaN()
+	f.Eval = Eval{TestNLL: nan, TrueNLL: nan, KL: nan, LogZ: nan}
+	if f.TwoD() {
+		f.Grid = data.Box.Grid(opt.Grid)
+		if f.Eval, err = f.Grid.Evaluate(net, data.Test.X, data.Truth); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// TwoD reports whether the model is 2-D, so that it was evaluated on a
+// grid and [Fitted.Picture] can draw it.
+func (f *Fitted) TwoD() bool { return f.Data.Train.Dim() == 2 }
+
+// logZ is NCE's learned log Z, or nil.
+func (f *Fitted) logZ() *float32 {
+	if f.Options.Config.Objective != NCE {
+		return nil
+	}
+	return &f.Trainer.LogZ[0]
+}
+
+// Metadata returns the model file's metadata: [Config.Metadata] and "data"
+// (the training spec), "iters", "seed" and, for a 2-D model, "log_z_grid"
+// and "test_nll".
+func (f *Fitted) Metadata() map[string]string {
+	meta := f.Options.Config.Metadata()
+	meta["data"], meta["iters"] = f.Data.Spec, strconv.Itoa(f.Options.Iters)
+	meta["seed"] = strconv.FormatUint(f.Options.Seed, 10)
+	if f.TwoD() {
+		meta["log_z_grid"], meta["test_nll"] = formatFloat(f.Eval.LogZ), formatFloat(f.Eval.TestNLL)
+	}
+	return meta
+}
+
+// Save writes the model, with NCE's log Z and [Fitted.Metadata], to path
+// (see [Save]).
+func (f *Fitted) Save(path string) error {
+	return Save(path, f.Trainer.Net, f.logZ(), f.Metadata())
+}
+
+// Picture draws the four panels of [DensityPicture] for a 2-D model, with
+// 5000 model samples ([Trainer.Samples]; they draw from the training
+// generator).
+func (f *Fitted) Picture() (image.Image, error) {
+	samples, err := f.Trainer.Samples(pictureSamples)
+	if err != nil {
+		return nil, err
+	}
+	return DensityPicture(f.Grid, f.Eval, f.Data.Truth, f.Data.Train.X, samples)
+}
+
+// Summary sums up a training run: the data, the model, the sampler, the
+// last iteration's figures and the grid evaluation (NaN unless 2-D). It
+// marshals to JSON with NaN as null; ebm deep train --json prints it.
+type Summary struct {
+	Model        string   `json:"model"`
+	Data         string   `json:"data"`
+	Test         string   `json:"test"`
+	NTrain       int      `json:"n_train"`
+	NTest        int      `json:"n_test"`
+	Architecture string   `json:"architecture"`
+	Activation   string   `json:"activation"`
+	Objective    string   `json:"objective"`
+	Sampler      string   `json:"sampler"`
+	Steps        int      `json:"steps"`
+	StepSize     float64  `json:"step_size"`
+	Persistent   bool     `json:"persistent"`
+	Iters        int      `json:"iters"`
+	Seed         uint64   `json:"seed"`
+	Seconds      float64  `json:"seconds"`
+	TestNLL      float64  `json:"test_nll"`
+	TrueNLL      float64  `json:"true_nll"`
+	KL           float64  `json:"kl"`
+	LogZ         float64  `json:"log_z"`
+	NCELogZ      *float64 `json:"nce_log_z,omitempty"`
+	Outside      int      `json:"test_outside_grid"`
+	Loss         float64  `json:"loss"`
+	EPos         float64  `json:"e_pos"`
+	ENeg         float64  `json:"e_neg"`
+	Accept       float64  `json:"accept"`
+}
+
+// MarshalJSON encodes s with NaN and ±Inf as null.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type plain Summary
+	return nanjson.Marshal(plain(s))
+}
+
+// Summary returns the summary of the run, naming model as its file.
+func (f *Fitted) Summary(model string) Summary {
+	cfg, ev, last := f.Options.Config, f.Eval, f.Last
+	s := Summary{Model: model, Data: f.Data.Spec, Test: f.Data.Test.Name,
+		NTrain: f.Data.Train.Len(), NTest: f.Data.Test.Len(),
+		Architecture: f.Trainer.Net.Architecture(), Activation: f.Options.Activation.String(),
+		Objective: cfg.Objective.String(), Sampler: cfg.Sampler.Method.String(),
+		Steps: cfg.Sampler.Steps, StepSize: cfg.Sampler.StepSize, Persistent: cfg.Persistent,
+		Iters: f.Options.Iters, Seed: f.Options.Seed, Seconds: f.Seconds,
+		TestNLL: ev.TestNLL, TrueNLL: ev.TrueNLL, KL: ev.KL, LogZ: ev.LogZ, Outside: ev.Outside,
+		Loss: last.Loss, EPos: last.EPos, ENeg: last.ENeg, Accept: last.Accept}
+	if lz := f.logZ(); lz != nil {
+		s.NCELogZ = new(float64(*lz))
+	}
+	return s
+}
