@@ -68,3 +68,42 @@ func HistogramPicture(g Grid, x *tensor.Matrix) (image.Image, error) {
 	h, _ := g.Histogram(x)
 	return viz.Heatmap(h, g.N, g.N, viz.HeatmapOptions{Scale: max(1, 400/g.N)})
 }
+
+// EnergyFunc adapts an energy whose gradient is not needed — an RBM's free
+// energy, say — to Energy for the grid evaluation and pictures (Grid.LogZ,
+// Grid.Evaluate, Density2D), which use energies only: F sets e[i] = E(x_i).
+// EnergyGrad leaves g untouched, so samplers, which need gradients, must
+// not be given one.
+type EnergyFunc struct {
+	D int
+	F func(x *tensor.Matrix, e []float64)
+}
+
+// Dim is D.
+func (f EnergyFunc) Dim() int { return f.D }
+
+// EnergyGrad sets e from F; g is not touched.
+func (f EnergyFunc) EnergyGrad(x *tensor.Matrix, e []float32, _ *tensor.Matrix) {
+	out := make([]float64, x.Rows)
+	f.F(x, out)
+	for i, v := range out {
+		e[i] = float32(v)
+	}
+}
+
+// Density2D evaluates a 2-D energy on an n × n grid over the box of data
+// (its range widened by 10% per side), scores data under the normalized
+// density (and under truth when given), and draws DensityPicture with the
+// samples.
+func Density2D(e Energy, data *tensor.Matrix, truth LogDensity, samples *tensor.Matrix, n int) (image.Image, Eval, error) {
+	g := DataBox(false, data).Grid(n)
+	if err := g.Validate(); err != nil {
+		return nil, Eval{}, err
+	}
+	ev, err := g.Evaluate(e, data, truth)
+	if err != nil {
+		return nil, ev, err
+	}
+	img, err := DensityPicture(g, ev, truth, data, samples)
+	return img, ev, err
+}

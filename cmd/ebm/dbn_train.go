@@ -143,9 +143,7 @@ func (p *dbnProgress) layer(k int, tr *rbm.Trainer) {
 		p.bar.progress(done, total)
 	}
 	tr.OnEpoch = func(st rbm.EpochStats) error {
-		if p.bar != nil {
-			_ = p.bar.b.Clear()
-		}
+		p.bar.clear()
 		fmt.Fprintf(w, "layer %d epoch %3d  %7.0f samples/s  recon %8.3f  PLL/unit %s\n",
 			k, st.Epoch, st.SamplesPerSecond, st.ReconError, fmtOpt(st.PLL, "%.4f"))
 		return nil

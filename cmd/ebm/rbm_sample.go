@@ -242,43 +242,20 @@ func sampleDensity(o *rbmSampleOptions, m *rbm.RBM, meta map[string]string, set 
 
 // writeRBMDensity draws, for a 2-D model, the data (the true density of a
 // built-in toy set, else a histogram) | the model density exp(−F(v))/Z on a
-// grid over the data's box (10% margins) | a histogram of samples | the
-// free energy. It returns the mean log-density of the data under the model
-// (normalized over the box, in data units) and, for a toy set, under the
-// true density (NaN otherwise).
+// grid over the data's box | a histogram of samples | the free energy
+// (deep.Density2D). It returns the mean log-density of the data under the
+// model (normalized over the box, in data units) and, for a toy set, under
+// the true density (NaN otherwise).
 func writeRBMDensity(path string, m *rbm.RBM, set *dataset.Set, samples *tensor.Matrix, n int) (model, truth float64, err error) {
-	g := deep.DataBox(false, set.X).Grid(n)
-	if err := g.Validate(); err != nil {
-		return 0, 0, err
-	}
 	toy, _, _, _ := dataset.ParseToy2D(set.Name)
-	lt := dataset.Toy2DLogDensity(toy)
-	var ltd deep.LogDensity
-	if lt != nil {
-		ltd = lt
+	var lt deep.LogDensity
+	if f := dataset.Toy2DLogDensity(toy); f != nil {
+		lt = f
 	}
-	ev, err := g.Evaluate(freeEnergy{m}, set.X, ltd)
-	if err != nil {
-		return 0, 0, err
-	}
-	img, err := deep.DensityPicture(g, ev, ltd, set.X, samples)
+	free := deep.EnergyFunc{D: 2, F: func(x *tensor.Matrix, e []float64) { m.FreeEnergies(e, m.Standard.Applied(x)) }}
+	img, ev, err := deep.Density2D(free, set.X, lt, samples, n)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", path, err)
 	}
 	return -ev.TestNLL, -ev.TrueNLL, viz.SavePNG(path, img)
-}
-
-// freeEnergy is an RBM's free energy in data units as a deep.Energy, for
-// deep's grid evaluation and pictures, which use energies only: it
-// leaves g untouched (they pass nil).
-type freeEnergy struct{ m *rbm.RBM }
-
-func (e freeEnergy) Dim() int { return e.m.NVisible() }
-
-func (e freeEnergy) EnergyGrad(x *tensor.Matrix, out []float32, g *tensor.Matrix) {
-	f := make([]float64, x.Rows)
-	e.m.FreeEnergies(f, e.m.Standard.Applied(x))
-	for i, v := range f {
-		out[i] = float32(v)
-	}
 }
