@@ -3,6 +3,7 @@ package rbm
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -94,5 +95,33 @@ func TestSampleData(t *testing.T) {
 		if !bitsEqual(s1.Data, s2.Data) || !bitsEqual(m1.Data, m2.Data) {
 			t.Errorf("standardization %v: SampleData differs from Sample in data units", st)
 		}
+	}
+}
+
+// Draw is SampleData for one temperature and SampleTempered (in data
+// units) for several, with the ladder's betas as short decimals and the
+// swap rates summarized; its JSON names the sampler.
+func TestDraw(t *testing.T) {
+	m := randomRBM(6, 3, 0.5, 2)
+	d, err := m.Draw(DrawOptions{N: 4, Steps: 5, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, mu := m.SampleData(4, 5, nil, tensor.NewRand(9))
+	if d.Sampler != "gibbs" || !bitsEqual(d.States.Data, s.Data) || !bitsEqual(d.Means.Data, mu.Data) || d.MinSwapRate != nil {
+		t.Fatalf("Gibbs draw %+v differs from SampleData", d)
+	}
+	d, err = m.Draw(DrawOptions{N: 4, Steps: 50, Temperatures: 10, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, mu, rates, _ := m.SampleTempered(4, 50, PTBetas(10), nil, tensor.NewRand(9))
+	if d.Sampler != "parallel-tempering" || d.Betas[1] != 0.9 || len(d.SwapRates) != 9 || !bitsEqual(d.Means.Data, mu.Data) ||
+		*d.MinSwapRate > *d.MeanSwapRate || rates[0] != d.SwapRates[0] {
+		t.Fatalf("tempered draw %+v", d)
+	}
+	b, err := json.Marshal(d)
+	if err != nil || !strings.Contains(string(b), `"sampler":"parallel-tempering"`) || strings.Contains(string(b), "States") {
+		t.Errorf("JSON %s, %v", b, err)
 	}
 }

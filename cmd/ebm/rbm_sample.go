@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/deep"
+	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/viz"
@@ -88,29 +88,28 @@ exp(−F(v))/Z on a --grid grid | a histogram of the samples | the free energy.`
 	return c
 }
 
-// sampleSummary is what rbm sample --json prints.
+// sampleSummary is what rbm sample --json prints: the run's settings and
+// how the library drew the samples.
 type sampleSummary struct {
-	Out          string    `json:"out"`
-	N            int       `json:"n"`
-	Steps        int       `json:"steps"`
-	Init         string    `json:"init"`
-	Seed         uint64    `json:"seed"`
-	Sampler      string    `json:"sampler"` // gibbs or parallel-tempering
-	Temperatures int       `json:"temperatures"`
-	Betas        []float64 `json:"betas"`
-	// SwapRates[i] is the acceptance rate of swaps between betas[i] and
-	// betas[i+1] over all rounds (empty for Gibbs).
-	SwapRates    []float64 `json:"swap_rates"`
-	MeanSwapRate *float64  `json:"mean_swap_rate"`
-	MinSwapRate  *float64  `json:"min_swap_rate"`
-	Seconds      float64   `json:"seconds"`
+	Out     string  `json:"out"`
+	N       int     `json:"n"`
+	Steps   int     `json:"steps"`
+	Init    string  `json:"init"`
+	Seed    uint64  `json:"seed"`
+	Seconds float64 `json:"seconds"`
 	// 2-D Gaussian–Bernoulli models with a .png: the mean log-density of
 	// the data under the model and under the true density (toy sets).
 	MeanLogDensity     *float64 `json:"mean_log_density,omitempty"`
 	TrueMeanLogDensity *float64 `json:"true_mean_log_density,omitempty"`
+	draws              *rbm.Draws
 }
 
-func rbmSampleRun(ctx context.Context, o *rbmSampleOptions) error {
+func (s sampleSummary) MarshalJSON() ([]byte, error) {
+	type plain sampleSummary
+	return nanjson.Merge(plain(s), s.draws)
+}
+
+func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 	m, meta, err := loadModel(o.Model, &o.Data)
 	if err != nil {
 		return err
@@ -125,54 +124,30 @@ func rbmSampleRun(ctx context.Context, o *rbmSampleOptions) error {
 	if err != nil {
 		return err
 	}
-	if init != nil {
-		init = m.Standard.Applied(init)
-	}
-	sum := sampleSummary{Out: o.Out, N: o.N, Steps: o.Steps, Init: o.Init, Seed: o.Seed, Temperatures: o.Temps,
-		Sampler: "gibbs", Betas: []float64{1}, SwapRates: []float64{}}
 	start := time.Now()
-	betas := rbm.PTBetas(o.Temps)
-	var states, means *tensor.Matrix
-	var rates []float64
-	if o.Temps == 1 {
-		states, means = m.Sample(o.N, o.Steps, init, tensor.NewRand(o.Seed))
-	} else if states, means, rates, err = m.SampleTempered(o.N, o.Steps, betas, init, tensor.NewRand(o.Seed)); err != nil {
+	d, err := m.Draw(rbm.DrawOptions{N: o.N, Steps: o.Steps, Temperatures: o.Temps, Init: init, Seed: o.Seed})
+	if err != nil {
 		return err
 	}
-	sum.Seconds = time.Since(start).Seconds()
-	m.Standard.Undo(states)
-	m.Standard.Undo(means)
-	res := means
+	sum := sampleSummary{Out: o.Out, N: o.N, Steps: o.Steps, Init: o.Init, Seed: o.Seed, Seconds: time.Since(start).Seconds(), draws: d}
+	res := d.Means
 	if o.Binary {
-		res = states
+		res = d.States
 	}
 	if m.NVisible() == 2 && !isBinary(m.Units()) && strings.EqualFold(filepath.Ext(o.Out), ".png") {
 		// 2-D real-valued data: draw densities, not tiles.
-		if err := sampleDensity(o, m, meta, set, states, &sum); err != nil {
+		if err := sampleDensity(o, m, meta, set, d.States, &sum); err != nil {
 			return err
 		}
 	} else if err := writeRows(o.Out, res, o.Cols, meta, set); err != nil {
 		return err
-	}
-	if o.Temps > 1 {
-		sum.Sampler, sum.SwapRates, sum.Betas = "parallel-tempering", rates, make([]float64, len(betas))
-		for i, b := range betas {
-			// The float32 value's shortest decimal (0.9, not 0.8999999761581421).
-			sum.Betas[i], _ = strconv.ParseFloat(strconv.FormatFloat(float64(b), 'g', -1, 32), 64)
-		}
-		mean, lo := 0.0, 1.0
-		for _, r := range rates {
-			mean += r / float64(len(rates))
-			lo = math.Min(lo, r)
-		}
-		sum.MeanSwapRate, sum.MinSwapRate = &mean, &lo
 	}
 	if o.JSON {
 		return writeJSON(o.IO.Out, sum)
 	}
 	how := fmt.Sprintf("%d Gibbs steps", o.Steps)
 	if o.Temps > 1 {
-		how = fmt.Sprintf("%d rounds of parallel tempering at %d temperatures (β 1 to %.3g, lowest swap rate %.3f)", o.Steps, o.Temps, betas[o.Temps-1], *sum.MinSwapRate)
+		how = fmt.Sprintf("%d rounds of parallel tempering at %d temperatures (β 1 to %.3g, lowest swap rate %.3f)", o.Steps, o.Temps, d.Betas[o.Temps-1], *d.MinSwapRate)
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: %d samples after %s (init %s, seed %d)\n", o.Out, o.N, how, o.Init, o.Seed)
 	return nil
