@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -116,11 +117,8 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 	if err != nil {
 		return err
 	}
-	m, meta, set, x := in.m, in.meta, in.set, in.x
-	if n := m.ExactUnits(); o.Exact && n > rbm.MaxExactUnits {
-		return fmt.Errorf("--exact: this %d×%d model enumerates %d units; 2^%d states are out of reach (the limit is %d): use --ais",
-			m.NVisible(), m.NHidden(), n, n, rbm.MaxExactUnits)
-	}
+	m, set, x := in.m, in.set, in.x
+	rep := &evalReport{Model: o.Model, Data: set.Name, Binarize: binarizeName(set)}
 	opt := estimate.EvalOptions{RAISE: o.RAISE, RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows, LogJacobian: m.Standard.LogJacobian(),
 		AIS: estimate.Options{Chains: o.Chains, Seed: o.Seed}}
 	switch {
@@ -132,20 +130,18 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 	if o.Betas > 0 {
 		opt.AIS.Betas = estimate.LinearSchedule(o.Betas)
 	}
-	rep := &evalReport{Model: o.Model, Data: set.Name, Binarize: binarizeName(set)}
-	needBase := o.RAISE || opt.Method == "ais" || (opt.Method == "" && m.ExactUnits() > estimate.AutoExactUnits)
-	if needBase {
-		base, name, err := baseRate(o, m, meta, set)
-		if err != nil {
-			return err
-		}
-		opt.AIS.BaseBias, rep.BaseData = base, name
+	opt.Base = func() (b []float32, err error) {
+		b, rep.BaseData, err = baseRate(o, m, in.meta, set)
+		return b, err
 	}
 	aisBar, raiseBar := o.progress("AIS"), o.progress("RAISE")
 	opt.AIS.Progress, opt.RAISEProgress = aisBar.progress, raiseBar.progress
 	rep.Evaluation, err = estimate.Evaluate(ctx, m, x, opt)
 	aisBar.finish()
 	raiseBar.finish()
+	if errors.Is(err, rbm.ErrTooLarge) {
+		return fmt.Errorf("--exact: %w: use --ais", err)
+	}
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,10 @@ type EvalOptions struct {
 	// AIS configures the AIS run (its BaseBias is the base-rate model: see
 	// BaseRate). RAISE uses the same schedule and base with seed AIS.Seed+1.
 	AIS Options
+	// Base, when set and AIS.BaseBias is nil, is called for the base-rate
+	// biases once it is known that AIS or RAISE runs (so a caller loads
+	// base-rate data only when it is needed).
+	Base func() ([]float32, error)
 	// RAISE adds reverse AIS on the first RAISEExamples rows (default 100).
 	RAISE         bool
 	RAISEExamples int
@@ -115,6 +119,13 @@ func Evaluate(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt EvalOpti
 	case "exact", "ais":
 	default:
 		return nil, fmt.Errorf("method %q: want exact or ais: %w", method, ErrOptions)
+	}
+	if opt.AIS.BaseBias == nil && opt.Base != nil && (method == "ais" || opt.RAISE) {
+		b, err := opt.Base()
+		if err != nil {
+			return nil, err
+		}
+		opt.AIS.BaseBias = b
 	}
 	ev := &Evaluation{NSamples: data.Rows, NVisible: m.NVisible(), NHidden: m.NHidden(), Visible: m.Units().Name(), Method: method}
 	ev.MeanFreeEnergy = m.MeanFreeEnergy(data)
