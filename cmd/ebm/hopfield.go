@@ -55,25 +55,20 @@ type specFlags struct {
 }
 
 // register adds the flags; list is the help for --rule and --interaction
-// when they take comma lists.
+// when they take comma lists. Their defaults are empty: a spec field not
+// asked for is the zero value, which the library fills in (and Extend
+// takes from the memory).
 func (sf *specFlags) register(c *cobra.Command, list string) {
 	f := c.Flags()
 	f.StringVar(&sf.kind, "kind", "classical", "kind of memory: classical, dense or continuous")
-	f.StringVar(&sf.rules, "rule", "hebbian", "learning rule: hebbian, storkey or pinv"+list)
+	f.StringVar(&sf.rules, "rule", "", "learning rule: hebbian (default), storkey or pinv"+list)
 	f.BoolVar(&sf.zeroDiag, "zero-diagonal", false, "pinv: set the self-couplings W_ii to 0")
-	f.StringVar(&sf.inters, "interaction", "poly:3", "dense: interaction F, poly:n, relu:n or exp"+list)
+	f.StringVar(&sf.inters, "interaction", "", "dense: interaction F, poly:n (default poly:3), relu:n or exp"+list)
 	f.Float64Var(&sf.beta, "beta", 0, "dense exp: F(x) = exp(βx); continuous: inverse temperature (default 1)")
 }
 
-// resolve returns the specs the flags ask for (hopfield.ParseSpecs: a
-// --rule or --interaction not given is the zero value), not normalized.
-func (sf *specFlags) resolve(cmd *cobra.Command) ([]hopfield.Spec, error) {
-	rules, inters := sf.rules, sf.inters
-	if !cmd.Flags().Changed("rule") {
-		rules = ""
-	}
-	if !cmd.Flags().Changed("interaction") {
-		inters = ""
-	}
-	return hopfield.ParseSpecs(sf.kind, rules, inters, sf.zeroDiag, sf.beta)
+// specs returns the specs the flags ask for (hopfield.ParseSpecs), not
+// normalized.
+func (sf *specFlags) specs() ([]hopfield.Spec, error) {
+	return hopfield.ParseSpecs(sf.kind, sf.rules, sf.inters, sf.zeroDiag, sf.beta)
 }

@@ -65,7 +65,7 @@ recalled when the signs of the retrieved state equal the pattern and
 	}
 	counts := capacityFlags(c, opts, "pattern counts, e.g. 5,10,20", 10, nil)
 	c.RunE = runWith(opts, func(cmd *cobra.Command) error {
-		specs, err := sf.resolve(cmd)
+		specs, err := sf.specs()
 		if err != nil {
 			return err
 		}

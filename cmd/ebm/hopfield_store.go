@@ -52,7 +52,7 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
   ebm hopfield store --patterns more.npy --net net.safetensors --out net2.safetensors --json`,
 		Args: cobra.NoArgs,
 		RunE: runWith(opts, func(cmd *cobra.Command) error {
-			specs, err := sf.resolve(cmd)
+			specs, err := sf.specs()
 			switch {
 			case err != nil:
 				return err
