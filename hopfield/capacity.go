@@ -94,25 +94,27 @@ func splitmix(x uint64) uint64 {
 
 func (o *CapacityOptions) validate() error {
 	if o.Neurons < 2 {
-		return fmt.Errorf("hopfield: capacity: need at least 2 neurons, got %d: %w", o.Neurons, ErrOption)
+		err := fmt.Errorf("hopfield: capacity: need at least 2 neurons, got %d: %w", o.Neurons, ErrOption)
+		return &OptionError{Option: "neurons", Err: err}
 	}
 	if len(o.Patterns) == 0 {
-		return fmt.Errorf("hopfield: capacity: no pattern counts given: %w", ErrNoPatterns)
+		return &OptionError{Option: "patterns", Err: fmt.Errorf("hopfield: capacity: no pattern counts given: %w", ErrNoPatterns)}
 	}
 	for _, p := range o.Patterns {
 		if p < 1 {
-			return fmt.Errorf("hopfield: capacity: a pattern count of %d (each must be at least 1): %w", p, ErrNoPatterns)
+			err := fmt.Errorf("hopfield: capacity: a pattern count of %d (each must be at least 1): %w", p, ErrNoPatterns)
+			return &OptionError{Option: "patterns", Err: err}
 		}
 	}
 	if !(o.Noise >= 0 && o.Noise <= 1) {
-		return fmt.Errorf("hopfield: capacity: noise %g is outside [0, 1]: %w", o.Noise, ErrOption)
+		return &OptionError{Option: "noise", Err: fmt.Errorf("hopfield: capacity: noise %g is outside [0, 1]: %w", o.Noise, ErrOption)}
 	}
 	if o.Trials < 1 {
-		return fmt.Errorf("hopfield: capacity: need at least 1 trial, got %d: %w", o.Trials, ErrOption)
+		return &OptionError{Option: "trials", Err: fmt.Errorf("hopfield: capacity: need at least 1 trial, got %d: %w", o.Trials, ErrOption)}
 	}
 	spec, err := o.Spec.Normalize()
 	if err != nil {
-		return fmt.Errorf("hopfield: capacity: %w", err)
+		return err
 	}
 	if _, err := New(o.Neurons, spec); err != nil {
 		return fmt.Errorf("hopfield: capacity: %w", err)
@@ -130,7 +132,7 @@ func (o *CapacityOptions) validate() error {
 	}
 	o.Mode, o.MaxSweeps = ro.Mode, ro.MaxSweeps
 	if spec.Kind == KindDense && o.Mode == Glauber {
-		return fmt.Errorf("hopfield: capacity: a dense memory has async and sync dynamics, not glauber: %w", ErrOption)
+		return &OptionError{Option: "mode", Err: fmt.Errorf("hopfield: capacity: a dense memory has async and sync dynamics, not glauber: %w", ErrOption)}
 	}
 	if o.Workers <= 0 {
 		o.Workers = workers()

@@ -8,15 +8,26 @@ import (
 )
 
 // PatternCounts returns the pattern counts of a capacity experiment on n
-// neurons given as counts (ParseCounts) or as loads (ParseLoads), not both.
-func PatternCounts(counts, loads string, n int) ([]int, error) {
+// neurons given as counts (ParseCounts) or as loads (ParseLoads), not both;
+// with neither, def(n) when def is not nil. Errors are OptionErrors naming
+// patterns (the counts) or load.
+func PatternCounts(counts, loads string, n int, def func(n int) []int) ([]int, error) {
+	var err error
 	switch {
 	case counts != "" && loads != "":
-		return nil, fmt.Errorf("give either pattern counts or loads, not both: %w", ErrOption)
+		err = fmt.Errorf("give either pattern counts or loads, not both: %w", ErrOption)
+		return nil, &OptionError{Option: "load", Err: err}
 	case counts != "":
-		return ParseCounts(counts)
+		ps, err := ParseCounts(counts)
+		return ps, optionError("patterns", err)
+	case loads != "":
+		ps, err := ParseLoads(loads, n)
+		return ps, optionError("load", err)
+	case def == nil:
+		err = fmt.Errorf("give pattern counts (e.g. 5,10,20) or loads α = p/N (e.g. 0.05:0.30:0.01): %w", ErrNoPatterns)
+		return nil, &OptionError{Option: "patterns", Err: err}
 	}
-	return ParseLoads(loads, n)
+	return def(n), nil
 }
 
 // ParseCounts parses pattern counts "5,10,20" (each at least 1).

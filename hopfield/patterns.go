@@ -37,7 +37,8 @@ func LoadPatterns(spec string, neurons int, seed uint64) (*PatternSet, error) {
 			return nil, fmt.Errorf("patterns %s: a pattern count of %d (want at least 1): %w", spec, p, ErrNoPatterns)
 		}
 		if neurons < 1 {
-			return nil, fmt.Errorf("patterns %s need a number of neurons (at least 1), got %d: %w", spec, neurons, ErrOption)
+			err := fmt.Errorf("patterns %s need a number of neurons (at least 1), got %d: %w", spec, neurons, ErrOption)
+			return nil, &OptionError{Option: "neurons", Err: err}
 		}
 		ps := &PatternSet{X: RandomPatterns(p, neurons, tensor.NewRand(seed)), Source: spec}
 		if h, w, err := dataset.ImageShape(neurons, nil, ""); err == nil && h > 1 {

@@ -135,8 +135,12 @@ func (r *CapacityReport) Marks() []Mark {
 
 // RecallReport summarizes one recall: what `ebm hopfield recall --json`
 // prints. The cue fields (Seed, Input, TargetPattern, Noise, Flipped,
-// Masked) are the caller's to fill; Summarize fills the rest.
+// Masked) and the files (Net, Out, Plot) are the caller's to fill;
+// Summarize fills the rest.
 type RecallReport struct {
+	// Net is the memory's file; Out and Plot are the files of the states
+	// and of the energy plot written, "" when none was.
+	Net            string    `json:"net,omitempty"`
 	Kind           string    `json:"kind"`
 	Mode           string    `json:"mode"`
 	Temperature    *float64  `json:"temperature,omitempty"`
@@ -166,6 +170,8 @@ type RecallReport struct {
 	// Retrieval is the continuous kind's fixed point; the nearest pattern
 	// and the classification are then those of the signs of the state.
 	Retrieval *Retrieval `json:"retrieval,omitempty"`
+	Out       string     `json:"out,omitempty"`
+	Plot      string     `json:"plot,omitempty"`
 }
 
 // Target is the stored pattern the cue came from, or −1.
@@ -264,14 +270,15 @@ type CueOptions struct {
 // Cue makes the cue o describes for m, drawing the noise from rng, and
 // returns it with a report whose Input (o.Input, or "pattern K" for a
 // stored pattern), TargetPattern (when the cue is a stored pattern),
-// Noise, Flipped and Masked are filled.
+// Noise, Flipped and Masked are filled. Errors in an option are
+// OptionErrors naming input (with the file), pattern, mask or noise.
 func Cue(m Memory, o CueOptions, rng *tensor.Rand) ([]float32, RecallReport, error) {
 	rep := RecallReport{Noise: o.Noise, Input: o.Input}
 	n := m.Neurons()
 	if o.State == nil && o.Input != "" {
 		var err error
 		if o.State, err = LoadState(o.Input, o.Row); err != nil {
-			return nil, rep, err
+			return nil, rep, optionError("input "+o.Input, err)
 		}
 	}
 	cue := slices.Clone(o.State)
@@ -279,22 +286,25 @@ func Cue(m Memory, o CueOptions, rng *tensor.Rand) ([]float32, RecallReport, err
 		rep.Input = fmt.Sprintf("pattern %d", o.Pattern)
 		pats := m.Patterns()
 		if pats == nil {
-			return nil, rep, fmt.Errorf("hopfield: the memory does not hold its stored patterns: %w", ErrNoPatterns)
+			err := fmt.Errorf("hopfield: the memory does not hold its stored patterns: %w", ErrNoPatterns)
+			return nil, rep, &OptionError{Option: "pattern", Err: err}
 		}
 		if o.Pattern < 0 || o.Pattern >= pats.Rows {
-			return nil, rep, fmt.Errorf("hopfield: pattern %d: the memory holds patterns 0 to %d: %w", o.Pattern, pats.Rows-1, ErrOption)
+			err := fmt.Errorf("hopfield: pattern %d: the memory holds patterns 0 to %d: %w", o.Pattern, pats.Rows-1, ErrOption)
+			return nil, rep, &OptionError{Option: "pattern", Err: err}
 		}
 		cue, rep.TargetPattern = slices.Clone(pats.Row(o.Pattern)), &o.Pattern
 	} else if len(cue) != n {
-		return nil, rep, fmt.Errorf("hopfield: a cue of %d values for a memory of %d neurons: %w", len(cue), n, ErrDimension)
+		err := fmt.Errorf("hopfield: a cue of %d values (row %d) for a memory of %d neurons: %w", len(cue), o.Row, n, ErrDimension)
+		return nil, rep, optionError("input "+o.Input, err)
 	}
 	if !(o.Mask >= 0 && o.Mask <= 1) {
-		return nil, rep, fmt.Errorf("hopfield: mask %g is outside [0, 1]: %w", o.Mask, ErrOption)
+		return nil, rep, &OptionError{Option: "mask", Err: fmt.Errorf("hopfield: mask %g is outside [0, 1]: %w", o.Mask, ErrOption)}
 	}
-	if o.Noise > 0 {
+	if o.Noise != 0 {
 		var err error
 		if rep.Flipped, err = Corrupt(cue, o.Noise, rng); err != nil {
-			return nil, rep, err
+			return nil, rep, optionError("noise", err)
 		}
 	}
 	rep.Masked = NoiseFlips(o.Mask, n)
@@ -308,8 +318,12 @@ func Cue(m Memory, o CueOptions, rng *tensor.Rand) ([]float32, RecallReport, err
 	return cue, rep, nil
 }
 
-// BatchReport is a batched retrieval (Retrieve) with its statistics.
+// BatchReport is a batched retrieval (Retrieve) with its statistics. Net,
+// Query (the files of the memory and the queries) and Out (of the
+// retrieved states) are the caller's to fill.
 type BatchReport struct {
+	Net              string  `json:"net,omitempty"`
+	Query            string  `json:"query,omitempty"`
 	Kind             string  `json:"kind"`
 	Beta             float64 `json:"beta"`
 	Queries          int     `json:"queries"`
@@ -320,6 +334,7 @@ type BatchReport struct {
 	QueriesPerSecond float64 `json:"queries_per_second"`
 	RetrievalStats
 	Results []Retrieval `json:"results"`
+	Out     string      `json:"out,omitempty"`
 }
 
 // RetrieveBatch runs Retrieve on the queries for at most steps updates
@@ -346,6 +361,8 @@ const FixedPointLimit = 1e11
 // StoreReport is what storing patterns did: the memory after it, what was
 // added, and how many stored patterns are fixed points.
 type StoreReport struct {
+	// Out is the file written (StoreFile), "" when none was.
+	Out string `json:"out,omitempty"`
 	Summary
 	Added     int    `json:"added"`
 	Source    string `json:"source"`

@@ -61,46 +61,53 @@ func ParseKind(s string) (string, error) {
 }
 
 // Normalize returns s with its defaults filled in and the kind, rule and
-// interaction in canonical form, or an error wrapping ErrOption that names
-// the setting that is wrong or does not apply to the kind.
+// interaction in canonical form, or an OptionError (kind, rule,
+// zero-diagonal, interaction or beta) wrapping ErrOption for the setting
+// that is wrong or does not apply to the kind.
 func (s Spec) Normalize() (Spec, error) {
 	kind, err := ParseKind(s.Kind)
 	if err != nil {
-		return s, err
+		return s, optionError("kind", err)
 	}
 	s.Kind = kind
 	if kind != KindClassical && (s.Rule != "" || s.ZeroDiagonal) {
-		return s, fmt.Errorf("hopfield: a rule and zero diagonal apply to the classical kind; a %s memory keeps its patterns and has no learning rule: %w", kind, ErrOption)
+		option := "rule"
+		if s.Rule == "" {
+			option = "zero-diagonal"
+		}
+		return s, optionError(option, fmt.Errorf("hopfield: a rule and zero diagonal apply to the classical kind; a %s memory keeps its patterns and has no learning rule: %w", kind, ErrOption))
 	}
 	if kind != KindDense && s.Interaction != (Interaction{}) {
-		return s, fmt.Errorf("hopfield: interaction %s applies to the dense kind, not %s: %w", s.Interaction, kind, ErrOption)
+		return s, optionError("interaction", fmt.Errorf("hopfield: interaction %s applies to the dense kind, not %s: %w", s.Interaction, kind, ErrOption))
 	}
 	if s.Beta != 0 && !(s.Beta > 0 && s.Beta <= math.MaxFloat64) {
-		return s, fmt.Errorf("hopfield: beta %g must be positive and finite: %w", s.Beta, ErrOption)
+		return s, optionError("beta", fmt.Errorf("hopfield: beta %g must be positive and finite: %w", s.Beta, ErrOption))
 	}
 	switch kind {
 	case KindClassical:
 		if s.Beta != 0 {
-			return s, fmt.Errorf("hopfield: beta %g applies to the dense exp and continuous kinds, not classical: %w", s.Beta, ErrOption)
+			return s, optionError("beta", fmt.Errorf("hopfield: beta %g applies to the dense exp and continuous kinds, not classical: %w", s.Beta, ErrOption))
 		}
 		if s.Rule == "" {
 			s.Rule = Hebbian
 		}
 		if s.Rule, err = ParseRule(string(s.Rule)); err != nil {
-			return s, err
+			return s, optionError("rule", err)
 		}
 		if s.ZeroDiagonal && s.Rule != PseudoInverse {
-			return s, fmt.Errorf("hopfield: zero diagonal applies to the pinv rule; %s weights always have a zero diagonal: %w", s.Rule, ErrOption)
+			err := fmt.Errorf("hopfield: zero diagonal applies to the pinv rule; %s weights always have a zero diagonal: %w", s.Rule, ErrOption)
+			return s, optionError("zero-diagonal", err)
 		}
 	case KindDense:
 		if s.Interaction == (Interaction{}) {
 			s.Interaction = DefaultInteraction
 		}
 		if s.Interaction, err = ParseInteraction(s.Interaction.String()); err != nil {
-			return s, err
+			return s, optionError("interaction", err)
 		}
 		if s.Interaction.Kind != Exp && s.Beta != 0 && s.Beta != 1 {
-			return s, fmt.Errorf("hopfield: beta %g: only the exp interaction takes a beta (poly and relu are scale-free): %w", s.Beta, ErrOption)
+			err := fmt.Errorf("hopfield: beta %g: only the exp interaction takes a beta (poly and relu are scale-free): %w", s.Beta, ErrOption)
+			return s, optionError("beta", err)
 		}
 		fallthrough
 	case KindContinuous:
@@ -513,19 +520,20 @@ func parseList[T any](list string, parse func(string) (T, error)) ([]T, error) {
 // the zero value (the default), so ParseSpecs("dense", "", "", false, 0)
 // is one Spec{Kind: KindDense}. The kind is in canonical form; the specs
 // are not normalized (see Spec.Normalize), so a zero field still says
-// "not asked for" (see Extend).
+// "not asked for" (see Extend). Errors are OptionErrors naming kind, rule
+// or interaction.
 func ParseSpecs(kind, rules, interactions string, zeroDiagonal bool, beta float64) ([]Spec, error) {
 	k, err := ParseKind(kind)
 	if err != nil {
-		return nil, err
+		return nil, optionError("kind", err)
 	}
 	rs, err := parseList(rules, ParseRule)
 	if err != nil {
-		return nil, err
+		return nil, optionError("rule", err)
 	}
 	fs, err := ParseInteractions(interactions)
 	if err != nil {
-		return nil, err
+		return nil, optionError("interaction", err)
 	}
 	var specs []Spec
 	for _, r := range rs {

@@ -45,7 +45,8 @@ func (r *CapacityReport) WriteText(w io.Writer) error {
 
 // WriteText writes the report for people: the cue, how the dynamics ended
 // (for the continuous kind, the fixed point), the energy, the overlap with
-// the target and what the final state is.
+// the target and what the final state is, then the files written (Out,
+// Plot).
 func (r *RecallReport) WriteText(w io.Writer) error {
 	p := &errWriter{w: w}
 	cue := r.Input
@@ -102,6 +103,11 @@ func (r *RecallReport) WriteText(w io.Writer) error {
 		}
 		p.printf("nearest stored pattern %d (overlap %.4f); final state: %s\n", *r.NearestPattern, *r.Overlap, what)
 	}
+	for _, f := range []string{r.Out, r.Plot} {
+		if f != "" {
+			p.printf("wrote %s\n", f)
+		}
+	}
 	return p.err
 }
 
@@ -138,8 +144,8 @@ func (p *errWriter) printf(format string, a ...any) {
 	}
 }
 
-// WriteText writes the report for people, naming the file written.
-func (r *StoreReport) WriteText(w io.Writer, out string) error {
+// WriteText writes the report for people, naming the file written (Out).
+func (r *StoreReport) WriteText(w io.Writer) error {
 	p := &errWriter{w: w}
 	settings, bin := "", ""
 	if r.Settings != "" {
@@ -152,7 +158,7 @@ func (r *StoreReport) WriteText(w io.Writer, out string) error {
 	if r.Kind == KindClassical {
 		units = "neurons"
 	}
-	p.printf("wrote %s: %s of %d %s, %d patterns%s from %s%s\n", out, r.Description, r.Neurons, units, r.Patterns, settings, r.Source, bin)
+	p.printf("wrote %s: %s of %d %s, %d patterns%s from %s%s\n", r.Out, r.Description, r.Neurons, units, r.Patterns, settings, r.Source, bin)
 	what := "fixed points"
 	if r.Kind == KindContinuous {
 		what = "kept (signs unchanged by one update)"
@@ -166,12 +172,12 @@ func (r *StoreReport) WriteText(w io.Writer, out string) error {
 	return p.err
 }
 
-// WriteText writes the report for people, naming the memory file and the
-// file of the retrieved states.
-func (r *BatchReport) WriteText(w io.Writer, net, out string) error {
+// WriteText writes the report for people, naming the memory file (Net)
+// and the file of the retrieved states (Out).
+func (r *BatchReport) WriteText(w io.Writer) error {
 	p, fp := &errWriter{w: w}, r.FixedPoints
 	p.printf("retrieved %d queries from %s (β = %g, at most %d steps) in %.3fs (%.0f queries/s); wrote %s\n",
-		r.Queries, net, r.Beta, r.Steps, r.Seconds, r.QueriesPerSecond, out)
+		r.Queries, r.Net, r.Beta, r.Steps, r.Seconds, r.QueriesPerSecond, r.Out)
 	p.printf("fixed points: %d single pattern, %d metastable, %d global average; %d converged; mean effective patterns %.3g\n",
 		fp[string(FixedSingle)], fp[string(FixedMetastable)], fp[string(FixedGlobal)], r.Converged, r.MeanEffective)
 	return p.err

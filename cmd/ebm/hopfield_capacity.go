@@ -25,7 +25,7 @@ type hopfieldCapacityOptions struct {
 func newCmdHopfieldCapacity(io *ioStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
 	opts := &hopfieldCapacityOptions{IO: io}
 	o := &opts.Base
-	var patterns, load, mode string
+	var mode string
 	var sf specFlags
 	c := &cobra.Command{
 		Use:   "capacity",
@@ -62,26 +62,25 @@ recalled when the signs of the retrieved state equal the pattern and
   ebm hopfield capacity --neurons 1000 --load 0.05:0.20:0.01 --trials 100 --json
   ebm hopfield capacity --neurons 500 --load 0.02:0.40:0.02 --rule hebbian,storkey,pinv --trials 10 --plot capacity.png`,
 		Args: cobra.NoArgs,
-		RunE: runWith(opts, func(cmd *cobra.Command) error {
-			specs, given, err := sf.resolve(cmd)
-			if err != nil {
-				return err
-			}
-			if err = capacityCounts(o, patterns, load, nil); err != nil {
-				return err
-			}
-			if o.Mode, err = hopfield.ParseMode(mode); err != nil {
-				return fmt.Errorf("--mode: %w", err)
-			}
-			if opts.Specs, err = checkSpecs(given, specs...); err != nil {
-				return err
-			}
-			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.JSON
-			return nil
-		}, runF, hopfieldCapacityRun),
 	}
+	counts := capacityFlags(c, opts, "pattern counts, e.g. 5,10,20", 10, nil)
+	c.RunE = runWith(opts, func(cmd *cobra.Command) error {
+		specs, err := sf.specs()
+		if err != nil {
+			return err
+		}
+		if o.Mode, err = hopfield.ParseMode(mode); err != nil {
+			return fmt.Errorf("--mode: %w", err)
+		}
+		for i := range specs {
+			if specs[i], err = specs[i].Normalize(); err != nil {
+				return err
+			}
+		}
+		opts.Specs, opts.Tables = specs, !opts.JSON
+		return counts()
+	}, runF, hopfieldCapacityRun)
 	f := c.Flags()
-	capacityFlags(c, opts, "pattern counts, e.g. 5,10,20", &patterns, &load, 10)
 	f.StringVar(&mode, "mode", "async", "recall dynamics: async, sync or glauber")
 	f.Float64Var(&o.Temperature, "temperature", 0, "temperature of glauber dynamics")
 	f.IntVar(&o.MaxSweeps, "max-sweeps", 0, "sweep limit per probe (0: 100; continuous: the step limit, 0: 1)")
@@ -90,18 +89,27 @@ recalled when the signs of the retrieved state equal the pattern and
 	return c
 }
 
-// capacityFlags adds the flags capacity and compare share.
-func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp string, patterns, load *string, trials int) {
+// capacityFlags adds the flags capacity and compare share to c, which
+// must have no RunE yet, and returns the step that resolves them: the
+// pattern counts (hopfield.PatternCounts with def) and --quiet with --json.
+func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp string, trials int, def func(int) []int) func() error {
 	f, o := c.Flags(), &opts.Base
+	var patterns, load string
 	f.IntVar(&o.Neurons, "neurons", 100, "neurons N")
-	f.StringVar(patterns, "patterns", "", countsHelp)
-	f.StringVar(load, "load", "", "loads α = p/N as from:to:step, e.g. 0.05:0.30:0.01 (p = round(α·N))")
+	f.StringVar(&patterns, "patterns", "", countsHelp)
+	f.StringVar(&load, "load", "", "loads α = p/N as from:to:step, e.g. 0.05:0.30:0.01 (p = round(α·N))")
 	f.Float64Var(&o.Noise, "noise", 0.1, "fraction of each probe's units flipped, in [0, 1]")
 	f.IntVar(&o.Trials, "trials", trials, "memories per pattern count")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (patterns, noise, sweep orders)")
 	f.IntVar(&o.Workers, "workers", 0, "trials run in parallel (0: all cores)")
 	f.StringVar(&opts.Plot, "plot", "", "write the curves with the theory marks (.png, .svg, .pdf)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bars")
+	return func() error {
+		var err error
+		o.Patterns, err = hopfield.PatternCounts(patterns, load, o.Neurons, def)
+		opts.Quiet = opts.Quiet || opts.JSON
+		return err
+	}
 }
 
 func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) error {
@@ -131,7 +139,7 @@ func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) err
 			return err
 		}
 		if !opts.JSON {
-			printWrote(opts.IO.Out, opts.Plot)
+			fmt.Fprintf(opts.IO.Out, "wrote %s\n", opts.Plot)
 		}
 	}
 	switch {

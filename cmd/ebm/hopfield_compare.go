@@ -13,8 +13,7 @@ import (
 // run function is hopfieldCapacityRun.
 func newCmdHopfieldCompare(io *ioStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
 	opts := &hopfieldCapacityOptions{IO: io, LogX: true}
-	o := &opts.Base
-	var patterns, load, interactions string
+	var interactions string
 	var beta float64
 	c := &cobra.Command{
 		Use:   "compare",
@@ -32,20 +31,18 @@ Loads: --load from:to:step or --patterns counts; by default
 		Example: `  ebm hopfield compare --neurons 100 --trials 5 --plot capacity.png
   ebm hopfield compare --neurons 64 --load 0.1:4:0.3 --json`,
 		Args: cobra.NoArgs,
-		RunE: runWith(opts, func(cmd *cobra.Command) error {
-			if err := capacityCounts(o, patterns, load, hopfield.CompareCounts); err != nil {
-				return err
-			}
-			fs, err := hopfield.ParseInteractions(interactions)
-			if err != nil {
-				return fmt.Errorf("--interaction: %w", err)
-			}
-			opts.Specs = hopfield.CompareSpecs(fs, beta)
-			opts.Quiet, opts.Tables = opts.Quiet || opts.JSON, !opts.Quiet && !opts.JSON
-			return nil
-		}, runF, hopfieldCapacityRun),
 	}
-	capacityFlags(c, opts, "pattern counts, e.g. 10,50,100,400", &patterns, &load, 5)
+	counts := capacityFlags(c, opts, "pattern counts, e.g. 10,50,100,400", 5, hopfield.CompareCounts)
+	c.RunE = runWith(opts, func(*cobra.Command) error {
+		fs, err := hopfield.ParseInteractions(interactions)
+		if err != nil {
+			return fmt.Errorf("--interaction: %w", err)
+		}
+		opts.Specs = hopfield.CompareSpecs(fs, beta)
+		err = counts()
+		opts.Tables = !opts.Quiet
+		return err
+	}, runF, hopfieldCapacityRun)
 	f := c.Flags()
 	f.StringVar(&interactions, "interaction", "poly:3,relu:3,exp", "dense interactions to include (comma list)")
 	f.Float64Var(&beta, "beta", 1, "continuous: inverse temperature")

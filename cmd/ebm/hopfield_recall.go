@@ -11,7 +11,6 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/hopfield"
-	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/viz"
 )
 
@@ -130,35 +129,23 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
 }
 
 // checkRecallCue checks that the flags give one cue: --query, or --input
-// or --pattern, with --noise and --mask in [0, 1].
+// or --pattern (the library checks --noise and --mask).
 func checkRecallCue(cmd *cobra.Command, opts *hopfieldRecallOptions) error {
-	given, pattern := givenFlags(cmd, "input", "pattern", "noise", "mask"), cmd.Flags().Changed("pattern")
+	pattern := cmd.Flags().Changed("pattern")
 	switch {
-	case opts.Query != "" && len(given) > 0:
-		return fmt.Errorf("--query and %s: give one or the other", given[0])
 	case opts.Query != "":
-		return nil
+		for _, f := range []string{"input", "pattern", "noise", "mask"} {
+			if cmd.Flags().Changed(f) {
+				return fmt.Errorf("--query and --%s: give one or the other", f)
+			}
+		}
 	case opts.Cue.Input != "" && pattern:
 		return errors.New("give either --input or --pattern, not both")
 	case opts.Cue.Input == "" && !pattern:
 		return errors.New("give a cue: --input FILE or --pattern K")
 	}
-	if err := checkFraction("--noise", opts.Cue.Noise); err != nil {
-		return err
-	}
-	return checkFraction("--mask", opts.Cue.Mask)
+	return nil
 }
-
-// recallJSON is what recall --json prints: the library's report with the
-// files.
-type recallJSON struct {
-	Net string `json:"net"`
-	recallFields
-	Out  string `json:"out,omitempty"`
-	Plot string `json:"plot,omitempty"`
-}
-
-type recallFields hopfield.RecallReport
 
 func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
 	mem, meta, err := recallMemory(opts)
@@ -173,35 +160,26 @@ func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
 		return recallBatch(ctx, opts, c)
 	}
 	ropt := opts.Recall
-	ropt.Rand = tensor.NewRand(opts.Seed)
 	if mem.Kind() == hopfield.KindContinuous {
 		ropt.MaxSweeps = opts.Steps
 	}
 	if opts.Out != "" {
 		ropt.Frames = max(ropt.Frames, 1)
 	}
-	cue, rep, err := hopfield.Cue(mem, opts.Cue, ropt.Rand)
-	if err != nil {
-		return recallCueError(opts, err)
-	}
-	tr, err := mem.Recall(ctx, cue, ropt)
-	if err != nil {
+	tr, rep, err := hopfield.RecallCue(ctx, mem, opts.Cue, ropt, opts.Seed)
+	if errors.Is(err, hopfield.ErrNoPatterns) {
+		return fmt.Errorf("%s does not hold its stored patterns: give a cue with --input", opts.Net)
+	} else if err != nil {
 		return err
 	}
-	rep.Seed = opts.Seed
-	sum := hopfield.Summarize(mem, ropt, &tr, rep)
-	out := recallJSON{Net: opts.Net, recallFields: recallFields(sum)}
-	if err := recallFiles(opts, &out, &tr, mem, meta); err != nil {
+	rep.Net = opts.Net
+	if err := recallFiles(opts, &rep, tr, mem, meta); err != nil {
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, out)
+		return writeJSON(opts.IO.Out, rep)
 	}
-	if err := sum.WriteText(opts.IO.Out); err != nil {
-		return err
-	}
-	printWrote(opts.IO.Out, out.Out, out.Plot)
-	return nil
+	return rep.WriteText(opts.IO.Out)
 }
 
 // recallMemory opens --net, checks --kind and --steps against it and
@@ -226,21 +204,9 @@ func recallMemory(opts *hopfieldRecallOptions) (hopfield.Memory, map[string]stri
 	return mem, meta, nil
 }
 
-// recallCueError names the flags and files of a cue that could not be
-// made.
-func recallCueError(opts *hopfieldRecallOptions, err error) error {
-	switch {
-	case errors.Is(err, hopfield.ErrNoPatterns):
-		return fmt.Errorf("%s does not hold its stored patterns: give a cue with --input", opts.Net)
-	case opts.Cue.Input != "":
-		return fmt.Errorf("--input %s, --row %d, memory %s: %w", opts.Cue.Input, opts.Cue.Row, opts.Net, err)
-	}
-	return fmt.Errorf("--pattern %d: %s: %w", opts.Cue.Pattern, opts.Net, err)
-}
-
 // recallFiles writes the states (--out: a .npy array or a .png picture)
-// and the plot (--plot).
-func recallFiles(opts *hopfieldRecallOptions, out *recallJSON, tr *hopfield.Trajectory, mem hopfield.Memory, meta map[string]string) error {
+// and the plot (--plot), and names them in rep.
+func recallFiles(opts *hopfieldRecallOptions, rep *hopfield.RecallReport, tr *hopfield.Trajectory, mem hopfield.Memory, meta map[string]string) error {
 	var err error
 	switch ext := strings.ToLower(filepath.Ext(opts.Out)); {
 	case opts.Out == "":
@@ -254,15 +220,12 @@ func recallFiles(opts *hopfieldRecallOptions, out *recallJSON, tr *hopfield.Traj
 	if err != nil {
 		return err
 	}
-	out.Out = opts.Out
-	if opts.Plot != "" && opts.Plot != "none" {
-		target := (*hopfield.RecallReport)(&out.recallFields).Target()
-		if err := viz.HopfieldRecall(opts.Plot, tr, target, mem.Spec().EnergyLabel()); err != nil {
-			return err
-		}
-		out.Plot = opts.Plot
+	rep.Out = opts.Out
+	if opts.Plot == "" || opts.Plot == "none" {
+		return nil
 	}
-	return nil
+	rep.Plot = opts.Plot
+	return viz.HopfieldRecall(opts.Plot, tr, rep.Target(), mem.Spec().EnergyLabel())
 }
 
 // recallBatch is recall --query: one batched retrieval.
@@ -281,13 +244,9 @@ func recallBatch(ctx context.Context, opts *hopfieldRecallOptions, c *hopfield.C
 	if err := dataset.SaveNPY(opts.Out, r); err != nil {
 		return err
 	}
+	rep.Net, rep.Query, rep.Out = opts.Net, opts.Query, opts.Out
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, struct {
-			Net   string `json:"net"`
-			Query string `json:"query"`
-			hopfield.BatchReport
-			Out string `json:"out"`
-		}{opts.Net, opts.Query, *rep, opts.Out})
+		return writeJSON(opts.IO.Out, rep)
 	}
-	return rep.WriteText(opts.IO.Out, opts.Net, opts.Out)
+	return rep.WriteText(opts.IO.Out)
 }
