@@ -135,7 +135,7 @@ func (p *dbnProgress) layer(k int, tr *rbm.Trainer) {
 		p.in = p.o.Hidden[k-1]
 	}
 	fmt.Fprintf(w, "layer %d: %d×%d RBM by %s-%d\n", k, p.in, p.o.Hidden[k], strings.ToUpper(string(tr.Method)), tr.K)
-	p.bar = newProgress(w, fmt.Sprintf("layer %d", k), "batches")
+	p.bar = newProgress(w, false, fmt.Sprintf("layer %d", k), "batches")
 	total := tr.Epochs * p.batches
 	done := 0
 	tr.OnBatch = func(rbm.Progress) {

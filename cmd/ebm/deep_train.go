@@ -127,7 +127,7 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 		Iters: o.Iters, Seed: o.Seed, Grid: o.Grid}
 	var bar *barT
 	if !o.Quiet {
-		bar = newProgress(o.IO.ErrOut, "deep train", "it")
+		bar = newProgress(o.IO.ErrOut, false, "deep train", "it")
 		opt.OnIter = deepTrainProgress(o, bar)
 	}
 	fit, err := deep.Fit(ctx, data, opt)

@@ -117,10 +117,7 @@ func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) err
 	for _, s := range opts.Specs {
 		o := opts.Base
 		o.Spec = s
-		var bar *barT
-		if !opts.Quiet {
-			bar = newProgress(opts.IO.ErrOut, s.Label(), "trials")
-		}
+		bar := newProgress(opts.IO.ErrOut, opts.Quiet, s.Label(), "trials")
 		o.OnTrial = bar.progress
 		rep, err := hopfield.MeasureCapacity(ctx, o)
 		bar.finish()

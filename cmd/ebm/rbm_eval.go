@@ -154,10 +154,7 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 }
 
 func (o *rbmEvalOptions) progress(name string) *barT {
-	if o.Quiet {
-		return nil
-	}
-	return newProgress(o.IO.ErrOut, name, "β")
+	return newProgress(o.IO.ErrOut, o.Quiet, name, "β")
 }
 
 func printEval(o *rbmEvalOptions, r *evalReport) {

@@ -129,9 +129,7 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 	progress := func(name string, it int) {
 		if name != fit {
 			bar.finish()
-			if fit, bar = name, nil; !o.quiet {
-				bar = newProgress(o.IO.ErrOut, "probe on "+name, "iterations")
-			}
+			fit, bar = name, newProgress(o.IO.ErrOut, o.quiet, "probe on "+name, "iterations")
 		}
 		bar.progress(it, o.iters)
 	}

@@ -359,10 +359,7 @@ func (r *trainRun) loop(ctx context.Context) ([]rbm.EpochStats, error) {
 		fmt.Fprintf(stderr, "training %d×%d RBM (%s visible units) by %s-%d on %s (%d rows, binarize=%s; held-out: %s)\n",
 			r.m.NVisible(), r.m.NHidden(), r.m.Units().Name(), strings.ToUpper(string(tr.Method)), tr.K, r.train.Name, r.train.Len(), binarizeName(r.train), vname)
 	}
-	var bar *barT
-	if !o.Quiet {
-		bar = newProgress(stderr, "", "batches")
-	}
+	bar := newProgress(stderr, o.Quiet, "", "batches")
 	done, total := 0, tr.Epochs*((r.train.Len()+tr.BatchSize-1)/tr.BatchSize)
 	tr.OnBatch = func(p rbm.Progress) {
 		done++

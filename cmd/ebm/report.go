@@ -25,32 +25,10 @@ type ioStreams struct {
 	Out, ErrOut io.Writer
 }
 
-// progressOn reports whether progress bars should be drawn: ErrOut is a
-// terminal and the command is not quiet.
-func (s *ioStreams) progressOn(quiet bool) bool { return !quiet && isTerminal(s.ErrOut) }
-
 // isTerminal reports whether w is a terminal (progress bars only go there).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// newBar returns a progress bar on w, or nil when w is not a terminal.
-func newBar(w io.Writer, max int, desc, unit string) *progressbar.ProgressBar {
-	if !isTerminal(w) {
-		return nil
-	}
-	return progressbar.NewOptions(max,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString(unit),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetWidth(30),
-	)
 }
 
 // writeJSON prints v as indented JSON, NaN and ±Inf as null (package
@@ -80,12 +58,24 @@ func fmtOpt(x float64, verb string) string {
 // terminal, or --quiet) makes every method a no-op.
 type barT struct{ b *progressbar.ProgressBar }
 
-func newProgress(w io.Writer, desc, unit string) *barT {
-	b := newBar(w, 1, desc, unit)
-	if b == nil {
+// newProgress returns a progress bar on w for work reported as (done,
+// total), or nil — every method a no-op — when quiet is set or w is not a
+// terminal.
+func newProgress(w io.Writer, quiet bool, desc, unit string) *barT {
+	if quiet || !isTerminal(w) {
 		return nil
 	}
-	return &barT{b}
+	return &barT{progressbar.NewOptions(1,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString(unit),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetWidth(30),
+	)}
 }
 
 func (p *barT) progress(done, total int) {
