@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 
+	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -112,4 +114,66 @@ func checkpointKey(k string) bool {
 		return true
 	}
 	return len(k) > 4 && k[:4] == "cfg."
+}
+
+// Report sums up a session: its files, the model, the training settings,
+// the data (from Meta: data, valid, binarize, seed), and the per-epoch
+// figures. Its JSON form (NaN as null) is what `ebm rbm train --json`
+// prints.
+type Report struct {
+	Model            string       `json:"model"`
+	Checkpoint       string       `json:"checkpoint"`
+	Data             string       `json:"data"`
+	Valid            string       `json:"valid,omitempty"`
+	Binarize         string       `json:"binarize"`
+	Visible          string       `json:"visible"`
+	LearnSigma       *bool        `json:"learn_sigma,omitempty"`
+	MeanSigma        float64      `json:"mean_sigma,omitempty"`
+	NTrain           int          `json:"n_train"`
+	NVisible         int          `json:"n_visible"`
+	NHidden          int          `json:"n_hidden"`
+	Method           string       `json:"method"`
+	K                int          `json:"k"`
+	Epochs           int          `json:"epochs"`
+	Seconds          float64      `json:"seconds"`
+	SamplesPerSecond float64      `json:"samples_per_second"` // training rows per second of update time in this run
+	Seed             uint64       `json:"seed"`
+	Last             *EpochStats  `json:"last_epoch"`
+	History          []EpochStats `json:"history"`
+}
+
+// MarshalJSON encodes NaN as null.
+func (r Report) MarshalJSON() ([]byte, error) {
+	type plain Report
+	return nanjson.Marshal(plain(r))
+}
+
+// Report sums up the session after a run that trained nTrain rows for the
+// epochs in stats, in seconds of wall time.
+func (s *Session) Report(stats []EpochStats, nTrain int, seconds float64) Report {
+	m := s.m
+	seed, _ := strconv.ParseUint(s.Meta["seed"], 10, 64)
+	r := Report{Model: s.ModelPath, Checkpoint: s.CheckpointPath, Data: s.Meta["data"], Valid: s.Meta["valid"],
+		Binarize: s.Meta["binarize"], Visible: m.Units().Name(), NTrain: nTrain, NVisible: m.NVisible(), NHidden: m.NHidden(),
+		Method: string(s.Method), K: s.K, Epochs: s.Epoch, Seconds: seconds, Seed: seed, History: s.History}
+	if r.Valid == "none" { // checkpoints written before Session said so
+		r.Valid = ""
+	}
+	if g, ok := m.Units().(*Gaussian); ok {
+		r.LearnSigma = &g.Learn
+		for _, sig := range g.Sigma() {
+			r.MeanSigma += float64(sig) / float64(len(g.LogSigma))
+		}
+	}
+	var secs float64
+	for _, st := range stats {
+		secs += st.Seconds
+	}
+	if secs > 0 {
+		r.SamplesPerSecond = float64(nTrain*len(stats)) / secs
+	}
+	if len(s.History) > 0 {
+		r.Last = &s.History[len(s.History)-1]
+	}
+	return r
 }

@@ -59,6 +59,11 @@ func TestSessionResume(t *testing.T) {
 	if !bytes.Equal(a, b) || len(s.History) != 4 {
 		t.Fatalf("2 + resume + 2 epochs differ from 4 straight (history %d)", len(s.History))
 	}
+	rep := s.Report(s.History[2:], x.Rows, 1)
+	if rep.Data != "bars:4x4" || rep.Seed != 4 || rep.Epochs != 4 || rep.Method != "pcd" || rep.Last == nil || rep.Last.Epoch != 4 ||
+		len(rep.History) != 4 || rep.NVisible != 16 || rep.Visible != "bernoulli" || rep.LearnSigma != nil || !(rep.SamplesPerSecond > 0) {
+		t.Errorf("report %+v", rep)
+	}
 	_, meta, err := Load(resumed)
 	if err != nil || meta["epochs"] != "4" || meta["data"] != "bars:4x4" || meta["method"] != "pcd" {
 		t.Errorf("model metadata %v, %v", meta, err)

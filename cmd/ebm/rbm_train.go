@@ -447,58 +447,15 @@ func (r *trainRun) tiles(h, w int) error {
 	return viz.SaveGrid(r.o.Samples, means, h, w, viz.GridOptions{Cols: 8, Scale: 2})
 }
 
-// trainSummary is what --json prints.
-type trainSummary struct {
-	Model            string           `json:"model"`
-	Checkpoint       string           `json:"checkpoint"`
-	Data             string           `json:"data"`
-	Valid            string           `json:"valid,omitempty"`
-	Binarize         string           `json:"binarize"`
-	Visible          string           `json:"visible"`
-	LearnSigma       *bool            `json:"learn_sigma,omitempty"`
-	MeanSigma        float64          `json:"mean_sigma,omitempty"`
-	NTrain           int              `json:"n_train"`
-	NVisible         int              `json:"n_visible"`
-	NHidden          int              `json:"n_hidden"`
-	Method           string           `json:"method"`
-	K                int              `json:"k"`
-	Epochs           int              `json:"epochs"`
-	Seconds          float64          `json:"seconds"`
-	SamplesPerSecond float64          `json:"samples_per_second"`
-	Seed             uint64           `json:"seed"`
-	Last             *rbm.EpochStats  `json:"last_epoch"`
-	History          []rbm.EpochStats `json:"history"`
-}
-
 func (r *trainRun) report(stats []rbm.EpochStats, elapsed float64) error {
 	o, m, tr := r.o, r.m, r.s.Trainer
-	sum := trainSummary{Model: o.Out, Checkpoint: o.Checkpoint, Data: r.train.Name, Binarize: binarizeName(r.train),
-		Visible: m.Units().Name(), NTrain: r.train.Len(), NVisible: m.NVisible(), NHidden: m.NHidden(),
-		Method: string(tr.Method), K: tr.K, Epochs: tr.Epoch, Seconds: elapsed, Seed: o.Seed, History: r.s.History}
-	if g, ok := m.Units().(*rbm.Gaussian); ok {
-		sum.LearnSigma = &g.Learn
-		for _, s := range g.Sigma() {
-			sum.MeanSigma += float64(s) / float64(len(g.LogSigma))
-		}
-	}
-	if r.valid != nil {
-		sum.Valid = r.valid.Name
-	}
-	var trainSecs float64
-	for _, st := range stats {
-		trainSecs += st.Seconds
-	}
-	if trainSecs > 0 {
-		sum.SamplesPerSecond = float64(r.train.Len()*len(stats)) / trainSecs
-	}
-	if h := r.s.History; len(h) > 0 {
-		sum.Last = &h[len(h)-1]
-	}
+	rep := r.s.Report(stats, r.train.Len(), elapsed)
+	rep.Checkpoint = o.Checkpoint // "none" when none is written
 	if o.JSON {
-		return writeJSON(o.IO.Out, sum)
+		return writeJSON(o.IO.Out, rep)
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: %d×%d RBM (%s visible units), %d epochs of %s-%d on %s (binarize=%s) in %.1fs, %.0f samples/s\n",
-		o.Out, m.NVisible(), m.NHidden(), sum.Visible, tr.Epoch, strings.ToUpper(string(tr.Method)), tr.K, r.train.Name,
-		binarizeName(r.train), elapsed, sum.SamplesPerSecond)
+		o.Out, m.NVisible(), m.NHidden(), rep.Visible, tr.Epoch, strings.ToUpper(string(tr.Method)), tr.K, r.train.Name,
+		binarizeName(r.train), elapsed, rep.SamplesPerSecond)
 	return nil
 }
