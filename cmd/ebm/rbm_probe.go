@@ -97,7 +97,7 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 	if o.iters < 1 {
 		return fmt.Errorf("--iterations must be at least 1, got %d", o.iters)
 	}
-	train, err := o.data.load(o.data.spec)
+	train, ytr, err := o.labeled(o.data.spec, o.labels, "--labels", o.data.limit)
 	if err != nil {
 		return err
 	}
@@ -107,22 +107,12 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 			return errors.New("--test is required for data other than MNIST training images")
 		}
 	}
-	td := o.data
-	td.limit = 0
-	test, err := td.load(testSpec)
+	test, yte, err := o.labeled(testSpec, o.testLabels, "--test-labels", 0)
 	if err != nil {
 		return err
 	}
 	if test.Dim() != train.Dim() {
 		return fmt.Errorf("test data %s has %d columns, training data %s has %d", test.Name, test.Dim(), train.Name, train.Dim())
-	}
-	ytr, err := dataset.LabelsOf(train, o.labels, "--labels")
-	if err != nil {
-		return err
-	}
-	yte, err := dataset.LabelsOf(test, o.testLabels, "--test-labels")
-	if err != nil {
-		return err
 	}
 	var bar *barT
 	fit := ""
@@ -150,6 +140,19 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 	fmt.Fprintf(o.IO.Out, "linear probe (L2 %g), trained on %s (%d rows), tested on %s (%d rows), binarize=%s:\n  features (%d): %.2f%%\n  raw inputs (%d): %s\n  %.1fs\n",
 		o.l2, train.Name, cmp.NTrain, test.Name, cmp.NTest, res.Binarize, cmp.NFeatures, 100*cmp.AccuracyFeatures, cmp.NRaw, raw, res.Seconds)
 	return nil
+}
+
+// labeled loads spec (the first limit rows, 0: all) with its labels, from
+// file (given by flag) or the set's own.
+func (o *probeOpts) labeled(spec, file, flag string, limit int) (*dataset.Set, []int, error) {
+	d := o.data
+	d.limit = limit
+	set, err := d.load(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	y, err := dataset.LabelsOf(set, file, flag)
+	return set, y, err
 }
 
 // probeResult is what --json prints: the comparison and the data.
