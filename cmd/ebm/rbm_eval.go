@@ -187,8 +187,7 @@ func printEval(o *rbmEvalOptions, r *evalReport) {
 // data, with a note on stderr.
 func baseRate(o *rbmEvalOptions, m *rbm.RBM, meta map[string]string, eval *dataset.Set) ([]float32, string, error) {
 	bd := o.Data
-	bd.spec, bd.limit = o.BaseData, 0
-	if bd.spec == "" {
+	if bd.spec, bd.limit = o.BaseData, 0; bd.spec == "" {
 		bd.fromMetadata(meta)
 	}
 	spec := bd.spec

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -164,10 +165,7 @@ func chainStart(initMode string, data *dataFlags, meta map[string]string, n int,
 	default:
 		return nil, nil, fmt.Errorf("--init %q: want random or data", initMode)
 	}
-	spec := data.spec
-	if spec == "" {
-		spec = meta["data"]
-	}
+	spec := cmp.Or(data.spec, meta["data"])
 	if spec == "" {
 		return nil, nil, errors.New("--init data needs --data")
 	}
@@ -188,10 +186,7 @@ func chainStart(initMode string, data *dataFlags, meta map[string]string, n int,
 // reports the mean log-density of the data under the model and the truth.
 func sampleDensity(o *rbmSampleOptions, m *rbm.RBM, meta map[string]string, set *dataset.Set, states *tensor.Matrix, sum *sampleSummary) error {
 	if set == nil {
-		spec := o.Data.spec
-		if spec == "" {
-			spec = meta["data"]
-		}
+		spec := cmp.Or(o.Data.spec, meta["data"])
 		if spec == "" {
 			return errors.New("a 2-D density picture needs --data")
 		}
