@@ -49,3 +49,12 @@ func HeldOut(spec string) string {
 	}
 	return ""
 }
+
+// BinarizeName names how s was binarized, as model files record it:
+// "none", "threshold" or "sample".
+func (s *Set) BinarizeName() string {
+	if s.Binarized == "" {
+		return "none"
+	}
+	return s.Binarized
+}

@@ -69,3 +69,11 @@ func TestHeldOut(t *testing.T) {
 		}
 	}
 }
+
+func TestBinarizeName(t *testing.T) {
+	for b, want := range map[string]string{"": "none", "threshold": "threshold", "sample": "sample"} {
+		if got := (&Set{Binarized: b}).BinarizeName(); got != want {
+			t.Errorf("BinarizeName of %q = %q", b, got)
+		}
+	}
+}

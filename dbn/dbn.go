@@ -101,21 +101,13 @@ func (d *DBN) Reports(stats [][]rbm.EpochStats) []LayerReport {
 // [DBN.Save].
 func Metadata(cfg rbm.Config, set *dataset.Set, seed uint64) map[string]string {
 	f := func(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
-	meta := map[string]string{"data": set.Name, "binarize": binarization(set), "method": string(cfg.Method),
+	meta := map[string]string{"data": set.Name, "binarize": set.BinarizeName(), "method": string(cfg.Method),
 		"k": strconv.Itoa(cfg.K), "epochs": strconv.Itoa(cfg.Epochs), "batch_size": strconv.Itoa(cfg.BatchSize),
 		"learning_rate": f(cfg.LR), "weight_decay": f(cfg.WeightDecay), "seed": strconv.FormatUint(seed, 10)}
 	if set.H > 0 {
 		meta["image_shape"] = fmt.Sprintf("%dx%d", set.H, set.W)
 	}
 	return meta
-}
-
-// binarization names how set was binarized: none, threshold or sample.
-func binarization(set *dataset.Set) string {
-	if set.Binarized == "" {
-		return "none"
-	}
-	return set.Binarized
 }
 
 // Summary sums up a training run: the data, the unit counts, the method
@@ -143,7 +135,7 @@ func (s Summary) MarshalJSON() ([]byte, error) {
 // per-layer figures [Train] returned. Model and Seconds are left for the
 // caller.
 func (d *DBN) Summarize(cfg rbm.Config, set *dataset.Set, seed uint64, stats [][]rbm.EpochStats) Summary {
-	return Summary{Data: set.Name, Binarize: binarization(set), Sizes: d.Sizes(),
+	return Summary{Data: set.Name, Binarize: set.BinarizeName(), Sizes: d.Sizes(),
 		Method: string(cfg.Method), Epochs: cfg.Epochs, Seed: seed, Layers: d.Reports(stats)}
 }
 

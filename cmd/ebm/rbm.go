@@ -89,7 +89,7 @@ func (d *dataFlags) load(spec string) (*dataset.Set, error) {
 // image_shape. fromMetadata reads the same keys back; they are the one
 // place these keys are written and read.
 func (d *dataFlags) metadata(set *dataset.Set) map[string]string {
-	meta := map[string]string{"data": set.Name, "binarize": binarizeName(set)}
+	meta := map[string]string{"data": set.Name, "binarize": set.BinarizeName()}
 	if s := set.ShapeText(); s != "" {
 		meta["image_shape"] = s
 	}
@@ -113,13 +113,6 @@ func (d *dataFlags) fromMetadata(meta map[string]string) {
 		d.binSeed = s
 	}
 	d.limit, _ = strconv.Atoi(meta["limit"])
-}
-
-func binarizeName(s *dataset.Set) string {
-	if s.Binarized == "" {
-		return "none"
-	}
-	return s.Binarized
 }
 
 // loadModel reads an RBM file (any visible units) and prepares d to read

@@ -118,7 +118,7 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 		return err
 	}
 	m, set, x := in.m, in.set, in.x
-	rep := &evalReport{Model: o.Model, Data: set.Name, Binarize: binarizeName(set)}
+	rep := &evalReport{Model: o.Model, Data: set.Name, Binarize: set.BinarizeName()}
 	opt := estimate.EvalOptions{RAISE: o.RAISE, RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows, LogJacobian: m.Standard.LogJacobian(),
 		AIS: estimate.Options{Chains: o.Chains, Seed: o.Seed}}
 	switch {

@@ -128,7 +128,7 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 	if err != nil {
 		return err
 	}
-	res := probeResult{Comparison: cmp, Data: train.Name, Test: test.Name, Binarize: binarizeName(train),
+	res := probeResult{Comparison: cmp, Data: train.Name, Test: test.Name, Binarize: train.BinarizeName(),
 		Seconds: time.Since(start).Seconds(), Extra: extra}
 	if o.jsonOut {
 		return writeJSON(o.IO.Out, res)

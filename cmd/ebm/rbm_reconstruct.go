@@ -76,11 +76,11 @@ func rbmReconstructRun(_ context.Context, o *rbmReconstructOptions) error {
 		}
 	}
 	if o.JSON {
-		return writeJSON(o.IO.Out, map[string]any{"data": set.Name, "binarize": binarizeName(set),
+		return writeJSON(o.IO.Out, map[string]any{"data": set.Name, "binarize": set.BinarizeName(),
 			"n_samples": set.Len(), "reconstruction_error": errPer, "out": o.Out})
 	}
 	fmt.Fprintf(o.IO.Out, "%s (binarize=%s): mean squared reconstruction error %.4f per image over %d rows\n",
-		set.Name, binarizeName(set), errPer, set.Len())
+		set.Name, set.BinarizeName(), errPer, set.Len())
 	return nil
 }
 

@@ -357,7 +357,7 @@ func (r *trainRun) loop(ctx context.Context) ([]rbm.EpochStats, error) {
 			vname = r.valid.Name
 		}
 		fmt.Fprintf(stderr, "training %d×%d RBM (%s visible units) by %s-%d on %s (%d rows, binarize=%s; held-out: %s)\n",
-			r.m.NVisible(), r.m.NHidden(), r.m.Units().Name(), strings.ToUpper(string(tr.Method)), tr.K, r.train.Name, r.train.Len(), binarizeName(r.train), vname)
+			r.m.NVisible(), r.m.NHidden(), r.m.Units().Name(), strings.ToUpper(string(tr.Method)), tr.K, r.train.Name, r.train.Len(), r.train.BinarizeName(), vname)
 	}
 	bar := newProgress(stderr, o.Quiet, "", "batches")
 	done, total := 0, tr.Epochs*((r.train.Len()+tr.BatchSize-1)/tr.BatchSize)
@@ -375,7 +375,7 @@ func (r *trainRun) loop(ctx context.Context) ([]rbm.EpochStats, error) {
 			}
 			fmt.Fprintf(stderr, "epoch %3d  %7.0f samples/s  recon %8.3f  PLL/unit %s (sklearn scale %s)  F train %s  F gap %s%s  [binarize=%s]\n",
 				st.Epoch, st.SamplesPerSecond, st.ReconError, fmtOpt(st.PLL, "%.4f"), fmtOpt(st.PLLTotal, "%.2f"),
-				fmtOpt(st.FreeEnergyTrain, "%.2f"), fmtOpt(st.FreeEnergyGap, "%+.2f"), swap, binarizeName(r.train))
+				fmtOpt(st.FreeEnergyTrain, "%.2f"), fmtOpt(st.FreeEnergyGap, "%+.2f"), swap, r.train.BinarizeName())
 		}
 		return nil
 	}
@@ -456,6 +456,6 @@ func (r *trainRun) report(stats []rbm.EpochStats, elapsed float64) error {
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: %d×%d RBM (%s visible units), %d epochs of %s-%d on %s (binarize=%s) in %.1fs, %.0f samples/s\n",
 		o.Out, m.NVisible(), m.NHidden(), rep.Visible, tr.Epoch, strings.ToUpper(string(tr.Method)), tr.K, r.train.Name,
-		binarizeName(r.train), elapsed, rep.SamplesPerSecond)
+		r.train.BinarizeName(), elapsed, rep.SamplesPerSecond)
 	return nil
 }

@@ -47,6 +47,6 @@ func rbmTransformRun(_ context.Context, o *rbmTransformOptions) error {
 	if err := dataset.SaveNPY(o.Out, feat); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "wrote %s: %d × %d features of %s (binarize=%s)\n", o.Out, feat.Rows, feat.Cols, set.Name, binarizeName(set))
+	fmt.Fprintf(o.IO.Out, "wrote %s: %d × %d features of %s (binarize=%s)\n", o.Out, feat.Rows, feat.Cols, set.Name, set.BinarizeName())
 	return nil
 }
