@@ -72,32 +72,22 @@ func fileMetadata(extra map[string]string, s Spec, n, count int) map[string]stri
 // version of this package, comes back as a Memory whose Spec is the one it
 // was saved with. It also returns the file's metadata.
 func Open(path string) (Memory, map[string]string, error) {
-	f, err := modelio.Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := FromFile(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	return m, f.Metadata, nil
+	return modelio.LoadAs(path, FromFile)
 }
 
 // Load is Open for a file that must hold a classical network; a file of
 // another kind is an error wrapping ErrKind, whether or not it is valid.
 func Load(path string) (*Network, map[string]string, error) {
-	f, err := modelio.Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := FromFile(f)
-	if k, _ := ParseKind(f.Metadata["kind"]); checkModel(f) == nil && k != KindClassical {
-		err = fmt.Errorf("the file holds a %q Hopfield memory, not a classical network: %w", f.Metadata["kind"], ErrKind)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", path, err)
-	}
-	return m.(*Network), f.Metadata, nil
+	return modelio.LoadAs(path, func(f *modelio.File) (*Network, error) {
+		m, err := FromFile(f)
+		if k, _ := ParseKind(f.Metadata["kind"]); checkModel(f) == nil && k != KindClassical {
+			err = fmt.Errorf("the file holds a %q Hopfield memory, not a classical network: %w", f.Metadata["kind"], ErrKind)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return m.(*Network), nil
+	})
 }
 
 func checkModel(f *modelio.File) error {
