@@ -24,8 +24,7 @@ func TestExactOneStepByEnumeration(t *testing.T) {
 			for k := range x.Data {
 				x.Data[k] = float32(2*((code>>k)&1) - 1)
 			}
-			net := mustNet(t, c.n, Hebbian)
-			mustStore(t, net, x)
+			net := storedNet(t, c.n, Hebbian, x)
 			for mu := 0; mu < c.p; mu++ {
 				f, _ := net.Fields(x.Row(mu))
 				for i, v := range x.Row(mu) {
@@ -76,8 +75,7 @@ func TestOneStepErrorProbability(t *testing.T) {
 		var unstable int
 		for tr := 0; tr < trials; tr++ {
 			x := RandomPatterns(p, n, rng)
-			net := mustNet(t, n, Hebbian)
-			mustStore(t, net, x)
+			net := storedNet(t, n, Hebbian, x)
 			f := tensor.New(p, n)
 			tensor.MatMul(f, x, net.W) // batched fields of all stored patterns
 			tol := tieTolerance(net.W, nil, 1)

@@ -127,8 +127,7 @@ func TestAsyncEnergyNeverIncreases(t *testing.T) {
 func TestIncrementalFields(t *testing.T) {
 	rng := tensor.NewRand(9)
 	const n = 200
-	net := mustNet(t, n, Hebbian)
-	mustStore(t, net, RandomPatterns(40, n, rng))
+	net := storedNet(t, n, Hebbian, RandomPatterns(40, n, rng))
 	for _, mode := range []Mode{Async, Sync, Glauber} {
 		s := make([]float32, n)
 		fillRandomSigns(s, rng)
@@ -152,8 +151,7 @@ func TestZeroFieldKeepsState(t *testing.T) {
 	// The Storkey example of TestStorkeyHandExample: unit 0 has no
 	// couplings, so its field is always 0 and it keeps whatever state it
 	// has, in both modes.
-	net := mustNet(t, 3, Storkey)
-	mustStore(t, net, tensor.FromSlice(2, 3, []float32{1, 1, -1, 1, -1, 1}))
+	net := storedNet(t, 3, Storkey, tensor.FromSlice(2, 3, []float32{1, 1, -1, 1, -1, 1}))
 	for _, mode := range []Mode{Async, Sync} {
 		for _, s0 := range []float32{-1, 1} {
 			start := []float32{s0, 1, -1}

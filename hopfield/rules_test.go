@@ -93,6 +93,15 @@ func mustStore(t testing.TB, net *Network, x *tensor.Matrix) {
 	}
 }
 
+// storedNet returns a network of n neurons learning by rule that has stored
+// the rows of x.
+func storedNet(t testing.TB, n int, rule Rule, x *tensor.Matrix) *Network {
+	t.Helper()
+	net := mustNet(t, n, rule)
+	mustStore(t, net, x)
+	return net
+}
+
 // TestStorkeyHandExample works the rule out by hand for N = 3,
 // ξ¹ = (+1, +1, −1), ξ² = (+1, −1, +1).
 //
@@ -195,15 +204,13 @@ func TestStorkeyOneAtATime(t *testing.T) {
 	rng := tensor.NewRand(11)
 	const n, p = 300, 8
 	x := RandomPatterns(p, n, rng)
-	all := mustNet(t, n, Storkey)
-	mustStore(t, all, x)
+	all := storedNet(t, n, Storkey, x)
 	one := mustNet(t, n, Storkey)
 	for mu := 0; mu < p; mu++ {
 		mustStore(t, one, x.SliceRows(mu, mu+1))
 	}
 	prev := runtime.GOMAXPROCS(1)
-	serial := mustNet(t, n, Storkey)
-	mustStore(t, serial, x.SliceRows(0, 5))
+	serial := storedNet(t, n, Storkey, x.SliceRows(0, 5))
 	mustStore(t, serial, x.SliceRows(5, p))
 	runtime.GOMAXPROCS(prev)
 	for k := range all.W.Data {
@@ -223,8 +230,7 @@ func TestHebbianWeights(t *testing.T) {
 	rng := tensor.NewRand(3)
 	const n, p = 20, 5
 	x := RandomPatterns(p, n, rng)
-	net := mustNet(t, n, Hebbian)
-	mustStore(t, net, x.SliceRows(0, 2))
+	net := storedNet(t, n, Hebbian, x.SliceRows(0, 2))
 	mustStore(t, net, x.SliceRows(2, p))
 	for i := 0; i < n; i++ {
 		for j := 0; j < n; j++ {
@@ -318,8 +324,7 @@ func TestPseudoInverseDependent(t *testing.T) {
 	for i, r := range rows {
 		copy(x.Row(i), r)
 	}
-	net := mustNet(t, 8, PseudoInverse)
-	mustStore(t, net, x)
+	net := storedNet(t, 8, PseudoInverse, x)
 	if net.Rank() != 3 {
 		t.Fatalf("rank %d, want 3", net.Rank())
 	}
@@ -329,8 +334,7 @@ func TestPseudoInverseDependent(t *testing.T) {
 			t.Fatalf("pattern %d not a fixed point", mu)
 		}
 	}
-	two := mustNet(t, 8, PseudoInverse)
-	mustStore(t, two, x.SliceRows(0, 2))
+	two := storedNet(t, 8, PseudoInverse, x.SliceRows(0, 2))
 	mustStore(t, two, x.SliceRows(2, 5))
 	for k := range net.W.Data {
 		if math.Abs(float64(net.W.Data[k]-two.W.Data[k])) > 1e-6 {
@@ -383,8 +387,7 @@ func TestStoreErrors(t *testing.T) {
 		t.Fatalf("0/1 pattern stored as %v", got)
 	}
 	// A pinv network that lost its patterns cannot add more.
-	pn := mustNet(t, 4, PseudoInverse)
-	mustStore(t, pn, tensor.FromSlice(1, 4, []float32{1, -1, 1, -1}))
+	pn := storedNet(t, 4, PseudoInverse, tensor.FromSlice(1, 4, []float32{1, -1, 1, -1}))
 	pn.patterns = nil
 	if err := pn.Store(tensor.FromSlice(1, 4, []float32{1, 1, 1, -1})); !errors.Is(err, ErrNoPatterns) {
 		t.Fatalf("pinv without patterns: %v", err)
