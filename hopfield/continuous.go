@@ -108,11 +108,8 @@ func (c *Continuous) Patterns() *tensor.Matrix { return c.patterns }
 
 // Store adds the rows of patterns (d columns, finite values) as they are.
 func (c *Continuous) Store(patterns *tensor.Matrix) error {
-	if patterns == nil || patterns.Rows == 0 {
-		return fmt.Errorf("hopfield: store: a pattern count of 0: %w", ErrNoPatterns)
-	}
-	if patterns.Cols != c.d {
-		return fmt.Errorf("hopfield: store: patterns of length %d for a memory of dimension %d: %w", patterns.Cols, c.d, ErrDimension)
+	if err := checkStore(patterns, c.d, "a memory of dimension %d"); err != nil {
+		return err
 	}
 	if k := firstNonFinite(patterns.Data); k >= 0 {
 		return fmt.Errorf("hopfield: store: row %d, column %d (0-based) is %v: %w", k/c.d, k%c.d, patterns.Data[k], ErrValue)

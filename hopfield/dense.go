@@ -139,11 +139,8 @@ func (m *Dense) Patterns() *tensor.Matrix { return m.patterns }
 
 // Store adds the rows of patterns (±1 or 0/1, N columns).
 func (m *Dense) Store(patterns *tensor.Matrix) error {
-	if patterns == nil || patterns.Rows == 0 {
-		return fmt.Errorf("hopfield: store: a pattern count of 0: %w", ErrNoPatterns)
-	}
-	if patterns.Cols != m.n {
-		return fmt.Errorf("hopfield: store: patterns of length %d for a memory of %d neurons: %w", patterns.Cols, m.n, ErrDimension)
+	if err := checkStore(patterns, m.n, "a memory of %d neurons"); err != nil {
+		return err
 	}
 	x, err := BipolarMatrix(patterns)
 	if err != nil {

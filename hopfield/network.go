@@ -244,13 +244,22 @@ func (net *Network) Store(patterns *tensor.Matrix) error {
 	return net.store(patterns, workers())
 }
 
-func (net *Network) store(patterns *tensor.Matrix, par int) error {
+// checkStore checks that patterns, handed to Store, has a row and n
+// columns; holder, a format taking n, names the memory in the error.
+func checkStore(patterns *tensor.Matrix, n int, holder string) error {
 	if patterns == nil || patterns.Rows == 0 {
 		return fmt.Errorf("hopfield: store: a pattern count of 0: %w", ErrNoPatterns)
 	}
-	n := net.Neurons()
 	if patterns.Cols != n {
-		return fmt.Errorf("hopfield: store: patterns of length %d for a network of %d neurons: %w", patterns.Cols, n, ErrDimension)
+		return fmt.Errorf("hopfield: store: patterns of length %d for %s: %w", patterns.Cols, fmt.Sprintf(holder, n), ErrDimension)
+	}
+	return nil
+}
+
+func (net *Network) store(patterns *tensor.Matrix, par int) error {
+	n := net.Neurons()
+	if err := checkStore(patterns, n, "a network of %d neurons"); err != nil {
+		return err
 	}
 	x, err := BipolarMatrix(patterns)
 	if err != nil {
