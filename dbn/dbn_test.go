@@ -13,6 +13,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
 	"github.com/ebm-go/ebm/rbm"
 )
@@ -191,12 +192,8 @@ func TestReportsAndMetadata(t *testing.T) {
 		t.Errorf("JSON %s: %v", b, err)
 	}
 	meta := Metadata(cfg, set, 9)
-	for k, v := range map[string]string{"data": "bars:4x4", "binarize": "threshold", "method": "pcd", "epochs": "2",
-		"batch_size": "10", "learning_rate": "0.02", "seed": "9", "image_shape": "4x4"} {
-		if meta[k] != v {
-			t.Errorf("metadata %s = %q, want %q", k, meta[k], v)
-		}
-	}
+	testutil.CheckMetadata(t, meta, map[string]string{"data": "bars:4x4", "binarize": "threshold", "method": "pcd", "epochs": "2",
+		"batch_size": "10", "learning_rate": "0.02", "seed": "9", "image_shape": "4x4"})
 	sum := d.Summarize(cfg, set, 9, stats)
 	if sum.Data != "bars:4x4" || sum.Binarize != "threshold" || sum.Method != "pcd" || sum.Epochs != 2 ||
 		sum.Seed != 9 || len(sum.Layers) != 2 || fmt.Sprint(sum.Sizes) != "[16 6 3]" {

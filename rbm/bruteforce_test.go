@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 )
 
 // states returns all 2^n binary vectors of length n as rows.
@@ -22,11 +23,8 @@ func states(n int) *tensor.Matrix {
 // randomRBM returns a model with weights of scale std, so that the
 // distribution is far from uniform.
 func randomRBM(nv, nh int, std float32, seed uint64) *RBM {
-	rng := tensor.NewRand(seed)
 	m := New(nv, nh)
-	rng.Normal(m.W.Data, 0, std)
-	rng.Normal(m.B, 0, std)
-	rng.Normal(m.C, 0, std)
+	testutil.RandomParams(seed, std, std, m.W.Data, m.B, m.C)
 	return m
 }
 

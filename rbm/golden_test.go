@@ -2,14 +2,12 @@ package rbm
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 )
 
 // TestGoldenBernoulliTraining pins the bytes of Bernoulli model and
@@ -57,7 +55,7 @@ func TestGoldenBernoulliTraining(t *testing.T) {
 		if err := tr.SaveCheckpoint(cp, map[string]string{"data": "mnist:400"}); err != nil {
 			t.Fatal(err)
 		}
-		golden[tc.name] = [2]string{fileHash(t, mp), fileHash(t, cp)}
+		golden[tc.name] = [2]string{testutil.FileHash(t, mp), testutil.FileHash(t, cp)}
 	}
 	want := goldenHashes
 	for name, got := range golden {
@@ -65,16 +63,6 @@ func TestGoldenBernoulliTraining(t *testing.T) {
 			t.Errorf("%s: model, checkpoint sha256 = %q, %q; want %q, %q", name, got[0], got[1], w[0], w[1])
 		}
 	}
-}
-
-func fileHash(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:8])
 }
 
 var goldenHashes = map[string][2]string{

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 )
 
 func bars(t *testing.T) *tensor.Matrix {
@@ -136,19 +137,13 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 			t.Fatalf("c[%d] differs", i)
 		}
 	}
-	for k, v := range map[string]string{"model": "rbm", "visible": "bernoulli", "hidden": "bernoulli", "format_version": "1", "note": "x"} {
-		if meta[k] != v {
-			t.Errorf("metadata %q = %q, want %q", k, meta[k], v)
-		}
-	}
+	testutil.CheckMetadata(t, meta, map[string]string{"model": "rbm", "visible": "bernoulli", "hidden": "bernoulli", "format_version": "1", "note": "x"})
 	// Saving the loaded model gives the same bytes.
 	p2 := filepath.Join(t.TempDir(), "m2.safetensors")
 	if err := got.Save(p2, map[string]string{"note": "x"}); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := os.ReadFile(p)
-	b, _ := os.ReadFile(p2)
-	if !bytes.Equal(a, b) {
+	if !testutil.SameFiles(t, p, p2) {
 		t.Fatal("save → load → save changed the bytes")
 	}
 }

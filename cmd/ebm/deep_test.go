@@ -31,15 +31,7 @@ func TestDeepTrainSampleJSON(t *testing.T) {
 	if sum["architecture"] != "2-16-16-1" || sum["iters"].(float64) != 20 || sum["test"] != "8gaussians:5000:1001" {
 		t.Errorf("summary %v", sum)
 	}
-	f, err := modelio.Load(model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{"model": "deep", "architecture": "2-16-16-1", "activation": "swish", "objective": "cd", "sampler": "langevin", "steps": "5"} {
-		if f.Metadata[k] != v {
-			t.Errorf("metadata %s = %q, want %q", k, f.Metadata[k], v)
-		}
-	}
+	f := mustLoadFile(t, model, map[string]string{"model": "deep", "architecture": "2-16-16-1", "activation": "swish", "objective": "cd", "sampler": "langevin", "steps": "5"})
 	if _, err := f.Require("layer2.weight", 16, 1); err != nil {
 		t.Error(err)
 	}

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/ebm-go/ebm/internal/testutil"
 )
 
 // TestGoldenTrainFiles pins the bytes of the model files that
@@ -25,18 +24,8 @@ func TestGoldenTrainFiles(t *testing.T) {
 		model := filepath.Join(dir, "m.safetensors")
 		mustRun(t, "rbm", "train", "--data", "mnist:300", "--hidden", "16", "--epochs", "2", "--batch", "50",
 			"--method", method, "--temperatures", "3", "--seed", "5", "--out", model, "-q")
-		if got := hashFile(t, model); got != w {
+		if got := testutil.FileHash(t, model); got != w {
 			t.Errorf("%s: model sha256 = %q, want %q", method, got, w)
 		}
 	}
-}
-
-func hashFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:8])
 }

@@ -42,15 +42,7 @@ func TestHopfieldStoreRecallJSON(t *testing.T) {
 	if st["patterns"].(float64) != 12 || st["fixed_points"].(float64) != 12 || st["rule"] != "storkey" || st["neurons"].(float64) != 100 {
 		t.Errorf("store summary %v", st)
 	}
-	f, err := modelio.Load(net)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{"model": "hopfield", "kind": "classical", "rule": "storkey", "patterns": "12", "format_version": "1", "image_shape": "10x10"} {
-		if f.Metadata[k] != v {
-			t.Errorf("metadata %s = %q, want %q", k, f.Metadata[k], v)
-		}
-	}
+	f := mustLoadFile(t, net, map[string]string{"model": "hopfield", "kind": "classical", "rule": "storkey", "patterns": "12", "format_version": "1", "image_shape": "10x10"})
 	if _, err := f.Require("weights", 100, 100); err != nil {
 		t.Error(err)
 	}
@@ -308,15 +300,7 @@ func TestHopfieldModernCLI(t *testing.T) {
 	if st["kind"] != "dense" || st["interaction"] != "poly:3" || st["patterns"].(float64) != 100 || st["fixed_points"].(float64) < 98 {
 		t.Errorf("dense store summary %v", st)
 	}
-	f, err := modelio.Load(dense)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{"model": "hopfield", "kind": "dense", "interaction": "poly:3", "beta": "1", "patterns": "100", "image_shape": "8x8"} {
-		if f.Metadata[k] != v {
-			t.Errorf("metadata %s = %q, want %q", k, f.Metadata[k], v)
-		}
-	}
+	f := mustLoadFile(t, dense, map[string]string{"model": "hopfield", "kind": "dense", "interaction": "poly:3", "beta": "1", "patterns": "100", "image_shape": "8x8"})
 	if _, err := f.Require("patterns", 100, 64); err != nil {
 		t.Error(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
 )
 
@@ -70,17 +71,9 @@ func TestTrainBarsJSONAndPictures(t *testing.T) {
 		}
 		fh.Close()
 	}
-	mf, err := modelio.Load(model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range map[string]string{"model": "rbm", "visible": "bernoulli", "hidden": "bernoulli", "format_version": "1",
+	mustLoadFile(t, model, map[string]string{"model": "rbm", "visible": "bernoulli", "hidden": "bernoulli", "format_version": "1",
 		"data": "bars:4x4", "binarize": "threshold", "method": "pcd", "epochs": "30", "image_shape": "4x4",
-		"learning_rate": "0.1", "momentum": "0.5", "initial_momentum": "0.5"} {
-		if mf.Metadata[k] != v {
-			t.Errorf("metadata %s = %q, want %q", k, mf.Metadata[k], v)
-		}
-	}
+		"learning_rate": "0.1", "momentum": "0.5", "initial_momentum": "0.5"})
 
 	// sample, transform and reconstruct on that model.
 	mustRun(t, "rbm", "sample", "--model", model, "--n", "9", "--steps", "10", "--out", filepath.Join(dir, "samp.png"))
@@ -154,9 +147,7 @@ func TestTrainReproducible(t *testing.T) {
 	for _, p := range []string{a, b} {
 		mustRun(t, "rbm", "train", "--data", "bars:3x3", "--hidden", "5", "--epochs", "5", "--batch", "4", "--method", "pcd", "--seed", "9", "--out", p, "-q")
 	}
-	x, _ := os.ReadFile(a)
-	y, _ := os.ReadFile(b)
-	if !bytes.Equal(x, y) {
+	if !testutil.SameFiles(t, a, b) {
 		t.Fatal("two runs with the same seed wrote different model files")
 	}
 }
@@ -288,4 +279,16 @@ func TestEval(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "40 units") || !strings.Contains(err.Error(), "--ais") {
 		t.Errorf("--exact on a 784×40 model: %v", err)
 	}
+}
+
+// mustLoadFile reads the model file at path and checks that its metadata
+// holds want.
+func mustLoadFile(t *testing.T, path string, want map[string]string) *modelio.File {
+	t.Helper()
+	f, err := modelio.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.CheckMetadata(t, f.Metadata, want)
+	return f
 }

@@ -6,15 +6,13 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/rbm"
 )
 
 func randomRBM(nv, nh int, wstd, bstd float32, seed uint64) *rbm.RBM {
-	rng := tensor.NewRand(seed)
 	m := rbm.New(nv, nh)
-	rng.Normal(m.W.Data, 0, wstd)
-	rng.Normal(m.B, 0, bstd)
-	rng.Normal(m.C, 0, bstd)
+	testutil.RandomParams(seed, wstd, bstd, m.W.Data, m.B, m.C)
 	return m
 }
 

@@ -1,0 +1,60 @@
+// Package testutil holds the test scaffolding that more than one package
+// needs. Only _test.go files import it.
+package testutil
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"testing"
+
+	"github.com/ebm-go/ebm/internal/tensor"
+)
+
+// FileHash returns the first 8 bytes of the SHA-256 of the file at path, in
+// hex: the golden tests' fingerprint of a written file.
+func FileHash(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:8])
+}
+
+// SameFiles reports whether the files at a and b hold the same bytes.
+func SameFiles(t testing.TB, a, b string) bool {
+	t.Helper()
+	x, err := os.ReadFile(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := os.ReadFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Equal(x, y)
+}
+
+// CheckMetadata reports, as test errors, each key of want whose value in
+// meta differs.
+func CheckMetadata(t testing.TB, meta, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if meta[k] != v {
+			t.Errorf("metadata %s = %q, want %q", k, meta[k], v)
+		}
+	}
+}
+
+// RandomParams fills the weights w with N(0, wstd²) draws, then the biases
+// b and c with N(0, bstd²) draws, from a source seeded with seed: a model
+// far enough from uniform to test against.
+func RandomParams(seed uint64, wstd, bstd float32, w, b, c []float32) {
+	rng := tensor.NewRand(seed)
+	rng.Normal(w, 0, wstd)
+	rng.Normal(b, 0, bstd)
+	rng.Normal(c, 0, bstd)
+}
