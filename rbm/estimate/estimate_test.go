@@ -31,6 +31,21 @@ func (c tcase) base(m *rbm.RBM) []float32 {
 	return m.B
 }
 
+// forCases runs f as a subtest for each case, on the case's random model
+// (seed 1) and its exact log Z.
+func forCases(t *testing.T, f func(t *testing.T, c tcase, m *rbm.RBM, exact float64)) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := randomRBM(c.nv, c.nh, c.wstd, c.bstd, 1)
+			exact, err := m.ExactLogZ(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, c, m, exact)
+		})
+	}
+}
+
 // Shapes from the issue: a 784×12 model (MNIST-sized visible layer) and a
 // 20×20 model, plus a wide-hidden one; weights large enough that log Z is
 // far (tens of nats) from that of the base model.
@@ -41,54 +56,40 @@ var cases = []tcase{
 }
 
 func TestAISMatchesExact(t *testing.T) {
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			m := randomRBM(c.nv, c.nh, c.wstd, c.bstd, 1)
-			exact, err := m.ExactLogZ(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			est, err := AIS(context.Background(), m, Options{Chains: 100, Betas: LinearSchedule(c.betas), BaseBias: c.base(m), Seed: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("exact %.4f  AIS %.4f ± %.4f  [%.4f, %.4f]  (base %.2f)", exact, est.LogZ, est.Std, est.Low, est.High, est.LogZBase)
-			if math.Abs(exact-est.LogZBase) < 5 {
-				t.Fatalf("model too easy: log Z %.2f is within 5 nats of the base model's %.2f", exact, est.LogZBase)
-			}
-			if math.Abs(est.LogZ-exact) > 0.5 {
-				t.Errorf("AIS log Z %.4f is %.3f nats from exact %.4f", est.LogZ, est.LogZ-exact, exact)
-			}
-			if exact < est.Low || exact > est.High {
-				t.Errorf("exact %.4f outside the AIS interval [%.4f, %.4f]", exact, est.Low, est.High)
-			}
-		})
-	}
+	forCases(t, func(t *testing.T, c tcase, m *rbm.RBM, exact float64) {
+		est, err := AIS(context.Background(), m, Options{Chains: 100, Betas: LinearSchedule(c.betas), BaseBias: c.base(m), Seed: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("exact %.4f  AIS %.4f ± %.4f  [%.4f, %.4f]  (base %.2f)", exact, est.LogZ, est.Std, est.Low, est.High, est.LogZBase)
+		if math.Abs(exact-est.LogZBase) < 5 {
+			t.Fatalf("model too easy: log Z %.2f is within 5 nats of the base model's %.2f", exact, est.LogZBase)
+		}
+		if math.Abs(est.LogZ-exact) > 0.5 {
+			t.Errorf("AIS log Z %.4f is %.3f nats from exact %.4f", est.LogZ, est.LogZ-exact, exact)
+		}
+		if exact < est.Low || exact > est.High {
+			t.Errorf("exact %.4f outside the AIS interval [%.4f, %.4f]", exact, est.Low, est.High)
+		}
+	})
 }
 
 func TestRAISEAboveExact(t *testing.T) {
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			m := randomRBM(c.nv, c.nh, c.wstd, c.bstd, 1)
-			exact, err := m.ExactLogZ(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Examples drawn from the model itself (long Gibbs chains).
-			data, _ := m.Sample(30, 200, nil, tensor.NewRand(4))
-			res, err := RAISE(context.Background(), m, data, RAISEOptions{Betas: LinearSchedule(c.betas), BaseBias: c.base(m), Seed: 3})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("exact %.4f  RAISE %.4f ± %.4f  (mean LL %.3f)", exact, res.LogZ, res.Std, res.MeanLogLikelihood)
-			if res.LogZ < exact-3*res.Std {
-				t.Errorf("RAISE log Z %.4f below exact %.4f by more than 3 standard errors (%.4f)", res.LogZ, exact, res.Std)
-			}
-			if res.LogZ > exact+1 {
-				t.Errorf("RAISE log Z %.4f more than 1 nat above exact %.4f: the bound is uselessly loose", res.LogZ, exact)
-			}
-		})
-	}
+	forCases(t, func(t *testing.T, c tcase, m *rbm.RBM, exact float64) {
+		// Examples drawn from the model itself (long Gibbs chains).
+		data, _ := m.Sample(30, 200, nil, tensor.NewRand(4))
+		res, err := RAISE(context.Background(), m, data, RAISEOptions{Betas: LinearSchedule(c.betas), BaseBias: c.base(m), Seed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("exact %.4f  RAISE %.4f ± %.4f  (mean LL %.3f)", exact, res.LogZ, res.Std, res.MeanLogLikelihood)
+		if res.LogZ < exact-3*res.Std {
+			t.Errorf("RAISE log Z %.4f below exact %.4f by more than 3 standard errors (%.4f)", res.LogZ, exact, res.Std)
+		}
+		if res.LogZ > exact+1 {
+			t.Errorf("RAISE log Z %.4f more than 1 nat above exact %.4f: the bound is uselessly loose", res.LogZ, exact)
+		}
+	})
 }
 
 func TestPaperSchedule(t *testing.T) {
