@@ -224,17 +224,42 @@ func runGroups(ctx context.Context, chains int, seed uint64, f func(g, lo, hi in
 	return errors.Join(errs...)
 }
 
+// count returns n, or def when n is 0; a negative n is an error naming what.
+func count(n, def int, what string) (int, error) {
+	if n == 0 {
+		return def, nil
+	}
+	if n < 1 {
+		return 0, fmt.Errorf("%s must be at least 1, got %d: %w", what, n, ErrOptions)
+	}
+	return n, nil
+}
+
+// tick is the check an annealing loop makes at step k: every 256 steps it
+// stops on a cancelled ctx and, in group 0, reports done of total steps to
+// progress (when not nil).
+func tick(ctx context.Context, g, k, done, total int, progress func(done, total int)) error {
+	if k%256 != 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if g == 0 && progress != nil {
+		progress(done, total)
+	}
+	return nil
+}
+
 // AIS estimates log Z of m — any visible units — by annealed importance
 // sampling from the base-rate model (W = 0, c = 0, visible bias
 // opt.BaseBias, the model's σ for Gaussian units) through the distributions
 // f_β(v) ∝ exp(−(1−β) E_v(v; b_A) − β E_v(v; b)) Π_j (1 + exp(β(c_j + (x(v)ᵀW)_j))),
 // for Bernoulli units exp((1−β) b_Aᵀv + β bᵀv) Π_j (…).
 func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
-	if opt.Chains == 0 {
-		opt.Chains = 100
-	}
-	if opt.Chains < 1 {
-		return Estimate{}, fmt.Errorf("chain count must be at least 1, got %d: %w", opt.Chains, ErrOptions)
+	var err error
+	if opt.Chains, err = count(opt.Chains, 100, "chain count"); err != nil {
+		return Estimate{}, err
 	}
 	betas, bA, err := annealing(m, opt.Betas, opt.BaseBias)
 	if err != nil {
@@ -248,13 +273,8 @@ func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 		s.start()
 		w := logw[lo:hi]
 		for k := 1; k <= K; k++ {
-			if k%256 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if g == 0 && opt.Progress != nil {
-					opt.Progress(k, K)
-				}
+			if err := tick(ctx, g, k, k, K, opt.Progress); err != nil {
+				return err
 			}
 			s.prepare()
 			for r := range w {

@@ -49,11 +49,9 @@ func RAISE(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt RAISEOption
 	if data.Rows == 0 {
 		return RAISEResult{}, fmt.Errorf("RAISE needs at least one example: %w", ErrOptions)
 	}
-	if opt.ChainsPerExample == 0 {
-		opt.ChainsPerExample = 1
-	}
-	if opt.ChainsPerExample < 1 {
-		return RAISEResult{}, fmt.Errorf("chains per example must be at least 1, got %d: %w", opt.ChainsPerExample, ErrOptions)
+	var err error
+	if opt.ChainsPerExample, err = count(opt.ChainsPerExample, 1, "chains per example"); err != nil {
+		return RAISEResult{}, err
 	}
 	betas, bA, err := annealing(m, opt.Betas, opt.BaseBias)
 	if err != nil {
@@ -76,13 +74,8 @@ func RAISE(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt RAISEOption
 			w[r] = s.logF(r, betas[K])
 		}
 		for k := K; k >= 1; k-- {
-			if k%256 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if g == 0 && opt.Progress != nil {
-					opt.Progress(K-k, K)
-				}
+			if err := tick(ctx, g, k, K-k, K, opt.Progress); err != nil {
+				return err
 			}
 			s.transition(betas[k])
 			s.prepare()
