@@ -255,11 +255,7 @@ type corruptRequest struct {
 	Seed         uint64    `json:"seed"`
 }
 
-func (s *Server) handleCorrupt(w http.ResponseWriter, r *http.Request) error {
-	var req corruptRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
+func (s *Server) handleCorrupt(w http.ResponseWriter, r *http.Request, req *corruptRequest) error {
 	n := len(req.State)
 	if n == 0 || n > s.lim.MaxNeurons {
 		return badRequest("state of %d units: want 1 to %d", n, s.lim.MaxNeurons)
@@ -362,11 +358,7 @@ type recallRequest struct {
 // flip is a unit change as sent: [unit, value, energy after].
 type flip [3]any
 
-func (s *Server) handleRecall(w http.ResponseWriter, r *http.Request) error {
-	var req recallRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
+func (s *Server) handleRecall(w http.ResponseWriter, r *http.Request, req *recallRequest) error {
 	mem, err := s.memory(&req.memorySpec)
 	if err != nil {
 		return err
@@ -466,11 +458,7 @@ type energyRequest struct {
 	States [][]float32 `json:"states"`
 }
 
-func (s *Server) handleEnergy(w http.ResponseWriter, r *http.Request) error {
-	var req energyRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
+func (s *Server) handleEnergy(w http.ResponseWriter, r *http.Request, req *energyRequest) error {
 	if len(req.States) == 0 || len(req.States) > s.lim.MaxPatterns {
 		return badRequest("%d states: want 1 to %d", len(req.States), s.lim.MaxPatterns)
 	}
@@ -502,11 +490,7 @@ type retrieveRequest struct {
 	Steps    int         `json:"steps"`
 }
 
-func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request) error {
-	var req retrieveRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
+func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request, req *retrieveRequest) error {
 	if req.Model != "" && req.Model != "memory" {
 		return badRequest(`model %q: want "" (build from patterns) or "memory"`, req.Model)
 	}

@@ -143,11 +143,7 @@ type gibbsRequest struct {
 	Seed  uint64    `json:"seed"`
 }
 
-func (s *Server) handleGibbs(w http.ResponseWriter, r *http.Request) error {
-	var req gibbsRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
+func (s *Server) handleGibbs(w http.ResponseWriter, r *http.Request, req *gibbsRequest) error {
 	if req.Steps < 0 || req.Steps > s.lim.MaxGibbsSteps {
 		return badRequest("steps %d: want 0 (default 200) to %d", req.Steps, s.lim.MaxGibbsSteps)
 	}

@@ -181,12 +181,12 @@ func (s *Server) routes() {
 	})
 	s.mux.HandleFunc("GET /api/info", s.handleInfo)
 	s.mux.HandleFunc("GET /api/digits", s.handleDigits)
-	s.mux.HandleFunc("POST /api/corrupt", s.job(s.handleCorrupt))
-	s.mux.HandleFunc("POST /api/hopfield/recall", s.job(s.handleRecall))
-	s.mux.HandleFunc("POST /api/hopfield/energy", s.job(s.handleEnergy))
-	s.mux.HandleFunc("POST /api/modern/retrieve", s.job(s.handleRetrieve))
+	s.mux.HandleFunc("POST /api/corrupt", s.job(withBody(s.handleCorrupt)))
+	s.mux.HandleFunc("POST /api/hopfield/recall", s.job(withBody(s.handleRecall)))
+	s.mux.HandleFunc("POST /api/hopfield/energy", s.job(withBody(s.handleEnergy)))
+	s.mux.HandleFunc("POST /api/modern/retrieve", s.job(withBody(s.handleRetrieve)))
 	s.mux.HandleFunc("GET /api/rbm/filters.png", s.job(s.handleFilters))
-	s.mux.HandleFunc("POST /api/rbm/gibbs", s.job(s.handleGibbs))
+	s.mux.HandleFunc("POST /api/rbm/gibbs", s.job(withBody(s.handleGibbs)))
 	s.mux.HandleFunc("POST /api/rbm/free-energy", s.job(s.handleFreeEnergy))
 	s.mux.HandleFunc("POST /api/rbm/reconstruct", s.job(s.handleReconstruct))
 }
@@ -312,6 +312,18 @@ func writeJSON(w http.ResponseWriter, v any) error {
 		return nil // the client went away: nothing to tell it
 	}
 	return nil
+}
+
+// withBody adapts h, a handler of a JSON request body of type T, to one
+// that decodes the body (see decode) first.
+func withBody[T any](h func(http.ResponseWriter, *http.Request, *T) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req T
+		if err := decode(r, &req); err != nil {
+			return err
+		}
+		return h(w, r, &req)
+	}
 }
 
 // decode reads one JSON object into v: unknown fields, trailing data and
