@@ -135,7 +135,14 @@ func TestBrowserRecall(t *testing.T) {
 			`(() => { const e = document.getElementById(%q); e.value = %q; e.dispatchEvent(new Event(%q, {bubbles: true})); })()`,
 			id, value, event))
 	}
-	err := chromedp.Do(ctx,
+	// do runs steps on the page; what names them if one fails.
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v (page errors: %v)", what, err, pageErrors())
+		}
+	}
+	do("browser",
 		chromedp.Navigate(ts.URL+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#hf-shelf [data-index="9"]`)),
 		change("hf-kind", "classical", "change"),
@@ -151,21 +158,9 @@ func TestBrowserRecall(t *testing.T) {
 		chromedp.Click(chromedp.ID("hf-recall")),
 		chromedp.WaitVisible(chromedp.CSS(`#hf-status[data-state="done"]`)),
 	)
-	if err != nil {
-		t.Fatalf("browser: %v (page errors: %v)", err, pageErrors())
-	}
-	attrs, err := chromedp.Run(ctx, chromedp.Attributes(chromedp.ID("hf-status")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("hf-status")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	shown, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("hf-energy-value")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	attrs := run(t, ctx, chromedp.Attributes(chromedp.ID("hf-status")))
+	status := run(t, ctx, chromedp.Text(chromedp.ID("hf-status")))
+	shown := run(t, ctx, chromedp.Text(chromedp.ID("hf-energy-value")))
 	e0, err0 := strconv.ParseFloat(attrs["data-energy-start"], 64)
 	e1, err1 := strconv.ParseFloat(attrs["data-energy-end"], 64)
 	if err0 != nil || err1 != nil || !(e1 < e0-100) {
@@ -185,40 +180,28 @@ func TestBrowserRecall(t *testing.T) {
 	if shot != "" {
 		steps = 150
 	}
-	err = chromedp.Do(ctx,
+	do("gibbs chain in the browser",
 		change("rbm-start", "noise", "change"),
 		change("rbm-steps", strconv.Itoa(steps), "change"),
 		change("rbm-speed", "60", "change"),
 		chromedp.Click(chromedp.ID("rbm-run")),
 		chromedp.WaitVisible(chromedp.CSS(`#rbm-status[data-state="done"]`)),
 	)
-	if err != nil {
-		t.Fatalf("gibbs chain in the browser: %v (page errors: %v)", err, pageErrors())
-	}
-	ra, err := chromedp.Run(ctx, chromedp.Attributes(chromedp.ID("rbm-step")))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ra := run(t, ctx, chromedp.Attributes(chromedp.ID("rbm-step")))
 	if ra["data-step"] != strconv.Itoa(steps) {
 		t.Fatalf("the chain's last step shown is %q, want %d", ra["data-step"], steps)
 	}
 	// "One step" continues the chain one block-Gibbs step at a time.
 	for want := steps + 1; want <= steps+2; want++ {
-		err = chromedp.Do(ctx,
+		do("one Gibbs step in the browser",
 			chromedp.Click(chromedp.ID("rbm-step-once")),
 			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#rbm-step[data-step="%d"]`, want))),
 			chromedp.WaitEnabled(chromedp.ID("rbm-step-once")),
 		)
-		if err != nil {
-			t.Fatalf("one Gibbs step in the browser: %v (page errors: %v)", err, pageErrors())
-		}
 	}
 
 	if path := shot; path != "" {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
-		if err != nil {
-			t.Fatal(err)
-		}
+		png := run(t, ctx, chromedp.FullScreenshot(100)) // quality 100: PNG
 		if err := os.WriteFile(path, png, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -226,6 +209,16 @@ func TestBrowserRecall(t *testing.T) {
 	if errs := pageErrors(); len(errs) > 0 {
 		t.Fatalf("errors on the page: %v", errs)
 	}
+}
+
+// run runs a on the page and returns its result; an error ends the test.
+func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // parseEnergy reads the page's energy readout ("E = −392.00", "-392.0").
