@@ -97,6 +97,28 @@ async function api(path, body, signal) {
   try { return await res.json(); } catch (e) { throw new ApiError(`bad JSON from ${path}`); }
 }
 
+// streamRun streams the lines of path into run.queue until the run
+// finishes; a failure other than an abort goes to fail(run, message).
+async function streamRun(path, body, run, fail) {
+  try {
+    await stream(path, body, run.ctrl.signal, (line) => { if (!run.finished) run.queue.push(line); });
+    run.streamEnded = true;
+  } catch (e) {
+    run.streamEnded = true;
+    if (run.finished || isAbort(e)) return;
+    fail(run, e.message);
+  }
+}
+
+// endRun finishes run and aborts its request; false when there is no run
+// or it had already finished.
+function endRun(run) {
+  if (!run || run.finished) return false;
+  run.finished = true;
+  try { run.ctrl.abort(); } catch (_) { /* ignore */ }
+  return true;
+}
+
 // stream POSTs JSON and calls onLine for each NDJSON line as it arrives.
 // It returns when the stream ends; it throws if it ended without a done or error line.
 async function stream(path, body, signal, onLine) {
@@ -785,34 +807,19 @@ async function hfRecall() {
   hfPlot();
   requestAnimationFrame(hfTick);
 
-  try {
-    await stream('api/hopfield/recall', body, run.ctrl.signal, (line) => {
-      if (run.finished) return;
-      run.queue.push(line);
-    });
-    run.streamEnded = true;
-  } catch (e) {
-    run.streamEnded = true;
-    if (run.finished) return;
-    if (isAbort(e)) return;
-    hfFail(run, e.message);
-  }
+  await streamRun('api/hopfield/recall', body, run, hfFail);
 }
 
 function hfStop(text) {
   const run = HF.run;
-  if (!run || run.finished) return;
-  run.finished = true;
-  try { run.ctrl.abort(); } catch (_) { /* ignore */ }
+  if (!endRun(run)) return;
   hfSetRunning(false);
   if (text) hfIdle(`Stopped after ${run.sweep} sweep${run.sweep === 1 ? '' : 's'} and ${run.flips} flips.`);
   hfSchedEnergy();
 }
 
 function hfFail(run, msg) {
-  if (run.finished) return;
-  run.finished = true;
-  try { run.ctrl.abort(); } catch (_) { /* ignore */ }
+  if (!endRun(run)) return;
   hfSetRunning(false);
   hfError(msg);
 }
@@ -1113,29 +1120,18 @@ async function rbRun() {
   catch (e) { rbFail(run, e.message); return; }
   rbEl['rbm-seed'].value = String(seed + 1);
   requestAnimationFrame(rbTick);
-  try {
-    await stream('api/rbm/gibbs', body, run.ctrl.signal, (line) => { if (!run.finished) run.queue.push(line); });
-    run.streamEnded = true;
-  } catch (e) {
-    run.streamEnded = true;
-    if (run.finished || isAbort(e)) return;
-    rbFail(run, e.message);
-  }
+  await streamRun('api/rbm/gibbs', body, run, rbFail);
 }
 
 function rbStop(show) {
   const run = RB.run;
-  if (!run || run.finished) return;
-  run.finished = true;
-  try { run.ctrl.abort(); } catch (_) { /* ignore */ }
+  if (!endRun(run)) return;
   rbEl['rbm-run'].disabled = false; rbEl['rbm-stop'].disabled = true; rbEl['rbm-step-once'].disabled = false;
   if (show) setStatus(rbEl['rbm-status'], 'idle', `stopped at step ${run.lastStep}`);
 }
 
 function rbFail(run, msg) {
-  if (run.finished) return;
-  run.finished = true;
-  try { run.ctrl.abort(); } catch (_) { /* ignore */ }
+  if (!endRun(run)) return;
   rbEl['rbm-run'].disabled = false; rbEl['rbm-stop'].disabled = true; rbEl['rbm-step-once'].disabled = false;
   setStatus(rbEl['rbm-status'], 'error', 'Error: ' + msg);
 }
