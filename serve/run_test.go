@@ -8,8 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/rbm"
 )
 
@@ -41,15 +41,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /api/info: %s", resp.Status)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run after cancel: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context was cancelled")
-	}
+	testutil.Stopped(t, cancel, done, "Run")
 	mu.Lock()
 	defer mu.Unlock()
 	if len(logged) != 1 || !strings.Contains(logged[0], "shutting down") {

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ebm-go/ebm/internal/testutil"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -86,15 +88,7 @@ func TestServeCLI(t *testing.T) {
 		info.Memory.Kind != "dense" || info.Memory.Interaction != "poly:3" || info.Memory.Patterns != 4 {
 		t.Fatalf("info: %+v", info)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve after Ctrl-C: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop after its context was cancelled")
-	}
+	testutil.Stopped(t, cancel, done, "serve")
 	if !strings.Contains(errb.String(), "shutting down") {
 		t.Fatalf("stderr: %s", errb.String())
 	}

@@ -4,10 +4,12 @@ package testutil
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -57,4 +59,20 @@ func RandomParams(seed uint64, wstd, bstd float32, w, b, c []float32) {
 	rng.Normal(w, 0, wstd)
 	rng.Normal(b, 0, bstd)
 	rng.Normal(c, 0, bstd)
+}
+
+// Stopped cancels a server's context with cancel and waits up to 10 s for
+// its result on done; an error, or no result, ends the test. what names the
+// server in the message.
+func Stopped(t testing.TB, cancel context.CancelFunc, done <-chan error, what string) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%s after its context was cancelled: %v", what, err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not stop after its context was cancelled", what)
+	}
 }
