@@ -18,15 +18,6 @@ import (
 	"github.com/ebm-go/ebm/rbm"
 )
 
-func barsSet(t *testing.T) *tensor.Matrix {
-	t.Helper()
-	s, err := dataset.Load("bars:4x4", dataset.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.X
-}
-
 // isBars reports whether the 0/1 row is a bars-and-stripes pattern on 4×4:
 // all rows equal (vertical bars) or all columns equal (horizontal stripes).
 func isBars(v []float32) bool {
@@ -46,7 +37,7 @@ func isBars(v []float32) bool {
 
 func trainBars(t *testing.T) (*DBN, [][]rbm.EpochStats) {
 	t.Helper()
-	x := barsSet(t)
+	x := testutil.Bars(t)
 	cfg := rbm.DefaultConfig()
 	cfg.Method, cfg.K, cfg.Epochs, cfg.BatchSize, cfg.LR, cfg.Chains = rbm.PCD, 5, 2000, 10, 0.1, 100
 	cfg.InitialMomentum, cfg.FinalMomentum = 0, 0
@@ -100,7 +91,7 @@ func TestTrainBarsEndToEnd(t *testing.T) {
 		t.Errorf("only %d of %d samples are valid patterns, want ≥ %d", valid, n, n/2)
 	}
 	// Features of the top layer are probabilities of the right shape.
-	f, err := d.Features(barsSet(t), 1)
+	f, err := d.Features(testutil.Bars(t), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
 )
 
@@ -67,7 +68,7 @@ func gaussianRun(t *testing.T, x *tensor.Matrix, st *Standardization, method Met
 // file is not a checkpoint.
 func TestResumeIsBitIdentical(t *testing.T) {
 	gx, st := gaussianData()
-	bx := bars(t)
+	bx := testutil.Bars(t)
 	bernoulli := func(method Method) (*Trainer, *RBM) {
 		cfg := DefaultConfig()
 		cfg.Method, cfg.Epochs, cfg.BatchSize, cfg.SparsityTarget, cfg.SparsityCost, cfg.MomentumEpochs = method, 4, 7, 0.1, 0.1, 3

@@ -12,13 +12,14 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 )
 
 // A Session writes the model and the checkpoint every epoch; 2 epochs,
 // ResumeSession, 2 more write the same model file as 4 straight, with the
 // whole history and the caller's metadata carried through the checkpoint.
 func TestSessionResume(t *testing.T) {
-	x := bars(t)
+	x := testutil.Bars(t)
 	dir := t.TempDir()
 	run := func(model, ckpt string, epochs int) *Session {
 		rng := tensor.NewRand(4)

@@ -9,19 +9,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/internal/testutil"
 )
-
-func bars(t *testing.T) *tensor.Matrix {
-	t.Helper()
-	s, err := dataset.Load("bars:4x4", dataset.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s.X
-}
 
 // TestTrainingRaisesExactLikelihood trains on all 30 bars-and-stripes
 // patterns and checks the exact mean log-likelihood by enumeration. The
@@ -31,7 +21,7 @@ func bars(t *testing.T) *tensor.Matrix {
 // start's) demands most of the gap.
 func TestTrainingRaisesExactLikelihood(t *testing.T) {
 	for _, method := range []Method{CD, PCD, PT} {
-		x := bars(t)
+		x := testutil.Bars(t)
 		rng := tensor.NewRand(3)
 		m := New(16, 16)
 		m.Init(x, 0.01, rng)
@@ -76,7 +66,7 @@ func TestTrainingRaisesExactLikelihood(t *testing.T) {
 }
 
 func trainSmall(t *testing.T, seed uint64) []byte {
-	x := bars(t)
+	x := testutil.Bars(t)
 	rng := tensor.NewRand(seed)
 	m := New(16, 8)
 	m.Init(x, 0.01, rng)
@@ -184,7 +174,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 }
 
 func TestDivergenceRestoresLastGoodModel(t *testing.T) {
-	x := bars(t)
+	x := testutil.Bars(t)
 	rng := tensor.NewRand(1)
 	m := New(16, 8)
 	m.Init(x, 0.01, rng)
@@ -246,7 +236,7 @@ func TestTrainerRejectsBadConfig(t *testing.T) {
 }
 
 func TestTrainStopsOnCancel(t *testing.T) {
-	x := bars(t)
+	x := testutil.Bars(t)
 	m := New(16, 8)
 	cfg := DefaultConfig()
 	cfg.Epochs = 1000
