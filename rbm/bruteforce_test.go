@@ -9,17 +9,6 @@ import (
 	"github.com/ebm-go/ebm/internal/testutil"
 )
 
-// states returns all 2^n binary vectors of length n as rows.
-func states(n int) *tensor.Matrix {
-	s := tensor.New(1<<n, n)
-	for i := 0; i < 1<<n; i++ {
-		for j := 0; j < n; j++ {
-			s.Set(i, j, float32((i>>j)&1))
-		}
-	}
-	return s
-}
-
 // randomRBM returns a model with weights of scale std, so that the
 // distribution is far from uniform.
 func randomRBM(nv, nh int, std float32, seed uint64) *RBM {
@@ -37,7 +26,7 @@ type brute struct {
 }
 
 func enumerate(m *RBM) brute {
-	V, H := states(m.NVisible()), states(m.NHidden())
+	V, H := testutil.States(m.NVisible()), testutil.States(m.NHidden())
 	var b brute
 	b.V, b.H = V, H
 	logJ := make([][]float64, V.Rows)
@@ -126,7 +115,7 @@ func TestExactLogZMatchesEnumeration(t *testing.T) {
 			want = enumerate(m).logZ
 		} else {
 			// Sum p*(v) = exp(−F(v)) over all v (F verified above).
-			V := states(m.NVisible())
+			V := testutil.States(m.NVisible())
 			f := make([]float64, V.Rows)
 			m.FreeEnergies(f, V)
 			for i := range f {
@@ -157,7 +146,7 @@ func TestLogProbSumsToOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	V := states(5)
+	V := testutil.States(5)
 	var s float64
 	for i := 0; i < V.Rows; i++ {
 		s += math.Exp(m.LogProb(V.Row(i), lz))
@@ -174,7 +163,7 @@ func TestPseudoLogLikelihoodMatchesEnumeration(t *testing.T) {
 	var want float64
 	for i := 0; i < V.Rows; i++ {
 		for u := 0; u < 4; u++ {
-			flipped := i ^ (1 << u) // states(n) sets bit j of index as unit j
+			flipped := i ^ (1 << u) // testutil.States(n) sets bit j of index as unit j
 			pv, pf := math.Exp(b.logPV[i]), math.Exp(b.logPV[flipped])
 			want += math.Log(pv / (pv + pf))
 		}

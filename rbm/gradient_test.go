@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 )
 
 // exactGradient returns ∂/∂θ of the mean log-likelihood of data, by
@@ -32,7 +33,7 @@ func exactGradient(m *RBM, data *tensor.Matrix) (gW []float64, gB, gC []float64)
 		acc(data.Row(r), 1/float64(data.Rows))
 	}
 	lz, _ := m.ExactLogZ(context.Background())
-	V := states(nv)
+	V := testutil.States(nv)
 	for i := 0; i < V.Rows; i++ {
 		acc(V.Row(i), -math.Exp(m.LogProb(V.Row(i), lz)))
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 )
 
 // The bimodal test model: switch weight 10, random part of scale 0.5,
@@ -93,7 +94,7 @@ func totalVariation(counts []float64, p []float64) float64 {
 
 // marginalAtBeta returns p_β(v) ∝ Σ_h exp(−βE(v,h)) by enumeration.
 func marginalAtBeta(m *RBM, beta float64) []float64 {
-	V, H := states(m.NVisible()), states(m.NHidden())
+	V, H := testutil.States(m.NVisible()), testutil.States(m.NHidden())
 	lv := make([]float64, V.Rows)
 	for i := range V.Rows {
 		lj := make([]float64, H.Rows)

@@ -76,3 +76,15 @@ func Stopped(t testing.TB, cancel context.CancelFunc, done <-chan error, what st
 		t.Fatalf("%s did not stop after its context was cancelled", what)
 	}
 }
+
+// States returns all 2^n binary vectors of length n as rows, row i holding
+// the bits of i (bit j in column j).
+func States(n int) *tensor.Matrix {
+	s := tensor.New(1<<n, n)
+	for i := 0; i < 1<<n; i++ {
+		for j := 0; j < n; j++ {
+			s.Set(i, j, float32((i>>j)&1))
+		}
+	}
+	return s
+}

@@ -5,19 +5,8 @@ import (
 	"math"
 	"testing"
 
-	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 )
-
-// allStates returns the 2^n binary vectors of length n as rows.
-func allStates(n int) *tensor.Matrix {
-	s := tensor.New(1<<n, n)
-	for i := 0; i < 1<<n; i++ {
-		for j := 0; j < n; j++ {
-			s.Set(i, j, float32((i>>j)&1))
-		}
-	}
-	return s
-}
 
 // meanWeight returns mean(exp(lw)) and its standard error.
 func meanWeight(lw []float64, offset float64) (float64, float64) {
@@ -53,7 +42,7 @@ func TestAISIsUnbiased(t *testing.T) {
 // states; the sum's standard error is the root sum of squares.
 func TestRAISEIsUnbiased(t *testing.T) {
 	m := randomRBM(5, 4, 1.0, 0.5, 3)
-	V := allStates(5)
+	V := testutil.States(5)
 	const cpe = 2000
 	res, err := RAISE(context.Background(), m, V, RAISEOptions{ChainsPerExample: cpe, Betas: []float64{0, 0.3, 0.7, 1}, BaseBias: m.B, Seed: 2})
 	if err != nil {
