@@ -167,6 +167,16 @@ async function fetchDigits(params) {
   return Array.isArray(r && r.digits) ? r.digits : [];
 }
 
+// nextDigit fetches the next test digit of label, counting in skips[key]
+// the ones already taken, and checks that it has n pixels.
+async function nextDigit(skips, key, label, n) {
+  const skip = skips[key] || 0;
+  skips[key] = skip + 1;
+  const d = (await fetchDigits({ split: 'test', label, count: 1, skip }))[0];
+  if (!d || !Array.isArray(d.pixels) || d.pixels.length !== n) throw new ApiError('no digit returned');
+  return d;
+}
+
 // ---------------------------------------------------------------- shared state
 
 const S = {
@@ -728,12 +738,8 @@ async function hfLoadDefaultShelf() {
 
 async function hfLoadDigit() {
   const L = Number(hfEl['hf-digit-label'].value);
-  const skip = HF.digitSkip[L] || 0;
-  HF.digitSkip[L] = skip + 1;
   try {
-    const ds = await fetchDigits({ split: 'test', label: L, count: 1, skip });
-    const d = ds[0];
-    if (!d || !Array.isArray(d.pixels) || d.pixels.length !== S.N) throw new ApiError('no digit returned');
+    const d = await nextDigit(HF.digitSkip, L, L, S.N);
     HF.grid.set(toPM(d.pixels));
     HF.gridLabel = isNum(d.label) ? d.label : L;
     hfGridEdited(`Loaded test digit ${HF.gridLabel} (row ${d.index}).`);
@@ -1046,11 +1052,8 @@ function rbPlot() {
 
 async function rbLoadDigit() {
   const L = Number(rbEl['rbm-draw-label'].value);
-  const skip = RB.digitSkip[L] || 0;
-  RB.digitSkip[L] = skip + 1;
   try {
-    const d = (await fetchDigits({ split: 'test', label: L, count: 1, skip }))[0];
-    if (!d || !Array.isArray(d.pixels) || d.pixels.length !== RB.N) throw new ApiError('no digit returned');
+    const d = await nextDigit(RB.digitSkip, L, L, RB.N);
     RB.draw.set(d.pixels);
     RB.measure();
   } catch (e) { rbEl['rbm-recon-info'].textContent = 'Error: ' + e.message; rbEl['rbm-recon-info'].classList.add('error'); }
@@ -1092,10 +1095,7 @@ async function rbStartFields() {
   }
   if (start === 'draw') return { start: 'state', state: Array.from(RB.draw.values, (x) => (x > 0.5 ? 1 : 0)) };
   const L = Number(rbEl['rbm-digit-label'].value);
-  const skip = RB.digitSkip['chain' + L] || 0;
-  RB.digitSkip['chain' + L] = skip + 1;
-  const d = (await fetchDigits({ split: 'test', label: L, count: 1, skip }))[0];
-  if (!d || !Array.isArray(d.pixels) || d.pixels.length !== RB.N) throw new ApiError('no digit returned');
+  const d = await nextDigit(RB.digitSkip, 'chain' + L, L, RB.N);
   return { start: 'state', state: d.pixels.map((x) => (x > 0.5 ? 1 : 0)) };
 }
 
@@ -1340,11 +1340,8 @@ function mhNoise() {
 
 async function mhLoadDigit() {
   const L = Number(mhEl['mh-digit-label'].value);
-  const skip = MH.digitSkip[L] || 0;
-  MH.digitSkip[L] = skip + 1;
   try {
-    const d = (await fetchDigits({ split: 'test', label: L, count: 1, skip }))[0];
-    if (!d || !Array.isArray(d.pixels) || d.pixels.length !== S.N) throw new ApiError('no digit returned');
+    const d = await nextDigit(MH.digitSkip, L, L, S.N);
     MH.query.set(toPM(d.pixels));
     mhSchedule();
   } catch (e) { setStatus(mhEl['mh-status'], 'error', 'Error: load digit: ' + e.message); }
