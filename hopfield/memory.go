@@ -96,11 +96,19 @@ const (
 
 // ParseMode maps a name (async, sync, glauber; case-insensitive) to a Mode.
 func ParseMode(s string) (Mode, error) {
-	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
-	case Async, Sync, Glauber:
-		return m, nil
+	return parseName(s, "mode", "async, sync or glauber", modeNames)
+}
+
+var modeNames = map[string]Mode{"async": Async, "sync": Sync, "glauber": Glauber}
+
+// parseName looks s up, trimmed and in any letter case, in names; an
+// unknown name is an error wrapping ErrOption that says what it is and
+// the names to want.
+func parseName[T ~string](s, what, want string, names map[string]T) (T, error) {
+	if v, ok := names[strings.ToLower(strings.TrimSpace(s))]; ok {
+		return v, nil
 	}
-	return "", fmt.Errorf("hopfield: unknown mode %q (want async, sync or glauber): %w", s, ErrOption)
+	return "", fmt.Errorf("hopfield: unknown %s %q (want %s): %w", what, s, want, ErrOption)
 }
 
 // DefaultMaxSweeps is the sweep limit when RecallOptions.MaxSweeps is 0.

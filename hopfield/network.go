@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -26,15 +25,17 @@ const (
 // ParseRule maps a name to a Rule: hebbian (or hebb), storkey, pinv (or
 // pseudo-inverse, projection); case-insensitive.
 func ParseRule(s string) (Rule, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "hebbian", "hebb":
-		return Hebbian, nil
-	case "storkey":
-		return Storkey, nil
-	case "pinv", "pseudo-inverse", "pseudoinverse", "projection":
-		return PseudoInverse, nil
-	}
-	return "", fmt.Errorf("hopfield: unknown rule %q (want hebbian, storkey or pinv): %w", s, ErrOption)
+	return parseName(s, "rule", "hebbian, storkey or pinv", ruleNames)
+}
+
+var ruleNames = map[string]Rule{
+	"hebbian":        Hebbian,
+	"hebb":           Hebbian,
+	"storkey":        Storkey,
+	"pinv":           PseudoInverse,
+	"pseudo-inverse": PseudoInverse,
+	"pseudoinverse":  PseudoInverse,
+	"projection":     PseudoInverse,
 }
 
 // KindClassical is the Kind of a classical Hopfield network.

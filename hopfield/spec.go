@@ -51,14 +51,10 @@ var DefaultInteraction = Interaction{Kind: Poly, Degree: 3}
 // ParseKind maps a name (classical, dense, continuous; case-insensitive;
 // "" means classical) to its canonical form.
 func ParseKind(s string) (string, error) {
-	switch k := strings.ToLower(strings.TrimSpace(s)); k {
-	case "", KindClassical:
-		return KindClassical, nil
-	case KindDense, KindContinuous:
-		return k, nil
-	}
-	return "", fmt.Errorf("hopfield: unknown kind %q (want classical, dense or continuous): %w", s, ErrOption)
+	return parseName(s, "kind", "classical, dense or continuous", kindNames)
 }
+
+var kindNames = map[string]string{"": KindClassical, KindClassical: KindClassical, KindDense: KindDense, KindContinuous: KindContinuous}
 
 // Normalize returns s with its defaults filled in and the kind, rule and
 // interaction in canonical form, or an OptionError (kind, rule,
