@@ -9,6 +9,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
 )
 
@@ -16,13 +17,10 @@ import (
 // the value of pixel 0, a linearly separable labelling.
 func barsLabels(t *testing.T, dir string, n int) string {
 	t.Helper()
-	set, err := dataset.Load("bars:4x4", dataset.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := testutil.Bars(t)
 	var b strings.Builder
 	for i := range n {
-		if set.X.At(i, 0) == 1 {
+		if x.At(i, 0) == 1 {
 			b.WriteString("1\n")
 		} else {
 			b.WriteString("0\n")
@@ -40,10 +38,7 @@ func TestDBNTrainSampleProbe(t *testing.T) {
 	model := filepath.Join(dir, "dbn.safetensors")
 	out := mustRun(t, "dbn", "train", "--data", "bars:4x4", "--hidden", "16,8", "--epochs", "50", "--batch", "10",
 		"--lr", "0.1", "--out", model, "--samples", filepath.Join(dir, "s.png"), "--sample-steps", "10", "--json", "-q")
-	var sum map[string]any
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	sum := jsonObject(t, out)
 	if s, _ := json.Marshal(sum["sizes"]); string(s) != "[16,16,8]" {
 		t.Errorf("sizes %s", s)
 	}
@@ -61,15 +56,7 @@ func TestDBNTrainSampleProbe(t *testing.T) {
 	lab := barsLabels(t, dir, 30)
 	out = mustRun(t, "dbn", "probe", "--model", model, "--layer", "0", "--data", "bars:4x4", "--labels", lab,
 		"--test", "bars:4x4", "--test-labels", lab, "--json", "-q")
-	var pr map[string]any
-	if err := json.Unmarshal([]byte(out), &pr); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
-	for _, k := range []string{"accuracy_features", "accuracy_raw", "n_train", "n_test", "seconds"} {
-		if _, ok := pr[k]; !ok {
-			t.Errorf("probe JSON lacks %q: %s", k, out)
-		}
-	}
+	pr := jsonObject(t, out, "accuracy_features", "accuracy_raw", "n_train", "n_test", "seconds")
 	// The label is a pixel: linearly separable in the raw pixels.
 	if pr["accuracy_raw"].(float64) != 1 {
 		t.Errorf("raw accuracy %v, want 1", pr["accuracy_raw"])

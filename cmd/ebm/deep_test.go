@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,10 +18,7 @@ func TestDeepTrainSampleJSON(t *testing.T) {
 	out := mustRun(t, "deep", "train", "--data", "8gaussians:2000", "--hidden", "16,16", "--iters", "20",
 		"--steps", "5", "--step-size", "0.05", "--batch", "32", "--grid", "40", "--seed", "2",
 		"--out", model, "--plot", plot, "--json")
-	var sum map[string]any
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatalf("--json output is not JSON: %v\n%s", err, out)
-	}
+	sum := jsonObject(t, out)
 	for _, k := range []string{"test_nll", "true_nll", "kl", "seconds", "log_z"} {
 		if v, ok := sum[k].(float64); !ok || (k != "log_z" && k != "kl" && v <= 0) {
 			t.Errorf("JSON %q = %v: %s", k, sum[k], out)
@@ -66,10 +62,7 @@ func TestDeepTrainNCEAndFileData(t *testing.T) {
 	model := filepath.Join(dir, "n.safetensors")
 	out := mustRun(t, "deep", "train", "--data", data, "--objective", "nce", "--hidden", "8", "--iters", "10",
 		"--grid", "20", "--out", model, "--json")
-	var sum map[string]any
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum := jsonObject(t, out)
 	if sum["n_train"].(float64) != 270 || sum["n_test"].(float64) != 30 || sum["true_nll"] != nil || sum["test_nll"] == nil || sum["nce_log_z"] == nil {
 		t.Errorf("summary %s", out)
 	}

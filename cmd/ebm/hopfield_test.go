@@ -35,10 +35,7 @@ func TestHopfieldStoreRecallJSON(t *testing.T) {
 	dir := t.TempDir()
 	net := filepath.Join(dir, "net.safetensors")
 	out := mustRun(t, "hopfield", "store", "--patterns", "random:12", "--neurons", "100", "--rule", "storkey", "--seed", "4", "--out", net, "--json")
-	var st map[string]any
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		t.Fatalf("store --json: %v\n%s", err, out)
-	}
+	st := jsonObject(t, out)
 	if st["patterns"].(float64) != 12 || st["fixed_points"].(float64) != 12 || st["rule"] != "storkey" || st["neurons"].(float64) != 100 {
 		t.Errorf("store summary %v", st)
 	}
@@ -52,15 +49,7 @@ func TestHopfieldStoreRecallJSON(t *testing.T) {
 
 	pic, plot, states := filepath.Join(dir, "r.png"), filepath.Join(dir, "e.png"), filepath.Join(dir, "r.npy")
 	out = mustRun(t, "hopfield", "recall", "--net", net, "--pattern", "5", "--noise", "0.15", "--seed", "2", "--json", "--out", pic, "--plot", plot)
-	var rep map[string]any
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("recall --json: %v\n%s", err, out)
-	}
-	for _, k := range []string{"converged", "sweeps", "cycle", "final_energy", "energies", "nearest_pattern", "overlap", "classification", "flips"} {
-		if _, ok := rep[k]; !ok {
-			t.Errorf("recall JSON lacks %q", k)
-		}
-	}
+	rep := jsonObject(t, out, "converged", "sweeps", "cycle", "final_energy", "energies", "nearest_pattern", "overlap", "classification", "flips")
 	if rep["converged"] != true || rep["nearest_pattern"].(float64) != 5 || rep["overlap"].(float64) != 1 || rep["flipped"].(float64) != 15 {
 		t.Errorf("recall of pattern 5 at α = 0.12 with Storkey: %s", out)
 	}
@@ -126,10 +115,7 @@ func TestHopfieldTwoCycleCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := mustRun(t, "hopfield", "recall", "--net", p, "--input", cue, "--mode", "sync", "--json")
-	var rep map[string]any
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := jsonObject(t, out)
 	if rep["cycle"] != true || rep["converged"] != false || rep["sweeps"].(float64) != 2 || rep["nearest_pattern"] != nil {
 		t.Errorf("2-cycle: %s", out)
 	}
@@ -157,15 +143,7 @@ func TestHopfieldCapacityCLI(t *testing.T) {
 	dir := t.TempDir()
 	plot := filepath.Join(dir, "cap.png")
 	out := mustRun(t, "hopfield", "capacity", "--neurons", "100", "--patterns", "5,10,20", "--trials", "3", "--seed", "2", "--json")
-	var rep map[string]any
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatalf("capacity --json: %v\n%s", err, out)
-	}
-	for _, k := range []string{"kind", "rule", "neurons", "noise", "trials", "results"} {
-		if _, ok := rep[k]; !ok {
-			t.Errorf("capacity JSON lacks %q", k)
-		}
-	}
+	rep := jsonObject(t, out, "kind", "rule", "neurons", "noise", "trials", "results")
 	res := rep["results"].([]any)
 	if len(res) != 3 {
 		t.Fatalf("%d results", len(res))
@@ -293,10 +271,7 @@ func TestHopfieldModernCLI(t *testing.T) {
 	dense := filepath.Join(dir, "dense.safetensors")
 	out := mustRun(t, "hopfield", "store", "--kind", "dense", "--interaction", "poly:3", "--patterns", "random:100", "--neurons", "64",
 		"--seed", "3", "--out", dense, "--json")
-	var st map[string]any
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	st := jsonObject(t, out)
 	if st["kind"] != "dense" || st["interaction"] != "poly:3" || st["patterns"].(float64) != 100 || st["fixed_points"].(float64) < 98 {
 		t.Errorf("dense store summary %v", st)
 	}
@@ -309,10 +284,7 @@ func TestHopfieldModernCLI(t *testing.T) {
 	// and from a masked cue.
 	for _, args := range [][]string{{"--noise", "0.2"}, {"--mask", "0.3"}} {
 		out = mustRun(t, append([]string{"hopfield", "recall", "--net", dense, "--pattern", "7", "--json"}, args...)...)
-		var rep map[string]any
-		if err := json.Unmarshal([]byte(out), &rep); err != nil {
-			t.Fatal(err)
-		}
+		rep := jsonObject(t, out)
 		if rep["kind"] != "dense" || rep["nearest_pattern"].(float64) != 7 || rep["overlap"].(float64) != 1 || rep["converged"] != true {
 			t.Errorf("dense recall %v: %s", args, out)
 		}
@@ -334,10 +306,7 @@ func TestHopfieldModernCLI(t *testing.T) {
 	cont := filepath.Join(dir, "cont.safetensors")
 	mustRun(t, "hopfield", "store", "--kind", "continuous", "--beta", "0.5", "--patterns", "random:40", "--neurons", "64", "--out", cont)
 	out = mustRun(t, "hopfield", "recall", "--net", cont, "--pattern", "2", "--noise", "0.25", "--json")
-	var rep map[string]any
-	if err := json.Unmarshal([]byte(out), &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := jsonObject(t, out)
 	r := rep["retrieval"].(map[string]any)
 	if rep["nearest_pattern"].(float64) != 2 || rep["overlap"].(float64) != 1 || r["fixed_point"] != "single" || rep["beta"].(float64) != 0.5 {
 		t.Errorf("continuous recall: %s", out)
@@ -367,10 +336,7 @@ func TestHopfieldModernCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	out = mustRun(t, "hopfield", "recall", "--net", cont, "--query", qp, "--out", rp, "--steps", "3", "--json")
-	var br map[string]any
-	if err := json.Unmarshal([]byte(out), &br); err != nil {
-		t.Fatal(err)
-	}
+	br := jsonObject(t, out)
 	if br["queries"].(float64) != 40 || len(br["results"].([]any)) != 40 || br["max_steps"].(float64) != 3 {
 		t.Errorf("batch report: %v", br)
 	}
@@ -395,10 +361,7 @@ func TestHopfieldModernCLI(t *testing.T) {
 
 	// Capacity: the same JSON fields as the classical kind.
 	out = mustRun(t, "hopfield", "capacity", "--kind", "dense", "--interaction", "relu:3", "--neurons", "40", "--patterns", "20,80", "--trials", "2", "--json")
-	var cr map[string]any
-	if err := json.Unmarshal([]byte(out), &cr); err != nil {
-		t.Fatal(err)
-	}
+	cr := jsonObject(t, out)
 	res := cr["results"].([]any)
 	for _, k := range []string{"patterns", "load", "fixed_point_fraction", "recall_fraction", "mean_overlap", "bit_error_rate", "recall_fraction_se", "mean_sweeps"} {
 		if _, ok := res[0].(map[string]any)[k]; !ok {

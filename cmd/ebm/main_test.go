@@ -43,15 +43,7 @@ func TestTrainBarsJSONAndPictures(t *testing.T) {
 		"--lr", "0.1", "--seed", "3", "--out", model, "--json",
 		"--filters", filepath.Join(dir, "f.png"), "--samples", filepath.Join(dir, "s.png"), "--sample-steps", "20",
 		"--plot", filepath.Join(dir, "c.png"))
-	var sum map[string]any
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatalf("--json output is not JSON: %v\n%s", err, out)
-	}
-	for _, k := range []string{"epochs", "seconds", "samples_per_second", "binarize", "last_epoch"} {
-		if _, ok := sum[k]; !ok {
-			t.Errorf("JSON lacks %q: %s", k, out)
-		}
-	}
+	sum := jsonObject(t, out, "epochs", "seconds", "samples_per_second", "binarize", "last_epoch")
 	if sum["epochs"].(float64) != 30 || sum["binarize"] != "threshold" {
 		t.Errorf("epochs %v binarize %v", sum["epochs"], sum["binarize"])
 	}
@@ -291,4 +283,20 @@ func mustLoadFile(t *testing.T, path string, want map[string]string) *modelio.Fi
 	}
 	testutil.CheckMetadata(t, f.Metadata, want)
 	return f
+}
+
+// jsonObject decodes out, a command's --json output, as a JSON object and
+// reports each of keys that it lacks.
+func jsonObject(t *testing.T, out string, keys ...string) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("--json output is not a JSON object: %v\n%s", err, out)
+	}
+	for _, k := range keys {
+		if _, ok := v[k]; !ok {
+			t.Errorf("JSON lacks %q: %s", k, out)
+		}
+	}
+	return v
 }

@@ -80,10 +80,7 @@ func TestGaussianModelCommands(t *testing.T) {
 	// reconstruct: E[v|p(h|v)] mapped back to data units.
 	rec := filepath.Join(dir, "r.npy")
 	out := mustRun(t, "rbm", "reconstruct", "--model", model, "--data", data, "--out", rec, "--json")
-	var sum map[string]any
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatal(err)
-	}
+	sum := jsonObject(t, out)
 	r := loadNPY(t, rec)
 	wantR := tensor.New(x.Rows, x.Cols)
 	m.VisibleMeans(wantR, wantH)
