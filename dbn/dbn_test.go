@@ -117,13 +117,7 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 		rng.Normal(l.C, 0, 1)
 	}
 	p := filepath.Join(t.TempDir(), "dbn.safetensors")
-	if err := d.Save(p, map[string]string{"data": "bars:4x4"}); err != nil {
-		t.Fatal(err)
-	}
-	e, meta, err := Load(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, meta := testutil.SaveLoad(t, p, d.Save, map[string]string{"data": "bars:4x4"}, Load)
 	if meta["model"] != "dbn" || meta["layers"] != "2" || meta["sizes"] != "16,8,4" || meta["data"] != "bars:4x4" {
 		t.Errorf("metadata %v", meta)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
 )
 
@@ -21,13 +22,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		x := RandomPatterns(3, 16, rng)
 		mustStore(t, net, x)
 		path := filepath.Join(dir, string(rule)+".safetensors")
-		if err := net.Save(path, map[string]string{"data": "random:3", "model": "ignored"}); err != nil {
-			t.Fatal(err)
-		}
-		got, meta, err := Load(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got, meta := testutil.SaveLoad(t, path, net.Save, map[string]string{"data": "random:3", "model": "ignored"}, Load)
 		for k, v := range map[string]string{"model": "hopfield", "kind": "classical", "rule": string(rule),
 			"patterns": "3", "neurons": "16", "format_version": "1", "data": "random:3"} {
 			if meta[k] != v {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
 )
 
@@ -473,13 +474,7 @@ func TestModernFiles(t *testing.T) {
 	x := RandomPatterns(4, 9, rng)
 	d := newDenseWith(t, 9, "relu:4", 1, x)
 	p := filepath.Join(dir, "d.safetensors")
-	if err := d.Save(p, map[string]string{"data": "random", "rule": "x"}); err != nil {
-		t.Fatal(err)
-	}
-	mem, meta, err := Open(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mem, meta := testutil.SaveLoad(t, p, d.Save, map[string]string{"data": "random", "rule": "x"}, Open)
 	if mem.Kind() != KindDense || meta["interaction"] != "relu:4" || meta["beta"] != "1" || meta["data"] != "random" || meta["rule"] != "" {
 		t.Errorf("dense file: %v %v", mem.Kind(), meta)
 	}
@@ -489,12 +484,9 @@ func TestModernFiles(t *testing.T) {
 	xc := randomNormal(3, 5, rng)
 	c := newContinuousWith(t, 2.5, xc)
 	p = filepath.Join(dir, "c.safetensors")
-	if err := c.Save(p, nil); err != nil {
-		t.Fatal(err)
-	}
-	mem, meta, err = Open(p)
-	if err != nil || mem.Kind() != KindContinuous || mem.(*Continuous).Beta() != 2.5 || !reflect.DeepEqual(mem.Patterns().Data, xc.Data) {
-		t.Fatalf("continuous round trip: %v %v", meta, err)
+	mem, meta = testutil.SaveLoad(t, p, c.Save, nil, Open)
+	if mem.Kind() != KindContinuous || mem.(*Continuous).Beta() != 2.5 || !reflect.DeepEqual(mem.Patterns().Data, xc.Data) {
+		t.Fatalf("continuous round trip: %v", meta)
 	}
 	if _, _, err := Load(p); !errors.Is(err, ErrKind) {
 		t.Errorf("Load of a continuous file as classical: %v", err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
 )
 
@@ -271,13 +272,7 @@ func TestGaussianDataAndFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "g.safetensors")
 	gu(m).Learn = true
 	m.Standard = st
-	if err := m.Save(p, nil); err != nil {
-		t.Fatal(err)
-	}
-	e, meta, err := Load(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, meta := testutil.SaveLoad(t, p, m.Save, nil, Load)
 	if meta["visible"] != "gaussian" || !gu(e).Learn || e.Standard == nil || len(e.Standard.Mean) != 2 || e.Standard.Std[1] != st.Std[1] {
 		t.Errorf("metadata %v, learn %v, standardization %+v", meta, gu(e).Learn, e.Standard)
 	}

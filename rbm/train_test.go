@@ -105,13 +105,7 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 	m.W.Data[3] = float32(math.SmallestNonzeroFloat32)
 	m.B[0] = -0.0
 	p := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := m.Save(p, map[string]string{"note": "x"}); err != nil {
-		t.Fatal(err)
-	}
-	got, meta, err := Load(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, meta := testutil.SaveLoad(t, p, m.Save, map[string]string{"note": "x"}, Load)
 	for i := range m.W.Data {
 		if math.Float32bits(m.W.Data[i]) != math.Float32bits(got.W.Data[i]) {
 			t.Fatalf("W[%d]: %v vs %v", i, m.W.Data[i], got.W.Data[i])

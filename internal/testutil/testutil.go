@@ -88,3 +88,18 @@ func States(n int) *tensor.Matrix {
 	}
 	return s
 }
+
+// SaveLoad writes a model to path with save, passing it meta, and reads it
+// back with load; an error of either ends the test.
+func SaveLoad[M any](t testing.TB, path string, save func(string, map[string]string) error, meta map[string]string,
+	load func(string) (M, map[string]string, error)) (M, map[string]string) {
+	t.Helper()
+	if err := save(path, meta); err != nil {
+		t.Fatal(err)
+	}
+	m, got, err := load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, got
+}
