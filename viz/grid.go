@@ -205,3 +205,17 @@ func toGray(v float64) uint8 {
 	}
 	return uint8(v*255 + 0.5)
 }
+
+// Interleave returns rows laid out so that a grid of cols columns shows a
+// row of originals followed by a row of their reconstructions.
+func Interleave(a, b *tensor.Matrix, cols int) *tensor.Matrix {
+	k := a.Rows
+	nRows := (k + cols - 1) / cols
+	out := tensor.New(2*nRows*cols, a.Cols)
+	for i := range k {
+		r, c := i/cols, i%cols
+		copy(out.Row(2*r*cols+c), a.Row(i))
+		copy(out.Row((2*r+1)*cols+c), b.Row(i))
+	}
+	return out
+}

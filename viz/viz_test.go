@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -302,5 +303,18 @@ func TestRBMCurves(t *testing.T) {
 	}
 	if b := decodePNG(t, path).Bounds(); b.Dx() != 6*PNGDPI || b.Dy() != 9*PNGDPI {
 		t.Errorf("PNG is %v", b)
+	}
+}
+
+// Interleave lays originals and reconstructions out in alternating grid
+// rows: with 2 columns, rows 0–1 of a then rows 0–1 of b, then row 2 of a
+// (and a zero filler) and row 2 of b.
+func TestInterleave(t *testing.T) {
+	a := tensor.FromSlice(3, 1, []float32{1, 2, 3})
+	b := tensor.FromSlice(3, 1, []float32{-1, -2, -3})
+	got := Interleave(a, b, 2)
+	want := []float32{1, 2, -1, -2, 3, 0, -3, 0}
+	if !slices.Equal(got.Data, want) {
+		t.Errorf("Interleave = %v, want %v", got.Data, want)
 	}
 }

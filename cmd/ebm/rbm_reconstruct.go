@@ -10,6 +10,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/viz"
 )
 
 type rbmReconstructOptions struct {
@@ -69,7 +70,7 @@ func rbmReconstructRun(_ context.Context, o *rbmReconstructOptions) error {
 			if cols <= 0 {
 				cols = 8
 			}
-			err = writeRows(o.Out, interleave(set.X.SliceRows(0, k), recon.SliceRows(0, k), cols), cols, meta, set)
+			err = writeRows(o.Out, viz.Interleave(set.X.SliceRows(0, k), recon.SliceRows(0, k), cols), cols, meta, set)
 		}
 		if err != nil {
 			return err
@@ -82,18 +83,4 @@ func rbmReconstructRun(_ context.Context, o *rbmReconstructOptions) error {
 	fmt.Fprintf(o.IO.Out, "%s (binarize=%s): mean squared reconstruction error %.4f per image over %d rows\n",
 		set.Name, set.BinarizeName(), errPer, set.Len())
 	return nil
-}
-
-// interleave returns rows laid out so that a grid of cols columns shows a
-// row of originals followed by a row of their reconstructions.
-func interleave(a, b *tensor.Matrix, cols int) *tensor.Matrix {
-	k := a.Rows
-	nRows := (k + cols - 1) / cols
-	out := tensor.New(2*nRows*cols, a.Cols)
-	for i := range k {
-		r, c := i/cols, i%cols
-		copy(out.Row(2*r*cols+c), a.Row(i))
-		copy(out.Row((2*r+1)*cols+c), b.Row(i))
-	}
-	return out
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"path/filepath"
 	"strings"
 	"time"
@@ -182,8 +181,12 @@ func chainStart(initMode string, data *dataFlags, meta map[string]string, n int,
 	return set.X.SliceRows(0, n), set, nil
 }
 
-// sampleDensity writes the density picture of a 2-D real-valued model and
-// reports the mean log-density of the data under the model and the truth.
+// sampleDensity draws, for a 2-D real-valued model, the data (the true
+// density of a built-in toy set, else a histogram) | the model density
+// exp(−F(v))/Z on a grid over the data's box | a histogram of the samples |
+// the free energy (deep.Density2D), and reports the mean log-density of the
+// data under the model (normalized over the box, in data units) and, for a
+// toy set, under the true density.
 func sampleDensity(o *rbmSampleOptions, m *rbm.RBM, meta map[string]string, set *dataset.Set, states *tensor.Matrix, sum *sampleSummary) error {
 	if set == nil {
 		spec := cmp.Or(o.Data.spec, meta["data"])
@@ -195,37 +198,27 @@ func sampleDensity(o *rbmSampleOptions, m *rbm.RBM, meta map[string]string, set 
 			return err
 		}
 	}
-	ll, truth, err := writeRBMDensity(o.Out, m, set, states, o.Grid)
-	if err != nil {
-		return err
+	toy, _, _, _ := dataset.ParseToy2D(set.Name)
+	var truth deep.LogDensity
+	if f := dataset.Toy2DLogDensity(toy); f != nil {
+		truth = f
 	}
-	sum.MeanLogDensity, sum.TrueMeanLogDensity = &ll, &truth
+	free := deep.EnergyFunc{D: 2, F: func(x *tensor.Matrix, e []float64) { m.FreeEnergies(e, m.Standard.Applied(x)) }}
+	img, ev, err := deep.Density2D(free, set.X, truth, states, o.Grid)
+	if err == nil {
+		err = viz.SavePNG(o.Out, img)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.Out, err)
+	}
+	ll, tl := -ev.TestNLL, -ev.TrueNLL
+	sum.MeanLogDensity, sum.TrueMeanLogDensity = &ll, &tl
 	if !o.JSON {
 		fmt.Fprintf(o.IO.Out, "mean log-density of %s (%d rows): model %.4f nats", set.Name, set.Len(), ll)
-		if !math.IsNaN(truth) {
-			fmt.Fprintf(o.IO.Out, ", true density %.4f nats", truth)
+		if truth != nil {
+			fmt.Fprintf(o.IO.Out, ", true density %.4f nats", tl)
 		}
 		fmt.Fprintln(o.IO.Out)
 	}
 	return nil
-}
-
-// writeRBMDensity draws, for a 2-D model, the data (the true density of a
-// built-in toy set, else a histogram) | the model density exp(−F(v))/Z on a
-// grid over the data's box | a histogram of samples | the free energy
-// (deep.Density2D). It returns the mean log-density of the data under the
-// model (normalized over the box, in data units) and, for a toy set, under
-// the true density (NaN otherwise).
-func writeRBMDensity(path string, m *rbm.RBM, set *dataset.Set, samples *tensor.Matrix, n int) (model, truth float64, err error) {
-	toy, _, _, _ := dataset.ParseToy2D(set.Name)
-	var lt deep.LogDensity
-	if f := dataset.Toy2DLogDensity(toy); f != nil {
-		lt = f
-	}
-	free := deep.EnergyFunc{D: 2, F: func(x *tensor.Matrix, e []float64) { m.FreeEnergies(e, m.Standard.Applied(x)) }}
-	img, ev, err := deep.Density2D(free, set.X, lt, samples, n)
-	if err != nil {
-		return 0, 0, fmt.Errorf("%s: %w", path, err)
-	}
-	return -ev.TestNLL, -ev.TrueNLL, viz.SavePNG(path, img)
 }
