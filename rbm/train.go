@@ -126,6 +126,27 @@ func (c *Config) fill(u Units) {
 	}
 }
 
+// OptionError is an invalid setting: Option names it as the command line
+// spells it ("batch", "lr", "momentum-epochs"), Err says what is wrong and
+// what is allowed. A command line tool finds it with errors.As and prints
+// its flag.
+type OptionError struct {
+	Option string
+	Err    error
+}
+
+func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *OptionError) Unwrap() error { return e.Err }
+
+func optionErr(option, format string, a ...any) error {
+	return &OptionError{Option: option, Err: fmt.Errorf(format, a...)}
+}
+
+// validate checks the settings (filled by fill) and sets the defaults that
+// depend on others (chains, temperatures, monitor rows); errors are
+// OptionErrors.
 func (c *Config) validate() error {
 	switch c.Method {
 	case CD, PCD:
@@ -134,51 +155,51 @@ func (c *Config) validate() error {
 			c.Temperatures = 10
 		}
 		if c.Temperatures < 2 {
-			return fmt.Errorf("parallel tempering needs at least 2 temperatures, got %d", c.Temperatures)
+			return optionErr("temperatures", "parallel tempering needs at least 2 temperatures, got %d", c.Temperatures)
 		}
 	case "":
 		c.Method = CD
 	default:
-		return fmt.Errorf("unknown method %q (want cd, pcd or pt)", c.Method)
+		return optionErr("method", "unknown method %q (want cd, pcd or pt)", c.Method)
 	}
-	if c.K < 1 {
-		return fmt.Errorf("k must be at least 1, got %d", c.K)
-	}
-	if c.Epochs < 0 {
-		return fmt.Errorf("epochs must not be negative, got %d", c.Epochs)
-	}
-	if c.BatchSize < 1 {
-		return fmt.Errorf("batch size must be at least 1, got %d", c.BatchSize)
+	for _, x := range []struct {
+		name   string
+		v, min int
+	}{{"k", c.K, 1}, {"epochs", c.Epochs, 0}, {"batch", c.BatchSize, 1}, {"momentum-epochs", c.MomentumEpochs, 0},
+		{"chains", c.Chains, 0}, {"monitor", c.MonitorRows, 0}, {"pll-rows", c.PLLRows, 0}} {
+		if x.v < x.min {
+			return optionErr(x.name, "must be at least %d, got %d", x.min, x.v)
+		}
 	}
 	if !(c.LR > 0) || math.IsInf(c.LR, 0) {
-		return fmt.Errorf("learning rate must be positive and finite, got %g", c.LR)
+		return optionErr("lr", "the learning rate must be positive and finite, got %g", c.LR)
 	}
 	for _, x := range []struct {
 		name string
 		v    float64
-	}{{"lr decay", c.LRDecay}, {"weight decay", c.WeightDecay}, {"sparsity target", c.SparsityTarget}, {"sparsity cost", c.SparsityCost}} {
+	}{{"lr-decay", c.LRDecay}, {"weight-decay", c.WeightDecay}, {"sparsity-target", c.SparsityTarget}, {"sparsity-cost", c.SparsityCost}} {
 		if x.v < 0 || math.IsNaN(x.v) || math.IsInf(x.v, 0) {
-			return fmt.Errorf("%s must be ≥ 0 and finite, got %g", x.name, x.v)
+			return optionErr(x.name, "must be ≥ 0 and finite, got %g", x.v)
 		}
 	}
 	if c.SparsityTarget >= 1 {
-		return fmt.Errorf("sparsity target must be below 1, got %g", c.SparsityTarget)
+		return optionErr("sparsity-target", "must be below 1, got %g", c.SparsityTarget)
 	}
-	for _, mo := range []float64{c.InitialMomentum, c.FinalMomentum} {
-		if mo < 0 || mo >= 1 || math.IsNaN(mo) {
-			return fmt.Errorf("momentum must be in [0, 1), got %g", mo)
+	for _, mo := range []struct {
+		name string
+		v    float64
+	}{{"initial-momentum", c.InitialMomentum}, {"momentum", c.FinalMomentum}} {
+		if mo.v < 0 || mo.v >= 1 || math.IsNaN(mo.v) {
+			return optionErr(mo.name, "must be in [0, 1), got %g", mo.v)
 		}
-	}
-	if c.Chains < 0 {
-		return fmt.Errorf("chains must not be negative, got %d", c.Chains)
 	}
 	if c.Chains == 0 {
 		c.Chains = c.BatchSize
 	}
-	if c.MonitorRows <= 0 {
+	if c.MonitorRows == 0 {
 		c.MonitorRows = 1000
 	}
-	if c.PLLRows <= 0 {
+	if c.PLLRows == 0 {
 		c.PLLRows = 200
 	}
 	return nil

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -16,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/ebm-go/ebm/internal/nanjson"
+	"github.com/ebm-go/ebm/rbm"
 )
 
 // ioStreams are where a command writes: results on Out, messages and
@@ -124,5 +127,24 @@ func (p *barT) describe(s string) {
 func (p *barT) clear() {
 	if p != nil {
 		_ = p.b.Clear()
+	}
+}
+
+// optionFlags makes every command's errors that name a library option
+// (rbm.OptionError) name its flag instead: "--batch: must be at least 1,
+// got 0". The option names are the flag names.
+func optionFlags(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		optionFlags(sub)
+	}
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			err := run(cmd, args)
+			var oe *rbm.OptionError
+			if errors.As(err, &oe) && !strings.Contains(err.Error(), "--"+oe.Option) {
+				return fmt.Errorf("--%s: %w", oe.Option, oe.Err)
+			}
+			return err
+		}
 	}
 }
