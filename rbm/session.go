@@ -57,7 +57,9 @@ func (s *Session) modelMeta() map[string]string {
 
 // Run trains until Trainer.Epochs, saving after every epoch (and once at
 // the start when there is nothing to train). After divergence it saves the
-// last good model and says so in the error (which wraps ErrDiverged);
+// last good model — unless no epoch finished, so that a file already at
+// ModelPath is not replaced by an untrained model — and says so in the
+// error (which wraps ErrDiverged);
 // cancelling ctx returns ctx.Err() with the files of the last epoch.
 func (s *Session) Run(ctx context.Context, train, valid *tensor.Matrix) ([]EpochStats, error) {
 	s.Trainer.OnEpoch = func(st EpochStats) error {
@@ -72,6 +74,9 @@ func (s *Session) Run(ctx context.Context, train, valid *tensor.Matrix) ([]Epoch
 	}
 	stats, err := s.Train(ctx, train, valid)
 	if errors.Is(err, ErrDiverged) {
+		if s.Epoch == 0 { // nothing trained: an existing file at ModelPath is kept
+			return stats, fmt.Errorf("%w; no epoch finished, so nothing was written to %s", err, s.ModelPath)
+		}
 		if serr := s.m.Save(s.ModelPath, s.modelMeta()); serr == nil {
 			return stats, fmt.Errorf("%w; last good model (epoch %d) saved to %s", err, s.Epoch, s.ModelPath)
 		}

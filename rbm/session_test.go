@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,19 +68,29 @@ func TestSessionResume(t *testing.T) {
 	if err != nil || meta["epochs"] != "4" || meta["data"] != "bars:4x4" || meta["method"] != "pcd" {
 		t.Errorf("model metadata %v, %v", meta, err)
 	}
-	// Divergence keeps the last good model and says where it is.
+	// Divergence keeps the last good model and says where it is: here the
+	// resumed session's epoch 4, diverging in epoch 5.
+	s.LR, s.Epochs = 3e38, 6
+	if _, err := s.Run(context.Background(), x, nil); !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "epoch 4") {
+		t.Fatalf("divergence after 4 epochs: %v", err)
+	}
+	if d, meta, err := Load(resumed); err != nil || !tensor.AllFinite(d.W.Data) || meta["epochs"] != "4" {
+		t.Errorf("last good model: %v (metadata %v)", err, meta)
+	}
+	// A fresh run that diverges before its first epoch ends writes
+	// nothing: the file already at ModelPath stays.
 	m := New(16, 8)
 	m.Init(x, 0.01, tensor.NewRand(1))
 	cfg := DefaultConfigFor(CD)
 	cfg.Epochs, cfg.LR, cfg.BatchSize, cfg.InitialMomentum, cfg.FinalMomentum = 50, 3e38, 10, 0.9, 0.9
 	tr, _ := NewTrainer(cfg, m, tensor.NewRand(1))
-	bad := &Session{Trainer: tr, ModelPath: filepath.Join(dir, "d.safetensors")}
+	bad := &Session{Trainer: tr, ModelPath: straight}
 	_, err = bad.Run(context.Background(), x, nil)
-	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "d.safetensors") {
-		t.Fatalf("divergence: %v", err)
+	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("divergence in the first epoch: %v", err)
 	}
-	if d, _, err := Load(bad.ModelPath); err != nil || !tensor.AllFinite(d.W.Data) || math.IsNaN(float64(d.B[0])) {
-		t.Errorf("last good model: %v", err)
+	if c, _ := os.ReadFile(straight); !bytes.Equal(a, c) {
+		t.Error("a run that diverged in its first epoch replaced the existing model file")
 	}
 }
 

@@ -56,6 +56,9 @@ the up-pass of the first --n rows of --data (--init data).`,
 }
 
 func dbnSampleRun(_ context.Context, o *dbnSampleOptions) error {
+	if err := checkFiles([]file{{"out", o.Out, extRows}}, file{"model", o.Model, nil}, file{"data", o.Data.spec, nil}); err != nil {
+		return err
+	}
 	d, meta, err := dbn.Load(o.Model)
 	if err != nil {
 		return err

@@ -84,6 +84,9 @@ layerK.weights, layerK.visible_bias and layerK.hidden_bias, and metadata
 }
 
 func dbnTrainRun(ctx context.Context, o *dbnTrainOptions) error {
+	if err := checkFiles([]file{{"out", o.Out, nil}, {"samples", o.Samples, extRows}}, file{"data", o.Data.spec, nil}); err != nil {
+		return err
+	}
 	set, err := o.Data.load(o.Data.spec)
 	if err != nil {
 		return err

@@ -67,6 +67,9 @@ models, as a --grid × --grid histogram picture (.png) over the data box.`,
 }
 
 func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
+	if err := checkFiles([]file{{"out", o.Out, extRows}}, file{"model", o.Model, nil}); err != nil {
+		return err
+	}
 	net, s, box, err := deep.LoadSampler(o.Model, o.Sampler)
 	if err != nil {
 		return err

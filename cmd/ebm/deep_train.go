@@ -113,6 +113,9 @@ func (o *deepTrainOptions) parse(hidden, act, sampler, objective string) error {
 }
 
 func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
+	if err := checkFiles([]file{{"out", o.Out, nil}, {"plot", o.Plot, extPNG}}, file{"data", o.Data, nil}, file{"test", o.Test, nil}); err != nil {
+		return err
+	}
 	data, err := deep.LoadData(o.Data, o.Test)
 	if err != nil {
 		return err

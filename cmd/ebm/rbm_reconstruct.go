@@ -45,8 +45,11 @@ reconstructions of all rows.`,
 }
 
 func rbmReconstructRun(_ context.Context, o *rbmReconstructOptions) error {
-	if o.N < 0 {
-		return fmt.Errorf("--n must not be negative, got %d", o.N)
+	if o.N < 0 || o.Cols < 0 {
+		return fmt.Errorf("--n and --cols must not be negative, got %d and %d", o.N, o.Cols)
+	}
+	if err := checkFiles([]file{{"out", o.Out, extRows}}, file{"model", o.Model, nil}, file{"data", o.Data.spec, nil}); err != nil {
+		return err
 	}
 	in, err := openModelData(o.Model, &o.Data)
 	if err != nil {

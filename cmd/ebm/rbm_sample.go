@@ -110,6 +110,12 @@ func (s sampleSummary) MarshalJSON() ([]byte, error) {
 }
 
 func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
+	if err := checkFiles([]file{{"out", o.Out, extRows}}, file{"model", o.Model, nil}, file{"data", o.Data.spec, nil}); err != nil {
+		return err
+	}
+	if o.Cols < 0 || o.Grid < 2 {
+		return fmt.Errorf("--cols must not be negative and --grid must be at least 2, got %d and %d", o.Cols, o.Grid)
+	}
 	m, meta, err := loadModel(o.Model, &o.Data)
 	if err != nil {
 		return err

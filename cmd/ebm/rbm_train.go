@@ -187,6 +187,10 @@ func (r *trainRun) setup() error {
 	if o.Checkpoint == "" {
 		o.Checkpoint = strings.TrimSuffix(o.Out, ".safetensors") + ".ckpt.safetensors"
 	}
+	if err := checkFiles([]file{{"out", o.Out, nil}, {"checkpoint", o.Checkpoint, nil}, {"filters", o.Filters, extPNG},
+		{"samples", o.Samples, extPNG}, {"plot", o.Plot, extCurves}}, file{"data", o.Data.spec, nil}, file{"valid", o.Valid, nil}); err != nil {
+		return err
+	}
 	if err := o.Data.forUnits(units); err != nil {
 		return err
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -34,8 +32,8 @@ func newCmdRBMTransform(io *ioStreams, runF func(context.Context, *rbmTransformO
 }
 
 func rbmTransformRun(_ context.Context, o *rbmTransformOptions) error {
-	if !strings.EqualFold(filepath.Ext(o.Out), ".npy") {
-		return fmt.Errorf("%s: features are written as .npy", o.Out)
+	if err := checkFiles([]file{{"out", o.Out, extNPY}}, file{"model", o.Model, nil}, file{"data", o.Data.spec, nil}); err != nil {
+		return err
 	}
 	in, err := openModelData(o.Model, &o.Data)
 	if err != nil {
