@@ -52,6 +52,8 @@ the up-pass of the first --n rows of --data (--init data).`,
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	f.IntVar(&o.Cols, "cols", 0, "grid columns (0: about square)")
 	f.StringVarP(&o.Out, "out", "o", "dbn-samples.png", "output: .png grid or .npy array")
+	minimum(c, 1, "n", "steps")
+	minimum(c, 0, "cols")
 	return c
 }
 

@@ -80,6 +80,9 @@ layerK.weights, layerK.visible_bias and layerK.hidden_bias, and metadata
 	f.IntVar(&o.SampleSteps, "sample-steps", 1000, "Gibbs steps in the top RBM for --samples")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
+	minimum(c, 1, "k", "batch", "sample-steps")
+	minimum(c, 0, "epochs", "momentum-epochs", "chains")
+	minimum(c, 2, "temperatures")
 	return c
 }
 

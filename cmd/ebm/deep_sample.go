@@ -63,6 +63,8 @@ models, as a --grid × --grid histogram picture (.png) over the data box.`,
 	f.IntVar(&o.Grid, "grid", 200, "PNG output: histogram cells per side")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	f.StringVarP(&o.Out, "out", "o", "samples.npy", "output: .npy array or .png histogram (2-D models)")
+	minimum(c, 1, "n", "steps")
+	minimum(c, 2, "grid")
 	return c
 }
 

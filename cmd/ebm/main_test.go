@@ -160,7 +160,7 @@ func TestCLIErrors(t *testing.T) {
 	}{
 		{[]string{"rbm", "train", "--data", "nosuch:thing", "-q"}, "nosuch"},
 		{[]string{"rbm", "train", "--data", "bars:4x4", "--binarize", "magic", "-q"}, "--binarize"},
-		{[]string{"rbm", "train", "--data", "bars:4x4", "--k", "-1", "-q", "--out", filepath.Join(dir, "k.safetensors")}, "--k: must be at least 1"},
+		{[]string{"rbm", "train", "--data", "bars:4x4", "--k", "-1", "-q", "--out", filepath.Join(dir, "k.safetensors")}, "--k -1: must be at least 1"},
 		{[]string{"rbm", "train", "--data", "bars:4x4", "--hidden", "0", "-q"}, "--hidden"},
 		{[]string{"rbm", "train", "--data", out2, "--binarize", "none", "-q"}, "x.csv"},
 		{[]string{"rbm", "train", "--data", "bars:4x4", "-q", "--out", filepath.Join(dir, "no", "dir", "m.safetensors")}, "does not exist"},

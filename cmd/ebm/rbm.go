@@ -40,6 +40,7 @@ func (d *dataFlags) register(c *cobra.Command, def string) {
 	c.Flags().StringVar(&d.binarize, "binarize", "threshold", "binarization for Bernoulli units: threshold (x ≥ 0.5), sample (each value drawn once as Bernoulli(x), fixed seed) or none")
 	c.Flags().Uint64Var(&d.binSeed, "binarize-seed", 1, "seed of --binarize sample")
 	c.Flags().IntVar(&d.limit, "limit", 0, "use only the first N rows (0: all)")
+	minimum(c, 0, "limit")
 }
 
 // resolve records what only the command knows: whether --binarize was given.

@@ -78,6 +78,8 @@ the data's own units: log_jacobian = −Σ log std is included.`,
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for AIS and RAISE")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON object")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
+	minimum(c, 1, "chains", "raise-examples")
+	minimum(c, 0, "betas", "pll-rows")
 	return c
 }
 

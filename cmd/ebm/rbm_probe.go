@@ -37,6 +37,7 @@ func (o *probeOpts) register(c *cobra.Command) {
 	f.StringVar(&o.testLabels, "test-labels", "", "labels of --test, as --labels")
 	f.Float64Var(&o.l2, "l2", 1e-4, "L2 cost λ of the logistic regression: mean cross-entropy + (λ/2)‖W‖²")
 	f.IntVar(&o.iters, "iterations", 300, "maximum L-BFGS iterations of each fit")
+	minimum(c, 1, "iterations")
 	f.BoolVar(&o.noRaw, "no-raw", false, "skip the raw-pixel baseline")
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")

@@ -41,6 +41,8 @@ reconstructions of all rows.`,
 	c.Flags().IntVar(&o.Cols, "cols", 8, "grid columns")
 	c.Flags().StringVarP(&o.Out, "out", "o", "", "write reconstructions: .png grid or .npy")
 	c.Flags().BoolVar(&o.JSON, "json", false, "print a JSON object")
+	minimum(c, 0, "n")
+	minimum(c, 1, "cols")
 	return c
 }
 

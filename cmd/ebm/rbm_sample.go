@@ -85,6 +85,9 @@ exp(−F(v))/Z on a --grid grid | a histogram of the samples | the free energy.`
 	f.IntVar(&o.Cols, "cols", 0, "grid columns (0: about square)")
 	f.StringVarP(&o.Out, "out", "o", "samples.png", "output: .png grid or .npy array")
 	f.BoolVar(&o.JSON, "json", false, "print a JSON summary on stdout (sampler, temperatures, swap rates)")
+	minimum(c, 1, "n", "steps", "temperatures")
+	minimum(c, 0, "cols")
+	minimum(c, 2, "grid")
 	return c
 }
 

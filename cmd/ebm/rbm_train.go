@@ -56,6 +56,9 @@ func newCmdRBMTrain(io *ioStreams, runF func(context.Context, *rbmTrainOptions) 
 		}, runF, rbmTrainRun),
 	}
 	o.register(c)
+	minimum(c, 1, "hidden", "k", "batch", "monitor", "pll-rows", "sample-steps")
+	minimum(c, 0, "epochs", "momentum-epochs", "chains")
+	minimum(c, 2, "temperatures")
 	return c
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/ebm-go/ebm/internal/nanjson"
@@ -130,8 +131,9 @@ func (p *barT) clear() {
 	}
 }
 
-// optionFlags makes every command's errors that name a library option
-// (rbm.OptionError) name its flag instead: "--batch: must be at least 1,
+// optionFlags checks every command's int flags against their minimums
+// before it runs, and makes its errors that name a library option
+// (rbm.OptionError) name the flag instead: "--batch: must be at least 1,
 // got 0". The option names are the flag names.
 func optionFlags(c *cobra.Command) {
 	for _, sub := range c.Commands() {
@@ -139,6 +141,9 @@ func optionFlags(c *cobra.Command) {
 	}
 	if run := c.RunE; run != nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if err := checkMinimums(cmd); err != nil {
+				return err
+			}
 			err := run(cmd, args)
 			var oe *rbm.OptionError
 			if errors.As(err, &oe) && !strings.Contains(err.Error(), "--"+oe.Option) {
@@ -147,4 +152,32 @@ func optionFlags(c *cobra.Command) {
 			return err
 		}
 	}
+}
+
+// minimum records the least value the named int flags of c take. Every
+// command's values are checked against it in one place (checkMinimums,
+// run before the command), so a flag's range lives next to its definition.
+func minimum(c *cobra.Command, least int, names ...string) {
+	for _, n := range names {
+		if err := c.Flags().SetAnnotation(n, "ebm-min", []string{strconv.Itoa(least)}); err != nil {
+			panic(fmt.Sprintf("minimum: command %s has no flag --%s", c.Name(), n)) // a programming error
+		}
+	}
+}
+
+// checkMinimums refuses an int flag below its minimum, naming the flag,
+// its value and the range.
+func checkMinimums(c *cobra.Command) error {
+	var err error
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		a, ok := f.Annotations["ebm-min"]
+		if !ok || err != nil {
+			return
+		}
+		least, _ := strconv.Atoi(a[0])
+		if v, perr := strconv.Atoi(f.Value.String()); perr == nil && v < least {
+			err = fmt.Errorf("--%s %d: must be at least %d", f.Name, v, least)
+		}
+	})
+	return err
 }

@@ -66,6 +66,7 @@ page uses is documented in docs/serve.md.`,
 	f.IntVar(&o.Limits.MaxJobs, "max-jobs", 0, "computations running at once (0: 2×GOMAXPROCS); more requests wait")
 	f.DurationVar(&o.Limits.Timeout, "timeout", 0, "time limit of one request, streams included (0: 30s)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no messages on stderr")
+	minimum(c, 0, "max-jobs")
 	return c
 }
 
