@@ -57,3 +57,22 @@ func sameFile(a, b string) bool {
 	sb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
+
+// applies is one rule of which flags go together: flag, when given, needs
+// ok, and otherwise the error says it applies only to what.
+type applies struct {
+	flag string
+	ok   bool
+	what string
+}
+
+// checkApplies refuses a given flag that does not apply to the rest of
+// the command line, so that nothing asked for is silently ignored.
+func checkApplies(given func(string) bool, rules ...applies) error {
+	for _, r := range rules {
+		if given(r.flag) && !r.ok {
+			return fmt.Errorf("--%s applies only to %s", r.flag, r.what)
+		}
+	}
+	return nil
+}

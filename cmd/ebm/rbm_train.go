@@ -184,6 +184,16 @@ func (r *trainRun) setup() error {
 	if o.Out == "" {
 		return errors.New("--out must name a file")
 	}
+	method := rbm.Method(strings.ToLower(o.Method))
+	if err := checkApplies(o.given,
+		applies{"chains", method != rbm.CD, "--method pcd and pt"},
+		applies{"temperatures", method == rbm.PT, "--method pt"},
+		applies{"sample-init", o.Samples != "", "--samples"},
+		applies{"sample-steps", o.Samples != "", "--samples"},
+		applies{"sparsity-cost", o.Config.SparsityTarget > 0, "a --sparsity-target above 0"},
+		applies{"binarize-seed", o.Data.binarize == "sample", "--binarize sample"}); err != nil {
+		return err
+	}
 	if o.SampleInit != "data" && o.SampleInit != "random" {
 		return fmt.Errorf("--sample-init %q: want data or random", o.SampleInit)
 	}
@@ -307,6 +317,9 @@ func (r *trainRun) resume() error {
 		o.Out = s.ModelPath
 	}
 	if o.given("epochs") {
+		if o.Config.Epochs < s.Epoch {
+			return fmt.Errorf("--epochs %d: the checkpoint has %d epochs done already (give at least %d)", o.Config.Epochs, s.Epoch, s.Epoch)
+		}
 		s.Epochs = o.Config.Epochs
 	}
 	r.s, r.m = s, s.Model()
