@@ -181,3 +181,25 @@ func checkMinimums(c *cobra.Command) error {
 	})
 	return err
 }
+
+// unknownSubcommands makes every command group (rbm, hopfield…) refuse an
+// unknown subcommand with an error and suggestions, as the root does,
+// instead of printing its help and exiting 0; alone, it prints its help.
+func unknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		unknownSubcommands(sub)
+	}
+	if c.HasParent() && c.HasSubCommands() && c.RunE == nil && c.Run == nil {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return errors.New(msg)
+		}
+	}
+}
