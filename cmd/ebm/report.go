@@ -184,12 +184,22 @@ func checkMinimums(c *cobra.Command) error {
 
 // unknownSubcommands makes every command group (rbm, hopfield…) refuse an
 // unknown subcommand with an error and suggestions, as the root does,
-// instead of printing its help and exiting 0; alone, it prints its help.
+// instead of printing its help and exiting 0; alone, it prints its help,
+// with the first example of each subcommand.
 func unknownSubcommands(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		unknownSubcommands(sub)
 	}
 	if c.HasParent() && c.HasSubCommands() && c.RunE == nil && c.Run == nil {
+		if c.Example == "" { // the first example of each subcommand
+			var ex []string
+			for _, sub := range c.Commands() {
+				if first, _, _ := strings.Cut(sub.Example, "\n"); first != "" {
+					ex = append(ex, first)
+				}
+			}
+			c.Example = strings.Join(ex, "\n")
+		}
 		c.Args = cobra.ArbitraryArgs
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
