@@ -49,6 +49,18 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"deep", "train", "--data", "8gaussians:200", "--grid", "1", "--out", p("e.st")}, "--grid 1", []string{p("e.st")}},
 		{[]string{"deep", "train", "--data", "8gaussians:200", "--out", p("e.st"), "--plot", p("e.st")}, "--plot", []string{p("e.st")}},
 		{[]string{"serve", "--max-jobs", "-1"}, "--max-jobs -1", nil},
+		{[]string{"serve", "--timeout", "-1s"}, "--timeout -1s", nil},
+		// Sizes: refused before anything is allocated, naming the flags.
+		{[]string{"rbm", "train", "--data", "bars:3x3", "--hidden", "100000000", "--out", p("a.st")}, "100000000 hidden units", []string{p("a.st")}},
+		{[]string{"rbm", "train", "--data", "bars:3x3", "--method", "pt", "--temperatures", "100000000", "--out", p("a.st")}, "--temperatures 100000000", []string{p("a.st")}},
+		{[]string{"rbm", "train", "--data", "8gaussians:100000000000", "--visible", "gaussian", "--out", p("a.st")}, "--data 8gaussians:100000000000", []string{p("a.st")}},
+		{[]string{"rbm", "train", "--data", "bars:3x3", "--max-memory", "1KB", "--out", p("a.st")}, "--max-memory", []string{p("a.st")}},
+		{[]string{"rbm", "train", "--data", "bars:3x3", "--max-memory", "lots", "--out", p("a.st")}, "--max-memory", []string{p("a.st")}},
+		{[]string{"rbm", "sample", "--model", model, "--n", "100000000000", "--out", p("s.png")}, "--n 100000000000", []string{p("s.png")}},
+		{[]string{"rbm", "eval", "--model", model, "--data", "bars:3x3", "--ais", "--betas", "1000000000000000"}, "--betas", nil},
+		{[]string{"dbn", "train", "--data", "bars:3x3", "--hidden", "1000000000", "--out", p("d.st")}, "--hidden", []string{p("d.st")}},
+		{[]string{"deep", "train", "--data", "8gaussians:200", "--batch", "100000000", "--out", p("e.st")}, "--batch 100000000", []string{p("e.st")}},
+		{[]string{"deep", "train", "--data", "8gaussians:200", "--grid", "100000", "--out", p("e.st")}, "--grid 100000", []string{p("e.st")}},
 	}
 	for _, c := range cases {
 		for _, o := range c.outputs {

@@ -94,6 +94,9 @@ func dbnTrainRun(ctx context.Context, o *dbnTrainOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := dbnFits(o, set.Dim(), set.Len()); err != nil {
+		return err
+	}
 	p := &dbnProgress{o: o, in: set.Dim(), batches: (set.Len() + o.Config.BatchSize - 1) / o.Config.BatchSize}
 	start := time.Now()
 	d, stats, err := dbn.Train(ctx, set.X, o.Hidden, dbn.Options{Config: o.Config, OnLayer: p.layer}, tensor.NewRand(o.Seed))
@@ -157,3 +160,17 @@ func (p *dbnProgress) layer(k int, tr *rbm.Trainer) {
 }
 
 func (p *dbnProgress) finish() { p.bar.finish() }
+
+// dbnFits refuses layers too large for --max-memory: the largest layer's
+// training, and the data propagated up through every layer.
+func dbnFits(o *dbnTrainOptions, in, rows int) error {
+	c := o.Config
+	chains := max(c.Chains, c.BatchSize)
+	var need, up float64
+	for _, h := range o.Hidden {
+		need = max(need, rbmBytes(in, h, c.BatchSize+chains*max(c.Temperatures, 1)+1000))
+		up += 4 * float64(rows) * float64(h)
+		in = h
+	}
+	return fits(o.Data.maxMemory, need+up, "--hidden %v on %d rows with --batch %d", o.Hidden, rows, c.BatchSize)
+}

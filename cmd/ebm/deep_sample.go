@@ -86,6 +86,9 @@ func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
 		s.StepSize = o.Sampler.StepSize
 	}
 	d := net.Dim()
+	if err := fits(o.IO.MaxMemory, 24*float64(o.N)*float64(d)+16*float64(o.Grid)*float64(o.Grid), "--n %d chains of %d values and --grid %d", o.N, d, o.Grid); err != nil {
+		return err
+	}
 	png := strings.EqualFold(filepath.Ext(o.Out), ".png")
 	switch {
 	case !png && !strings.EqualFold(filepath.Ext(o.Out), ".npy"):

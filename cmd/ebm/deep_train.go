@@ -119,6 +119,9 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	if err := checkFiles([]file{{"out", o.Out, nil}, {"plot", o.Plot, extPNG}}, file{"data", o.Data, nil}, file{"test", o.Test, nil}); err != nil {
 		return err
 	}
+	if err := deepFits(o); err != nil {
+		return err
+	}
 	data, err := deep.LoadData(o.Data, o.Test)
 	if err != nil {
 		return err
@@ -189,4 +192,27 @@ func deepTrainPrint(o *deepTrainOptions, fit *deep.Fitted) {
 	if o.Plot != "" {
 		fmt.Fprintf(w, "wrote %s\n", o.Plot)
 	}
+}
+
+// deepFits refuses data, a network, batches, a replay buffer or a grid too
+// large for --max-memory before any is made: the weights with Adam's two
+// moments and the gradient, a batch's activations forward and backward
+// for the data and the negatives, the buffer, and the grid's energies.
+func deepFits(o *deepTrainOptions) error {
+	limit := o.IO.MaxMemory
+	for flag, spec := range map[string]string{"data": o.Data, "test": o.Test} {
+		if err := specFits(limit, flag, spec); err != nil {
+			return err
+		}
+	}
+	const d = 2 // the toy sets' width; larger data are bounded by their files
+	w := append(append([]int{d}, o.Hidden...), 1)
+	var params, units float64
+	for i := 1; i < len(w); i++ {
+		params += float64(w[i-1]+1) * float64(w[i])
+		units += float64(w[i])
+	}
+	c := o.Config
+	bytes := 4*(4*params+4*float64(c.Batch)*units+float64(c.BufferSize)*d) + 16*float64(o.Grid)*float64(o.Grid)
+	return fits(limit, bytes, "--hidden %v with --batch %d, --buffer %d and --grid %d", o.Hidden, c.Batch, c.BufferSize, o.Grid)
 }

@@ -45,6 +45,7 @@ or a folder of PNG images.`,
 	root.SetErr(stderr)
 	io := &ioStreams{Out: stdout, ErrOut: stderr}
 	root.AddCommand(newRBMCmd(io), newHopfieldCmd(io), newDeepCmd(io), newDBNCmd(io), newServeCmd(io), newVersionCmd(io))
+	addMaxMemory(root, io)
 	unknownSubcommands(root)
 	optionFlags(root)
 	return root

@@ -31,8 +31,9 @@ type dataFlags struct {
 	binarize    string
 	binSeed     uint64
 	limit       int
-	real        bool // read real values: no binarization, no [0,1] check (Gaussian visible units)
-	binarizeSet bool // --binarize was given
+	real        bool  // read real values: no binarization, no [0,1] check (Gaussian visible units)
+	binarizeSet bool  // --binarize was given
+	maxMemory   int64 // --max-memory (0: the default)
 }
 
 func (d *dataFlags) register(c *cobra.Command, def string) {
@@ -46,6 +47,7 @@ func (d *dataFlags) register(c *cobra.Command, def string) {
 // resolve records what only the command knows: whether --binarize was given.
 func (d *dataFlags) resolve(c *cobra.Command) error {
 	d.binarizeSet = c.Flags().Changed("binarize")
+	d.maxMemory = maxMemory(c)
 	return nil
 }
 
@@ -64,6 +66,9 @@ func (d *dataFlags) forUnits(u rbm.Units) error {
 }
 
 func (d *dataFlags) load(spec string) (*dataset.Set, error) {
+	if err := specFits(d.maxMemory, "data", spec); err != nil {
+		return nil, err
+	}
 	if d.real {
 		return dataset.Load(spec, dataset.Options{Limit: d.limit})
 	}

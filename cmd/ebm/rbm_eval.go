@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,6 +121,9 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 		return err
 	}
 	m, set, x := in.m, in.set, in.x
+	if err := evalFits(o, m.NVisible(), m.NHidden()); err != nil {
+		return err
+	}
 	rep := &evalReport{Model: o.Model, Data: set.Name, Binarize: set.BinarizeName()}
 	opt := estimate.EvalOptions{RAISE: o.RAISE, RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows, LogJacobian: m.Standard.LogJacobian(),
 		AIS: estimate.Options{Chains: o.Chains, Seed: o.Seed}}
@@ -213,4 +217,27 @@ func baseRate(o *rbmEvalOptions, m *rbm.RBM, meta map[string]string, eval *datas
 		return nil, "", fmt.Errorf("base-rate data %s: %w", s.Name, err)
 	}
 	return estimate.BaseRate(m, m.Standard.Applied(s.X)), name, nil
+}
+
+// evalFits refuses an AIS or RAISE run whose schedule does not fit
+// --max-memory, or whose work (chains × βs × two products of the weights)
+// could not finish in a day at 10¹¹ operations per second.
+func evalFits(o *rbmEvalOptions, nv, nh int) error {
+	betas := float64(o.Betas)
+	if betas == 0 {
+		betas = 14501
+	}
+	if err := fits(o.Data.maxMemory, betas*8+rbmBytes(nv, nh, 1024*runtime.GOMAXPROCS(0)), "--betas %d", o.Betas); err != nil {
+		return err
+	}
+	runs := float64(o.Chains)
+	if o.RAISE {
+		runs += float64(o.RAISEExamples)
+	}
+	if ops := runs * betas * 4 * float64(nv) * float64(nh); o.AIS || o.RAISE {
+		if ops > 1e16 {
+			return fmt.Errorf("--chains %d and --betas %d (with --raise-examples) would take about %.0f hours for this %d×%d model: too long to finish", o.Chains, o.Betas, ops/1e11/3600, nv, nh)
+		}
+	}
+	return nil
 }

@@ -210,6 +210,9 @@ func (r *trainRun) setup() error {
 	if err := r.loadData(); err != nil {
 		return err
 	}
+	if err := r.fits(); err != nil {
+		return err
+	}
 	if r.s == nil {
 		if err := r.newSession(units); err != nil {
 			return err
@@ -478,4 +481,24 @@ func (r *trainRun) report(stats []rbm.EpochStats, elapsed float64) error {
 		o.Out, m.NVisible(), m.NHidden(), rep.Visible, tr.Epoch, strings.ToUpper(string(tr.Method)), tr.K, r.train.Name,
 		r.train.BinarizeName(), elapsed, rep.SamplesPerSecond)
 	return nil
+}
+
+// fits refuses a model, batch and chains too large for --max-memory
+// before any of them is allocated.
+func (r *trainRun) fits() error {
+	o, c := r.o, r.o.Config
+	nh := o.Hidden
+	if r.m != nil {
+		nh, c = r.m.NHidden(), r.s.Config
+	}
+	chains, temps := c.Chains, 1
+	if chains == 0 {
+		chains = c.BatchSize
+	}
+	if rbm.Method(strings.ToLower(o.Method)) == rbm.PT || c.Method == rbm.PT {
+		temps = max(c.Temperatures, 1)
+	}
+	rows := float64(c.BatchSize) + float64(chains)*float64(temps) + float64(c.MonitorRows)
+	return fits(o.Data.maxMemory, rbmBytes(r.train.Dim(), nh, int(min(rows, 1<<50))),
+		"%d hidden units on %d visible, --batch %d and --chains %d × --temperatures %d", nh, r.train.Dim(), c.BatchSize, chains, temps)
 }

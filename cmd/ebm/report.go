@@ -27,6 +27,8 @@ import (
 // tests pass buffers.
 type ioStreams struct {
 	Out, ErrOut io.Writer
+	// MaxMemory is --max-memory in bytes (0: budget.Default()).
+	MaxMemory int64
 }
 
 // isTerminal reports whether w is a terminal (progress bars only go there).

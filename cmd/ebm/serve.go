@@ -77,6 +77,9 @@ func (o *serveOptions) logf(format string, a ...any) {
 }
 
 func serveRun(ctx context.Context, o *serveOptions) error {
+	if o.Limits.Timeout < 0 {
+		return fmt.Errorf("--timeout %v: must not be negative (0: the default)", o.Limits.Timeout)
+	}
 	cfg := serve.Config{Limits: o.Limits, Version: buildinfo.Read().Short()}
 	if err := o.loadMemories(&cfg); err != nil {
 		return err
