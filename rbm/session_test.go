@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,5 +139,24 @@ func TestDraw(t *testing.T) {
 	b, err := json.Marshal(d)
 	if err != nil || !strings.Contains(string(b), `"sampler":"parallel-tempering"`) || strings.Contains(string(b), "States") {
 		t.Errorf("JSON %s, %v", b, err)
+	}
+}
+
+// TrainingBytes counts the weights and their copies and every row the
+// trainer holds: MNIST's 784×500 PCD model needs tens of MiB, PT's
+// chains scale with the temperatures, and huge settings stay finite.
+func TestTrainingBytes(t *testing.T) {
+	cfg := DefaultConfigFor(PCD)
+	small := TrainingBytes(784, 500, cfg)
+	if small < 9e6 || small > 5e7 {
+		t.Errorf("784×500 PCD: %g bytes", small)
+	}
+	cfg.Method, cfg.Temperatures = PT, 100
+	if pt := TrainingBytes(784, 500, cfg); pt < small+4*3*99*100*1284 {
+		t.Errorf("PT with 100 temperatures: %g bytes, PCD %g", pt, small)
+	}
+	cfg.Temperatures = 1 << 62
+	if b := TrainingBytes(1<<40, 1<<40, cfg); math.IsInf(b, 0) || b < 1e30 {
+		t.Errorf("huge settings: %g", b)
 	}
 }

@@ -545,3 +545,30 @@ func (t *Trainer) Metadata() map[string]string {
 	}
 	return meta
 }
+
+// TrainingBytes estimates the memory, in bytes, that training an nv × nh
+// model with cfg holds at once: the weights and the trainer's copies of
+// them (velocity, gradient, the epoch's snapshot, the file being written),
+// and every row of the batch, the persistent chains (per temperature for
+// PT) and the monitor, each with its visible and hidden states and
+// probabilities. It is an upper-end estimate for refusing work that
+// cannot fit before anything is allocated; float64, so huge settings do
+// not wrap around.
+func TrainingBytes(nv, nh int, cfg Config) float64 {
+	chains, temps := cfg.Chains, 1
+	if chains == 0 {
+		chains = cfg.BatchSize
+	}
+	if cfg.Method == PT {
+		temps = max(cfg.Temperatures, 2)
+	}
+	rows := float64(cfg.BatchSize) + float64(chains)*float64(temps) + float64(max(cfg.MonitorRows, 1000))
+	return SamplingBytes(nv, nh, 0) + 4*3*rows*float64(nv+nh)
+}
+
+// SamplingBytes estimates the memory of rows chains of an nv × nh model
+// (Sample, SampleTempered with rows = chains × temperatures), with the
+// model itself and its copies.
+func SamplingBytes(nv, nh int, rows float64) float64 {
+	return 4 * (6*float64(nv)*float64(nh) + 3*rows*float64(nv+nh))
+}

@@ -57,12 +57,3 @@ func specFits(limit int64, flag, spec string) error {
 	}
 	return nil
 }
-
-// rbmBytes estimates an RBM's training or sampling: the weights and the
-// trainer's copies of them (velocity, gradient, the epoch's snapshot,
-// the file being written), and the chains and batches, each row holding
-// its visible and hidden states and probabilities.
-func rbmBytes(nv, nh, rows int) float64 {
-	v, h := float64(nv), float64(nh)
-	return 4 * (6*v*h + 3*float64(rows)*(v+h))
-}

@@ -165,10 +165,9 @@ func (p *dbnProgress) finish() { p.bar.finish() }
 // training, and the data propagated up through every layer.
 func dbnFits(o *dbnTrainOptions, in, rows int) error {
 	c := o.Config
-	chains := max(c.Chains, c.BatchSize)
 	var need, up float64
 	for _, h := range o.Hidden {
-		need = max(need, rbmBytes(in, h, c.BatchSize+chains*max(c.Temperatures, 1)+1000))
+		need = max(need, rbm.TrainingBytes(in, h, c))
 		up += 4 * float64(rows) * float64(h)
 		in = h
 	}

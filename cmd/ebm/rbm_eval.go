@@ -227,7 +227,7 @@ func evalFits(o *rbmEvalOptions, nv, nh int) error {
 	if betas == 0 {
 		betas = 14501
 	}
-	if err := fits(o.Data.maxMemory, betas*8+rbmBytes(nv, nh, 1024*runtime.GOMAXPROCS(0)), "--betas %d", o.Betas); err != nil {
+	if err := fits(o.Data.maxMemory, betas*8+rbm.SamplingBytes(nv, nh, float64(1024*runtime.GOMAXPROCS(0))), "--betas %d", o.Betas); err != nil {
 		return err
 	}
 	runs := float64(o.Chains)

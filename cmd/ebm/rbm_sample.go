@@ -129,8 +129,7 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 	if o.Temps < 1 {
 		return fmt.Errorf("--temperatures must be at least 1, got %d", o.Temps)
 	}
-	rows := float64(o.N) * float64(o.Temps)
-	if err := fits(o.Data.maxMemory, rbmBytes(m.NVisible(), m.NHidden(), int(min(rows, 1<<50)))+float64(o.Grid)*float64(o.Grid)*64,
+	if err := fits(o.Data.maxMemory, rbm.SamplingBytes(m.NVisible(), m.NHidden(), float64(o.N)*float64(o.Temps))+float64(o.Grid)*float64(o.Grid)*64,
 		"--n %d × --temperatures %d chains of a %d×%d RBM (and a --grid %d picture)", o.N, o.Temps, m.NVisible(), m.NHidden(), o.Grid); err != nil {
 		return err
 	}

@@ -486,19 +486,12 @@ func (r *trainRun) report(stats []rbm.EpochStats, elapsed float64) error {
 // fits refuses a model, batch and chains too large for --max-memory
 // before any of them is allocated.
 func (r *trainRun) fits() error {
-	o, c := r.o, r.o.Config
-	nh := o.Hidden
+	o, c, nh := r.o, r.o.Config, r.o.Hidden
 	if r.m != nil {
-		nh, c = r.m.NHidden(), r.s.Config
+		c, nh = r.s.Config, r.m.NHidden()
+	} else {
+		c.Method = rbm.Method(strings.ToLower(o.Method))
 	}
-	chains, temps := c.Chains, 1
-	if chains == 0 {
-		chains = c.BatchSize
-	}
-	if rbm.Method(strings.ToLower(o.Method)) == rbm.PT || c.Method == rbm.PT {
-		temps = max(c.Temperatures, 1)
-	}
-	rows := float64(c.BatchSize) + float64(chains)*float64(temps) + float64(c.MonitorRows)
-	return fits(o.Data.maxMemory, rbmBytes(r.train.Dim(), nh, int(min(rows, 1<<50))),
-		"%d hidden units on %d visible, --batch %d and --chains %d × --temperatures %d", nh, r.train.Dim(), c.BatchSize, chains, temps)
+	return fits(o.Data.maxMemory, rbm.TrainingBytes(r.train.Dim(), nh, c), "%d hidden units on %d visible, --batch %d, --chains %d, --temperatures %d",
+		nh, r.train.Dim(), c.BatchSize, c.Chains, c.Temperatures)
 }
