@@ -116,10 +116,10 @@ func NewTrainer(net *Net, data *tensor.Matrix, cfg Config, rng *tensor.Rand) (*T
 		return nil, fmt.Errorf("deep: data has %d columns, network expects %d", data.Cols, d)
 	case cfg.Batch < 1:
 		return nil, fmt.Errorf("deep: batch size %d (want ≥ 1)", cfg.Batch)
-	case !(cfg.LR > 0):
-		return nil, fmt.Errorf("deep: learning rate %g (want > 0)", cfg.LR)
-	case cfg.Alpha < 0 || cfg.Clip < 0:
-		return nil, fmt.Errorf("deep: alpha %g and clip %g must be ≥ 0", cfg.Alpha, cfg.Clip)
+	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
+		return nil, fmt.Errorf("deep: learning rate %g (want > 0 and finite)", cfg.LR)
+	case !(cfg.Alpha >= 0) || !(cfg.Clip >= 0) || math.IsInf(cfg.Alpha, 0) || math.IsInf(cfg.Clip, 0):
+		return nil, fmt.Errorf("deep: alpha %g and clip %g must be ≥ 0 and finite", cfg.Alpha, cfg.Clip)
 	case cfg.Objective != Contrastive && cfg.Objective != NCE:
 		return nil, fmt.Errorf("deep: invalid objective %d", int(cfg.Objective))
 	case !(cfg.Beta1 >= 0 && cfg.Beta1 < 1 && cfg.Beta2 >= 0 && cfg.Beta2 < 1):

@@ -50,6 +50,8 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"deep", "train", "--data", "8gaussians:200", "--out", p("e.st"), "--plot", p("e.st")}, "--plot", []string{p("e.st")}},
 		{[]string{"serve", "--max-jobs", "-1"}, "--max-jobs -1", nil},
 		{[]string{"serve", "--timeout", "-1s"}, "--timeout -1s", nil},
+		{[]string{"deep", "train", "--data", "8gaussians:200", "--alpha", "NaN", "--out", p("e.st")}, "alpha NaN", []string{p("e.st")}},
+		{[]string{"deep", "train", "--data", "8gaussians:200", "--clip", "NaN", "--out", p("e.st")}, "clip NaN", []string{p("e.st")}},
 		// Sizes: refused before anything is allocated, naming the flags.
 		{[]string{"rbm", "train", "--data", "bars:3x3", "--hidden", "100000000", "--out", p("a.st")}, "100000000 hidden units", []string{p("a.st")}},
 		{[]string{"rbm", "train", "--data", "bars:3x3", "--method", "pt", "--temperatures", "100000000", "--out", p("a.st")}, "--temperatures 100000000", []string{p("a.st")}},
