@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ebm-go/ebm/internal/readlimit"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -116,6 +117,9 @@ func load(spec string, limit int) (*Set, error) {
 	}
 	if fi.IsDir() {
 		return loadPNGDir(spec)
+	}
+	if err := readlimit.Check(spec, fi, 0); err != nil { // a FIFO, a device…: refused whatever its name
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	lower := strings.ToLower(filepath.Base(spec))
 	gz := strings.HasSuffix(lower, ".gz")
