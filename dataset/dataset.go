@@ -49,6 +49,9 @@ var (
 	ErrFormat = errors.New("dataset: malformed input")
 	// ErrRange is wrapped by the error [Set.CheckRange] returns.
 	ErrRange = errors.New("dataset: value out of range")
+	// ErrNotFinite is wrapped by the error SaveNPY returns for a NaN or
+	// infinite value.
+	ErrNotFinite = errors.New("not a finite number")
 )
 
 // DefaultBinarizeSeed is the seed "sample" binarization uses when

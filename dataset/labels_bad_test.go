@@ -1,8 +1,13 @@
 package dataset
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/ebm-go/ebm/internal/tensor"
 )
 
 // TestBadLabelFiles: a labels .npy file whose header lies about its size,
@@ -32,5 +37,22 @@ func TestBadLabelFiles(t *testing.T) {
 				t.Fatalf("ReadLabels = %v, %v; want an error naming %s and saying %q", y, err, path, c.want)
 			}
 		})
+	}
+}
+
+// TestSaveNPYNotFinite: a NaN or ±Inf value is an error naming the file,
+// row and column, and nothing is written.
+func TestSaveNPYNotFinite(t *testing.T) {
+	for _, v := range []float64{nan(), inf(1), inf(-1)} {
+		path := t.TempDir() + "/f.npy"
+		m := tensor.New(2, 3)
+		m.Data[4] = float32(v)
+		err := SaveNPY(path, m)
+		if !errors.Is(err, ErrNotFinite) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "row 1, column 1") {
+			t.Fatalf("SaveNPY with %v: %v", v, err)
+		}
+		if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("SaveNPY with %v wrote %s", v, path)
+		}
 	}
 }
