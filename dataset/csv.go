@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
+	"github.com/ebm-go/ebm/internal/readlimit"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -23,7 +23,7 @@ import (
 // a header and is skipped; a first record mixing numbers and other text is
 // an error. Values are parsed as float32 and must be finite.
 func loadCSV(path string) (*Set, error) {
-	f, err := os.Open(path)
+	f, err := readlimit.Open(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ebm-go/ebm/internal/readlimit"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -48,6 +49,9 @@ var (
 	ErrFormat = errors.New("dataset: malformed input")
 	// ErrRange is wrapped by the error [Set.CheckRange] returns.
 	ErrRange = errors.New("dataset: value out of range")
+	// ErrNotFinite is wrapped by the error SaveNPY returns for a NaN or
+	// infinite value.
+	ErrNotFinite = errors.New("not a finite number")
 )
 
 // DefaultBinarizeSeed is the seed "sample" binarization uses when
@@ -116,6 +120,9 @@ func load(spec string, limit int) (*Set, error) {
 	}
 	if fi.IsDir() {
 		return loadPNGDir(spec)
+	}
+	if err := readlimit.Check(spec, fi, 0); err != nil { // a FIFO, a device…: refused whatever its name
+		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	lower := strings.ToLower(filepath.Base(spec))
 	gz := strings.HasSuffix(lower, ".gz")

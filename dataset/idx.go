@@ -8,12 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/ebm-go/ebm/internal/readlimit"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -222,7 +222,7 @@ func bytesToMatrix(data []byte, rows, cols int) *tensor.Matrix {
 }
 
 func loadIDXFile(path string, gz bool) (*Set, error) {
-	f, err := os.Open(path)
+	f, err := readlimit.Open(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
@@ -236,11 +236,7 @@ func loadIDXFile(path string, gz bool) (*Set, error) {
 	} else if p, _ := br.Peek(2); !bytes.Equal(p, gzipMagic) {
 		return nil, fmt.Errorf("dataset: %s: not a gzip file: it starts with % x at offset 0, not 1f 8b: %w", path, p, ErrFormat)
 	}
-	var size int64
-	if fi, err := f.Stat(); err == nil {
-		size = fi.Size()
-	}
-	x, err := readIDX(path, br, gz, size)
+	x, err := readIDX(path, br, gz, f.Size)
 	if err != nil {
 		return nil, err
 	}

@@ -2,27 +2,68 @@ package dataset
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 
+	"codeberg.org/sbinet/npyio"
 	"codeberg.org/sbinet/npyio/npy"
+
+	"github.com/ebm-go/ebm/internal/readlimit"
 )
+
+// maxLabelsBytes caps a labels file (1 GiB: 128 million int64 labels).
+const maxLabelsBytes = 1 << 30
+
+// checkNPYSize checks that the payload of the .npy file raw is exactly as
+// long as its header's shape and dtype say, before anything is allocated
+// for it.
+func checkNPYSize(name string, raw []byte) error {
+	rd, hdrStart, dataStart, err := npyHeader(name, raw)
+	if err != nil {
+		return err
+	}
+	descr := rd.Header.Descr
+	var rt reflect.Type
+	if err := safely(func() error { rt = npyio.TypeFrom(descr.Type); return nil }); err != nil || rt == nil {
+		return fmt.Errorf("unsupported or garbled dtype %s in the .npy header at offset %d: %w", descr.Type, hdrStart, ErrFormat)
+	}
+	n, have := int64(rt.Size()), int64(len(raw)-dataStart)
+	for _, d := range descr.Shape {
+		if d < 0 || (d > 0 && n > (1<<62)/int64(d)) {
+			return fmt.Errorf("shape %v of %s in the .npy header at offset %d does not fit the %d bytes after it: %w",
+				shapeText(descr.Shape), descr.Type, hdrStart, have, ErrFormat)
+		}
+		n *= int64(d)
+	}
+	if n != have {
+		return fmt.Errorf("shape %v of %s in the .npy header at offset %d needs %d bytes after offset %d, the file has %d: %w",
+			shapeText(descr.Shape), descr.Type, hdrStart, n, dataStart, have, ErrFormat)
+	}
+	return nil
+}
 
 // ReadLabels reads integer labels from a .npy file (any integer dtype, or
 // floats holding integers) or a text file with one integer per line.
 func ReadLabels(path string) ([]int, error) {
-	f, err := os.Open(path)
+	f, err := readlimit.Open(path, maxLabelsBytes)
 	if err != nil {
 		return nil, fmt.Errorf("labels: %w", err)
 	}
 	defer f.Close()
 	if strings.EqualFold(filepath.Ext(path), ".npy") {
+		raw, err := f.ReadAll(maxLabelsBytes)
+		if err != nil {
+			return nil, fmt.Errorf("labels: %w", err)
+		}
+		if err := checkNPYSize(path, raw); err != nil {
+			return nil, fmt.Errorf("labels %s: %w", path, err)
+		}
 		var arr npy.Array
-		if err := npy.Read(f, &arr); err != nil {
+		if err := safely(func() error { return npy.Read(bytes.NewReader(raw), &arr) }); err != nil {
 			return nil, fmt.Errorf("labels %s: %w", path, err)
 		}
 		if sh := arr.Shape(); len(sh) != 1 && !(len(sh) == 2 && (sh[0] == 1 || sh[1] == 1)) {

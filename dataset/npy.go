@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"os"
 	"reflect"
 
 	"codeberg.org/sbinet/npyio"
 
+	"github.com/ebm-go/ebm/internal/readlimit"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -25,7 +25,7 @@ const maxNPYBytes = 1 << 40
 // pixels are all 0 or 1 is implausible.) float32 and float64 values are kept
 // (float64 rounded to float32) and must be finite.
 func loadNPY(path string) (*Set, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readlimit.ReadFile(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
@@ -36,44 +36,53 @@ func loadNPY(path string) (*Set, error) {
 	return newSet(path, x)
 }
 
-// parseNPY decodes an in-memory .npy file; name is used in errors.
-func parseNPY(name string, raw []byte) (*tensor.Matrix, error) {
+// npyHeader checks the preamble and parses the header of an in-memory .npy
+// file; it returns a reader positioned at the payload, where the header
+// starts and where the payload starts. name is used in errors.
+func npyHeader(name string, raw []byte) (rd *npyio.Reader, hdrStart, dataStart int, err error) {
 	if len(raw) == 0 {
-		return nil, fmt.Errorf("dataset: %s: file is empty: %w", name, ErrEmpty)
+		return nil, 0, 0, fmt.Errorf("dataset: %s: file is empty: %w", name, ErrEmpty)
 	}
 	// Check the fixed preamble ourselves: npyio trusts the header length
 	// (it would allocate up to 4 GiB for a garbled one) and panics on some
 	// malformed headers.
 	if len(raw) < 10 || !bytes.Equal(raw[:6], npyio.Magic[:]) {
-		return nil, fmt.Errorf("dataset: %s: not a .npy file: it starts with % x at offset 0, want 93 4e 55 4d 50 59 (\"\\x93NUMPY\") and a 4-byte version and header length: %w",
+		return nil, 0, 0, fmt.Errorf("dataset: %s: not a .npy file: it starts with % x at offset 0, want 93 4e 55 4d 50 59 (\"\\x93NUMPY\") and a 4-byte version and header length: %w",
 			name, raw[:min(len(raw), 10)], ErrFormat)
 	}
-	var hdrLen, hdrStart int
+	var hdrLen int
 	switch raw[6] {
 	case 1:
 		hdrLen, hdrStart = int(binary.LittleEndian.Uint16(raw[8:])), 10
 	case 2:
 		if len(raw) < 12 {
-			return nil, fmt.Errorf("dataset: %s: truncated .npy preamble: expected 12 bytes, file has %d: %w", name, len(raw), ErrFormat)
+			return nil, 0, 0, fmt.Errorf("dataset: %s: truncated .npy preamble: expected 12 bytes, file has %d: %w", name, len(raw), ErrFormat)
 		}
 		hdrLen, hdrStart = int(binary.LittleEndian.Uint32(raw[8:])), 12
 	default:
-		return nil, fmt.Errorf("dataset: %s: unsupported .npy format version %d.%d at offset 6 (want 1.x or 2.x): %w", name, raw[6], raw[7], ErrFormat)
+		return nil, 0, 0, fmt.Errorf("dataset: %s: unsupported .npy format version %d.%d at offset 6 (want 1.x or 2.x): %w", name, raw[6], raw[7], ErrFormat)
 	}
 	if hdrLen > len(raw)-hdrStart {
-		return nil, fmt.Errorf("dataset: %s: truncated .npy header: expected %d header bytes at offset %d, file has %d: %w",
+		return nil, 0, 0, fmt.Errorf("dataset: %s: truncated .npy header: expected %d header bytes at offset %d, file has %d: %w",
 			name, hdrLen, hdrStart, len(raw)-hdrStart, ErrFormat)
 	}
-	dataStart := hdrStart + hdrLen
+	dataStart = hdrStart + hdrLen
 	hdrText := string(bytes.TrimRight(raw[hdrStart:dataStart], " \n\x00"))
 	if bytes.IndexByte(raw[hdrStart:dataStart], '\n') < 0 {
-		return nil, fmt.Errorf("dataset: %s: garbled .npy header %q at offset %d: it does not end with a newline before offset %d: %w",
+		return nil, 0, 0, fmt.Errorf("dataset: %s: garbled .npy header %q at offset %d: it does not end with a newline before offset %d: %w",
 			name, hdrText, hdrStart, dataStart, ErrFormat)
 	}
-
-	var rd *npyio.Reader
 	if err := safely(func() (err error) { rd, err = npyio.NewReader(bytes.NewReader(raw)); return err }); err != nil {
-		return nil, fmt.Errorf("dataset: %s: garbled .npy header %q at offset %d: %v: %w", name, hdrText, hdrStart, err, ErrFormat)
+		return nil, 0, 0, fmt.Errorf("dataset: %s: garbled .npy header %q at offset %d: %v: %w", name, hdrText, hdrStart, err, ErrFormat)
+	}
+	return rd, hdrStart, dataStart, nil
+}
+
+// parseNPY decodes an in-memory .npy file; name is used in errors.
+func parseNPY(name string, raw []byte) (*tensor.Matrix, error) {
+	rd, hdrStart, dataStart, err := npyHeader(name, raw)
+	if err != nil {
+		return nil, err
 	}
 	descr := rd.Header.Descr
 	var rt reflect.Type

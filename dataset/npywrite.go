@@ -12,8 +12,16 @@ import (
 
 // SaveNPY writes m as a 2-D little-endian float32 NumPy array (format
 // version 1.0, C order, header padded to a multiple of 64 bytes as NumPy
-// does), atomically. numpy.load reads it as shape (m.Rows, m.Cols).
+// does), atomically. numpy.load reads it as shape (m.Rows, m.Cols). A NaN
+// or ±Inf value is an error wrapping ErrNotFinite (naming the file, the row
+// and the column), and nothing is written: a result that is not a number is
+// not output.
 func SaveNPY(path string, m *tensor.Matrix) error {
+	for i, v := range m.Data {
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("dataset: write %s: row %d, column %d (0-based) is %v: %w", path, i/max(m.Cols, 1), i%max(m.Cols, 1), v, ErrNotFinite)
+		}
+	}
 	return atomicfile.WriteFile(path, EncodeNPY(m))
 }
 

@@ -11,11 +11,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ebm-go/ebm/internal/readlimit"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
 // maxPNGPixels caps the size a PNG header may declare (per image).
 const maxPNGPixels = 1 << 26
+
+// maxPNGBytes caps a PNG file: 1 GiB, far more than maxPNGPixels takes.
+const maxPNGBytes = 1 << 30
 
 // loadPNGDir reads every *.png file (any letter case) directly inside dir,
 // sorted by file name (byte order), one image per row. Other files and
@@ -84,7 +88,7 @@ func loadPNGFile(path string) (*Set, error) {
 
 // readPNG reads the file at path and decodes its PNG header.
 func readPNG(path string) ([]byte, image.Config, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := readlimit.ReadFile(path, maxPNGBytes)
 	if err != nil {
 		return nil, image.Config{}, fmt.Errorf("dataset: %w", err)
 	}

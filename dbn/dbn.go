@@ -300,6 +300,9 @@ func FromFile(f *modelio.File) (*DBN, error) {
 		}
 		return nil, fmt.Errorf("file holds a %q model, not a dbn: %w", k, modelio.ErrFormat)
 	}
+	if err := f.CheckVersion(FormatVersion); err != nil {
+		return nil, err
+	}
 	d := &DBN{}
 	for k := 0; ; k++ {
 		p := fmt.Sprintf("layer%d.", k)

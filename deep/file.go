@@ -2,9 +2,11 @@ package deep
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
+	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/modelio"
 )
 
@@ -46,6 +48,9 @@ func Load(path string) (*Net, *float32, map[string]string, error) {
 	if k := f.Kind(); k != "deep" {
 		return nil, nil, nil, fmt.Errorf("deep: %s: model kind %q, want \"deep\" (a file written by ebm deep train)", path, k)
 	}
+	if err := f.CheckVersion(FormatVersion); err != nil {
+		return nil, nil, nil, err
+	}
 	arch := f.Metadata["architecture"]
 	parts := strings.Split(arch, "-")
 	sizes := make([]int, len(parts))
@@ -84,7 +89,55 @@ func Load(path string) (*Net, *float32, map[string]string, error) {
 			return nil, nil, nil, err
 		}
 		v := d[0]
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, nil, nil, fmt.Errorf("deep: %s: log_z is %v: %w", path, v, modelio.ErrFormat)
+		}
 		logZ = &v
 	}
+	if err := checkFields(n, inputBound(f.Metadata)); err != nil {
+		return nil, nil, nil, fmt.Errorf("deep: %s: %w", path, err)
+	}
 	return n, logZ, f.Metadata, nil
+}
+
+// inputBound is the largest |input| checkFields assumes: the largest
+// coordinate of the recorded noise box, and at least 10 (the toy data
+// sets lie within a few units of 0).
+func inputBound(meta map[string]string) float64 {
+	b := 10.0
+	for _, key := range []string{"init_low", "init_high"} {
+		for _, p := range strings.Split(meta[key], ",") {
+			if v, err := strconv.ParseFloat(p, 64); err == nil && !math.IsInf(v, 0) {
+				b = math.Max(b, math.Abs(v))
+			}
+		}
+	}
+	return b
+}
+
+// checkFields refuses a network whose parameters are NaN or ±Inf, or so
+// large that a layer's output overflows float32 for an input of at most x
+// in every coordinate: each unit's |bias| + Σ|weights| × (bound of the
+// layer's inputs) must be a float32 number, the activations growing no
+// faster than |a| + 1.
+func checkFields(n *Net, x float64) error {
+	bound := x
+	for l, w := range n.W {
+		if !tensor.AllFinite(w.Data) || !tensor.AllFinite(n.B[l]) {
+			return fmt.Errorf("layer %d holds NaN or ±Inf: %w", l, modelio.ErrFormat)
+		}
+		top := 0.0
+		for j := range w.Cols {
+			a := math.Abs(float64(n.B[l][j]))
+			for i := range w.Rows {
+				a += math.Abs(float64(w.Data[i*w.Cols+j])) * bound
+			}
+			if a > math.MaxFloat32 {
+				return fmt.Errorf("layer %d unit %d: |bias| + Σ|weights| × largest input is %.3g, over the float32 range: %w", l, j, a, modelio.ErrFormat)
+			}
+			top = math.Max(top, a)
+		}
+		bound = top + 1
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package deep
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -41,16 +42,36 @@ func RecordedSampler(meta map[string]string, dim int, def Sampler) (Sampler, Noi
 		if s.Steps, err = strconv.Atoi(v); err != nil {
 			return s, box, fmt.Errorf("metadata steps %q is not an integer", v)
 		}
-	}
-	for key, dst := range map[string]*float64{"step_size": &s.StepSize, "noise_scale": &s.NoiseScale} {
-		if v, ok := meta[key]; ok && v != "" {
-			if *dst, err = strconv.ParseFloat(v, 64); err != nil {
-				return s, box, fmt.Errorf("metadata %s %q is not a number", key, v)
-			}
+		if s.Steps < 0 || s.Steps > MaxRecordedSteps {
+			return s, box, fmt.Errorf("metadata steps %d: want 0 to %d", s.Steps, MaxRecordedSteps)
 		}
+	}
+	for _, p := range []struct {
+		key    string
+		dst    *float64
+		zeroOK bool
+		want   string
+	}{{"step_size", &s.StepSize, false, "> 0"}, {"noise_scale", &s.NoiseScale, true, "≥ 0"}} {
+		v, ok := meta[p.key]
+		if !ok || v == "" {
+			continue
+		}
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return s, box, fmt.Errorf("metadata %s %q is not a number", p.key, v)
+		}
+		if !(x > 0 || x == 0 && p.zeroOK) || math.IsInf(x, 0) {
+			return s, box, fmt.Errorf("metadata %s %q: want a finite number %s", p.key, v, p.want)
+		}
+		*p.dst = x
 	}
 	return s, box, nil
 }
+
+// MaxRecordedSteps is the most sampler steps RecordedSampler accepts from a
+// model file: a file asking for more (a garbled or hostile one: 10¹² steps
+// would run for days) is refused at load; a caller may still ask for more.
+const MaxRecordedSteps = 100_000
 
 func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
@@ -70,8 +91,8 @@ func parseFloatList(key, s string, d int) ([]float32, error) {
 	out := make([]float32, d)
 	for i, p := range parts {
 		v, err := strconv.ParseFloat(p, 32)
-		if err != nil {
-			return nil, fmt.Errorf("metadata %s %q: %q is not a number", key, s, p)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("metadata %s %q: %q is not a finite float32 number", key, s, p)
 		}
 		out[i] = float32(v)
 	}

@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
+
+	"github.com/ebm-go/ebm/internal/readlimit"
 )
 
 // maxHeaderLen bounds the JSON header, as the reference implementation does.
@@ -20,13 +21,27 @@ const maxHeaderLen = 100_000_000
 // metadataKey is the reserved header key holding the string metadata.
 const metadataKey = "__metadata__"
 
-// Load reads the safetensors file at path. See Decode.
+// Load reads the safetensors file at path. See Decode. Only a regular file
+// of at most readlimit.DefaultMax bytes is read (a FIFO, a device or a
+// directory is refused at once), and its header length is checked against
+// its size before the rest is read.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	f, err := readlimit.Open(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("modelio: load: %w", err)
 	}
-	return Decode(path, data)
+	defer f.Close()
+	d := decoder{name: path}
+	var pre [8]byte
+	n, _ := f.ReadAt(pre[:], 0)
+	if _, err := d.headerLen(pre[:n], uint64(f.Size)); err != nil {
+		return nil, err
+	}
+	data, err := f.ReadAll(0)
+	if err != nil {
+		return nil, fmt.Errorf("modelio: load: %w", err)
+	}
+	return d.decode(data)
 }
 
 // LoadAs reads the safetensors file at path and builds a model from it
@@ -78,16 +93,26 @@ type rawInfo struct {
 	DataOffsets []uint64 `json:"data_offsets"`
 }
 
-func (d *decoder) decode(data []byte) (*File, error) {
-	if len(data) < 8 {
-		return nil, d.errorf("file is %d bytes, too short for the 8-byte header length", len(data))
+// headerLen checks the 8-byte header length at the start of a file of size
+// bytes (pre holds the file's first bytes, at most 8) and returns it.
+func (d *decoder) headerLen(pre []byte, size uint64) (uint64, error) {
+	if size < 8 || len(pre) < 8 {
+		return 0, d.errorf("file is %d bytes, too short for the 8-byte header length", size)
 	}
-	n := binary.LittleEndian.Uint64(data[:8])
+	n := binary.LittleEndian.Uint64(pre[:8])
 	if n > maxHeaderLen {
-		return nil, d.errorf("header length %d is absurd (limit %d bytes); not a safetensors file?", n, maxHeaderLen)
+		return 0, d.errorf("header length %d is absurd (limit %d bytes); not a safetensors file?", n, maxHeaderLen)
 	}
-	if n > uint64(len(data)-8) {
-		return nil, d.errorf("header length %d exceeds the %d bytes after the length field (truncated file?)", n, len(data)-8)
+	if n > size-8 {
+		return 0, d.errorf("header length %d exceeds the %d bytes after the length field (truncated file?)", n, size-8)
+	}
+	return n, nil
+}
+
+func (d *decoder) decode(data []byte) (*File, error) {
+	n, err := d.headerLen(data[:min(len(data), 8)], uint64(len(data)))
+	if err != nil {
+		return nil, err
 	}
 	header := data[8 : 8+n]
 	buf := data[8+n:]

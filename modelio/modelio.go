@@ -131,3 +131,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// CheckVersion returns an error wrapping ErrFormat, naming the file and the
+// version, when Metadata["format_version"] is set to anything but
+// supported. A file without a version (older files, files written by
+// numpy or PyTorch) passes.
+func (f *File) CheckVersion(supported string) error {
+	if v, ok := f.Metadata["format_version"]; ok && v != supported {
+		return fmt.Errorf("modelio: %s: %w: format_version %q is not supported (this build reads %q)", f.label(), ErrFormat, v, supported)
+	}
+	return nil
+}

@@ -234,11 +234,11 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 		return nil, nil, err
 	}
 	if _, ok := f.Tensors["sparsity.q"]; ok {
-		d, err := f.Require("sparsity.q", nh)
-		if err != nil {
+		q := make([]float32, nh)
+		if err := requireFinite(f, q, "sparsity.q", nh); err != nil {
 			return nil, nil, err
 		}
-		t.q = append([]float32(nil), d...)
+		t.q = q
 	}
 	return t, m, nil
 }

@@ -63,11 +63,15 @@ func Load(path string) (*RBM, map[string]string, error) {
 }
 
 // FromFile builds an RBM from a decoded model file, checking the kind,
-// the unit types, the tensor shapes, that σ > 0 and that every value is
-// finite.
+// the format_version, the unit types, the tensor shapes, that σ > 0, that
+// every value is finite and that no unit's input can overflow float32
+// (see checkFields).
 func FromFile(f *modelio.File) (*RBM, error) {
 	if k := f.Kind(); k != "" && k != "rbm" {
 		return nil, fmt.Errorf("file holds a %q model, not an rbm: %w", k, modelio.ErrFormat)
+	}
+	if err := f.CheckVersion(FormatVersion); err != nil {
+		return nil, err
 	}
 	if u, ok := f.Metadata["hidden"]; ok && u != "bernoulli" {
 		return nil, fmt.Errorf("hidden units are %q; this build reads Bernoulli hidden units only: %w", u, modelio.ErrFormat)
@@ -105,7 +109,60 @@ func FromFile(f *modelio.File) (*RBM, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	if err := m.checkFields(); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// checkFields refuses finite parameters whose first products overflow: the
+// largest |input| a hidden unit can get, |c_j| + Σ_i |W_ij| x_i, and a
+// visible unit, |b_i| + s_i Σ_j |W_ij| (hidden units are 0 or 1), must be
+// float32 numbers. x_i is the largest input visible unit i gives: 1 for
+// Bernoulli units; for Gaussian units v_i/σ_i with v_i, at most its largest
+// mean plus ten σ_i, a float32 number too (s_i = σ_i; 1 for Bernoulli
+// units).
+func (m *RBM) checkFields() error {
+	nv, nh := m.NVisible(), m.NHidden()
+	s := make([]float64, nv)
+	for i := range s {
+		s[i] = 1
+	}
+	g, gaussian := m.units().(*Gaussian)
+	if gaussian {
+		for i, v := range g.Sigma() {
+			s[i] = float64(v)
+		}
+	}
+	x := make([]float64, nv)
+	for i := range nv {
+		var sum float64
+		for _, w := range m.W.Row(i) {
+			sum += math.Abs(float64(w))
+		}
+		field := math.Abs(float64(m.B[i])) + s[i]*sum
+		if field > math.MaxFloat32 {
+			return fmt.Errorf("visible unit %d: |visible_bias| + Σ|weights| of its row is %.3g, over the float32 range: %w", i, field, modelio.ErrFormat)
+		}
+		x[i] = 1
+		if gaussian {
+			v := field + 10*s[i] // the largest visible value it samples
+			if v > math.MaxFloat32 {
+				return fmt.Errorf("visible unit %d: its largest mean plus 10σ is %.3g, over the float32 range (σ = %.3g): %w", i, v, s[i], modelio.ErrFormat)
+			}
+			x[i] = v / s[i]
+		}
+	}
+	for j := range nh {
+		field := math.Abs(float64(m.C[j]))
+		for i := range nv {
+			field += math.Abs(float64(m.W.Data[i*nh+j])) * x[i]
+		}
+		if field > math.MaxFloat32 {
+			return fmt.Errorf("hidden unit %d: |hidden_bias| + Σ|weights| × largest input is %.3g, over the float32 range: %w", j, field, modelio.ErrFormat)
+		}
+	}
+	return nil
 }
 
 // unitsFromFile reads the visible units' type and parameters.

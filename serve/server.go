@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -9,7 +11,9 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"mime"
 	"net/http"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -326,21 +330,27 @@ func withBody[T any](h func(http.ResponseWriter, *http.Request, *T) error) func(
 	}
 }
 
-// decode reads one JSON object into v: unknown fields, trailing data and
-// bodies over the limit are errors that say what is wrong.
+// decode reads one JSON object into v, strictly: the body must be sent as
+// JSON (Content-Type application/json or application/…+json; text/plain
+// and forms are refused with 415); its field names must be v's exactly
+// (case-sensitive: "State" is not "state"), each at most once; null is
+// refused wherever v's field is not a pointer (an optional value: omit it
+// or send null); unknown fields, trailing data and bodies over the limit
+// are refused too. Every error says what is wrong and where.
 func decode(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "text/plain") {
-		return &apiError{http.StatusUnsupportedMediaType, "Content-Type " + ct + ": send application/json"}
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		return err
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return bodyError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &mbe):
-			return &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is over %d bytes", mbe.Limit)}
 		case errors.Is(err, io.EOF):
 			return badRequest("empty request body: send a JSON object")
 		case errors.As(err, &se):
@@ -350,17 +360,148 @@ func decode(r *http.Request, v any) error {
 		}
 		return badRequest("request body: %v", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return badRequest("request body: extra data after the JSON object")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is over %d bytes", mbe.Limit)}
-		}
-		return badRequest("request body: extra data after the JSON object")
+	// The body is one valid JSON value that encoding/json took: now what it
+	// lets through (field names in another case, duplicate keys, null).
+	dec = json.NewDecoder(bytes.NewReader(body))
+	if err := strictValue(dec, reflect.TypeOf(v).Elem(), ""); err != nil {
+		return badRequest("request body: %v", err)
 	}
 	return nil
+}
+
+// checkContentType accepts JSON media types only.
+func checkContentType(ct string) error {
+	mt, _, err := mime.ParseMediaType(ct)
+	switch {
+	case ct == "":
+		return &apiError{http.StatusUnsupportedMediaType, "no Content-Type: send application/json"}
+	case err != nil:
+		return &apiError{http.StatusUnsupportedMediaType, "Content-Type " + ct + ": " + err.Error() + ": send application/json"}
+	case mt == "application/json", strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"):
+		return nil
+	}
+	return &apiError{http.StatusUnsupportedMediaType, "Content-Type " + ct + ": send application/json"}
+}
+
+// bodyError describes an error reading the request body.
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &apiError{http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is over %d bytes", mbe.Limit)}
+	}
+	return badRequest("reading the request body: %v", err)
+}
+
+// strictValue reads the next JSON value from dec, which encoding/json has
+// decoded into a t already, and returns an error naming its place (path,
+// as in states[2] or "beta") when a key is duplicated or matches a field
+// only ignoring case, or a value is null where t is not a pointer.
+func strictValue(dec *json.Decoder, t reflect.Type, path string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	where := path
+	if where == "" {
+		where = "the body"
+	}
+	if tok == nil {
+		if t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface {
+			return nil
+		}
+		return fmt.Errorf("%s is null: send a value, or leave an optional field out", where)
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return nil // a scalar: its type was checked by the decoder
+	}
+	if delim == '[' {
+		elem := reflect.TypeFor[any]()
+		if k := t.Kind(); k == reflect.Slice || k == reflect.Array {
+			elem = t.Elem()
+		}
+		for i := 0; dec.More(); i++ {
+			if err := strictValue(dec, elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		_, err := dec.Token()
+		return err
+	}
+	var fields map[string]reflect.Type
+	if t.Kind() == reflect.Struct {
+		fields = jsonFields(t)
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		key := tok.(string) // object keys are strings
+		name := key
+		if path != "" {
+			name = path + "." + key
+		}
+		if seen[key] {
+			return fmt.Errorf("field %q appears twice", name)
+		}
+		seen[key] = true
+		elem := reflect.TypeFor[any]()
+		switch {
+		case fields != nil:
+			ft, ok := fields[key]
+			if !ok {
+				for f := range fields {
+					if strings.EqualFold(f, key) {
+						return fmt.Errorf("unknown field %q: field names are case-sensitive (%q)", name, f)
+					}
+				}
+				return fmt.Errorf("unknown field %q", name)
+			}
+			elem = ft
+		case t.Kind() == reflect.Map:
+			elem = t.Elem()
+		}
+		if err := strictValue(dec, elem, name); err != nil {
+			return err
+		}
+	}
+	_, err = dec.Token()
+	return err
+}
+
+// jsonFields maps the JSON names of struct type t's fields to their types,
+// with the fields of embedded structs promoted as encoding/json does (an
+// outer field wins over an embedded one of the same name).
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := map[string]reflect.Type{}
+	var embedded []reflect.Type
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		switch {
+		case tag == "-":
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			embedded = append(embedded, f.Type)
+		case f.IsExported():
+			fields[cmp.Or(name, f.Name)] = f.Type
+		}
+	}
+	for _, e := range embedded {
+		for name, ft := range jsonFields(e) {
+			if _, ok := fields[name]; !ok {
+				fields[name] = ft
+			}
+		}
+	}
+	return fields
 }
 
 // stream writes NDJSON lines, flushing each.

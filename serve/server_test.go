@@ -475,7 +475,7 @@ func TestBadInput(t *testing.T) {
 		{"POST", "/api/hopfield/recall", `{"state": [1e40]}`, 400, "state"},
 		{"POST", "/api/hopfield/recall", map[string]any{"state": pats[0]}, 400, "patterns\" is empty"},
 		{"POST", "/api/hopfield/recall", map[string]any{"patterns": [][]float32{big}, "state": big}, 400, "want 1 to 1024"},
-		{"POST", "/api/hopfield/recall", map[string]any{"patterns": make([][]float32, 65), "state": pats[0]}, 400, "at most 64"},
+		{"POST", "/api/hopfield/recall", map[string]any{"patterns": slices.Repeat([][]float32{pats[0]}, 65), "state": pats[0]}, 400, "at most 64"},
 		{"POST", "/api/hopfield/recall", map[string]any{"patterns": [][]float32{pats[0], pats[1][:5]}, "state": pats[0]}, 400, "pattern 1 has 5 units"},
 		{"POST", "/api/hopfield/recall", map[string]any{"patterns": [][]float32{half}, "state": half}, 400, "pattern 0"},
 		{"POST", "/api/hopfield/recall", map[string]any{"patterns": pats, "state": pats[0][:10]}, 400, "state has 10 units"},

@@ -1,6 +1,14 @@
 // Package atomicfile writes files so that a reader (or a crash) never sees a
 // partial file: the bytes go to a temporary file in the same directory,
 // which is synced and then renamed over the destination.
+//
+// The temporary file of PATH is DIR/.NAME.tmp-PID-RANDOM, PID the writing
+// process. A process killed while writing (kill -9, a power cut) leaves it
+// behind; the next write of the same PATH removes such leftovers: those of
+// a process that no longer runs (on Unix), and any older than StaleAge
+// (everywhere, and for the older name .NAME.tmp-RANDOM). A temporary of a
+// live writer is younger than that — writing keeps touching it — so two
+// processes writing the same path do not remove each other's.
 package atomicfile
 
 import (
@@ -9,6 +17,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // WriteFile writes data to path atomically. A file it replaces keeps its
@@ -36,7 +47,8 @@ func write(path string, data []byte) (err error) {
 		mode = fi.Mode().Perm()
 	}
 
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	removeStale(dir, filepath.Base(path), time.Now())
+	tmp, err := os.CreateTemp(dir, tempPrefix(filepath.Base(path))+strconv.Itoa(os.Getpid())+"-*")
 	if err != nil {
 		return err
 	}
@@ -72,4 +84,51 @@ func write(path string, data []byte) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// StaleAge is the age past which a temporary file of a path is a leftover
+// whatever process wrote it.
+const StaleAge = time.Hour
+
+func tempPrefix(name string) string { return "." + name + ".tmp-" }
+
+// removeStale removes the leftover temporary files of dir/name (see the
+// package comment), best effort: a file it cannot remove is left.
+func removeStale(dir, name string, now time.Time) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := tempPrefix(name)
+	for _, e := range ents {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		if pidText, random, ok := strings.Cut(rest, "-"); ok && isDigits(random) {
+			// PID-RANDOM: a leftover as soon as its writer is gone.
+			pid, err := strconv.Atoi(pidText)
+			if err == nil && pid > 0 && pid != os.Getpid() && !alive(pid) {
+				os.Remove(filepath.Join(dir, e.Name()))
+				continue
+			}
+		} else if !isDigits(rest) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > StaleAge {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

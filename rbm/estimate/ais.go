@@ -46,6 +46,11 @@ type Options struct {
 // ErrOptions reports invalid options.
 var ErrOptions = errors.New("invalid options")
 
+// ErrNotFinite reports a result that came out NaN or infinite (a model
+// whose numbers overflow on this data): Evaluate returns it, naming the
+// quantity, instead of printing NaN.
+var ErrNotFinite = errors.New("result is not a finite number")
+
 // PaperSchedule returns Salakhutdinov & Murray's schedule: β from 0 to 0.5 in
 // steps of 1e-3, 0.5 to 0.9 in steps of 1e-4 and 0.9 to 1 in steps of 1e-5
 // (14,501 values).

@@ -3,6 +3,7 @@ package estimate
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -172,5 +173,45 @@ func Evaluate(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt EvalOpti
 	ev.PLL = ev.PLLTotal / float64(m.NVisible())
 	ev.PLLRows = pll.Rows
 	ev.ReconstructionError = m.ReconstructionError(data)
+	if err := ev.checkFinite(); err != nil {
+		return nil, err
+	}
 	return ev, nil
+}
+
+// checkFinite returns an error wrapping ErrNotFinite naming the first of
+// the measured quantities that is NaN or infinite. The interval ends may be
+// infinite (an unbounded interval) but not NaN, and the pseudo-likelihood
+// is NaN by definition for units that are not binary.
+func (e *Evaluation) checkFinite() error {
+	finite := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	notNaN := func(x float64) bool { return !math.IsNaN(x) }
+	type check struct {
+		name string
+		v    float64
+		ok   func(float64) bool
+	}
+	checks := []check{
+		{"mean free energy", e.MeanFreeEnergy, finite},
+		{"log Z", e.LogZ, finite},
+		{"log Z std", e.LogZStd, notNaN},
+		{"log Z low", e.LogZLow, notNaN},
+		{"log Z high", e.LogZHigh, notNaN},
+		{"mean log-likelihood", e.MeanLogLikelihood, finite},
+		{"mean log-likelihood low", e.MeanLogLikelihoodLow, notNaN},
+		{"mean log-likelihood high", e.MeanLogLikelihoodHigh, notNaN},
+		{"reconstruction error", e.ReconstructionError, finite},
+	}
+	if e.Visible == "bernoulli" {
+		checks = append(checks, check{"pseudo-log-likelihood", e.PLLTotal, notNaN})
+	}
+	if r := e.RAISE; r != nil {
+		checks = append(checks, check{"RAISE log Z", r.LogZ, finite}, check{"RAISE mean log-likelihood", r.MeanLogLikelihood, finite})
+	}
+	for _, c := range checks {
+		if !c.ok(c.v) {
+			return fmt.Errorf("%s is %v (the model's numbers overflow on this data): %w", c.name, c.v, ErrNotFinite)
+		}
+	}
+	return nil
 }

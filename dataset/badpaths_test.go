@@ -1,0 +1,51 @@
+//go:build unix
+
+package dataset
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ebm-go/ebm/internal/readlimit"
+	"github.com/ebm-go/ebm/internal/readlimit/readlimittest"
+)
+
+// TestBadPaths: every file loader refuses a FIFO, /dev/zero, links to them
+// and a directory at once, naming the path, without blocking or reading
+// without end.
+func TestBadPaths(t *testing.T) {
+	loaders := []struct {
+		name string
+		ext  string
+		load func(string) error
+	}{
+		{"npy", ".npy", func(p string) error { _, err := Load(p, Options{}); return err }},
+		{"csv", ".csv", func(p string) error { _, err := Load(p, Options{}); return err }},
+		{"idx", "-ubyte", func(p string) error { _, err := Load(p, Options{}); return err }},
+		{"idx.gz", ".idx.gz", func(p string) error { _, err := Load(p, Options{}); return err }},
+		{"png", ".png", func(p string) error { _, err := Load(p, Options{}); return err }},
+		{"labels npy", ".npy", func(p string) error { _, err := ReadLabels(p); return err }},
+		{"labels text", ".txt", func(p string) error { _, err := ReadLabels(p); return err }},
+	}
+	for _, l := range loaders {
+		for kind, path := range readlimittest.BadPaths(t, "data"+l.ext) {
+			if kind == "directory" && !strings.HasPrefix(l.name, "labels") {
+				continue // a directory is a data set of PNG files: see TestBadPNG
+			}
+			t.Run(l.name+"/"+kind, func(t *testing.T) {
+				done := make(chan error, 1)
+				go func() { done <- l.load(path) }()
+				select {
+				case err := <-done:
+					if !errors.Is(err, readlimit.ErrNotRegular) || !strings.Contains(err.Error(), path) {
+						t.Fatalf("error %v, want one naming %s as not a regular file", err, path)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("blocked on %s", path)
+				}
+			})
+		}
+	}
+}
