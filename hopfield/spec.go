@@ -196,6 +196,10 @@ type Summary struct {
 	Beta        *float64 `json:"beta,omitempty"`
 	Neurons     int      `json:"neurons"`
 	Patterns    int      `json:"patterns"`
+	// Normalize and ValueDim (the length of the values, 0 without) are
+	// set for the continuous kind.
+	Normalize string `json:"normalize,omitempty"`
+	ValueDim  int    `json:"value_dim,omitempty"`
 	// Description names the memory (Spec.String, without the settings of
 	// a classical network) and Settings are those settings: the rule, the
 	// rank and "zero diagonal" ("" for the other kinds).
@@ -223,6 +227,12 @@ func Describe(m Memory) Summary {
 	}
 	if s.Kind != KindClassical {
 		sum.Beta = &s.Beta
+	}
+	if c, ok := m.(*Continuous); ok {
+		sum.Normalize = string(c.Normalization())
+		if c.values != nil {
+			sum.ValueDim = c.values.Cols
+		}
 	}
 	return sum
 }
