@@ -385,3 +385,24 @@ func TestNormalization(t *testing.T) {
 		t.Errorf("standardized: %v", st.Data)
 	}
 }
+
+func TestClassifyByRetrieval(t *testing.T) {
+	// Two clusters of keys, labelled 0 and 1 (and a lone key labelled 2
+	// far away): queries near a cluster get its label.
+	keys := tensor.FromSlice(5, 2, []float32{1, 0, 0.9, 0.1, 0, 1, 0.1, 0.9, -1, -1})
+	vals, err := OneHot([]int{0, 0, 1, 1, 2}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := NewContinuous(2, 5)
+	if err := c.StoreValues(keys, vals); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := c.Classify(context.Background(), tensor.FromSlice(3, 2, []float32{2, 0.2, 0.1, 3, -2, -1}), RetrieveOptions{})
+	if err != nil || !slices.Equal(got, []int{0, 1, 2}) {
+		t.Errorf("classes %v (%v), want [0 1 2]", got, err)
+	}
+	if _, err := OneHot([]int{0, 3}, 3); !errors.Is(err, ErrValue) {
+		t.Errorf("label 3 of 3 classes: %v", err)
+	}
+}
