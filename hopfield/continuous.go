@@ -59,7 +59,9 @@ type Continuous struct {
 
 	d        int
 	beta     float64
-	patterns *tensor.Matrix // M×d
+	norm     Normalization
+	patterns *tensor.Matrix // M×d, the keys (normalized as norm says)
+	values   *tensor.Matrix // M×d_v, nil when the patterns are their own values
 	maxNorm2 float64
 }
 
@@ -106,8 +108,17 @@ func (c *Continuous) Count() int {
 // is the memory's own.
 func (c *Continuous) Patterns() *tensor.Matrix { return c.patterns }
 
-// Store adds the rows of patterns (d columns, finite values) as they are.
+// Store adds the rows of patterns (d columns, finite values), normalized
+// as the memory's Normalization says. A memory that holds key/value pairs
+// takes more only through StoreValues.
 func (c *Continuous) Store(patterns *tensor.Matrix) error {
+	if c.values != nil {
+		return fmt.Errorf("hopfield: store: the memory holds keys with values; add more with StoreValues: %w", ErrOption)
+	}
+	return c.store(patterns)
+}
+
+func (c *Continuous) store(patterns *tensor.Matrix) error {
 	if err := checkStore(patterns, c.d, "a memory of dimension %d"); err != nil {
 		return err
 	}
@@ -115,6 +126,7 @@ func (c *Continuous) Store(patterns *tensor.Matrix) error {
 		return fmt.Errorf("hopfield: store: row %d, column %d (0-based) is %v: %w", k/c.d, k%c.d, patterns.Data[k], ErrValue)
 	}
 	x := patterns.Clone()
+	c.norm.Apply(x)
 	if c.patterns == nil {
 		c.patterns = x
 	} else {
@@ -217,138 +229,6 @@ func softmax(z []float64, beta float64) {
 	}
 }
 
-// RetrieveOptions configure Retrieve.
-type RetrieveOptions struct {
-	// Steps is the most updates per query (0: 1, the usual one-step
-	// retrieval).
-	Steps int
-	// Tolerance stops a query early when no entry changed by more than it
-	// (0: the memory's Tolerance, or DefaultTolerance).
-	Tolerance float64
-	// Energy computes each query's energy at its final state (one more
-	// matrix product).
-	Energy bool
-}
-
-// Retrieval reports one query of Retrieve.
-type Retrieval struct {
-	// Steps is the number of updates run; Converged that the last changed
-	// no entry by more than the tolerance (a fixed point up to it); Change
-	// the largest entry change of the last update.
-	Steps     int     `json:"steps"`
-	Converged bool    `json:"converged"`
-	Change    float64 `json:"change"`
-	// Fixed is the kind of fixed point and Effective = 1/Σ p² the effective
-	// number of patterns averaged, from the weights p of the last update.
-	Fixed     FixedPointKind `json:"fixed_point"`
-	Effective float64        `json:"effective_patterns"`
-	// Top is the pattern of largest weight (the first of the largest
-	// scores; 0 when β = 0, where all weights are equal), TopWeight that
-	// weight.
-	Top       int     `json:"top_pattern"`
-	TopWeight float64 `json:"top_weight"`
-	// Energy is E at the final state, when RetrieveOptions.Energy is set.
-	Energy *float64 `json:"energy,omitempty"`
-}
-
-// classify sets Fixed, Effective, Top and TopWeight from the statistics of
-// the weights of the last update over m patterns.
-func (r *Retrieval) classify(st tensor.SoftmaxStats, m int) {
-	r.Top, r.TopWeight = st.Arg, float64(st.Max)
-	r.Effective = 1 / st.SumSq
-	switch {
-	case r.TopWeight >= SingleWeight:
-		r.Fixed = FixedSingle
-	case m > 1 && r.Effective >= GlobalFraction*float64(m):
-		r.Fixed = FixedGlobal
-	default:
-		r.Fixed = FixedMetastable
-	}
-}
-
-// blockFloats bounds the score matrix of one block of queries (128 MiB).
-// Each product of a block re-packs the whole memory X, so the packing costs
-// the same per block whatever its size and the GEMM work grows with it: at
-// M = 60,000 a block of 559 queries spends about 13% of its CPU time
-// packing, against 24% for the 139 queries of a 32 MiB block (profiles of
-// BenchmarkContinuousMNIST, docs/performance.md).
-const blockFloats = 1 << 25
-
-// Retrieve runs the update on every row of queries (Q × d, finite) and
-// returns the final states (Q × d, a new matrix) and a report per query.
-// Each update of a block of queries is two matrix products on the fast
-// kernels, S = Q Xᵀ and R = softmax(β S) X, with the softmax computed in
-// float32 by tensor.SoftmaxRows (vectorized, parallel over the queries);
-// queries are processed in blocks that bound the memory of S, and a query
-// that has converged stops updating. The result of a query does not depend
-// on the others beyond float32 rounding of the products.
-func (c *Continuous) Retrieve(ctx context.Context, queries *tensor.Matrix, opt RetrieveOptions) (*tensor.Matrix, []Retrieval, error) {
-	if c.Count() == 0 {
-		return nil, nil, fmt.Errorf("hopfield: retrieve from an empty continuous memory: %w", ErrNoPatterns)
-	}
-	if queries == nil || queries.Rows == 0 {
-		return nil, nil, fmt.Errorf("hopfield: retrieve: no queries: %w", ErrOption)
-	}
-	if queries.Cols != c.d {
-		return nil, nil, fmt.Errorf("hopfield: retrieve: queries of %d values for a memory of dimension %d: %w", queries.Cols, c.d, ErrDimension)
-	}
-	if k := firstNonFinite(queries.Data); k >= 0 {
-		return nil, nil, fmt.Errorf("hopfield: retrieve: query %d, entry %d (0-based) is %v: %w", k/c.d, k%c.d, queries.Data[k], ErrValue)
-	}
-	steps, tol, err := c.stepsTol(opt.Steps, opt.Tolerance)
-	if err != nil {
-		return nil, nil, err
-	}
-	out := queries.Clone()
-	reps := make([]Retrieval, queries.Rows)
-	mm := c.Count()
-	bs := max(1, min(queries.Rows, blockFloats/mm))
-	var w blockWork
-	for lo := 0; lo < queries.Rows; lo += bs {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		hi := min(lo+bs, queries.Rows)
-		active := make([]int, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			active = append(active, i)
-		}
-		for step := 1; step <= steps && len(active) > 0; step++ {
-			c.step(&w, out, active)
-			next := active[:0]
-			for k, i := range active {
-				r := &reps[i]
-				r.Steps = step
-				r.Change = w.change[k]
-				r.classify(w.stats[k], mm)
-				if r.Change <= tol {
-					r.Converged = true
-				} else {
-					next = append(next, i)
-				}
-			}
-			active = next
-		}
-	}
-	if opt.Energy {
-		z := tensor.New(min(bs, out.Rows), mm)
-		zz := make([]float64, mm)
-		for lo := 0; lo < out.Rows; lo += bs {
-			hi := min(lo+bs, out.Rows)
-			zb := z.Resize(hi-lo, mm)
-			tensor.MatMulTB(zb, out.SliceRows(lo, hi), c.patterns)
-			for i := lo; i < hi; i++ {
-				for mu, v := range zb.Row(i - lo) {
-					zz[mu] = float64(v)
-				}
-				e := c.energy(out.Row(i), zz)
-				reps[i].Energy = &e
-			}
-		}
-	}
-	return out, reps, nil
-}
-
 func (c *Continuous) stepsTol(steps int, tol float64) (int, float64, error) {
 	if steps < 0 {
 		return 0, 0, fmt.Errorf("hopfield: a step limit of %d: %w", steps, ErrOption)
@@ -375,43 +255,8 @@ func (c *Continuous) beta32() float32 {
 	return float32(min(c.beta, math.MaxFloat32))
 }
 
-// blockWork is the scratch of one update of a block of queries.
-type blockWork struct {
-	q, p, r *tensor.Matrix
-	stats   []tensor.SoftmaxStats
-	change  []float64
-}
-
-// step updates the rows active of states in place, leaving the weights in
-// w.p, their statistics in w.stats and each row's largest change in
-// w.change. The softmax runs in float32 on tensor's vector kernel, in
-// parallel over the rows (see tensor.SoftmaxRows for its error bound).
-func (c *Continuous) step(w *blockWork, states *tensor.Matrix, active []int) {
-	b, mm, d := len(active), c.Count(), c.d
-	w.q = w.q.Resize(b, d)
-	for k, i := range active {
-		copy(w.q.Row(k), states.Row(i))
-	}
-	w.p = w.p.Resize(b, mm)
-	tensor.MatMulTB(w.p, w.q, c.patterns) // scores Xᵀξ, one row per query
-	w.stats = slices.Grow(w.stats[:0], b)[:b]
-	tensor.SoftmaxRows(w.p, c.beta32(), w.stats)
-	w.r = w.r.Resize(b, d)
-	tensor.MatMul(w.r, w.p, c.patterns)
-	w.change = slices.Grow(w.change[:0], b)[:b]
-	for k, i := range active {
-		dst, src := states.Row(i), w.r.Row(k)
-		var ch float64
-		for j, v := range src {
-			ch = max(ch, math.Abs(float64(v)-float64(dst[j])))
-		}
-		copy(dst, src)
-		w.change[k] = ch
-	}
-}
-
 // Recall runs the update from one state (finite reals; ±1 cues work as
-// they are) for at most opt.MaxSweeps steps (0: one step), stopping early
+// they are; normalized as the keys are, see Query) for at most opt.MaxSweeps steps (0: one step), stopping early
 // at the memory's Tolerance. Mode, Rand and Temperature are ignored: the
 // update is deterministic. The trajectory has an energy and overlaps
 // m_μ = x^μ·ξ/d per step, Flips counts the entries whose sign changed,
@@ -431,7 +276,7 @@ func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOpti
 	if opt.Frames < 0 {
 		return Trajectory{}, fmt.Errorf("hopfield: Frames %d is negative: %w", opt.Frames, ErrOption)
 	}
-	s := tensor.FromSlice(1, c.d, slices.Clone(state))
+	s := tensor.FromSlice(1, c.d, c.Query(state))
 	var traj Trajectory
 	record := func() (float64, []float64) {
 		z := make([]float64, c.Count())
@@ -461,7 +306,7 @@ func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOpti
 		if opt.OnSweep != nil {
 			weights, _ = c.Weights(prev) // prev is checked: cannot fail
 		}
-		c.step(&w, s, []int{0})
+		c.step(&w, s, []int{0}, true)
 		ret := Retrieval{Steps: step, Change: w.change[0], Converged: w.change[0] <= tol}
 		ret.classify(w.stats[0], c.Count())
 		traj.Retrieval = &ret
@@ -491,10 +336,11 @@ func (c *Continuous) Recall(ctx context.Context, state []float32, opt RecallOpti
 }
 
 // Save writes the memory to a safetensors file: tensor "patterns" F32
-// [M, d]; metadata "model": "hopfield", "kind": "continuous", "beta",
-// "patterns", "neurons", "format_version", plus extra.
+// [M, d] (the keys, normalized), and "values" F32 [M, d_v] when the memory
+// holds values; metadata "model": "hopfield", "kind": "continuous",
+// "beta", "normalize", "patterns", "neurons", "format_version", plus extra.
 func (c *Continuous) Save(path string, extra map[string]string) error {
-	return saveModern(path, extra, c.Spec(), c.d, c.patterns)
+	return saveModern(path, extra, c.Spec(), c.d, c.patterns, c.values)
 }
 
 var _ Memory = (*Continuous)(nil)

@@ -448,7 +448,7 @@ func (m *Dense) Recall(ctx context.Context, state []float32, opt RecallOptions) 
 // [M, N]; metadata "model": "hopfield", "kind": "dense", "interaction",
 // "beta", "patterns", "neurons", "format_version", plus extra.
 func (m *Dense) Save(path string, extra map[string]string) error {
-	return saveModern(path, extra, m.Spec(), m.n, m.patterns)
+	return saveModern(path, extra, m.Spec(), m.n, m.patterns, nil)
 }
 
 var _ Memory = (*Dense)(nil)

@@ -13,6 +13,12 @@
 // pages treat the kinds alike. Capacity measures every kind with one
 // CapacityOptions.
 //
+// The continuous kind also takes real vectors: keys with values
+// (Continuous.StoreValues; RetrieveAll reads out V softmax(β Kᵀξ), with the
+// softmax weights, the top-k patterns and the energy per update), with an
+// optional per-vector Normalization (none, l2, standardize) recorded in the
+// model file; OneHot and Continuous.Classify make retrieval a classifier.
+//
 // A recall can be watched as it happens: RecallOptions.RecordChanges keeps
 // every unit change with the energy after it (replayable unit by unit), and
 // RecallOptions.OnSweep is called after every sweep with the state, energy,

@@ -9,8 +9,9 @@ import (
 )
 
 // saveModern writes a dense or continuous memory: tensor "patterns" F32
-// [M, N] (absent when M = 0) and the common metadata.
-func saveModern(path string, extra map[string]string, spec Spec, n int, patterns *tensor.Matrix) error {
+// [M, N] (absent when M = 0), "values" F32 [M, d_v] when values is not
+// nil, and the common metadata.
+func saveModern(path string, extra map[string]string, spec Spec, n int, patterns, values *tensor.Matrix) error {
 	count := 0
 	if patterns != nil {
 		count = patterns.Rows
@@ -18,6 +19,9 @@ func saveModern(path string, extra map[string]string, spec Spec, n int, patterns
 	f := &modelio.File{Metadata: fileMetadata(extra, spec, n, count), Tensors: map[string]modelio.Tensor{}}
 	if count > 0 {
 		f.Tensors["patterns"] = modelio.Tensor{Shape: []int{count, n}, Data: patterns.Data}
+	}
+	if values != nil && count > 0 {
+		f.Tensors["values"] = modelio.Tensor{Shape: []int{count, values.Cols}, Data: values.Data}
 	}
 	if err := modelio.Save(path, f); err != nil {
 		return fmt.Errorf("save %s: %w", path, err)
@@ -66,8 +70,10 @@ func modernPatterns(f *modelio.File) (*tensor.Matrix, int, error) {
 
 // modernFromFile builds a dense or continuous memory from a decoded model
 // file: its Spec from the metadata, the tensor "patterns" (±1 or 0/1 for
-// the dense kind, finite for the continuous one). A continuous file's β is
-// taken as written, 0 included.
+// the dense kind, finite for the continuous one) and, for the continuous
+// kind, the optional tensor "values" [M, d_v]. A continuous file's β is
+// taken as written, 0 included; its keys are stored normalized, so they
+// are not normalized again.
 func modernFromFile(f *modelio.File, s Spec) (Memory, error) {
 	x, n, err := modernPatterns(f)
 	if err != nil {
@@ -75,10 +81,17 @@ func modernFromFile(f *modelio.File, s Spec) (Memory, error) {
 	}
 	var m Memory
 	if s.Kind == KindContinuous {
-		m, err = NewContinuous(n, s.Beta)
-	} else {
-		m, err = New(n, s)
+		c, err := NewContinuous(n, s.Beta)
+		if err != nil {
+			return nil, fmt.Errorf("metadata: %w", err)
+		}
+		if err := continuousFromFile(f, c, x); err != nil {
+			return nil, err
+		}
+		c.norm = s.Norm
+		return c, nil
 	}
+	m, err = New(n, s)
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
@@ -88,4 +101,35 @@ func modernFromFile(f *modelio.File, s Spec) (Memory, error) {
 		}
 	}
 	return m, nil
+}
+
+// continuousFromFile stores the keys x (nil: none) and the tensor "values"
+// of f, when present, in c (whose normalization is still none).
+func continuousFromFile(f *modelio.File, c *Continuous, x *tensor.Matrix) error {
+	vt, ok := f.Tensors["values"]
+	if !ok {
+		if x == nil {
+			return nil
+		}
+		if err := c.Store(x); err != nil {
+			return fmt.Errorf("tensor \"patterns\": %w", err)
+		}
+		return nil
+	}
+	if x == nil || len(vt.Shape) != 2 || vt.Shape[0] != x.Rows || vt.Shape[1] < 1 {
+		rows := 0
+		if x != nil {
+			rows = x.Rows
+		}
+		return fmt.Errorf("tensor \"values\" has shape %v, want [%d, d_v] (one value per stored pattern): %w", vt.Shape, rows, modelio.ErrFormat)
+	}
+	vd, err := f.Require("values", vt.Shape[0], vt.Shape[1])
+	if err != nil {
+		return err
+	}
+	v := tensor.FromSlice(vt.Shape[0], vt.Shape[1], append([]float32(nil), vd...))
+	if err := c.StoreValues(x, v); err != nil {
+		return fmt.Errorf("tensors \"patterns\" and \"values\": %w", err)
+	}
+	return nil
 }

@@ -39,8 +39,15 @@ func optionError(option string, err error) error {
 // size), keep Rows (SelectRows) when set, add them to the memory in the
 // file Into (Extend with Spec and SetZeroDiagonal) or to a new one (New
 // with Spec), and write it to Out.
+//
+// For the continuous kind, Values names the values of key/value pairs
+// (LoadValues; the patterns are the keys) and Real keeps intensities in
+// [0, 1] as they are (see LoadReal; a normalization other than none
+// implies it).
 type StoreOptions struct {
 	Patterns, Rows  string
+	Values          string
+	Real            bool
 	Neurons         int
 	Seed            uint64
 	Spec            Spec
@@ -57,9 +64,9 @@ func StoreFile(ctx context.Context, o StoreOptions) (*StoreReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := LoadPatterns(o.Patterns, o.Neurons, o.Seed)
+	ps, err := loadStored(&o, mem)
 	if err != nil {
-		return nil, optionError("patterns", err)
+		return nil, err
 	}
 	if o.Rows != "" {
 		if err := ps.SelectRows(o.Rows); err != nil {
@@ -83,6 +90,36 @@ func StoreFile(ctx context.Context, o StoreOptions) (*StoreReport, error) {
 	}
 	rep.Out = o.Out
 	return rep, nil
+}
+
+// loadStored loads the patterns (and values) o names for mem (nil: a new
+// memory of kind o.Spec.Kind).
+func loadStored(o *StoreOptions, mem Memory) (*PatternSet, error) {
+	s := o.Spec
+	if mem != nil {
+		s = mem.Spec()
+	}
+	if s.Kind != KindContinuous {
+		if o.Values != "" || o.Real {
+			option := "values"
+			if o.Values == "" {
+				option = "real"
+			}
+			return nil, &OptionError{Option: option, Err: fmt.Errorf("hopfield: values and real-valued patterns apply to the continuous kind, not %s: %w", s.Kind, ErrOption)}
+		}
+		ps, err := LoadPatterns(o.Patterns, o.Neurons, o.Seed)
+		return ps, optionError("patterns", err)
+	}
+	ps, err := LoadReal(o.Patterns, o.Neurons, o.Seed, o.Real || s.Norm != "")
+	if err != nil {
+		return nil, optionError("patterns", err)
+	}
+	if o.Values != "" {
+		if err := ps.LoadValues(o.Values); err != nil {
+			return nil, optionError("values", err)
+		}
+	}
+	return ps, nil
 }
 
 // storeTarget opens the memory o adds to (Into) and makes it fit o.Spec

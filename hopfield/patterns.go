@@ -21,6 +21,10 @@ type PatternSet struct {
 	// intensities thresholded at 0.5.
 	Source    string
 	Binarized bool
+	// V holds the values of a continuous key/value memory, one row per
+	// pattern (nil: none), and ValueSource where they came from.
+	V           *tensor.Matrix
+	ValueSource string
 }
 
 // LoadPatterns reads ±1 patterns: "random:P" (P random patterns of neurons
@@ -104,11 +108,55 @@ func (ps *PatternSet) SelectRows(spec string) error {
 			rows = append(rows, r)
 		}
 	}
-	x := tensor.New(len(rows), ps.X.Cols)
-	for k, r := range rows {
-		copy(x.Row(k), ps.X.Row(r))
+	ps.X = pickRows(ps.X, rows)
+	if ps.V != nil {
+		ps.V = pickRows(ps.V, rows)
 	}
-	ps.X = x
+	return nil
+}
+
+func pickRows(m *tensor.Matrix, rows []int) *tensor.Matrix {
+	x := tensor.New(len(rows), m.Cols)
+	for k, r := range rows {
+		copy(x.Row(k), m.Row(r))
+	}
+	return x
+}
+
+// LoadReal reads patterns for a continuous memory: a data set spec
+// (dataset.Load; NaN and ±Inf are refused with the file, row and column)
+// taken as it is when real is set; otherwise ±1 and 0/1 data become ±1
+// and intensities in [0, 1] are thresholded at 0.5, as for the other
+// kinds, and any other finite values are taken as they are. random:P is
+// LoadPatterns's.
+func LoadReal(spec string, neurons int, seed uint64, real bool) (*PatternSet, error) {
+	if strings.HasPrefix(spec, "random:") {
+		return LoadPatterns(spec, neurons, seed)
+	}
+	set, err := dataset.Load(spec, dataset.Options{})
+	if err != nil {
+		return nil, err
+	}
+	ps := &PatternSet{H: set.H, W: set.W, Source: spec, X: set.X}
+	if !real {
+		if x, bin, err := BipolarSet(set); err == nil {
+			ps.X, ps.Binarized = x, bin
+		}
+	}
+	return ps, nil
+}
+
+// LoadValues reads the values of a key/value memory (dataset.Load, any
+// finite reals), one row per pattern of ps.
+func (ps *PatternSet) LoadValues(spec string) error {
+	set, err := dataset.Load(spec, dataset.Options{})
+	if err != nil {
+		return err
+	}
+	if set.Len() != ps.X.Rows {
+		return fmt.Errorf("%s has %d rows but the patterns %s have %d: one value per pattern: %w", spec, set.Len(), ps.Source, ps.X.Rows, ErrDimension)
+	}
+	ps.V, ps.ValueSource = set.X, spec
 	return nil
 }
 
@@ -129,6 +177,12 @@ func (ps *PatternSet) Metadata(prev map[string]string, neurons int) map[string]s
 	}
 	if ps.Binarized {
 		meta["binarize"] = "threshold"
+	}
+	if ps.ValueSource != "" {
+		meta["values_data"] = ps.ValueSource
+		if p := prev["values_data"]; p != "" {
+			meta["values_data"] = p + " + " + ps.ValueSource
+		}
 	}
 	return meta
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -318,39 +320,100 @@ func Cue(m Memory, o CueOptions, rng *tensor.Rand) ([]float32, RecallReport, err
 	return cue, rep, nil
 }
 
-// BatchReport is a batched retrieval (Retrieve) with its statistics. Net,
-// Query (the files of the memory and the queries) and Out (of the
-// retrieved states) are the caller's to fill.
+// BatchReport is a batched retrieval (RetrieveAll) with its statistics.
+// Net, Query (the files of the memory and the queries), Out (of what was
+// retrieved) and Weights (of the softmax weights) are the files of
+// RetrieveFiles, "" when none.
 type BatchReport struct {
-	Net              string  `json:"net,omitempty"`
-	Query            string  `json:"query,omitempty"`
-	Kind             string  `json:"kind"`
-	Beta             float64 `json:"beta"`
-	Queries          int     `json:"queries"`
-	Patterns         int     `json:"patterns"`
-	Dimension        int     `json:"dimension"`
+	Net       string  `json:"net,omitempty"`
+	Query     string  `json:"query,omitempty"`
+	Kind      string  `json:"kind"`
+	Beta      float64 `json:"beta"`
+	Normalize string  `json:"normalize"`
+	Queries   int     `json:"queries"`
+	Patterns  int     `json:"patterns"`
+	Dimension int     `json:"dimension"`
+	// ValueDim is the length of the values read out, 0 when the memory
+	// retrieves its own patterns.
+	ValueDim         int     `json:"value_dim,omitempty"`
 	Steps            int     `json:"max_steps"`
+	Top              int     `json:"top,omitempty"`
 	Seconds          float64 `json:"seconds"`
 	QueriesPerSecond float64 `json:"queries_per_second"`
 	RetrievalStats
 	Results []Retrieval `json:"results"`
 	Out     string      `json:"out,omitempty"`
+	Weights string      `json:"weights,omitempty"`
 }
 
-// RetrieveBatch runs Retrieve on the queries for at most steps updates
-// (0: one) and returns the final states with a report.
-func (c *Continuous) RetrieveBatch(ctx context.Context, queries *tensor.Matrix, steps int) (*tensor.Matrix, *BatchReport, error) {
+// RetrieveBatch runs RetrieveAll on the queries and returns its result
+// with a report.
+func (c *Continuous) RetrieveBatch(ctx context.Context, queries *tensor.Matrix, opt RetrieveOptions) (*RetrieveResult, *BatchReport, error) {
 	start := time.Now()
-	r, reps, err := c.Retrieve(ctx, queries, RetrieveOptions{Steps: steps})
+	res, err := c.RetrieveAll(ctx, queries, opt)
 	if err != nil {
 		return nil, nil, err
 	}
-	rep := &BatchReport{Kind: c.Kind(), Beta: c.beta, Queries: r.Rows, Patterns: c.Count(), Dimension: c.d, Steps: steps,
-		Seconds: time.Since(start).Seconds(), RetrievalStats: Stats(reps), Results: reps}
-	if rep.Seconds > 0 {
-		rep.QueriesPerSecond = float64(r.Rows) / rep.Seconds
+	rep := &BatchReport{Kind: c.Kind(), Beta: c.beta, Normalize: string(c.Normalization()), Queries: queries.Rows,
+		Patterns: c.Count(), Dimension: c.d, Steps: max(opt.Steps, 1), Top: opt.Top,
+		Seconds: time.Since(start).Seconds(), RetrievalStats: Stats(res.Reports), Results: res.Reports}
+	if c.values != nil {
+		rep.ValueDim = c.values.Cols
 	}
-	return r, rep, nil
+	if rep.Seconds > 0 {
+		rep.QueriesPerSecond = float64(queries.Rows) / rep.Seconds
+	}
+	return res, rep, nil
+}
+
+// BatchOptions say what RetrieveFiles does: retrieve the rows of the data
+// set Query (dataset.Load, any finite reals) with Retrieve and write what
+// they retrieve to Out and, when Weights is set, the softmax weights to
+// Weights (both .npy; RetrieveOptions.Weights is implied by Weights).
+type BatchOptions struct {
+	Query, Out, Weights string
+	Retrieve            RetrieveOptions
+}
+
+// RetrieveFiles retrieves a batch of queries from files (see
+// BatchOptions). Errors in an option are OptionErrors naming query, out,
+// weights, top or steps.
+func RetrieveFiles(ctx context.Context, c *Continuous, o BatchOptions) (*BatchReport, error) {
+	for _, f := range []struct{ option, path string }{{"out", o.Out}, {"weights", o.Weights}} {
+		if f.path != "" && !strings.EqualFold(filepath.Ext(f.path), ".npy") {
+			return nil, &OptionError{Option: f.option, Err: fmt.Errorf("%s: want a .npy file: %w", f.path, ErrOption)}
+		}
+	}
+	if o.Out == "" {
+		return nil, &OptionError{Option: "out", Err: fmt.Errorf("no file for the retrieved rows (want R.npy): %w", ErrOption)}
+	}
+	if o.Retrieve.Top < 0 {
+		return nil, &OptionError{Option: "top", Err: fmt.Errorf("%d is negative: %w", o.Retrieve.Top, ErrOption)}
+	}
+	set, err := dataset.Load(o.Query, dataset.Options{})
+	if err != nil {
+		return nil, optionError("query", err)
+	}
+	o.Retrieve.Weights = o.Weights != ""
+	res, rep, err := c.RetrieveBatch(ctx, set.X, o.Retrieve)
+	switch {
+	case errors.Is(err, ErrDimension), errors.Is(err, ErrValue):
+		return nil, optionError("query "+o.Query, err)
+	case errors.Is(err, ErrOption):
+		return nil, optionError("steps", err)
+	case err != nil:
+		return nil, err
+	}
+	if err := dataset.SaveNPY(o.Out, res.Out); err != nil {
+		return nil, optionError("out", err)
+	}
+	if o.Weights != "" {
+		if err := dataset.SaveNPY(o.Weights, res.Weights); err != nil {
+			return nil, optionError("weights", err)
+		}
+	}
+	rep.Query, rep.Out, rep.Weights = o.Query, o.Out, o.Weights
+	return rep, nil
 }
 
 // FixedPointLimit bounds the work of the fixed-point check of
@@ -376,7 +439,15 @@ type StoreReport struct {
 // StorePatterns stores ps in m and reports it.
 func StorePatterns(ctx context.Context, m Memory, ps *PatternSet) (*StoreReport, error) {
 	start := time.Now()
-	if err := m.Store(ps.X); err != nil {
+	if ps.V != nil {
+		c, ok := m.(*Continuous)
+		if !ok {
+			return nil, fmt.Errorf("%s: values apply to continuous memories, not %s: %w", ps.ValueSource, m.Kind(), ErrOption)
+		}
+		if err := c.StoreValues(ps.X, ps.V); err != nil {
+			return nil, fmt.Errorf("%s with %s: %w", ps.Source, ps.ValueSource, err)
+		}
+	} else if err := m.Store(ps.X); err != nil {
 		return nil, fmt.Errorf("%s: %w", ps.Source, err)
 	}
 	rep := &StoreReport{Added: ps.X.Rows, Source: ps.Source, Binarized: ps.Binarized, Seconds: time.Since(start).Seconds()}

@@ -40,6 +40,9 @@ type Spec struct {
 	// limit of the continuous kind (every state retrieves the mean of the
 	// patterns) is reached with NewContinuous or Continuous.SetBeta.
 	Beta float64 `json:"beta,omitempty"`
+	// Norm is how the continuous kind normalizes its keys and queries
+	// ("" means NormNone, the canonical form of none).
+	Norm Normalization `json:"normalize,omitempty"`
 }
 
 // DefaultBeta is β when Spec.Beta is 0.
@@ -72,6 +75,15 @@ func (s Spec) Normalize() (Spec, error) {
 			option = "zero-diagonal"
 		}
 		return s, optionError(option, fmt.Errorf("hopfield: a rule and zero diagonal apply to the classical kind; a %s memory keeps its patterns and has no learning rule: %w", kind, ErrOption))
+	}
+	if s.Norm, err = ParseNormalization(string(s.Norm)); err != nil {
+		return s, optionError("normalize", err)
+	}
+	if s.Norm == NormNone {
+		s.Norm = ""
+	}
+	if kind != KindContinuous && s.Norm != "" {
+		return s, optionError("normalize", fmt.Errorf("hopfield: normalization %s applies to the continuous kind, not %s: %w", s.Norm, kind, ErrOption))
 	}
 	if kind != KindDense && s.Interaction != (Interaction{}) {
 		return s, optionError("interaction", fmt.Errorf("hopfield: interaction %s applies to the dense kind, not %s: %w", s.Interaction, kind, ErrOption))
@@ -135,6 +147,7 @@ func New(neurons int, s Spec) (Memory, error) {
 		if err != nil {
 			return nil, err
 		}
+		c.norm = s.Norm
 		return c, nil
 	}
 	net, err := NewNetwork(neurons, s.Rule)
@@ -161,20 +174,11 @@ func WithBeta(m Memory, beta float64) (Memory, error) {
 	if !s.TakesBeta() {
 		return nil, fmt.Errorf("hopfield: beta applies to continuous memories and dense ones with the exp interaction, not to this %s: %w", s, ErrOption)
 	}
-	if s.Kind != KindContinuous || beta != 0 {
-		s.Beta = beta
-		return Rebuild(m, s)
+	if c, ok := m.(*Continuous); ok {
+		return c.withBeta(beta)
 	}
-	c, err := NewContinuous(m.Neurons(), 0)
-	if err != nil {
-		return nil, err
-	}
-	if m.Count() > 0 {
-		if err := c.Store(m.Patterns()); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	s.Beta = beta
+	return Rebuild(m, s)
 }
 
 // Summary describes a memory: what it is and what it holds. Fields that do
@@ -192,6 +196,10 @@ type Summary struct {
 	Beta        *float64 `json:"beta,omitempty"`
 	Neurons     int      `json:"neurons"`
 	Patterns    int      `json:"patterns"`
+	// Normalize and ValueDim (the length of the values, 0 without) are
+	// set for the continuous kind.
+	Normalize string `json:"normalize,omitempty"`
+	ValueDim  int    `json:"value_dim,omitempty"`
 	// Description names the memory (Spec.String, without the settings of
 	// a classical network) and Settings are those settings: the rule, the
 	// rank and "zero diagonal" ("" for the other kinds).
@@ -220,6 +228,12 @@ func Describe(m Memory) Summary {
 	if s.Kind != KindClassical {
 		sum.Beta = &s.Beta
 	}
+	if c, ok := m.(*Continuous); ok {
+		sum.Normalize = string(c.Normalization())
+		if c.values != nil {
+			sum.ValueDim = c.values.Cols
+		}
+	}
 	return sum
 }
 
@@ -235,6 +249,16 @@ func Rebuild(m Memory, s Spec) (Memory, error) {
 	}
 	if m.Patterns() == nil {
 		return nil, fmt.Errorf("hopfield: rebuild: the memory does not know its patterns: %w", ErrNoPatterns)
+	}
+	if c, ok := m.(*Continuous); ok && c.values != nil {
+		oc, ok := out.(*Continuous)
+		if !ok {
+			return nil, fmt.Errorf("hopfield: rebuild: a memory with values can only be continuous: %w", ErrOption)
+		}
+		if err := oc.StoreValues(c.patterns, c.values); err != nil {
+			return nil, fmt.Errorf("hopfield: rebuild: %w", err)
+		}
+		return oc, nil
 	}
 	if err := out.Store(m.Patterns()); err != nil {
 		return nil, fmt.Errorf("hopfield: rebuild: %w", err)
@@ -254,7 +278,11 @@ func (s Spec) String() string {
 		}
 		return "dense associative memory, interaction " + s.Interaction.String()
 	case KindContinuous:
-		return fmt.Sprintf("continuous modern Hopfield network, β = %g", s.Beta)
+		d := fmt.Sprintf("continuous modern Hopfield network, β = %g", s.Beta)
+		if s.Norm != "" && s.Norm != NormNone {
+			d += ", " + string(s.Norm) + "-normalized"
+		}
+		return d
 	}
 	d := "classical Hopfield network"
 	if s.Rule != "" {
@@ -331,12 +359,17 @@ func (s Spec) metadata() map[string]string {
 		fallthrough
 	case KindContinuous:
 		meta["beta"] = strconv.FormatFloat(s.Beta, 'g', -1, 64)
+		norm := s.Norm
+		if norm == "" {
+			norm = NormNone
+		}
+		meta["normalize"] = string(norm)
 	}
 	return meta
 }
 
 // specKeys are the metadata keys metadata may write.
-var specKeys = []string{"kind", "rule", "zero_diagonal", "interaction", "beta"}
+var specKeys = []string{"kind", "rule", "zero_diagonal", "interaction", "beta", "normalize"}
 
 // specFromMetadata reads the Spec a file records, as written: an absent
 // rule stays "" (a network that recalls but cannot learn), an absent β is
@@ -367,6 +400,15 @@ func specFromMetadata(meta map[string]string) (Spec, error) {
 		}
 		if s.Interaction, err = ParseInteraction(in); err != nil {
 			return s, fmt.Errorf("metadata \"interaction\": %w", err)
+		}
+	}
+	if s.Kind == KindContinuous {
+		// Files written before normalization existed hold none.
+		if s.Norm, err = ParseNormalization(meta["normalize"]); err != nil {
+			return s, fmt.Errorf("metadata \"normalize\": %w", err)
+		}
+		if s.Norm == NormNone {
+			s.Norm = ""
 		}
 	}
 	s.Beta = DefaultBeta
@@ -458,7 +500,9 @@ func (c *Continuous) FixedPoints(ctx context.Context, maxWork float64) (int, err
 	if _, err := countFixed(ctx, nil, 2*mm*mm*float64(c.d), maxWork, nil); err != nil {
 		return 0, err
 	}
-	r, _, err := c.Retrieve(ctx, c.patterns, RetrieveOptions{})
+	keys := *c // the keys as they are, without values or normalization
+	keys.values, keys.norm = nil, ""
+	r, _, err := keys.Retrieve(ctx, c.patterns, RetrieveOptions{})
 	if err != nil {
 		return 0, err
 	}
@@ -481,7 +525,13 @@ func (net *Network) Spec() Spec {
 func (m *Dense) Spec() Spec { return Spec{Kind: KindDense, Interaction: m.f, Beta: m.beta} }
 
 // Spec returns how the memory was built, with its current β.
-func (c *Continuous) Spec() Spec { return Spec{Kind: KindContinuous, Beta: c.beta} }
+func (c *Continuous) Spec() Spec {
+	s := Spec{Kind: KindContinuous, Beta: c.beta}
+	if c.norm != NormNone {
+		s.Norm = c.norm
+	}
+	return s
+}
 
 // ParseInteractions parses a comma list of interactions
 // (ParseInteraction), leaving out empty items; a list with no item ("")
@@ -562,7 +612,10 @@ func Extend(m Memory, s Spec, setZeroDiagonal bool) (Memory, error) {
 	if s.Rule == "" && s.Interaction == (Interaction{}) && s.Beta == 0 {
 		s.Rule, s.Interaction, s.Beta = cur.Rule, cur.Interaction, cur.Beta
 	}
-	if s.Rule != cur.Rule || s.Interaction != cur.Interaction || s.Beta != cur.Beta {
+	if s.Norm == "" || s.Norm == NormNone {
+		s.Norm = cur.Norm
+	}
+	if s.Rule != cur.Rule || s.Interaction != cur.Interaction || s.Beta != cur.Beta || s.Norm != cur.Norm {
 		return nil, fmt.Errorf("hopfield: the memory keeps the settings it was stored with (%s): %w", cur, ErrOption)
 	}
 	if s == cur {

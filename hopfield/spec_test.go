@@ -193,7 +193,7 @@ func TestContinuousRecallRetrieval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tr.Retrieval == nil || *tr.Retrieval != reps[0] {
+		if tr.Retrieval == nil || !reflect.DeepEqual(*tr.Retrieval, reps[0]) {
 			t.Errorf("steps %d: Recall %+v, Retrieve %+v", steps, tr.Retrieval, reps[0])
 		}
 	}

@@ -159,6 +159,9 @@ func (r *StoreReport) WriteText(w io.Writer) error {
 		units = "neurons"
 	}
 	p.printf("wrote %s: %s of %d %s, %d patterns%s from %s%s\n", r.Out, r.Description, r.Neurons, units, r.Patterns, settings, r.Source, bin)
+	if r.ValueDim > 0 {
+		p.printf("the patterns are keys with values of length %d: recall --query returns V softmax(β Kᵀξ)\n", r.ValueDim)
+	}
 	what := "fixed points"
 	if r.Kind == KindContinuous {
 		what = "kept (signs unchanged by one update)"
@@ -176,8 +179,15 @@ func (r *StoreReport) WriteText(w io.Writer) error {
 // and the file of the retrieved states (Out).
 func (r *BatchReport) WriteText(w io.Writer) error {
 	p, fp := &errWriter{w: w}, r.FixedPoints
-	p.printf("retrieved %d queries from %s (β = %g, at most %d steps) in %.3fs (%.0f queries/s); wrote %s\n",
-		r.Queries, r.Net, r.Beta, r.Steps, r.Seconds, r.QueriesPerSecond, r.Out)
+	what := "states"
+	if r.ValueDim > 0 {
+		what = fmt.Sprintf("values of length %d", r.ValueDim)
+	}
+	p.printf("retrieved %d queries from %s (β = %g, normalization %s, at most %d steps) in %.3fs (%.0f queries/s); wrote %s (%s)\n",
+		r.Queries, r.Net, r.Beta, r.Normalize, r.Steps, r.Seconds, r.QueriesPerSecond, r.Out, what)
+	if r.Weights != "" {
+		p.printf("wrote the softmax weights (%d × %d) to %s\n", r.Queries, r.Patterns, r.Weights)
+	}
 	p.printf("fixed points: %d single pattern, %d metastable, %d global average; %d converged; mean effective patterns %.3g\n",
 		fp[string(FixedSingle)], fp[string(FixedMetastable)], fp[string(FixedGlobal)], r.Converged, r.MeanEffective)
 	return p.err

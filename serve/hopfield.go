@@ -26,6 +26,9 @@ type memorySpec struct {
 	Beta         *float64    `json:"beta"`
 	Model        string      `json:"model"`
 	Patterns     [][]float32 `json:"patterns"`
+	// Normalize is the continuous kind's normalization of the patterns
+	// and queries: "" or none, l2, standardize.
+	Normalize string `json:"normalize"`
 }
 
 // memory returns the memory a request names, from the cache when the same
@@ -67,7 +70,7 @@ func (s *Server) memory(spec *memorySpec) (hopfield.Memory, error) {
 	if hs.Kind == hopfield.KindContinuous && spec.Beta != nil {
 		beta = *spec.Beta // 0 included
 	}
-	key := cacheKey(fmt.Sprintf("%s/%s/%v/%s", hs.Kind, hs.Rule, hs.ZeroDiagonal, hs.Interaction), beta, x)
+	key := cacheKey(fmt.Sprintf("%s/%s/%v/%s/%s", hs.Kind, hs.Rule, hs.ZeroDiagonal, hs.Interaction, hs.Norm), beta, x)
 	return s.cache.get(key, func() (hopfield.Memory, error) {
 		m, err := hopfield.New(x.Cols, hs)
 		if err == nil && beta != hs.Beta {
@@ -118,6 +121,14 @@ func buildSpec(spec *memorySpec) (hopfield.Spec, error) {
 			}
 			hs.Beta = *spec.Beta
 		}
+		norm, err := hopfield.ParseNormalization(spec.Normalize)
+		if err != nil {
+			return hs, badRequest("normalize %q: want none, l2 or standardize", spec.Normalize)
+		}
+		hs.Norm = norm
+	}
+	if kind != hopfield.KindContinuous && spec.Normalize != "" && spec.Normalize != "none" {
+		return hs, badRequest("normalize %q applies to the continuous kind, not %s", spec.Normalize, kind)
 	}
 	if hs, err = hs.Normalize(); err != nil {
 		return hs, badRequest("%v", err)
@@ -488,6 +499,9 @@ type retrieveRequest struct {
 	Query    []float32   `json:"query"`
 	Beta     *float64    `json:"beta"`
 	Steps    int         `json:"steps"`
+	// Normalize is how patterns and query are normalized (continuous
+	// memories built from patterns; a loaded memory keeps its own).
+	Normalize string `json:"normalize"`
 }
 
 func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request, req *retrieveRequest) error {
@@ -500,7 +514,7 @@ func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request, req *ret
 	if req.Steps == 0 {
 		req.Steps = 1
 	}
-	mem, err := s.memory(&memorySpec{Kind: hopfield.KindContinuous, Model: req.Model, Beta: req.Beta, Patterns: req.Patterns})
+	mem, err := s.memory(&memorySpec{Kind: hopfield.KindContinuous, Model: req.Model, Beta: req.Beta, Patterns: req.Patterns, Normalize: req.Normalize})
 	if err != nil {
 		return err
 	}
@@ -512,6 +526,7 @@ func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request, req *ret
 	if err != nil {
 		return err
 	}
+	q = c.Query(q) // normalized as the patterns are
 	qw, err := c.Weights(q)
 	if err != nil {
 		return badRequest("%v", err)
@@ -558,5 +573,6 @@ func (s *Server) handleRetrieve(w http.ResponseWriter, r *http.Request, req *ret
 		"beta": c.Beta(), "steps": steps, "query_energy": c.Energy(q), "query_weights": qw,
 		"state": traj.Final, "weights": last, "final_weights": fw, "top": top, "top_weight": last[top],
 		"effective_patterns": 1 / sum2, "converged": traj.Converged, "patterns": c.Count(),
+		"normalize": c.Normalization(), "query": q,
 	})
 }

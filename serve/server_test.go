@@ -729,3 +729,40 @@ func TestGaussianRBMEndpoints(t *testing.T) {
 		t.Errorf("wrong width: status %d", rec.Code)
 	}
 }
+
+// TestModernRealValued: the modern panel's endpoint takes grayscale and
+// real-valued memories with a normalization (issue 15), and retrieves as
+// the library does.
+func TestModernRealValued(t *testing.T) {
+	s := testServer(t)
+	rng := tensor.NewRand(5)
+	x := tensor.New(12, 784)
+	rng.Normal(x.Data, 0.3, 2)
+	pats := make([][]float32, x.Rows)
+	for i := range pats {
+		pats[i] = x.Row(i)
+	}
+	q := slices.Clone(pats[4])
+	for i := 0; i < 300; i++ {
+		q[i] = 0
+	}
+	type answer struct {
+		Normalize    string
+		Top          int
+		QueryWeights []float64 `json:"query_weights"`
+	}
+	got := decodeBody[answer](t, do(t, s, "POST", "/api/modern/retrieve", map[string]any{"patterns": pats, "query": q, "beta": 0.05, "normalize": "standardize"}))
+	c, _ := hopfield.NewContinuous(784, 0.05)
+	c.SetNormalization(hopfield.NormStandardize)
+	if err := c.Store(x); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := c.Weights(c.Query(q))
+	if got.Normalize != "standardize" || got.Top != 4 || !slices.Equal(got.QueryWeights, w) {
+		t.Errorf("normalize %q, top %d, weights equal %v", got.Normalize, got.Top, slices.Equal(got.QueryWeights, w))
+	}
+	rec := do(t, s, "POST", "/api/modern/retrieve", map[string]any{"patterns": pats, "query": q, "normalize": "max"})
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "normalize") {
+		t.Errorf("normalize max: %d %s", rec.Code, rec.Body.String())
+	}
+}

@@ -23,10 +23,13 @@ kind of memory, chosen with --kind:
               Demircigil et al. 2017); E(σ) = −Σ_μ F(ξ^μ·σ), asynchronous
               energy-difference updates; keeps its patterns
   continuous  modern Hopfield network (Ramsauer et al. 2020): real states,
-              ξ ← X softmax(β Xᵀξ), one step by default; keeps its patterns
+              ξ ← X softmax(β Xᵀξ), one step by default; keeps its patterns;
+              stores any finite real vectors, optionally normalized
+              (--normalize), and key/value pairs (--values): recall
+              --query returns V softmax(β Kᵀξ)
 
 Conventions: states are ±1 (0/1 data and images thresholded at 0.5 are
-converted); a unit whose field is exactly zero keeps its state (sgn(0)
+converted; continuous memories also take real values); a unit whose field is exactly zero keeps its state (sgn(0)
 convention); every random draw comes from --seed.`,
 	}
 	c.AddCommand(newCmdHopfieldStore(io, nil), newCmdHopfieldRecall(io, nil), newCmdHopfieldCapacity(io, nil), newCmdHopfieldCompare(io, nil))

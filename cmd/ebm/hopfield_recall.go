@@ -28,8 +28,12 @@ type hopfieldRecallOptions struct {
 	Beta             *float64
 	Seed             uint64
 	Query, Out, Plot string
-	Tiles            int
-	JSON             bool
+	// Weights, Top and Energy are the batch outputs of --query.
+	Weights string
+	Top     int
+	Energy  bool
+	Tiles   int
+	JSON    bool
 }
 
 // recallLong is recall's help.
@@ -59,7 +63,14 @@ image): they are set to −1 for binary kinds and to 0 (unknown) for the
 continuous kind.
 
 --query Q.npy --out R.npy retrieves a whole batch with a continuous memory
-(rows are queries, any real values): two matrix products per update.
+(rows are queries, any finite reals, normalized as the memory's keys): two
+matrix products per update. A memory stored with --values returns the
+values, V softmax(β Kᵀξ) (with --steps > 1 the state iterates on the keys
+and the values are read out with the weights of the last update).
+--weights W.npy writes the softmax weights of the last update (queries ×
+patterns), --top K lists each query's K largest weights with their pattern
+indices in --json, and --energy reports each query's energy before every
+update and at the end (it never increases).
 
 --out writes the states as a picture (.png: input, --frames states per
 sweep, result, left to right, at most --tiles tiles; states a sweep left
@@ -82,7 +93,8 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
   ebm hopfield recall --net net.safetensors --pattern 0 --noise 0.1 --mode glauber --temperature 0.3 --max-sweeps 50
   ebm hopfield recall --net dense.safetensors --pattern 4 --mask 0.5 --json
   ebm hopfield recall --net cont.safetensors --pattern 2 --noise 0.3 --beta 0.1 --steps 5
-  ebm hopfield recall --net cont.safetensors --query queries.npy --out retrieved.npy --json`,
+  ebm hopfield recall --net cont.safetensors --query queries.npy --out retrieved.npy --json
+  ebm hopfield recall --net kv.safetensors --query Q.npy --out R.npy --weights W.npy --top 5 --energy --json`,
 		Args: cobra.NoArgs,
 		RunE: runWith(opts, func(cmd *cobra.Command) error {
 			if err := checkRecallCue(cmd, opts); err != nil {
@@ -124,6 +136,9 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
 	f.Float64Var(&beta, "beta", 0, "continuous or dense exp: use this β instead of the stored one")
 	f.IntVar(&opts.Steps, "steps", 1, "continuous: most updates (stops earlier at a fixed point)")
 	f.StringVar(&opts.Query, "query", "", "continuous: a .npy of queries (one per row) to retrieve as a batch into --out R.npy")
+	f.StringVar(&opts.Weights, "weights", "", "with --query: write the softmax weights (queries × patterns) to this .npy")
+	f.IntVar(&opts.Top, "top", 0, "with --query: report each query's K largest weights and their patterns (--json)")
+	f.BoolVar(&opts.Energy, "energy", false, "with --query: report each query's energy before every update and at the end")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON report")
 	return c
 }
@@ -132,6 +147,13 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
 // or --pattern (the library checks --noise and --mask).
 func checkRecallCue(cmd *cobra.Command, opts *hopfieldRecallOptions) error {
 	pattern := cmd.Flags().Changed("pattern")
+	if opts.Query == "" {
+		for _, f := range []string{"weights", "top", "energy"} {
+			if cmd.Flags().Changed(f) {
+				return fmt.Errorf("--%s applies to a batch: give --query Q.npy", f)
+			}
+		}
+	}
 	switch {
 	case opts.Query != "":
 		for _, f := range []string{"input", "pattern", "noise", "mask"} {
@@ -230,21 +252,12 @@ func recallFiles(opts *hopfieldRecallOptions, rep *hopfield.RecallReport, tr *ho
 
 // recallBatch is recall --query: one batched retrieval.
 func recallBatch(ctx context.Context, opts *hopfieldRecallOptions, c *hopfield.Continuous) error {
-	if !strings.EqualFold(filepath.Ext(opts.Out), ".npy") {
-		return fmt.Errorf("--query needs --out R.npy for the retrieved states, got %q", opts.Out)
-	}
-	set, err := dataset.Load(opts.Query, dataset.Options{})
+	rep, err := hopfield.RetrieveFiles(ctx, c, hopfield.BatchOptions{Query: opts.Query, Out: opts.Out, Weights: opts.Weights,
+		Retrieve: hopfield.RetrieveOptions{Steps: opts.Steps, Top: opts.Top, Energy: opts.Energy}})
 	if err != nil {
 		return err
 	}
-	r, rep, err := c.RetrieveBatch(ctx, set.X, opts.Steps)
-	if err != nil {
-		return fmt.Errorf("--query %s, --net %s: %w", opts.Query, opts.Net, err)
-	}
-	if err := dataset.SaveNPY(opts.Out, r); err != nil {
-		return err
-	}
-	rep.Net, rep.Query, rep.Out = opts.Net, opts.Query, opts.Out
+	rep.Net = opts.Net
 	if opts.JSON {
 		return writeJSON(opts.IO.Out, rep)
 	}

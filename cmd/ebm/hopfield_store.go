@@ -21,6 +21,7 @@ func newCmdHopfieldStore(io *ioStreams, runF func(context.Context, *hopfieldStor
 	opts := &hopfieldStoreOptions{IO: io}
 	o := &opts.Store
 	var sf specFlags
+	var norm string
 	c := &cobra.Command{
 		Use:   "store",
 		Short: "Store patterns in a Hopfield network and write it to a model file",
@@ -44,10 +45,22 @@ kept). The report says how many stored patterns are fixed points.
 with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
 1); --kind continuous in a continuous modern Hopfield network with --beta
 (default 1). Both write the tensor "patterns" [M, N] and the metadata
-"kind", "interaction", "beta".`,
+"kind", "interaction", "beta".
+
+A continuous memory stores any finite real vectors (.npy float32 or
+float64, CSV; NaN and ±Inf are refused with the file, row and column):
+±1 and 0/1 data become ±1 and intensities in [0,1] are thresholded at 0.5
+as for the other kinds unless --real (or a --normalize other than none)
+keeps them as they are; other values are taken as they are. --normalize
+l2 (x/‖x‖) or standardize ((x − mean)/std, per vector) rescales each key,
+and every later query the same way; it is recorded in the file
+("normalize"). --values V.npy (one row per pattern) makes the patterns
+keys and stores their values: recall --query then returns
+V softmax(β Kᵀξ) (tensor "values" [M, d_v]).`,
 		Example: `  ebm hopfield store --patterns random:20 --neurons 100 --rule storkey --out net.safetensors
   ebm hopfield store --kind dense --interaction poly:3 --patterns random:200 --neurons 100 --out dense.safetensors
   ebm hopfield store --kind continuous --beta 0.5 --patterns mnist:1000 --out cont.safetensors
+  ebm hopfield store --kind continuous --normalize standardize --beta 0.05 --patterns keys.npy --values labels.npy --out kv.safetensors
   ebm hopfield store --patterns mnist:10 --rows 1,3,5,7 --rule pinv --zero-diagonal --out digits.safetensors
   ebm hopfield store --patterns more.npy --net net.safetensors --out net2.safetensors --json`,
 		Args: cobra.NoArgs,
@@ -62,6 +75,7 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
 				return errors.New("--patterns is required (a .npy file, a PNG file or folder, mnist:N, or random:P with --neurons)")
 			}
 			o.Spec, o.SetZeroDiagonal = specs[0], cmd.Flags().Changed("zero-diagonal")
+			o.Spec.Norm = hopfield.Normalization(norm)
 			return nil
 		}, runF, hopfieldStoreRun),
 	}
@@ -72,6 +86,9 @@ with --interaction poly:n, relu:n or exp (--beta: F(x) = exp(βx), default
 	f.StringVar(&o.Rows, "rows", "", "keep only these rows of the patterns (0-based, e.g. 1,3,5-7)")
 	f.StringVar(&o.Into, "net", "", "add the patterns to this existing network instead of a new one")
 	f.StringVarP(&o.Out, "out", "o", "hopfield.safetensors", "model file to write")
+	f.StringVar(&o.Values, "values", "", "continuous: values V (one row per pattern, .npy or CSV); the patterns become keys")
+	f.StringVar(&norm, "normalize", "", "continuous: normalize keys and queries: none (default), l2 or standardize")
+	f.BoolVar(&o.Real, "real", false, "continuous: keep intensities in [0,1] as they are (not thresholded)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary")
 	sf.register(c, "")
 	return c

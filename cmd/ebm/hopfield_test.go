@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -432,5 +433,73 @@ func TestHopfieldModernCLI(t *testing.T) {
 	dataset.SaveNPY(wide, tensor.New(2, 9))
 	if _, _, err := run(t, "hopfield", "recall", "--net", cont, "--query", wide, "--out", rp); err == nil || !strings.Contains(err.Error(), "9 values") {
 		t.Errorf("wide query: %v", err)
+	}
+}
+
+// TestHopfieldKeyValue: real-valued keys with values (issue 15): store
+// --values --normalize, recall --query returns V softmax(β Kᵀξ) with
+// --weights and --top; bad input names the flag, the file and the place.
+func TestHopfieldKeyValue(t *testing.T) {
+	dir := t.TempDir()
+	keys, vals, q := tensor.New(30, 8), tensor.New(30, 3), tensor.New(5, 8)
+	rng := tensor.NewRand(3)
+	rng.Normal(keys.Data, 0, 1)
+	rng.Normal(vals.Data, 0, 1)
+	rng.Normal(q.Data, 0, 2)
+	kp, vp, qp := filepath.Join(dir, "k.npy"), filepath.Join(dir, "v.npy"), filepath.Join(dir, "q.npy")
+	for p, m := range map[string]*tensor.Matrix{kp: keys, vp: vals, qp: q} {
+		if err := dataset.SaveNPY(p, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kv := filepath.Join(dir, "kv.safetensors")
+	sr := jsonObject(t, mustRun(t, "hopfield", "store", "--kind", "continuous", "--normalize", "l2", "--beta", "4",
+		"--patterns", kp, "--values", vp, "--out", kv, "--json"), "normalize", "value_dim")
+	if sr["normalize"] != "l2" || sr["value_dim"].(float64) != 3 || sr["binarized"] != false {
+		t.Errorf("store report: %v", sr)
+	}
+	rp, wp := filepath.Join(dir, "r.npy"), filepath.Join(dir, "w.npy")
+	br := jsonObject(t, mustRun(t, "hopfield", "recall", "--net", kv, "--query", qp, "--out", rp, "--weights", wp,
+		"--top", "2", "--energy", "--json"), "value_dim", "results")
+	res := br["results"].([]any)[0].(map[string]any)
+	if len(res["top"].([]any)) != 2 || len(res["energies"].([]any)) != 1 {
+		t.Errorf("result: %v", res)
+	}
+	mem, _, err := hopfield.Open(kv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := mem.(*hopfield.Continuous).RetrieveAll(context.Background(), q, hopfield.RetrieveOptions{Weights: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, m := range map[string]*tensor.Matrix{rp: want.Out, wp: want.Weights} {
+		got, err := dataset.Load(p, dataset.Options{})
+		if err != nil || !slices.Equal(got.X.Data, m.Data) || got.X.Cols != m.Cols {
+			t.Errorf("%s: %v, differs from the library's", p, err)
+		}
+	}
+	bad := q.Clone()
+	bad.Set(2, 6, float32(math.Inf(-1)))
+	badp := filepath.Join(dir, "bad.npy")
+	if err := dataset.SaveNPY(badp, bad); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"hopfield", "recall", "--net", kv, "--query", badp, "--out", rp}, "--query: dataset: " + badp + ": row 2, column 6"},
+		{[]string{"hopfield", "store", "--kind", "continuous", "--patterns", badp, "--out", kv}, "--patterns: dataset: " + badp + ": row 2, column 6"},
+		{[]string{"hopfield", "store", "--kind", "continuous", "--patterns", kp, "--values", qp, "--out", kv}, "--values"},
+		{[]string{"hopfield", "store", "--kind", "continuous", "--normalize", "max", "--patterns", kp, "--out", kv}, "--normalize"},
+		{[]string{"hopfield", "store", "--kind", "dense", "--normalize", "l2", "--patterns", kp, "--out", kv}, "--normalize"},
+		{[]string{"hopfield", "recall", "--net", kv, "--query", qp, "--out", rp, "--top", "-1"}, "--top"},
+		{[]string{"hopfield", "recall", "--net", kv, "--query", qp, "--out", rp, "--weights", "w.png"}, "--weights"},
+		{[]string{"hopfield", "recall", "--net", kv, "--pattern", "1", "--top", "3"}, "--top applies to a batch"},
+	} {
+		if _, _, err := run(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error with %q", c.args, err, c.want)
+		}
 	}
 }

@@ -1242,7 +1242,7 @@ function rbSnapshot(run, ev, final) {
 
 // ================================================================ Modern Hopfield panel
 
-const MH = { query: null, seq: 0, ctrl: null, last: null, digitSkip: {}, noiseSeed: 1 };
+const MH = { query: null, seq: 0, ctrl: null, last: null, digitSkip: {}, noiseSeed: 1, gray: false, digits: null };
 const mhEl = {};
 let mhSchedule = () => {};
 
@@ -1250,13 +1250,13 @@ function mhInit() {
   for (const id of ['mh-query', 'mh-from-grid', 'mh-clear', 'mh-digit-label', 'mh-load-digit', 'mh-mask',
     'mh-mask-fraction', 'mh-mask-fraction-value', 'mh-apply-mask', 'mh-noise', 'mh-noise-value', 'mh-add-noise',
     'mh-beta', 'mh-beta-value', 'mh-steps', 'mh-source', 'mh-show', 'mh-weights', 'mh-status', 'mh-result',
-    'mh-info']) mhEl[id] = $(id);
+    'mh-info', 'mh-pixels', 'mh-normalize']) mhEl[id] = $(id);
   const maxSteps = isNum(S.limits.max_retrieve_steps) ? S.limits.max_retrieve_steps : 20;
   mhEl['mh-steps'].max = String(maxSteps);
   fillLabelSelect(mhEl['mh-digit-label'], 2);
   MH.query = makeDrawGrid(mhEl['mh-query'], {
-    h: S.H, w: S.W, on: 1, off: -1, map: grayPM,
-    masked: (v) => v === 0,
+    h: S.H, w: S.W, on: 1, off: -1, map: (v) => (MH.gray ? gray01(v) : grayPM(v)),
+    masked: (v) => !MH.gray && v === 0,
     brush: () => Number($('hf-brush').value) || 1,
     onEdit: () => mhSchedule(),
   });
@@ -1278,7 +1278,18 @@ function mhInit() {
   mhSchedule = sched;
   mhEl['mh-beta'].addEventListener('input', () => { mhShowBeta(); sched(); });
   mhShowBeta();
-  for (const id of ['mh-steps', 'mh-source']) mhEl[id].addEventListener('change', sched);
+  for (const id of ['mh-steps', 'mh-source', 'mh-normalize']) mhEl[id].addEventListener('change', sched);
+  // ±1 ↔ grayscale: the query's values are mapped (−1 → 0, +1 → 1 and back, thresholded at 0.5).
+  mhEl['mh-pixels'].addEventListener('change', () => {
+    const gray = mhEl['mh-pixels'].value === 'gray';
+    if (gray !== MH.gray) {
+      const q = MH.query.values;
+      for (let i = 0; i < q.length; i++) q[i] = gray ? (q[i] + 1) / 2 : (q[i] === 0.5 ? 0 : (q[i] > 0.5 ? 1 : -1));
+      MH.gray = gray;
+      MH.query.render();
+    }
+    sched();
+  });
   mhEl['mh-show'].addEventListener('change', mhDrawWeights);
   // clicking a bar puts that stored pattern into the query
   mhEl['mh-weights'].addEventListener('click', (e) => {
@@ -1286,11 +1297,20 @@ function mhInit() {
     if (!b || !r || !r.shelf) return;
     const k = Math.floor((e.clientX - mhEl['mh-weights'].getBoundingClientRect().left - b.L) / b.bw);
     if (k < 0 || k >= b.n || !r.shelf[k]) return;
-    MH.query.set(r.shelf[k].pixels);
+    const px = r.shelf[k].pixels;
+    MH.query.set(r.shelf[k].gray && !MH.gray ? Float32Array.from(px, (v) => (v >= 0.5 ? 1 : -1))
+      : (!r.shelf[k].gray && MH.gray ? Float32Array.from(px, (v) => (v + 1) / 2) : px));
     sched();
   });
-  mhEl['mh-from-grid'].addEventListener('click', () => { MH.query.set(HF.grid.values); sched(); });
-  mhEl['mh-clear'].addEventListener('click', () => { MH.query.set(null); sched(); });
+  mhEl['mh-from-grid'].addEventListener('click', () => {
+    MH.query.set(MH.gray ? Float32Array.from(HF.grid.values, (v) => (v + 1) / 2) : HF.grid.values);
+    sched();
+  });
+  mhEl['mh-clear'].addEventListener('click', () => {
+    MH.query.set(null);
+    if (MH.gray) { MH.query.values.fill(0); MH.query.render(); }
+    sched();
+  });
   mhEl['mh-load-digit'].addEventListener('click', mhLoadDigit);
   mhEl['mh-apply-mask'].addEventListener('click', () => { mhMask(); sched(); });
   mhEl['mh-add-noise'].addEventListener('click', () => { mhNoise(); sched(); });
@@ -1325,7 +1345,7 @@ function mhMask() {
   MH.query.render();
 }
 
-// mhNoise flips round(noise·N) random units (v → −v; masked zeros stay zero).
+// mhNoise flips round(noise·N) random units (v → −v, masked zeros stay zero; grayscale: v → 1 − v).
 function mhNoise() {
   const n = Math.round(clamp(numInput(mhEl['mh-noise'], 0.2), 0, 1) * S.N);
   const r = rng(MH.noiseSeed++);
@@ -1333,7 +1353,7 @@ function mhNoise() {
   for (let i = 0; i < n; i++) {
     const j = i + Math.floor(r() * (S.N - i));
     [idx[i], idx[j]] = [idx[j], idx[i]];
-    MH.query.values[idx[i]] = -MH.query.values[idx[i]];
+    MH.query.values[idx[i]] = MH.gray ? 1 - MH.query.values[idx[i]] : -MH.query.values[idx[i]];
   }
   MH.query.render();
 }
@@ -1342,7 +1362,7 @@ async function mhLoadDigit() {
   const L = Number(mhEl['mh-digit-label'].value);
   try {
     const d = await nextDigit(MH.digitSkip, L, L, S.N);
-    MH.query.set(toPM(d.pixels));
+    MH.query.set(MH.gray ? smooth(d.pixels, S.H, S.W) : toPM(d.pixels));
     mhSchedule();
   } catch (e) { setStatus(mhEl['mh-status'], 'error', 'Error: load digit: ' + e.message); }
 }
@@ -1357,7 +1377,15 @@ async function mhRetrieve() {
     beta: mhBeta(),
     steps: intInput(mhEl['mh-steps'], 1, 1, Number(mhEl['mh-steps'].max) || 20),
   };
-  if (src !== 'memory') {
+  if (src !== 'memory') body.normalize = mhEl['mh-normalize'].value;
+  let shelf = src === 'memory' ? null : HF.shelf.slice();
+  if (src === 'digits') {
+    try {
+      shelf = await mhDigits();
+    } catch (e) { setStatus(mhEl['mh-status'], 'error', 'Error: load digits: ' + e.message); return; }
+    if (seq !== MH.seq) return;
+    body.patterns = shelf.map((p) => Array.from(p.pixels));
+  } else if (src !== 'memory') {
     if (!HF.shelf.length) {
       MH.last = null; mhDrawWeights();
       paintImage(mhEl['mh-result'], null, S.H, S.W);
@@ -1373,7 +1401,7 @@ async function mhRetrieve() {
     const r = await api('api/modern/retrieve', body, ctrl.signal);
     if (seq !== MH.seq) return;
     // (the answer's own "patterns" is a count; keep the shelf under another name)
-    MH.last = Object.assign({}, r, { source: src, shelf: src === 'memory' ? null : HF.shelf.slice() });
+    MH.last = Object.assign({}, r, { source: src, shelf });
     mhShow();
     setStatus(mhEl['mh-status'], 'done', '');
   } catch (e) {
@@ -1382,10 +1410,43 @@ async function mhRetrieve() {
   }
 }
 
+// smooth turns 0/1 pixels (what api/digits serves) into intensities in [0,1]:
+// the separable [1 2 1]/4 filter in each direction (zero outside the image).
+function smooth(pixels, h, w) {
+  const a = Float32Array.from(pixels, Number), b = new Float32Array(h * w), out = new Float32Array(h * w);
+  const at = (m, y, x) => (y < 0 || y >= h || x < 0 || x >= w ? 0 : m[y * w + x]);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) b[y * w + x] = (at(a, y, x - 1) + 2 * at(a, y, x) + at(a, y, x + 1)) / 4;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = (at(b, y - 1, x) + 2 * at(b, y, x) + at(b, y + 1, x)) / 4;
+  return out;
+}
+
+// mhDigits fetches (once) two test digits of each class, smoothed to grayscale: real-valued memories.
+async function mhDigits() {
+  if (MH.digits) return MH.digits;
+  const out = [];
+  for (let L = 0; L < 10; L++) {
+    for (const d of await fetchDigits({ split: 'test', label: L, count: 2, skip: 0 })) {
+      if (Array.isArray(d.pixels) && d.pixels.length === S.N) out.push({ pixels: smooth(d.pixels, S.H, S.W), label: L, index: null, gray: true });
+    }
+  }
+  if (!out.length) throw new ApiError('no digits returned');
+  MH.digits = out;
+  return out;
+}
+
+// rangeMap maps the range of values onto black..white (for real-valued states).
+function rangeMap(values) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) { const x = Number(v); if (x < lo) lo = x; if (x > hi) hi = x; }
+  if (!(hi > lo)) return () => 128;
+  return (v) => clamp((v - lo) / (hi - lo), 0, 1) * 255;
+}
+
 function mhShow() {
   const r = MH.last;
   if (!r) return;
-  paintImage(mhEl['mh-result'], r.state, S.H, S.W, { map: grayPM });
+  const real = MH.gray || r.source === 'digits' || (r.normalize && r.normalize !== 'none');
+  paintImage(mhEl['mh-result'], r.state, S.H, S.W, { map: real && Array.isArray(r.state) ? rangeMap(r.state) : grayPM });
   const steps = Array.isArray(r.steps) ? r.steps : [];
   const lastStep = steps.length ? steps[steps.length - 1] : null;
   const eRes = lastStep && isNum(lastStep.energy) ? lastStep.energy : NaN;
@@ -1456,7 +1517,7 @@ function mhDrawWeights() {
     if (showThumb) {
       const off = document.createElement('canvas');
       off.width = thumb; off.height = thumb;
-      paintImage(off, pats[k].pixels, S.H, S.W, { map: grayPM });
+      paintImage(off, pats[k].pixels, S.H, S.W, { map: pats[k].gray ? gray01 : grayPM });
       ctx.drawImage(off, Math.round(x + (bw - thumb) / 2), Math.round(py(0) + 4));
       if (k === top) {
         ctx.strokeStyle = '#2563eb'; ctx.lineWidth = 2;
