@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -53,6 +55,9 @@ type StoreOptions struct {
 	Spec            Spec
 	SetZeroDiagonal bool
 	Into, Out       string
+	// MaxMemory bounds the memory the store may need, in bytes (0: half
+	// the machine's memory); a larger one is refused before it is made.
+	MaxMemory int64
 }
 
 // StoreFile stores patterns as o says and writes the memory, with the
@@ -60,6 +65,13 @@ type StoreOptions struct {
 // o.Out. Errors in an option are OptionErrors naming it (patterns, rows,
 // net for Into, out, or a Spec field).
 func StoreFile(ctx context.Context, o StoreOptions) (*StoreReport, error) {
+	if rest, ok := strings.CutPrefix(o.Patterns, "random:"); ok { // refused before they are drawn
+		if p, err := strconv.Atoi(rest); err == nil {
+			if err := checkMemory("patterns", o.Spec, o.Neurons, p, o.MaxMemory); err != nil {
+				return nil, err
+			}
+		}
+	}
 	mem, meta, err := storeTarget(&o)
 	if err != nil {
 		return nil, err
@@ -74,6 +86,9 @@ func StoreFile(ctx context.Context, o StoreOptions) (*StoreReport, error) {
 		}
 	}
 	if mem == nil {
+		if err := checkMemory("patterns", o.Spec, ps.X.Cols, ps.X.Rows, o.MaxMemory); err != nil {
+			return nil, err
+		}
 		if mem, err = New(ps.X.Cols, o.Spec); err != nil {
 			return nil, err
 		}

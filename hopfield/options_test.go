@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -92,5 +93,22 @@ func TestStoreFile(t *testing.T) {
 		if _, err := os.Stat(c.o.Out); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// A memory too large for the limit is refused before anything is drawn or
+// allocated, naming the option, and MemoryBytes counts a classical
+// memory's N² weights.
+func TestStoreFileMemoryLimit(t *testing.T) {
+	if b := MemoryBytes(Spec{}, 1000, 10); b < 4e6 {
+		t.Errorf("classical 1000 neurons: %g bytes", b)
+	}
+	if b := MemoryBytes(Spec{Kind: KindContinuous}, 1000, 10); b > 1e5 {
+		t.Errorf("continuous 1000 neurons, 10 patterns: %g bytes", b)
+	}
+	_, err := StoreFile(context.Background(), StoreOptions{Patterns: "random:5", Neurons: 1 << 20, Out: filepath.Join(t.TempDir(), "h.st"), MaxMemory: 1 << 30})
+	var oe *OptionError
+	if !errors.As(err, &oe) || oe.Option != "patterns" || !strings.Contains(err.Error(), "memory of 1048576 neurons") {
+		t.Errorf("StoreFile of 2^20 neurons: %v", err)
 	}
 }

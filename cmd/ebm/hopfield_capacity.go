@@ -1,8 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"runtime"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -104,6 +107,9 @@ func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp s
 	f.IntVar(&o.Workers, "workers", 0, "trials run in parallel (0: all cores)")
 	f.StringVar(&opts.Plot, "plot", "", "write the curves with the theory marks (.png, .svg, .pdf)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bars")
+	minimum(c, 2, "neurons")
+	minimum(c, 1, "trials")
+	minimum(c, 0, "workers")
 	return func() error {
 		var err error
 		o.Patterns, err = hopfield.PatternCounts(patterns, load, o.Neurons, def)
@@ -113,6 +119,17 @@ func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp s
 }
 
 func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) error {
+	if err := checkFiles([]file{{"plot", opts.Plot, extCurves}}); err != nil {
+		return err
+	}
+	b := opts.Base
+	workers, pmax := cmp.Or(b.Workers, runtime.GOMAXPROCS(0)), slices.Max(append([]int{1}, b.Patterns...))
+	for _, s := range opts.Specs {
+		if err := fits(opts.IO.MaxMemory, float64(workers)*hopfield.MemoryBytes(s, b.Neurons, pmax),
+			"%d trials at once of %d neurons with up to %d patterns (%s)", workers, b.Neurons, pmax, s.Label()); err != nil {
+			return err
+		}
+	}
 	var reports []*hopfield.CapacityReport
 	for _, s := range opts.Specs {
 		o := opts.Base

@@ -140,6 +140,9 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
 	f.IntVar(&opts.Top, "top", 0, "with --query: report each query's K largest weights and their patterns (--json)")
 	f.BoolVar(&opts.Energy, "energy", false, "with --query: report each query's energy before every update and at the end")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON report")
+	minimum(c, 0, "row", "pattern", "top")
+	minimum(c, 1, "max-sweeps", "frames", "steps")
+	minimum(c, 2, "tiles")
 	return c
 }
 
@@ -170,6 +173,10 @@ func checkRecallCue(cmd *cobra.Command, opts *hopfieldRecallOptions) error {
 }
 
 func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
+	if err := checkFiles([]file{{"out", opts.Out, extRows}, {"plot", opts.Plot, extCurves}, {"weights", opts.Weights, extNPY}},
+		file{"net", opts.Net, nil}, file{"input", opts.Cue.Input, nil}, file{"query", opts.Query, nil}); err != nil {
+		return err
+	}
 	mem, meta, err := recallMemory(opts)
 	if err != nil {
 		return err
@@ -187,6 +194,13 @@ func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
 	}
 	if opts.Out != "" {
 		ropt.Frames = max(ropt.Frames, 1)
+	}
+	n := float64(mem.Neurons())
+	if work := float64(ropt.MaxSweeps) * n * n; work > 1e13 {
+		return fmt.Errorf("--max-sweeps %d of %d neurons would take about %.0f hours: too long to finish", ropt.MaxSweeps, mem.Neurons(), work/1e9/3600)
+	}
+	if err := fits(opts.IO.MaxMemory, float64(ropt.MaxSweeps)*float64(ropt.Frames+1)*(4*n+64), "--max-sweeps %d × --frames %d recorded states", ropt.MaxSweeps, ropt.Frames); err != nil {
+		return err
 	}
 	tr, rep, err := hopfield.RecallCue(ctx, mem, opts.Cue, ropt, opts.Seed)
 	if errors.Is(err, hopfield.ErrNoPatterns) {

@@ -91,10 +91,17 @@ V softmax(β Kᵀξ) (tensor "values" [M, d_v]).`,
 	f.BoolVar(&o.Real, "real", false, "continuous: keep intensities in [0,1] as they are (not thresholded)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary")
 	sf.register(c, "")
+	minimum(c, 0, "neurons")
 	return c
 }
 
 func hopfieldStoreRun(ctx context.Context, opts *hopfieldStoreOptions) error {
+	// --out may be --net: the patterns are added to that file in place.
+	if err := checkFiles([]file{{"out", opts.Store.Out, nil}}, file{"patterns", opts.Store.Patterns, nil},
+		file{"values", opts.Store.Values, nil}); err != nil {
+		return err
+	}
+	opts.Store.MaxMemory = opts.IO.MaxMemory
 	rep, err := hopfield.StoreFile(ctx, opts.Store)
 	if err != nil {
 		return err
