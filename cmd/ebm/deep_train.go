@@ -86,7 +86,7 @@ lines go to stderr. --json prints one JSON summary on stdout.`,
 	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
 	minimum(c, 1, "steps", "iters", "batch")
-	minimum(c, 0, "buffer")
+	minimum(c, 1, "buffer")
 	minimum(c, 2, "grid")
 	return c
 }

@@ -133,6 +133,11 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 		"--n %d × --temperatures %d chains of a %d×%d RBM (and a --grid %d picture)", o.N, o.Temps, m.NVisible(), m.NHidden(), o.Grid); err != nil {
 		return err
 	}
+	density := m.NVisible() == 2 && !isBinary(m.Units()) && strings.EqualFold(filepath.Ext(o.Out), ".png")
+	if err := checkApplies(func(f string) bool { return f == "data" && o.Data.spec != "" },
+		applies{"data", o.Init == "data" || density, "--init data, or a 2-D real-valued model's .png"}); err != nil {
+		return err
+	}
 	init, set, err := chainStart(o.Init, &o.Data, meta, o.N, m.CheckData)
 	if err != nil {
 		return err
@@ -147,7 +152,7 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 	if o.Binary {
 		res = d.States
 	}
-	if m.NVisible() == 2 && !isBinary(m.Units()) && strings.EqualFold(filepath.Ext(o.Out), ".png") {
+	if density {
 		// 2-D real-valued data: draw densities, not tiles.
 		if err := sampleDensity(o, m, meta, set, d.States, &sum); err != nil {
 			return err

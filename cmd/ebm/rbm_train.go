@@ -208,10 +208,18 @@ func (r *trainRun) setup() error {
 		return err
 	}
 	if err := r.loadData(); err != nil {
+		if o.Resume != "" {
+			return fmt.Errorf("--resume %s: the checkpoint's data: %w", o.Resume, err)
+		}
 		return err
 	}
 	if err := r.fits(); err != nil {
 		return err
+	}
+	if o.Filters != "" || o.Samples != "" { // the pictures' shape, known before training
+		if _, _, err := dataset.ImageShape(r.train.Dim(), r.train, ""); err != nil {
+			return fmt.Errorf("--filters, --samples: %w", err)
+		}
 	}
 	if r.s == nil {
 		if err := r.newSession(units); err != nil {
