@@ -1,8 +1,12 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
 
-func newDBNCmd(io *ioStreams) *cobra.Command {
+	"github.com/ebm-go/ebm/internal/cmdutil"
+)
+
+func newDBNCmd(io *cmdutil.IOStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "dbn",
 		Short: "Deep belief networks: greedy layer-wise stacks of RBMs",

@@ -9,15 +9,17 @@ import (
 
 	"github.com/ebm-go/ebm/dbn"
 	"github.com/ebm-go/ebm/internal/tensor"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type dbnProbeOptions struct {
-	IO    *ioStreams
+	IO    *cmdutil.IOStreams
 	Probe probeOpts
 	Layer int // 0-based; negative counts from the top (-1: the top)
 }
 
-func newCmdDBNProbe(io *ioStreams, runF func(context.Context, *dbnProbeOptions) error) *cobra.Command {
+func newCmdDBNProbe(io *cmdutil.IOStreams, runF func(context.Context, *dbnProbeOptions) error) *cobra.Command {
 	o := &dbnProbeOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "probe",
@@ -26,11 +28,11 @@ func newCmdDBNProbe(io *ioStreams, runF func(context.Context, *dbnProbeOptions) 
 		Example: `  ebm dbn probe --model dbn.safetensors --layer 0
   ebm dbn probe --model dbn.safetensors --layer 2 --data mnist --test mnist:test --json`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, func(cmd *cobra.Command) error {
+		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
 			if o.Probe.model == "" {
 				return errors.New("--model is required")
 			}
-			return o.Probe.data.resolve(cmd)
+			return o.Probe.data.Resolve(cmd)
 		}, runF, dbnProbeRun),
 	}
 	o.Probe.register(c)

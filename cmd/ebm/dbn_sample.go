@@ -9,18 +9,20 @@ import (
 
 	"github.com/ebm-go/ebm/dbn"
 	"github.com/ebm-go/ebm/internal/tensor"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type dbnSampleOptions struct {
-	IO             *ioStreams
+	IO             *cmdutil.IOStreams
 	Model, Out     string
 	Init           string // random or data
-	Data           dataFlags
+	Data           cmdutil.DataFlags
 	N, Steps, Cols int
 	Seed           uint64
 }
 
-func newCmdDBNSample(io *ioStreams, runF func(context.Context, *dbnSampleOptions) error) *cobra.Command {
+func newCmdDBNSample(io *cmdutil.IOStreams, runF func(context.Context, *dbnSampleOptions) error) *cobra.Command {
 	o := &dbnSampleOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "sample",
@@ -33,7 +35,7 @@ the up-pass of the first --n rows of --data (--init data).`,
 		Example: `  ebm dbn sample --model dbn.safetensors --n 64 --steps 1000 --out dbn-samples.png
   ebm dbn sample --model dbn.safetensors --init data --data mnist:test --steps 100 --out s.npy`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, func(cmd *cobra.Command) error {
+		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
 			if o.Model == "" {
 				return errors.New("--model is required")
 			}
@@ -48,17 +50,17 @@ the up-pass of the first --n rows of --data (--init data).`,
 	f.IntVarP(&o.N, "n", "n", 64, "number of samples")
 	f.IntVar(&o.Steps, "steps", 1000, "Gibbs steps in the top RBM")
 	f.StringVar(&o.Init, "init", "random", "chain start: random or data")
-	o.Data.register(c, "")
+	o.Data.Register(c, "")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	f.IntVar(&o.Cols, "cols", 0, "grid columns (0: about square)")
 	f.StringVarP(&o.Out, "out", "o", "dbn-samples.png", "output: .png grid or .npy array")
-	minimum(c, 1, "n", "steps")
-	minimum(c, 0, "cols")
+	cmdutil.Minimum(c, 1, "n", "steps")
+	cmdutil.Minimum(c, 0, "cols")
 	return c
 }
 
 func dbnSampleRun(_ context.Context, o *dbnSampleOptions) error {
-	if err := checkFiles([]file{{"out", o.Out, extRows}}, file{"model", o.Model, nil}, file{"data", o.Data.spec, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out, cmdutil.ExtRows...)}, cmdutil.Path("model", o.Model), cmdutil.Path("data", o.Data.Spec)); err != nil {
 		return err
 	}
 	d, meta, err := dbn.Load(o.Model)

@@ -13,11 +13,13 @@ import (
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type dbnTrainOptions struct {
-	IO           *ioStreams
-	Data         dataFlags
+	IO           *cmdutil.IOStreams
+	Data         cmdutil.DataFlags
 	Hidden       []int
 	Config       rbm.Config // every layer's; LR and momentum resolved for the method
 	Seed         uint64
@@ -26,7 +28,7 @@ type dbnTrainOptions struct {
 	JSON, Quiet  bool
 }
 
-func newCmdDBNTrain(io *ioStreams, runF func(context.Context, *dbnTrainOptions) error) *cobra.Command {
+func newCmdDBNTrain(io *cmdutil.IOStreams, runF func(context.Context, *dbnTrainOptions) error) *cobra.Command {
 	o := &dbnTrainOptions{IO: io, Config: rbm.DefaultConfig()}
 	var hidden, method string
 	c := &cobra.Command{
@@ -40,7 +42,7 @@ layerK.weights, layerK.visible_bias and layerK.hidden_bias, and metadata
 		Example: `  ebm dbn train --data mnist --hidden 500,500,2000 --epochs 10 --out dbn.safetensors
   ebm dbn train --data bars:4x4 --hidden 16,16 --epochs 2000 --batch 10 --lr 0.1 --k 5 --momentum 0 --initial-momentum 0`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, func(cmd *cobra.Command) error {
+		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
 			var err error
 			if o.Hidden, err = deep.ParseWidths(hidden); err != nil {
 				return fmt.Errorf("--hidden %w", err)
@@ -60,7 +62,7 @@ layerK.weights, layerK.visible_bias and layerK.hidden_bias, and metadata
 		}, runF, dbnTrainRun),
 	}
 	f := c.Flags()
-	o.Data.register(c, "mnist")
+	o.Data.Register(c, "mnist")
 	f.StringVar(&hidden, "hidden", "500,500,2000", "hidden units of each layer, bottom to top")
 	f.StringVar(&method, "method", "pcd", "cd, pcd or pt (for every layer)")
 	cfg := &o.Config
@@ -80,17 +82,17 @@ layerK.weights, layerK.visible_bias and layerK.hidden_bias, and metadata
 	f.IntVar(&o.SampleSteps, "sample-steps", 1000, "Gibbs steps in the top RBM for --samples")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
-	minimum(c, 1, "k", "batch", "sample-steps")
-	minimum(c, 0, "epochs", "momentum-epochs", "chains")
-	minimum(c, 2, "temperatures")
+	cmdutil.Minimum(c, 1, "k", "batch", "sample-steps")
+	cmdutil.Minimum(c, 0, "epochs", "momentum-epochs", "chains")
+	cmdutil.Minimum(c, 2, "temperatures")
 	return c
 }
 
 func dbnTrainRun(ctx context.Context, o *dbnTrainOptions) error {
-	if err := checkFiles([]file{{"out", o.Out, nil}, {"samples", o.Samples, extRows}}, file{"data", o.Data.spec, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out), cmdutil.Path("samples", o.Samples, cmdutil.ExtRows...)}, cmdutil.Path("data", o.Data.Spec)); err != nil {
 		return err
 	}
-	set, err := o.Data.load(o.Data.spec)
+	set, err := o.Data.Load(o.Data.Spec)
 	if err != nil {
 		return err
 	}
@@ -120,7 +122,7 @@ func dbnTrainRun(ctx context.Context, o *dbnTrainOptions) error {
 	sum := d.Summarize(o.Config, set, o.Seed, stats)
 	sum.Model, sum.Seconds = o.Out, time.Since(start).Seconds()
 	if o.JSON {
-		return writeJSON(o.IO.Out, sum)
+		return cmdutil.WriteJSON(o.IO.Out, sum)
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: DBN %v, %d epochs per layer of %s-%d on %s (binarize=%s) in %.1fs\n",
 		o.Out, sum.Sizes, sum.Epochs, strings.ToUpper(sum.Method), o.Config.K, set.Name, sum.Binarize, sum.Seconds)
@@ -132,7 +134,7 @@ func dbnTrainRun(ctx context.Context, o *dbnTrainOptions) error {
 type dbnProgress struct {
 	o           *dbnTrainOptions
 	in, batches int // data columns, batches per epoch
-	bar         *barT
+	bar         *cmdutil.Progress
 }
 
 func (p *dbnProgress) layer(k int, tr *rbm.Trainer) {
@@ -144,22 +146,22 @@ func (p *dbnProgress) layer(k int, tr *rbm.Trainer) {
 		p.in = p.o.Hidden[k-1]
 	}
 	fmt.Fprintf(w, "layer %d: %d×%d RBM by %s-%d\n", k, p.in, p.o.Hidden[k], strings.ToUpper(string(tr.Method)), tr.K)
-	p.bar = newProgress(w, false, fmt.Sprintf("layer %d", k), "batches")
+	p.bar = cmdutil.NewProgress(w, false, fmt.Sprintf("layer %d", k), "batches")
 	total := tr.Epochs * p.batches
 	done := 0
 	tr.OnBatch = func(rbm.Progress) {
 		done++
-		p.bar.progress(done, total)
+		p.bar.Update(done, total)
 	}
 	tr.OnEpoch = func(st rbm.EpochStats) error {
-		p.bar.clear()
+		p.bar.Clear()
 		fmt.Fprintf(w, "layer %d epoch %3d  %7.0f samples/s  recon %8.3f  PLL/unit %s\n",
-			k, st.Epoch, st.SamplesPerSecond, st.ReconError, fmtOpt(st.PLL, "%.4f"))
+			k, st.Epoch, st.SamplesPerSecond, st.ReconError, cmdutil.FmtOpt(st.PLL, "%.4f"))
 		return nil
 	}
 }
 
-func (p *dbnProgress) finish() { p.bar.finish() }
+func (p *dbnProgress) finish() { p.bar.Finish() }
 
 // dbnFits refuses layers too large for --max-memory: the largest layer's
 // training, and the data propagated up through every layer.
@@ -171,5 +173,5 @@ func dbnFits(o *dbnTrainOptions, in, rows int) error {
 		up += 4 * float64(rows) * float64(h)
 		in = h
 	}
-	return fits(o.Data.maxMemory, need+up, "--hidden %v on %d rows with --batch %d", o.Hidden, rows, c.BatchSize)
+	return cmdutil.Fits(o.Data.MaxMemory, need+up, "--hidden %v on %d rows with --batch %d", o.Hidden, rows, c.BatchSize)
 }

@@ -1,8 +1,12 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
 
-func newDeepCmd(io *ioStreams) *cobra.Command {
+	"github.com/ebm-go/ebm/internal/cmdutil"
+)
+
+func newDeepCmd(io *cmdutil.IOStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "deep",
 		Short: "Deep energy-based models: a neural energy trained with Langevin sampling or NCE",

@@ -12,10 +12,12 @@ import (
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/viz"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type deepSampleOptions struct {
-	IO         *ioStreams
+	IO         *cmdutil.IOStreams
 	Model, Out string
 	N, Grid    int
 	Seed       uint64
@@ -25,7 +27,7 @@ type deepSampleOptions struct {
 	Given struct{ Method, Steps, StepSize bool }
 }
 
-func newCmdDeepSample(io *ioStreams, runF func(context.Context, *deepSampleOptions) error) *cobra.Command {
+func newCmdDeepSample(io *cmdutil.IOStreams, runF func(context.Context, *deepSampleOptions) error) *cobra.Command {
 	o := &deepSampleOptions{IO: io}
 	var sampler string
 	c := &cobra.Command{
@@ -38,7 +40,7 @@ models, as a --grid × --grid histogram picture (.png) over the data box.`,
 		Example: `  ebm deep sample --model deep.safetensors --n 5000 --out samples.npy
   ebm deep sample --model deep.safetensors --n 20000 --steps 500 --sampler mala --step-size 0.005 --out samples.png`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, func(cmd *cobra.Command) error {
+		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
 			if o.Model == "" {
 				return errors.New("--model is required")
 			}
@@ -63,13 +65,13 @@ models, as a --grid × --grid histogram picture (.png) over the data box.`,
 	f.IntVar(&o.Grid, "grid", 200, "PNG output: histogram cells per side")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	f.StringVarP(&o.Out, "out", "o", "samples.npy", "output: .npy array or .png histogram (2-D models)")
-	minimum(c, 1, "n", "steps")
-	minimum(c, 2, "grid")
+	cmdutil.Minimum(c, 1, "n", "steps")
+	cmdutil.Minimum(c, 2, "grid")
 	return c
 }
 
 func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
-	if err := checkFiles([]file{{"out", o.Out, extRows}}, file{"model", o.Model, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out, cmdutil.ExtRows...)}, cmdutil.Path("model", o.Model)); err != nil {
 		return err
 	}
 	net, s, box, err := deep.LoadSampler(o.Model, o.Sampler)
@@ -86,7 +88,7 @@ func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
 		s.StepSize = o.Sampler.StepSize
 	}
 	d := net.Dim()
-	if err := fits(o.IO.MaxMemory, 24*float64(o.N)*float64(d)+16*float64(o.Grid)*float64(o.Grid), "--n %d chains of %d values and --grid %d", o.N, d, o.Grid); err != nil {
+	if err := cmdutil.Fits(o.IO.MaxMemory, 24*float64(o.N)*float64(d)+16*float64(o.Grid)*float64(o.Grid), "--n %d chains of %d values and --grid %d", o.N, d, o.Grid); err != nil {
 		return err
 	}
 	png := strings.EqualFold(filepath.Ext(o.Out), ".png")

@@ -9,10 +9,12 @@ import (
 
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/viz"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type deepTrainOptions struct {
-	IO         *ioStreams
+	IO         *cmdutil.IOStreams
 	Data, Test string // Test "": held out by deep.LoadData
 	Hidden     []int
 	Activation deep.Activation
@@ -25,7 +27,7 @@ type deepTrainOptions struct {
 	Quiet      bool
 }
 
-func newCmdDeepTrain(io *ioStreams, runF func(context.Context, *deepTrainOptions) error) *cobra.Command {
+func newCmdDeepTrain(io *cmdutil.IOStreams, runF func(context.Context, *deepTrainOptions) error) *cobra.Command {
 	o := &deepTrainOptions{IO: io, Config: deep.DefaultConfig()}
 	var hidden, act, sampler, objective string
 	c := &cobra.Command{
@@ -56,7 +58,7 @@ lines go to stderr. --json prints one JSON summary on stdout.`,
   ebm deep train --data 8gaussians --objective nce --iters 2000
   ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, func(*cobra.Command) error {
+		RunE: cmdutil.RunWith(o, func(*cobra.Command) error {
 			return o.parse(hidden, act, sampler, objective)
 		}, runF, deepTrainRun),
 	}
@@ -85,9 +87,9 @@ lines go to stderr. --json prints one JSON summary on stdout.`,
 	f.StringVar(&o.Plot, "plot", "", "write the density picture (PNG): true | learned | samples | energy")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
-	minimum(c, 1, "steps", "iters", "batch")
-	minimum(c, 1, "buffer")
-	minimum(c, 2, "grid")
+	cmdutil.Minimum(c, 1, "steps", "iters", "batch")
+	cmdutil.Minimum(c, 1, "buffer")
+	cmdutil.Minimum(c, 2, "grid")
 	return c
 }
 
@@ -116,7 +118,7 @@ func (o *deepTrainOptions) parse(hidden, act, sampler, objective string) error {
 }
 
 func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
-	if err := checkFiles([]file{{"out", o.Out, nil}, {"plot", o.Plot, extPNG}}, file{"data", o.Data, nil}, file{"test", o.Test, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out), cmdutil.Path("plot", o.Plot, cmdutil.ExtPNG...)}, cmdutil.Path("data", o.Data), cmdutil.Path("test", o.Test)); err != nil {
 		return err
 	}
 	if err := deepFits(o); err != nil {
@@ -134,13 +136,13 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	}
 	opt := deep.FitOptions{Hidden: o.Hidden, Activation: o.Activation, Config: o.Config,
 		Iters: o.Iters, Seed: o.Seed, Grid: o.Grid}
-	var bar *barT
+	var bar *cmdutil.Progress
 	if !o.Quiet {
-		bar = newProgress(o.IO.ErrOut, false, "deep train", "it")
+		bar = cmdutil.NewProgress(o.IO.ErrOut, false, "deep train", "it")
 		opt.OnIter = deepTrainProgress(o, bar)
 	}
 	fit, err := deep.Fit(ctx, data, opt)
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		return err
 	}
@@ -157,7 +159,7 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 		}
 	}
 	if o.JSON {
-		return writeJSON(o.IO.Out, fit.Summary(o.Out))
+		return cmdutil.WriteJSON(o.IO.Out, fit.Summary(o.Out))
 	}
 	deepTrainPrint(o, fit)
 	return nil
@@ -165,10 +167,10 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 
 // deepTrainProgress moves bar, or, when ErrOut is not a terminal, prints
 // ten progress lines there.
-func deepTrainProgress(o *deepTrainOptions, bar *barT) func(deep.Stats) {
+func deepTrainProgress(o *deepTrainOptions, bar *cmdutil.Progress) func(deep.Stats) {
 	start := time.Now()
 	return func(st deep.Stats) {
-		bar.progress(st.Iter, o.Iters)
+		bar.Update(st.Iter, o.Iters)
 		if bar == nil && (st.Iter%max(1, o.Iters/10) == 0 || st.Iter == o.Iters) {
 			fmt.Fprintf(o.IO.ErrOut, "iter %d/%d  loss %.4f  E+ %.3f  E- %.3f  |g| %.3g  %.1fs\n",
 				st.Iter, o.Iters, st.Loss, st.EPos, st.ENeg, st.GradNorm, time.Since(start).Seconds())
@@ -183,7 +185,7 @@ func deepTrainPrint(o *deepTrainOptions, fit *deep.Fitted) {
 		o.Data, o.Iters, fit.Seconds, o.Out)
 	if fit.TwoD() {
 		fmt.Fprintf(w, "test NLL %s nats on %s (grid %d×%d, log Z %.4f)",
-			fmtOpt(ev.TestNLL, "%.4f"), data.Test.Name, o.Grid, o.Grid, ev.LogZ)
+			cmdutil.FmtOpt(ev.TestNLL, "%.4f"), data.Test.Name, o.Grid, o.Grid, ev.LogZ)
 		if data.Truth != nil {
 			fmt.Fprintf(w, "; true NLL %.4f, KL(true‖model) %.4f", ev.TrueNLL, ev.KL)
 		}
@@ -201,7 +203,7 @@ func deepTrainPrint(o *deepTrainOptions, fit *deep.Fitted) {
 func deepFits(o *deepTrainOptions) error {
 	limit := o.IO.MaxMemory
 	for flag, spec := range map[string]string{"data": o.Data, "test": o.Test} {
-		if err := specFits(limit, flag, spec); err != nil {
+		if err := cmdutil.SpecFits(limit, flag, spec); err != nil {
 			return err
 		}
 	}
@@ -214,5 +216,5 @@ func deepFits(o *deepTrainOptions) error {
 	}
 	c := o.Config
 	bytes := 4*(4*params+4*float64(c.Batch)*units+float64(c.BufferSize)*d) + 16*float64(o.Grid)*float64(o.Grid)
-	return fits(limit, bytes, "--hidden %v with --batch %d, --buffer %d and --grid %d", o.Hidden, c.Batch, c.BufferSize, o.Grid)
+	return cmdutil.Fits(limit, bytes, "--hidden %v with --batch %d, --buffer %d and --grid %d", o.Hidden, c.Batch, c.BufferSize, o.Grid)
 }

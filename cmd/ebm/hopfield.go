@@ -1,15 +1,15 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
-func newHopfieldCmd(io *ioStreams) *cobra.Command {
+func newHopfieldCmd(io *cmdutil.IOStreams) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "hopfield",
 		Short: "Associative memories: store patterns, recall them, measure capacity",
@@ -33,21 +33,7 @@ converted; continuous memories also take real values); a unit whose field is exa
 convention); every random draw comes from --seed.`,
 	}
 	c.AddCommand(newCmdHopfieldStore(io, nil), newCmdHopfieldRecall(io, nil), newCmdHopfieldCapacity(io, nil), newCmdHopfieldCompare(io, nil))
-	for _, sub := range c.Commands() {
-		run := sub.RunE
-		sub.RunE = func(cmd *cobra.Command, args []string) error { return flagError(run(cmd, args)) }
-	}
 	return c
-}
-
-// flagError puts "--" before the option a library error names
-// (hopfield.OptionError), so it names the flag.
-func flagError(err error) error {
-	var oe *hopfield.OptionError
-	if !errors.As(err, &oe) {
-		return err
-	}
-	return fmt.Errorf("--%s: %w", oe.Option, oe.Err)
 }
 
 // specFlags are the flags that say what memory to build.

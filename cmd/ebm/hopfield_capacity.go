@@ -11,6 +11,8 @@ import (
 
 	"github.com/ebm-go/ebm/hopfield"
 	"github.com/ebm-go/ebm/viz"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 // hopfieldCapacityOptions are the memories to measure (Specs, one curve
@@ -18,14 +20,14 @@ import (
 // (Base; its Spec unused), and the outputs: a Plot (log load axis when
 // LogX), progress bars unless Quiet, text Tables or JSON.
 type hopfieldCapacityOptions struct {
-	IO                        *ioStreams
+	IO                        *cmdutil.IOStreams
 	Specs                     []hopfield.Spec
 	Base                      hopfield.CapacityOptions
 	Plot                      string
 	LogX, Quiet, Tables, JSON bool
 }
 
-func newCmdHopfieldCapacity(io *ioStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
+func newCmdHopfieldCapacity(io *cmdutil.IOStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
 	opts := &hopfieldCapacityOptions{IO: io}
 	o := &opts.Base
 	var mode string
@@ -67,7 +69,7 @@ recalled when the signs of the retrieved state equal the pattern and
 		Args: cobra.NoArgs,
 	}
 	counts := capacityFlags(c, opts, "pattern counts, e.g. 5,10,20", 10, nil)
-	c.RunE = runWith(opts, func(cmd *cobra.Command) error {
+	c.RunE = cmdutil.RunWith(opts, func(cmd *cobra.Command) error {
 		specs, err := sf.specs()
 		if err != nil {
 			return err
@@ -107,9 +109,9 @@ func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp s
 	f.IntVar(&o.Workers, "workers", 0, "trials run in parallel (0: all cores)")
 	f.StringVar(&opts.Plot, "plot", "", "write the curves with the theory marks (.png, .svg, .pdf)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "no progress bars")
-	minimum(c, 2, "neurons")
-	minimum(c, 1, "trials")
-	minimum(c, 0, "workers")
+	cmdutil.Minimum(c, 2, "neurons")
+	cmdutil.Minimum(c, 1, "trials")
+	cmdutil.Minimum(c, 0, "workers")
 	return func() error {
 		var err error
 		o.Patterns, err = hopfield.PatternCounts(patterns, load, o.Neurons, def)
@@ -119,13 +121,13 @@ func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp s
 }
 
 func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) error {
-	if err := checkFiles([]file{{"plot", opts.Plot, extCurves}}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("plot", opts.Plot, cmdutil.ExtCurves...)}); err != nil {
 		return err
 	}
 	b := opts.Base
 	workers, pmax := cmp.Or(b.Workers, runtime.GOMAXPROCS(0)), slices.Max(append([]int{1}, b.Patterns...))
 	for _, s := range opts.Specs {
-		if err := fits(opts.IO.MaxMemory, float64(workers)*hopfield.MemoryBytes(s, b.Neurons, pmax),
+		if err := cmdutil.Fits(opts.IO.MaxMemory, float64(workers)*hopfield.MemoryBytes(s, b.Neurons, pmax),
 			"%d trials at once of %d neurons with up to %d patterns (%s)", workers, b.Neurons, pmax, s.Label()); err != nil {
 			return err
 		}
@@ -134,10 +136,10 @@ func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) err
 	for _, s := range opts.Specs {
 		o := opts.Base
 		o.Spec = s
-		bar := newProgress(opts.IO.ErrOut, opts.Quiet, s.Label(), "trials")
-		o.OnTrial = bar.progress
+		bar := cmdutil.NewProgress(opts.IO.ErrOut, opts.Quiet, s.Label(), "trials")
+		o.OnTrial = bar.Update
 		rep, err := hopfield.MeasureCapacity(ctx, o)
-		bar.finish()
+		bar.Finish()
 		if err != nil {
 			return err
 		}
@@ -160,7 +162,7 @@ func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) err
 	case !opts.JSON:
 		return nil
 	case len(reports) == 1:
-		return writeJSON(opts.IO.Out, reports[0])
+		return cmdutil.WriteJSON(opts.IO.Out, reports[0])
 	}
-	return writeJSON(opts.IO.Out, reports)
+	return cmdutil.WriteJSON(opts.IO.Out, reports)
 }

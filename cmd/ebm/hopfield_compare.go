@@ -7,11 +7,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 // newCmdHopfieldCompare is capacity with a fixed set of memories: the
 // run function is hopfieldCapacityRun.
-func newCmdHopfieldCompare(io *ioStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
+func newCmdHopfieldCompare(io *cmdutil.IOStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
 	opts := &hopfieldCapacityOptions{IO: io, LogX: true}
 	var interactions string
 	var beta float64
@@ -33,7 +35,7 @@ Loads: --load from:to:step or --patterns counts; by default
 		Args: cobra.NoArgs,
 	}
 	counts := capacityFlags(c, opts, "pattern counts, e.g. 10,50,100,400", 5, hopfield.CompareCounts)
-	c.RunE = runWith(opts, func(*cobra.Command) error {
+	c.RunE = cmdutil.RunWith(opts, func(*cobra.Command) error {
 		fs, err := hopfield.ParseInteractions(interactions)
 		if err != nil {
 			return fmt.Errorf("--interaction: %w", err)

@@ -9,12 +9,13 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/hopfield"
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 // TestHopfieldFlagsResolve: each command resolves its flags into its
 // options once, before the run function (here a stub that records them).
 func TestHopfieldFlagsResolve(t *testing.T) {
-	io := &ioStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
+	io := &cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}
 	exp := hopfield.Interaction{Kind: hopfield.Exp}
 	for _, c := range []struct {
 		args  []string

@@ -12,6 +12,8 @@ import (
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/hopfield"
 	"github.com/ebm-go/ebm/viz"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 // hopfieldRecallOptions are recall's flags, resolved: the memory (Net,
@@ -19,7 +21,7 @@ import (
 // Rand drawn from Seed; Steps for a continuous memory, StepsSet when
 // given), a batch Query, and the outputs.
 type hopfieldRecallOptions struct {
-	IO               *ioStreams
+	IO               *cmdutil.IOStreams
 	Net, Kind        string
 	Cue              hopfield.CueOptions
 	Recall           hopfield.RecallOptions
@@ -79,7 +81,7 @@ writes the energy and the overlaps per sweep (.png, .svg or .pdf). With a
 .png --out, the plot goes by default next to it as NAME-energy.png
 (--plot none: no plot).`
 
-func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRecallOptions) error) *cobra.Command {
+func newCmdHopfieldRecall(io *cmdutil.IOStreams, runF func(context.Context, *hopfieldRecallOptions) error) *cobra.Command {
 	opts := &hopfieldRecallOptions{IO: io}
 	var beta float64
 	var mode string
@@ -96,7 +98,7 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
   ebm hopfield recall --net cont.safetensors --query queries.npy --out retrieved.npy --json
   ebm hopfield recall --net kv.safetensors --query Q.npy --out R.npy --weights W.npy --top 5 --energy --json`,
 		Args: cobra.NoArgs,
-		RunE: runWith(opts, func(cmd *cobra.Command) error {
+		RunE: cmdutil.RunWith(opts, func(cmd *cobra.Command) error {
 			if err := checkRecallCue(cmd, opts); err != nil {
 				return err
 			}
@@ -140,9 +142,9 @@ func newCmdHopfieldRecall(io *ioStreams, runF func(context.Context, *hopfieldRec
 	f.IntVar(&opts.Top, "top", 0, "with --query: report each query's K largest weights and their patterns (--json)")
 	f.BoolVar(&opts.Energy, "energy", false, "with --query: report each query's energy before every update and at the end")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON report")
-	minimum(c, 0, "row", "pattern", "top")
-	minimum(c, 1, "max-sweeps", "frames", "steps")
-	minimum(c, 2, "tiles")
+	cmdutil.Minimum(c, 0, "row", "pattern", "top")
+	cmdutil.Minimum(c, 1, "max-sweeps", "frames", "steps")
+	cmdutil.Minimum(c, 2, "tiles")
 	return c
 }
 
@@ -173,8 +175,8 @@ func checkRecallCue(cmd *cobra.Command, opts *hopfieldRecallOptions) error {
 }
 
 func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
-	if err := checkFiles([]file{{"out", opts.Out, extRows}, {"plot", opts.Plot, extCurves}, {"weights", opts.Weights, extNPY}},
-		file{"net", opts.Net, nil}, file{"input", opts.Cue.Input, nil}, file{"query", opts.Query, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", opts.Out, cmdutil.ExtRows...), cmdutil.Path("plot", opts.Plot, cmdutil.ExtCurves...), cmdutil.Path("weights", opts.Weights, cmdutil.ExtNPY...)},
+		cmdutil.Path("net", opts.Net), cmdutil.Path("input", opts.Cue.Input), cmdutil.Path("query", opts.Query)); err != nil {
 		return err
 	}
 	mem, meta, err := recallMemory(opts)
@@ -199,7 +201,7 @@ func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
 	if work := float64(ropt.MaxSweeps) * n * n; work > 1e13 {
 		return fmt.Errorf("--max-sweeps %d of %d neurons would take about %.0f hours: too long to finish", ropt.MaxSweeps, mem.Neurons(), work/1e9/3600)
 	}
-	if err := fits(opts.IO.MaxMemory, float64(ropt.MaxSweeps)*float64(ropt.Frames+1)*(4*n+64), "--max-sweeps %d × --frames %d recorded states", ropt.MaxSweeps, ropt.Frames); err != nil {
+	if err := cmdutil.Fits(opts.IO.MaxMemory, float64(ropt.MaxSweeps)*float64(ropt.Frames+1)*(4*n+64), "--max-sweeps %d × --frames %d recorded states", ropt.MaxSweeps, ropt.Frames); err != nil {
 		return err
 	}
 	tr, rep, err := hopfield.RecallCue(ctx, mem, opts.Cue, ropt, opts.Seed)
@@ -213,7 +215,7 @@ func hopfieldRecallRun(ctx context.Context, opts *hopfieldRecallOptions) error {
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, rep)
+		return cmdutil.WriteJSON(opts.IO.Out, rep)
 	}
 	return rep.WriteText(opts.IO.Out)
 }
@@ -273,7 +275,7 @@ func recallBatch(ctx context.Context, opts *hopfieldRecallOptions, c *hopfield.C
 	}
 	rep.Net = opts.Net
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, rep)
+		return cmdutil.WriteJSON(opts.IO.Out, rep)
 	}
 	return rep.WriteText(opts.IO.Out)
 }

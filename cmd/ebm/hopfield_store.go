@@ -7,17 +7,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 // hopfieldStoreOptions are store's flags, resolved: what to store where
 // (the memory flags in Store.Spec, not normalized) and how to report it.
 type hopfieldStoreOptions struct {
-	IO    *ioStreams
+	IO    *cmdutil.IOStreams
 	Store hopfield.StoreOptions
 	JSON  bool
 }
 
-func newCmdHopfieldStore(io *ioStreams, runF func(context.Context, *hopfieldStoreOptions) error) *cobra.Command {
+func newCmdHopfieldStore(io *cmdutil.IOStreams, runF func(context.Context, *hopfieldStoreOptions) error) *cobra.Command {
 	opts := &hopfieldStoreOptions{IO: io}
 	o := &opts.Store
 	var sf specFlags
@@ -64,7 +66,7 @@ V softmax(β Kᵀξ) (tensor "values" [M, d_v]).`,
   ebm hopfield store --patterns mnist:10 --rows 1,3,5,7 --rule pinv --zero-diagonal --out digits.safetensors
   ebm hopfield store --patterns more.npy --net net.safetensors --out net2.safetensors --json`,
 		Args: cobra.NoArgs,
-		RunE: runWith(opts, func(cmd *cobra.Command) error {
+		RunE: cmdutil.RunWith(opts, func(cmd *cobra.Command) error {
 			specs, err := sf.specs()
 			switch {
 			case err != nil:
@@ -91,14 +93,14 @@ V softmax(β Kᵀξ) (tensor "values" [M, d_v]).`,
 	f.BoolVar(&o.Real, "real", false, "continuous: keep intensities in [0,1] as they are (not thresholded)")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON summary")
 	sf.register(c, "")
-	minimum(c, 0, "neurons")
+	cmdutil.Minimum(c, 0, "neurons")
 	return c
 }
 
 func hopfieldStoreRun(ctx context.Context, opts *hopfieldStoreOptions) error {
 	// --out may be --net: the patterns are added to that file in place.
-	if err := checkFiles([]file{{"out", opts.Store.Out, nil}}, file{"patterns", opts.Store.Patterns, nil},
-		file{"values", opts.Store.Values, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", opts.Store.Out)}, cmdutil.Path("patterns", opts.Store.Patterns),
+		cmdutil.Path("values", opts.Store.Values)); err != nil {
 		return err
 	}
 	opts.Store.MaxMemory = opts.IO.MaxMemory
@@ -107,7 +109,7 @@ func hopfieldStoreRun(ctx context.Context, opts *hopfieldStoreOptions) error {
 		return err
 	}
 	if opts.JSON {
-		return writeJSON(opts.IO.Out, rep)
+		return cmdutil.WriteJSON(opts.IO.Out, rep)
 	}
 	return rep.WriteText(opts.IO.Out)
 }

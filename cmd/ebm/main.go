@@ -14,6 +14,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 func main() {
@@ -43,10 +45,10 @@ or a folder of PNG images.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	io := &ioStreams{Out: stdout, ErrOut: stderr}
+	io := &cmdutil.IOStreams{Out: stdout, ErrOut: stderr}
 	root.AddCommand(newRBMCmd(io), newHopfieldCmd(io), newDeepCmd(io), newDBNCmd(io), newServeCmd(io), newVersionCmd(io))
-	addMaxMemory(root, io)
-	unknownSubcommands(root)
-	optionFlags(root)
+	cmdutil.AddMaxMemory(root, io)
+	cmdutil.UnknownSubcommands(root)
+	cmdutil.OptionFlags(root)
 	return root
 }

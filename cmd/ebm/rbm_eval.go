@@ -13,12 +13,14 @@ import (
 	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/rbm/estimate"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type rbmEvalOptions struct {
-	IO            *ioStreams
+	IO            *cmdutil.IOStreams
 	Model         string
-	Data          dataFlags
+	Data          cmdutil.DataFlags
 	BaseData      string
 	Exact, AIS    bool
 	RAISE         bool
@@ -29,7 +31,7 @@ type rbmEvalOptions struct {
 	JSON, Quiet   bool
 }
 
-func newCmdRBMEval(io *ioStreams, runF func(context.Context, *rbmEvalOptions) error) *cobra.Command {
+func newCmdRBMEval(io *cmdutil.IOStreams, runF func(context.Context, *rbmEvalOptions) error) *cobra.Command {
 	o := &rbmEvalOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "eval",
@@ -63,11 +65,11 @@ the data's own units: log_jacobian = −Σ log std is included.`,
   ebm rbm eval --model bars.safetensors --data bars:4x4 --exact
   ebm rbm eval --model g8.safetensors --data 8gaussians:1000 --ais --raise`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, o.Data.resolve, runF, rbmEvalRun),
+		RunE: cmdutil.RunWith(o, o.Data.Resolve, runF, rbmEvalRun),
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Model, "model", "m", "", "model file (required)")
-	o.Data.register(c, "mnist:test")
+	o.Data.Register(c, "mnist:test")
 	f.StringVar(&o.BaseData, "base-data", "", "data for AIS's base-rate model (default: the model's training data, else --data)")
 	f.BoolVar(&o.Exact, "exact", false, "exact log Z by enumeration")
 	f.BoolVar(&o.AIS, "ais", false, "log Z by annealed importance sampling")
@@ -79,8 +81,8 @@ the data's own units: log_jacobian = −Σ log std is included.`,
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for AIS and RAISE")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON object")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
-	minimum(c, 1, "chains", "raise-examples")
-	minimum(c, 0, "betas", "pll-rows")
+	cmdutil.Minimum(c, 1, "chains", "raise-examples")
+	cmdutil.Minimum(c, 0, "betas", "pll-rows")
 	return c
 }
 
@@ -141,10 +143,10 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 		return b, err
 	}
 	aisBar, raiseBar := o.progress("AIS"), o.progress("RAISE")
-	opt.AIS.Progress, opt.RAISEProgress = aisBar.progress, raiseBar.progress
+	opt.AIS.Progress, opt.RAISEProgress = aisBar.Update, raiseBar.Update
 	rep.Evaluation, err = estimate.Evaluate(ctx, m, x, opt)
-	aisBar.finish()
-	raiseBar.finish()
+	aisBar.Finish()
+	raiseBar.Finish()
 	if errors.Is(err, rbm.ErrTooLarge) {
 		return fmt.Errorf("--exact: %w: use --ais", err)
 	}
@@ -153,14 +155,14 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	if o.JSON {
-		return writeJSON(o.IO.Out, rep)
+		return cmdutil.WriteJSON(o.IO.Out, rep)
 	}
 	printEval(o, rep)
 	return nil
 }
 
-func (o *rbmEvalOptions) progress(name string) *barT {
-	return newProgress(o.IO.ErrOut, o.Quiet, name, "β")
+func (o *rbmEvalOptions) progress(name string) *cmdutil.Progress {
+	return cmdutil.NewProgress(o.IO.ErrOut, o.Quiet, name, "β")
 }
 
 func printEval(o *rbmEvalOptions, r *evalReport) {
@@ -171,9 +173,9 @@ func printEval(o *rbmEvalOptions, r *evalReport) {
 		fmt.Fprintf(w, "  mean log-likelihood      %.4f nats\n", r.MeanLogLikelihood)
 	} else {
 		fmt.Fprintf(w, "  log Z (AIS, %d chains, %d βs)  %.4f ± %.4f   [%s, %s]\n", r.Chains, r.Betas, r.LogZ, r.LogZStd,
-			fmtOpt(r.LogZLow, "%.4f"), fmtOpt(r.LogZHigh, "%.4f"))
+			cmdutil.FmtOpt(r.LogZLow, "%.4f"), cmdutil.FmtOpt(r.LogZHigh, "%.4f"))
 		fmt.Fprintf(w, "  mean log-likelihood      %.4f nats   [%s, %s]\n", r.MeanLogLikelihood,
-			fmtOpt(r.MeanLogLikelihoodLow, "%.4f"), fmtOpt(r.MeanLogLikelihoodHigh, "%.4f"))
+			cmdutil.FmtOpt(r.MeanLogLikelihoodLow, "%.4f"), cmdutil.FmtOpt(r.MeanLogLikelihoodHigh, "%.4f"))
 	}
 	if r.BaseData != "" {
 		fmt.Fprintf(w, "  base-rate model from     %s\n", r.BaseData)
@@ -182,7 +184,7 @@ func printEval(o *rbmEvalOptions, r *evalReport) {
 		fmt.Fprintf(w, "  RAISE log Z (upper)      %.4f ± %.4f over %d examples → mean log-likelihood ≥ %.4f\n",
 			ra.LogZ, ra.LogZStd, ra.Examples, ra.MeanLogLikelihoodAll)
 	}
-	fmt.Fprintf(w, "  pseudo-log-likelihood    %s per unit, %s summed over units (%d rows)\n", fmtOpt(r.PLL, "%.4f"), fmtOpt(r.PLLTotal, "%.2f"), r.PLLRows)
+	fmt.Fprintf(w, "  pseudo-log-likelihood    %s per unit, %s summed over units (%d rows)\n", cmdutil.FmtOpt(r.PLL, "%.4f"), cmdutil.FmtOpt(r.PLLTotal, "%.2f"), r.PLLRows)
 	fmt.Fprintf(w, "  reconstruction error     %.4f per image\n", r.ReconstructionError)
 	fmt.Fprintf(w, "  %.1f s\n", r.Seconds)
 }
@@ -193,10 +195,10 @@ func printEval(o *rbmEvalOptions, r *evalReport) {
 // data, with a note on stderr.
 func baseRate(o *rbmEvalOptions, m *rbm.RBM, meta map[string]string, eval *dataset.Set) ([]float32, string, error) {
 	bd := o.Data
-	if bd.spec, bd.limit = o.BaseData, 0; bd.spec == "" {
-		bd.fromMetadata(meta)
+	if bd.Spec, bd.Limit = o.BaseData, 0; bd.Spec == "" {
+		bd.FromMetadata(meta)
 	}
-	spec := bd.spec
+	spec := bd.Spec
 	s := eval
 	name := eval.Name + " (evaluation data: the model file names no training data)"
 	if spec == "" {
@@ -205,7 +207,7 @@ func baseRate(o *rbmEvalOptions, m *rbm.RBM, meta map[string]string, eval *datas
 		}
 	} else {
 		var err error
-		if s, err = bd.load(spec); err != nil {
+		if s, err = bd.Load(spec); err != nil {
 			return nil, "", fmt.Errorf("base-rate data: %w", err)
 		}
 		name = s.Name
@@ -227,7 +229,7 @@ func evalFits(o *rbmEvalOptions, nv, nh int) error {
 	if betas == 0 {
 		betas = 14501
 	}
-	if err := fits(o.Data.maxMemory, betas*8+rbm.SamplingBytes(nv, nh, float64(1024*runtime.GOMAXPROCS(0))), "--betas %d", o.Betas); err != nil {
+	if err := cmdutil.Fits(o.Data.MaxMemory, betas*8+rbm.SamplingBytes(nv, nh, float64(1024*runtime.GOMAXPROCS(0))), "--betas %d", o.Betas); err != nil {
 		return err
 	}
 	runs := float64(o.Chains)

@@ -11,13 +11,15 @@ import (
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/probe"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 // probeOpts are the flags of the linear-probe commands (rbm probe, dbn probe).
 type probeOpts struct {
-	IO         *ioStreams
+	IO         *cmdutil.IOStreams
 	model      string
-	data       dataFlags
+	data       cmdutil.DataFlags
 	test       string
 	labels     string
 	testLabels string
@@ -31,13 +33,13 @@ type probeOpts struct {
 func (o *probeOpts) register(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVarP(&o.model, "model", "m", "", "model file (required)")
-	o.data.register(c, "mnist")
+	o.data.Register(c, "mnist")
 	f.StringVar(&o.test, "test", "auto", "held-out data the accuracies are measured on (auto: mnist:test for MNIST)")
 	f.StringVar(&o.labels, "labels", "", "labels of --data: .npy (1-D integers) or text, one integer per line (built-in MNIST has its own)")
 	f.StringVar(&o.testLabels, "test-labels", "", "labels of --test, as --labels")
 	f.Float64Var(&o.l2, "l2", 1e-4, "L2 cost λ of the logistic regression: mean cross-entropy + (λ/2)‖W‖²")
 	f.IntVar(&o.iters, "iterations", 300, "maximum L-BFGS iterations of each fit")
-	minimum(c, 1, "iterations")
+	cmdutil.Minimum(c, 1, "iterations")
 	f.BoolVar(&o.noRaw, "no-raw", false, "skip the raw-pixel baseline")
 	f.BoolVar(&o.jsonOut, "json", false, "print one JSON object")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
@@ -54,7 +56,7 @@ binarized pixels for both the features and the raw baseline. Labels come with
 built-in MNIST; for files give --labels and --test-labels (.npy of integers,
 or a text file with one integer per line).`
 
-func newCmdRBMProbe(io *ioStreams, runF func(context.Context, *probeOpts) error) *cobra.Command {
+func newCmdRBMProbe(io *cmdutil.IOStreams, runF func(context.Context, *probeOpts) error) *cobra.Command {
 	o := &probeOpts{IO: io}
 	c := &cobra.Command{
 		Use:   "probe",
@@ -65,7 +67,7 @@ func newCmdRBMProbe(io *ioStreams, runF func(context.Context, *probeOpts) error)
   ebm rbm probe --model rbm.safetensors --data mnist:10000 --test mnist:test --json
   ebm rbm probe --model m.safetensors --data x.npy --labels y.txt --test xt.npy --test-labels yt.npy`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, o.data.resolve, runF, rbmProbeRun),
+		RunE: cmdutil.RunWith(o, o.data.Resolve, runF, rbmProbeRun),
 	}
 	o.register(c)
 	return c
@@ -98,7 +100,7 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 	if o.iters < 1 {
 		return fmt.Errorf("--iterations must be at least 1, got %d", o.iters)
 	}
-	train, ytr, err := o.labeled(o.data.spec, o.labels, "--labels", o.data.limit)
+	train, ytr, err := o.labeled(o.data.Spec, o.labels, "--labels", o.data.Limit)
 	if err != nil {
 		return err
 	}
@@ -115,24 +117,24 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 	if test.Dim() != train.Dim() {
 		return fmt.Errorf("test data %s has %d columns, training data %s has %d", test.Name, test.Dim(), train.Name, train.Dim())
 	}
-	var bar *barT
+	var bar *cmdutil.Progress
 	fit := ""
 	progress := func(name string, it int) {
 		if name != fit {
-			bar.finish()
-			fit, bar = name, newProgress(o.IO.ErrOut, o.quiet, "probe on "+name, "iterations")
+			bar.Finish()
+			fit, bar = name, cmdutil.NewProgress(o.IO.ErrOut, o.quiet, "probe on "+name, "iterations")
 		}
-		bar.progress(it, o.iters)
+		bar.Update(it, o.iters)
 	}
 	cmp, err := probe.Compare(train.X, test.X, ytr, yte, feat, probe.Config{L2: o.l2, NoL2: o.l2 == 0, Iterations: o.iters}, !o.noRaw, progress)
-	bar.finish()
+	bar.Finish()
 	if err != nil {
 		return err
 	}
 	res := probeResult{Comparison: cmp, Data: train.Name, Test: test.Name, Binarize: train.BinarizeName(),
 		Seconds: time.Since(start).Seconds(), Extra: extra}
 	if o.jsonOut {
-		return writeJSON(o.IO.Out, res)
+		return cmdutil.WriteJSON(o.IO.Out, res)
 	}
 	raw := "skipped"
 	if cmp.AccuracyRaw != nil {
@@ -147,8 +149,8 @@ func runProbe(_ context.Context, o *probeOpts, feat func(*tensor.Matrix) (*tenso
 // file (given by flag) or the set's own.
 func (o *probeOpts) labeled(spec, file, flag string, limit int) (*dataset.Set, []int, error) {
 	d := o.data
-	d.limit = limit
-	set, err := d.load(spec)
+	d.Limit = limit
+	set, err := d.Load(spec)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,19 +9,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/viz"
 )
 
 type rbmReconstructOptions struct {
-	IO         *ioStreams
+	IO         *cmdutil.IOStreams
 	Model, Out string
 	N, Cols    int
 	JSON       bool
-	Data       dataFlags
+	Data       cmdutil.DataFlags
 }
 
-func newCmdRBMReconstruct(io *ioStreams, runF func(context.Context, *rbmReconstructOptions) error) *cobra.Command {
+func newCmdRBMReconstruct(io *cmdutil.IOStreams, runF func(context.Context, *rbmReconstructOptions) error) *cobra.Command {
 	o := &rbmReconstructOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "reconstruct",
@@ -33,16 +34,16 @@ reconstructions in alternating rows of the grid; a .npy output holds the
 reconstructions of all rows.`,
 		Example: `  ebm rbm reconstruct --model rbm.safetensors --data mnist:test --n 32 --out recon.png`,
 		Args:    cobra.NoArgs,
-		RunE:    runWith(o, o.Data.resolve, runF, rbmReconstructRun),
+		RunE:    cmdutil.RunWith(o, o.Data.Resolve, runF, rbmReconstructRun),
 	}
 	c.Flags().StringVarP(&o.Model, "model", "m", "", "model file (required)")
-	o.Data.register(c, "mnist:test")
+	o.Data.Register(c, "mnist:test")
 	c.Flags().IntVarP(&o.N, "n", "n", 32, "rows shown in a .png")
 	c.Flags().IntVar(&o.Cols, "cols", 8, "grid columns")
 	c.Flags().StringVarP(&o.Out, "out", "o", "", "write reconstructions: .png grid or .npy")
 	c.Flags().BoolVar(&o.JSON, "json", false, "print a JSON object")
-	minimum(c, 0, "n")
-	minimum(c, 1, "cols")
+	cmdutil.Minimum(c, 0, "n")
+	cmdutil.Minimum(c, 1, "cols")
 	return c
 }
 
@@ -50,7 +51,7 @@ func rbmReconstructRun(_ context.Context, o *rbmReconstructOptions) error {
 	if o.N < 0 || o.Cols < 0 {
 		return fmt.Errorf("--n and --cols must not be negative, got %d and %d", o.N, o.Cols)
 	}
-	if err := checkFiles([]file{{"out", o.Out, extRows}}, file{"model", o.Model, nil}, file{"data", o.Data.spec, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out, cmdutil.ExtRows...)}, cmdutil.Path("model", o.Model), cmdutil.Path("data", o.Data.Spec)); err != nil {
 		return err
 	}
 	in, err := openModelData(o.Model, &o.Data)
@@ -82,7 +83,7 @@ func rbmReconstructRun(_ context.Context, o *rbmReconstructOptions) error {
 		}
 	}
 	if o.JSON {
-		return writeJSON(o.IO.Out, map[string]any{"data": set.Name, "binarize": set.BinarizeName(),
+		return cmdutil.WriteJSON(o.IO.Out, map[string]any{"data": set.Name, "binarize": set.BinarizeName(),
 			"n_samples": set.Len(), "reconstruction_error": errPer, "out": o.Out})
 	}
 	fmt.Fprintf(o.IO.Out, "%s (binarize=%s): mean squared reconstruction error %.4f per image over %d rows\n",

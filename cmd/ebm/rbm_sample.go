@@ -13,6 +13,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/deep"
+	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
@@ -20,15 +21,15 @@ import (
 )
 
 type rbmSampleOptions struct {
-	IO                          *ioStreams
+	IO                          *cmdutil.IOStreams
 	Model, Init, Out            string
 	N, Steps, Cols, Grid, Temps int
 	Seed                        uint64
 	Binary, JSON                bool
-	Data                        dataFlags
+	Data                        cmdutil.DataFlags
 }
 
-func newCmdRBMSample(io *ioStreams, runF func(context.Context, *rbmSampleOptions) error) *cobra.Command {
+func newCmdRBMSample(io *cmdutil.IOStreams, runF func(context.Context, *rbmSampleOptions) error) *cobra.Command {
 	o := &rbmSampleOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "sample",
@@ -70,7 +71,7 @@ exp(−F(v))/Z on a --grid grid | a histogram of the samples | the free energy.`
   ebm rbm sample --model rbm.safetensors --temperatures 10 --init data --data mnist:test \
       --n 64 --steps 1000 --out samples-pt.png --json`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, o.Data.resolve, runF, rbmSampleRun),
+		RunE: cmdutil.RunWith(o, o.Data.Resolve, runF, rbmSampleRun),
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Model, "model", "m", "", "model file (required)")
@@ -78,16 +79,16 @@ exp(−F(v))/Z on a --grid grid | a histogram of the samples | the free energy.`
 	f.IntVar(&o.Steps, "steps", 1000, "Gibbs steps per chain (with --temperatures: rounds of one Gibbs step and one swap round)")
 	f.StringVar(&o.Init, "init", "random", "chain start: random or data")
 	f.IntVar(&o.Temps, "temperatures", 1, "parallel tempering with this many inverse temperatures from 1 down to 1/T (1: plain block Gibbs)")
-	o.Data.register(c, "")
+	o.Data.Register(c, "")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	f.BoolVar(&o.Binary, "binary", false, "write the states instead of their means (binary units: bits; Gaussian units: the sampled real values)")
 	f.IntVar(&o.Grid, "grid", 100, "2-D Gaussian models: cells per side of the density picture")
 	f.IntVar(&o.Cols, "cols", 0, "grid columns (0: about square)")
 	f.StringVarP(&o.Out, "out", "o", "samples.png", "output: .png grid or .npy array")
 	f.BoolVar(&o.JSON, "json", false, "print a JSON summary on stdout (sampler, temperatures, swap rates)")
-	minimum(c, 1, "n", "steps", "temperatures")
-	minimum(c, 0, "cols")
-	minimum(c, 2, "grid")
+	cmdutil.Minimum(c, 1, "n", "steps", "temperatures")
+	cmdutil.Minimum(c, 0, "cols")
+	cmdutil.Minimum(c, 2, "grid")
 	return c
 }
 
@@ -113,7 +114,7 @@ func (s sampleSummary) MarshalJSON() ([]byte, error) {
 }
 
 func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
-	if err := checkFiles([]file{{"out", o.Out, extRows}}, file{"model", o.Model, nil}, file{"data", o.Data.spec, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out, cmdutil.ExtRows...)}, cmdutil.Path("model", o.Model), cmdutil.Path("data", o.Data.Spec)); err != nil {
 		return err
 	}
 	if o.Cols < 0 || o.Grid < 2 {
@@ -129,13 +130,13 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 	if o.Temps < 1 {
 		return fmt.Errorf("--temperatures must be at least 1, got %d", o.Temps)
 	}
-	if err := fits(o.Data.maxMemory, rbm.SamplingBytes(m.NVisible(), m.NHidden(), float64(o.N)*float64(o.Temps))+float64(o.Grid)*float64(o.Grid)*64,
+	if err := cmdutil.Fits(o.Data.MaxMemory, rbm.SamplingBytes(m.NVisible(), m.NHidden(), float64(o.N)*float64(o.Temps))+float64(o.Grid)*float64(o.Grid)*64,
 		"--n %d × --temperatures %d chains of a %d×%d RBM (and a --grid %d picture)", o.N, o.Temps, m.NVisible(), m.NHidden(), o.Grid); err != nil {
 		return err
 	}
 	density := m.NVisible() == 2 && !isBinary(m.Units()) && strings.EqualFold(filepath.Ext(o.Out), ".png")
-	if err := checkApplies(func(f string) bool { return f == "data" && o.Data.spec != "" },
-		applies{"data", o.Init == "data" || density, "--init data, or a 2-D real-valued model's .png"}); err != nil {
+	if err := cmdutil.CheckApplies(func(f string) bool { return f == "data" && o.Data.Spec != "" },
+		cmdutil.Rule("data", o.Init == "data" || density, "--init data, or a 2-D real-valued model's .png")); err != nil {
 		return err
 	}
 	init, set, err := chainStart(o.Init, &o.Data, meta, o.N, m.CheckData)
@@ -161,7 +162,7 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 		return err
 	}
 	if o.JSON {
-		return writeJSON(o.IO.Out, sum)
+		return cmdutil.WriteJSON(o.IO.Out, sum)
 	}
 	how := fmt.Sprintf("%d Gibbs steps", o.Steps)
 	if o.Temps > 1 {
@@ -174,7 +175,7 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 // chainStart returns the starting states of n sampling chains: nil for
 // --init random, or the first n rows of --data (default: the model's
 // training data, from its metadata) for --init data, checked by check.
-func chainStart(initMode string, data *dataFlags, meta map[string]string, n int, check func(*tensor.Matrix) error) (*tensor.Matrix, *dataset.Set, error) {
+func chainStart(initMode string, data *cmdutil.DataFlags, meta map[string]string, n int, check func(*tensor.Matrix) error) (*tensor.Matrix, *dataset.Set, error) {
 	switch initMode {
 	case "random":
 		return nil, nil, nil
@@ -182,11 +183,11 @@ func chainStart(initMode string, data *dataFlags, meta map[string]string, n int,
 	default:
 		return nil, nil, fmt.Errorf("--init %q: want random or data", initMode)
 	}
-	spec := cmp.Or(data.spec, meta["data"])
+	spec := cmp.Or(data.Spec, meta["data"])
 	if spec == "" {
 		return nil, nil, errors.New("--init data needs --data")
 	}
-	set, err := data.load(spec)
+	set, err := data.Load(spec)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -207,7 +208,7 @@ func chainStart(initMode string, data *dataFlags, meta map[string]string, n int,
 // toy set, under the true density.
 func sampleDensity(o *rbmSampleOptions, m *rbm.RBM, meta map[string]string, set *dataset.Set, states *tensor.Matrix, sum *sampleSummary) error {
 	if set == nil {
-		spec := cmp.Or(o.Data.spec, meta["data"])
+		spec := cmp.Or(o.Data.Spec, meta["data"])
 		if spec == "" {
 			return errors.New("a 2-D density picture needs --data")
 		}

@@ -17,11 +17,13 @@ import (
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/viz"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type rbmTrainOptions struct {
-	IO     *ioStreams
-	Data   dataFlags
+	IO     *cmdutil.IOStreams
+	Data   cmdutil.DataFlags
 	Valid  string
 	Hidden int
 	Method string
@@ -42,7 +44,7 @@ type rbmTrainOptions struct {
 
 func (o *rbmTrainOptions) given(flag string) bool { return slices.Contains(o.Given, flag) }
 
-func newCmdRBMTrain(io *ioStreams, runF func(context.Context, *rbmTrainOptions) error) *cobra.Command {
+func newCmdRBMTrain(io *cmdutil.IOStreams, runF func(context.Context, *rbmTrainOptions) error) *cobra.Command {
 	o := &rbmTrainOptions{IO: io, Config: rbm.DefaultConfigFor(rbm.PCD)}
 	c := &cobra.Command{
 		Use:     "train",
@@ -50,15 +52,15 @@ func newCmdRBMTrain(io *ioStreams, runF func(context.Context, *rbmTrainOptions) 
 		Long:    rbmTrainLong,
 		Example: rbmTrainExample,
 		Args:    cobra.NoArgs,
-		RunE: runWith(o, func(cmd *cobra.Command) error {
+		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
 			cmd.Flags().Visit(func(f *pflag.Flag) { o.Given = append(o.Given, f.Name) })
-			return o.Data.resolve(cmd)
+			return o.Data.Resolve(cmd)
 		}, runF, rbmTrainRun),
 	}
 	o.register(c)
-	minimum(c, 1, "hidden", "k", "batch", "monitor", "pll-rows", "sample-steps")
-	minimum(c, 0, "epochs", "momentum-epochs", "chains")
-	minimum(c, 2, "temperatures")
+	cmdutil.Minimum(c, 1, "hidden", "k", "batch", "monitor", "pll-rows", "sample-steps")
+	cmdutil.Minimum(c, 0, "epochs", "momentum-epochs", "chains")
+	cmdutil.Minimum(c, 2, "temperatures")
 	return c
 }
 
@@ -103,7 +105,7 @@ const rbmTrainExample = `  ebm rbm train
 func (o *rbmTrainOptions) register(c *cobra.Command) {
 	f := c.Flags()
 	cfg := &o.Config
-	o.Data.register(c, "mnist")
+	o.Data.Register(c, "mnist")
 	f.StringVar(&o.Valid, "valid", "auto", "held-out data for the free-energy gap: a data spec, none, or auto (mnist:test for mnist)")
 	f.IntVar(&o.Hidden, "hidden", 500, "number of hidden units")
 	f.StringVar(&o.Method, "method", "pcd", "cd (contrastive divergence), pcd (persistent CD) or pt (parallel tempering)")
@@ -185,13 +187,13 @@ func (r *trainRun) setup() error {
 		return errors.New("--out must name a file")
 	}
 	method := rbm.Method(strings.ToLower(o.Method))
-	if err := checkApplies(o.given,
-		applies{"chains", method != rbm.CD, "--method pcd and pt"},
-		applies{"temperatures", method == rbm.PT, "--method pt"},
-		applies{"sample-init", o.Samples != "", "--samples"},
-		applies{"sample-steps", o.Samples != "", "--samples"},
-		applies{"sparsity-cost", o.Config.SparsityTarget > 0, "a --sparsity-target above 0"},
-		applies{"binarize-seed", o.Data.binarize == "sample", "--binarize sample"}); err != nil {
+	if err := cmdutil.CheckApplies(o.given,
+		cmdutil.Rule("chains", method != rbm.CD, "--method pcd and pt"),
+		cmdutil.Rule("temperatures", method == rbm.PT, "--method pt"),
+		cmdutil.Rule("sample-init", o.Samples != "", "--samples"),
+		cmdutil.Rule("sample-steps", o.Samples != "", "--samples"),
+		cmdutil.Rule("sparsity-cost", o.Config.SparsityTarget > 0, "a --sparsity-target above 0"),
+		cmdutil.Rule("binarize-seed", o.Data.Binarize == "sample", "--binarize sample")); err != nil {
 		return err
 	}
 	if o.SampleInit != "data" && o.SampleInit != "random" {
@@ -200,11 +202,11 @@ func (r *trainRun) setup() error {
 	if o.Checkpoint == "" {
 		o.Checkpoint = strings.TrimSuffix(o.Out, ".safetensors") + ".ckpt.safetensors"
 	}
-	if err := checkFiles([]file{{"out", o.Out, nil}, {"checkpoint", o.Checkpoint, nil}, {"filters", o.Filters, extPNG},
-		{"samples", o.Samples, extPNG}, {"plot", o.Plot, extCurves}}, file{"data", o.Data.spec, nil}, file{"valid", o.Valid, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out), cmdutil.Path("checkpoint", o.Checkpoint), cmdutil.Path("filters", o.Filters, cmdutil.ExtPNG...),
+		cmdutil.Path("samples", o.Samples, cmdutil.ExtPNG...), cmdutil.Path("plot", o.Plot, cmdutil.ExtCurves...)}, cmdutil.Path("data", o.Data.Spec), cmdutil.Path("valid", o.Valid)); err != nil {
 		return err
 	}
-	if err := o.Data.forUnits(units); err != nil {
+	if err := o.Data.ForUnits(units); err != nil {
 		return err
 	}
 	if err := r.loadData(); err != nil {
@@ -321,7 +323,7 @@ func (r *trainRun) resume() error {
 	if len(bad) > 0 {
 		return fmt.Errorf("--resume continues the checkpoint's run exactly; %s cannot change (allowed: --epochs, --out, --checkpoint, pictures, --json, --quiet)%s", strings.Join(bad, ", "), holds)
 	}
-	o.Data.fromMetadata(s.Meta)
+	o.Data.FromMetadata(s.Meta)
 	o.Valid = s.Meta["valid"]
 	o.Seed, _ = strconv.ParseUint(s.Meta["seed"], 10, 64)
 	if !o.given("out") && s.ModelPath != "" {
@@ -343,7 +345,7 @@ func isBinary(u rbm.Units) bool { _, ok := u.(rbm.Bernoulli); return ok }
 func (r *trainRun) loadData() error {
 	o := r.o
 	var err error
-	if r.train, err = o.Data.load(o.Data.spec); err != nil {
+	if r.train, err = o.Data.Load(o.Data.Spec); err != nil {
 		return err
 	}
 	spec := o.Valid
@@ -354,8 +356,8 @@ func (r *trainRun) loadData() error {
 		return nil
 	}
 	vd := o.Data
-	vd.limit = 0
-	if r.valid, err = vd.load(spec); err != nil {
+	vd.Limit = 0
+	if r.valid, err = vd.Load(spec); err != nil {
 		return err
 	}
 	if r.valid.Dim() != r.train.Dim() {
@@ -367,7 +369,7 @@ func (r *trainRun) loadData() error {
 // metadata is what model files store besides the model and the training
 // settings (which the session adds): the data, the seed, the held-out set.
 func (r *trainRun) metadata() map[string]string {
-	meta := r.o.Data.metadata(r.train)
+	meta := r.o.Data.Metadata(r.train)
 	meta["seed"] = strconv.FormatUint(r.o.Seed, 10)
 	if r.m.Standard != nil {
 		meta["standardize_floor"] = strconv.FormatFloat(rbm.DefaultStdFloor, 'g', -1, 64)
@@ -390,28 +392,28 @@ func (r *trainRun) loop(ctx context.Context) ([]rbm.EpochStats, error) {
 		fmt.Fprintf(stderr, "training %d×%d RBM (%s visible units) by %s-%d on %s (%d rows, binarize=%s; held-out: %s)\n",
 			r.m.NVisible(), r.m.NHidden(), r.m.Units().Name(), strings.ToUpper(string(tr.Method)), tr.K, r.train.Name, r.train.Len(), r.train.BinarizeName(), vname)
 	}
-	bar := newProgress(stderr, o.Quiet, "", "batches")
+	bar := cmdutil.NewProgress(stderr, o.Quiet, "", "batches")
 	done, total := 0, tr.Epochs*((r.train.Len()+tr.BatchSize-1)/tr.BatchSize)
 	tr.OnBatch = func(p rbm.Progress) {
 		done++
-		bar.describe(fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs))
-		bar.progress(done, total)
+		bar.Describe(fmt.Sprintf("epoch %d/%d", p.Epoch, p.Epochs))
+		bar.Update(done, total)
 	}
 	r.s.OnEpoch = func(st rbm.EpochStats) error {
 		if !o.Quiet {
-			bar.clear()
+			bar.Clear()
 			swap := ""
 			if !math.IsNaN(st.SwapRate) {
 				swap = fmt.Sprintf("  swap rate %.2f", st.SwapRate)
 			}
 			fmt.Fprintf(stderr, "epoch %3d  %7.0f samples/s  recon %8.3f  PLL/unit %s (sklearn scale %s)  F train %s  F gap %s%s  [binarize=%s]\n",
-				st.Epoch, st.SamplesPerSecond, st.ReconError, fmtOpt(st.PLL, "%.4f"), fmtOpt(st.PLLTotal, "%.2f"),
-				fmtOpt(st.FreeEnergyTrain, "%.2f"), fmtOpt(st.FreeEnergyGap, "%+.2f"), swap, r.train.BinarizeName())
+				st.Epoch, st.SamplesPerSecond, st.ReconError, cmdutil.FmtOpt(st.PLL, "%.4f"), cmdutil.FmtOpt(st.PLLTotal, "%.2f"),
+				cmdutil.FmtOpt(st.FreeEnergyTrain, "%.2f"), cmdutil.FmtOpt(st.FreeEnergyGap, "%+.2f"), swap, r.train.BinarizeName())
 		}
 		return nil
 	}
 	stats, err := r.s.Run(ctx, r.x, r.vx)
-	bar.finish()
+	bar.Finish()
 	return stats, err
 }
 
@@ -483,7 +485,7 @@ func (r *trainRun) report(stats []rbm.EpochStats, elapsed float64) error {
 	rep := r.s.Report(stats, r.train.Len(), elapsed)
 	rep.Checkpoint = o.Checkpoint // "none" when none is written
 	if o.JSON {
-		return writeJSON(o.IO.Out, rep)
+		return cmdutil.WriteJSON(o.IO.Out, rep)
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: %d×%d RBM (%s visible units), %d epochs of %s-%d on %s (binarize=%s) in %.1fs, %.0f samples/s\n",
 		o.Out, m.NVisible(), m.NHidden(), rep.Visible, tr.Epoch, strings.ToUpper(string(tr.Method)), tr.K, r.train.Name,
@@ -500,6 +502,6 @@ func (r *trainRun) fits() error {
 	} else {
 		c.Method = rbm.Method(strings.ToLower(o.Method))
 	}
-	return fits(o.Data.maxMemory, rbm.TrainingBytes(r.train.Dim(), nh, c), "%d hidden units on %d visible, --batch %d, --chains %d, --temperatures %d",
+	return cmdutil.Fits(o.Data.MaxMemory, rbm.TrainingBytes(r.train.Dim(), nh, c), "%d hidden units on %d visible, --batch %d, --chains %d, --temperatures %d",
 		nh, r.train.Dim(), c.BatchSize, c.Chains, c.Temperatures)
 }

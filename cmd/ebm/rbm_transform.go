@@ -8,31 +8,33 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type rbmTransformOptions struct {
-	IO         *ioStreams
+	IO         *cmdutil.IOStreams
 	Model, Out string
-	Data       dataFlags
+	Data       cmdutil.DataFlags
 }
 
-func newCmdRBMTransform(io *ioStreams, runF func(context.Context, *rbmTransformOptions) error) *cobra.Command {
+func newCmdRBMTransform(io *cmdutil.IOStreams, runF func(context.Context, *rbmTransformOptions) error) *cobra.Command {
 	o := &rbmTransformOptions{IO: io}
 	c := &cobra.Command{
 		Use:     "transform",
 		Short:   "Write the hidden-unit features p(h=1|v) of a data set",
 		Example: `  ebm rbm transform --model rbm.safetensors --data mnist:test --out features.npy`,
 		Args:    cobra.NoArgs,
-		RunE:    runWith(o, o.Data.resolve, runF, rbmTransformRun),
+		RunE:    cmdutil.RunWith(o, o.Data.Resolve, runF, rbmTransformRun),
 	}
 	c.Flags().StringVarP(&o.Model, "model", "m", "", "model file (required)")
-	o.Data.register(c, "mnist:test")
+	o.Data.Register(c, "mnist:test")
 	c.Flags().StringVarP(&o.Out, "out", "o", "features.npy", "output .npy file (n × n_hidden float32)")
 	return c
 }
 
 func rbmTransformRun(_ context.Context, o *rbmTransformOptions) error {
-	if err := checkFiles([]file{{"out", o.Out, extNPY}}, file{"model", o.Model, nil}, file{"data", o.Data.spec, nil}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out, cmdutil.ExtNPY...)}, cmdutil.Path("model", o.Model), cmdutil.Path("data", o.Data.Spec)); err != nil {
 		return err
 	}
 	in, err := openModelData(o.Model, &o.Data)

@@ -13,10 +13,12 @@ import (
 	"github.com/ebm-go/ebm/internal/buildinfo"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/serve"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type serveOptions struct {
-	IO                    *ioStreams
+	IO                    *cmdutil.IOStreams
 	Addr                  string
 	RBM, Hopfield, Memory string // model files; RBM "": train the built-in one
 	Seed                  uint64 // of the built-in RBM's training
@@ -24,9 +26,9 @@ type serveOptions struct {
 	Quiet                 bool
 }
 
-func newServeCmd(io *ioStreams) *cobra.Command { return newCmdServe(io, nil) }
+func newServeCmd(io *cmdutil.IOStreams) *cobra.Command { return newCmdServe(io, nil) }
 
-func newCmdServe(io *ioStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
+func newCmdServe(io *cmdutil.IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
 	o := &serveOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "serve",
@@ -55,7 +57,7 @@ page uses is documented in docs/serve.md.`,
   ebm serve --addr 127.0.0.1:9000 --rbm rbm.safetensors
   ebm serve --hopfield digits.safetensors --memory mem.safetensors`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, nil, runF, serveRun),
+		RunE: cmdutil.RunWith(o, nil, runF, serveRun),
 	}
 	f := c.Flags()
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; the default is loopback only)")
@@ -66,7 +68,7 @@ page uses is documented in docs/serve.md.`,
 	f.IntVar(&o.Limits.MaxJobs, "max-jobs", 0, "computations running at once (0: 2×GOMAXPROCS); more requests wait")
 	f.DurationVar(&o.Limits.Timeout, "timeout", 0, "time limit of one request, streams included (0: 30s)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no messages on stderr")
-	minimum(c, 0, "max-jobs")
+	cmdutil.Minimum(c, 0, "max-jobs")
 	return c
 }
 

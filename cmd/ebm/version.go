@@ -8,14 +8,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/internal/buildinfo"
+
+	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type versionOptions struct {
-	IO   *ioStreams
+	IO   *cmdutil.IOStreams
 	JSON bool
 }
 
-func newCmdVersion(io *ioStreams, runF func(context.Context, *versionOptions) error) *cobra.Command {
+func newCmdVersion(io *cmdutil.IOStreams, runF func(context.Context, *versionOptions) error) *cobra.Command {
 	o := &versionOptions{IO: io}
 	c := &cobra.Command{
 		Use:   "version",
@@ -27,18 +29,18 @@ the numeric kernels chosen at start-up: the AVX2/FMA assembly or portable Go
 		Example: `  ebm version
   ebm version --json`,
 		Args: cobra.NoArgs,
-		RunE: runWith(o, nil, runF, versionRun),
+		RunE: cmdutil.RunWith(o, nil, runF, versionRun),
 	}
 	c.Flags().BoolVar(&o.JSON, "json", false, "print one JSON object")
 	return c
 }
 
-func newVersionCmd(io *ioStreams) *cobra.Command { return newCmdVersion(io, nil) }
+func newVersionCmd(io *cmdutil.IOStreams) *cobra.Command { return newCmdVersion(io, nil) }
 
 func versionRun(_ context.Context, o *versionOptions) error {
 	b := buildinfo.Read()
 	if o.JSON {
-		return writeJSON(o.IO.Out, b)
+		return cmdutil.WriteJSON(o.IO.Out, b)
 	}
 	k := b.Kernels
 	fmt.Fprintf(o.IO.Out, "ebm %s\ncommit   %s\ngo       %s %s/%s, GOMAXPROCS %d\n", b.Version, b.Describe(), b.Go, b.OS, b.Arch, b.GOMAXPROCS)

@@ -1,4 +1,12 @@
-package main
+// Package cmdutil is the plumbing every ebm command shares, as gh's
+// iostreams and cmdutil are: where output goes (IOStreams), JSON with NaN as
+// null, progress bars, the RunE of a command with an options struct
+// (RunWith), and the command-line policies applied in one place — int flag
+// ranges (Minimum), files checked before anything is written
+// (CheckFiles), flags that must go together (CheckApplies), memory budgets
+// (Fits, --max-memory), library option errors named as flags
+// (OptionFlags) and unknown subcommands refused (UnknownSubcommands).
+package cmdutil
 
 import (
 	"bytes"
@@ -18,14 +26,15 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/ebm-go/ebm/hopfield"
 	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/rbm"
 )
 
-// ioStreams are where a command writes: results on Out, messages and
+// IOStreams are where a command writes: results on Out, messages and
 // progress on ErrOut. Every command's options carry one (gh's iostreams);
 // tests pass buffers.
-type ioStreams struct {
+type IOStreams struct {
 	Out, ErrOut io.Writer
 	// MaxMemory is --max-memory in bytes (0: budget.Default()).
 	MaxMemory int64
@@ -37,9 +46,9 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// writeJSON prints v as indented JSON, NaN and ±Inf as null (package
+// WriteJSON prints v as indented JSON, NaN and ±Inf as null (package
 // nanjson: the library's result types marshal themselves that way too).
-func writeJSON(w io.Writer, v any) error {
+func WriteJSON(w io.Writer, v any) error {
 	b, err := nanjson.Marshal(v)
 	if err != nil {
 		return err
@@ -53,25 +62,25 @@ func writeJSON(w io.Writer, v any) error {
 	return err
 }
 
-func fmtOpt(x float64, verb string) string {
+func FmtOpt(x float64, verb string) string {
 	if math.IsNaN(x) {
 		return "n/a"
 	}
 	return fmt.Sprintf(verb, x)
 }
 
-// barT is a progress bar for work reported as (done, total); nil (not a
+// Progress is a progress bar for work reported as (done, total); nil (not a
 // terminal, or --quiet) makes every method a no-op.
-type barT struct{ b *progressbar.ProgressBar }
+type Progress struct{ b *progressbar.ProgressBar }
 
-// newProgress returns a progress bar on w for work reported as (done,
+// NewProgress returns a progress bar on w for work reported as (done,
 // total), or nil — every method a no-op — when quiet is set or w is not a
 // terminal.
-func newProgress(w io.Writer, quiet bool, desc, unit string) *barT {
+func NewProgress(w io.Writer, quiet bool, desc, unit string) *Progress {
 	if quiet || !isTerminal(w) {
 		return nil
 	}
-	return &barT{progressbar.NewOptions(1,
+	return &Progress{progressbar.NewOptions(1,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowCount(),
@@ -84,7 +93,7 @@ func newProgress(w io.Writer, quiet bool, desc, unit string) *barT {
 	)}
 }
 
-func (p *barT) progress(done, total int) {
+func (p *Progress) Update(done, total int) {
 	if p == nil {
 		return
 	}
@@ -94,18 +103,18 @@ func (p *barT) progress(done, total int) {
 	_ = p.b.Set(done)
 }
 
-func (p *barT) finish() {
+func (p *Progress) Finish() {
 	if p != nil {
 		_ = p.b.Finish()
 	}
 }
 
-func fmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+func FmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
-// runWith is the RunE of a command with options o: it resolves what only
+// RunWith is the RunE of a command with options o: it resolves what only
 // cobra knows into o (resolve may be nil: whether a flag was given, flag
 // values to parse), then runs runF — the tests' stand-in — or run.
-func runWith[O any](o *O, resolve func(*cobra.Command) error, runF, run func(context.Context, *O) error) func(*cobra.Command, []string) error {
+func RunWith[O any](o *O, resolve func(*cobra.Command) error, runF, run func(context.Context, *O) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
 		if resolve != nil {
 			if err := resolve(cmd); err != nil {
@@ -120,56 +129,51 @@ func runWith[O any](o *O, resolve func(*cobra.Command) error, runF, run func(con
 }
 
 // describe sets the text in front of the bar.
-func (p *barT) describe(s string) {
+func (p *Progress) Describe(s string) {
 	if p != nil {
 		p.b.Describe(s)
 	}
 }
 
 // clear removes the bar from the terminal, so a line can be printed.
-func (p *barT) clear() {
+func (p *Progress) Clear() {
 	if p != nil {
 		_ = p.b.Clear()
 	}
 }
 
-// optionFlags checks every command's int flags against their minimums
+// OptionFlags checks every command's int flags against their minimums
 // before it runs, and makes its errors that name a library option
 // (rbm.OptionError) name the flag instead: "--batch: must be at least 1,
 // got 0". The option names are the flag names.
-func optionFlags(c *cobra.Command) {
+func OptionFlags(c *cobra.Command) {
 	for _, sub := range c.Commands() {
-		optionFlags(sub)
+		OptionFlags(sub)
 	}
 	if run := c.RunE; run != nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
-			if err := checkMinimums(cmd); err != nil {
+			if err := CheckMinimums(cmd); err != nil {
 				return err
 			}
-			err := run(cmd, args)
-			var oe *rbm.OptionError
-			if errors.As(err, &oe) && !strings.Contains(err.Error(), "--"+oe.Option) {
-				return fmt.Errorf("--%s: %w", oe.Option, oe.Err)
-			}
-			return err
+			return flagError(run(cmd, args))
 		}
 	}
 }
 
-// minimum records the least value the named int flags of c take. Every
-// command's values are checked against it in one place (checkMinimums,
+// Minimum records the least value the named int flags of c take. Every
+// command's values are checked against it in one place (CheckMinimums,
 // run before the command), so a flag's range lives next to its definition.
-func minimum(c *cobra.Command, least int, names ...string) {
+func Minimum(c *cobra.Command, least int, names ...string) {
 	for _, n := range names {
 		if err := c.Flags().SetAnnotation(n, "ebm-min", []string{strconv.Itoa(least)}); err != nil {
-			panic(fmt.Sprintf("minimum: command %s has no flag --%s", c.Name(), n)) // a programming error
+			panic(fmt.Sprintf("Minimum: command %s has no flag --%s", c.Name(), n)) // a programming error
 		}
 	}
 }
 
-// checkMinimums refuses an int flag below its minimum, naming the flag,
+// CheckMinimums refuses an int flag below its Minimum, naming the flag,
 // its value and the range.
-func checkMinimums(c *cobra.Command) error {
+func CheckMinimums(c *cobra.Command) error {
 	var err error
 	c.Flags().VisitAll(func(f *pflag.Flag) {
 		a, ok := f.Annotations["ebm-min"]
@@ -184,13 +188,13 @@ func checkMinimums(c *cobra.Command) error {
 	return err
 }
 
-// unknownSubcommands makes every command group (rbm, hopfield…) refuse an
+// UnknownSubcommands makes every command group (rbm, hopfield…) refuse an
 // unknown subcommand with an error and suggestions, as the root does,
 // instead of printing its help and exiting 0; alone, it prints its help,
 // with the first example of each subcommand.
-func unknownSubcommands(c *cobra.Command) {
+func UnknownSubcommands(c *cobra.Command) {
 	for _, sub := range c.Commands() {
-		unknownSubcommands(sub)
+		UnknownSubcommands(sub)
 	}
 	if c.HasParent() && c.HasSubCommands() && c.RunE == nil && c.Run == nil {
 		if c.Example == "" { // the first example of each subcommand
@@ -214,4 +218,19 @@ func unknownSubcommands(c *cobra.Command) {
 			return errors.New(msg)
 		}
 	}
+}
+
+// flagError names the flag of an error the library says comes from one of
+// its options (rbm.OptionError, hopfield.OptionError): "--batch: must be
+// at least 1, got 0". The option names are the flag names.
+func flagError(err error) error {
+	var re *rbm.OptionError
+	var he *hopfield.OptionError
+	switch {
+	case errors.As(err, &re):
+		return fmt.Errorf("--%s: %w", re.Option, re.Err)
+	case errors.As(err, &he):
+		return fmt.Errorf("--%s: %w", he.Option, he.Err)
+	}
+	return err
 }

@@ -1,4 +1,4 @@
-package main
+package cmdutil
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ import (
 // a refusal is never for work that would fit with room to spare.
 
 // maxMemory is --max-memory of the command line (0: budget.Default()).
-func maxMemory(c *cobra.Command) int64 {
+func MaxMemory(c *cobra.Command) int64 {
 	if f := c.Flag("max-memory"); f != nil && f.Value.String() != "" {
 		if v, err := budget.Parse(f.Value.String()); err == nil {
 			return v
@@ -24,9 +24,9 @@ func maxMemory(c *cobra.Command) int64 {
 	return 0
 }
 
-// addMaxMemory adds the root's --max-memory flag and resolves it into
+// AddMaxMemory adds the root's --max-memory flag and resolves it into
 // io.MaxMemory before any command runs.
-func addMaxMemory(root *cobra.Command, io *ioStreams) {
+func AddMaxMemory(root *cobra.Command, io *IOStreams) {
 	var s string
 	root.PersistentFlags().StringVar(&s, "max-memory", "", "refuse work estimated to need more memory than this, e.g. 8GiB (default: half the machine's memory)")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
@@ -44,16 +44,16 @@ func addMaxMemory(root *cobra.Command, io *ioStreams) {
 }
 
 // fits refuses an estimate above the limit, naming what asks for it.
-func fits(limit int64, bytes float64, format string, a ...any) error {
+func Fits(limit int64, bytes float64, format string, a ...any) error {
 	return budget.Check(budget.Need{Bytes: bytes, What: fmt.Sprintf(format, a...)}, limit)
 }
 
-// specFits refuses a generated data set (a toy 2-D set's N points) too
+// SpecFits refuses a generated data set (a toy 2-D set's N points) too
 // large for the limit before it is generated; files are bounded by their
 // size when read.
-func specFits(limit int64, flag, spec string) error {
+func SpecFits(limit int64, flag, spec string) error {
 	if _, n, _, err := dataset.ParseToy2D(spec); err == nil && n > 0 {
-		return fits(limit, float64(n)*2*4*3, "--%s %s", flag, spec)
+		return Fits(limit, float64(n)*2*4*3, "--%s %s", flag, spec)
 	}
 	return nil
 }
