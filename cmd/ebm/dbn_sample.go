@@ -67,7 +67,7 @@ func dbnSampleRun(_ context.Context, o *dbnSampleOptions) error {
 	if err != nil {
 		return err
 	}
-	init, set, err := chainStart(o.Init, &o.Data, meta, o.N, d.Layers[0].CheckData)
+	init, set, err := o.Data.Start(o.Init, meta, o.N, d.Layers[0].CheckData)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func dbnSampleRun(_ context.Context, o *dbnSampleOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := writeRows(o.Out, p, o.Cols, meta, set); err != nil {
+	if err := cmdutil.WriteRows(o.Out, p, o.Cols, meta, set); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: %d DBN samples after %d Gibbs steps in the top RBM (init %s, seed %d)\n", o.Out, o.N, o.Steps, o.Init, o.Seed)

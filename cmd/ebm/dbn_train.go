@@ -115,7 +115,7 @@ func dbnTrainRun(ctx context.Context, o *dbnTrainOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeRows(o.Samples, s, 8, meta, set); err != nil {
+		if err := cmdutil.WriteRows(o.Samples, s, 8, meta, set); err != nil {
 			return err
 		}
 	}

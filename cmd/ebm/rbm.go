@@ -3,15 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
-	"github.com/ebm-go/ebm/viz"
 
 	"github.com/ebm-go/ebm/internal/cmdutil"
 )
@@ -74,20 +71,4 @@ func modelData(m *rbm.RBM, d *cmdutil.DataFlags, spec string) (*dataset.Set, *te
 		return nil, nil, fmt.Errorf("%s: %w", set.Name, err)
 	}
 	return set, m.Standard.Applied(set.X), nil
-}
-
-// writeRows writes rows as a PNG grid or a .npy array, by extension.
-func writeRows(path string, rows *tensor.Matrix, cols int, meta map[string]string, set *dataset.Set) error {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".npy":
-		return dataset.SaveNPY(path, rows)
-	case ".png":
-		h, w, err := dataset.ImageShape(rows.Cols, set, meta["image_shape"])
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		return viz.SaveGrid(path, rows, h, w, viz.GridOptions{Cols: cols, Scale: 2})
-	default:
-		return fmt.Errorf("%s: unknown output type (want .png or .npy)", path)
-	}
 }

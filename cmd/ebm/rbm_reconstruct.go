@@ -76,7 +76,7 @@ func rbmReconstructRun(_ context.Context, o *rbmReconstructOptions) error {
 			if cols <= 0 {
 				cols = 8
 			}
-			err = writeRows(o.Out, viz.Interleave(set.X.SliceRows(0, k), recon.SliceRows(0, k), cols), cols, meta, set)
+			err = cmdutil.WriteRows(o.Out, viz.Interleave(set.X.SliceRows(0, k), recon.SliceRows(0, k), cols), cols, meta, set)
 		}
 		if err != nil {
 			return err

@@ -139,7 +139,7 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 		cmdutil.Rule("data", o.Init == "data" || density, "--init data, or a 2-D real-valued model's .png")); err != nil {
 		return err
 	}
-	init, set, err := chainStart(o.Init, &o.Data, meta, o.N, m.CheckData)
+	init, set, err := o.Data.Start(o.Init, meta, o.N, m.CheckData)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 		if err := sampleDensity(o, m, meta, set, d.States, &sum); err != nil {
 			return err
 		}
-	} else if err := writeRows(o.Out, res, o.Cols, meta, set); err != nil {
+	} else if err := cmdutil.WriteRows(o.Out, res, o.Cols, meta, set); err != nil {
 		return err
 	}
 	if o.JSON {
@@ -170,34 +170,6 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: %d samples after %s (init %s, seed %d)\n", o.Out, o.N, how, o.Init, o.Seed)
 	return nil
-}
-
-// chainStart returns the starting states of n sampling chains: nil for
-// --init random, or the first n rows of --data (default: the model's
-// training data, from its metadata) for --init data, checked by check.
-func chainStart(initMode string, data *cmdutil.DataFlags, meta map[string]string, n int, check func(*tensor.Matrix) error) (*tensor.Matrix, *dataset.Set, error) {
-	switch initMode {
-	case "random":
-		return nil, nil, nil
-	case "data":
-	default:
-		return nil, nil, fmt.Errorf("--init %q: want random or data", initMode)
-	}
-	spec := cmp.Or(data.Spec, meta["data"])
-	if spec == "" {
-		return nil, nil, errors.New("--init data needs --data")
-	}
-	set, err := data.Load(spec)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := check(set.X); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", set.Name, err)
-	}
-	if set.Len() < n {
-		return nil, nil, fmt.Errorf("--init data needs %d rows, %s has %d", n, set.Name, set.Len())
-	}
-	return set.X.SliceRows(0, n), set, nil
 }
 
 // sampleDensity draws, for a 2-D real-valued model, the data (the true

@@ -26,8 +26,6 @@ type serveOptions struct {
 	Quiet                 bool
 }
 
-func newServeCmd(io *cmdutil.IOStreams) *cobra.Command { return newCmdServe(io, nil) }
-
 func newCmdServe(io *cmdutil.IOStreams, runF func(context.Context, *serveOptions) error) *cobra.Command {
 	o := &serveOptions{IO: io}
 	c := &cobra.Command{

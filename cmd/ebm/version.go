@@ -35,8 +35,6 @@ the numeric kernels chosen at start-up: the AVX2/FMA assembly or portable Go
 	return c
 }
 
-func newVersionCmd(io *cmdutil.IOStreams) *cobra.Command { return newCmdVersion(io, nil) }
-
 func versionRun(_ context.Context, o *versionOptions) error {
 	b := buildinfo.Read()
 	if o.JSON {

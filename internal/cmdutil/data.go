@@ -1,13 +1,19 @@
 package cmdutil
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
+	"github.com/ebm-go/ebm/viz"
 )
 
 // DataFlags are the flags every command that reads a data set shares
@@ -109,4 +115,49 @@ func (d *DataFlags) FromMetadata(meta map[string]string) {
 		d.BinSeed = s
 	}
 	d.Limit, _ = strconv.Atoi(meta["limit"])
+}
+
+// Start returns the starting states of n sampling chains for --init
+// initMode: nil for random, or for data the first n rows of --data
+// (default: the model's training data, from its metadata), checked by
+// check, with their set.
+func (data *DataFlags) Start(initMode string, meta map[string]string, n int, check func(*tensor.Matrix) error) (*tensor.Matrix, *dataset.Set, error) {
+	switch initMode {
+	case "random":
+		return nil, nil, nil
+	case "data":
+	default:
+		return nil, nil, fmt.Errorf("--init %q: want random or data", initMode)
+	}
+	spec := cmp.Or(data.Spec, meta["data"])
+	if spec == "" {
+		return nil, nil, errors.New("--init data needs --data")
+	}
+	set, err := data.Load(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := check(set.X); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", set.Name, err)
+	}
+	if set.Len() < n {
+		return nil, nil, fmt.Errorf("--init data needs %d rows, %s has %d", n, set.Name, set.Len())
+	}
+	return set.X.SliceRows(0, n), set, nil
+}
+
+// WriteRows writes rows as a PNG grid or a .npy array, by extension.
+func WriteRows(path string, rows *tensor.Matrix, cols int, meta map[string]string, set *dataset.Set) error {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".npy":
+		return dataset.SaveNPY(path, rows)
+	case ".png":
+		h, w, err := dataset.ImageShape(rows.Cols, set, meta["image_shape"])
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		return viz.SaveGrid(path, rows, h, w, viz.GridOptions{Cols: cols, Scale: 2})
+	default:
+		return fmt.Errorf("%s: unknown output type (want .png or .npy)", path)
+	}
 }
