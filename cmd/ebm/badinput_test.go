@@ -74,6 +74,7 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"rbm", "train", "--data", "bars:3x3", "--max-memory", "lots", "--out", p("a.st")}, "--max-memory", []string{p("a.st")}},
 		{[]string{"rbm", "sample", "--model", model, "--n", "100000000000", "--out", p("s.png")}, "--n 100000000000", []string{p("s.png")}},
 		{[]string{"rbm", "eval", "--model", model, "--data", "bars:3x3", "--ais", "--betas", "1000000000000000"}, "--betas", nil},
+		{[]string{"rbm", "eval", "--model", model, "--data", "bars:3x3", "--ais", "--betas", "1000000000"}, "too long to finish", nil},
 		{[]string{"dbn", "train", "--data", "bars:3x3", "--hidden", "1000000000", "--out", p("d.st")}, "--hidden", []string{p("d.st")}},
 		{[]string{"deep", "train", "--data", "8gaussians:200", "--batch", "100000000", "--out", p("e.st")}, "--batch 100000000", []string{p("e.st")}},
 		{[]string{"deep", "train", "--data", "8gaussians:200", "--grid", "100000", "--out", p("e.st")}, "--grid 100000", []string{p("e.st")}},
