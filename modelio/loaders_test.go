@@ -3,17 +3,14 @@
 package modelio_test
 
 import (
-	"errors"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ebm-go/ebm/dbn"
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/hopfield"
-	"github.com/ebm-go/ebm/internal/readlimit"
 	"github.com/ebm-go/ebm/internal/readlimit/readlimittest"
 	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
@@ -36,16 +33,7 @@ func TestLoadersRefuseBadPaths(t *testing.T) {
 	for name, load := range loaders {
 		for kind, path := range readlimittest.BadPaths(t, "m.safetensors") {
 			t.Run(name+"/"+kind, func(t *testing.T) {
-				done := make(chan error, 1)
-				go func() { done <- load(path) }()
-				select {
-				case err := <-done:
-					if !errors.Is(err, readlimit.ErrNotRegular) || !strings.Contains(err.Error(), path) {
-						t.Fatalf("error %v, want one naming %s as not a regular file", err, path)
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatalf("blocked on %s", path)
-				}
+				readlimittest.Refused(t, path, load)
 			})
 		}
 	}
