@@ -3,12 +3,9 @@
 package dataset
 
 import (
-	"errors"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/ebm-go/ebm/internal/readlimit"
 	"github.com/ebm-go/ebm/internal/readlimit/readlimittest"
 )
 
@@ -35,16 +32,7 @@ func TestBadPaths(t *testing.T) {
 				continue // a directory is a data set of PNG files: see TestBadPNG
 			}
 			t.Run(l.name+"/"+kind, func(t *testing.T) {
-				done := make(chan error, 1)
-				go func() { done <- l.load(path) }()
-				select {
-				case err := <-done:
-					if !errors.Is(err, readlimit.ErrNotRegular) || !strings.Contains(err.Error(), path) {
-						t.Fatalf("error %v, want one naming %s as not a regular file", err, path)
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatalf("blocked on %s", path)
-				}
+				readlimittest.Refused(t, path, l.load)
 			})
 		}
 	}

@@ -3,18 +3,16 @@
 package modelio_test
 
 import (
-	"errors"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ebm-go/ebm/dbn"
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/hopfield"
-	"github.com/ebm-go/ebm/internal/readlimit"
 	"github.com/ebm-go/ebm/internal/readlimit/readlimittest"
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
 	"github.com/ebm-go/ebm/rbm"
 )
@@ -35,16 +33,7 @@ func TestLoadersRefuseBadPaths(t *testing.T) {
 	for name, load := range loaders {
 		for kind, path := range readlimittest.BadPaths(t, "m.safetensors") {
 			t.Run(name+"/"+kind, func(t *testing.T) {
-				done := make(chan error, 1)
-				go func() { done <- load(path) }()
-				select {
-				case err := <-done:
-					if !errors.Is(err, readlimit.ErrNotRegular) || !strings.Contains(err.Error(), path) {
-						t.Fatalf("error %v, want one naming %s as not a regular file", err, path)
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatalf("blocked on %s", path)
-				}
+				readlimittest.Refused(t, path, load)
 			})
 		}
 	}
@@ -76,25 +65,10 @@ func TestDeepAndDBNBadFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	edited := func(good, name string, edit func(*modelio.File)) string {
-		f, err := modelio.Load(good)
-		if err != nil {
-			t.Fatal(err)
-		}
-		edit(f)
-		p := filepath.Join(dir, name)
-		if err := modelio.Save(p, f); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return testutil.Edited(t, good, filepath.Join(dir, name), edit)
 	}
-	meta := func(k, v string) func(*modelio.File) { return func(f *modelio.File) { f.Metadata[k] = v } }
-	set := func(name string, v float32) func(*modelio.File) {
-		return func(f *modelio.File) {
-			for i := range f.Tensors[name].Data {
-				f.Tensors[name].Data[i] = v
-			}
-		}
-	}
+	meta := testutil.SetMeta
+	set := func(name string, v float32) func(*modelio.File) { return testutil.Fill(name, -1, v) }
 	nan := float32(math.NaN())
 	cases := []struct {
 		load, file string

@@ -192,35 +192,35 @@ func TestGaussianResumeFromEpochZero(t *testing.T) {
 	}
 }
 
-// LoadCheckpoint refuses bad Gaussian checkpoints with an error naming the
-// file and the problem, and never panics.
-func TestLoadGaussianCheckpointRejectsBadFiles(t *testing.T) {
+// gaussianCheckpoint trains a Gaussian RBM with a learnt σ for one epoch
+// of PCD on gaussianData and saves its checkpoint as good.safetensors in
+// dir: the good file the bad-file tests edit.
+func gaussianCheckpoint(t *testing.T, dir string) (tr *Trainer, m *RBM, good string) {
+	t.Helper()
 	x, st := gaussianData()
-	dir := t.TempDir()
-	tr, m := gaussianRun(t, x, st, PCD, true)
+	tr, m = gaussianRun(t, x, st, PCD, true)
 	tr.Epochs = 1
 	if _, err := tr.Train(context.Background(), x, nil); err != nil {
 		t.Fatal(err)
 	}
-	good := filepath.Join(dir, "good.safetensors")
+	good = filepath.Join(dir, "good.safetensors")
 	if err := tr.SaveCheckpoint(good, nil); err != nil {
 		t.Fatal(err)
 	}
+	return tr, m, good
+}
+
+// LoadCheckpoint refuses bad Gaussian checkpoints with an error naming the
+// file and the problem, and never panics.
+func TestLoadGaussianCheckpointRejectsBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	tr, m, good := gaussianCheckpoint(t, dir)
 	raw, _ := os.ReadFile(good)
 	nv, nh := m.NVisible(), m.NHidden()
 
 	// edited writes a copy of the good checkpoint changed by edit.
 	edited := func(name string, edit func(f *modelio.File)) string {
-		f, err := modelio.Load(good)
-		if err != nil {
-			t.Fatal(err)
-		}
-		edit(f)
-		p := filepath.Join(dir, name)
-		if err := modelio.Save(p, f); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return testutil.Edited(t, good, filepath.Join(dir, name), edit)
 	}
 	del := func(names ...string) func(*modelio.File) {
 		return func(f *modelio.File) {
@@ -238,7 +238,7 @@ func TestLoadGaussianCheckpointRejectsBadFiles(t *testing.T) {
 			f.Tensors[name] = modelio.Tensor{Shape: shape, Data: make([]float32, n)}
 		}
 	}
-	setMeta := func(k, v string) func(*modelio.File) { return func(f *modelio.File) { f.Metadata[k] = v } }
+	setMeta := testutil.SetMeta
 
 	truncated := filepath.Join(dir, "truncated.safetensors")
 	os.WriteFile(truncated, raw[:len(raw)-9], 0o644)

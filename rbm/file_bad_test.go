@@ -1,13 +1,13 @@
 package rbm
 
 import (
-	"context"
 	"errors"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ebm-go/ebm/internal/testutil"
 	"github.com/ebm-go/ebm/modelio"
 )
 
@@ -17,41 +17,13 @@ import (
 // with an error naming the file and the tensor or key; a file with no
 // format_version still loads.
 func TestBadNumbers(t *testing.T) {
-	x, st := gaussianData()
 	dir := t.TempDir()
-	tr, m := gaussianRun(t, x, st, PCD, true)
-	tr.Epochs = 1
-	if _, err := tr.Train(context.Background(), x, nil); err != nil {
-		t.Fatal(err)
-	}
-	good := filepath.Join(dir, "good.safetensors")
-	if err := tr.SaveCheckpoint(good, nil); err != nil {
-		t.Fatal(err)
-	}
+	_, m, good := gaussianCheckpoint(t, dir)
 	nv, nh := m.NVisible(), m.NHidden()
 	edited := func(name string, edit func(f *modelio.File)) string {
-		f, err := modelio.Load(good)
-		if err != nil {
-			t.Fatal(err)
-		}
-		edit(f)
-		p := filepath.Join(dir, name)
-		if err := modelio.Save(p, f); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return testutil.Edited(t, good, filepath.Join(dir, name), edit)
 	}
-	// set fills tensor name with v at index i (all indices when i < 0).
-	set := func(name string, i int, v float32) func(*modelio.File) {
-		return func(f *modelio.File) {
-			d := f.Tensors[name].Data
-			for k := range d {
-				if i < 0 || k == i {
-					d[k] = v
-				}
-			}
-		}
-	}
+	set := testutil.Fill
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	cases := []struct {
 		name string
