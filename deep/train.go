@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/ebm-go/ebm/internal/nanjson"
+	"github.com/ebm-go/ebm/internal/option"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -105,6 +106,10 @@ type Trainer struct {
 	idx      []int
 }
 
+// OptionError is a bad setting, naming its option as the command line
+// spells it ("alpha", "clip", "lr", "batch").
+type OptionError = option.Error
+
 // NewTrainer checks cfg and prepares training of net on the rows of data.
 // Every random draw comes from rng.
 func NewTrainer(net *Net, data *tensor.Matrix, cfg Config, rng *tensor.Rand) (*Trainer, error) {
@@ -115,11 +120,13 @@ func NewTrainer(net *Net, data *tensor.Matrix, cfg Config, rng *tensor.Rand) (*T
 	case data.Cols != d:
 		return nil, fmt.Errorf("deep: data has %d columns, network expects %d", data.Cols, d)
 	case cfg.Batch < 1:
-		return nil, fmt.Errorf("deep: batch size %d (want ≥ 1)", cfg.Batch)
+		return nil, &OptionError{Option: "batch", Err: fmt.Errorf("deep: batch size %d (want ≥ 1)", cfg.Batch)}
 	case !(cfg.LR > 0) || math.IsInf(cfg.LR, 0):
-		return nil, fmt.Errorf("deep: learning rate %g (want > 0 and finite)", cfg.LR)
-	case !(cfg.Alpha >= 0) || !(cfg.Clip >= 0) || math.IsInf(cfg.Alpha, 0) || math.IsInf(cfg.Clip, 0):
-		return nil, fmt.Errorf("deep: alpha %g and clip %g must be ≥ 0 and finite", cfg.Alpha, cfg.Clip)
+		return nil, &OptionError{Option: "lr", Err: fmt.Errorf("deep: learning rate %g (want > 0 and finite)", cfg.LR)}
+	case !(cfg.Alpha >= 0) || math.IsInf(cfg.Alpha, 0):
+		return nil, &OptionError{Option: "alpha", Err: fmt.Errorf("deep: alpha %g (want ≥ 0 and finite)", cfg.Alpha)}
+	case !(cfg.Clip >= 0) || math.IsInf(cfg.Clip, 0):
+		return nil, &OptionError{Option: "clip", Err: fmt.Errorf("deep: clip %g (want ≥ 0 and finite)", cfg.Clip)}
 	case cfg.Objective != Contrastive && cfg.Objective != NCE:
 		return nil, fmt.Errorf("deep: invalid objective %d", int(cfg.Objective))
 	case !(cfg.Beta1 >= 0 && cfg.Beta1 < 1 && cfg.Beta2 >= 0 && cfg.Beta2 < 1):

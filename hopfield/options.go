@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ebm-go/ebm/internal/option"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -15,25 +16,16 @@ import (
 // "zero-diagonal"), followed by its value where that helps ("net
 // old.safetensors"). A command line tool can find it with errors.As and
 // print its flag; the functions that return one return it unwrapped.
-type OptionError struct {
-	Option string
-	Err    error
-}
-
-// Error is the option, a colon and the error.
-func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
-
-// Unwrap returns Err (which usually wraps ErrOption).
-func (e *OptionError) Unwrap() error { return e.Err }
+type OptionError = option.Error
 
 // optionError names the option an error comes from; nil stays nil and an
 // OptionError keeps the option it names.
-func optionError(option string, err error) error {
+func optionError(name string, err error) error {
 	var oe *OptionError
 	if err == nil || errors.As(err, &oe) {
 		return err
 	}
-	return &OptionError{Option: option, Err: err}
+	return &OptionError{Option: name, Err: err}
 }
 
 // StoreOptions say what StoreFile does: load Patterns (LoadPatterns, with

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/ebm-go/ebm/internal/nanjson"
+	"github.com/ebm-go/ebm/internal/option"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -130,15 +131,7 @@ func (c *Config) fill(u Units) {
 // spells it ("batch", "lr", "momentum-epochs"), Err says what is wrong and
 // what is allowed. A command line tool finds it with errors.As and prints
 // its flag.
-type OptionError struct {
-	Option string
-	Err    error
-}
-
-func (e *OptionError) Error() string { return e.Option + ": " + e.Err.Error() }
-
-// Unwrap returns Err.
-func (e *OptionError) Unwrap() error { return e.Err }
+type OptionError = option.Error
 
 func optionErr(option, format string, a ...any) error {
 	return &OptionError{Option: option, Err: fmt.Errorf(format, a...)}

@@ -64,8 +64,8 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"hopfield", "recall", "--net", model, "--pattern", "0", "--frames", "-1"}, "--frames -1", nil},
 		{[]string{"hopfield", "recall", "--net", model, "--pattern", "0", "--tiles", "0"}, "--tiles 0", nil},
 		{[]string{"hopfield", "recall", "--net", model, "--pattern", "0", "--plot", p("p.xyz")}, "--plot", []string{p("p.xyz")}},
-		{[]string{"deep", "train", "--data", "8gaussians:200", "--alpha", "NaN", "--out", p("e.st")}, "alpha NaN", []string{p("e.st")}},
-		{[]string{"deep", "train", "--data", "8gaussians:200", "--clip", "NaN", "--out", p("e.st")}, "clip NaN", []string{p("e.st")}},
+		{[]string{"deep", "train", "--data", "8gaussians:200", "--alpha", "NaN", "--out", p("e.st")}, "--alpha: deep: alpha NaN", []string{p("e.st")}},
+		{[]string{"deep", "train", "--data", "8gaussians:200", "--clip", "NaN", "--out", p("e.st")}, "--clip: deep: clip NaN", []string{p("e.st")}},
 		// Sizes: refused before anything is allocated, naming the flags.
 		{[]string{"rbm", "train", "--data", "bars:3x3", "--hidden", "100000000", "--out", p("a.st")}, "100000000 hidden units", []string{p("a.st")}},
 		{[]string{"rbm", "train", "--data", "bars:3x3", "--method", "pt", "--temperatures", "100000000", "--out", p("a.st")}, "--temperatures 100000000", []string{p("a.st")}},

@@ -26,9 +26,8 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
-	"github.com/ebm-go/ebm/hopfield"
 	"github.com/ebm-go/ebm/internal/nanjson"
-	"github.com/ebm-go/ebm/rbm"
+	"github.com/ebm-go/ebm/internal/option"
 )
 
 // IOStreams are where a command writes: results on Out, messages and
@@ -221,16 +220,13 @@ func UnknownSubcommands(c *cobra.Command) {
 }
 
 // flagError names the flag of an error the library says comes from one of
-// its options (rbm.OptionError, hopfield.OptionError): "--batch: must be
-// at least 1, got 0". The option names are the flag names.
+// its options (option.Error: rbm's, hopfield's and deep's OptionError):
+// "--batch: must be at least 1, got 0". The option names are the flag
+// names.
 func flagError(err error) error {
-	var re *rbm.OptionError
-	var he *hopfield.OptionError
-	switch {
-	case errors.As(err, &re):
-		return fmt.Errorf("--%s: %w", re.Option, re.Err)
-	case errors.As(err, &he):
-		return fmt.Errorf("--%s: %w", he.Option, he.Err)
+	var oe *option.Error
+	if errors.As(err, &oe) {
+		return fmt.Errorf("--%s: %w", oe.Option, oe.Err)
 	}
 	return err
 }
