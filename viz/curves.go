@@ -31,6 +31,9 @@ type Series struct {
 type Panel struct {
 	Title, XLabel, YLabel string
 	Series                []Series
+	// LegendBottom puts the legend in the lower right corner instead of
+	// the upper right, for curves that end high.
+	LegendBottom bool
 }
 
 // Defaults and limits for Curves.
@@ -144,7 +147,7 @@ func panelPlot(pn Panel) (*plot.Plot, error) {
 	p.X.Label.Text = pn.XLabel
 	p.Y.Label.Text = pn.YLabel
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
+	p.Legend.Top = !pn.LegendBottom
 
 	for i, s := range pn.Series {
 		if s.X != nil && len(s.X) != len(s.Y) {

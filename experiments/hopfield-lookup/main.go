@@ -124,6 +124,7 @@ func main() {
 	for _, s := range sets {
 		panel.Series = append(panel.Series, viz.Series{Name: "linear probe, " + s.name, X: []float64{lo, hi}, Y: []float64{s.probeAccuracy, s.probeAccuracy}})
 	}
+	panel.LegendBottom = true // the curves end high
 	if err := viz.Curves(out, []viz.Panel{panel}, 8, 4.5); err != nil {
 		log.Fatal(err)
 	}
