@@ -133,6 +133,7 @@ type annealer struct {
 	rng   *tensor.Rand
 	v, pv *tensor.Matrix // n × V
 	a     *tensor.Matrix // n × H: c + x(v)W
+	x     *tensor.Matrix // x(v) for units that rescale (Gaussian)
 	h, ph *tensor.Matrix // n × H
 	dotA  []float64      // −E_v(v; b_A) per chain (b_Aᵀv for Bernoulli units)
 	dotB  []float64      // −E_v(v; b) per chain
@@ -146,9 +147,15 @@ func newAnnealer(m *rbm.RBM, bA []float32, n int, rng *tensor.Rand) *annealer {
 		dotA: make([]float64, n), dotB: make([]float64, n)}
 }
 
-// prepare computes a = c + x(v)W and the visible energies for the current v.
+// prepare computes a = c + x(v)W and the visible energies for the current v
+// (x(v) kept in s.x for units that rescale, so the β loop allocates nothing).
 func (s *annealer) prepare() {
-	s.m.HiddenInputs(s.a, s.v)
+	x := s.u.Input(s.x, s.v)
+	if x != s.v {
+		s.x = x
+	}
+	tensor.MatMul(s.a, x, s.m.W)
+	tensor.AddRowVector(s.a, s.m.C)
 	for r := 0; r < s.v.Rows; r++ {
 		s.dotA[r] = -s.u.Energy(s.v.Row(r), s.bA)
 		s.dotB[r] = -s.u.Energy(s.v.Row(r), s.m.B)
