@@ -61,6 +61,8 @@ func WriteJSON(w io.Writer, v any) error {
 	return err
 }
 
+// FmtOpt formats x with verb, or "n/a" for NaN (a figure that is not
+// defined, such as the pseudo-likelihood of real-valued units).
 func FmtOpt(x float64, verb string) string {
 	if math.IsNaN(x) {
 		return "n/a"
@@ -108,6 +110,7 @@ func (p *Progress) Finish() {
 	}
 }
 
+// FmtFloat is x's shortest decimal, as model metadata records numbers.
 func FmtFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 
 // RunWith is the RunE of a command with options o: it resolves what only
