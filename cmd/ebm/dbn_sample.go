@@ -8,9 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dbn"
-	"github.com/ebm-go/ebm/internal/tensor"
-
 	"github.com/ebm-go/ebm/internal/cmdutil"
+	"github.com/ebm-go/ebm/internal/tensor"
 )
 
 type dbnSampleOptions struct {

@@ -11,10 +11,9 @@ import (
 
 	"github.com/ebm-go/ebm/dbn"
 	"github.com/ebm-go/ebm/deep"
+	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
-
-	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type dbnTrainOptions struct {

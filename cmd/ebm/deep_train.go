@@ -8,9 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/deep"
-	"github.com/ebm-go/ebm/viz"
-
 	"github.com/ebm-go/ebm/internal/cmdutil"
+	"github.com/ebm-go/ebm/viz"
 )
 
 type deepTrainOptions struct {

@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
-
 	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 

@@ -10,9 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/hopfield"
-	"github.com/ebm-go/ebm/viz"
-
 	"github.com/ebm-go/ebm/internal/cmdutil"
+	"github.com/ebm-go/ebm/viz"
 )
 
 // hopfieldCapacityOptions are the memories to measure (Specs, one curve

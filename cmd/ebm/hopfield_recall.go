@@ -11,9 +11,8 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/hopfield"
-	"github.com/ebm-go/ebm/viz"
-
 	"github.com/ebm-go/ebm/internal/cmdutil"
+	"github.com/ebm-go/ebm/viz"
 )
 
 // hopfieldRecallOptions are recall's flags, resolved: the memory (Net,

@@ -7,10 +7,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
-
-	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 func newRBMCmd(io *cmdutil.IOStreams) *cobra.Command {

@@ -10,11 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/rbm/estimate"
-
-	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type rbmEvalOptions struct {

@@ -9,10 +9,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/probe"
-
-	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 // probeOpts are the flags of the linear-probe commands (rbm probe, dbn probe).

@@ -14,11 +14,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/viz"
-
-	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type rbmTrainOptions struct {

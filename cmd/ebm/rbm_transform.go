@@ -7,9 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/dataset"
-	"github.com/ebm-go/ebm/internal/tensor"
-
 	"github.com/ebm-go/ebm/internal/cmdutil"
+	"github.com/ebm-go/ebm/internal/tensor"
 )
 
 type rbmTransformOptions struct {

@@ -11,10 +11,9 @@ import (
 
 	"github.com/ebm-go/ebm/hopfield"
 	"github.com/ebm-go/ebm/internal/buildinfo"
+	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/serve"
-
-	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
 type serveOptions struct {

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/internal/buildinfo"
-
 	"github.com/ebm-go/ebm/internal/cmdutil"
 )
 
