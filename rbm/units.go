@@ -1,7 +1,6 @@
 package rbm
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -77,22 +76,6 @@ type learner interface {
 	// clamp puts the parameters back into their valid range after an update.
 	clamp()
 }
-
-// UnitsByName returns new units of the named type with default parameters
-// for n visible units ("bernoulli"; "gaussian" with σ = 1, not learned).
-func UnitsByName(name string, n int) (Units, error) {
-	switch name {
-	case "bernoulli", "":
-		return Bernoulli{}, nil
-	case "gaussian":
-		return NewGaussianUnits(n, 1, false), nil
-	}
-	return nil, fmt.Errorf("unknown visible units %q (want bernoulli or gaussian): %w", name, ErrUnits)
-}
-
-// ErrUnits reports a visible-unit type this build does not know, or a
-// feature that needs another unit type.
-var ErrUnits = errors.New("unsupported visible units")
 
 // Bernoulli units are binary, v ∈ {0,1}: E_v = −bᵀv, x(v) = v,
 // p(v_i=1|h) = σ(b_i + (Wh)_i).
