@@ -103,7 +103,7 @@ func TestTrainingIsReproducible(t *testing.T) {
 func TestSaveLoadBitIdentical(t *testing.T) {
 	m := randomRBM(7, 5, 1, 2)
 	m.W.Data[3] = float32(math.SmallestNonzeroFloat32)
-	m.B[0] = -0.0
+	m.B[0] = float32(math.Copysign(0, -1))
 	p := filepath.Join(t.TempDir(), "m.safetensors")
 	got, meta := testutil.SaveLoad(t, p, m.Save, map[string]string{"note": "x"}, Load)
 	for i := range m.W.Data {

@@ -104,9 +104,9 @@ func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
 		return err
 	}
 	if png {
-		img, err := deep.HistogramPicture(box.Grid(o.Grid), x)
-		if err != nil {
-			return fmt.Errorf("%s: %w", o.Out, err)
+		img, perr := deep.HistogramPicture(box.Grid(o.Grid), x)
+		if perr != nil {
+			return fmt.Errorf("%s: %w", o.Out, perr)
 		}
 		err = viz.SavePNG(o.Out, img)
 	} else {

@@ -223,7 +223,7 @@ func TestFMA32MatchesHardware(t *testing.T) {
 			check(x, y, z)
 		}
 	}
-	for _, v := range [][3]float32{{0, 5, 0}, {-0.0, 5, 0}, {1, 1, -1}, {1e30, 1e30, 1}, {1e-30, 1e-30, 1e-38}, {1e-20, 1e-20, -1e-40}} {
+	for _, v := range [][3]float32{{0, 5, 0}, {float32(math.Copysign(0, -1)), 5, 0}, {1, 1, -1}, {1e30, 1e30, 1}, {1e-30, 1e-30, 1e-38}, {1e-20, 1e-20, -1e-40}} {
 		check(v[0], v[1], v[2])
 	}
 }
