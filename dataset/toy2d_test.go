@@ -110,6 +110,9 @@ func gridMoments(f func(x, y float64) float64, L float64, n int) (mass, plogp fl
 // (multiples of 2) fall on cell edges, so its grid mass is exact.
 // Tolerance 10⁻⁵ (pinwheel), 10⁻⁷ (the others).
 func TestToy2DDensitiesIntegrateToOne(t *testing.T) {
+	if Toy2DLogDensity("spiral") != nil {
+		t.Error("an unknown name has a density")
+	}
 	for _, name := range Toy2DNames {
 		t.Run(name, func(t *testing.T) {
 			f := Toy2DLogDensity(name)
