@@ -12,13 +12,12 @@ import (
 
 // Data is what a model trains and is scored on: a training set, a held-out
 // test set, the box that noise chains start from and the evaluation grid
-// covers, and for a built-in data set with a closed form its true log
-// density.
+// covers, and for a built-in data set its true log density.
 type Data struct {
 	Spec        string // the training spec LoadData was given
 	Train, Test *dataset.Set
 	Box         NoiseInit  // [−4.5, 4.5]² for the built-in sets, else the data's range widened by 10% per side
-	Truth       LogDensity // nil unless the training set is 8gaussians or rings
+	Truth       LogDensity // the true density of a built-in 2-D set, else nil
 }
 
 // heldOutPoints is the size of a built-in set's fresh test set.

@@ -111,3 +111,23 @@ func TestDensity2DEnergyFunc(t *testing.T) {
 		t.Errorf("picture %v is not four panels wide", b)
 	}
 }
+
+// The checkerboard's true density is 0 (log −Inf) off its squares: the
+// evaluation skips those cells in the KL and stays finite. Against a
+// uniform model on the box (area 81) KL = log(81/A), A the area of the
+// cells whose centres lie on the squares (= 32·grid mass of the truth),
+// and the true NLL of generated points is log 32.
+func TestEvaluateCheckerboardZeroDensity(t *testing.T) {
+	g := Grid{-4.5, 4.5, -4.5, 4.5, 90}
+	uniform := EnergyFunc{D: 2, F: func(p *tensor.Matrix, out []float64) { clear(out) }}
+	truth := dataset.Toy2DLogDensity("checkerboard")
+	test, _ := dataset.Toy2D("checkerboard", 1000, 3)
+	ev, err := g.Evaluate(uniform, test, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := math.Log(81 / (32 * g.Mass(truth)))
+	if math.Abs(ev.KL-want) > 1e-9 || math.Abs(ev.TrueNLL-math.Log(32)) > 1e-12 {
+		t.Errorf("KL %.9f (want %.9f), true NLL %.12f (want log 32)", ev.KL, want, ev.TrueNLL)
+	}
+}
