@@ -15,6 +15,7 @@ import (
 // covers, and for a built-in data set its true log density.
 type Data struct {
 	Spec        string // the training spec LoadData was given
+	TestSpec    string // the test spec LoadData was given ("": the default)
 	Train, Test *dataset.Set
 	Box         NoiseInit  // [−4.5, 4.5]² for the built-in sets, else the data's range widened by 10% per side
 	Truth       LogDensity // the true density of a built-in 2-D set, else nil
@@ -58,7 +59,7 @@ func LoadData(spec, testSpec string) (*Data, error) {
 		train, test = train.Split(train.Len() - train.Len()/10)
 		test.Name = fmt.Sprintf("%s (last %d rows)", spec, test.Len())
 	}
-	d := &Data{Spec: spec, Train: train, Test: test, Box: DataBox(toy != "", train.X)}
+	d := &Data{Spec: spec, TestSpec: testSpec, Train: train, Test: test, Box: DataBox(toy != "", train.X)}
 	if t := dataset.Toy2DLogDensity(toy); t != nil {
 		d.Truth = t
 	}

@@ -20,6 +20,11 @@ const FormatVersion = "1"
 // the entries of meta are added (they may not override these). The write is
 // atomic.
 func Save(path string, n *Net, logZ *float32, meta map[string]string) error {
+	return modelio.Save(path, modelFile(n, logZ, meta))
+}
+
+// modelFile is the file [Save] writes.
+func modelFile(n *Net, logZ *float32, meta map[string]string) *modelio.File {
 	f := &modelio.File{Metadata: map[string]string{}, Tensors: map[string]modelio.Tensor{}}
 	for k, v := range meta {
 		f.Metadata[k] = v
@@ -35,7 +40,7 @@ func Save(path string, n *Net, logZ *float32, meta map[string]string) error {
 	if logZ != nil {
 		f.Tensors["log_z"] = modelio.Tensor{Shape: []int{}, Data: []float32{*logZ}}
 	}
-	return modelio.Save(path, f)
+	return f
 }
 
 // Load reads a file written by [Save]. It returns the network, the learned
@@ -51,34 +56,45 @@ func Load(path string) (*Net, *float32, map[string]string, error) {
 	if err := f.CheckVersion(FormatVersion); err != nil {
 		return nil, nil, nil, err
 	}
+	n, logZ, err := netFromFile(path, f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return n, logZ, f.Metadata, nil
+}
+
+// netFromFile reads the network and log Z of f, a deep model file read
+// from path. Errors name the file.
+func netFromFile(path string, f *modelio.File) (*Net, *float32, error) {
+	var err error
 	arch := f.Metadata["architecture"]
 	parts := strings.Split(arch, "-")
 	sizes := make([]int, len(parts))
 	for i, p := range parts {
 		if sizes[i], err = strconv.Atoi(p); err != nil || sizes[i] < 1 {
-			return nil, nil, nil, fmt.Errorf("deep: %s: bad architecture %q in metadata", path, arch)
+			return nil, nil, fmt.Errorf("deep: %s: bad architecture %q in metadata", path, arch)
 		}
 	}
 	if len(sizes) < 2 || sizes[len(sizes)-1] != 1 {
-		return nil, nil, nil, fmt.Errorf("deep: %s: architecture %q must end in a scalar output (…-1)", path, arch)
+		return nil, nil, fmt.Errorf("deep: %s: architecture %q must end in a scalar output (…-1)", path, arch)
 	}
 	act, err := ParseActivation(f.Metadata["activation"])
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("deep: %s: %w", path, err)
+		return nil, nil, fmt.Errorf("deep: %s: %w", path, err)
 	}
 	n, err := New(sizes[0], sizes[1:len(sizes)-1], act)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("deep: %s: %w", path, err)
+		return nil, nil, fmt.Errorf("deep: %s: %w", path, err)
 	}
 	for l, w := range n.W {
 		d, err := f.Require(fmt.Sprintf("layer%d.weight", l), w.Rows, w.Cols)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		copy(w.Data, d)
 		b, err := f.Require(fmt.Sprintf("layer%d.bias", l), len(n.B[l]))
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		copy(n.B[l], b)
 	}
@@ -86,18 +102,18 @@ func Load(path string) (*Net, *float32, map[string]string, error) {
 	if _, ok := f.Tensors["log_z"]; ok {
 		d, err := f.Require("log_z")
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
 		v := d[0]
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, nil, nil, fmt.Errorf("deep: %s: log_z is %v: %w", path, v, modelio.ErrFormat)
+			return nil, nil, fmt.Errorf("deep: %s: log_z is %v: %w", path, v, modelio.ErrFormat)
 		}
 		logZ = &v
 	}
 	if err := checkFields(n, inputBound(f.Metadata)); err != nil {
-		return nil, nil, nil, fmt.Errorf("deep: %s: %w", path, err)
+		return nil, nil, fmt.Errorf("deep: %s: %w", path, err)
 	}
-	return n, logZ, f.Metadata, nil
+	return n, logZ, nil
 }
 
 // inputBound is the largest |input| checkFields assumes: the largest

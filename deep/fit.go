@@ -27,7 +27,17 @@ type FitOptions struct {
 	Seed       uint64      // initialisation, batches and sampling
 	Grid       int         // 2-D data: evaluation grid cells per side (0: DefaultGrid)
 	OnIter     func(Stats) // hears each iteration (optional)
+	// Checkpoint, when not "", is where [Fitted.Run] writes a checkpoint
+	// ([Fitted.SaveCheckpoint]) every CheckpointEvery iterations, after
+	// the last one and when ctx stops training, each atomically.
+	Checkpoint      string
+	CheckpointEvery int    // 0: DefaultCheckpointEvery
+	Out             string // the model file the caller writes; checkpoints record it
 }
+
+// DefaultCheckpointEvery is how many iterations lie between checkpoints
+// when [FitOptions.CheckpointEvery] is 0.
+const DefaultCheckpointEvery = 100
 
 // Fitted is a model trained by [Fit] with its evaluation.
 type Fitted struct {
@@ -48,6 +58,19 @@ type Fitted struct {
 // opt.Grid × opt.Grid grid over the box and scored on data.Test (and
 // data.Truth when known). When ctx is done Fit returns its error.
 func Fit(ctx context.Context, data *Data, opt FitOptions) (*Fitted, error) {
+	f, err := NewFit(data, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Run(ctx); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// NewFit prepares what [Fit] runs: the network initialised from opt.Seed
+// and its trainer, before the first iteration.
+func NewFit(data *Data, opt FitOptions) (*Fitted, error) {
 	opt.Config.Init = data.Box
 	if opt.Grid == 0 {
 		opt.Grid = DefaultGrid
@@ -62,27 +85,52 @@ func Fit(ctx context.Context, data *Data, opt FitOptions) (*Fitted, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Fitted{Trainer: tr, Data: data, Options: opt}
+	return &Fitted{Trainer: tr, Data: data, Options: opt}, nil
+}
+
+// Run trains from the trainer's iteration to Options.Iters, writing
+// checkpoints when Options.Checkpoint is set, then evaluates a 2-D model as
+// [Fit] says. When ctx is done Run writes a checkpoint of the iterations
+// finished and returns ctx's error; after divergence it returns the error
+// and leaves the last checkpoint as it was.
+func (f *Fitted) Run(ctx context.Context) error {
+	opt, tr := f.Options, f.Trainer
+	every := opt.CheckpointEvery
+	if every <= 0 {
+		every = DefaultCheckpointEvery
+	}
 	start := time.Now()
-	err = tr.Train(ctx, opt.Iters, func(st Stats) {
+	report := func(st Stats) {
 		f.Last = st
 		if opt.OnIter != nil {
 			opt.OnIter(st)
 		}
-	})
-	if err != nil {
-		return nil, err
+	}
+	for tr.Iter < opt.Iters {
+		err := tr.Train(ctx, min(every-tr.Iter%every, opt.Iters-tr.Iter), report)
+		if err != nil && err != ctx.Err() {
+			return err
+		}
+		if opt.Checkpoint != "" {
+			if serr := f.SaveCheckpoint(opt.Checkpoint); serr != nil {
+				return serr
+			}
+		}
+		if err != nil {
+			return err
+		}
 	}
 	f.Seconds = time.Since(start).Seconds()
 	nan := math.NaN()
 	f.Eval = Eval{TestNLL: nan, TrueNLL: nan, KL: nan, LogZ: nan}
 	if f.TwoD() {
-		f.Grid = data.Box.Grid(opt.Grid)
-		if f.Eval, err = f.Grid.Evaluate(net, data.Test.X, data.Truth); err != nil {
-			return nil, err
+		f.Grid = f.Data.Box.Grid(opt.Grid)
+		var err error
+		if f.Eval, err = f.Grid.Evaluate(tr.Net, f.Data.Test.X, f.Data.Truth); err != nil {
+			return err
 		}
 	}
-	return f, nil
+	return nil
 }
 
 // TwoD reports whether the model is 2-D, so that it was evaluated on a
@@ -101,12 +149,18 @@ func (f *Fitted) logZ() *float32 {
 // (the training spec), "iters", "seed" and, for a 2-D model, "log_z_grid"
 // and "test_nll".
 func (f *Fitted) Metadata() map[string]string {
-	meta := f.Options.Config.Metadata()
-	meta["data"], meta["iters"] = f.Data.Spec, strconv.Itoa(f.Options.Iters)
-	meta["seed"] = strconv.FormatUint(f.Options.Seed, 10)
+	meta := f.runMetadata()
 	if f.TwoD() {
 		meta["log_z_grid"], meta["test_nll"] = formatFloat(f.Eval.LogZ), formatFloat(f.Eval.TestNLL)
 	}
+	return meta
+}
+
+// runMetadata is [Fitted.Metadata] without the evaluation.
+func (f *Fitted) runMetadata() map[string]string {
+	meta := f.Options.Config.Metadata()
+	meta["data"], meta["iters"] = f.Data.Spec, strconv.Itoa(f.Options.Iters)
+	meta["seed"] = strconv.FormatUint(f.Options.Seed, 10)
 	return meta
 }
 

@@ -1,7 +1,6 @@
 package rbm
 
 import (
-	"encoding/base64"
 	"fmt"
 	"strconv"
 
@@ -74,7 +73,7 @@ func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 // "checkpoint", the epoch count, the random state and the configuration
 // (keys "cfg.…"), which override extra. The caller adds the model's kind.
 func checkpointMeta(extra map[string]string, c Config, epoch int, rng *tensor.Rand) (map[string]string, error) {
-	rs, err := rng.MarshalBinary()
+	rs, err := rng.MarshalText()
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +82,7 @@ func checkpointMeta(extra map[string]string, c Config, epoch int, rng *tensor.Ra
 		meta[k] = v
 	}
 	for k, v := range map[string]string{
-		"checkpoint": "1", "epochs_done": strconv.Itoa(epoch), "rng_state": base64.StdEncoding.EncodeToString(rs),
+		"checkpoint": "1", "epochs_done": strconv.Itoa(epoch), "rng_state": string(rs),
 		"cfg.method": string(c.Method), "cfg.k": strconv.Itoa(c.K), "cfg.epochs": strconv.Itoa(c.Epochs),
 		"cfg.batch_size": strconv.Itoa(c.BatchSize), "cfg.lr": ftoa(c.LR), "cfg.lr_decay": ftoa(c.LRDecay),
 		"cfg.initial_momentum": ftoa(c.InitialMomentum), "cfg.final_momentum": ftoa(c.FinalMomentum),
@@ -133,12 +132,8 @@ func checkpointState(md map[string]string) (Config, int, *tensor.Rand, error) {
 	if epoch < 0 {
 		return Config{}, 0, nil, fmt.Errorf("metadata \"epochs_done\" = %d is negative: %w", epoch, modelio.ErrFormat)
 	}
-	rs, err := base64.StdEncoding.DecodeString(md["rng_state"])
-	if err != nil {
-		return Config{}, 0, nil, fmt.Errorf("metadata \"rng_state\" is not base64: %w", modelio.ErrFormat)
-	}
 	rng := tensor.NewRand(0)
-	if err := rng.UnmarshalBinary(rs); err != nil {
+	if err := rng.UnmarshalText([]byte(md["rng_state"])); err != nil {
 		return Config{}, 0, nil, fmt.Errorf("metadata \"rng_state\": %v: %w", err, modelio.ErrFormat)
 	}
 	return cfg, epoch, rng, nil

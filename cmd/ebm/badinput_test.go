@@ -17,6 +17,11 @@ func TestBadInputs(t *testing.T) {
 	model := filepath.Join(dir, "m.safetensors")
 	mustRun(t, "rbm", "train", "--data", "bars:3x3", "--hidden", "4", "--epochs", "1", "--out", model, "--checkpoint", "none", "-q")
 	p := func(name string) string { return filepath.Join(dir, name) }
+	deepCk := p("dk.st")
+	mustRun(t, "deep", "train", "--data", "8gaussians:200", "--hidden", "4", "--iters", "2", "--steps", "1", "--grid", "2", "--out", p("dm.st"), "--checkpoint", deepCk, "-q")
+	resume := func(ckpt string, args ...string) []string {
+		return append([]string{"deep", "train", "--resume", ckpt, "--out", p("e.st"), "--checkpoint", p("ek.st")}, args...)
+	}
 	cases := []struct {
 		args    []string
 		want    string
@@ -78,6 +83,14 @@ func TestBadInputs(t *testing.T) {
 		{[]string{"dbn", "train", "--data", "bars:3x3", "--hidden", "1000000000", "--out", p("d.st")}, "--hidden", []string{p("d.st")}},
 		{[]string{"deep", "train", "--data", "8gaussians:200", "--batch", "100000000", "--out", p("e.st")}, "--batch 100000000", []string{p("e.st")}},
 		{[]string{"deep", "train", "--data", "8gaussians:200", "--grid", "100000", "--out", p("e.st")}, "--grid 100000", []string{p("e.st")}},
+		// --resume: missing, corrupt or wrong-kind files, changed settings.
+		{resume(p("gone.st")), "gone.st", []string{p("e.st"), p("ek.st")}},
+		{resume(model), `m.safetensors: file holds a "rbm" model, not a deep EBM`, []string{p("e.st"), p("ek.st")}},
+		{resume(p("dm.st")), "dm.st: not a training checkpoint", []string{p("e.st"), p("ek.st")}},
+		{resume(p("junk.st")), "junk.st", []string{p("e.st"), p("ek.st"), p("junk.st")}},
+		{resume(deepCk, "--hidden", "4"), "--hidden cannot change", []string{p("e.st"), p("ek.st")}},
+		{resume(deepCk, "--iters", "1"), "--iters 1: the checkpoint has 2 iterations done", []string{p("e.st"), p("ek.st")}},
+		{[]string{"rbm", "train", "--resume", deepCk, "--out", p("a.st")}, `holds a "deep" model, not an rbm`, []string{p("a.st")}},
 	}
 	for _, c := range cases {
 		for _, o := range c.outputs {

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/internal/cmdutil"
@@ -24,6 +27,11 @@ type deepTrainOptions struct {
 	Out, Plot  string
 	JSON       bool
 	Quiet      bool
+	// Checkpoint ("": from Out; "none": none) is written every Every
+	// iterations; Resume continues a checkpoint. Given names the flags given.
+	Checkpoint, Resume string
+	Every              int
+	Given              []string
 }
 
 func newCmdDeepTrain(io *cmdutil.IOStreams, runF func(context.Context, *deepTrainOptions) error) *cobra.Command {
@@ -51,13 +59,21 @@ learned density (same colour scale), a histogram of 5000 model samples
 and the energy surface.
 
 On a terminal a progress bar shows the iteration; when piped, ten progress
-lines go to stderr. --json prints one JSON summary on stdout.`,
+lines go to stderr. --json prints one JSON summary on stdout.
+
+Every --checkpoint-every iterations, and when interrupted, a checkpoint
+(model, Adam's moments, replay buffer, random state, settings) goes to
+--checkpoint atomically; --resume CHECKPOINT continues the run
+bit-identically (only --iters, --out, --checkpoint, --checkpoint-every,
+--plot, --json and --quiet may change; the rest comes from the checkpoint).`,
 		Example: `  ebm deep train --data rings --hidden 64,64 --sampler langevin --steps 60 --step-size 0.01 \
       --iters 2000 --seed 1 --out deep.safetensors --plot density.png --json
   ebm deep train --data 8gaussians --objective nce --iters 2000
-  ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005`,
+  ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005
+  ebm deep train --resume deep.ckpt.safetensors --iters 4000`,
 		Args: cobra.NoArgs,
-		RunE: cmdutil.RunWith(o, func(*cobra.Command) error {
+		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
+			cmd.Flags().Visit(func(f *pflag.Flag) { o.Given = append(o.Given, f.Name) })
 			return o.parse(hidden, act, sampler, objective)
 		}, runF, deepTrainRun),
 	}
@@ -83,11 +99,14 @@ lines go to stderr. --json prints one JSON summary on stdout.`,
 	f.IntVar(&o.Grid, "grid", 300, "2-D evaluation: grid cells per side")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (initialisation, batches, sampling)")
 	f.StringVarP(&o.Out, "out", "o", "deep.safetensors", "model file to write (safetensors)")
+	f.StringVar(&o.Checkpoint, "checkpoint", "", "checkpoint written atomically every --checkpoint-every iterations (default: --out with .ckpt.safetensors; none: no checkpoint)")
+	f.IntVar(&o.Every, "checkpoint-every", deep.DefaultCheckpointEvery, "iterations between checkpoints")
+	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint exactly where it stopped (raise --iters to train longer)")
 	f.StringVar(&o.Plot, "plot", "", "write the density picture (PNG): true | learned | samples | energy")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
 	cmdutil.Minimum(c, 1, "steps", "iters", "batch")
-	cmdutil.Minimum(c, 1, "buffer")
+	cmdutil.Minimum(c, 1, "buffer", "checkpoint-every")
 	cmdutil.Minimum(c, 2, "grid")
 	return c
 }
@@ -117,7 +136,17 @@ func (o *deepTrainOptions) parse(hidden, act, sampler, objective string) error {
 }
 
 func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
-	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out), cmdutil.Path("plot", o.Plot, cmdutil.ExtPNG...)}, cmdutil.Path("data", o.Data), cmdutil.Path("test", o.Test)); err != nil {
+	var ck *deep.Checkpoint
+	if o.Resume != "" {
+		var err error
+		if ck, err = deepResume(o); err != nil {
+			return err
+		}
+	}
+	if o.Checkpoint == "" {
+		o.Checkpoint = strings.TrimSuffix(o.Out, ".safetensors") + ".ckpt.safetensors"
+	}
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out), cmdutil.Path("checkpoint", o.Checkpoint), cmdutil.Path("plot", o.Plot, cmdutil.ExtPNG...)}, cmdutil.Path("data", o.Data), cmdutil.Path("test", o.Test)); err != nil {
 		return err
 	}
 	if err := deepFits(o); err != nil {
@@ -133,16 +162,32 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	if data.Train.Dim() == 2 && o.Grid < 2 {
 		return fmt.Errorf("--grid %d: want at least 2", o.Grid)
 	}
-	opt := deep.FitOptions{Hidden: o.Hidden, Activation: o.Activation, Config: o.Config,
-		Iters: o.Iters, Seed: o.Seed, Grid: o.Grid}
+	var fit *deep.Fitted
+	if ck != nil {
+		fit, err = ck.Resume(data)
+	} else {
+		fit, err = deep.NewFit(data, deep.FitOptions{Hidden: o.Hidden, Activation: o.Activation, Config: o.Config,
+			Iters: o.Iters, Seed: o.Seed, Grid: o.Grid})
+	}
+	if err != nil {
+		return err
+	}
+	opt := &fit.Options
+	opt.Iters, opt.Out, opt.Checkpoint, opt.CheckpointEvery = o.Iters, o.Out, o.Checkpoint, o.Every
+	if o.Checkpoint == "none" {
+		opt.Checkpoint = ""
+	}
 	var bar *cmdutil.Progress
 	if !o.Quiet {
 		bar = cmdutil.NewProgress(o.IO.ErrOut, false, "deep train", "it")
 		opt.OnIter = deepTrainProgress(o, bar)
 	}
-	fit, err := deep.Fit(ctx, data, opt)
+	err = fit.Run(ctx)
 	bar.Finish()
 	if err != nil {
+		if ctx.Err() != nil && opt.Checkpoint != "" {
+			return fmt.Errorf("interrupted after iteration %d; --resume %s continues the run", fit.Trainer.Iter, o.Checkpoint)
+		}
 		return err
 	}
 	if err := fit.Save(o.Out); err != nil {
@@ -162,6 +207,39 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	}
 	deepTrainPrint(o, fit)
 	return nil
+}
+
+// deepResumable lists the flags --resume may be given with; every other
+// setting comes from the checkpoint, so the run continues exactly.
+var deepResumable = []string{"resume", "iters", "out", "checkpoint", "checkpoint-every", "plot", "json", "quiet", "max-memory"}
+
+// deepResume loads the checkpoint and takes the run's settings from it:
+// --out unless given, --iters (at least the iterations done) unless given.
+func deepResume(o *deepTrainOptions) (*deep.Checkpoint, error) {
+	var bad []string
+	for _, f := range o.Given {
+		if !slices.Contains(deepResumable, f) {
+			bad = append(bad, "--"+f)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("--resume continues the checkpoint's run exactly; %s cannot change (allowed: --iters, --out, --checkpoint, --checkpoint-every, --plot, --json, --quiet)", strings.Join(bad, ", "))
+	}
+	ck, err := deep.LoadCheckpoint(o.Resume)
+	if err != nil {
+		return nil, err
+	}
+	r := ck.Options
+	o.Data, o.Test, o.Hidden, o.Activation, o.Config, o.Seed, o.Grid = ck.Data, ck.Test, r.Hidden, r.Activation, r.Config, r.Seed, r.Grid
+	if !slices.Contains(o.Given, "out") && r.Out != "" {
+		o.Out = r.Out
+	}
+	if !slices.Contains(o.Given, "iters") {
+		o.Iters = r.Iters
+	} else if o.Iters < ck.Done {
+		return nil, fmt.Errorf("--iters %d: the checkpoint has %d iterations done already (give at least %d)", o.Iters, ck.Done, ck.Done)
+	}
+	return ck, nil
 }
 
 // deepTrainProgress moves bar, or, when ErrOut is not a terminal, prints

@@ -1,6 +1,8 @@
 package tensor
 
 import (
+	"encoding/base64"
+	"errors"
 	"math/rand/v2"
 )
 
@@ -33,6 +35,25 @@ func (r *Rand) MarshalBinary() ([]byte, error) { return r.src.MarshalBinary() }
 
 // UnmarshalBinary restores a state returned by MarshalBinary.
 func (r *Rand) UnmarshalBinary(b []byte) error { return r.src.UnmarshalBinary(b) }
+
+// MarshalText returns the generator's state in base64: the form training
+// checkpoints keep in their metadata ("rng_state").
+func (r *Rand) MarshalText() ([]byte, error) {
+	b, err := r.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.AppendEncode(nil, b), nil
+}
+
+// UnmarshalText restores a state returned by MarshalText.
+func (r *Rand) UnmarshalText(s []byte) error {
+	b, err := base64.StdEncoding.DecodeString(string(s))
+	if err != nil {
+		return errors.New("not base64")
+	}
+	return r.UnmarshalBinary(b)
+}
 
 const inv24 = 1.0 / (1 << 24)
 
