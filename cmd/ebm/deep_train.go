@@ -223,7 +223,7 @@ func deepResume(o *deepTrainOptions) (*deep.Checkpoint, error) {
 		}
 	}
 	if len(bad) > 0 {
-		return nil, fmt.Errorf("--resume continues the checkpoint's run exactly; %s cannot change (allowed: --iters, --out, --checkpoint, --checkpoint-every, --plot, --json, --quiet)", strings.Join(bad, ", "))
+		return nil, fmt.Errorf("--resume continues the checkpoint's run exactly; %s cannot change (allowed: --%s)", strings.Join(bad, ", "), strings.Join(deepResumable[1:], ", --"))
 	}
 	ck, err := deep.LoadCheckpoint(o.Resume)
 	if err != nil {
