@@ -112,32 +112,18 @@ func checkpointFromFile(path string, f *modelio.File) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	var perr error
-	atoi := func(k string) int {
-		v, err := strconv.Atoi(md[k])
-		if (err != nil || v < 0) && perr == nil {
-			perr = fmt.Errorf("metadata %q = %q is not a count: %w", k, md[k], modelio.ErrFormat)
-		}
-		return v
-	}
-	atof := func(k string) float64 {
-		v, err := strconv.ParseFloat(md[k], 64)
-		if err != nil && perr == nil {
-			perr = fmt.Errorf("metadata %q = %q is not a number: %w", k, md[k], modelio.ErrFormat)
-		}
-		return v
-	}
+	m := modelio.ReadMeta(md)
 	seed, err := strconv.ParseUint(md["seed"], 10, 64)
 	if err != nil {
 		return nil, fmt.Errorf("metadata \"seed\" = %q is not a seed: %w", md["seed"], modelio.ErrFormat)
 	}
-	cfg := Config{Batch: atoi("cfg.batch"), LR: atof("cfg.lr"), Beta1: atof("cfg.beta1"), Beta2: atof("cfg.beta2"),
-		Clip: atof("cfg.clip"), BufferSize: atoi("cfg.buffer"), Reinit: atof("cfg.reinit"), Alpha: atof("alpha")}
-	c := &Checkpoint{Path: path, Data: md["data"], Test: md["test"], Done: atoi("iters_done"), file: f, net: net, logZ: logZ}
-	c.Options = FitOptions{Activation: net.Act, Iters: atoi("iters"), Seed: seed, Grid: atoi("grid"),
+	cfg := Config{Batch: m.Count("cfg.batch"), LR: m.Float("cfg.lr"), Beta1: m.Float("cfg.beta1"), Beta2: m.Float("cfg.beta2"),
+		Clip: m.Float("cfg.clip"), BufferSize: m.Count("cfg.buffer"), Reinit: m.Float("cfg.reinit"), Alpha: m.Float("alpha")}
+	c := &Checkpoint{Path: path, Data: md["data"], Test: md["test"], Done: m.Count("iters_done"), file: f, net: net, logZ: logZ}
+	c.Options = FitOptions{Activation: net.Act, Iters: m.Count("iters"), Seed: seed, Grid: m.Count("grid"),
 		Checkpoint: path, Out: md["out"]}
-	if perr != nil {
-		return nil, perr
+	if err := m.Err(); err != nil {
+		return nil, err
 	}
 	for _, w := range net.W[:len(net.W)-1] {
 		c.Options.Hidden = append(c.Options.Hidden, w.Cols)

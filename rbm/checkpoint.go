@@ -99,35 +99,21 @@ func checkpointMeta(extra map[string]string, c Config, epoch int, rng *tensor.Ra
 // checkpointState decodes what checkpointMeta wrote: the configuration, the
 // number of epochs done and the random generator.
 func checkpointState(md map[string]string) (Config, int, *tensor.Rand, error) {
-	var perr error
-	atoi := func(k string) int {
-		v, err := strconv.Atoi(md[k])
-		if err != nil && perr == nil {
-			perr = fmt.Errorf("metadata %q = %q is not an integer: %w", k, md[k], modelio.ErrFormat)
-		}
-		return v
-	}
-	atof := func(k string) float64 {
-		v, err := strconv.ParseFloat(md[k], 64)
-		if err != nil && perr == nil {
-			perr = fmt.Errorf("metadata %q = %q is not a number: %w", k, md[k], modelio.ErrFormat)
-		}
-		return v
-	}
+	m := modelio.ReadMeta(md)
 	cfg := Config{
-		Method: Method(md["cfg.method"]), K: atoi("cfg.k"), Epochs: atoi("cfg.epochs"), BatchSize: atoi("cfg.batch_size"),
-		LR: atof("cfg.lr"), LRDecay: atof("cfg.lr_decay"), InitialMomentum: atof("cfg.initial_momentum"),
-		FinalMomentum: atof("cfg.final_momentum"), MomentumEpochs: atoi("cfg.momentum_epochs"),
-		WeightDecay: atof("cfg.weight_decay"), SparsityTarget: atof("cfg.sparsity_target"),
-		SparsityCost: atof("cfg.sparsity_cost"), Chains: atoi("cfg.chains"), MonitorRows: atoi("cfg.monitor_rows"),
-		PLLRows: atoi("cfg.pll_rows"),
+		Method: Method(md["cfg.method"]), K: m.Int("cfg.k"), Epochs: m.Int("cfg.epochs"), BatchSize: m.Int("cfg.batch_size"),
+		LR: m.Float("cfg.lr"), LRDecay: m.Float("cfg.lr_decay"), InitialMomentum: m.Float("cfg.initial_momentum"),
+		FinalMomentum: m.Float("cfg.final_momentum"), MomentumEpochs: m.Int("cfg.momentum_epochs"),
+		WeightDecay: m.Float("cfg.weight_decay"), SparsityTarget: m.Float("cfg.sparsity_target"),
+		SparsityCost: m.Float("cfg.sparsity_cost"), Chains: m.Int("cfg.chains"), MonitorRows: m.Int("cfg.monitor_rows"),
+		PLLRows: m.Int("cfg.pll_rows"),
 	}
 	if md["cfg.method"] == string(PT) {
-		cfg.Temperatures = atoi("cfg.temperatures")
+		cfg.Temperatures = m.Int("cfg.temperatures")
 	}
-	epoch := atoi("epochs_done")
-	if perr != nil {
-		return Config{}, 0, nil, perr
+	epoch := m.Int("epochs_done")
+	if err := m.Err(); err != nil {
+		return Config{}, 0, nil, err
 	}
 	if epoch < 0 {
 		return Config{}, 0, nil, fmt.Errorf("metadata \"epochs_done\" = %d is negative: %w", epoch, modelio.ErrFormat)
