@@ -237,6 +237,9 @@ func (c Config) Describe() string {
 		}
 		mode = fmt.Sprintf("persistent, buffer %d, reinit %g", size, c.Reinit)
 	}
+	if c.Sampler.Method == HMC {
+		return fmt.Sprintf("hmc %d iterations of %d leapfrog steps of ε=%g, %s", c.Sampler.Steps, c.Sampler.LeapfrogSteps(), c.Sampler.StepSize, mode)
+	}
 	return fmt.Sprintf("%s %d steps of η=%g, %s", c.Sampler.Method, c.Sampler.Steps, c.Sampler.StepSize, mode)
 }
 

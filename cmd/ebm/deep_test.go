@@ -83,7 +83,7 @@ func TestDeepErrors(t *testing.T) {
 	}{
 		{[]string{"deep", "train", "--hidden", "64,x"}, `--hidden "64,x"`},
 		{[]string{"deep", "train", "--activation", "tanh"}, "tanh"},
-		{[]string{"deep", "train", "--sampler", "hmc"}, "hmc"},
+		{[]string{"deep", "train", "--sampler", "nuts"}, "nuts"},
 		{[]string{"deep", "train", "--objective", "ml"}, "ml"},
 		{[]string{"deep", "train", "--data", "nope.csv"}, "nope.csv"},
 		{[]string{"deep", "train", "--data", "rings:0"}, "rings:0"},
