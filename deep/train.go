@@ -73,7 +73,7 @@ type Stats struct {
 	EPos     float64 `json:"e_pos"`     // mean energy of the data batch
 	ENeg     float64 `json:"e_neg"`     // mean energy of the negatives (Langevin or noise)
 	GradNorm float64 `json:"grad_norm"` // global gradient norm before clipping
-	Accept   float64 `json:"accept"`    // MALA acceptance rate (1 for ULA, NaN for NCE)
+	Accept   float64 `json:"accept"`    // MALA or HMC acceptance rate (1 for ULA, NaN for NCE)
 	LogZ     float64 `json:"log_z"`     // NCE's learned log Z (NaN for contrastive)
 }
 

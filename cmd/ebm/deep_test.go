@@ -59,6 +59,12 @@ func TestDeepTrainSampleHMC(t *testing.T) {
 	model := filepath.Join(dir, "h.safetensors")
 	out := mustRun(t, "deep", "train", "--data", "8gaussians:1000", "--hidden", "8", "--iters", "5",
 		"--sampler", "hmc", "--leapfrog", "3", "--steps", "4", "--step-size", "0.1", "--batch", "16",
+		"--grid", "20", "--out", model, "--json")
+	if sum := jsonObject(t, out); sum["sampler"] != "hmc" || sum["leapfrog"] != 3.0 || sum["steps"] != 4.0 {
+		t.Errorf("summary %s", out)
+	}
+	out = mustRun(t, "deep", "train", "--data", "8gaussians:1000", "--hidden", "8", "--iters", "2",
+		"--sampler", "hmc", "--leapfrog", "3", "--steps", "4", "--step-size", "0.1", "--batch", "16",
 		"--grid", "20", "--out", model)
 	if !strings.Contains(out, "hmc 4 iterations of 3 leapfrog steps of ε=0.1") {
 		t.Errorf("train output %s", out)
