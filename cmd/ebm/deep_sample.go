@@ -120,10 +120,11 @@ func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "wrote %s: %d samples after %d %s steps of η=%g from noise (seed %d", o.Out, o.N, s.Steps, s.Method, s.StepSize, o.Seed)
+	run := fmt.Sprintf("%d %s steps of η=%g", s.Steps, s.Method, s.StepSize)
 	if s.Method == deep.HMC {
-		fmt.Fprintf(o.IO.Out, ", %d leapfrog steps each", s.LeapfrogSteps())
+		run = fmt.Sprintf("%d hmc iterations of %d leapfrog steps of ε=%g", s.Steps, s.LeapfrogSteps(), s.StepSize)
 	}
+	fmt.Fprintf(o.IO.Out, "wrote %s: %d samples after %s from noise (seed %d", o.Out, o.N, run, o.Seed)
 	if s.Method != deep.ULA {
 		fmt.Fprintf(o.IO.Out, ", acceptance %.3f", acc)
 	}

@@ -72,11 +72,11 @@ func TestDeepTrainSampleHMC(t *testing.T) {
 	mustLoadFile(t, model, map[string]string{"sampler": "hmc", "steps": "4", "leapfrog": "3"})
 	npy := filepath.Join(dir, "h.npy")
 	out = mustRun(t, "deep", "sample", "--model", model, "--n", "20", "--out", npy)
-	if !strings.Contains(out, "4 hmc steps") || !strings.Contains(out, "3 leapfrog steps each") || !strings.Contains(out, "acceptance") {
+	if !strings.Contains(out, "4 hmc iterations of 3 leapfrog steps of ε=0.1") || !strings.Contains(out, "acceptance") {
 		t.Errorf("sample did not use the model's HMC settings: %s", out)
 	}
 	out = mustRun(t, "deep", "sample", "--model", model, "--n", "20", "--leapfrog", "7", "--out", npy)
-	if !strings.Contains(out, "7 leapfrog steps each") {
+	if !strings.Contains(out, "of 7 leapfrog steps") {
 		t.Errorf("--leapfrog 7 ignored: %s", out)
 	}
 }
