@@ -17,6 +17,9 @@ func resumeOptions(obj Objective, persistent bool, method Method) FitOptions {
 	cfg := DefaultConfig()
 	cfg.Objective, cfg.Persistent, cfg.BufferSize = obj, persistent, 50
 	cfg.Sampler = Sampler{Method: method, Steps: 3, StepSize: 0.05, NoiseScale: 1}
+	if method == HMC {
+		cfg.Sampler.Leapfrog = 3 // not the default, so a resume that lost it would differ
+	}
 	cfg.Batch = 16
 	return FitOptions{Hidden: []int{8, 8}, Activation: Swish, Config: cfg, Iters: 17, Seed: 3, Grid: 20}
 }
@@ -24,7 +27,8 @@ func resumeOptions(obj Objective, persistent bool, method Method) FitOptions {
 // Training interrupted (by ctx) at iteration 7 and resumed from the
 // checkpoint to the end gives the model of an uninterrupted run bit for
 // bit — parameters, log Z and the saved file — for every kind of state:
-// short-run chains, the replay buffer (with MALA), NCE's log Z.
+// short-run chains, the replay buffer (with MALA, and with HMC and its
+// leapfrog count), NCE's log Z.
 func TestCheckpointResumeBitIdentical(t *testing.T) {
 	for _, c := range []struct {
 		name       string
@@ -35,6 +39,7 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 		{"short-run", Contrastive, false, ULA},
 		{"persistent-mala", Contrastive, true, MALA},
 		{"nce", NCE, false, ULA},
+		{"persistent-hmc", Contrastive, true, HMC},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

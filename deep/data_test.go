@@ -74,12 +74,60 @@ func TestMetadataRoundTrip(t *testing.T) {
 	if err != nil || s.Method != ULA || s.Steps != 60 || s.StepSize != 0.01 {
 		t.Errorf("defaults %+v: %v", s, err)
 	}
-	for key, bad := range map[string]string{"init_low": "0", "steps": "x", "step_size": "y", "sampler": "hmc"} {
+	for key, bad := range map[string]string{"init_low": "0", "steps": "x", "step_size": "y", "sampler": "gibbs", "leapfrog": "-1"} {
 		m := c.Metadata()
 		m[key] = bad
 		if _, _, err := RecordedSampler(m, 2, Sampler{}); err == nil || !strings.Contains(err.Error(), key) && !strings.Contains(err.Error(), bad) {
 			t.Errorf("%s=%q: error %v", key, bad, err)
 		}
+	}
+}
+
+// The HMC leapfrog count is recorded and read back; a file without the key
+// (written before HMC existed) takes the default's; a value out of range is
+// refused naming the key.
+func TestMetadataLeapfrog(t *testing.T) {
+	c := DefaultConfig()
+	c.Sampler = Sampler{Method: HMC, Steps: 9, StepSize: 0.1, Leapfrog: 12}
+	c.Init = NoiseInit{Low: []float32{0, 0}, High: []float32{1, 1}}
+	meta := c.Metadata()
+	if meta["sampler"] != "hmc" || meta["leapfrog"] != "12" {
+		t.Errorf("metadata %v", meta)
+	}
+	s, _, err := RecordedSampler(meta, 2, Sampler{Steps: 60, StepSize: 0.01, Leapfrog: 3})
+	if err != nil || s.Method != HMC || s.Steps != 9 || s.StepSize != 0.1 || s.Leapfrog != 12 {
+		t.Errorf("read back %+v: %v", s, err)
+	}
+	delete(meta, "leapfrog")
+	s, _, err = RecordedSampler(meta, 2, Sampler{Steps: 60, StepSize: 0.01, Leapfrog: 3})
+	if err != nil || s.Method != HMC || s.Leapfrog != 3 {
+		t.Errorf("old file: %+v: %v", s, err)
+	}
+	for _, bad := range []string{"x", "-1", "100001", "1.5"} {
+		meta["leapfrog"] = bad
+		if _, _, err := RecordedSampler(meta, 2, Sampler{}); err == nil || !strings.Contains(err.Error(), "metadata leapfrog") {
+			t.Errorf("leapfrog=%q: error %v", bad, err)
+		}
+	}
+	// Through a file: Save, then LoadSampler.
+	net, err := New(2, []int{4}, Swish)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "hmc.safetensors")
+	meta = c.Metadata()
+	if err := Save(path, net, nil, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, s, _, err := LoadSampler(path, Sampler{}); err != nil || s.Method != HMC || s.Leapfrog != 12 {
+		t.Errorf("LoadSampler: %+v: %v", s, err)
+	}
+	delete(meta, "leapfrog")
+	if err := Save(path, net, nil, meta); err != nil {
+		t.Fatal(err)
+	}
+	if _, s, _, err := LoadSampler(path, Sampler{Leapfrog: 4}); err != nil || s.Leapfrog != 4 {
+		t.Errorf("LoadSampler without leapfrog: %+v: %v", s, err)
 	}
 }
 

@@ -1,8 +1,9 @@
 // Package deep implements deep energy-based models on continuous data: an
 // energy E_θ(x) computed by a small multilayer perceptron, sampled with
-// Langevin dynamics and trained by contrastive divergence on Langevin
-// negatives (Du & Mordatch 2019; Nijkamp et al. 2019) or by
-// noise-contrastive estimation against a Gaussian (Gutmann & Hyvärinen 2010).
+// Langevin dynamics (unadjusted or MALA) or Hamiltonian Monte Carlo, and
+// trained by contrastive divergence on sampled negatives (Du & Mordatch
+// 2019; Nijkamp et al. 2019) or by noise-contrastive estimation against a
+// Gaussian (Gutmann & Hyvärinen 2010).
 //
 // The model defines the density p_θ(x) = exp(−E_θ(x)) / Z(θ). In two
 // dimensions Z is computed numerically on a grid (see [Grid]), so the test

@@ -196,6 +196,7 @@ type Summary struct {
 	Sampler      string   `json:"sampler"`
 	Steps        int      `json:"steps"`
 	StepSize     float64  `json:"step_size"`
+	Leapfrog     int      `json:"leapfrog,omitempty"` // HMC only
 	Persistent   bool     `json:"persistent"`
 	Iters        int      `json:"iters"`
 	Seed         uint64   `json:"seed"`
@@ -229,6 +230,9 @@ func (f *Fitted) Summary(model string) Summary {
 		Iters: f.Options.Iters, Seed: f.Options.Seed, Seconds: f.Seconds,
 		TestNLL: ev.TestNLL, TrueNLL: ev.TrueNLL, KL: ev.KL, LogZ: ev.LogZ, Outside: ev.Outside,
 		Loss: last.Loss, EPos: last.EPos, ENeg: last.ENeg, Accept: last.Accept}
+	if cfg.Sampler.Method == HMC && cfg.Objective != NCE {
+		s.Leapfrog = cfg.Sampler.LeapfrogSteps()
+	}
 	if lz := f.logZ(); lz != nil {
 		s.NCELogZ = new(float64(*lz))
 	}

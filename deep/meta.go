@@ -8,7 +8,8 @@ import (
 )
 
 // Metadata returns the model-file metadata that records c: "objective",
-// "sampler", "steps", "step_size", "noise_scale", "persistent", "alpha" and
+// "sampler", "steps", "step_size", "noise_scale", "leapfrog", "persistent",
+// "alpha" and
 // the noise box "init_low" and "init_high" (comma-separated). Pass it to
 // [Save]; [RecordedSampler] reads the sampler and the box back.
 func (c Config) Metadata() map[string]string {
@@ -16,6 +17,7 @@ func (c Config) Metadata() map[string]string {
 		"objective": c.Objective.String(), "sampler": c.Sampler.Method.String(),
 		"steps": strconv.Itoa(c.Sampler.Steps), "step_size": formatFloat(c.Sampler.StepSize),
 		"noise_scale": formatFloat(c.Sampler.NoiseScale), "persistent": strconv.FormatBool(c.Persistent),
+		"leapfrog": strconv.Itoa(c.Sampler.Leapfrog),
 		"init_low": floatList(c.Init.Low), "init_high": floatList(c.Init.High), "alpha": formatFloat(c.Alpha),
 	}
 }
@@ -24,7 +26,7 @@ func (c Config) Metadata() map[string]string {
 // [Config.Metadata]), each setting the file lacks taken from def, and the
 // noise box of a dim-dimensional model. Errors name the metadata key.
 func RecordedSampler(meta map[string]string, dim int, def Sampler) (Sampler, NoiseInit, error) {
-	s := Sampler{Method: def.Method, Steps: def.Steps, StepSize: def.StepSize, NoiseScale: def.NoiseScale}
+	s := Sampler{Method: def.Method, Steps: def.Steps, StepSize: def.StepSize, NoiseScale: def.NoiseScale, Leapfrog: def.Leapfrog}
 	var box NoiseInit
 	var err error
 	if box.Low, err = parseFloatList("init_low", meta["init_low"], dim); err != nil {
@@ -44,6 +46,14 @@ func RecordedSampler(meta map[string]string, dim int, def Sampler) (Sampler, Noi
 		}
 		if s.Steps < 0 || s.Steps > MaxRecordedSteps {
 			return s, box, fmt.Errorf("metadata steps %d: want 0 to %d", s.Steps, MaxRecordedSteps)
+		}
+	}
+	if v, ok := meta["leapfrog"]; ok && v != "" {
+		if s.Leapfrog, err = strconv.Atoi(v); err != nil {
+			return s, box, fmt.Errorf("metadata leapfrog %q is not an integer", v)
+		}
+		if s.Leapfrog < 0 || s.Leapfrog > MaxRecordedSteps {
+			return s, box, fmt.Errorf("metadata leapfrog %d: want 0 to %d", s.Leapfrog, MaxRecordedSteps)
 		}
 	}
 	for _, p := range []struct {
@@ -68,9 +78,10 @@ func RecordedSampler(meta map[string]string, dim int, def Sampler) (Sampler, Noi
 	return s, box, nil
 }
 
-// MaxRecordedSteps is the most sampler steps RecordedSampler accepts from a
-// model file: a file asking for more (a garbled or hostile one: 10¹² steps
-// would run for days) is refused at load; a caller may still ask for more.
+// MaxRecordedSteps is the most sampler steps (and HMC leapfrog steps)
+// RecordedSampler accepts from a model file: a file asking for more (a
+// garbled or hostile one: 10¹² steps would run for days) is refused at
+// load; a caller may still ask for more.
 const MaxRecordedSteps = 100_000
 
 func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

@@ -30,29 +30,43 @@ const (
 	// proposal, accepted with the Metropolis–Hastings probability, so
 	// exp(−E) is exactly stationary for every η.
 	MALA
+	// HMC is Hamiltonian Monte Carlo: momentum p ~ N(0, I), Leapfrog
+	// leapfrog steps of size ε = StepSize on H(x, p) = E(x) + |p|²/2, then
+	// a Metropolis accept/reject on ΔH, so exp(−E) is exactly stationary
+	// for every ε. One leapfrog step of size ε is the MALA move of
+	// η = ε²/2.
+	HMC
 )
+
+// DefaultLeapfrog is the number of leapfrog steps per HMC iteration when
+// [Sampler.Leapfrog] is 0.
+const DefaultLeapfrog = 5
 
 var methods = enum[Method]{typ: "Method", what: "sampler", names: [][]string{
 	ULA:  {"langevin", "ula"},
 	MALA: {"mala"},
+	HMC:  {"hmc"},
 }}
 
-// String returns "langevin" or "mala".
+// String returns "langevin", "mala" or "hmc".
 func (m Method) String() string { return methods.String(m) }
 
-// ParseMethod parses langevin (or ula) and mala.
+// ParseMethod parses langevin (or ula), mala and hmc.
 func ParseMethod(s string) (Method, error) { return methods.parse(s) }
 
 // Sampler runs Langevin chains, one per row of a matrix.
 type Sampler struct {
 	Method   Method
-	Steps    int     // steps per call to Run
-	StepSize float64 // η > 0
+	Steps    int     // steps (HMC: iterations) per call to Run
+	StepSize float64 // η > 0 (HMC: the leapfrog step ε)
 	// NoiseScale multiplies the √(2η) noise of ULA; 0 means 1 (the exact
 	// Langevin discretisation). Du & Mordatch use a smaller noise than
 	// √(2η) in practice; values other than 1 sample exp(−E/T) with
 	// T = NoiseScale² in the small-η limit. MALA ignores it.
 	NoiseScale float64
+	// Leapfrog is the number of leapfrog steps per HMC iteration; 0 means
+	// DefaultLeapfrog. ULA and MALA ignore it.
+	Leapfrog int
 
 	e, ey []float32
 	g, y  *tensor.Matrix
@@ -62,7 +76,7 @@ type Sampler struct {
 // Validate reports a bad configuration.
 func (s *Sampler) Validate() error {
 	switch {
-	case s.Method != ULA && s.Method != MALA:
+	case s.Method != ULA && s.Method != MALA && s.Method != HMC:
 		return fmt.Errorf("deep: invalid sampler method %d", int(s.Method))
 	case s.Steps < 0:
 		return fmt.Errorf("deep: %d sampler steps (want ≥ 0)", s.Steps)
@@ -70,8 +84,19 @@ func (s *Sampler) Validate() error {
 		return fmt.Errorf("deep: sampler step size %g (want > 0)", s.StepSize)
 	case s.NoiseScale < 0 || math.IsNaN(s.NoiseScale):
 		return fmt.Errorf("deep: sampler noise scale %g (want ≥ 0)", s.NoiseScale)
+	case s.Leapfrog < 0:
+		return fmt.Errorf("deep: %d HMC leapfrog steps (want ≥ 1, or 0 for %d)", s.Leapfrog, DefaultLeapfrog)
 	}
 	return nil
+}
+
+// LeapfrogSteps is the number of leapfrog steps an HMC iteration takes:
+// s.Leapfrog, or DefaultLeapfrog when that is 0.
+func (s Sampler) LeapfrogSteps() int {
+	if s.Leapfrog == 0 {
+		return DefaultLeapfrog
+	}
+	return s.Leapfrog
 }
 
 func (s *Sampler) buffers(rows, cols int) {
@@ -82,9 +107,10 @@ func (s *Sampler) buffers(rows, cols int) {
 }
 
 // Run advances every row of x by s.Steps steps of the sampler on energy e,
-// in place, and returns the fraction of MALA proposals accepted (1 for ULA).
-// The noise comes from rng, in row-major order, one normal per coordinate
-// per step (then, for MALA, one uniform per row per step).
+// in place, and returns the fraction of MALA or HMC proposals accepted (1
+// for ULA). The noise comes from rng, in row-major order, one normal per
+// coordinate per step (ULA, MALA: the noise; HMC: the momentum), then, for
+// MALA and HMC, one uniform per row per step.
 func (s *Sampler) Run(e Energy, x *tensor.Matrix, rng *tensor.Rand) (accept float64, err error) {
 	if err := s.Validate(); err != nil {
 		return 0, err
@@ -113,6 +139,9 @@ func (s *Sampler) Run(e Energy, x *tensor.Matrix, rng *tensor.Rand) (accept floa
 			return 1, errors.New("deep: Langevin chains diverged (non-finite state); lower the step size")
 		}
 		return 1, nil
+	}
+	if s.Method == HMC {
+		return s.hmc(e, x, rng), nil
 	}
 	// MALA. q(y|x) = N(y; x − η∇E(x), 2ηI), so
 	// log q(y|x) = −|y − x + η∇E(x)|²/(4η) + const.
@@ -147,6 +176,77 @@ func (s *Sampler) Run(e Energy, x *tensor.Matrix, rng *tensor.Rand) (accept floa
 		}
 	}
 	return float64(accepted) / float64(x.Rows*s.Steps), nil
+}
+
+// hmc runs s.Steps HMC iterations on every row of x and returns the
+// acceptance rate. Each row is its own chain: ΔH is per row, and a
+// rejected row returns to its start. A proposal whose energy, or whose ΔH,
+// is not finite (NaN, or a trajectory that diverged) is rejected, as MALA
+// rejects a NaN ratio.
+func (s *Sampler) hmc(e Energy, x *tensor.Matrix, rng *tensor.Rand) float64 {
+	d, L := x.Cols, s.LeapfrogSteps()
+	p, p0 := s.z, make([]float64, x.Rows) // momenta; the kinetic energy at the start
+	accepted := 0
+	e.EnergyGrad(x, s.e, s.g)
+	for range s.Steps {
+		rng.Normal(p.Data, 0, 1)
+		for r := range p0 {
+			p0[r] = kinetic(p.Row(r))
+		}
+		copy(s.y.Data, x.Data)
+		copy(s.gy.Data, s.g.Data)
+		leapfrog(e, s.y, p, s.gy, s.ey, float32(s.StepSize), L)
+		for r := 0; r < x.Rows; r++ {
+			yr := s.y.Data[r*d : (r+1)*d]
+			// log α = H(x, p) − H(y, p'), in float64.
+			logA := float64(s.e[r]) + p0[r] - float64(s.ey[r]) - kinetic(p.Row(r))
+			u := rng.Float64()
+			ok := !math.IsNaN(logA) && !math.IsInf(float64(s.ey[r]), 0) && tensor.AllFinite(yr) &&
+				(logA >= 0 || math.Log(u) < logA)
+			if ok {
+				accepted++
+				copy(x.Data[r*d:(r+1)*d], yr)
+				copy(s.g.Data[r*d:(r+1)*d], s.gy.Data[r*d:(r+1)*d])
+				s.e[r] = s.ey[r]
+			}
+		}
+	}
+	return float64(accepted) / float64(x.Rows*s.Steps)
+}
+
+// leapfrog runs n leapfrog steps of size eps of Hamilton's equations for
+// H = E(x) + |p|²/2 on every row of x and p, in place: half a momentum step
+// p ← p − (ε/2)∇E, then n − 1 alternations of a full position step
+// x ← x + εp and a full momentum step, then a last position step and a
+// half momentum step. g holds ∇E(x) on entry and on return; en is set to
+// E(x) of the final positions. The map is volume-preserving and, with p
+// negated, its own inverse.
+func leapfrog(e Energy, x, p, g *tensor.Matrix, en []float32, eps float32, n int) {
+	half := eps / 2
+	for i := range p.Data {
+		p.Data[i] -= half * g.Data[i]
+	}
+	for k := range n {
+		for i := range x.Data {
+			x.Data[i] += eps * p.Data[i]
+		}
+		e.EnergyGrad(x, en, g)
+		step := eps
+		if k == n-1 {
+			step = half
+		}
+		for i := range p.Data {
+			p.Data[i] -= step * g.Data[i]
+		}
+	}
+}
+
+func kinetic(p []float32) float64 {
+	var k float64
+	for _, v := range p {
+		k += float64(v) * float64(v)
+	}
+	return k / 2
 }
 
 // Buffer is a replay buffer of persistent chains (Du & Mordatch 2019): each

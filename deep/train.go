@@ -73,7 +73,7 @@ type Stats struct {
 	EPos     float64 `json:"e_pos"`     // mean energy of the data batch
 	ENeg     float64 `json:"e_neg"`     // mean energy of the negatives (Langevin or noise)
 	GradNorm float64 `json:"grad_norm"` // global gradient norm before clipping
-	Accept   float64 `json:"accept"`    // MALA acceptance rate (1 for ULA, NaN for NCE)
+	Accept   float64 `json:"accept"`    // MALA or HMC acceptance rate (1 for ULA, NaN for NCE)
 	LogZ     float64 `json:"log_z"`     // NCE's learned log Z (NaN for contrastive)
 }
 
@@ -236,6 +236,9 @@ func (c Config) Describe() string {
 			size = 10000
 		}
 		mode = fmt.Sprintf("persistent, buffer %d, reinit %g", size, c.Reinit)
+	}
+	if c.Sampler.Method == HMC {
+		return fmt.Sprintf("hmc %d iterations of %d leapfrog steps of ε=%g, %s", c.Sampler.Steps, c.Sampler.LeapfrogSteps(), c.Sampler.StepSize, mode)
 	}
 	return fmt.Sprintf("%s %d steps of η=%g, %s", c.Sampler.Method, c.Sampler.Steps, c.Sampler.StepSize, mode)
 }

@@ -14,7 +14,8 @@ func newDeepCmd(io *cmdutil.IOStreams) *cobra.Command {
 with swish, softplus or leaky-ReLU hidden layers) and p(x) = exp(−E(x))/Z.
 Negatives come from Langevin dynamics, x ← x − η∇E(x) + √(2η)z, run from
 uniform noise (short-run) or kept in a replay buffer (--persistent), or MALA
-(Langevin with a Metropolis correction: exact for every step size).
+(Langevin with a Metropolis correction: exact for every step size), or HMC
+(--sampler hmc: --leapfrog steps on E(x) + |p|²/2, Metropolis-corrected).
 Noise-contrastive estimation (--objective nce) trains without sampling.
 
 Built-in 2-D data: 8gaussians, moons, rings, checkerboard, pinwheel,

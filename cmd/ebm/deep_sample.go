@@ -20,10 +20,10 @@ type deepSampleOptions struct {
 	Model, Out string
 	N, Grid    int
 	Seed       uint64
-	Sampler    deep.Sampler // --sampler, --steps, --step-size
+	Sampler    deep.Sampler // --sampler, --steps, --step-size, --leapfrog
 	// Given says which Sampler settings the command line gave; the others
 	// come from the model file when it records them.
-	Given struct{ Method, Steps, StepSize bool }
+	Given struct{ Method, Steps, StepSize, Leapfrog bool }
 }
 
 func newCmdDeepSample(io *cmdutil.IOStreams, runF func(context.Context, *deepSampleOptions) error) *cobra.Command {
@@ -31,7 +31,7 @@ func newCmdDeepSample(io *cmdutil.IOStreams, runF func(context.Context, *deepSam
 	var sampler string
 	c := &cobra.Command{
 		Use:   "sample",
-		Short: "Draw samples from a deep EBM by Langevin dynamics or MALA",
+		Short: "Draw samples from a deep EBM by Langevin dynamics, MALA or HMC",
 		Long: `Run --n independent chains from uniform noise on the model's data box for
 --steps steps of --sampler (defaults: the settings the model was trained
 with) and write the final states as an n × d array (.npy) or, for 2-D
@@ -45,6 +45,7 @@ models, as a --grid × --grid histogram picture (.png) over the data box.`,
 			}
 			fl := cmd.Flags()
 			o.Given.Method, o.Given.Steps, o.Given.StepSize = fl.Changed("sampler"), fl.Changed("steps"), fl.Changed("step-size")
+			o.Given.Leapfrog = fl.Changed("leapfrog")
 			var err error
 			if o.Sampler.Method, err = deep.ParseMethod(sampler); err != nil {
 				return fmt.Errorf("--sampler: %w", err)
@@ -60,11 +61,12 @@ models, as a --grid × --grid histogram picture (.png) over the data box.`,
 	f.IntVarP(&o.N, "n", "n", 1000, "number of chains / samples")
 	f.IntVar(&o.Sampler.Steps, "steps", 60, "sampler steps (default: the model's training setting)")
 	f.Float64Var(&o.Sampler.StepSize, "step-size", 0.01, "step size η (default: the model's training setting)")
-	f.StringVar(&sampler, "sampler", "langevin", "langevin or mala (default: the model's training setting)")
+	f.StringVar(&sampler, "sampler", "langevin", "langevin, mala or hmc (default: the model's training setting)")
+	f.IntVar(&o.Sampler.Leapfrog, "leapfrog", deep.DefaultLeapfrog, "hmc: leapfrog steps per iteration (default: the model's training setting)")
 	f.IntVar(&o.Grid, "grid", 200, "PNG output: histogram cells per side")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
 	f.StringVarP(&o.Out, "out", "o", "samples.npy", "output: .npy array or .png histogram (2-D models)")
-	cmdutil.Minimum(c, 1, "n", "steps")
+	cmdutil.Minimum(c, 1, "n", "steps", "leapfrog")
 	cmdutil.Minimum(c, 2, "grid")
 	return c
 }
@@ -85,6 +87,9 @@ func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
 	}
 	if o.Given.StepSize {
 		s.StepSize = o.Sampler.StepSize
+	}
+	if o.Given.Leapfrog {
+		s.Leapfrog = o.Sampler.Leapfrog
 	}
 	d := net.Dim()
 	if err := cmdutil.Fits(o.IO.MaxMemory, 24*float64(o.N)*float64(d)+16*float64(o.Grid)*float64(o.Grid), "--n %d chains of %d values and --grid %d", o.N, d, o.Grid); err != nil {
@@ -115,8 +120,12 @@ func deepSampleRun(_ context.Context, o *deepSampleOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.Out, "wrote %s: %d samples after %d %s steps of η=%g from noise (seed %d", o.Out, o.N, s.Steps, s.Method, s.StepSize, o.Seed)
-	if s.Method == deep.MALA {
+	run := fmt.Sprintf("%d %s steps of η=%g", s.Steps, s.Method, s.StepSize)
+	if s.Method == deep.HMC {
+		run = fmt.Sprintf("%d hmc iterations of %d leapfrog steps of ε=%g", s.Steps, s.LeapfrogSteps(), s.StepSize)
+	}
+	fmt.Fprintf(o.IO.Out, "wrote %s: %d samples after %s from noise (seed %d", o.Out, o.N, run, o.Seed)
+	if s.Method != deep.ULA {
 		fmt.Fprintf(o.IO.Out, ", acceptance %.3f", acc)
 	}
 	fmt.Fprintln(o.IO.Out, ")")

@@ -53,6 +53,35 @@ func TestDeepTrainSampleJSON(t *testing.T) {
 	decodePNG(t, png)
 }
 
+// --sampler hmc --leapfrog trains, is recorded in the model file, and deep
+// sample reuses it unless told otherwise.
+func TestDeepTrainSampleHMC(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "h.safetensors")
+	out := mustRun(t, "deep", "train", "--data", "8gaussians:1000", "--hidden", "8", "--iters", "5",
+		"--sampler", "hmc", "--leapfrog", "3", "--steps", "4", "--step-size", "0.1", "--batch", "16",
+		"--grid", "20", "--out", model, "--json")
+	if sum := jsonObject(t, out); sum["sampler"] != "hmc" || sum["leapfrog"] != 3.0 || sum["steps"] != 4.0 {
+		t.Errorf("summary %s", out)
+	}
+	out = mustRun(t, "deep", "train", "--data", "8gaussians:1000", "--hidden", "8", "--iters", "2",
+		"--sampler", "hmc", "--leapfrog", "3", "--steps", "4", "--step-size", "0.1", "--batch", "16",
+		"--grid", "20", "--out", model)
+	if !strings.Contains(out, "hmc 4 iterations of 3 leapfrog steps of ε=0.1") {
+		t.Errorf("train output %s", out)
+	}
+	mustLoadFile(t, model, map[string]string{"sampler": "hmc", "steps": "4", "leapfrog": "3"})
+	npy := filepath.Join(dir, "h.npy")
+	out = mustRun(t, "deep", "sample", "--model", model, "--n", "20", "--out", npy)
+	if !strings.Contains(out, "4 hmc iterations of 3 leapfrog steps of ε=0.1") || !strings.Contains(out, "acceptance") {
+		t.Errorf("sample did not use the model's HMC settings: %s", out)
+	}
+	out = mustRun(t, "deep", "sample", "--model", model, "--n", "20", "--leapfrog", "7", "--out", npy)
+	if !strings.Contains(out, "of 7 leapfrog steps") {
+		t.Errorf("--leapfrog 7 ignored: %s", out)
+	}
+}
+
 func TestDeepTrainNCEAndFileData(t *testing.T) {
 	dir := t.TempDir()
 	x, _ := dataset.Toy2D("moons", 300, 1)
@@ -84,7 +113,11 @@ func TestDeepErrors(t *testing.T) {
 	}{
 		{[]string{"deep", "train", "--hidden", "64,x"}, `--hidden "64,x"`},
 		{[]string{"deep", "train", "--activation", "tanh"}, "tanh"},
-		{[]string{"deep", "train", "--sampler", "hmc"}, "hmc"},
+		{[]string{"deep", "train", "--sampler", "nuts"}, "nuts"},
+		{[]string{"deep", "train", "--sampler", "hmc", "--leapfrog", "0"}, "--leapfrog 0"},
+		{[]string{"deep", "train", "--leapfrog", "-3"}, "--leapfrog -3"},
+		{[]string{"deep", "train", "--leapfrog", "x"}, "--leapfrog"},
+		{[]string{"deep", "sample", "--model", bad, "--leapfrog", "0"}, "--leapfrog 0"},
 		{[]string{"deep", "train", "--objective", "ml"}, "ml"},
 		{[]string{"deep", "train", "--data", "nope.csv"}, "nope.csv"},
 		{[]string{"deep", "train", "--data", "rings:0"}, "rings:0"},

@@ -42,7 +42,7 @@ func newCmdDeepTrain(io *cmdutil.IOStreams, runF func(context.Context, *deepTrai
 		Short: "Train an MLP energy on (2-D) data by Langevin contrastive divergence or NCE",
 		Long: `Train an MLP energy E(x) with Adam on the loss mean E(x⁺) − mean E(x⁻)
 + α(mean E(x⁺)² + mean E(x⁻)²) (--objective cd; x⁻ from --steps steps of the
---sampler from uniform noise on the data box, or from a replay buffer of
+--sampler (langevin, mala, or hmc with --leapfrog steps) from uniform noise on the data box, or from a replay buffer of
 --buffer chains restarted with probability --reinit when --persistent), or
 by noise-contrastive estimation against a Gaussian fitted to the data
 (--objective nce; log Z is learned as a parameter). Gradients are clipped
@@ -70,6 +70,7 @@ bit-identically (only --iters, --out, --checkpoint, --checkpoint-every,
       --iters 2000 --seed 1 --out deep.safetensors --plot density.png --json
   ebm deep train --data 8gaussians --objective nce --iters 2000
   ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005
+  ebm deep train --data 8gaussians --sampler hmc --leapfrog 5 --steps 20 --step-size 0.1
   ebm deep train --resume deep.ckpt.safetensors --iters 4000`,
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
@@ -83,10 +84,11 @@ bit-identically (only --iters, --out, --checkpoint, --checkpoint-every,
 	f.StringVar(&hidden, "hidden", "64,64", "hidden layer widths, comma-separated")
 	f.StringVar(&act, "activation", "swish", "hidden activation: swish, softplus or leakyrelu")
 	f.StringVar(&objective, "objective", "cd", "cd (contrastive, Langevin negatives) or nce (noise-contrastive estimation)")
-	f.StringVar(&sampler, "sampler", "langevin", "langevin (unadjusted) or mala (Metropolis-adjusted)")
+	f.StringVar(&sampler, "sampler", "langevin", "langevin (unadjusted), mala (Metropolis-adjusted) or hmc (Hamiltonian Monte Carlo)")
 	cfg := &o.Config
-	f.IntVar(&cfg.Sampler.Steps, "steps", 60, "sampler steps per training iteration")
-	f.Float64Var(&cfg.Sampler.StepSize, "step-size", 0.01, "Langevin step size η (noise √(2η))")
+	f.IntVar(&cfg.Sampler.Steps, "steps", 60, "sampler steps (hmc: iterations) per training iteration")
+	f.Float64Var(&cfg.Sampler.StepSize, "step-size", 0.01, "Langevin step size η (noise √(2η)); hmc: the leapfrog step ε")
+	f.IntVar(&cfg.Sampler.Leapfrog, "leapfrog", deep.DefaultLeapfrog, "hmc: leapfrog steps per iteration (each one gradient evaluation)")
 	f.Float64Var(&cfg.Sampler.NoiseScale, "noise-scale", 1, "langevin: multiply the √(2η) noise (1 is exact Langevin)")
 	f.BoolVar(&cfg.Persistent, "persistent", false, "keep chains in a replay buffer instead of starting from noise")
 	f.IntVar(&cfg.BufferSize, "buffer", 10000, "persistent: replay buffer size")
@@ -105,7 +107,7 @@ bit-identically (only --iters, --out, --checkpoint, --checkpoint-every,
 	f.StringVar(&o.Plot, "plot", "", "write the density picture (PNG): true | learned | samples | energy")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
-	cmdutil.Minimum(c, 1, "steps", "iters", "batch")
+	cmdutil.Minimum(c, 1, "steps", "iters", "batch", "leapfrog")
 	cmdutil.Minimum(c, 1, "buffer", "checkpoint-every")
 	cmdutil.Minimum(c, 2, "grid")
 	return c
