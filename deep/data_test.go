@@ -155,11 +155,11 @@ func TestResultsJSONNaNAsNull(t *testing.T) {
 
 func TestDescribeAndSamples(t *testing.T) {
 	c := DefaultConfig()
-	if got := c.Describe(); got != "langevin 60 steps of η=0.01, short-run" {
+	if got := c.Describe(); got != "langevin 30 steps of η=0.03, persistent, buffer 10000, reinit 0.05" {
 		t.Errorf("Describe() = %q", got)
 	}
-	c.Persistent = true
-	if got := c.Describe(); got != "langevin 60 steps of η=0.01, persistent, buffer 10000, reinit 0.05" {
+	c.Persistent = false
+	if got := c.Describe(); got != "langevin 30 steps of η=0.03, short-run" {
 		t.Errorf("Describe() = %q", got)
 	}
 	c.Objective = NCE
@@ -171,7 +171,7 @@ func TestDescribeAndSamples(t *testing.T) {
 	net.Init(rng)
 	data, _ := dataset.Toy2D("moons", 64, 1)
 	cfg := DefaultConfig()
-	cfg.Sampler.Steps = 2
+	cfg.Sampler.Steps, cfg.Persistent = 2, false
 	cfg.Init = NoiseInit{Low: []float32{-3, -3}, High: []float32{3, 3}}
 	tr, err := NewTrainer(net, data, cfg, rng)
 	if err != nil {

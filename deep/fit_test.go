@@ -118,7 +118,7 @@ func TestLoadSamplerDraw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Steps != 3 || s.Method != ULA || s.StepSize != 0.01 || len(box.Low) != 2 {
+	if s.Steps != 3 || s.Method != ULA || s.StepSize != DefaultConfig().Sampler.StepSize || len(box.Low) != 2 {
 		t.Errorf("recorded sampler %+v, box %+v", s, box)
 	}
 	a, _, err := s.Draw(net, box, 10, 4)

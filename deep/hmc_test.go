@@ -335,7 +335,7 @@ func TestHMCValidateAndParse(t *testing.T) {
 		}
 	}
 	c := DefaultConfig()
-	c.Sampler = Sampler{Method: HMC, Steps: 30, StepSize: 0.1}
+	c.Sampler, c.Persistent = Sampler{Method: HMC, Steps: 30, StepSize: 0.1}, false
 	if d := c.Describe(); d != "hmc 30 iterations of 5 leapfrog steps of ε=0.1, short-run" {
 		t.Errorf("Describe %q", d)
 	}

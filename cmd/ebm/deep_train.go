@@ -51,8 +51,8 @@ to the global norm --clip.
 On 2-D data the model is evaluated at the end: exp(−E) is normalised on a
 --grid × --grid grid over the data box (log Z by log-sum-exp in float64),
 giving the test NLL in nats on --test (default: 5000 fresh points of a
-built-in data set, or the last 10% of a file, held out); for 8gaussians
-and rings also the true NLL and KL(true ‖ model) on the grid. --plot
+built-in data set, or the last 10% of a file, held out); for the six
+built-in sets also the true NLL and KL(true ‖ model) on the grid. --plot
 writes four panels: the true density (or a histogram of the data), the
 learned density (same colour scale), a histogram of 5000 model samples
 (the replay buffer when persistent, else short-run chains as in training),
@@ -65,7 +65,8 @@ Every --checkpoint-every iterations, and when interrupted, a checkpoint
 (model, Adam's moments, replay buffer, random state, settings) goes to
 --checkpoint atomically; --resume CHECKPOINT continues the run
 bit-identically (only --iters, --out, --checkpoint, --checkpoint-every,
---plot, --json and --quiet may change; the rest comes from the checkpoint).`,
+--plot, --json, --quiet and --max-memory may change; the rest comes from
+the checkpoint).`,
 		Example: `  ebm deep train --data rings --hidden 64,64 --sampler langevin --steps 60 --step-size 0.01 \
       --iters 2000 --seed 1 --out deep.safetensors --plot density.png --json
   ebm deep train --data 8gaussians --objective nce --iters 2000
@@ -85,19 +86,19 @@ bit-identically (only --iters, --out, --checkpoint, --checkpoint-every,
 	f.StringVar(&act, "activation", "swish", "hidden activation: swish, softplus or leakyrelu")
 	f.StringVar(&objective, "objective", "cd", "cd (contrastive, Langevin negatives) or nce (noise-contrastive estimation)")
 	f.StringVar(&sampler, "sampler", "langevin", "langevin (unadjusted), mala (Metropolis-adjusted) or hmc (Hamiltonian Monte Carlo)")
-	cfg := &o.Config
-	f.IntVar(&cfg.Sampler.Steps, "steps", 60, "sampler steps (hmc: iterations) per training iteration")
-	f.Float64Var(&cfg.Sampler.StepSize, "step-size", 0.01, "Langevin step size η (noise √(2η)); hmc: the leapfrog step ε")
+	cfg, def := &o.Config, deep.DefaultConfig()
+	f.IntVar(&cfg.Sampler.Steps, "steps", def.Sampler.Steps, "sampler steps (hmc: iterations) per training iteration")
+	f.Float64Var(&cfg.Sampler.StepSize, "step-size", def.Sampler.StepSize, "Langevin step size η (noise √(2η)); hmc: the leapfrog step ε")
 	f.IntVar(&cfg.Sampler.Leapfrog, "leapfrog", deep.DefaultLeapfrog, "hmc: leapfrog steps per iteration (each one gradient evaluation)")
 	f.Float64Var(&cfg.Sampler.NoiseScale, "noise-scale", 1, "langevin: multiply the √(2η) noise (1 is exact Langevin)")
-	f.BoolVar(&cfg.Persistent, "persistent", false, "keep chains in a replay buffer instead of starting from noise")
-	f.IntVar(&cfg.BufferSize, "buffer", 10000, "persistent: replay buffer size")
-	f.Float64Var(&cfg.Reinit, "reinit", 0.05, "persistent: probability that a drawn chain restarts from noise")
+	f.BoolVar(&cfg.Persistent, "persistent", def.Persistent, "keep chains in a replay buffer (--persistent=false: short-run chains from noise)")
+	f.IntVar(&cfg.BufferSize, "buffer", def.BufferSize, "persistent: replay buffer size")
+	f.Float64Var(&cfg.Reinit, "reinit", def.Reinit, "persistent: probability that a drawn chain restarts from noise")
 	f.IntVar(&o.Iters, "iters", 2000, "training iterations")
-	f.IntVar(&cfg.Batch, "batch", 128, "data points (and negatives) per iteration")
-	f.Float64Var(&cfg.LR, "lr", 1e-3, "Adam learning rate")
-	f.Float64Var(&cfg.Alpha, "alpha", 0.1, "cd: energy regularisation α(E⁺² + E⁻²)")
-	f.Float64Var(&cfg.Clip, "clip", 1, "clip the gradient to this global L2 norm (0: no clipping)")
+	f.IntVar(&cfg.Batch, "batch", def.Batch, "data points (and negatives) per iteration")
+	f.Float64Var(&cfg.LR, "lr", def.LR, "Adam learning rate")
+	f.Float64Var(&cfg.Alpha, "alpha", def.Alpha, "cd: energy regularisation α(E⁺² + E⁻²)")
+	f.Float64Var(&cfg.Clip, "clip", def.Clip, "clip the gradient to this global L2 norm (0: no clipping)")
 	f.IntVar(&o.Grid, "grid", 300, "2-D evaluation: grid cells per side")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (initialisation, batches, sampling)")
 	f.StringVarP(&o.Out, "out", "o", "deep.safetensors", "model file to write (safetensors)")
