@@ -122,29 +122,43 @@ func (s *Sampler) Run(e Energy, x *tensor.Matrix, rng *tensor.Rand) (accept floa
 		return 1, nil
 	}
 	s.buffers(x.Rows, x.Cols)
-	eta := float32(s.StepSize)
-	noise := math.Sqrt(2 * s.StepSize)
-	if s.Method == ULA {
-		if s.NoiseScale > 0 {
-			noise *= s.NoiseScale
-		}
-		for range s.Steps {
-			e.EnergyGrad(x, s.e, s.g)
-			rng.Normal(s.z.Data, 0, float32(noise))
-			for i, v := range x.Data {
-				x.Data[i] = v - eta*s.g.Data[i] + s.z.Data[i]
-			}
-		}
-		if !tensor.AllFinite(x.Data) {
-			return 1, errors.New("deep: Langevin chains diverged (non-finite state); lower the step size")
-		}
-		return 1, nil
-	}
-	if s.Method == HMC {
+	switch s.Method {
+	case ULA:
+		return 1, s.ula(e, x, rng)
+	case MALA:
+		return s.mala(e, x, rng), nil
+	default:
 		return s.hmc(e, x, rng), nil
 	}
-	// MALA. q(y|x) = N(y; x − η∇E(x), 2ηI), so
-	// log q(y|x) = −|y − x + η∇E(x)|²/(4η) + const.
+}
+
+// ula runs s.Steps unadjusted Langevin steps on every row of x; an error
+// if the chains diverged.
+func (s *Sampler) ula(e Energy, x *tensor.Matrix, rng *tensor.Rand) error {
+	eta := float32(s.StepSize)
+	noise := math.Sqrt(2 * s.StepSize)
+	if s.NoiseScale > 0 {
+		noise *= s.NoiseScale
+	}
+	for range s.Steps {
+		e.EnergyGrad(x, s.e, s.g)
+		rng.Normal(s.z.Data, 0, float32(noise))
+		for i, v := range x.Data {
+			x.Data[i] = v - eta*s.g.Data[i] + s.z.Data[i]
+		}
+	}
+	if !tensor.AllFinite(x.Data) {
+		return errors.New("deep: Langevin chains diverged (non-finite state); lower the step size")
+	}
+	return nil
+}
+
+// mala runs s.Steps Metropolis-adjusted Langevin steps on every row of x
+// and returns the acceptance rate. q(y|x) = N(y; x − η∇E(x), 2ηI), so
+// log q(y|x) = −|y − x + η∇E(x)|²/(4η) + const.
+func (s *Sampler) mala(e Energy, x *tensor.Matrix, rng *tensor.Rand) float64 {
+	eta := float32(s.StepSize)
+	noise := math.Sqrt(2 * s.StepSize)
 	d := x.Cols
 	accepted := 0
 	e.EnergyGrad(x, s.e, s.g)
@@ -175,7 +189,7 @@ func (s *Sampler) Run(e Energy, x *tensor.Matrix, rng *tensor.Rand) (accept floa
 			}
 		}
 	}
-	return float64(accepted) / float64(x.Rows*s.Steps), nil
+	return float64(accepted) / float64(x.Rows*s.Steps)
 }
 
 // hmc runs s.Steps HMC iterations on every row of x and returns the
