@@ -111,3 +111,12 @@ func ParseWidths(s string) ([]int, error) {
 	}
 	return w, nil
 }
+
+// FormatWidths is the inverse of [ParseWidths]: "64,64,64".
+func FormatWidths(w []int) string {
+	s := make([]string, len(w))
+	for i, v := range w {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ",")
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -207,5 +208,14 @@ func TestPictures(t *testing.T) {
 	}
 	if _, err := HistogramPicture(Grid{N: 1}, pts); err == nil {
 		t.Error("a 1×1 grid was accepted")
+	}
+}
+
+func TestFormatWidthsRoundTrip(t *testing.T) {
+	for _, w := range [][]int{{64, 64, 64}, {7}, {1, 200}} {
+		got, err := ParseWidths(FormatWidths(w))
+		if err != nil || !slices.Equal(got, w) {
+			t.Errorf("%v → %q → %v, %v", w, FormatWidths(w), got, err)
+		}
 	}
 }

@@ -70,6 +70,12 @@ func DefaultConfig() Config {
 	}
 }
 
+// DefaultHidden returns the hidden widths `ebm deep train` uses unless
+// told: three layers of 64. Against two (64,64) with the default Config they
+// lowered KL(true‖model) on 10 of 12 (toy set, seed) pairs, mean 0.229 →
+// 0.159 nats (docs/deep.md, "Defaults").
+func DefaultHidden() []int { return []int{64, 64, 64} }
+
 // Stats describes one training step. It marshals to JSON with NaN as null.
 type Stats struct {
 	Iter     int     `json:"iter"`      // 1-based

@@ -82,7 +82,7 @@ the checkpoint).`,
 	f := c.Flags()
 	f.StringVar(&o.Data, "data", "8gaussians", "training data: a built-in 2-D set (8gaussians, moons, rings, checkerboard, pinwheel, swissroll; name:N:seed) or a .npy/.csv file")
 	f.StringVar(&o.Test, "test", "auto", "test data spec, or auto (5000 fresh points of a built-in set; else the last 10% of --data)")
-	f.StringVar(&hidden, "hidden", "64,64", "hidden layer widths, comma-separated")
+	f.StringVar(&hidden, "hidden", deep.FormatWidths(deep.DefaultHidden()), "hidden layer widths, comma-separated")
 	f.StringVar(&act, "activation", "swish", "hidden activation: swish, softplus or leakyrelu")
 	f.StringVar(&objective, "objective", "cd", "cd (contrastive, Langevin negatives) or nce (noise-contrastive estimation)")
 	f.StringVar(&sampler, "sampler", "langevin", "langevin (unadjusted), mala (Metropolis-adjusted) or hmc (Hamiltonian Monte Carlo)")
