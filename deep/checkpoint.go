@@ -33,13 +33,16 @@ func (f *Fitted) SaveCheckpoint(path string) error {
 	}
 	meta := f.runMetadata()
 	c := t.Cfg
-	mean, std := columnMoments(f.Data.Train.X)
+	if f.dataMoments[0] == "" {
+		mean, std := columnMoments(f.Data.Train.X)
+		f.dataMoments = [2]string{float64List(mean), float64List(std)}
+	}
 	for k, v := range map[string]string{
 		"checkpoint": "1", "iters_done": strconv.Itoa(t.Iter), "rng_state": string(rs),
 		"test": f.Data.TestSpec, "grid": strconv.Itoa(f.Options.Grid), "out": f.Options.Out,
 		"cfg.batch": strconv.Itoa(c.Batch), "cfg.lr": formatFloat(c.LR), "cfg.beta1": formatFloat(c.Beta1),
 		"cfg.beta2": formatFloat(c.Beta2), "cfg.clip": formatFloat(c.Clip), "cfg.buffer": strconv.Itoa(c.BufferSize),
-		"cfg.reinit": formatFloat(c.Reinit), "data_mean": float64List(mean), "data_std": float64List(std),
+		"cfg.reinit": formatFloat(c.Reinit), "data_mean": f.dataMoments[0], "data_std": f.dataMoments[1],
 	} {
 		meta[k] = v
 	}
@@ -172,7 +175,8 @@ func (c *Checkpoint) resume(data *Data) (*Fitted, error) {
 		return nil, fmt.Errorf("data %s has %d columns, the network %d", data.Spec, d, c.net.Dim())
 	}
 	mean, std := columnMoments(data.Train.X)
-	if float64List(mean) != md["data_mean"] || float64List(std) != md["data_std"] {
+	moments := [2]string{float64List(mean), float64List(std)}
+	if moments != [2]string{md["data_mean"], md["data_std"]} {
 		return nil, fmt.Errorf("data %s are not the rows the run trained on (their column means or standard deviations differ)", data.Spec)
 	}
 	tr, err := NewTrainer(c.net, data.Train.X, c.Options.Config, tensor.NewRand(0))
@@ -198,7 +202,7 @@ func (c *Checkpoint) resume(data *Data) (*Fitted, error) {
 			return nil, err
 		}
 	}
-	return &Fitted{Trainer: tr, Data: data, Options: c.Options}, nil
+	return &Fitted{Trainer: tr, Data: data, Options: c.Options, dataMoments: moments}, nil
 }
 
 // requireFinite copies the tensor called name, which must have the given

@@ -50,6 +50,10 @@ type Fitted struct {
 	// dimensions Grid is zero and Eval's figures are NaN.
 	Grid Grid
 	Eval Eval
+
+	// dataMoments are the training data's column means and standard
+	// deviations as checkpoints record them, computed once per run.
+	dataMoments [2]string
 }
 
 // Fit runs a whole training: a network of opt.Hidden widths initialised
