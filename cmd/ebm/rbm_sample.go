@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ebm-go/ebm/coverage"
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/internal/cmdutil"
@@ -27,6 +28,7 @@ type rbmSampleOptions struct {
 	Seed                        uint64
 	Binary, JSON                bool
 	Data                        cmdutil.DataFlags
+	Score                       cmdutil.ScoreFlags
 }
 
 func newCmdRBMSample(io *cmdutil.IOStreams, runF func(context.Context, *rbmSampleOptions) error) *cobra.Command {
@@ -85,7 +87,8 @@ exp(−F(v))/Z on a --grid grid | a histogram of the samples | the free energy.`
 	f.IntVar(&o.Grid, "grid", 100, "2-D Gaussian models: cells per side of the density picture")
 	f.IntVar(&o.Cols, "cols", 0, "grid columns (0: about square)")
 	f.StringVarP(&o.Out, "out", "o", "samples.png", "output: .png grid or .npy array")
-	f.BoolVar(&o.JSON, "json", false, "print a JSON summary on stdout (sampler, temperatures, swap rates)")
+	f.BoolVar(&o.JSON, "json", false, "print a JSON summary on stdout (sampler, temperatures, swap rates, coverage)")
+	o.Score.Register(c)
 	cmdutil.Minimum(c, 1, "n", "steps", "temperatures")
 	cmdutil.Minimum(c, 0, "cols")
 	cmdutil.Minimum(c, 2, "grid")
@@ -105,7 +108,9 @@ type sampleSummary struct {
 	// the data under the model and under the true density (toy sets).
 	MeanLogDensity     *float64 `json:"mean_log_density,omitempty"`
 	TrueMeanLogDensity *float64 `json:"true_mean_log_density,omitempty"`
-	draws              *rbm.Draws
+	// Coverage scores image samples against labelled data (--score).
+	Coverage *coverage.Report `json:"coverage,omitempty"`
+	draws    *rbm.Draws
 }
 
 func (s sampleSummary) MarshalJSON() ([]byte, error) {
@@ -113,7 +118,7 @@ func (s sampleSummary) MarshalJSON() ([]byte, error) {
 	return nanjson.Merge(plain(s), s.draws)
 }
 
-func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
+func rbmSampleRun(ctx context.Context, o *rbmSampleOptions) error {
 	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out, cmdutil.ExtRows...)}, cmdutil.Path("model", o.Model), cmdutil.Path("data", o.Data.Spec)); err != nil {
 		return err
 	}
@@ -143,6 +148,10 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 	if err != nil {
 		return err
 	}
+	ref, err := o.Score.Reference(meta["data"], m.NVisible())
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	d, err := m.Draw(rbm.DrawOptions{N: o.N, Steps: o.Steps, Temperatures: o.Temps, Init: init, Seed: o.Seed})
 	if err != nil {
@@ -158,8 +167,13 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 		if err := sampleDensity(o, m, meta, set, d.States, &sum); err != nil {
 			return err
 		}
-	} else if err := cmdutil.WriteRows(o.Out, res, o.Cols, meta, set); err != nil {
-		return err
+	} else {
+		if err := cmdutil.WriteRows(o.Out, res, o.Cols, meta, set); err != nil {
+			return err
+		}
+		if sum.Coverage, err = o.Score.Score(ctx, ref, res); err != nil {
+			return err
+		}
 	}
 	if o.JSON {
 		return cmdutil.WriteJSON(o.IO.Out, sum)
@@ -169,6 +183,9 @@ func rbmSampleRun(_ context.Context, o *rbmSampleOptions) error {
 		how = fmt.Sprintf("%d rounds of parallel tempering at %d temperatures (β 1 to %.3g, lowest swap rate %.3f)", o.Steps, o.Temps, d.Betas[o.Temps-1], *d.MinSwapRate)
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: %d samples after %s (init %s, seed %d)\n", o.Out, o.N, how, o.Init, o.Seed)
+	if sum.Coverage != nil {
+		return sum.Coverage.WriteText(o.IO.Out)
+	}
 	return nil
 }
 
