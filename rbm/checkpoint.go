@@ -21,6 +21,8 @@ import (
 //	chains.visible            [chains, n_visible]            PCD
 //	chains.tempered           [temperatures, chains, n_visible]  PT (and metadata "pt_round")
 //	sparsity.q                [n_hidden]                     with a sparsity target
+//	offset.visible            [n_visible]                    centered (and metadata "cfg.centered")
+//	offset.hidden             [n_hidden]                     centered
 //
 // and for Gaussian units log_sigma [n_visible] (log σ exactly: sigma went
 // through exp) and velocity.log_sigma [n_visible]. The training settings
@@ -61,6 +63,10 @@ func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
 	if t.q != nil {
 		ts["sparsity.q"] = modelio.Tensor{Shape: []int{nh}, Data: t.q}
 	}
+	if t.mu != nil {
+		ts["offset.visible"] = modelio.Tensor{Shape: []int{nv}, Data: t.mu}
+		ts["offset.hidden"] = modelio.Tensor{Shape: []int{nh}, Data: t.lambda}
+	}
 	if err := modelio.Save(path, f); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
@@ -93,6 +99,9 @@ func checkpointMeta(extra map[string]string, c Config, epoch int, rng *tensor.Ra
 	} {
 		meta[k] = v
 	}
+	if c.Centered { // absent in files of uncentered runs, which keep their bytes
+		meta["cfg.centered"], meta["cfg.offset_rate"] = "true", ftoa(c.OffsetRate)
+	}
 	return meta, nil
 }
 
@@ -110,6 +119,9 @@ func checkpointState(md map[string]string) (Config, int, *tensor.Rand, error) {
 	}
 	if md["cfg.method"] == string(PT) {
 		cfg.Temperatures = m.Int("cfg.temperatures")
+	}
+	if md["cfg.centered"] == "true" {
+		cfg.Centered, cfg.OffsetRate = true, m.Float("cfg.offset_rate")
 	}
 	epoch := m.Int("epochs_done")
 	if err := m.Err(); err != nil {
@@ -220,6 +232,15 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 			return nil, nil, err
 		}
 		t.q = q
+	}
+	if _, ok := f.Tensors["offset.visible"]; ok || (cfg.Centered && epoch > 0) {
+		t.mu, t.lambda = make([]float32, nv), make([]float32, nh)
+		if err := requireFinite(f, t.mu, "offset.visible", nv); err != nil {
+			return nil, nil, err
+		}
+		if err := requireFinite(f, t.lambda, "offset.hidden", nh); err != nil {
+			return nil, nil, err
+		}
 	}
 	return t, m, nil
 }

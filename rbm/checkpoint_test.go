@@ -69,9 +69,10 @@ func gaussianRun(t *testing.T, x *tensor.Matrix, st *Standardization, method Met
 func TestResumeIsBitIdentical(t *testing.T) {
 	gx, st := gaussianData()
 	bx := testutil.Bars(t)
-	bernoulli := func(method Method) (*Trainer, *RBM) {
+	bernoulli := func(method Method, centered bool) (*Trainer, *RBM) {
 		cfg := DefaultConfig()
 		cfg.Method, cfg.Epochs, cfg.BatchSize, cfg.SparsityTarget, cfg.SparsityCost, cfg.MomentumEpochs = method, 4, 7, 0.1, 0.1, 3
+		cfg.Centered = centered
 		cfg.LR = 0.5
 		if method == PT {
 			cfg.Temperatures = 3
@@ -85,13 +86,14 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		}
 		return tr, m
 	}
-	for _, method := range []Method{CD, PCD, PT} {
-		for _, units := range []string{"bernoulli", "gaussian", "gaussian-learned"} {
+	for _, method := range []Method{CD, PCD, PT, Restart} {
+		for _, units := range []string{"bernoulli", "bernoulli-centered", "gaussian", "gaussian-learned"} {
 			t.Run(fmt.Sprintf("%s/%s", method, units), func(t *testing.T) {
 				x, learn := gx, units == "gaussian-learned"
 				newRun := func() (*Trainer, *RBM) { return gaussianRun(t, gx, st, method, learn) }
-				if units == "bernoulli" {
-					x, newRun = bx, func() (*Trainer, *RBM) { return bernoulli(method) }
+				if strings.HasPrefix(units, "bernoulli") {
+					centered := units == "bernoulli-centered"
+					x, newRun = bx, func() (*Trainer, *RBM) { return bernoulli(method, centered) }
 				}
 				m, m3, dir := resumeTwice(t, x, newRun)
 				var sig, sig3 []float32

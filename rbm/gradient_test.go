@@ -49,7 +49,7 @@ func exactGradient(m *RBM, data *tensor.Matrix) (gW []float64, gB, gC []float64)
 // mixing-time bias is far below that), and 5 standard errors bound all 19
 // components with a failure probability below 1e-5.
 func TestCDLargeKMatchesExactGradient(t *testing.T) {
-	for _, method := range []Method{CD, PCD, PT} {
+	for _, method := range []Method{CD, PCD, PT, Restart} {
 		m := randomRBM(4, 3, 1, 21)
 		data := tensor.FromSlice(4, 4, []float32{
 			1, 0, 1, 0,
@@ -97,6 +97,150 @@ func TestCDLargeKMatchesExactGradient(t *testing.T) {
 		check("W", tr.gW.Data, wW)
 		check("b", tr.gB, wB)
 		check("c", tr.gC, wC)
+	}
+}
+
+// TestCenteredGradient checks the centered update against its definition
+// computed by enumeration: with offsets μ, λ, ΔW = ⟨(v−μ)(h−λ)ᵀ⟩_data −
+// ⟨(v−μ)(h−λ)ᵀ⟩_model with h replaced by p(h|v) (exact in both phases
+// here), and the plain-parameter bias steps Δb = ⟨v⟩_d − ⟨v⟩_m − ΔW λ,
+// Δc = ⟨h⟩_d − ⟨h⟩_m − ΔWᵀ μ. The model phase comes from nc chains of
+// 100 Gibbs steps (mixed on this model, as above); ΔW's entries are means
+// of values in [−1, 1] (standard error ≤ 1/√nc); Δb_i is a [0,1] mean
+// (≤ 0.5/√nc) minus Σ_j λ_j ΔW_ij, so its error is at most (0.5 + Σλ)/√nc,
+// and Δc's (0.5 + Σμ)/√nc: we allow 5 of each. The offsets then move by the rate ν toward the
+// batch's means. The test is not vacuous: the centered update differs from
+// the plain gradient by more than the tolerance.
+func TestCenteredGradient(t *testing.T) {
+	m := randomRBM(4, 3, 1, 21)
+	data := tensor.FromSlice(4, 4, []float32{
+		1, 0, 1, 0,
+		1, 1, 0, 0,
+		0, 0, 1, 1,
+		1, 1, 1, 0,
+	})
+	const nc = 100000
+	batch := tensor.New(nc, 4)
+	for r := range nc {
+		copy(batch.Row(r), data.Row(r%4))
+	}
+	cfg := DefaultConfig()
+	cfg.Method, cfg.K, cfg.BatchSize, cfg.Chains, cfg.Centered, cfg.OffsetRate = Restart, 100, nc, nc, true, 0.25
+	tr, err := NewTrainer(cfg, m, tensor.NewRand(7))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu, lambda := []float32{0.9, 0.1, 0.9, 0.1}, []float32{0.9, 0.9, 0.1}
+	tr.mu, tr.lambda = append([]float32(nil), mu...), append([]float32(nil), lambda...)
+	tr.gradient(batch)
+
+	// The definition, by enumeration: weights w over data rows (positive)
+	// and all states (negative, −p(v)).
+	nv, nh := 4, 3
+	dW := make([]float64, nv*nh)
+	dB, dC := make([]float64, nv), make([]float64, nh)
+	mv, mh := make([]float64, nv), make([]float64, nh) // ⟨v⟩_d − ⟨v⟩_m, ⟨h⟩_d − ⟨h⟩_m
+	acc := func(v []float32, w float64) {
+		ph := tensor.New(1, nh)
+		m.HiddenProbs(ph, tensor.FromSlice(1, nv, v))
+		for i := range nv {
+			mv[i] += w * float64(v[i])
+			for j := range nh {
+				dW[i*nh+j] += w * float64(v[i]-mu[i]) * float64(ph.Data[j]-lambda[j])
+			}
+		}
+		for j := range nh {
+			mh[j] += w * float64(ph.Data[j])
+		}
+	}
+	for r := range data.Rows {
+		acc(data.Row(r), 0.25)
+	}
+	lz, _ := m.ExactLogZ(context.Background())
+	V := testutil.States(nv)
+	for i := range V.Rows {
+		acc(V.Row(i), -math.Exp(m.LogProb(V.Row(i), lz)))
+	}
+	for i := range nv {
+		dB[i] = mv[i]
+		for j := range nh {
+			dB[i] -= dW[i*nh+j] * float64(lambda[j])
+		}
+	}
+	for j := range nh {
+		dC[j] = mh[j]
+		for i := range nv {
+			dC[j] -= dW[i*nh+j] * float64(mu[i])
+		}
+	}
+	se := 1 / math.Sqrt(nc)
+	plainW, _, _ := exactGradient(m, data)
+	var apart float64
+	check := func(name string, got []float32, want []float64, tol float64) {
+		for i := range want {
+			if d := math.Abs(float64(got[i]) - want[i]); d > tol {
+				t.Errorf("%s[%d] = %.5f, by enumeration %.5f (|Δ| %.4f > tol %.4f)", name, i, got[i], want[i], d, tol)
+			}
+		}
+	}
+	var sumMu, sumLambda float64
+	for _, x := range mu {
+		sumMu += float64(x)
+	}
+	for _, x := range lambda {
+		sumLambda += float64(x)
+	}
+	tolW, tolB, tolC := 5*se, 5*(0.5+sumLambda)*se, 5*(0.5+sumMu)*se
+	check("ΔW", tr.gW.Data, dW, tolW)
+	check("Δb", tr.gB, dB, tolB)
+	check("Δc", tr.gC, dC, tolC)
+	// Not vacuous: each centered part differs from the plain gradient by
+	// more than twice its tolerance somewhere.
+	for _, p := range []struct {
+		name       string
+		got, plain []float64
+		tol        float64
+	}{{"ΔW", dW, plainW, tolW}, {"Δb", dB, mv, tolB}, {"Δc", dC, mh, tolC}} {
+		apart = 0
+		for i := range p.got {
+			apart = math.Max(apart, math.Abs(p.got[i]-p.plain[i]))
+		}
+		if apart < 2*p.tol {
+			t.Errorf("the centered %s is within %.4f of the plain gradient: the test cannot tell them apart", p.name, apart)
+		}
+	}
+	// Offsets: μ ← (1−ν)μ + ν⟨v⟩_batch, λ ← (1−ν)λ + ν⟨p(h|v)⟩_batch, on
+	// the four data rows as the batch (float32 sums of four terms: 1e-6).
+	cfg.BatchSize, cfg.Chains = 4, 4
+	if tr, err = NewTrainer(cfg, m, tensor.NewRand(7)); err != nil {
+		t.Fatal(err)
+	}
+	tr.mu, tr.lambda = append([]float32(nil), mu...), append([]float32(nil), lambda...)
+	tr.gradient(data)
+	for i := range nv {
+		var mean float64
+		for r := range data.Rows {
+			mean += float64(data.At(r, i)) / 4
+		}
+		want := 0.75*float64(mu[i]) + 0.25*mean
+		if math.Abs(float64(tr.mu[i])-want) > 1e-6 {
+			t.Errorf("μ[%d] = %.6f, want %.6f", i, tr.mu[i], want)
+		}
+	}
+	ph := tensor.New(4, nh)
+	m.HiddenProbs(ph, data)
+	for j := range nh {
+		var mean float64
+		for r := range 4 {
+			mean += float64(ph.At(r, j)) / 4
+		}
+		if want := 0.75*float64(lambda[j]) + 0.25*mean; math.Abs(float64(tr.lambda[j])-want) > 1e-6 {
+			t.Errorf("λ[%d] = %.6f, want %.6f", j, tr.lambda[j], want)
+		}
+	}
+	// Gaussian units are refused.
+	if _, err := NewTrainer(cfg, NewUnits(NewGaussianUnits(4, 1, false), 4, 3), tensor.NewRand(1)); err == nil {
+		t.Error("centered Gaussian–Bernoulli training accepted")
 	}
 }
 

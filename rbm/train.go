@@ -27,6 +27,15 @@ const (
 	// (evenly spaced down to 1/T) take k Gibbs steps each, then neighbours swap
 	// states by the Metropolis rule; the β = 1 chains give the statistics.
 	PT Method = "pt"
+	// Restart is non-persistent, non-equilibrium training with a matched
+	// sampler (Decelle, Furtlehner & Seoane 2021, "Rdm-k"): every update
+	// restarts Chains negative chains from the units' start (uniform random
+	// bits for Bernoulli units, v = b for Gaussian ones) and runs k Gibbs
+	// steps. The model learns to make k steps from noise reproduce the
+	// data, so sampling it the same way (Sample with nil init and k steps;
+	// the model file's "sampler" metadata) draws what it was trained to
+	// draw, whether or not its equilibrium distribution is the data's.
+	Restart Method = "restart"
 )
 
 var (
@@ -59,9 +68,18 @@ type Config struct {
 	// SparsityCost on the running mean q of hidden probabilities (decay 0.9):
 	// the hidden biases and weights move by −cost·(q−p) (times mean v for W).
 	SparsityTarget, SparsityCost float64
-	// Chains is the number of persistent chains for PCD and PT, per
-	// temperature (default BatchSize).
+	// Chains is the number of negative chains of PCD, PT (per temperature)
+	// and Restart (default BatchSize); CD runs one chain per batch row.
 	Chains int
+	// Centered trains with centered gradients (Melchior, Fischer & Wiskott
+	// 2016, "How to center deep Boltzmann machines"): the update of W is
+	// ⟨(v−μ)(h−λ)ᵀ⟩_data − ⟨(v−μ)(h−λ)ᵀ⟩_model, the biases' the plain
+	// ones minus ΔW λ and ΔWᵀ μ (the centered model's step, written in the
+	// plain parameters the file holds), with offsets μ and λ running means
+	// of the data's v and p(h|v) (rate OffsetRate, default 0.01; μ starts
+	// at the training data's mean, λ at 0.5). Bernoulli units only.
+	Centered   bool
+	OffsetRate float64
 	// Temperatures is the number of tempered chain sets for PT (default 10).
 	Temperatures int
 	// MonitorRows is how many training (and held-out) rows the per-epoch
@@ -110,6 +128,10 @@ func Defaults(m Method, u Units) Config {
 
 const defaultGaussianLR = 0.001
 
+// defaultOffsetRate is the centering offsets' running-mean rate
+// (Melchior et al. 2016 use 0.01).
+const defaultOffsetRate = 0.01
+
 // fill replaces zero settings by the defaults of the method and units:
 // method CD, k 1, batch 100, the learning rate of Defaults.
 func (c *Config) fill(u Units) {
@@ -142,7 +164,7 @@ func optionErr(option, format string, a ...any) error {
 // OptionErrors.
 func (c *Config) validate() error {
 	switch c.Method {
-	case CD, PCD:
+	case CD, PCD, Restart:
 	case PT:
 		if c.Temperatures == 0 {
 			c.Temperatures = 10
@@ -153,7 +175,7 @@ func (c *Config) validate() error {
 	case "":
 		c.Method = CD
 	default:
-		return optionErr("method", "unknown method %q (want cd, pcd or pt)", c.Method)
+		return optionErr("method", "unknown method %q (want cd, pcd, pt or restart)", c.Method)
 	}
 	for _, x := range []struct {
 		name   string
@@ -188,6 +210,12 @@ func (c *Config) validate() error {
 	}
 	if c.Chains == 0 {
 		c.Chains = c.BatchSize
+	}
+	if c.Centered && c.OffsetRate == 0 {
+		c.OffsetRate = defaultOffsetRate
+	}
+	if c.OffsetRate < 0 || c.OffsetRate > 1 || math.IsNaN(c.OffsetRate) {
+		return optionErr("offset-rate", "must be in [0, 1], got %g", c.OffsetRate)
 	}
 	if c.MonitorRows == 0 {
 		c.MonitorRows = 1000
@@ -256,11 +284,13 @@ type Trainer struct {
 	gB, gC, gS []float32
 	q          []float32 // running mean of hidden probabilities (sparsity)
 	persistent *Chain
+	restart    *Chain    // Restart's chains, started afresh every update
 	pt         *Tempered // PT: the chains at PTBetas(Temperatures); pt.Chains[0] is β = 1
 	cd         *Chain
 	v0, ph0    *tensor.Matrix
 	x0, wp     *tensor.Matrix // x(v0), and ph·Wᵀ for the units' gradient
 	meanV0     []float32
+	mu, lambda []float32 // centering offsets of v and h (Centered)
 }
 
 // NewTrainer returns a trainer for m. rng drives shuffling, sampling and
@@ -283,8 +313,13 @@ func NewTrainer(cfg Config, m *RBM, rng *tensor.Rand) (*Trainer, error) {
 	if l, ok := m.units().(learner); ok {
 		t.vS, t.gS = make([]float32, len(l.params())), make([]float32, len(l.params()))
 	}
+	if cfg.Centered && !isBernoulli(m.units()) {
+		return nil, optionErr("centered", "centered gradients are for Bernoulli visible units, not %s", m.units().Name())
+	}
 	return t, nil
 }
+
+func isBernoulli(u Units) bool { _, ok := u.(Bernoulli); return ok }
 
 // Model returns the model being trained.
 func (t *Trainer) Model() *RBM { return t.m }
@@ -320,6 +355,13 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 			for r := 0; r < t.Chains; r++ {
 				copy(c.V.Row(r), train.Row(t.rng.IntN(train.Rows)))
 			}
+		}
+	}
+	if t.Centered && t.mu == nil {
+		t.mu, t.lambda = make([]float32, nv), make([]float32, nh)
+		tensor.ColumnSums(t.mu, train, 1/float32(train.Rows))
+		for j := range t.lambda {
+			t.lambda[j] = 0.5
 		}
 	}
 	loop := epochLoop{
@@ -418,6 +460,11 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	case PT:
 		t.temperedStep()
 		c = t.pt.Chains[0]
+	case Restart:
+		t.restart = resizeChain(t.restart, t.Chains, nv, nh)
+		c = t.restart
+		u.Start(c.V, m.B, t.rng)
+		m.Gibbs(c, t.K, t.rng)
 	default:
 		t.cd = resizeChain(t.cd, n, nv, nh)
 		c = t.cd
@@ -450,10 +497,39 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 		l.paramGrad(t.gS, c.V, xc, t.wp, m.B, -1/float32(nc))
 	}
 
+	if t.Centered {
+		t.center(x0)
+	}
 	if t.SparsityTarget > 0 && t.SparsityCost > 0 {
 		t.sparsity(x0)
 	}
+}
 
+// center turns the plain gradient (gW, gB, gC) into the centered update
+// (Config.Centered) with the current offsets, then moves the offsets
+// toward the batch's means of x0 and p(h|x0). With data and model
+// statistics S = ⟨x hᵀ⟩, ⟨x⟩, ⟨h⟩,
+//
+//	ΔW = ⟨(x−μ)(h−λ)ᵀ⟩_d − ⟨(x−μ)(h−λ)ᵀ⟩_m = gW − μ gCᵀ − gB λᵀ
+//	Δb = gB − ΔW λ,  Δc = gC − ΔWᵀ μ
+func (t *Trainer) center(x0 *tensor.Matrix) {
+	gW, gB, gC := t.gW, t.gB, t.gC
+	for i := range gW.Rows {
+		row := gW.Row(i)
+		tensor.Axpy(-t.mu[i], gC, row)
+		tensor.Axpy(-gB[i], t.lambda, row)
+	}
+	for i := range gW.Rows {
+		row := gW.Row(i)
+		gB[i] -= float32(tensor.Dot(row, t.lambda))
+		tensor.Axpy(-t.mu[i], row, gC)
+	}
+	nu := float32(t.OffsetRate)
+	n := float32(x0.Rows)
+	tensor.Scale(t.mu, 1-nu)
+	tensor.ColumnSums(t.mu, x0, nu/n)
+	tensor.Scale(t.lambda, 1-nu)
+	tensor.ColumnSums(t.lambda, t.ph0, nu/n)
 }
 
 // sparsity adds Hinton's sparsity term for the batch with inputs x0 = x(v0).
@@ -530,8 +606,14 @@ func (t *Trainer) Metadata() map[string]string {
 		"sparsity_target": f(t.SparsityTarget), "sparsity_cost": f(t.SparsityCost),
 		"epochs": strconv.Itoa(t.Epoch),
 	}
-	if t.Method == PCD || t.Method == PT {
+	if t.Method != CD {
 		meta["chains"] = strconv.Itoa(t.Chains)
+	}
+	if t.Method == Restart {
+		meta[SamplerKey] = Sampler{Init: "random", Steps: t.K}.String()
+	}
+	if t.Centered {
+		meta["centered"], meta["offset_rate"] = "true", f(t.OffsetRate)
 	}
 	if t.Method == PT {
 		meta["temperatures"] = strconv.Itoa(t.Temperatures)

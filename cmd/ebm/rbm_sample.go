@@ -29,6 +29,7 @@ type rbmSampleOptions struct {
 	Binary, JSON                bool
 	Data                        cmdutil.DataFlags
 	Score                       cmdutil.ScoreFlags
+	InitGiven, StepsGiven       bool
 }
 
 func newCmdRBMSample(io *cmdutil.IOStreams, runF func(context.Context, *rbmSampleOptions) error) *cobra.Command {
@@ -73,13 +74,16 @@ exp(−F(v))/Z on a --grid grid | a histogram of the samples | the free energy.`
   ebm rbm sample --model rbm.safetensors --temperatures 10 --init data --data mnist:test \
       --n 64 --steps 1000 --out samples-pt.png --json`,
 		Args: cobra.NoArgs,
-		RunE: cmdutil.RunWith(o, o.Data.Resolve, runF, rbmSampleRun),
+		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
+			o.InitGiven, o.StepsGiven = cmd.Flags().Changed("init"), cmd.Flags().Changed("steps")
+			return o.Data.Resolve(cmd)
+		}, runF, rbmSampleRun),
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Model, "model", "m", "", "model file (required)")
 	f.IntVarP(&o.N, "n", "n", 64, "number of chains / samples")
-	f.IntVar(&o.Steps, "steps", 1000, "Gibbs steps per chain (with --temperatures: rounds of one Gibbs step and one swap round)")
-	f.StringVar(&o.Init, "init", "random", "chain start: random or data")
+	f.IntVar(&o.Steps, "steps", 1000, "Gibbs steps per chain (with --temperatures: rounds of one Gibbs step and one swap round); default: the model's sampler, else 1000")
+	f.StringVar(&o.Init, "init", "random", "chain start: random or data; default: the model's sampler, else random")
 	f.IntVar(&o.Temps, "temperatures", 1, "parallel tempering with this many inverse temperatures from 1 down to 1/T (1: plain block Gibbs)")
 	o.Data.Register(c, "")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed")
@@ -104,6 +108,10 @@ type sampleSummary struct {
 	Init    string  `json:"init"`
 	Seed    uint64  `json:"seed"`
 	Seconds float64 `json:"seconds"`
+	// MatchedSampler: --init and --steps not given came from the model
+	// file's "sampler" (the procedure a model trained by restart matched to
+	// the data).
+	MatchedSampler bool `json:"matched_sampler"`
 	// 2-D Gaussian–Bernoulli models with a .png: the mean log-density of
 	// the data under the model and under the true density (toy sets).
 	MeanLogDensity     *float64 `json:"mean_log_density,omitempty"`
@@ -126,6 +134,10 @@ func rbmSampleRun(ctx context.Context, o *rbmSampleOptions) error {
 		return fmt.Errorf("--cols must not be negative and --grid must be at least 2, got %d and %d", o.Cols, o.Grid)
 	}
 	m, meta, err := loadModel(o.Model, &o.Data)
+	if err != nil {
+		return err
+	}
+	matched, err := o.matchSampler(meta)
 	if err != nil {
 		return err
 	}
@@ -157,7 +169,8 @@ func rbmSampleRun(ctx context.Context, o *rbmSampleOptions) error {
 	if err != nil {
 		return err
 	}
-	sum := sampleSummary{Out: o.Out, N: o.N, Steps: o.Steps, Init: o.Init, Seed: o.Seed, Seconds: time.Since(start).Seconds(), draws: d}
+	sum := sampleSummary{Out: o.Out, N: o.N, Steps: o.Steps, Init: o.Init, Seed: o.Seed, Seconds: time.Since(start).Seconds(),
+		MatchedSampler: matched, draws: d}
 	res := d.Means
 	if o.Binary {
 		res = d.States
@@ -187,6 +200,25 @@ func rbmSampleRun(ctx context.Context, o *rbmSampleOptions) error {
 		return sum.Coverage.WriteText(o.IO.Out)
 	}
 	return nil
+}
+
+// matchSampler sets --init and --steps, where not given, from the model's
+// "sampler" metadata (rbm.SamplerOf), and reports whether it did.
+func (o *rbmSampleOptions) matchSampler(meta map[string]string) (bool, error) {
+	sm, ok, err := rbm.SamplerOf(meta)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", o.Model, err)
+	}
+	if !ok || (o.InitGiven && o.StepsGiven) {
+		return false, nil
+	}
+	if !o.InitGiven {
+		o.Init = sm.Init
+	}
+	if !o.StepsGiven {
+		o.Steps = sm.Steps
+	}
+	return true, nil
 }
 
 // sampleDensity draws, for a 2-D real-valued model, the data (the true

@@ -107,7 +107,7 @@ func (o *rbmTrainOptions) register(c *cobra.Command) {
 	o.Data.Register(c, "mnist")
 	f.StringVar(&o.Valid, "valid", "auto", "held-out data for the free-energy gap: a data spec, none, or auto (mnist:test for mnist)")
 	f.IntVar(&o.Hidden, "hidden", 500, "number of hidden units")
-	f.StringVar(&o.Method, "method", "pcd", "cd (contrastive divergence), pcd (persistent CD) or pt (parallel tempering)")
+	f.StringVar(&o.Method, "method", "pcd", "cd (contrastive divergence), pcd (persistent CD), pt (parallel tempering) or restart (chains restarted from noise every update, k steps: the matched sampler)")
 	f.IntVar(&cfg.Temperatures, "temperatures", 10, "pt: number of inverse temperatures, evenly spaced from 1 down to 1/T")
 	f.IntVar(&cfg.K, "k", 1, "Gibbs steps per update")
 	f.IntVar(&cfg.Epochs, "epochs", 10, "passes over the training data")
@@ -120,15 +120,17 @@ func (o *rbmTrainOptions) register(c *cobra.Command) {
 	f.Float64Var(&cfg.WeightDecay, "weight-decay", 2e-4, "L2 weight cost on W")
 	f.Float64Var(&cfg.SparsityTarget, "sparsity-target", 0, "target mean hidden activation (0: no sparsity penalty)")
 	f.Float64Var(&cfg.SparsityCost, "sparsity-cost", 0.1, "weight of the sparsity penalty")
-	f.IntVar(&cfg.Chains, "chains", 0, "persistent chains for pcd and pt, per temperature (0: the batch size)")
+	f.IntVar(&cfg.Chains, "chains", 0, "negative chains of pcd, pt (per temperature) and restart (0: the batch size)")
+	f.BoolVar(&cfg.Centered, "centered", false, "centered gradients (Melchior et al. 2016): offsets are running means of v and p(h|v); bernoulli units")
+	f.Float64Var(&cfg.OffsetRate, "offset-rate", 0.01, "centered: rate of the offsets' running means")
 	f.IntVar(&cfg.MonitorRows, "monitor", cfg.MonitorRows, "rows used for the per-epoch figures")
 	f.IntVar(&cfg.PLLRows, "pll-rows", cfg.PLLRows, "rows used for the exact pseudo-log-likelihood")
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed (initialisation, shuffling, sampling)")
 	f.StringVarP(&o.Out, "out", "o", "rbm.safetensors", "model file to write (safetensors)")
 	f.StringVar(&o.Filters, "filters", "", "write the first 100 filters as a PNG grid")
 	f.StringVar(&o.Samples, "samples", "", "write 64 samples (--sample-steps Gibbs steps from --sample-init) as a PNG grid")
-	f.StringVar(&o.SampleInit, "sample-init", "data", "start of the --samples chains: data (the first 64 held-out rows, else training rows) or random")
-	f.IntVar(&o.SampleSteps, "sample-steps", 1000, "Gibbs steps for --samples")
+	f.StringVar(&o.SampleInit, "sample-init", "data", "start of the --samples chains: data (the first 64 held-out rows, else training rows) or random (restart: random, its matched sampler)")
+	f.IntVar(&o.SampleSteps, "sample-steps", 1000, "Gibbs steps for --samples (restart: k, its matched sampler)")
 	f.StringVar(&o.Plot, "plot", "", "write the training curves (PNG, SVG or PDF)")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint (any visible units) exactly where it stopped (raise --epochs to train longer)")
 	f.StringVar(&o.Checkpoint, "checkpoint", "", "checkpoint written atomically after every epoch (default: --out with .ckpt.safetensors; none: no checkpoint)")
@@ -187,8 +189,9 @@ func (r *trainRun) setup() error {
 	}
 	method := rbm.Method(strings.ToLower(o.Method))
 	if err := cmdutil.CheckApplies(o.given,
-		cmdutil.Rule("chains", method != rbm.CD, "--method pcd and pt"),
+		cmdutil.Rule("chains", method != rbm.CD, "--method pcd, pt and restart"),
 		cmdutil.Rule("temperatures", method == rbm.PT, "--method pt"),
+		cmdutil.Rule("offset-rate", o.Config.Centered, "--centered"),
 		cmdutil.Rule("sample-init", o.Samples != "", "--samples"),
 		cmdutil.Rule("sample-steps", o.Samples != "", "--samples"),
 		cmdutil.Rule("sparsity-cost", o.Config.SparsityTarget > 0, "a --sparsity-target above 0"),
@@ -468,11 +471,21 @@ func (r *trainRun) tiles(h, w int) error {
 	}
 	var init *tensor.Matrix
 	n := 64
-	if r.o.SampleInit == "data" {
+	initMode, steps := r.o.SampleInit, r.o.SampleSteps
+	if sm, ok, _ := rbm.SamplerOf(r.s.Trainer.Metadata()); ok {
+		// A model trained to be sampled one way is pictured that way.
+		if !r.o.given("sample-init") {
+			initMode = sm.Init
+		}
+		if !r.o.given("sample-steps") {
+			steps = sm.Steps
+		}
+	}
+	if initMode == "data" {
 		n = min(n, from.Len())
 		init = from.X.SliceRows(0, n)
 	}
-	_, means := r.m.SampleData(n, r.o.SampleSteps, init, r.s.Rand().Split())
+	_, means := r.m.SampleData(n, steps, init, r.s.Rand().Split())
 	for i, v := range means.Data {
 		means.Data[i] = min(max(v, 0), 1)
 	}
