@@ -20,6 +20,7 @@ import (
 //	velocity.hidden_bias      [n_hidden]
 //	chains.visible            [chains, n_visible]            PCD
 //	chains.tempered           [temperatures, chains, n_visible]  PT (and metadata "pt_round")
+//	chains.betas              [temperatures]                 PT with an adaptive ladder (and "pt_rates")
 //	sparsity.q                [n_hidden]                     with a sparsity target
 //	offset.visible            [n_visible]                    centered (and metadata "cfg.centered")
 //	offset.hidden             [n_hidden]                     centered
@@ -59,6 +60,10 @@ func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
 		}
 		ts["chains.tempered"] = modelio.Tensor{Shape: []int{len(t.pt.Chains), t.Chains, nv}, Data: all}
 		f.Metadata["pt_round"] = strconv.Itoa(t.pt.round)
+		if t.pt.rates != nil {
+			ts["chains.betas"] = modelio.Tensor{Shape: []int{len(t.pt.Betas)}, Data: t.pt.Betas}
+			f.Metadata["pt_rates"] = formatRates(t.pt.rates)
+		}
 	}
 	if t.q != nil {
 		ts["sparsity.q"] = modelio.Tensor{Shape: []int{nh}, Data: t.q}
@@ -99,6 +104,9 @@ func checkpointMeta(extra map[string]string, c Config, epoch int, rng *tensor.Ra
 	} {
 		meta[k] = v
 	}
+	if c.AdaptLadder {
+		meta["cfg.adapt_ladder"] = "true"
+	}
 	if c.Centered { // absent in files of uncentered runs, which keep their bytes
 		meta["cfg.centered"], meta["cfg.offset_rate"] = "true", ftoa(c.OffsetRate)
 	}
@@ -120,6 +128,7 @@ func checkpointState(md map[string]string) (Config, int, *tensor.Rand, error) {
 	if md["cfg.method"] == string(PT) {
 		cfg.Temperatures = m.Int("cfg.temperatures")
 	}
+	cfg.AdaptLadder = md["cfg.adapt_ladder"] == "true"
 	if md["cfg.centered"] == "true" {
 		cfg.Centered, cfg.OffsetRate = true, m.Float("cfg.offset_rate")
 	}
@@ -274,6 +283,17 @@ func (t *Trainer) restoreChains(f *modelio.File, epoch int) error {
 			}
 			if t.pt.round, err = strconv.Atoi(f.Metadata["pt_round"]); err != nil {
 				return fmt.Errorf("metadata \"pt_round\" = %q: %w", f.Metadata["pt_round"], modelio.ErrFormat)
+			}
+			if t.pt.rates != nil {
+				if err := requireFinite(f, t.pt.Betas, "chains.betas", t.Temperatures); err != nil {
+					return err
+				}
+				if err := checkBetas(t.pt.Betas); err != nil {
+					return fmt.Errorf("tensor \"chains.betas\": %v: %w", err, modelio.ErrFormat)
+				}
+				if t.pt.rates, err = parseRates(f.Metadata["pt_rates"], t.Temperatures-1); err != nil {
+					return fmt.Errorf("metadata \"pt_rates\": %v: %w", err, modelio.ErrFormat)
+				}
 			}
 		}
 	}

@@ -73,10 +73,13 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Method, cfg.Epochs, cfg.BatchSize, cfg.SparsityTarget, cfg.SparsityCost, cfg.MomentumEpochs = method, 4, 7, 0.1, 0.1, 3
 		cfg.Centered = centered
-		cfg.LR = 0.5
 		if method == PT {
 			cfg.Temperatures = 3
+			if centered { // and an adaptive ladder, which needs 3 or more
+				cfg.Temperatures, cfg.AdaptLadder = 4, true
+			}
 		}
+		cfg.LR = 0.5
 		rng := tensor.NewRand(11)
 		m := New(16, 8)
 		m.Init(bx, 0.01, rng)

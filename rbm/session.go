@@ -126,25 +126,30 @@ func checkpointKey(k string) bool {
 // figures. Its JSON form (NaN as null) is what `ebm rbm train --json`
 // prints.
 type Report struct {
-	Model            string       `json:"model"`
-	Checkpoint       string       `json:"checkpoint"`
-	Data             string       `json:"data"`
-	Valid            string       `json:"valid,omitempty"`
-	Binarize         string       `json:"binarize"`
-	Visible          string       `json:"visible"`
-	LearnSigma       *bool        `json:"learn_sigma,omitempty"`
-	MeanSigma        float64      `json:"mean_sigma,omitempty"`
-	NTrain           int          `json:"n_train"`
-	NVisible         int          `json:"n_visible"`
-	NHidden          int          `json:"n_hidden"`
-	Method           string       `json:"method"`
-	K                int          `json:"k"`
-	Epochs           int          `json:"epochs"`
-	Seconds          float64      `json:"seconds"`
-	SamplesPerSecond float64      `json:"samples_per_second"` // training rows per second of update time in this run
-	Seed             uint64       `json:"seed"`
-	Last             *EpochStats  `json:"last_epoch"`
-	History          []EpochStats `json:"history"`
+	Model            string  `json:"model"`
+	Checkpoint       string  `json:"checkpoint"`
+	Data             string  `json:"data"`
+	Valid            string  `json:"valid,omitempty"`
+	Binarize         string  `json:"binarize"`
+	Visible          string  `json:"visible"`
+	LearnSigma       *bool   `json:"learn_sigma,omitempty"`
+	MeanSigma        float64 `json:"mean_sigma,omitempty"`
+	NTrain           int     `json:"n_train"`
+	NVisible         int     `json:"n_visible"`
+	NHidden          int     `json:"n_hidden"`
+	Method           string  `json:"method"`
+	K                int     `json:"k"`
+	Epochs           int     `json:"epochs"`
+	Seconds          float64 `json:"seconds"`
+	SamplesPerSecond float64 `json:"samples_per_second"` // training rows per second of update time in this run
+	Seed             uint64  `json:"seed"`
+	// PT: the inverse temperatures at the end (they move with
+	// Config.AdaptLadder) and each neighbouring pair's swap rate since the
+	// trainer was created or restored.
+	Betas     []float32    `json:"betas,omitempty"`
+	SwapRates []float64    `json:"swap_rates,omitempty"`
+	Last      *EpochStats  `json:"last_epoch"`
+	History   []EpochStats `json:"history"`
 }
 
 // MarshalJSON encodes NaN as null.
@@ -160,7 +165,8 @@ func (s *Session) Report(stats []EpochStats, nTrain int, seconds float64) Report
 	seed, _ := strconv.ParseUint(s.Meta["seed"], 10, 64)
 	r := Report{Model: s.ModelPath, Checkpoint: s.CheckpointPath, Data: s.Meta["data"], Valid: s.Meta["valid"],
 		Binarize: s.Meta["binarize"], Visible: m.Units().Name(), NTrain: nTrain, NVisible: m.NVisible(), NHidden: m.NHidden(),
-		Method: string(s.Method), K: s.K, Epochs: s.Epoch, Seconds: seconds, Seed: seed, History: s.History}
+		Method: string(s.Method), K: s.K, Epochs: s.Epoch, Seconds: seconds, Seed: seed, History: s.History,
+		Betas: s.Betas(), SwapRates: s.SwapRates()}
 	if r.Valid == "none" { // checkpoints written before Session said so
 		r.Valid = ""
 	}

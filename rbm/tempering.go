@@ -3,6 +3,8 @@ package rbm
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -32,7 +34,75 @@ type Tempered struct {
 	accepts  []int
 	eLo, eHi []float64
 	scratch  *tensor.Matrix // H·Wᵀ for the swap energies
+
+	// Adaptive ladder (AdaptLadder): running swap rates per pair, updated
+	// from each round's swaps; nil when the ladder is fixed.
+	rates []float64
 }
+
+// Ladder adaptation: each pair's running swap rate is an exponential
+// average over rounds (weight ladderAverage for the newest round), and
+// after every round each gap in log β grows by the factor
+// exp(ladderGain·(rate − mean rate)) before the gaps are rescaled to keep
+// β_T; pairs that swap more than the mean get wider, the others narrower,
+// until all swap at the same rate.
+const (
+	ladderAverage = 0.01
+	ladderGain    = 0.05
+)
+
+// AdaptLadder makes p move its inverse temperatures, after every
+// TemperedStep, toward equal swap rates between all neighbouring pairs
+// (the ladder of Katzgraber et al. 2006 and Vousden, Farr & Mandel 2016
+// aim for), keeping β = 1 and the lowest β fixed. β_1 = 1 never moves, so
+// the β = 1 chains keep sampling the model.
+func (p *Tempered) AdaptLadder() {
+	if p.rates == nil && len(p.Betas) > 2 {
+		p.rates = make([]float64, len(p.Betas)-1)
+		for i := range p.rates {
+			p.rates[i] = math.NaN() // no swap offered yet
+		}
+	}
+}
+
+// adapt updates the running rates with this round's swaps (pairs from
+// start, step 2; accepted[i] of n offered) and moves the ladder.
+func (p *Tempered) adapt(start int, accepted []int, n int) {
+	for i := start; i < len(p.rates); i += 2 {
+		r := float64(accepted[i]) / float64(n)
+		if math.IsNaN(p.rates[i]) {
+			p.rates[i] = r
+		} else {
+			p.rates[i] += ladderAverage * (r - p.rates[i])
+		}
+	}
+	var mean float64
+	for _, r := range p.rates {
+		if math.IsNaN(r) {
+			return // wait until every pair has been offered a swap
+		}
+		mean += r / float64(len(p.rates))
+	}
+	T := len(p.Betas)
+	total := math.Log(float64(p.Betas[0]) / float64(p.Betas[T-1]))
+	gaps := make([]float64, T-1)
+	var sum float64
+	for i := range gaps {
+		gaps[i] = math.Log(float64(p.Betas[i])/float64(p.Betas[i+1])) * math.Exp(ladderGain*(p.rates[i]-mean))
+		sum += gaps[i]
+	}
+	lb := 0.0
+	for i := 1; i < T-1; i++ {
+		lb -= gaps[i-1] * total / sum
+		b := float32(math.Exp(lb))
+		// Keep the ladder strictly decreasing in float32.
+		p.Betas[i] = max(min(b, math.Nextafter32(p.Betas[i-1], 0)), math.Nextafter32(p.Betas[T-1], 1))
+	}
+}
+
+// LadderRates returns the running swap rate of each neighbouring pair of an
+// adapting ladder (nil for a fixed one).
+func (p *Tempered) LadderRates() []float64 { return append([]float64(nil), p.rates...) }
 
 // newTempered returns n zero chains at each of betas for an nv × nh model.
 func newTempered(betas []float32, n, nv, nh int) *Tempered {
@@ -124,6 +194,10 @@ func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
 	}
 	start := p.round % 2
 	p.round++
+	var before []int
+	if p.rates != nil {
+		before = append(before, p.accepts...)
+	}
 	for i := start; i+1 < len(p.Chains); i += 2 {
 		a, b := p.Chains[i], p.Chains[i+1]
 		p.scratch = m.jointEnergies(p.eLo, a, p.scratch)
@@ -138,6 +212,12 @@ func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
 				swapRows(a.H, b.H, r)
 			}
 		}
+	}
+	if p.rates != nil {
+		for i := range before {
+			before[i] = p.accepts[i] - before[i]
+		}
+		p.adapt(start, before, len(p.eLo))
 	}
 }
 
@@ -213,6 +293,17 @@ func swapRows(a, b *tensor.Matrix, r int) {
 // LoadCheckpoint fills them).
 func (t *Trainer) initTempered(nv, nh int) {
 	t.pt = newTempered(PTBetas(t.Temperatures), t.Chains, nv, nh)
+	if t.AdaptLadder {
+		t.pt.AdaptLadder()
+	}
+}
+
+// Betas returns PT's current inverse temperatures (nil for other methods).
+func (t *Trainer) Betas() []float32 {
+	if t.pt == nil {
+		return nil
+	}
+	return append([]float32(nil), t.pt.Betas...)
 }
 
 // temperedStep is the trainer's PT update of the negative chains: one
@@ -226,4 +317,40 @@ func (t *Trainer) SwapRates() []float64 {
 		return nil
 	}
 	return t.pt.SwapRates()
+}
+
+// formatBetas writes inverse temperatures as their float32 values' shortest
+// decimals, comma-separated (model metadata "ladder").
+func formatBetas(b []float32) string {
+	s := make([]string, len(b))
+	for i, x := range b {
+		s[i] = strconv.FormatFloat(float64(x), 'g', -1, 32)
+	}
+	return strings.Join(s, ",")
+}
+
+// formatRates writes float64s exactly (checkpoint metadata "pt_rates").
+func formatRates(r []float64) string {
+	s := make([]string, len(r))
+	for i, x := range r {
+		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+// parseRates reads what formatRates wrote, n values.
+func parseRates(s string, n int) ([]float64, error) {
+	f := strings.Split(s, ",")
+	if len(f) != n {
+		return nil, fmt.Errorf("%d values, want %d", len(f), n)
+	}
+	r := make([]float64, n)
+	for i, x := range f {
+		v, err := strconv.ParseFloat(x, 64)
+		if err != nil || (v < 0 || v > 1) && !math.IsNaN(v) {
+			return nil, fmt.Errorf("value %d, %q, is not a rate in [0, 1]", i, x)
+		}
+		r[i] = v
+	}
+	return r, nil
 }

@@ -82,6 +82,10 @@ type Config struct {
 	OffsetRate float64
 	// Temperatures is the number of tempered chain sets for PT (default 10).
 	Temperatures int
+	// AdaptLadder moves PT's inverse temperatures (between β = 1 and the
+	// lowest, 1/Temperatures, both fixed) toward equal swap rates between
+	// all neighbouring pairs (Tempered.AdaptLadder).
+	AdaptLadder bool
 	// MonitorRows is how many training (and held-out) rows the per-epoch
 	// figures use (default 1000); PLLRows how many of them the exact
 	// pseudo-log-likelihood uses (default 200; it costs V·H softplus per row).
@@ -210,6 +214,9 @@ func (c *Config) validate() error {
 	}
 	if c.Chains == 0 {
 		c.Chains = c.BatchSize
+	}
+	if c.AdaptLadder && c.Method != PT {
+		return optionErr("adapt-ladder", "an adaptive temperature ladder needs --method pt")
 	}
 	if c.Centered && c.OffsetRate == 0 {
 		c.OffsetRate = defaultOffsetRate
@@ -617,6 +624,9 @@ func (t *Trainer) Metadata() map[string]string {
 	}
 	if t.Method == PT {
 		meta["temperatures"] = strconv.Itoa(t.Temperatures)
+	}
+	if t.AdaptLadder && t.pt != nil {
+		meta["ladder"] = formatBetas(t.pt.Betas)
 	}
 	return meta
 }

@@ -109,6 +109,7 @@ func (o *rbmTrainOptions) register(c *cobra.Command) {
 	f.IntVar(&o.Hidden, "hidden", 500, "number of hidden units")
 	f.StringVar(&o.Method, "method", "pcd", "cd (contrastive divergence), pcd (persistent CD), pt (parallel tempering) or restart (chains restarted from noise every update, k steps: the matched sampler)")
 	f.IntVar(&cfg.Temperatures, "temperatures", 10, "pt: number of inverse temperatures, evenly spaced from 1 down to 1/T")
+	f.BoolVar(&cfg.AdaptLadder, "adapt-ladder", false, "pt: move the inner temperatures toward equal swap rates between all neighbouring pairs (β = 1 and 1/T fixed); --json reports the ladder and the rates")
 	f.IntVar(&cfg.K, "k", 1, "Gibbs steps per update")
 	f.IntVar(&cfg.Epochs, "epochs", 10, "passes over the training data")
 	f.IntVar(&cfg.BatchSize, "batch", 100, "mini-batch size")
@@ -192,6 +193,7 @@ func (r *trainRun) setup() error {
 		cmdutil.Rule("chains", method != rbm.CD, "--method pcd, pt and restart"),
 		cmdutil.Rule("temperatures", method == rbm.PT, "--method pt"),
 		cmdutil.Rule("offset-rate", o.Config.Centered, "--centered"),
+		cmdutil.Rule("adapt-ladder", method == rbm.PT, "--method pt"),
 		cmdutil.Rule("sample-init", o.Samples != "", "--samples"),
 		cmdutil.Rule("sample-steps", o.Samples != "", "--samples"),
 		cmdutil.Rule("sparsity-cost", o.Config.SparsityTarget > 0, "a --sparsity-target above 0"),
