@@ -294,3 +294,28 @@ func TestGibbsSamplesModelDistribution(t *testing.T) {
 		}
 	}
 }
+
+// TestSamplerMetadata: the sampler a restart model records reads back, a
+// model without one says so, and malformed values are errors.
+func TestSamplerMetadata(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Method, cfg.K = Restart, 7
+	tr, err := NewTrainer(cfg, New(4, 3), tensor.NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok, err := SamplerOf(tr.Metadata())
+	if err != nil || !ok || s != (Sampler{Init: "random", Steps: 7}) {
+		t.Errorf("restart: %+v %v %v", s, ok, err)
+	}
+	cfg.Method = PCD
+	tr, _ = NewTrainer(cfg, New(4, 3), tensor.NewRand(1))
+	if _, ok, err := SamplerOf(tr.Metadata()); ok || err != nil {
+		t.Errorf("pcd: ok %v, %v", ok, err)
+	}
+	for _, bad := range []string{"7", `{"init":"data","steps":7}`, `{"init":"random","steps":0}`, `{"init":`} {
+		if _, _, err := SamplerOf(map[string]string{SamplerKey: bad}); err == nil {
+			t.Errorf("sampler %q accepted", bad)
+		}
+	}
+}

@@ -44,6 +44,18 @@ Chains start from the units' start — uniform random binary vectors, or v = b
 for Gaussian units — (--init random) or from the first --n rows of --data
 (--init data).
 
+A model trained by --method restart records the sampler it was trained to
+reproduce ("sampler" metadata: chains from noise, k Gibbs steps); --init and
+--steps not given take it (--json: "matched_sampler": true). Many more steps
+than k sample what the model's equilibrium holds instead, which need not be
+the data.
+
+For a model trained on built-in MNIST the samples are scored (--score auto;
+package coverage, the same figures as ebm score): each labelled by its
+nearest training digit, with the class shares, their entropy, the total
+variation to the training labels, the median nearest-neighbour distance and
+the share of near-copies (--json: "coverage").
+
 Block Gibbs chains mix slowly between the modes of a model such as an MNIST
 RBM: on the default MNIST model the mix of digit classes after 1,000 steps
 still depends on where the chains started. --temperatures T > 1 samples by

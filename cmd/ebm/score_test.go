@@ -8,6 +8,7 @@ import (
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/rbm"
 )
 
 // TestScore scores files against a small labelled reference: copies of the
@@ -98,5 +99,46 @@ func TestScore(t *testing.T) {
 	}
 	if _, err := os.Stat(png); err == nil {
 		t.Errorf("a bad --score still wrote %s", png)
+	}
+}
+
+// TestMatchedSampler: a model trained by restart records its sampler, and
+// rbm sample draws with it unless told otherwise — the same samples as the
+// library's Sample from noise with k steps; a PCD model keeps the old
+// defaults (random start, 1,000 steps).
+func TestMatchedSampler(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "r.safetensors")
+	mustRun(t, "rbm", "train", "--data", "bars:4x4", "--hidden", "8", "--epochs", "3", "--batch", "10",
+		"--method", "restart", "--k", "3", "--out", model, "--quiet")
+	mustLoadFile(t, model, map[string]string{"method": "restart", "sampler": `{"init":"random","steps":3}`})
+	out := filepath.Join(dir, "s.npy")
+	v := jsonObject(t, mustRun(t, "rbm", "sample", "--model", model, "--n", "5", "--out", out, "--json"), "steps", "init", "matched_sampler")
+	if v["steps"].(float64) != 3 || v["init"] != "random" || v["matched_sampler"] != true {
+		t.Errorf("restart model sampled with %v", v)
+	}
+	m, _, err := rbm.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want := m.Sample(5, 3, nil, tensor.NewRand(1))
+	got, err := dataset.Load(out, dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range want.Data {
+		if got.X.Data[i] != x {
+			t.Fatalf("sample %d differs from Sample(5, 3, nil, seed 1): %v vs %v", i, got.X.Data[i], x)
+		}
+	}
+	v = jsonObject(t, mustRun(t, "rbm", "sample", "--model", model, "--n", "5", "--steps", "7", "--out", out, "--json"))
+	if v["steps"].(float64) != 7 || v["init"] != "random" || v["matched_sampler"] != true {
+		t.Errorf("--steps 7 gave %v", v)
+	}
+	pcd := filepath.Join(dir, "p.safetensors")
+	mustRun(t, "rbm", "train", "--data", "bars:4x4", "--hidden", "8", "--epochs", "1", "--batch", "10", "--out", pcd, "--quiet")
+	v = jsonObject(t, mustRun(t, "rbm", "sample", "--model", pcd, "--n", "5", "--out", out, "--json"))
+	if v["steps"].(float64) != 1000 || v["init"] != "random" || v["matched_sampler"] != false {
+		t.Errorf("PCD model sampled with %v", v)
 	}
 }
