@@ -4,8 +4,11 @@
 // conditionals, block Gibbs sampling and parallel tempering (Sample,
 // SampleTempered), exact partition functions for small models, and
 // training by contrastive divergence (CD-k), persistent contrastive
-// divergence (PCD-k) and persistent parallel tempering (PT), which runs on
-// the same tempered chains as SampleTempered. One RBM type, one Trainer,
+// divergence (PCD-k), persistent parallel tempering (PT, on the same
+// tempered chains as SampleTempered, with an optional adaptive ladder) and
+// non-persistent restarts from noise (Restart: the model is matched to its
+// sampler, k Gibbs steps from noise, which its file records as "sampler"),
+// any of them with centered gradients (Config.Centered). One RBM type, one Trainer,
 // one chain, one file format and one checkpoint format serve every unit
 // type; what differs lives in the Units implementation.
 //
@@ -26,7 +29,7 @@
 //
 // The pieces: RBM (the model; Visible is its Units, Standard the map from
 // raw data to the model's units for real-valued data), Trainer (CD, PCD,
-// PT; zero settings take Defaults for the method and units), Session (a
+// PT, Restart; zero settings take Defaults for the method and units), Session (a
 // training run with its model and checkpoint files, resumable with
 // ResumeSession), Save/Load and SaveCheckpoint/LoadCheckpoint (one format
 // for every unit type; files from before the unit types were joined still

@@ -100,7 +100,8 @@ func DefaultConfig() Config {
 		MonitorRows: 1000, PLLRows: 200}
 }
 
-// DefaultConfigFor returns the defaults for a method. CD keeps Hinton's
+// DefaultConfigFor returns the defaults for a method, 10 epochs unless
+// said otherwise (the command line's defaults). CD keeps Hinton's
 // schedule (learning rate 0.05, momentum 0.5 then 0.9 after 5 epochs).
 // Persistent methods (PCD, PT) default to learning rate 0.02 and momentum
 // 0.5 throughout: their chains must follow the model, and with momentum 0.9
@@ -108,15 +109,32 @@ func DefaultConfig() Config {
 // on MNIST, 784×500, 10 epochs, PCD-1 (README, "Choosing the defaults"):
 // momentum 0.9 gave a pseudo-log-likelihood of −0.113 to −0.122 nats per
 // unit, momentum 0.5 −0.079.
+//
+// Restart defaults to the settings of ebm's Quick start, chosen by
+// measuring the class coverage of its samples (docs/results.md, "Samples
+// that cover every digit"): k = RestartK steps, RestartEpochs epochs,
+// RestartBatch rows and chains per update, learning rate 0.1 and momentum
+// 0.5 throughout.
 func DefaultConfigFor(m Method) Config {
 	c := DefaultConfig()
-	c.Method = m
-	if m == PCD || m == PT {
+	c.Method, c.Epochs = m, 10
+	switch m {
+	case PCD, PT:
 		c.LR = 0.02
 		c.FinalMomentum = 0.5
+	case Restart:
+		c.K, c.Epochs, c.BatchSize, c.Chains = RestartK, RestartEpochs, RestartBatch, RestartBatch
+		c.LR, c.FinalMomentum = 0.1, 0.5
 	}
 	return c
 }
+
+// The Quick start's restart settings (DefaultConfigFor(Restart)).
+const (
+	RestartK      = 5
+	RestartEpochs = 10
+	RestartBatch  = 500
+)
 
 // Defaults returns the defaults for a method and a type of visible units:
 // DefaultConfigFor(m), with learning rate 0.001 for Gaussian units (Hinton's

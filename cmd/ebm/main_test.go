@@ -64,8 +64,9 @@ func TestTrainBarsJSONAndPictures(t *testing.T) {
 		fh.Close()
 	}
 	mustLoadFile(t, model, map[string]string{"model": "rbm", "visible": "bernoulli", "hidden": "bernoulli", "format_version": "1",
-		"data": "bars:4x4", "binarize": "threshold", "method": "pcd", "epochs": "30", "image_shape": "4x4",
-		"learning_rate": "0.1", "momentum": "0.5", "initial_momentum": "0.5"})
+		"data": "bars:4x4", "binarize": "threshold", "method": "restart", "epochs": "30", "image_shape": "4x4",
+		"learning_rate": "0.1", "momentum": "0.5", "initial_momentum": "0.5", "k": "5", "batch_size": "10", "chains": "10",
+		"sampler": `{"init":"random","steps":5}`})
 
 	// sample, transform and reconstruct on that model.
 	mustRun(t, "rbm", "sample", "--model", model, "--n", "9", "--steps", "10", "--out", filepath.Join(dir, "samp.png"))
@@ -118,17 +119,26 @@ func TestTrainBarsJSONAndPictures(t *testing.T) {
 	}
 }
 
+// TestMethodDefaults: settings not given take the method's defaults
+// (rbm.DefaultConfigFor): learning rate, momentum, k, epochs, batch and
+// chains.
 func TestMethodDefaults(t *testing.T) {
 	dir := t.TempDir()
-	for method, want := range map[string][2]string{"cd": {"0.05", "0.9"}, "pcd": {"0.02", "0.5"}, "pt": {"0.02", "0.5"}} {
+	keys := []string{"learning_rate", "momentum", "k", "epochs", "batch_size", "chains"}
+	for method, want := range map[string][]string{
+		"cd": {"0.05", "0.9", "1", "10", "100", ""}, "pcd": {"0.02", "0.5", "1", "10", "100", "100"},
+		"pt": {"0.02", "0.5", "1", "10", "100", "100"}, "restart": {"0.1", "0.5", "5", "10", "500", "500"},
+	} {
 		p := filepath.Join(dir, method+".safetensors")
-		mustRun(t, "rbm", "train", "--data", "bars:3x3", "--hidden", "3", "--epochs", "1", "--method", method, "--out", p, "-q")
+		mustRun(t, "rbm", "train", "--data", "bars:3x3", "--hidden", "3", "--method", method, "--out", p, "-q")
 		f, err := modelio.Load(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f.Metadata["learning_rate"] != want[0] || f.Metadata["momentum"] != want[1] {
-			t.Errorf("%s: lr %s momentum %s, want %s %s", method, f.Metadata["learning_rate"], f.Metadata["momentum"], want[0], want[1])
+		for i, k := range keys {
+			if f.Metadata[k] != want[i] {
+				t.Errorf("%s: %s = %q, want %q", method, k, f.Metadata[k], want[i])
+			}
 		}
 	}
 }

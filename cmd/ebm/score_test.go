@@ -136,7 +136,7 @@ func TestMatchedSampler(t *testing.T) {
 		t.Errorf("--steps 7 gave %v", v)
 	}
 	pcd := filepath.Join(dir, "p.safetensors")
-	mustRun(t, "rbm", "train", "--data", "bars:4x4", "--hidden", "8", "--epochs", "1", "--batch", "10", "--out", pcd, "--quiet")
+	mustRun(t, "rbm", "train", "--data", "bars:4x4", "--hidden", "8", "--epochs", "1", "--batch", "10", "--method", "pcd", "--out", pcd, "--quiet")
 	v = jsonObject(t, mustRun(t, "rbm", "sample", "--model", pcd, "--n", "5", "--out", out, "--json"))
 	if v["steps"].(float64) != 1000 || v["init"] != "random" || v["matched_sampler"] != false {
 		t.Errorf("PCD model sampled with %v", v)
