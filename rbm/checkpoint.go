@@ -107,6 +107,9 @@ func checkpointMeta(extra map[string]string, c Config, epoch int, rng *tensor.Ra
 	if c.AdaptLadder {
 		meta["cfg.adapt_ladder"] = "true"
 	}
+	if c.RestartFrom == "base-rate" { // the default, noise, is not written: older files keep their bytes
+		meta["cfg.restart_from"] = c.RestartFrom
+	}
 	if c.Centered { // absent in files of uncentered runs, which keep their bytes
 		meta["cfg.centered"], meta["cfg.offset_rate"] = "true", ftoa(c.OffsetRate)
 	}
@@ -129,6 +132,7 @@ func checkpointState(md map[string]string) (Config, int, *tensor.Rand, error) {
 		cfg.Temperatures = m.Int("cfg.temperatures")
 	}
 	cfg.AdaptLadder = md["cfg.adapt_ladder"] == "true"
+	cfg.RestartFrom = md["cfg.restart_from"]
 	if md["cfg.centered"] == "true" {
 		cfg.Centered, cfg.OffsetRate = true, m.Float("cfg.offset_rate")
 	}

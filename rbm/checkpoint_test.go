@@ -73,6 +73,9 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Method, cfg.Epochs, cfg.BatchSize, cfg.SparsityTarget, cfg.SparsityCost, cfg.MomentumEpochs = method, 4, 7, 0.1, 0.1, 3
 		cfg.Centered = centered
+		if centered && method == Restart { // and chains from the base rate
+			cfg.RestartFrom = "base-rate"
+		}
 		if method == PT {
 			cfg.Temperatures = 3
 			if centered { // and an adaptive ladder, which needs 3 or more

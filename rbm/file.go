@@ -13,8 +13,9 @@ const FormatVersion = "1"
 // Save writes m to path as a safetensors file, atomically: tensors
 // `weights` F32 [n_visible, n_hidden], `visible_bias` F32 [n_visible],
 // `hidden_bias` F32 [n_hidden], for Gaussian units `sigma` [n_visible]
-// (σ_i, not log σ_i), and when the model has a Standardization `data_mean`
-// and `data_std` [n_visible]; metadata "model": "rbm", "visible" (the
+// (σ_i, not log σ_i), when the model has a Standardization `data_mean`
+// and `data_std` [n_visible], and with a StartRate `start_rate`
+// [n_visible]; metadata "model": "rbm", "visible" (the
 // units' Name), "hidden": "bernoulli", "format_version", for Gaussian units
 // "learn_sigma", plus extra (training settings, data set name), which may
 // not override those keys.
@@ -50,6 +51,9 @@ func (m *RBM) file(extra map[string]string) *modelio.File {
 	if s := m.Standard; s != nil {
 		ts["data_mean"] = modelio.Tensor{Shape: []int{nv}, Data: s.Mean}
 		ts["data_std"] = modelio.Tensor{Shape: []int{nv}, Data: s.Std}
+	}
+	if m.StartRate != nil {
+		ts["start_rate"] = modelio.Tensor{Shape: []int{nv}, Data: m.StartRate}
 	}
 	return &modelio.File{Metadata: meta, Tensors: ts}
 }
@@ -105,6 +109,12 @@ func FromFile(f *modelio.File) (*RBM, error) {
 			return nil, err
 		}
 		m.Standard = s
+	}
+	if _, ok := f.Tensors["start_rate"]; ok {
+		m.StartRate = make([]float32, nv)
+		if err := requireInto(f, m.StartRate, "start_rate", nv); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.Validate(); err != nil {
 		return nil, err

@@ -25,6 +25,11 @@ type RBM struct {
 	// Standard maps raw data to the model's units; nil when the model sees
 	// the data as it is.
 	Standard *Standardization
+	// StartRate, when set (Bernoulli units only), is where chains started
+	// "at random" begin: v_i ~ Bernoulli(StartRate_i), the base-rate model
+	// of the training data that a Restart run with RestartFrom "base-rate"
+	// restarted its chains from. Nil: the units' Start (uniform bits).
+	StartRate []float32
 }
 
 // ErrShape reports data whose width does not match the model.
@@ -70,7 +75,22 @@ func (m *RBM) Clone() *RBM {
 	if m.Standard != nil {
 		c.Standard = m.Standard.Clone()
 	}
+	if m.StartRate != nil {
+		c.StartRate = append([]float32(nil), m.StartRate...)
+	}
 	return c
+}
+
+// start sets the rows of dst to the model's starting states: draws from
+// StartRate when it is set, else the units' Start.
+func (m *RBM) start(dst *tensor.Matrix, rng *tensor.Rand) {
+	if m.StartRate == nil {
+		m.units().Start(dst, m.B, rng)
+		return
+	}
+	for r := range dst.Rows {
+		rng.Bernoulli(dst.Row(r), m.StartRate)
+	}
 }
 
 // Init sets the parameters as Hinton's practical guide recommends:
@@ -98,6 +118,16 @@ func (m *RBM) Validate() error {
 	if m.Standard != nil {
 		if err := m.Standard.validate(m.W.Rows); err != nil {
 			return err
+		}
+	}
+	if m.StartRate != nil {
+		if _, ok := m.units().(Bernoulli); !ok || len(m.StartRate) != m.W.Rows {
+			return fmt.Errorf("rbm: a start rate needs Bernoulli units and one rate per visible unit: %w", ErrShape)
+		}
+		for i, p := range m.StartRate {
+			if !(p >= 0 && p <= 1) {
+				return fmt.Errorf("rbm: start rate %d is %g, not a probability", i, p)
+			}
 		}
 	}
 	if !tensor.AllFinite(m.W.Data) || !tensor.AllFinite(m.B) || !tensor.AllFinite(m.C) {
@@ -295,7 +325,7 @@ func (m *RBM) Gibbs(c *Chain, k int, rng *tensor.Rand) {
 func (m *RBM) Sample(n, steps int, init *tensor.Matrix, rng *tensor.Rand) (states, means *tensor.Matrix) {
 	c := m.NewChain(init, n)
 	if init == nil {
-		m.units().Start(c.V, m.B, rng)
+		m.start(c.V, rng)
 	}
 	m.Gibbs(c, max(steps, 1), rng)
 	return c.V, c.PV

@@ -141,7 +141,7 @@ func (m *RBM) NewTempered(betas []float32, init *tensor.Matrix, n int, rng *tens
 			c.V.CopyFrom(init)
 			continue
 		}
-		m.units().Start(c.V, m.B, rng)
+		m.start(c.V, rng)
 	}
 	return p, nil
 }

@@ -71,6 +71,12 @@ type Config struct {
 	// Chains is the number of negative chains of PCD, PT (per temperature)
 	// and Restart (default BatchSize); CD runs one chain per batch row.
 	Chains int
+	// RestartFrom is where Restart's chains start: "noise" (default: the
+	// units' Start, uniform bits for Bernoulli units) or "base-rate"
+	// (Bernoulli units: v_i ~ Bernoulli of the training data's column mean,
+	// recorded in the model as RBM.StartRate so that its sampler starts
+	// there too).
+	RestartFrom string
 	// Centered trains with centered gradients (Melchior, Fischer & Wiskott
 	// 2016, "How to center deep Boltzmann machines"): the update of W is
 	// ⟨(v−μ)(h−λ)ᵀ⟩_data − ⟨(v−μ)(h−λ)ᵀ⟩_model, the biases' the plain
@@ -233,6 +239,15 @@ func (c *Config) validate() error {
 	if c.Chains == 0 {
 		c.Chains = c.BatchSize
 	}
+	switch c.RestartFrom {
+	case "", "noise":
+	case "base-rate":
+		if c.Method != Restart {
+			return optionErr("restart-from", "applies to --method restart only")
+		}
+	default:
+		return optionErr("restart-from", "%q: want noise or base-rate", c.RestartFrom)
+	}
 	if c.AdaptLadder && c.Method != PT {
 		return optionErr("adapt-ladder", "an adaptive temperature ladder needs --method pt")
 	}
@@ -338,6 +353,9 @@ func NewTrainer(cfg Config, m *RBM, rng *tensor.Rand) (*Trainer, error) {
 	if l, ok := m.units().(learner); ok {
 		t.vS, t.gS = make([]float32, len(l.params())), make([]float32, len(l.params()))
 	}
+	if cfg.RestartFrom == "base-rate" && !isBernoulli(m.units()) {
+		return nil, optionErr("restart-from", "base-rate starts are for Bernoulli visible units, not %s", m.units().Name())
+	}
 	if cfg.Centered && !isBernoulli(m.units()) {
 		return nil, optionErr("centered", "centered gradients are for Bernoulli visible units, not %s", m.units().Name())
 	}
@@ -380,6 +398,13 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 			for r := 0; r < t.Chains; r++ {
 				copy(c.V.Row(r), train.Row(t.rng.IntN(train.Rows)))
 			}
+		}
+	}
+	if t.Method == Restart && t.RestartFrom == "base-rate" && m.StartRate == nil {
+		m.StartRate = make([]float32, nv)
+		tensor.ColumnSums(m.StartRate, train, 1/float32(train.Rows))
+		for i, p := range m.StartRate {
+			m.StartRate[i] = min(max(p, 0), 1)
 		}
 	}
 	if t.Centered && t.mu == nil {
@@ -488,7 +513,7 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	case Restart:
 		t.restart = resizeChain(t.restart, t.Chains, nv, nh)
 		c = t.restart
-		u.Start(c.V, m.B, t.rng)
+		m.start(c.V, t.rng)
 		m.Gibbs(c, t.K, t.rng)
 	default:
 		t.cd = resizeChain(t.cd, n, nv, nh)
@@ -636,6 +661,9 @@ func (t *Trainer) Metadata() map[string]string {
 	}
 	if t.Method == Restart {
 		meta[SamplerKey] = Sampler{Init: "random", Steps: t.K}.String()
+		if t.RestartFrom == "base-rate" {
+			meta["restart_from"] = "base-rate"
+		}
 	}
 	if t.Centered {
 		meta["centered"], meta["offset_rate"] = "true", f(t.OffsetRate)

@@ -129,6 +129,7 @@ func (o *rbmTrainOptions) register(c *cobra.Command) {
 	f.Float64Var(&cfg.SparsityTarget, "sparsity-target", 0, "target mean hidden activation (0: no sparsity penalty)")
 	f.Float64Var(&cfg.SparsityCost, "sparsity-cost", 0.1, "weight of the sparsity penalty")
 	f.IntVar(&cfg.Chains, "chains", 0, "negative chains of pcd, pt (per temperature) and restart (0: the batch size)")
+	f.StringVar(&cfg.RestartFrom, "restart-from", "noise", "restart: where the chains start every update, and the model's sampler starts: noise (uniform bits) or base-rate (each pixel on with its mean in the training data)")
 	f.BoolVar(&cfg.Centered, "centered", false, "centered gradients (Melchior et al. 2016): offsets are running means of v and p(h|v); bernoulli units")
 	f.Float64Var(&cfg.OffsetRate, "offset-rate", 0.01, "centered: rate of the offsets' running means")
 	f.IntVar(&cfg.MonitorRows, "monitor", cfg.MonitorRows, "rows used for the per-epoch figures")
@@ -201,6 +202,7 @@ func (r *trainRun) setup() error {
 		cmdutil.Rule("temperatures", method == rbm.PT, "--method pt"),
 		cmdutil.Rule("offset-rate", o.Config.Centered, "--centered"),
 		cmdutil.Rule("adapt-ladder", method == rbm.PT, "--method pt"),
+		cmdutil.Rule("restart-from", method == rbm.Restart, "--method restart"),
 		cmdutil.Rule("sample-init", o.Samples != "", "--samples"),
 		cmdutil.Rule("sample-steps", o.Samples != "", "--samples"),
 		cmdutil.Rule("sparsity-cost", o.Config.SparsityTarget > 0, "a --sparsity-target above 0"),
