@@ -174,14 +174,8 @@ func Check(files []*File) ([]*File, error) {
 	first := files[0]
 	byIndex := make([]*File, first.Shard.Count)
 	for _, f := range files {
-		switch {
-		case f.Command != first.Command:
-			return nil, fmt.Errorf("%s is a shard of %q, %s of %q: %w", f.Path, f.Command, first.Path, first.Command, ErrMismatch)
-		case f.Shard.Count != first.Shard.Count:
-			return nil, fmt.Errorf("%s is one of %d shards, %s one of %d: %w", f.Path, f.Shard.Count, first.Path, first.Shard.Count, ErrMismatch)
-		}
-		if d := diff(first.Settings, f.Settings); d != "" {
-			return nil, fmt.Errorf("%s has different settings from %s (%s): %w", f.Path, first.Path, d, ErrMismatch)
+		if err := Match(first, f); err != nil {
+			return nil, err
 		}
 		if prev := byIndex[f.Shard.Index]; prev != nil {
 			return nil, fmt.Errorf("%s and %s are both shard %d/%d: %w", prev.Path, f.Path, f.Shard.Index, f.Shard.Count, ErrMismatch)
@@ -198,6 +192,21 @@ func Check(files []*File) ([]*File, error) {
 		return nil, fmt.Errorf("shards %s of %d are missing (given: %s): %w", strings.Join(missing, ", "), first.Shard.Count, paths(files), ErrMismatch)
 	}
 	return byIndex, nil
+}
+
+// Match reports whether f is a shard of the same run as first: the same
+// command, shard count and settings; the error names both files.
+func Match(first, f *File) error {
+	switch {
+	case f.Command != first.Command:
+		return fmt.Errorf("%s is a shard of %q, %s of %q: %w", f.Path, f.Command, first.Path, first.Command, ErrMismatch)
+	case f.Shard.Count != first.Shard.Count:
+		return fmt.Errorf("%s is one of %d shards, %s one of %d: %w", f.Path, f.Shard.Count, first.Path, first.Shard.Count, ErrMismatch)
+	}
+	if d := diff(first.Settings, f.Settings); d != "" {
+		return fmt.Errorf("%s has different settings from %s (%s): %w", f.Path, first.Path, d, ErrMismatch)
+	}
+	return nil
 }
 
 func paths(files []*File) string {

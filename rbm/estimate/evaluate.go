@@ -122,6 +122,19 @@ func (r RAISEReport) MarshalJSON() ([]byte, error) {
 	return nanjson.Marshal(plain(r))
 }
 
+// UnmarshalJSON decodes what MarshalJSON wrote, null as NaN (an unbounded
+// interval end comes back as NaN, not ±Inf).
+func (e *Evaluation) UnmarshalJSON(b []byte) error {
+	type plain Evaluation
+	return nanjson.Unmarshal(b, (*plain)(e))
+}
+
+// UnmarshalJSON decodes what MarshalJSON wrote, null as NaN.
+func (r *RAISEReport) UnmarshalJSON(b []byte) error {
+	type plain RAISEReport
+	return nanjson.Unmarshal(b, (*plain)(r))
+}
+
 // Evaluate measures m on data (in the model's units): log Z exactly or by
 // AIS, the mean log-likelihood with its interval, optionally RAISE, the
 // pseudo-log-likelihood and the reconstruction error.
