@@ -139,6 +139,9 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 	if err := evalFits(o, m.NVisible(), m.NHidden()); err != nil {
 		return err
 	}
+	if err := o.shardFits(x.Rows); err != nil {
+		return err
+	}
 	rep := &evalReport{Model: o.Model, Data: set.Name, Binarize: set.BinarizeName()}
 	opt := estimate.EvalOptions{RAISE: o.RAISE, RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows, LogJacobian: m.Standard.LogJacobian(),
 		AIS: estimate.Options{Chains: o.Chains, Seed: o.Seed}, Part: o.Shard.Index, Parts: o.Shard.Count}
@@ -178,6 +181,22 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 		return cmdutil.WriteJSON(o.IO.Out, rep)
 	}
 	printEval(o, rep)
+	return nil
+}
+
+// shardFits refuses more parts than the AIS chains or the RAISE examples
+// (of rows) have groups of estimate.GroupSize: every part runs whole groups.
+func (o *rbmEvalOptions) shardFits(rows int) error {
+	n := o.Shard.Count
+	groups := func(k int) int { return (k + estimate.GroupSize - 1) / estimate.GroupSize }
+	if n > 1 && !o.Exact && n > groups(o.Chains) {
+		return fmt.Errorf("--shard %s: the %d AIS chains are %d groups of %d, one part at least each: use at most %d parts or more --chains",
+			o.Shard.Spec, o.Chains, groups(o.Chains), estimate.GroupSize, groups(o.Chains))
+	}
+	if ex := min(o.RAISEExamples, rows); n > 1 && o.RAISE && n > groups(ex) {
+		return fmt.Errorf("--shard %s: the %d RAISE examples are %d groups of %d, one part at least each: use at most %d parts or more --raise-examples",
+			o.Shard.Spec, ex, groups(ex), estimate.GroupSize, groups(ex))
+	}
 	return nil
 }
 
