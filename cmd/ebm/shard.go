@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -30,7 +32,7 @@ type shardFlags struct {
 
 func (s *shardFlags) register(c *cobra.Command, what string) {
 	c.Flags().StringVar(&s.Spec, "shard", "", "run part i of n of the "+what+": i/n, or auto/n with i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID; write the part with --json or --out, join the parts with ebm merge")
-	c.Flags().StringVar(&s.Out, "out", "", "with --shard: write the part's JSON to this file (atomically) instead of stdout")
+	c.Flags().StringVar(&s.Out, "out", "", "with --shard: write the part's JSON to this .json file (atomically) instead of stdout; a folder (or a path ending in /) gets part-IIII-of-NNNN.json")
 }
 
 // resolve parses --shard; a part goes to --out or, with --json, stdout.
@@ -44,6 +46,9 @@ func (s *shardFlags) resolve(jsonOut bool) error {
 		return errors.New("--out applies only to --shard")
 	case s.Spec != "" && s.Out == "" && !jsonOut:
 		return fmt.Errorf("--shard %s writes the part as JSON: give --json (stdout) or --out FILE", s.Spec)
+	}
+	if fi, err := os.Stat(s.Out); s.Out != "" && (strings.HasSuffix(s.Out, "/") || err == nil && fi.IsDir()) {
+		s.Out = filepath.Join(s.Out, fmt.Sprintf("part-%04d-of-%04d.json", s.Index, s.Count))
 	}
 	return nil
 }
