@@ -244,6 +244,9 @@ func Run(ctx context.Context, p *Plan, cs []Config, k int, dir string) (*Result,
 	s.Meta = map[string]string{"data": train.Name, "binarize": train.BinarizeName(), "seed": fmt.Sprint(cmpSeed(c.Seed)), "sweep_config": string(kb)}
 	start := time.Now()
 	if _, err := s.Run(ctx, train.X, nil); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("configuration %d (%s) stopped after epoch %d; run it again to resume from %s: %w", k, c.Label(), s.Epoch, ckpt, err)
+		}
 		return nil, fmt.Errorf("configuration %d (%s): %w", k, c.Label(), err)
 	}
 	res.TrainSeconds, res.Epochs = time.Since(start).Seconds(), s.Epoch
