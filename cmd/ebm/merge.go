@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -26,7 +28,7 @@ type mergeOptions struct {
 func newCmdMerge(io *cmdutil.IOStreams, runF func(context.Context, *mergeOptions) error) *cobra.Command {
 	o := &mergeOptions{IO: io}
 	c := &cobra.Command{
-		Use:   "merge FILE...",
+		Use:   "merge FILE|DIR...",
 		Short: "Join the parts written by --shard (rbm eval, hopfield capacity and compare, sweep) into one result",
 		Long: `Read the shard files of one run — written by ebm rbm eval, ebm hopfield
 capacity or compare with --shard i/n, or by ebm sweep — and print the result
@@ -40,10 +42,11 @@ one process would have printed with the same settings and seed:
 
 "seconds" is the sum over the parts. Parts that do not make one run are
 refused, naming the file: another command, model (by its SHA-256), data,
-setting or seed, another shard count, or a shard missing or given twice.`,
+setting or seed, another shard count, or a shard missing or given twice.
+A folder stands for the .json files in it.`,
 		Example: `  ebm merge part-0.json part-1.json part-2.json part-3.json
   ebm merge results/*.json --json
-  ebm merge results/*.json --plot leaderboard.png`,
+  ebm merge results/ --plot leaderboard.png`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Files = args
@@ -63,15 +66,19 @@ func mergeRun(ctx context.Context, o *mergeOptions) error {
 	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("plot", o.Plot, cmdutil.ExtCurves...)}); err != nil {
 		return err
 	}
+	paths, err := expandDirs(o.Files)
+	if err != nil {
+		return err
+	}
 	var files []*shard.File
-	for _, p := range o.Files {
+	for _, p := range paths {
 		f, err := shard.Read(p)
 		if err != nil {
 			return err
 		}
 		files = append(files, f)
 	}
-	files, err := shard.Check(files)
+	files, err = shard.Check(files)
 	if err != nil {
 		return err
 	}
@@ -88,6 +95,27 @@ func mergeRun(ctx context.Context, o *mergeOptions) error {
 		return mergeSweep(o, files)
 	}
 	return fmt.Errorf("%s: shards of %q: ebm merge knows rbm eval, hopfield capacity, hopfield compare and sweep", files[0].Path, cmd)
+}
+
+// expandDirs replaces each folder among args by the .json files in it,
+// in name order (a pod without a shell cannot expand a glob).
+func expandDirs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if fi, err := os.Stat(a); err != nil || !fi.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		m, err := filepath.Glob(filepath.Join(a, "*.json"))
+		if err != nil {
+			return nil, err
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("%s: no .json files in the folder", a)
+		}
+		out = append(out, m...)
+	}
+	return out, nil
 }
 
 // mergeEval joins the parts of ebm rbm eval --shard.

@@ -135,6 +135,14 @@ func TestSweepLocalEqualsArray(t *testing.T) {
 	if noSeconds(got, array) != noSeconds(want, local) {
 		t.Errorf("array leaderboard\n%s\nwant --local's\n%s", got, want)
 	}
+	// A folder stands for its .json files; with --plot, a picture.
+	plot := filepath.Join(dir, "board.png")
+	if got := mustRun(t, "merge", array+"/", "--plot", plot); !strings.Contains(got, "wrote "+plot) {
+		t.Errorf("merge of the folder with --plot:\n%s", got)
+	}
+	if _, _, err := run(t, "merge", t.TempDir()); err == nil || !strings.Contains(err.Error(), "no .json files") {
+		t.Errorf("merge of an empty folder: err %v", err)
+	}
 	// Run again: every configuration is read back, not trained again.
 	_, stderr, err := run(t, "sweep", plan, "--dir", local, "--local")
 	if err != nil || strings.Count(stderr, "done before") != 16 {
