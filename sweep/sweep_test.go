@@ -81,3 +81,14 @@ func TestResume(t *testing.T) {
 		t.Errorf("another configuration's checkpoint: err %v, want ErrPlan", err)
 	}
 }
+
+// TestDocsPlan keeps the plan docs/scale.md runs valid: 16 configurations.
+func TestDocsPlan(t *testing.T) {
+	_, cs, err := Load("../docs/sweep-bars.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 16 {
+		t.Errorf("%d configurations, want 16", len(cs))
+	}
+}

@@ -28,11 +28,12 @@ type shardFlags struct {
 	// --shard auto/n (nil: os.Getenv; tests set it).
 	Getenv func(string) string
 	shard.Shard
+	mkdir bool // --out named a folder: make it when writing
 }
 
 func (s *shardFlags) register(c *cobra.Command, what string) {
 	c.Flags().StringVar(&s.Spec, "shard", "", "run part i of n of the "+what+": i/n, or auto/n with i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID; write the part with --json or --out, join the parts with ebm merge")
-	c.Flags().StringVar(&s.Out, "out", "", "with --shard: write the part's JSON to this .json file (atomically) instead of stdout; a folder (or a path ending in /) gets part-IIII-of-NNNN.json")
+	c.Flags().StringVar(&s.Out, "out", "", "with --shard: write the part's JSON to this .json file (atomically) instead of stdout; a folder (or a path ending in /, made if missing) gets part-IIII-of-NNNN.json")
 }
 
 // resolve parses --shard; a part goes to --out or, with --json, stdout.
@@ -48,6 +49,7 @@ func (s *shardFlags) resolve(jsonOut bool) error {
 		return fmt.Errorf("--shard %s writes the part as JSON: give --json (stdout) or --out FILE", s.Spec)
 	}
 	if fi, err := os.Stat(s.Out); s.Out != "" && (strings.HasSuffix(s.Out, "/") || err == nil && fi.IsDir()) {
+		s.mkdir = true
 		s.Out = filepath.Join(s.Out, fmt.Sprintf("part-%04d-of-%04d.json", s.Index, s.Count))
 	}
 	return nil
@@ -65,6 +67,11 @@ func (s *shardFlags) write(w io.Writer, command string, settings, result any) er
 	var b bytes.Buffer
 	if err := cmdutil.WriteJSON(&b, f); err != nil {
 		return err
+	}
+	if s.mkdir {
+		if err := os.MkdirAll(filepath.Dir(s.Out), 0o755); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
 	}
 	return atomicfile.WriteFile(s.Out, b.Bytes())
 }
