@@ -236,6 +236,9 @@ func Run(ctx context.Context, p *Plan, cs []Config, k int, dir string) (*Result,
 		if got := s.Meta["sweep_config"]; got != string(kb) {
 			return nil, fmt.Errorf("configuration %d: checkpoint %s is of another configuration (%s, not %s): remove it to start again: %w", k, ckpt, got, kb, ErrPlan)
 		}
+		if s.Epoch > c.Epochs {
+			return nil, fmt.Errorf("configuration %d: checkpoint %s has %d epochs done, more than the configuration's %d: remove it to start again: %w", k, ckpt, s.Epoch, c.Epochs, ErrPlan)
+		}
 		res.Resumed, s.Epochs = s.Epoch, c.Epochs
 	} else if s, err = newSession(c, train.X); err != nil {
 		return nil, fmt.Errorf("configuration %d (%s): %w", k, c.Label(), err)

@@ -75,6 +75,10 @@ func TestResume(t *testing.T) {
 	if *resumed.Eval != *whole.Eval {
 		t.Errorf("resumed run measured %+v\nuninterrupted %+v", resumed.Eval, whole.Eval)
 	}
+	// A checkpoint with more epochs than the configuration is refused.
+	if _, err := Run(context.Background(), p3, cs3, 0, dir); !errors.Is(err, ErrPlan) {
+		t.Errorf("checkpoint of 6 epochs for a 3-epoch configuration: err %v, want ErrPlan", err)
+	}
 	// Another configuration's checkpoint is refused.
 	other, cso, _ := Parse([]byte(`{"data":"bars:3x3","base":{"hidden":5,"epochs":6,"batch":4,"method":"cd"}}`))
 	if _, err := Run(context.Background(), other, cso, 0, dir); !errors.Is(err, ErrPlan) {

@@ -263,7 +263,8 @@ func MergeEvaluations(parts []*Evaluation) (*Evaluation, error) {
 		case w == nil:
 			return nil, fmt.Errorf("part %d has no log weights (not evaluated as a part): %w", i, ErrOptions)
 		case p.Method != ev.Method || p.NSamples != ev.NSamples || p.NVisible != ev.NVisible || p.NHidden != ev.NHidden ||
-			p.MeanFreeEnergy != ev.MeanFreeEnergy || p.Betas != ev.Betas || p.LogZBase != ev.LogZBase || (p.RAISE == nil) != (parts[0].RAISE == nil):
+			p.MeanFreeEnergy != ev.MeanFreeEnergy || p.LogJacobian != ev.LogJacobian || p.Betas != ev.Betas ||
+			p.LogZBase != ev.LogZBase || (p.RAISE == nil) != (parts[0].RAISE == nil) || p.PLLRows != ev.PLLRows:
 			return nil, fmt.Errorf("part %d measured a different model, data or schedule from part 0: %w", i, ErrOptions)
 		case w.AISFirstChain != len(aisW) || w.RAISEFirstChain != len(raiseW):
 			return nil, fmt.Errorf("part %d starts at AIS chain %d and RAISE chain %d, not %d and %d: parts missing or out of order: %w",
