@@ -3,7 +3,7 @@
 // the tasks of a Kubernetes Indexed Job or a Slurm array (ebm sweep) and
 // their results joined into a leaderboard (ebm merge).
 //
-// A Plan (a JSON file) names the data, the AIS evaluation and the
+// A Plan (a JSON or YAML file) names the data, the AIS evaluation and the
 // configurations: a base Config, then either a Grid — every combination of
 // the listed values, keys in sorted order, the last key varying fastest —
 // or a List of overrides of the base, or both (grid first). Configuration
@@ -26,6 +26,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -99,11 +101,17 @@ type Plan struct {
 // ErrPlan reports a sweep file that cannot be run.
 var ErrPlan = errors.New("invalid sweep plan")
 
-// Load reads and checks the plan at path; errors name it.
+// Load reads and checks the plan at path, JSON or — for a .yaml or .yml
+// file — YAML with the same keys; errors name it.
 func Load(path string) (*Plan, []Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
+	}
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".yaml" || ext == ".yml" {
+		if b, err = yamlToJSON(b); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	p, cs, err := Parse(b)
 	if err != nil {
@@ -129,6 +137,20 @@ func Parse(b []byte) (*Plan, []Config, error) {
 		return nil, nil, err
 	}
 	return &p, cs, nil
+}
+
+// yamlToJSON re-encodes a YAML document as JSON, so that one decoder
+// (with its checks) reads both.
+func yamlToJSON(b []byte) ([]byte, error) {
+	var v any
+	if err := yaml.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPlan, err)
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrPlan, err)
+	}
+	return j, nil
 }
 
 // Configs expands the plan: the grid's combinations over Base, then the

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -94,5 +97,40 @@ func TestDocsPlan(t *testing.T) {
 	}
 	if len(cs) != 16 {
 		t.Errorf("%d configurations, want 16", len(cs))
+	}
+}
+
+// TestYAMLPlan checks that a YAML plan is the same plan as its JSON form.
+func TestYAMLPlan(t *testing.T) {
+	dir := t.TempDir()
+	y := filepath.Join(dir, "plan.yaml")
+	if err := os.WriteFile(y, []byte(`data: bars:4x4
+chains: 100
+betas: 2000
+base: {hidden: 16, epochs: 200, batch: 10}
+grid:
+  hidden: [4, 8, 16, 32]
+  lr: [0.05, 0.2]
+  method: [cd, pcd]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	py, cy, err := Load(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pj, cj, err := Load("../docs/sweep-bars.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cy, cj) || py.Data != pj.Data || py.Chains != pj.Chains || py.Betas != pj.Betas {
+		t.Errorf("YAML plan %+v %+v\nJSON plan %+v %+v", py, cy, pj, cj)
+	}
+	bad := filepath.Join(dir, "bad.yml")
+	if err := os.WriteFile(bad, []byte("data: [unclosed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Load(bad); !errors.Is(err, ErrPlan) || !strings.Contains(err.Error(), bad) {
+		t.Errorf("bad YAML: err %v, want ErrPlan naming the file", err)
 	}
 }

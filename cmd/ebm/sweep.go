@@ -31,13 +31,13 @@ type sweepOptions struct {
 func newCmdSweep(io *cmdutil.IOStreams, runF func(context.Context, *sweepOptions) error) *cobra.Command {
 	o := &sweepOptions{IO: io}
 	c := &cobra.Command{
-		Use:   "sweep PLAN.json",
+		Use:   "sweep PLAN.json|PLAN.yaml",
 		Short: "Train and measure a grid of RBM configurations: on this machine, or one per array task",
 		Long: `Train every configuration of a sweep plan and measure it by AIS, writing one
 result file per configuration in --dir (config-K.json, with the model and
 its checkpoint beside it).
 
-A plan is a JSON file:
+A plan is a JSON file (or YAML with the same keys, named .yaml or .yml):
 
   {"data": "bars:4x4", "chains": 100, "betas": 1000,
    "base": {"hidden": 16, "epochs": 30, "batch": 10},
