@@ -22,7 +22,6 @@ type mergeOptions struct {
 	Files []string
 	JSON  bool
 	Plot  string
-	Quiet bool
 }
 
 func newCmdMerge(io *cmdutil.IOStreams, runF func(context.Context, *mergeOptions) error) *cobra.Command {
@@ -48,17 +47,13 @@ A folder stands for the .json files in it.`,
   ebm merge results/*.json --json
   ebm merge results/ --plot leaderboard.png`,
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Files = args
-			if runF == nil {
-				runF = mergeRun
-			}
-			return runF(cmd.Context(), o)
-		},
+		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
+			o.Files = cmd.Flags().Args()
+			return nil
+		}, runF, mergeRun),
 	}
 	c.Flags().BoolVar(&o.JSON, "json", false, "print JSON, as the command run in one process prints it")
 	c.Flags().StringVar(&o.Plot, "plot", "", "draw the result (.png, .svg, .pdf): capacity curves, or the sweep's leaderboard")
-	c.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "no messages on stderr")
 	return c
 }
 

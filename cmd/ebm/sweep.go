@@ -58,15 +58,12 @@ during training resumes from its checkpoint with the same result. ebm merge
 of the result files prints the leaderboard: best mean log-likelihood first.`,
 		Example: `  ebm sweep plan.json --dir results --local -j 2
   ebm sweep plan.json --dir results --shard auto/16
-  ebm merge results/config-*.json`,
+  ebm merge results/`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Plan = args[0]
-			if runF == nil {
-				runF = sweepRun
-			}
-			return runF(cmd.Context(), o)
-		},
+		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
+			o.Plan = cmd.Flags().Arg(0)
+			return nil
+		}, runF, sweepRun),
 	}
 	f := c.Flags()
 	f.StringVar(&o.Dir, "dir", "sweep", "folder of the models, checkpoints and result files (made if missing)")
