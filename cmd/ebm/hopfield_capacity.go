@@ -200,24 +200,21 @@ func writeCapacity(w io.Writer, reports []*hopfield.CapacityReport, plot string,
 // capacitySettings are what every part of a sharded capacity experiment
 // must share.
 type capacitySettings struct {
-	Memories    []string `json:"memories"` // Spec.Label of each
-	Neurons     int      `json:"neurons"`
-	Patterns    []int    `json:"patterns"`
-	Noise       float64  `json:"noise"`
-	Trials      int      `json:"trials"`
-	Seed        uint64   `json:"seed"`
-	Mode        string   `json:"mode"`
-	Temperature float64  `json:"temperature"`
-	MaxSweeps   int      `json:"max_sweeps"`
-	LogX        bool     `json:"log_x"`
+	Memories    []hopfield.Spec `json:"memories"`
+	Neurons     int             `json:"neurons"`
+	Patterns    []int           `json:"patterns"`
+	Noise       float64         `json:"noise"`
+	Trials      int             `json:"trials"`
+	Seed        uint64          `json:"seed"`
+	Mode        string          `json:"mode"`
+	Temperature float64         `json:"temperature"`
+	MaxSweeps   int             `json:"max_sweeps"`
+	LogX        bool            `json:"log_x"`
 }
 
 func (opts *hopfieldCapacityOptions) settings() capacitySettings {
 	b := opts.Base
-	st := capacitySettings{Neurons: b.Neurons, Patterns: b.Patterns, Noise: b.Noise, Trials: b.Trials, Seed: b.Seed,
+	st := capacitySettings{Memories: opts.Specs, Neurons: b.Neurons, Patterns: b.Patterns, Noise: b.Noise, Trials: b.Trials, Seed: b.Seed,
 		Mode: string(b.Mode), Temperature: b.Temperature, MaxSweeps: b.MaxSweeps, LogX: opts.LogX}
-	for _, s := range opts.Specs {
-		st.Memories = append(st.Memories, fmt.Sprintf("%s %s", s.Kind, s.Label()))
-	}
 	return st
 }

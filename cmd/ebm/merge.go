@@ -196,7 +196,7 @@ func mergeCapacity(o *mergeOptions, files []*shard.File) error {
 	for i, parts := range byMemory {
 		r, err := hopfield.MergeCapacity(parts)
 		if err != nil {
-			return fmt.Errorf("%s: %w", st.Memories[i], err)
+			return fmt.Errorf("%s: %w", st.Memories[i].Label(), err)
 		}
 		reports = append(reports, r)
 	}

@@ -125,13 +125,14 @@ type File struct {
 	Path string `json:"-"`
 }
 
-// New returns the file of part s of command with settings and result
-// (marshalled by marshal, which handles NaN: nanjson.Marshal).
+// New returns the file of part s of command with settings (marshalled by
+// encoding/json: settings are finite) and result (marshalled by marshal,
+// which handles NaN: nanjson.Marshal).
 func New(command string, s Shard, settings, result any, marshal func(any) ([]byte, error)) (*File, error) {
 	if s.Whole() {
 		s = Shard{Index: 0, Count: 1}
 	}
-	st, err := marshal(settings)
+	st, err := json.Marshal(settings)
 	if err != nil {
 		return nil, err
 	}
