@@ -211,7 +211,7 @@ func nanFields(s reflect.Value) {
 	}
 	for i := 0; i < s.NumField(); i++ {
 		f, sf := s.Field(i), s.Type().Field(i)
-		if !sf.IsExported() || strings.Contains(sf.Tag.Get("json"), "omitempty") {
+		if tag := sf.Tag.Get("json"); !sf.IsExported() || tag == "-" || strings.Contains(tag, "omitempty") {
 			continue
 		}
 		switch f.Kind() {
