@@ -314,9 +314,8 @@ func (p *Plan) load(spec string) (*dataset.Set, error) {
 	return s, nil
 }
 
-// newSession makes configuration c's model, initialised from the data and
-// its seed, and its trainer.
-func newSession(c Config, x *tensor.Matrix) (*rbm.Session, error) {
+// rbmConfig is c over rbm's defaults for its method.
+func (c Config) rbmConfig() rbm.Config {
 	cfg := rbm.DefaultConfigFor(rbm.Method(cmpOr(c.Method, "cd")))
 	cfg.Epochs, cfg.WeightDecay = c.Epochs, c.WeightDecay
 	if c.K > 0 {
@@ -331,10 +330,35 @@ func newSession(c Config, x *tensor.Matrix) (*rbm.Session, error) {
 	if c.Momentum != nil {
 		cfg.FinalMomentum = *c.Momentum
 	}
+	return cfg
+}
+
+// Bytes estimates the memory Run holds for configuration c of plan p on
+// rows × nv data: the data, training (rbm.TrainingBytes) and AIS's chains.
+func (p *Plan) Bytes(c Config, rows, nv int) float64 {
+	chains := p.Chains
+	if chains == 0 {
+		chains = 100
+	}
+	return 4*float64(rows)*float64(nv) + rbm.TrainingBytes(nv, c.Hidden, c.rbmConfig()) + rbm.SamplingBytes(nv, c.Hidden, float64(chains))
+}
+
+// Shape loads the plan's training data and returns its rows and columns.
+func (p *Plan) Shape() (rows, cols int, err error) {
+	s, err := p.load(p.Data)
+	if err != nil {
+		return 0, 0, err
+	}
+	return s.Len(), s.Dim(), nil
+}
+
+// newSession makes configuration c's model, initialised from the data and
+// its seed, and its trainer.
+func newSession(c Config, x *tensor.Matrix) (*rbm.Session, error) {
 	m := rbm.New(x.Cols, c.Hidden)
 	rng := tensor.NewRand(cmpSeed(c.Seed))
 	m.Init(x, 0.01, rng)
-	tr, err := rbm.NewTrainer(cfg, m, rng)
+	tr, err := rbm.NewTrainer(c.rbmConfig(), m, rng)
 	if err != nil {
 		return nil, err
 	}

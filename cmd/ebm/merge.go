@@ -36,7 +36,8 @@ one process would have printed with the same settings and seed:
   rbm eval            the AIS log weights of every chain joined in order:
                       the same log Z, interval and log-likelihoods, to the
                       bit; RAISE the same way
-  hopfield capacity   the trials' counts joined: the same table or JSON
+  hopfield capacity   the trials' counts joined: the same tables or JSON
+  and compare         (and --plot)
   sweep               the leaderboard of the configurations, best first
 
 "seconds" is the sum over the parts. Parts that do not make one run are

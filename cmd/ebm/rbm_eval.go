@@ -69,7 +69,7 @@ same seed — the same log Z, interval and log-likelihoods, to the bit.`,
   ebm rbm eval --model rbm.safetensors --data mnist:test --binarize sample --ais --raise --chains 100
   ebm rbm eval --model bars.safetensors --data bars:4x4 --exact
   ebm rbm eval --model g8.safetensors --data 8gaussians:1000 --ais --raise
-  ebm rbm eval --model rbm.safetensors --ais --raise --shard auto/4 --out part.json   # then: ebm merge part*.json`,
+  ebm rbm eval --model rbm.safetensors --ais --raise --shard auto/4 --out parts/   # then: ebm merge parts/`,
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunWith(o, o.Data.Resolve, runF, rbmEvalRun),
 	}

@@ -145,6 +145,14 @@ func TestSweepLocalEqualsArray(t *testing.T) {
 	if err != nil || strings.Count(stderr, "done before") != 16 {
 		t.Errorf("second --local run: err %v, stderr\n%s", err, stderr)
 	}
+	// A sweep that would not fit the memory limit is refused before it runs.
+	small := filepath.Join(dir, "small")
+	if _, _, err := run(t, "sweep", plan, "--dir", small, "--local", "--max-memory", "64KiB"); err == nil || !strings.Contains(err.Error(), "configurations at once") {
+		t.Errorf("sweep over --max-memory: err %v", err)
+	}
+	if _, err := os.Stat(small); err == nil {
+		t.Errorf("a refused sweep made its --dir")
+	}
 	text := mustRun(t, append([]string{"merge"}, files...)...)
 	if lines := strings.Split(strings.TrimSpace(text), "\n"); len(lines) != 17 || !strings.HasPrefix(lines[1], "1 ") {
 		t.Errorf("leaderboard table:\n%s", text)

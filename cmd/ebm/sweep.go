@@ -95,22 +95,42 @@ func sweepRun(ctx context.Context, o *sweepOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-		return fmt.Errorf("--dir: %w", err)
-	}
 	lo, hi := o.Shard.Range(len(cs))
 	if !o.Local && lo == hi {
 		return fmt.Errorf("--shard %s: the plan has %d configurations, so this part has none", o.Shard.Spec, len(cs))
 	}
 	jobs := 1
 	if o.Local {
-		jobs = o.Jobs
+		jobs = min(o.Jobs, hi-lo)
+	}
+	if err := sweepFits(o, plan, cs[lo:hi], jobs); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return fmt.Errorf("--dir: %w", err)
 	}
 	results, err := runConfigs(ctx, o, plan, cs, lo, hi, jobs)
 	if err != nil || !o.Local {
 		return err
 	}
 	return writeLeaderboard(o.IO.Out, results, o.Plot, o.JSON)
+}
+
+// sweepFits refuses a sweep whose largest configuration, jobs at a time,
+// would not fit --max-memory.
+func sweepFits(o *sweepOptions, plan *sweep.Plan, cs []sweep.Config, jobs int) error {
+	rows, nv, err := plan.Shape()
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.Plan, err)
+	}
+	var most float64
+	var label string
+	for _, c := range cs {
+		if b := plan.Bytes(c, rows, nv); b > most {
+			most, label = b, c.Label()
+		}
+	}
+	return cmdutil.Fits(o.IO.MaxMemory, float64(jobs)*most, "-j %d configurations at once, the largest %s on %d×%d data", jobs, label, rows, nv)
 }
 
 // runConfigs runs configurations [lo, hi), jobs at a time, each writing
