@@ -199,6 +199,13 @@ func mergeCapacity(o *mergeOptions, files []*shard.File) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", st.Memories[i].Label(), err)
 		}
+		// The theory again from the Spec: JSON has no ±Inf (a capacity of
+		// 2^{N/2} beyond float64 is written as null).
+		spec, err := st.Memories[i].Normalize()
+		if err != nil {
+			return fmt.Errorf("%s: %w", files[0].Path, err)
+		}
+		r.Theory = hopfield.TheoryMarks(spec, r.Neurons)
 		reports = append(reports, r)
 	}
 	return writeCapacity(o.IO.Out, reports, o.Plot, st.LogX, o.JSON, true)
