@@ -168,6 +168,14 @@ func TestShardFlagErrors(t *testing.T) {
 	t.Setenv("JOB_COMPLETION_INDEX", "")
 	t.Setenv("SLURM_ARRAY_TASK_ID", "")
 	eval := []string{"rbm", "eval", "--model", model, "--data", "bars:3x3", "--ais", "--betas", "10", "-q"}
+	badPlan := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(badPlan, []byte(`{"data": "bars:3x3", "base": {"hidden": 2, "epochs": 1}, "gird": {}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	notShard := filepath.Join(dir, "plain.json")
+	if err := os.WriteFile(notShard, []byte(`{"log_z": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -181,6 +189,11 @@ func TestShardFlagErrors(t *testing.T) {
 		{[]string{"hopfield", "capacity", "--patterns", "2", "--trials", "2", "--shard", "0/3", "--json"}, "--shard: hopfield: capacity: part 0 of 3 of 2 trials holds no trial"},
 		{[]string{"hopfield", "capacity", "--patterns", "2", "--shard", "0/3", "--json", "--plot", filepath.Join(dir, "p.png")}, "ebm merge --plot"},
 		{[]string{"sweep", filepath.Join(dir, "none.json"), "--local", "--shard", "0/2"}, "either --local"},
+		{[]string{"sweep", badPlan, "--local"}, badPlan + `: invalid sweep plan: json: unknown field "gird"`},
+		{[]string{"sweep", filepath.Join(dir, "none.json"), "--local"}, "none.json"},
+		{[]string{"sweep", badPlan, "--shard", "0/2", "--json"}, "apply only to --local"},
+		{[]string{"merge", notShard}, notShard + ": not a shard file"},
+		{[]string{"merge", filepath.Join(dir, "none.json")}, "none.json"},
 	} {
 		_, _, err := run(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
