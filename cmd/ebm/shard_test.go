@@ -147,6 +147,17 @@ func TestSweepLocalEqualsArray(t *testing.T) {
 	if err != nil || strings.Count(stderr, "done before") != 16 {
 		t.Errorf("second --local run: err %v, stderr\n%s", err, stderr)
 	}
+	// Another plan (more AIS chains) does not reuse the results: the
+	// models come from the checkpoints, the measurements are new.
+	plan2 := filepath.Join(dir, "plan2.json")
+	b, _ := os.ReadFile(plan)
+	if err := os.WriteFile(plan2, []byte(strings.Replace(string(b), `"chains": 25`, `"chains": 50`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err = run(t, "sweep", plan2, "--dir", local, "--local", "-j", "2")
+	if err != nil || strings.Count(stderr, "(wrote ") != 16 {
+		t.Errorf("--local with another plan: err %v, stderr\n%s", err, stderr)
+	}
 	// A sweep that would not fit the memory limit is refused before it runs.
 	small := filepath.Join(dir, "small")
 	if _, _, err := run(t, "sweep", plan, "--dir", small, "--local", "--max-memory", "64KiB"); err == nil || !strings.Contains(err.Error(), "configurations at once") {
