@@ -11,7 +11,6 @@ import (
 
 	"github.com/ebm-go/ebm/hopfield"
 	"github.com/ebm-go/ebm/internal/cmdutil"
-	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/internal/shard"
 	"github.com/ebm-go/ebm/rbm/estimate"
 	"github.com/ebm-go/ebm/sweep"
@@ -118,58 +117,34 @@ func expandDirs(args []string) ([]string, error) {
 func mergeEval(o *mergeOptions, files []*shard.File) error {
 	var st evalSettings
 	parts := make([]*estimate.Evaluation, len(files))
-	var seconds float64
 	var rep evalReport
 	for i, f := range files {
-		var r evalPart
+		var r evalReport
 		if err := decodeShard(f, &st, &r); err != nil {
 			return err
 		}
-		if r.Evaluation.Method == "ais" && r.Evaluation.Weights == nil {
-			return fmt.Errorf("%s: no log weights", f.Path)
+		if r.Weights == nil {
+			return fmt.Errorf("%s: no log weights: not written by --shard", f.Path)
 		}
-		parts[i] = &r.Evaluation
-		seconds += r.Seconds
+		parts[i] = r.Evaluation
 		if i == 0 {
-			rep = evalReport{Model: r.Model, Data: r.Data, Binarize: r.Binarize, BaseData: r.BaseData}
+			rep.evalFiles = r.evalFiles
+		} else {
+			rep.Seconds += r.Seconds
 		}
 	}
 	ev, err := estimate.MergeEvaluations(parts)
 	if err != nil {
-		return fmt.Errorf("%s…: %w", files[0].Path, err)
+		return fmt.Errorf("%w (the parts in order: %s)", err, shard.Paths(files))
 	}
 	if ev.Method == "ais" && ev.Chains != st.Chains {
-		return fmt.Errorf("the parts hold %d AIS chains, the settings say --chains %d", ev.Chains, st.Chains)
+		return fmt.Errorf("the parts hold %d AIS chains, the settings say --chains %d (%s)", ev.Chains, st.Chains, shard.Paths(files))
 	}
-	rep.Evaluation, rep.Seconds = ev, seconds
+	rep.Evaluation = ev
 	if o.JSON {
 		return cmdutil.WriteJSON(o.IO.Out, rep)
 	}
 	printEval(&rbmEvalOptions{IO: o.IO, Model: rep.Model}, &rep)
-	return nil
-}
-
-// evalPart is an evalReport as read back from a shard file.
-type evalPart struct {
-	Model      string  `json:"model"`
-	Data       string  `json:"data"`
-	Binarize   string  `json:"binarize"`
-	BaseData   string  `json:"base_data,omitempty"`
-	Seconds    float64 `json:"seconds"`
-	Evaluation estimate.Evaluation
-}
-
-// UnmarshalJSON reads the file fields and the Evaluation from one object.
-func (p *evalPart) UnmarshalJSON(b []byte) error {
-	type files evalPart
-	var f files
-	if err := nanjson.Unmarshal(b, &f); err != nil {
-		return err
-	}
-	if err := nanjson.Unmarshal(b, &f.Evaluation); err != nil {
-		return err
-	}
-	*p = evalPart(f)
 	return nil
 }
 

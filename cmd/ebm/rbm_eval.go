@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -93,25 +94,34 @@ same seed — the same log Z, interval and log-likelihoods, to the bit.`,
 	return c
 }
 
-// evalReport is what --json prints: the files and the library's Evaluation.
+// evalFiles are what --json prints beside the library's Evaluation: the
+// files and the time.
+type evalFiles struct {
+	Model    string  `json:"model"`
+	Data     string  `json:"data"`
+	Binarize string  `json:"binarize"`
+	BaseData string  `json:"base_data,omitempty"`
+	Seconds  float64 `json:"seconds"`
+}
+
+// evalReport is what --json prints: the files and the Evaluation, in one
+// object.
 type evalReport struct {
-	Model                string  `json:"model"`
-	Data                 string  `json:"data"`
-	Binarize             string  `json:"binarize"`
-	BaseData             string  `json:"base_data,omitempty"`
-	Seconds              float64 `json:"seconds"`
-	*estimate.Evaluation `json:"-"`
+	evalFiles
+	*estimate.Evaluation
 }
 
 func (r evalReport) MarshalJSON() ([]byte, error) {
-	files := struct {
-		Model    string  `json:"model"`
-		Data     string  `json:"data"`
-		Binarize string  `json:"binarize"`
-		BaseData string  `json:"base_data,omitempty"`
-		Seconds  float64 `json:"seconds"`
-	}{r.Model, r.Data, r.Binarize, r.BaseData, r.Seconds}
-	return nanjson.Merge(files, r.Evaluation)
+	return nanjson.Merge(r.evalFiles, r.Evaluation)
+}
+
+// UnmarshalJSON reads back what MarshalJSON wrote (a shard file's result).
+func (r *evalReport) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &r.evalFiles); err != nil {
+		return err
+	}
+	r.Evaluation = new(estimate.Evaluation)
+	return json.Unmarshal(b, r.Evaluation)
 }
 
 func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
@@ -142,7 +152,7 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 	if err := o.shardFits(x.Rows); err != nil {
 		return err
 	}
-	rep := &evalReport{Model: o.Model, Data: set.Name, Binarize: set.BinarizeName()}
+	rep := &evalReport{evalFiles: evalFiles{Model: o.Model, Data: set.Name, Binarize: set.BinarizeName()}}
 	opt := estimate.EvalOptions{RAISE: o.RAISE, RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows, LogJacobian: m.Standard.LogJacobian(),
 		AIS: estimate.Options{Chains: o.Chains, Seed: o.Seed}, Part: o.Shard.Index, Parts: o.Shard.Count}
 	switch {

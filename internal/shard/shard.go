@@ -190,7 +190,7 @@ func Check(files []*File) ([]*File, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("shards %s of %d are missing (given: %s): %w", strings.Join(missing, ", "), first.Shard.Count, paths(files), ErrMismatch)
+		return nil, fmt.Errorf("shards %s of %d are missing (given: %s): %w", strings.Join(missing, ", "), first.Shard.Count, Paths(files), ErrMismatch)
 	}
 	return byIndex, nil
 }
@@ -210,12 +210,13 @@ func Match(first, f *File) error {
 	return nil
 }
 
-func paths(files []*File) string {
+// Paths lists the files' paths, in order, for messages.
+func Paths(files []*File) string {
 	p := make([]string, len(files))
 	for i, f := range files {
 		p[i] = f.Path
 	}
-	return strings.Join(p, " ")
+	return strings.Join(p, ", ")
 }
 
 // diff names the first top-level setting that differs between a and b
