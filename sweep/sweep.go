@@ -246,27 +246,10 @@ func Run(ctx context.Context, p *Plan, cs []Config, k int, dir string) (*Result,
 		return nil, err
 	}
 	modelPath, ckpt, _ := Paths(dir, k)
-	res := &Result{Index: k, Label: c.Label(), Config: c, Model: modelPath}
-	key := c
-	key.Epochs = 0
-	kb, _ := json.Marshal(key) // the configuration apart from its length
-	var s *rbm.Session
-	if _, err := os.Stat(ckpt); err == nil {
-		if s, err = rbm.ResumeSession(ckpt); err != nil {
-			return nil, fmt.Errorf("configuration %d: %w", k, err)
-		}
-		if got := s.Meta["sweep_config"]; got != string(kb) {
-			return nil, fmt.Errorf("configuration %d: checkpoint %s is of another configuration (%s, not %s): remove it to start again: %w", k, ckpt, got, kb, ErrPlan)
-		}
-		if s.Epoch > c.Epochs {
-			return nil, fmt.Errorf("configuration %d: checkpoint %s has %d epochs done, more than the configuration's %d: remove it to start again: %w", k, ckpt, s.Epoch, c.Epochs, ErrPlan)
-		}
-		res.Resumed, s.Epochs = s.Epoch, c.Epochs
-	} else if s, err = newSession(c, train.X); err != nil {
+	s, resumed, err := session(c, train, modelPath, ckpt)
+	if err != nil {
 		return nil, fmt.Errorf("configuration %d (%s): %w", k, c.Label(), err)
 	}
-	s.ModelPath, s.CheckpointPath = modelPath, ckpt
-	s.Meta = map[string]string{"data": train.Name, "binarize": train.BinarizeName(), "seed": fmt.Sprint(cmpSeed(c.Seed)), "sweep_config": string(kb)}
 	start := time.Now()
 	if _, err := s.Run(ctx, train.X, nil); err != nil {
 		if ctx.Err() != nil {
@@ -274,22 +257,55 @@ func Run(ctx context.Context, p *Plan, cs []Config, k int, dir string) (*Result,
 		}
 		return nil, fmt.Errorf("configuration %d (%s): %w", k, c.Label(), err)
 	}
-	res.TrainSeconds, res.Epochs = time.Since(start).Seconds(), s.Epoch
+	res := &Result{Index: k, Label: c.Label(), Config: c, Model: modelPath, Epochs: s.Epoch,
+		TrainSeconds: time.Since(start).Seconds(), Resumed: resumed}
+	if res.Eval, err = p.measure(ctx, s.Model(), train); err != nil {
+		return nil, fmt.Errorf("configuration %d (%s): evaluation: %w", k, c.Label(), err)
+	}
+	return res, nil
+}
+
+// session is configuration c's training session writing modelPath and
+// ckpt: resumed from ckpt when it exists (and is of this configuration),
+// else new; resumed is the number of epochs already done.
+func session(c Config, train *dataset.Set, modelPath, ckpt string) (s *rbm.Session, resumed int, err error) {
+	key := c
+	key.Epochs = 0
+	kb, _ := json.Marshal(key) // the configuration apart from its length
+	if _, err := os.Stat(ckpt); err == nil {
+		if s, err = rbm.ResumeSession(ckpt); err != nil {
+			return nil, 0, err
+		}
+		if got := s.Meta["sweep_config"]; got != string(kb) {
+			return nil, 0, fmt.Errorf("checkpoint %s is of another configuration (%s, not %s): remove it to start again: %w", ckpt, got, kb, ErrPlan)
+		}
+		if s.Epoch > c.Epochs {
+			return nil, 0, fmt.Errorf("checkpoint %s has %d epochs done, more than the configuration's %d: remove it to start again: %w", ckpt, s.Epoch, c.Epochs, ErrPlan)
+		}
+		resumed, s.Epochs = s.Epoch, c.Epochs
+	} else if s, err = newSession(c, train.X); err != nil {
+		return nil, 0, err
+	}
+	s.ModelPath, s.CheckpointPath = modelPath, ckpt
+	s.Meta = map[string]string{"data": train.Name, "binarize": train.BinarizeName(), "seed": fmt.Sprint(cmpSeed(c.Seed)), "sweep_config": string(kb)}
+	return s, resumed, nil
+}
+
+// measure evaluates m by AIS, from the training data's base rate, on the
+// plan's evaluation data (default: the training data).
+func (p *Plan) measure(ctx context.Context, m *rbm.RBM, train *dataset.Set) (*estimate.Evaluation, error) {
 	eval := train
 	if p.EvalData != "" {
+		var err error
 		if eval, err = p.load(p.EvalData); err != nil {
 			return nil, err
 		}
 	}
-	m := s.Model()
 	opt := estimate.EvalOptions{Method: "ais", AIS: estimate.Options{Chains: p.Chains, Seed: cmpSeed(p.EvalSeed), BaseBias: estimate.BaseRate(m, train.X)}}
 	if p.Betas > 0 {
 		opt.AIS.Betas = estimate.LinearSchedule(p.Betas)
 	}
-	if res.Eval, err = estimate.Evaluate(ctx, m, eval.X, opt); err != nil {
-		return nil, fmt.Errorf("configuration %d (%s): evaluation: %w", k, c.Label(), err)
-	}
-	return res, nil
+	return estimate.Evaluate(ctx, m, eval.X, opt)
 }
 
 func cmpSeed(s uint64) uint64 {
