@@ -6,6 +6,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/ebm-go/ebm/internal/shard"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -44,6 +45,12 @@ type CapacityOptions struct {
 	// OnTrial, if set, is called after each finished trial with the number
 	// done and the total, from one goroutine at a time.
 	OnTrial func(done, total int)
+	// Part of Parts (when Parts > 1) runs only trials
+	// Part·Trials/Parts to (Part+1)·Trials/Parts−1 of every pattern count.
+	// Each trial draws from its own TrialSeed, so the parts' outcomes
+	// (CapacityReport.Part) put together by MergeCapacity give exactly the
+	// report of one run.
+	Part, Parts int
 }
 
 // CapacityResult holds the measurements at one pattern count.
@@ -112,6 +119,9 @@ func (o *CapacityOptions) validate() error {
 	if o.Trials < 1 {
 		return &OptionError{Option: "trials", Err: fmt.Errorf("hopfield: capacity: need at least 1 trial, got %d: %w", o.Trials, ErrOption)}
 	}
+	if lo, hi := o.trialRange(); lo == hi || o.Part < 0 || (o.Parts > 1 && o.Part >= o.Parts) {
+		return &OptionError{Option: "shard", Err: fmt.Errorf("hopfield: capacity: part %d of %d of %d trials holds no trial: %w", o.Part, o.Parts, o.Trials, ErrOption)}
+	}
 	spec, err := o.Spec.Normalize()
 	if err != nil {
 		return err
@@ -138,6 +148,11 @@ func (o *CapacityOptions) validate() error {
 		o.Workers = workers()
 	}
 	return nil
+}
+
+// trialRange is the trials [lo, hi) of the part the options run.
+func (o *CapacityOptions) trialRange() (lo, hi int) {
+	return shard.Shard{Index: o.Part, Count: o.Parts}.Range(o.Trials)
 }
 
 // trialOut is what one trial contributes.
@@ -168,8 +183,15 @@ type trialOut struct {
 // patterns whose one-step update keeps their signs, and every probe is one
 // row of a single batched retrieval.
 func Capacity(ctx context.Context, opt CapacityOptions) ([]CapacityResult, error) {
+	res, _, err := capacity(ctx, opt)
+	return res, err
+}
+
+// capacity is Capacity, also returning every trial's outcome (pattern
+// count major, then trial).
+func capacity(ctx context.Context, opt CapacityOptions) ([]CapacityResult, []trialOut, error) {
 	if err := opt.validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	newWorker := func() func(p int, rng *tensor.Rand) trialOut {
 		var ws trialWork // per-goroutine scratch
@@ -182,9 +204,10 @@ func Capacity(ctx context.Context, opt CapacityOptions) ([]CapacityResult, error
 	}
 	outs, err := runTrials(ctx, &opt, opt.OnTrial, newWorker)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return aggregate(&opt, outs), nil
+	lo, hi := opt.trialRange()
+	return aggregate(&opt, outs, hi-lo), outs, nil
 }
 
 // runTrials runs every (pattern count, trial) pair of opt on opt.Workers
@@ -194,7 +217,8 @@ func Capacity(ctx context.Context, opt CapacityOptions) ([]CapacityResult, error
 // number of workers. onTrial, if set, is called after each trial.
 func runTrials(ctx context.Context, opt *CapacityOptions, onTrial func(done, total int), newWorker func() func(p int, rng *tensor.Rand) trialOut) ([]trialOut, error) {
 	type job struct{ pi, t int }
-	total := len(opt.Patterns) * opt.Trials
+	lo, hi := opt.trialRange()
+	total := len(opt.Patterns) * (hi - lo)
 	outs := make([]trialOut, total)
 	jobs := make(chan job)
 	var (
@@ -205,7 +229,7 @@ func runTrials(ctx context.Context, opt *CapacityOptions, onTrial func(done, tot
 	go func() {
 		defer close(jobs)
 		for pi := range opt.Patterns {
-			for t := 0; t < opt.Trials; t++ {
+			for t := lo; t < hi; t++ {
 				select {
 				case jobs <- job{pi, t}:
 				case <-ctx.Done():
@@ -224,7 +248,7 @@ func runTrials(ctx context.Context, opt *CapacityOptions, onTrial func(done, tot
 					continue
 				}
 				p := opt.Patterns[j.pi]
-				outs[j.pi*opt.Trials+j.t] = trial(p, tensor.NewRand(TrialSeed(opt.Seed, p, j.t)))
+				outs[j.pi*(hi-lo)+j.t-lo] = trial(p, tensor.NewRand(TrialSeed(opt.Seed, p, j.t)))
 				if onTrial != nil {
 					mu.Lock()
 					done++

@@ -92,7 +92,9 @@
 // Every random draw (sweep orders, Glauber decisions, random patterns,
 // noise) comes from a *tensor.Rand the caller seeds. Capacity experiments
 // derive one generator per (pattern count, trial) from the seed, so their
-// results do not depend on GOMAXPROCS or the number of workers.
+// results do not depend on GOMAXPROCS or the number of workers — nor on
+// running the trials in parts on several machines (CapacityOptions.Parts)
+// and joining them with MergeCapacity.
 //
 // The package never prints and never exits: the CLI (ebm hopfield) wires it.
 package hopfield

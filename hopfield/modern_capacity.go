@@ -8,15 +8,15 @@ import (
 
 // aggregate reduces the trials to one result per pattern count, in a fixed
 // order (as Capacity does).
-func aggregate(opt *CapacityOptions, outs []trialOut) []CapacityResult {
+func aggregate(opt *CapacityOptions, outs []trialOut, trials int) []CapacityResult {
 	results := make([]CapacityResult, len(opt.Patterns))
 	for pi, p := range opt.Patterns {
 		r := &results[pi]
-		r.Patterns, r.Load, r.Trials, r.Probes = p, float64(p)/float64(opt.Neurons), opt.Trials, p*opt.Trials
+		r.Patterns, r.Load, r.Trials, r.Probes = p, float64(p)/float64(opt.Neurons), trials, p*trials
 		var fx, rc, ov stats
 		var conv, cyc, sw int
-		for t := 0; t < opt.Trials; t++ {
-			o := outs[pi*opt.Trials+t]
+		for t := 0; t < trials; t++ {
+			o := outs[pi*trials+t]
 			fp := float64(p)
 			fx.add(float64(o.fixed) / fp)
 			rc.add(float64(o.recalled) / fp)

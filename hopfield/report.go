@@ -38,6 +38,74 @@ type CapacityReport struct {
 	// TheoryMarks).
 	Theory  map[string]float64 `json:"theory"`
 	Results []CapacityResult   `json:"results"`
+	// Part holds the trials' outcomes of one part of an experiment
+	// (CapacityOptions.Parts > 1), whose Results are those of its trials
+	// alone; MergeCapacity joins the parts.
+	Part *CapacityPart `json:"part,omitempty"`
+}
+
+// CapacityPart is what one part of a capacity experiment measured: trials
+// FirstTrial to FirstTrial+Trials−1 of every pattern count.
+type CapacityPart struct {
+	FirstTrial int            `json:"first_trial"`
+	Trials     int            `json:"trials"`
+	Outcomes   []TrialOutcome `json:"outcomes"` // pattern count major, then trial
+}
+
+// TrialOutcome is what one trial counted: stable stored patterns,
+// recalled, converged and cycling probes, sweeps, and the sum of the
+// probes' final overlaps.
+type TrialOutcome struct {
+	Patterns  int     `json:"patterns"`
+	Fixed     int     `json:"fixed"`
+	Recalled  int     `json:"recalled"`
+	Converged int     `json:"converged"`
+	Cycles    int     `json:"cycles"`
+	Sweeps    int     `json:"sweeps"`
+	Overlap   float64 `json:"overlap"`
+}
+
+// MergeCapacity joins the parts of one experiment — MeasureCapacity with
+// Part 0…n−1 of Parts and otherwise the same options, in part order — into
+// exactly the report of one run of all the trials (Seconds is the sum of
+// the parts'). It refuses parts of different experiments and trials that
+// are missing or repeated.
+func MergeCapacity(parts []*CapacityReport) (*CapacityReport, error) {
+	if len(parts) == 0 || parts[0].Part == nil {
+		return nil, fmt.Errorf("hopfield: merge capacity: no parts: %w", ErrOption)
+	}
+	r := *parts[0]
+	opt := CapacityOptions{Neurons: r.Neurons, Trials: r.Trials}
+	for _, res := range r.Results {
+		opt.Patterns = append(opt.Patterns, res.Patterns)
+	}
+	outs := make([]trialOut, len(opt.Patterns)*r.Trials)
+	next, seconds := 0, 0.0
+	for i, p := range parts {
+		pt := p.Part
+		if pt == nil || p.Kind != r.Kind || p.Rule != r.Rule || p.Neurons != r.Neurons || p.Trials != r.Trials || p.Seed != r.Seed ||
+			p.Noise != r.Noise || p.Mode != r.Mode || len(p.Results) != len(r.Results) {
+			return nil, fmt.Errorf("hopfield: merge capacity: part %d is not a part of the experiment of part 0: %w", i, ErrOption)
+		}
+		if pt.FirstTrial != next || len(pt.Outcomes) != pt.Trials*len(opt.Patterns) {
+			return nil, fmt.Errorf("hopfield: merge capacity: part %d holds trials from %d, want %d: parts missing or out of order: %w", i, pt.FirstTrial, next, ErrOption)
+		}
+		for k, o := range pt.Outcomes {
+			pi, t := k/pt.Trials, next+k%pt.Trials
+			if o.Patterns != opt.Patterns[pi] {
+				return nil, fmt.Errorf("hopfield: merge capacity: part %d has %d patterns where part 0 has %d: %w", i, o.Patterns, opt.Patterns[pi], ErrOption)
+			}
+			outs[pi*r.Trials+t] = trialOut{p: o.Patterns, fixed: o.Fixed, recalled: o.Recalled, converged: o.Converged,
+				cycles: o.Cycles, sweeps: o.Sweeps, overlap: o.Overlap}
+		}
+		next += pt.Trials
+		seconds += p.Seconds
+	}
+	if next != r.Trials {
+		return nil, fmt.Errorf("hopfield: merge capacity: the parts hold %d of %d trials: %w", next, r.Trials, ErrOption)
+	}
+	r.Results, r.Part, r.Seconds = aggregate(&opt, outs, r.Trials), nil, seconds
+	return &r, nil
 }
 
 // MarshalJSON writes NaN and ±Inf as null.
@@ -62,7 +130,7 @@ func (r Retrieval) MarshalJSON() ([]byte, error) {
 // the time it took and the theory marks.
 func MeasureCapacity(ctx context.Context, opt CapacityOptions) (*CapacityReport, error) {
 	start := time.Now()
-	res, err := Capacity(ctx, opt)
+	res, outs, err := capacity(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +150,14 @@ func MeasureCapacity(ctx context.Context, opt CapacityOptions) (*CapacityReport,
 	}
 	if opt.Mode == Glauber {
 		r.Temperature = &opt.Temperature
+	}
+	if opt.Parts > 1 {
+		lo, hi := opt.trialRange()
+		r.Part = &CapacityPart{FirstTrial: lo, Trials: hi - lo, Outcomes: make([]TrialOutcome, len(outs))}
+		for i, o := range outs {
+			r.Part.Outcomes[i] = TrialOutcome{Patterns: o.p, Fixed: o.fixed, Recalled: o.recalled, Converged: o.converged,
+				Cycles: o.cycles, Sweeps: o.sweeps, Overlap: o.overlap}
+		}
 	}
 	return r, nil
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"slices"
 
@@ -24,10 +26,12 @@ type hopfieldCapacityOptions struct {
 	Base                      hopfield.CapacityOptions
 	Plot                      string
 	LogX, Quiet, Tables, JSON bool
+	Shard                     shardFlags
+	Command                   string // "hopfield capacity" or "hopfield compare": names the shard files
 }
 
 func newCmdHopfieldCapacity(io *cmdutil.IOStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
-	opts := &hopfieldCapacityOptions{IO: io}
+	opts := &hopfieldCapacityOptions{IO: io, Command: "hopfield capacity"}
 	o := &opts.Base
 	var mode string
 	var sf specFlags
@@ -111,17 +115,28 @@ func capacityFlags(c *cobra.Command, opts *hopfieldCapacityOptions, countsHelp s
 	cmdutil.Minimum(c, 2, "neurons")
 	cmdutil.Minimum(c, 1, "trials")
 	cmdutil.Minimum(c, 0, "workers")
+	opts.Shard.register(c, "trials (of every pattern count)")
 	return func() error {
 		var err error
-		o.Patterns, err = hopfield.PatternCounts(patterns, load, o.Neurons, def)
-		opts.Quiet = opts.Quiet || opts.JSON
-		return err
+		if o.Patterns, err = hopfield.PatternCounts(patterns, load, o.Neurons, def); err != nil {
+			return err
+		}
+		if err := opts.Shard.resolve(opts.JSON); err != nil {
+			return err
+		}
+		o.Part, o.Parts = opts.Shard.Index, opts.Shard.Count
+		opts.Quiet = opts.Quiet || opts.JSON || !opts.Shard.Whole()
+		return nil
 	}
 }
 
 func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) error {
-	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("plot", opts.Plot, cmdutil.ExtCurves...)}); err != nil {
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("plot", opts.Plot, cmdutil.ExtCurves...), cmdutil.Path("out", opts.Shard.Out, ".json")}); err != nil {
 		return err
+	}
+	part := !opts.Shard.Whole()
+	if part && opts.Plot != "" {
+		return errors.New("--plot applies to the whole run: draw the merged parts with ebm merge --plot")
 	}
 	b := opts.Base
 	workers, pmax := cmp.Or(b.Workers, runtime.GOMAXPROCS(0)), slices.Max(append([]int{1}, b.Patterns...))
@@ -143,25 +158,63 @@ func hopfieldCapacityRun(ctx context.Context, opts *hopfieldCapacityOptions) err
 			return err
 		}
 		reports = append(reports, rep)
-		if opts.Tables {
+		if opts.Tables && !part {
 			if err := rep.WriteText(opts.IO.Out); err != nil {
 				return err
 			}
 		}
 	}
-	if opts.Plot != "" {
-		if err := viz.HopfieldCapacity(opts.Plot, reports, opts.LogX); err != nil {
+	if part {
+		return opts.Shard.write(opts.IO.Out, opts.Command, opts.settings(), reports)
+	}
+	return writeCapacity(opts.IO.Out, reports, opts.Plot, opts.LogX, opts.JSON, false)
+}
+
+// writeCapacity writes the reports: the plot, then JSON (one object for
+// one report, else an array) or, with tables, the text tables.
+func writeCapacity(w io.Writer, reports []*hopfield.CapacityReport, plot string, logX, jsonOut, tables bool) error {
+	for _, rep := range reports {
+		if tables && !jsonOut {
+			if err := rep.WriteText(w); err != nil {
+				return err
+			}
+		}
+	}
+	if plot != "" {
+		if err := viz.HopfieldCapacity(plot, reports, logX); err != nil {
 			return err
 		}
-		if !opts.JSON {
-			fmt.Fprintf(opts.IO.Out, "wrote %s\n", opts.Plot)
+		if !jsonOut {
+			fmt.Fprintf(w, "wrote %s\n", plot)
 		}
 	}
 	switch {
-	case !opts.JSON:
+	case !jsonOut:
 		return nil
 	case len(reports) == 1:
-		return cmdutil.WriteJSON(opts.IO.Out, reports[0])
+		return cmdutil.WriteJSON(w, reports[0])
 	}
-	return cmdutil.WriteJSON(opts.IO.Out, reports)
+	return cmdutil.WriteJSON(w, reports)
+}
+
+// capacitySettings are what every part of a sharded capacity experiment
+// must share.
+type capacitySettings struct {
+	Memories    []hopfield.Spec `json:"memories"`
+	Neurons     int             `json:"neurons"`
+	Patterns    []int           `json:"patterns"`
+	Noise       float64         `json:"noise"`
+	Trials      int             `json:"trials"`
+	Seed        uint64          `json:"seed"`
+	Mode        string          `json:"mode"`
+	Temperature float64         `json:"temperature"`
+	MaxSweeps   int             `json:"max_sweeps"`
+	LogX        bool            `json:"log_x"`
+}
+
+func (opts *hopfieldCapacityOptions) settings() capacitySettings {
+	b := opts.Base
+	st := capacitySettings{Memories: opts.Specs, Neurons: b.Neurons, Patterns: b.Patterns, Noise: b.Noise, Trials: b.Trials, Seed: b.Seed,
+		Mode: string(b.Mode), Temperature: b.Temperature, MaxSweeps: b.MaxSweeps, LogX: opts.LogX}
+	return st
 }

@@ -13,7 +13,7 @@ import (
 // newCmdHopfieldCompare is capacity with a fixed set of memories: the
 // run function is hopfieldCapacityRun.
 func newCmdHopfieldCompare(io *cmdutil.IOStreams, runF func(context.Context, *hopfieldCapacityOptions) error) *cobra.Command {
-	opts := &hopfieldCapacityOptions{IO: io, LogX: true}
+	opts := &hopfieldCapacityOptions{IO: io, LogX: true, Command: "hopfield compare"}
 	var interactions string
 	var beta float64
 	c := &cobra.Command{
@@ -40,8 +40,9 @@ Loads: --load from:to:step or --patterns counts; by default
 			return fmt.Errorf("--interaction: %w", err)
 		}
 		opts.Specs = hopfield.CompareSpecs(fs, beta)
+		quiet := opts.Quiet
 		err = counts()
-		opts.Tables = !opts.Quiet
+		opts.Tables = !quiet && !opts.JSON
 		return err
 	}, runF, hopfieldCapacityRun)
 	f := c.Flags()

@@ -46,7 +46,8 @@ or a folder of PNG images.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	io := &cmdutil.IOStreams{Out: stdout, ErrOut: stderr}
-	root.AddCommand(newRBMCmd(io), newHopfieldCmd(io), newDeepCmd(io), newDBNCmd(io), newCmdServe(io, nil), newCmdScore(io, nil), newCmdVersion(io, nil))
+	root.AddCommand(newRBMCmd(io), newHopfieldCmd(io), newDeepCmd(io), newDBNCmd(io), newCmdServe(io, nil), newCmdScore(io, nil),
+		newCmdMerge(io, nil), newCmdSweep(io, nil), newCmdVersion(io, nil))
 	cmdutil.AddMaxMemory(root, io)
 	cmdutil.UnknownSubcommands(root)
 	cmdutil.OptionFlags(root)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -28,6 +29,7 @@ type rbmEvalOptions struct {
 	PLLRows       int
 	Seed          uint64
 	JSON, Quiet   bool
+	Shard         shardFlags
 }
 
 func newCmdRBMEval(io *cmdutil.IOStreams, runF func(context.Context, *rbmEvalOptions) error) *cobra.Command {
@@ -58,11 +60,17 @@ measured exactly and larger ones by AIS. The exact pseudo-log-likelihood
 (binary units: per unit, and summed over units: scikit-learn's scale) and
 the mean-field reconstruction error are always reported. Log-likelihoods of
 a model trained on standardized columns (Gaussian units) are densities of
-the data's own units: log_jacobian = −Σ log std is included.`,
+the data's own units: log_jacobian = −Σ log std is included.
+
+--shard i/n runs part i of n of the AIS chains and RAISE examples (groups of
+25 chains: n can be at most chains/25, rounded up) and writes the part as
+JSON; ebm merge joins the parts into the result one process prints with the
+same seed — the same log Z, interval and log-likelihoods, to the bit.`,
 		Example: `  ebm rbm eval --model rbm.safetensors --data mnist:test --ais --json
   ebm rbm eval --model rbm.safetensors --data mnist:test --binarize sample --ais --raise --chains 100
   ebm rbm eval --model bars.safetensors --data bars:4x4 --exact
-  ebm rbm eval --model g8.safetensors --data 8gaussians:1000 --ais --raise`,
+  ebm rbm eval --model g8.safetensors --data 8gaussians:1000 --ais --raise
+  ebm rbm eval --model rbm.safetensors --ais --raise --shard auto/4 --out parts/   # then: ebm merge parts/`,
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunWith(o, o.Data.Resolve, runF, rbmEvalRun),
 	}
@@ -80,30 +88,40 @@ the data's own units: log_jacobian = −Σ log std is included.`,
 	f.Uint64Var(&o.Seed, "seed", 1, "random seed for AIS and RAISE")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON object")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
+	o.Shard.register(c, "AIS chains and RAISE examples")
 	cmdutil.Minimum(c, 1, "chains", "raise-examples")
 	cmdutil.Minimum(c, 0, "betas", "pll-rows")
 	return c
 }
 
-// evalReport is what --json prints: the files and the library's Evaluation.
+// evalFiles are what --json prints beside the library's Evaluation: the
+// files and the time.
+type evalFiles struct {
+	Model    string  `json:"model"`
+	Data     string  `json:"data"`
+	Binarize string  `json:"binarize"`
+	BaseData string  `json:"base_data,omitempty"`
+	Seconds  float64 `json:"seconds"`
+}
+
+// evalReport is what --json prints: the files and the Evaluation, in one
+// object.
 type evalReport struct {
-	Model                string  `json:"model"`
-	Data                 string  `json:"data"`
-	Binarize             string  `json:"binarize"`
-	BaseData             string  `json:"base_data,omitempty"`
-	Seconds              float64 `json:"seconds"`
-	*estimate.Evaluation `json:"-"`
+	evalFiles
+	*estimate.Evaluation
 }
 
 func (r evalReport) MarshalJSON() ([]byte, error) {
-	files := struct {
-		Model    string  `json:"model"`
-		Data     string  `json:"data"`
-		Binarize string  `json:"binarize"`
-		BaseData string  `json:"base_data,omitempty"`
-		Seconds  float64 `json:"seconds"`
-	}{r.Model, r.Data, r.Binarize, r.BaseData, r.Seconds}
-	return nanjson.Merge(files, r.Evaluation)
+	return nanjson.Merge(r.evalFiles, r.Evaluation)
+}
+
+// UnmarshalJSON reads back what MarshalJSON wrote (a shard file's result).
+func (r *evalReport) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &r.evalFiles); err != nil {
+		return err
+	}
+	r.Evaluation = new(estimate.Evaluation)
+	return json.Unmarshal(b, r.Evaluation)
 }
 
 func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
@@ -117,6 +135,12 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 	if o.RAISEExamples < 1 {
 		return fmt.Errorf("--raise-examples must be at least 1, got %d", o.RAISEExamples)
 	}
+	if err := o.Shard.resolve(o.JSON); err != nil {
+		return err
+	}
+	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Shard.Out, ".json")}, cmdutil.Path("model", o.Model)); err != nil {
+		return err
+	}
 	in, err := openModelData(o.Model, &o.Data)
 	if err != nil {
 		return err
@@ -125,9 +149,12 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 	if err := evalFits(o, m.NVisible(), m.NHidden()); err != nil {
 		return err
 	}
-	rep := &evalReport{Model: o.Model, Data: set.Name, Binarize: set.BinarizeName()}
+	if err := o.shardFits(x.Rows); err != nil {
+		return err
+	}
+	rep := &evalReport{evalFiles: evalFiles{Model: o.Model, Data: set.Name, Binarize: set.BinarizeName()}}
 	opt := estimate.EvalOptions{RAISE: o.RAISE, RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows, LogJacobian: m.Standard.LogJacobian(),
-		AIS: estimate.Options{Chains: o.Chains, Seed: o.Seed}}
+		AIS: estimate.Options{Chains: o.Chains, Seed: o.Seed}, Part: o.Shard.Index, Parts: o.Shard.Count}
 	switch {
 	case o.Exact:
 		opt.Method = "exact"
@@ -153,11 +180,62 @@ func rbmEvalRun(ctx context.Context, o *rbmEvalOptions) error {
 		return err
 	}
 	rep.Seconds = time.Since(start).Seconds()
+	if !o.Shard.Whole() {
+		settings, err := o.settings()
+		if err != nil {
+			return err
+		}
+		return o.Shard.write(o.IO.Out, "rbm eval", settings, rep)
+	}
 	if o.JSON {
 		return cmdutil.WriteJSON(o.IO.Out, rep)
 	}
 	printEval(o, rep)
 	return nil
+}
+
+// shardFits refuses more parts than the AIS chains or the RAISE examples
+// (of rows) have groups of estimate.GroupSize: every part runs whole groups.
+func (o *rbmEvalOptions) shardFits(rows int) error {
+	n := o.Shard.Count
+	groups := func(k int) int { return (k + estimate.GroupSize - 1) / estimate.GroupSize }
+	if n > 1 && !o.Exact && n > groups(o.Chains) {
+		return fmt.Errorf("--shard %s: the %d AIS chains are %d groups of %d, one part at least each: use at most %d parts or more --chains",
+			o.Shard.Spec, o.Chains, groups(o.Chains), estimate.GroupSize, groups(o.Chains))
+	}
+	if ex := min(o.RAISEExamples, rows); n > 1 && o.RAISE && n > groups(ex) {
+		return fmt.Errorf("--shard %s: the %d RAISE examples are %d groups of %d, one part at least each: use at most %d parts or more --raise-examples",
+			o.Shard.Spec, ex, groups(ex), estimate.GroupSize, groups(ex))
+	}
+	return nil
+}
+
+// evalSettings are what every part of a sharded evaluation must share.
+type evalSettings struct {
+	ModelSHA256   string `json:"model_sha256"`
+	Data          string `json:"data"`
+	Binarize      string `json:"binarize"`
+	BinarizeSeed  uint64 `json:"binarize_seed"`
+	Limit         int    `json:"limit"`
+	BaseData      string `json:"base_data"`
+	Exact         bool   `json:"exact"`
+	AIS           bool   `json:"ais"`
+	RAISE         bool   `json:"raise"`
+	Chains        int    `json:"chains"`
+	Betas         int    `json:"betas"`
+	RAISEExamples int    `json:"raise_examples"`
+	PLLRows       int    `json:"pll_rows"`
+	Seed          uint64 `json:"seed"`
+}
+
+func (o *rbmEvalOptions) settings() (evalSettings, error) {
+	sum, err := fileSHA256(o.Model)
+	if err != nil {
+		return evalSettings{}, err
+	}
+	return evalSettings{ModelSHA256: sum, Data: o.Data.Spec, Binarize: o.Data.Binarize, BinarizeSeed: o.Data.BinSeed, Limit: o.Data.Limit,
+		BaseData: o.BaseData, Exact: o.Exact, AIS: o.AIS, RAISE: o.RAISE, Chains: o.Chains, Betas: o.Betas,
+		RAISEExamples: o.RAISEExamples, PLLRows: o.PLLRows, Seed: o.Seed}, nil
 }
 
 func (o *rbmEvalOptions) progress(name string) *cmdutil.Progress {

@@ -193,3 +193,32 @@ func Merge(values ...any) ([]byte, error) {
 	b.WriteByte('}')
 	return b.Bytes(), nil
 }
+
+// Unmarshal decodes what Marshal wrote into v, a pointer to a struct: a
+// null float field (a NaN or ±Inf, written as null) becomes NaN. Float
+// fields tagged omitempty, whose absence means 0, are left at 0. Nested
+// structs are handled the same way; floats in slices and maps are not.
+func Unmarshal(data []byte, v any) error {
+	nanFields(reflect.ValueOf(v).Elem())
+	return json.Unmarshal(data, v)
+}
+
+// nanFields sets the float fields of the struct s without omitempty to NaN,
+// so that json.Unmarshal, which leaves a field alone for null, keeps NaN.
+func nanFields(s reflect.Value) {
+	if s.Kind() != reflect.Struct {
+		return
+	}
+	for i := 0; i < s.NumField(); i++ {
+		f, sf := s.Field(i), s.Type().Field(i)
+		if tag := sf.Tag.Get("json"); !sf.IsExported() || tag == "-" || strings.Contains(tag, "omitempty") {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.Float64, reflect.Float32:
+			f.SetFloat(math.NaN())
+		case reflect.Struct:
+			nanFields(f)
+		}
+	}
+}

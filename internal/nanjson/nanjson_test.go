@@ -63,3 +63,33 @@ func TestMerge(t *testing.T) {
 		t.Errorf("Merge = %s, %v", got, err)
 	}
 }
+
+// TestUnmarshalRoundTrip checks that what Marshal writes comes back:
+// non-finite floats as NaN (±Inf cannot be told from NaN once null),
+// omitted omitempty floats as 0, nested structs alike; fields tagged "-"
+// are left alone.
+func TestUnmarshalRoundTrip(t *testing.T) {
+	type nested struct {
+		X float64 `json:"x"`
+	}
+	type T struct {
+		A    float64 `json:"a"`
+		B    float64 `json:"b,omitempty"`
+		C    float64 `json:"c"`
+		In   nested  `json:"in"`
+		N    int     `json:"n"`
+		Skip float64 `json:"-"`
+	}
+	in := T{A: math.NaN(), B: 0, C: 2.5, In: nested{X: math.Inf(1)}, N: 3}
+	b, err := Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got T
+	if err := Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(got.A) || got.B != 0 || got.C != 2.5 || !math.IsNaN(got.In.X) || got.N != 3 || got.Skip != 0 {
+		t.Errorf("round trip of %s gave %+v", b, got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/ebm-go/ebm/internal/shard"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
 )
@@ -28,6 +29,9 @@ type Estimate struct {
 	LogZBase  float64
 	// LogWeights are the final log importance weights of every chain.
 	LogWeights []float64
+	// FirstChain is the index of LogWeights[0] among all the run's chains:
+	// 0 unless the run was one part of several (Options.Parts).
+	FirstChain int
 }
 
 // Options configure AIS.
@@ -41,6 +45,13 @@ type Options struct {
 	// Progress, when set, is called now and then with the number of β steps
 	// done and the total.
 	Progress func(done, total int)
+	// Part of Parts (when Parts > 1) runs only that part of the chains:
+	// the groups of GroupSize chains Part·G/Parts to (Part+1)·G/Parts−1 of
+	// the G groups. Each group draws from its own stream, the g-th split of
+	// the seed's, so the parts' log weights, put together in order, are
+	// bit-identical to those of one run of all the chains (FromLogWeights
+	// then gives the same estimate).
+	Part, Parts int
 }
 
 // ErrOptions reports invalid options.
@@ -203,14 +214,36 @@ func (s *annealer) transition(beta float64) {
 	s.u.SampleAt(s.v, s.pv, 1, s.rng)
 }
 
-// groupSize is the number of chains per work unit. Groups, not cores, fix
-// the random streams, so results do not depend on GOMAXPROCS.
-const groupSize = 25
+// GroupSize is the number of chains per work unit. Groups, not cores, fix
+// the random streams — group g (chains 25g to 25g+24) draws from the g-th
+// split of the seed's stream — so results do not depend on GOMAXPROCS, and
+// a run split into parts (Options.Parts) at group boundaries draws exactly
+// what one run would.
+const GroupSize = 25
 
-// runGroups splits chains into groups with their own seeded sources and
-// runs f on each group concurrently, reporting progress of group 0.
-func runGroups(ctx context.Context, chains int, seed uint64, f func(g, lo, hi int, rng *tensor.Rand) error) error {
-	nG := (chains + groupSize - 1) / groupSize
+// partChains returns the chains [lo, hi) of part of parts (the whole run
+// when parts ≤ 1) of a run of chains, cut at group boundaries; a part with
+// no chains is an error.
+func partChains(chains, part, parts int) (lo, hi int, err error) {
+	nG := (chains + GroupSize - 1) / GroupSize
+	if parts <= 1 {
+		return 0, chains, nil
+	}
+	if part < 0 || part >= parts {
+		return 0, 0, fmt.Errorf("part %d of %d does not exist: %w", part, parts, ErrOptions)
+	}
+	glo, ghi := shard.Shard{Index: part, Count: parts}.Range(nG)
+	if glo == ghi {
+		return 0, 0, fmt.Errorf("%d chains are %d groups of up to %d: too few for %d parts: %w", chains, nG, GroupSize, parts, ErrOptions)
+	}
+	return glo * GroupSize, min(ghi*GroupSize, chains), nil
+}
+
+// runGroups splits the chains [first, last) — whole groups of a run of
+// chains — into groups with their own seeded sources and runs f on each
+// group concurrently, reporting progress of the first group.
+func runGroups(ctx context.Context, first, last int, seed uint64, f func(g, lo, hi int, rng *tensor.Rand) error) error {
+	g0, nG := first/GroupSize, (last+GroupSize-1)/GroupSize
 	master := tensor.NewRand(seed)
 	rngs := make([]*tensor.Rand, nG)
 	for g := range rngs {
@@ -219,14 +252,14 @@ func runGroups(ctx context.Context, chains int, seed uint64, f func(g, lo, hi in
 	errs := make([]error, nG)
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for g := 0; g < nG; g++ {
+	for g := g0; g < nG; g++ {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			lo, hi := g*groupSize, min((g+1)*groupSize, chains)
-			errs[g] = f(g, lo, hi, rngs[g])
+			lo, hi := g*GroupSize, min((g+1)*GroupSize, last)
+			errs[g] = f(g-g0, lo-first, hi-first, rngs[g])
 		}()
 	}
 	wg.Wait()
@@ -277,10 +310,13 @@ func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 	if err != nil {
 		return Estimate{}, err
 	}
-	nh := m.NHidden()
+	first, last, err := partChains(opt.Chains, opt.Part, opt.Parts)
+	if err != nil {
+		return Estimate{}, err
+	}
 	K := len(betas) - 1
-	logw := make([]float64, opt.Chains)
-	err = runGroups(ctx, opt.Chains, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
+	logw := make([]float64, last-first)
+	err = runGroups(ctx, first, last, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
 		s := newAnnealer(m, bA, hi-lo, rng)
 		s.start()
 		w := logw[lo:hi]
@@ -304,10 +340,19 @@ func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 	if opt.Progress != nil {
 		opt.Progress(K, K)
 	}
-	lzA := baseLogZ(m.Units(), bA, nh)
-	est := summarize(logw, lzA)
-	est.Method, est.Betas, est.LogZBase = "ais", len(betas), lzA
+	est := FromLogWeights(logw, baseLogZ(m.Units(), bA, m.NHidden()), len(betas))
+	est.FirstChain = first
 	return est, nil
+}
+
+// FromLogWeights is the AIS estimate from the final log importance weights
+// of every chain, in chain order, with the base model's log Z and the
+// number of βs: what AIS returns, so the weights of a run's parts put
+// together give exactly the estimate of one run.
+func FromLogWeights(logw []float64, logZBase float64, betas int) Estimate {
+	est := summarize(logw, logZBase)
+	est.Method, est.Betas, est.LogZBase = "ais", betas, logZBase
+	return est
 }
 
 // summarize turns log importance weights into log Ẑ = offset +

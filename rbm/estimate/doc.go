@@ -10,4 +10,11 @@
 // "annealing model", so its log is a stochastic lower bound on the
 // log-likelihood — equivalently an upper estimate of log Z. Together they
 // bracket the truth. All log-domain sums are float64.
+//
+// Chains run in groups of GroupSize, group g drawing from the g-th split of
+// the seed's stream, so results do not depend on GOMAXPROCS. A run can be
+// split into parts at group boundaries (Options.Parts, EvalOptions.Parts),
+// one per machine: the parts draw what one run draws, and FromLogWeights,
+// SummarizeRAISE and MergeEvaluations turn their joined log weights into
+// exactly the result of one run.
 package estimate

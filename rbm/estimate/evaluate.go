@@ -39,6 +39,11 @@ type EvalOptions struct {
 	// rows (rbm.Standardization.LogJacobian); 0 leaves them in the model's
 	// units.
 	LogJacobian float64
+	// Part of Parts (when Parts > 1) runs only that part of the AIS
+	// chains and of the RAISE chains (Options.Part), and the Evaluation
+	// keeps their log weights (Evaluation.Weights) for MergeEvaluations.
+	// Everything else is measured in full by every part.
+	Part, Parts int
 }
 
 // Evaluation is what Evaluate measures. Its JSON form (NaN as null) is
@@ -73,6 +78,23 @@ type Evaluation struct {
 	PLLTotal            float64 `json:"pseudo_log_likelihood_sklearn_scale"`
 	PLLRows             int     `json:"pll_rows"`
 	ReconstructionError float64 `json:"reconstruction_error"`
+	// Weights are the log importance weights of a part's chains
+	// (EvalOptions.Parts > 1): what MergeEvaluations puts together.
+	Weights *Weights `json:"weights,omitempty"`
+}
+
+// Weights are the log importance weights of one part of an evaluation's
+// AIS and RAISE chains.
+type Weights struct {
+	AISFirstChain int       `json:"ais_first_chain"`
+	AIS           []float64 `json:"ais"`
+	// RAISE holds the RAISE chains from RAISEFirstChain on, and
+	// RAISENegFreeEnergy −F(v) of every RAISE example (not only this
+	// part's), ChainsPerExample chains each.
+	RAISEFirstChain    int       `json:"raise_first_chain,omitempty"`
+	RAISE              []float64 `json:"raise,omitempty"`
+	RAISENegFreeEnergy []float64 `json:"raise_neg_free_energy,omitempty"`
+	ChainsPerExample   int       `json:"chains_per_example,omitempty"`
 }
 
 // RAISEReport is the RAISE part of an Evaluation.
@@ -98,6 +120,19 @@ func (e Evaluation) MarshalJSON() ([]byte, error) {
 func (r RAISEReport) MarshalJSON() ([]byte, error) {
 	type plain RAISEReport
 	return nanjson.Marshal(plain(r))
+}
+
+// UnmarshalJSON decodes what MarshalJSON wrote, null as NaN (an unbounded
+// interval end comes back as NaN, not ±Inf).
+func (e *Evaluation) UnmarshalJSON(b []byte) error {
+	type plain Evaluation
+	return nanjson.Unmarshal(b, (*plain)(e))
+}
+
+// UnmarshalJSON decodes what MarshalJSON wrote, null as NaN.
+func (r *RAISEReport) UnmarshalJSON(b []byte) error {
+	type plain RAISEReport
+	return nanjson.Unmarshal(b, (*plain)(r))
 }
 
 // Evaluate measures m on data (in the model's units): log Z exactly or by
@@ -130,25 +165,28 @@ func Evaluate(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt EvalOpti
 	}
 	ev := &Evaluation{NSamples: data.Rows, NVisible: m.NVisible(), NHidden: m.NHidden(), Visible: m.Units().Name(), Method: method}
 	ev.MeanFreeEnergy = m.MeanFreeEnergy(data)
-	var est Estimate
+	ev.LogJacobian = opt.LogJacobian
+	parted := opt.Parts > 1
+	if parted {
+		ev.Weights = &Weights{}
+		opt.AIS.Part, opt.AIS.Parts = opt.Part, opt.Parts
+	}
 	if method == "exact" {
 		lz, err := m.ExactLogZ(ctx)
 		if err != nil {
 			return nil, err
 		}
-		est = Estimate{Method: "exact", LogZ: lz, Low: lz, High: lz}
+		ev.setLogZ(Estimate{Method: "exact", LogZ: lz, Low: lz, High: lz})
 	} else {
-		var err error
-		if est, err = AIS(ctx, m, opt.AIS); err != nil {
+		est, err := AIS(ctx, m, opt.AIS)
+		if err != nil {
 			return nil, err
 		}
-		ev.Chains, ev.Betas, ev.LogZBase = est.Chains, est.Betas, est.LogZBase
+		ev.setLogZ(est)
+		if parted {
+			ev.Weights.AIS, ev.Weights.AISFirstChain = est.LogWeights, est.FirstChain
+		}
 	}
-	ev.LogZ, ev.LogZStd, ev.LogZLow, ev.LogZHigh = est.LogZ, est.Std, est.Low, est.High
-	j := opt.LogJacobian
-	ev.LogJacobian = j
-	ev.MeanLogLikelihood = -ev.MeanFreeEnergy - est.LogZ + j
-	ev.MeanLogLikelihoodLow, ev.MeanLogLikelihoodHigh = -ev.MeanFreeEnergy-est.High+j, -ev.MeanFreeEnergy-est.Low+j
 	if opt.RAISE {
 		n := opt.RAISEExamples
 		if n == 0 {
@@ -157,13 +195,22 @@ func Evaluate(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt EvalOpti
 		if n < 1 {
 			return nil, fmt.Errorf("RAISE examples must be at least 1, got %d: %w", n, ErrOptions)
 		}
-		r, err := RAISE(ctx, m, data.SliceRows(0, min(n, data.Rows)), RAISEOptions{Betas: opt.AIS.Betas,
-			BaseBias: opt.AIS.BaseBias, Seed: opt.AIS.Seed + 1, Progress: opt.RAISEProgress})
+		rows := data.SliceRows(0, min(n, data.Rows))
+		r, err := RAISE(ctx, m, rows, RAISEOptions{Betas: opt.AIS.Betas, BaseBias: opt.AIS.BaseBias,
+			Seed: opt.AIS.Seed + 1, Progress: opt.RAISEProgress, Part: opt.AIS.Part, Parts: opt.AIS.Parts})
 		if err != nil {
 			return nil, err
 		}
-		ev.RAISE = &RAISEReport{LogZ: r.LogZ, LogZStd: r.Std, LogZLow: r.Low, LogZHigh: r.High,
-			MeanLogLikelihood: r.MeanLogLikelihood + j, Examples: r.Examples, MeanLogLikelihoodAll: -ev.MeanFreeEnergy - r.LogZ + j}
+		ev.setRAISE(r)
+		if parted {
+			w := ev.Weights
+			w.RAISE, w.RAISEFirstChain, w.ChainsPerExample = r.LogWeights, r.FirstChain, r.ChainsPerExample
+			w.RAISENegFreeEnergy = make([]float64, rows.Rows)
+			m.FreeEnergies(w.RAISENegFreeEnergy, rows)
+			for i, f := range w.RAISENegFreeEnergy {
+				w.RAISENegFreeEnergy[i] = -f
+			}
+		}
 	}
 	pll := data
 	if opt.PLLRows > 0 && opt.PLLRows < data.Rows {
@@ -177,6 +224,68 @@ func Evaluate(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt EvalOpti
 		return nil, err
 	}
 	return ev, nil
+}
+
+// setLogZ records log Z's estimate and the log-likelihoods it implies.
+func (ev *Evaluation) setLogZ(est Estimate) {
+	if est.Method == "ais" {
+		ev.Chains, ev.Betas, ev.LogZBase = est.Chains, est.Betas, est.LogZBase
+	}
+	ev.LogZ, ev.LogZStd, ev.LogZLow, ev.LogZHigh = est.LogZ, est.Std, est.Low, est.High
+	j := ev.LogJacobian
+	ev.MeanLogLikelihood = -ev.MeanFreeEnergy - est.LogZ + j
+	ev.MeanLogLikelihoodLow, ev.MeanLogLikelihoodHigh = -ev.MeanFreeEnergy-est.High+j, -ev.MeanFreeEnergy-est.Low+j
+}
+
+// setRAISE records RAISE's result.
+func (ev *Evaluation) setRAISE(r RAISEResult) {
+	j := ev.LogJacobian
+	ev.RAISE = &RAISEReport{LogZ: r.LogZ, LogZStd: r.Std, LogZLow: r.Low, LogZHigh: r.High,
+		MeanLogLikelihood: r.MeanLogLikelihood + j, Examples: r.Examples, MeanLogLikelihoodAll: -ev.MeanFreeEnergy - r.LogZ + j}
+}
+
+// MergeEvaluations puts together the parts of one evaluation — Evaluate
+// with Part 0…n−1 of the same Parts, model, data, options and seed, in
+// part order — into exactly the Evaluation of one run of all the chains:
+// the log weights are joined in chain order and summarized as AIS and
+// RAISE do. It refuses parts that measured different things or whose
+// chains do not follow each other.
+func MergeEvaluations(parts []*Evaluation) (*Evaluation, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("no parts to merge: %w", ErrOptions)
+	}
+	ev := *parts[0]
+	ev.Weights, ev.RAISE = nil, nil
+	var aisW, raiseW []float64
+	for i, p := range parts {
+		w := p.Weights
+		switch {
+		case w == nil:
+			return nil, fmt.Errorf("part %d has no log weights (not evaluated as a part): %w", i, ErrOptions)
+		case p.Method != ev.Method || p.NSamples != ev.NSamples || p.NVisible != ev.NVisible || p.NHidden != ev.NHidden ||
+			p.MeanFreeEnergy != ev.MeanFreeEnergy || p.LogJacobian != ev.LogJacobian || p.Betas != ev.Betas ||
+			p.LogZBase != ev.LogZBase || (p.RAISE == nil) != (parts[0].RAISE == nil) || p.PLLRows != ev.PLLRows:
+			return nil, fmt.Errorf("part %d measured a different model, data or schedule from part 0: %w", i, ErrOptions)
+		case w.AISFirstChain != len(aisW) || w.RAISEFirstChain != len(raiseW):
+			return nil, fmt.Errorf("part %d starts at AIS chain %d and RAISE chain %d, not %d and %d: parts missing or out of order: %w",
+				i, w.AISFirstChain, w.RAISEFirstChain, len(aisW), len(raiseW), ErrOptions)
+		}
+		aisW, raiseW = append(aisW, w.AIS...), append(raiseW, w.RAISE...)
+	}
+	if ev.Method == "ais" {
+		ev.setLogZ(FromLogWeights(aisW, ev.LogZBase, ev.Betas))
+	}
+	if parts[0].RAISE != nil {
+		w := parts[0].Weights
+		if len(raiseW) != len(w.RAISENegFreeEnergy)*w.ChainsPerExample {
+			return nil, fmt.Errorf("the parts hold %d RAISE chains, not %d: %w", len(raiseW), len(w.RAISENegFreeEnergy)*w.ChainsPerExample, ErrOptions)
+		}
+		ev.setRAISE(SummarizeRAISE(raiseW, w.RAISENegFreeEnergy, ev.LogZBase, ev.Betas))
+	}
+	if err := ev.checkFinite(); err != nil {
+		return nil, err
+	}
+	return &ev, nil
 }
 
 // checkFinite returns an error wrapping ErrNotFinite naming the first of

@@ -30,6 +30,11 @@ type RAISEOptions struct {
 	BaseBias         []float32 // as in Options
 	Seed             uint64
 	Progress         func(done, total int)
+	// Part of Parts runs part of the chains, as Options.Part: the result
+	// is that of the examples whose chains all lie in the part, and its
+	// LogWeights (from chain FirstChain) put together with the other
+	// parts' give, through SummarizeRAISE, exactly one run's result.
+	Part, Parts int
 }
 
 // RAISE runs reverse annealed importance sampling (Burda, Grosse &
@@ -57,16 +62,18 @@ func RAISE(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt RAISEOption
 	if err != nil {
 		return RAISEResult{}, err
 	}
-	nh := m.NHidden()
 	K := len(betas) - 1
 	cpe := opt.ChainsPerExample
-	n := data.Rows * cpe
-	logw := make([]float64, n)
-	lzA := baseLogZ(m.Units(), bA, nh)
-	err = runGroups(ctx, n, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
+	first, last, err := partChains(data.Rows*cpe, opt.Part, opt.Parts)
+	if err != nil {
+		return RAISEResult{}, err
+	}
+	logw := make([]float64, last-first)
+	lzA := baseLogZ(m.Units(), bA, m.NHidden())
+	err = runGroups(ctx, first, last, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
 		s := newAnnealer(m, bA, hi-lo, rng)
 		for r := lo; r < hi; r++ {
-			copy(s.v.Row(r-lo), data.Row(r/cpe))
+			copy(s.v.Row(r-lo), data.Row((first+r)/cpe))
 		}
 		w := logw[lo:hi]
 		s.prepare()
@@ -94,23 +101,44 @@ func RAISE(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt RAISEOption
 	if opt.Progress != nil {
 		opt.Progress(K, K)
 	}
+	// The examples whose chains all lie in [first, last).
+	e0, e1 := (first+cpe-1)/cpe, last/cpe
+	if e0 >= e1 {
+		return RAISEResult{}, fmt.Errorf("part %d of %d holds no example's %d chains: %w", opt.Part, opt.Parts, cpe, ErrOptions)
+	}
+	negF := make([]float64, data.Rows)
+	m.FreeEnergies(negF, data)
+	for i := range negF {
+		negF[i] = -negF[i]
+	}
+	r := SummarizeRAISE(logw[e0*cpe-first:e1*cpe-first], negF[e0:e1], lzA, len(betas))
+	r.LogWeights, r.FirstChain = logw, first
+	return r, nil
+}
+
+// SummarizeRAISE is RAISE's result from the final log weights of every
+// chain (ChainsPerExample = len(logw)/len(negFreeEnergy) consecutive
+// chains per example, in example order), the examples' −F(v), the base
+// model's log Z and the number of βs: what RAISE returns, so the weights of
+// a run's parts put together give exactly the result of one run.
+func SummarizeRAISE(logw, negFreeEnergy []float64, logZBase float64, betas int) RAISEResult {
+	rows := len(negFreeEnergy)
+	cpe := len(logw) / rows
 	// Per example: log ŵ(v) = log mean over its chains; d = −F(v) − log ŵ(v).
-	fe := make([]float64, data.Rows)
-	m.FreeEnergies(fe, data)
-	d := make([]float64, data.Rows)
+	d := make([]float64, rows)
 	var meanLL float64
 	for e := range d {
 		lw := tensor.LogSumExp(logw[e*cpe:(e+1)*cpe]) - math.Log(float64(cpe))
 		meanLL += lw
-		d[e] = -fe[e] - lw
+		d[e] = negFreeEnergy[e] - lw
 	}
-	meanLL /= float64(data.Rows)
+	meanLL /= float64(rows)
 	mean, se := meanSE(d)
 	return RAISEResult{
 		Estimate: Estimate{Method: "raise", LogZ: mean, Std: se, Low: mean - 3*se, High: mean + 3*se,
-			Chains: n, Betas: len(betas), LogZBase: lzA, LogWeights: logw},
-		MeanLogLikelihood: meanLL, Examples: data.Rows, ChainsPerExample: cpe,
-	}, nil
+			Chains: len(logw), Betas: betas, LogZBase: logZBase, LogWeights: logw},
+		MeanLogLikelihood: meanLL, Examples: rows, ChainsPerExample: cpe,
+	}
 }
 
 // meanSE returns the mean of x and its standard error (0 for one value).
