@@ -29,6 +29,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ebm-go/ebm/coverage"
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
@@ -39,7 +40,7 @@ import (
 // take rbm's defaults for the method (Momentum nil: the method's).
 type Config struct {
 	Hidden      int      `json:"hidden"`
-	Method      string   `json:"method,omitempty"` // cd (default), pcd or pt
+	Method      string   `json:"method,omitempty"` // cd (default), pcd, pt or restart
 	K           int      `json:"k,omitempty"`
 	Epochs      int      `json:"epochs"`
 	Batch       int      `json:"batch,omitempty"`
@@ -91,7 +92,14 @@ type Plan struct {
 	Chains   int    `json:"chains,omitempty"`    // AIS chains (default 100)
 	Betas    int    `json:"betas,omitempty"`     // evenly spaced βs (0: the paper's 14,501)
 	EvalSeed uint64 `json:"eval_seed,omitempty"` // AIS seed (default 1)
-	Base     Config `json:"base"`
+	// Score, a labelled data set (e.g. mnist), adds the coverage score of
+	// Samples samples (default 1,000) to each result: drawn with the
+	// model's recorded sampler (restart models), else SampleSteps Gibbs
+	// steps (default 1,000) from noise, seed EvalSeed.
+	Score       string `json:"score,omitempty"`
+	Samples     int    `json:"samples,omitempty"`
+	SampleSteps int    `json:"sample_steps,omitempty"`
+	Base        Config `json:"base"`
 	// Grid maps Config keys to the values to combine.
 	Grid map[string][]json.RawMessage `json:"grid,omitempty"`
 	// List holds overrides of Base, one configuration each.
@@ -131,6 +139,9 @@ func Parse(b []byte) (*Plan, []Config, error) {
 	}
 	if p.Data == "" {
 		return nil, nil, fmt.Errorf("no \"data\": %w", ErrPlan)
+	}
+	if p.Samples < 0 || p.SampleSteps < 0 {
+		return nil, nil, fmt.Errorf("\"samples\" %d and \"sample_steps\" %d must not be negative: %w", p.Samples, p.SampleSteps, ErrPlan)
 	}
 	cs, err := p.Configs()
 	if err != nil {
@@ -226,6 +237,8 @@ type Result struct {
 	// Resumed is the number of epochs read back from a checkpoint.
 	Resumed int                  `json:"resumed"`
 	Eval    *estimate.Evaluation `json:"eval"`
+	// Coverage scores the model's samples when the plan names Score.
+	Coverage *coverage.Report `json:"coverage,omitempty"`
 }
 
 // Paths are the files configuration k writes in dir.
@@ -245,6 +258,12 @@ func Run(ctx context.Context, p *Plan, cs []Config, k int, dir string) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	var ref *coverage.Reference
+	if p.Score != "" { // checked before training
+		if ref, err = p.reference(train.Dim()); err != nil {
+			return nil, err
+		}
+	}
 	modelPath, ckpt, _ := Paths(dir, k)
 	s, resumed, err := session(c, train, modelPath, ckpt)
 	if err != nil {
@@ -262,7 +281,53 @@ func Run(ctx context.Context, p *Plan, cs []Config, k int, dir string) (*Result,
 	if res.Eval, err = p.measure(ctx, s.Model(), train); err != nil {
 		return nil, fmt.Errorf("configuration %d (%s): evaluation: %w", k, c.Label(), err)
 	}
+	if res.Coverage, err = p.score(ctx, s, ref); err != nil {
+		return nil, fmt.Errorf("configuration %d (%s): coverage: %w", k, c.Label(), err)
+	}
 	return res, nil
+}
+
+// score draws the plan's samples from the session's model, with its
+// recorded sampler if it has one, and scores them against ref (nil when
+// the plan names no Score).
+func (p *Plan) score(ctx context.Context, s *rbm.Session, ref *coverage.Reference) (*coverage.Report, error) {
+	if ref == nil {
+		return nil, nil
+	}
+	steps := p.SampleSteps
+	if steps == 0 {
+		steps = 1000
+	}
+	if sm, ok, err := rbm.SamplerOf(s.Trainer.Metadata()); err != nil {
+		return nil, err
+	} else if ok {
+		steps = sm.Steps
+	}
+	n := p.Samples
+	if n == 0 {
+		n = 1000
+	}
+	d, err := s.Model().Draw(rbm.DrawOptions{N: n, Steps: steps, Seed: cmpSeed(p.EvalSeed)})
+	if err != nil {
+		return nil, err
+	}
+	rep, err := ref.Score(ctx, d.Means, coverage.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}
+
+// reference loads the labelled data p.Score names, nv pixels wide.
+func (p *Plan) reference(nv int) (*coverage.Reference, error) {
+	set, err := dataset.Load(p.Score, dataset.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("score %s: %w", p.Score, err)
+	}
+	if set.Dim() != nv {
+		return nil, fmt.Errorf("score %s has %d columns, the models %d: %w", p.Score, set.Dim(), nv, ErrPlan)
+	}
+	return coverage.NewReference(set, nil)
 }
 
 // session is configuration c's training session writing modelPath and

@@ -134,3 +134,36 @@ grid:
 		t.Errorf("bad YAML: err %v, want ErrPlan naming the file", err)
 	}
 }
+
+// TestScore: a plan that names a labelled data set scores each model's
+// samples — a restart model with its own sampler — and a reference that
+// does not fit the data is refused before anything is trained.
+func TestScore(t *testing.T) {
+	const plan = `{"data":"mnist:300","eval_data":"mnist:test:50","chains":25,"betas":20,"score":%q,"samples":40,
+		"base":{"hidden":8,"epochs":1,"method":"restart","k":2,"batch":100}}`
+	p, cs, err := Parse([]byte(fmt.Sprintf(plan, "mnist:test:500")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	r, err := Run(context.Background(), p, cs, 0, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := r.Coverage; c == nil || c.N != 40 || len(c.Shares) != 10 || c.Reference != "mnist:test:500" {
+		t.Fatalf("coverage %+v", r.Coverage)
+	}
+	p, cs, _ = Parse([]byte(fmt.Sprintf(plan, "bars:4x4")))
+	dir = t.TempDir()
+	if _, err := Run(context.Background(), p, cs, 0, dir); err == nil || !strings.Contains(err.Error(), "bars:4x4") {
+		t.Fatalf("a 16-pixel reference for 784-pixel models: %v", err)
+	}
+	if model, _, _ := Paths(dir, 0); fileExists(model) {
+		t.Errorf("%s was trained before the reference was refused", model)
+	}
+	if _, _, err := Parse([]byte(`{"data":"bars:3x3","samples":-1,"base":{"hidden":4,"epochs":2}}`)); !errors.Is(err, ErrPlan) {
+		t.Errorf("negative samples: %v", err)
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

@@ -214,11 +214,15 @@ func writeLeaderboard(w io.Writer, rs []*sweep.Result, plot string, jsonOut bool
 		return cmdutil.WriteJSON(w, rs)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "rank\tconfig\tmean log-lik\tinterval\tlog Z\tepochs\tsettings")
+	fmt.Fprintln(tw, "rank\tconfig\tmean log-lik\tinterval\tlog Z\tentropy\tTV\tNN\tepochs\tsettings")
 	for i, r := range rs {
 		e := r.Eval
-		fmt.Fprintf(tw, "%d\t%d\t%.4f\t[%s, %s]\t%.4f\t%d\t%s\n", i+1, r.Index, e.MeanLogLikelihood,
-			cmdutil.FmtOpt(e.MeanLogLikelihoodLow, "%.4f"), cmdutil.FmtOpt(e.MeanLogLikelihoodHigh, "%.4f"), e.LogZ, r.Epochs, r.Label)
+		cov := "—\t—\t—"
+		if c := r.Coverage; c != nil {
+			cov = fmt.Sprintf("%.3f\t%.3f\t%s", c.EntropyBits, c.TV, cmdutil.FmtOpt(c.MedianNN, "%.0f"))
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%.4f\t[%s, %s]\t%.4f\t%s\t%d\t%s\n", i+1, r.Index, e.MeanLogLikelihood,
+			cmdutil.FmtOpt(e.MeanLogLikelihoodLow, "%.4f"), cmdutil.FmtOpt(e.MeanLogLikelihoodHigh, "%.4f"), e.LogZ, cov, r.Epochs, r.Label)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
