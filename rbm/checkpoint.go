@@ -107,6 +107,9 @@ func checkpointMeta(extra map[string]string, c Config, epoch int, rng *tensor.Ra
 	if c.AdaptLadder {
 		meta["cfg.adapt_ladder"] = "true"
 	}
+	if c.LRSchedule != "" && c.LRSchedule != "constant" {
+		meta["cfg.lr_schedule"] = c.LRSchedule
+	}
 	if c.RestartFrom == "base-rate" { // the default, noise, is not written: older files keep their bytes
 		meta["cfg.restart_from"] = c.RestartFrom
 	}
@@ -133,6 +136,7 @@ func checkpointState(md map[string]string) (Config, int, *tensor.Rand, error) {
 	}
 	cfg.AdaptLadder = md["cfg.adapt_ladder"] == "true"
 	cfg.RestartFrom = md["cfg.restart_from"]
+	cfg.LRSchedule = md["cfg.lr_schedule"]
 	if md["cfg.centered"] == "true" {
 		cfg.Centered, cfg.OffsetRate = true, m.Float("cfg.offset_rate")
 	}

@@ -374,3 +374,33 @@ func TestStartRate(t *testing.T) {
 		t.Error("base-rate starts accepted for PCD")
 	}
 }
+
+// TestLRSchedules: the linear and cosine schedules run from LR in the
+// first epoch to LR/100 in the last (cosine: LR·(0.01 + 0.99·(1+cos πx)/2)
+// at x = e/(Epochs−1)), times LRDecay's factor; unknown names are errors.
+func TestLRSchedules(t *testing.T) {
+	c := Config{LR: 0.1, Epochs: 5}
+	for _, tc := range []struct {
+		sched string
+		want  []float64
+	}{
+		{"", []float64{0.1, 0.1, 0.1, 0.1, 0.1}},
+		{"linear", []float64{0.1, 0.07525, 0.0505, 0.02575, 0.001}},
+		{"cosine", []float64{0.1, 0.1 * (0.01 + 0.99*(1+math.Sqrt2/2)/2), 0.1 * (0.01 + 0.99*0.5), 0.1 * (0.01 + 0.99*(1-math.Sqrt2/2)/2), 0.001}},
+	} {
+		c.LRSchedule = tc.sched
+		for e, w := range tc.want {
+			if got := c.learningRate(e); math.Abs(got-w) > 1e-15 {
+				t.Errorf("%q epoch %d: %g, want %g", tc.sched, e, got, w)
+			}
+		}
+	}
+	c.LRSchedule, c.LRDecay = "linear", 1
+	if got := c.learningRate(4); math.Abs(got-0.001/5) > 1e-15 {
+		t.Errorf("linear with decay 1, last epoch: %g", got)
+	}
+	c.Method, c.LRSchedule, c.BatchSize, c.K = CD, "step", 10, 1
+	if err := c.validate(); err == nil {
+		t.Error("schedule \"step\" accepted")
+	}
+}

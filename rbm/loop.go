@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -113,8 +114,26 @@ func checkTrainData(check func(*tensor.Matrix) error, train, valid *tensor.Matri
 	return nil
 }
 
-// learningRate is the rate of epoch e (0-based): LR/(1 + LRDecay·e).
-func (c *Config) learningRate(e int) float64 { return c.LR / (1 + c.LRDecay*float64(e)) }
+// learningRate is the rate of epoch e (0-based): LR/(1 + LRDecay·e),
+// times the schedule's factor (LRSchedule).
+func (c *Config) learningRate(e int) float64 {
+	lr := c.LR / (1 + c.LRDecay*float64(e))
+	if c.Epochs <= 1 {
+		return lr
+	}
+	x := float64(e) / float64(c.Epochs-1) // 0 in the first epoch, 1 in the last
+	switch c.LRSchedule {
+	case "linear":
+		return lr * (1 - (1-finalLRFraction)*x)
+	case "cosine":
+		return lr * (finalLRFraction + (1-finalLRFraction)*(1+math.Cos(math.Pi*x))/2)
+	}
+	return lr
+}
+
+// finalLRFraction is where the linear and cosine schedules end: the last
+// epoch runs at a hundredth of the rate.
+const finalLRFraction = 0.01
 
 // momentumAt is the momentum of epoch e (0-based).
 func (c *Config) momentumAt(e int) float64 {

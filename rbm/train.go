@@ -59,6 +59,12 @@ type Config struct {
 	LR        float64 // learning rate (default: Defaults(Method, units).LR)
 	// LRDecay makes the rate of epoch e (0-based) LR/(1 + LRDecay·e).
 	LRDecay float64
+	// LRSchedule is "" or "constant" (only LRDecay), "linear" or "cosine":
+	// the rate falls over the run's Epochs from LR in the first epoch to
+	// LR/100 in the last, on a line or a half cosine (times LRDecay's
+	// factor). The schedule spans Epochs, so a run resumed with more
+	// epochs stretches it from there on.
+	LRSchedule string
 	// Momentum is InitialMomentum for the first MomentumEpochs epochs,
 	// FinalMomentum after (defaults 0.5, 0.9, 5). Set both to 0 for plain SGD.
 	InitialMomentum, FinalMomentum float64
@@ -247,6 +253,11 @@ func (c *Config) validate() error {
 		}
 	default:
 		return optionErr("restart-from", "%q: want noise or base-rate", c.RestartFrom)
+	}
+	switch c.LRSchedule {
+	case "", "constant", "linear", "cosine":
+	default:
+		return optionErr("lr-schedule", "%q: want constant, linear or cosine", c.LRSchedule)
 	}
 	if c.AdaptLadder && c.Method != PT {
 		return optionErr("adapt-ladder", "an adaptive temperature ladder needs --method pt")
@@ -667,6 +678,9 @@ func (t *Trainer) Metadata() map[string]string {
 	}
 	if t.Centered {
 		meta["centered"], meta["offset_rate"] = "true", f(t.OffsetRate)
+	}
+	if t.LRSchedule != "" && t.LRSchedule != "constant" {
+		meta["lr_schedule"] = t.LRSchedule
 	}
 	if t.Method == PT {
 		meta["temperatures"] = strconv.Itoa(t.Temperatures)

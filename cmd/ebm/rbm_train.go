@@ -122,6 +122,7 @@ func (o *rbmTrainOptions) register(c *cobra.Command) {
 	f.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "mini-batch size (default: 100 for cd, pcd and pt)")
 	f.Float64Var(&cfg.LR, "lr", cfg.LR, "learning rate (default 0.02 for pcd and pt, 0.05 for cd, 0.001 for gaussian units)")
 	f.Float64Var(&cfg.LRDecay, "lr-decay", 0, "rate of epoch e is lr/(1+lr-decay·e)")
+	f.StringVar(&cfg.LRSchedule, "lr-schedule", "constant", "constant, linear or cosine: from lr in the first epoch down to lr/100 in the last (times the --lr-decay factor)")
 	f.Float64Var(&cfg.FinalMomentum, "momentum", cfg.FinalMomentum, "momentum after --momentum-epochs (default 0.5 for pcd and pt, 0.9 for cd)")
 	f.Float64Var(&cfg.InitialMomentum, "initial-momentum", cfg.InitialMomentum, "momentum for the first --momentum-epochs epochs")
 	f.IntVar(&cfg.MomentumEpochs, "momentum-epochs", cfg.MomentumEpochs, "epochs at --initial-momentum")
