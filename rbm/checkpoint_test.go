@@ -73,9 +73,6 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Method, cfg.Epochs, cfg.BatchSize, cfg.SparsityTarget, cfg.SparsityCost, cfg.MomentumEpochs = method, 4, 7, 0.1, 0.1, 3
 		cfg.Centered = centered
-		if centered { // and a cosine learning-rate schedule
-			cfg.LRSchedule = "cosine"
-		}
 		if centered && method == Restart { // and chains from the base rate
 			cfg.RestartFrom = "base-rate"
 		}

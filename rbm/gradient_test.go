@@ -403,4 +403,19 @@ func TestLRSchedules(t *testing.T) {
 	if err := c.validate(); err == nil {
 		t.Error("schedule \"step\" accepted")
 	}
+	// A checkpoint keeps the schedule.
+	cfg := DefaultConfig()
+	cfg.LRSchedule = "cosine"
+	tr, err := NewTrainer(cfg, New(3, 2), tensor.NewRand(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "c.safetensors")
+	if err := tr.SaveCheckpoint(path, nil); err != nil {
+		t.Fatal(err)
+	}
+	tr2, _, _, err := LoadCheckpoint(path)
+	if err != nil || tr2.LRSchedule != "cosine" || tr2.Metadata()["lr_schedule"] != "cosine" {
+		t.Errorf("restored schedule %q, %v", tr2.LRSchedule, err)
+	}
 }
