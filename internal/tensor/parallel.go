@@ -3,6 +3,7 @@ package tensor
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // A task is work split into numbered parts that may run concurrently. Each
@@ -43,12 +44,19 @@ func ensureWorkers(n int) {
 	}
 }
 
+// busy counts the tasks running now (inside run), from every goroutine.
+var busy atomic.Int32
+
 // workers returns how many parts a task of the given cost (in multiply–adds)
-// should be split into: one per GOMAXPROCS, or one for small tasks, where a
-// hand-off costs more than it saves.
+// should be split into: one per free GOMAXPROCS slot, or one for small
+// tasks, where a hand-off costs more than it saves. A slot is taken by each
+// task already running on another goroutine, so callers that are parallel
+// themselves (AIS chain groups, concurrent requests) run their products
+// whole on their own goroutine instead of queueing parts for each other.
+// The number of parts never changes a result (parts only split the output).
 func workers(cost float64) int {
 	const minCostPerPart = 1 << 17
-	w := runtime.GOMAXPROCS(0)
+	w := runtime.GOMAXPROCS(0) - int(busy.Load())
 	if w > 1 {
 		w *= partsPerProc
 	}
@@ -68,6 +76,8 @@ var wgPool = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
 // run executes parts 0..n−1 of t, part 0 on the calling goroutine, and
 // returns when all are done.
 func run(t task, n int) {
+	busy.Add(1)
+	defer busy.Add(-1)
 	if n <= 1 {
 		t.runPart(0)
 		return

@@ -135,15 +135,18 @@ type annealer struct {
 	a     *tensor.Matrix // n × H: c + x(v)W
 	x     *tensor.Matrix // x(v) for units that rescale (Gaussian)
 	h, ph *tensor.Matrix // n × H
+	wt    *tensor.Matrix // Wᵀ (H × V): h·Wᵀ as h·(Wᵀ), so the binary h takes the gather path
 	dotA  []float64      // −E_v(v; b_A) per chain (b_Aᵀv for Bernoulli units)
 	dotB  []float64      // −E_v(v; b) per chain
 }
 
 func newAnnealer(m *rbm.RBM, bA []float32, n int, rng *tensor.Rand) *annealer {
 	nv, nh := m.NVisible(), m.NHidden()
+	wt := tensor.New(nh, nv)
+	tensor.Transpose(wt, m.W)
 	return &annealer{m: m, u: m.Units(), bA: bA, rng: rng,
 		v: tensor.New(n, nv), pv: tensor.New(n, nv), a: tensor.New(n, nh),
-		h: tensor.New(n, nh), ph: tensor.New(n, nh),
+		h: tensor.New(n, nh), ph: tensor.New(n, nh), wt: wt,
 		dotA: make([]float64, n), dotB: make([]float64, n)}
 }
 
@@ -173,11 +176,33 @@ func (s *annealer) start() {
 // logF returns log f_β(v_r) = −(1−β) E_v(v; b_A) − β E_v(v; b) + Σ_j softplus(β a_j)
 // (for Bernoulli units (1−β) b_Aᵀv + β bᵀv + …) for the prepared row r.
 func (s *annealer) logF(r int, beta float64) float64 {
-	lf := (1-beta)*s.dotA[r] + beta*s.dotB[r]
-	for _, x := range s.a.Row(r) {
-		lf += tensor.Softplus(beta * float64(x))
+	return (1-beta)*s.dotA[r] + beta*s.dotB[r] + softplusSum(s.a.Row(r), beta)
+}
+
+// softplusSum returns Σ_j softplus(β·a_j) in float64 as
+// Σ_j max(β a_j, 0) + log Π_j (1 + e^{−|β a_j|}), one logarithm per block of
+// 64 factors (each in [1, 2], so a block's product cannot overflow). Against
+// the sum of math.Log1p terms it trades 64 logarithms for 64 multiplications;
+// both are accurate to a few float64 ulps of the sum (the product's 64
+// roundings add at most 64·2⁻⁵³ to its logarithm), far below the float32
+// inputs' precision.
+func softplusSum(a []float32, beta float64) float64 {
+	var pos, logs float64
+	for len(a) > 0 {
+		blk := a[:min(len(a), 64)]
+		a = a[len(blk):]
+		prod := 1.0
+		for _, x := range blk {
+			t := beta * float64(x)
+			if t > 0 {
+				pos += t
+				t = -t
+			}
+			prod *= 1 + math.Exp(t)
+		}
+		logs += math.Log(prod)
 	}
-	return lf
+	return pos + logs
 }
 
 // transition applies one Gibbs step v → h → v that leaves p_β invariant,
@@ -192,7 +217,8 @@ func (s *annealer) transition(beta float64) {
 	}
 	tensor.SigmoidInto(s.ph.Data, s.ph.Data)
 	s.rng.BernoulliFast(s.h.Data, s.ph.Data)
-	s.m.VisibleField(s.pv, s.h)
+	tensor.MatMul(s.pv, s.h, s.wt) // = m.VisibleField(pv, h), bit for bit
+	s.u.Field(s.pv, s.m.B)
 	nv := s.m.NVisible()
 	for r := 0; r < s.pv.Rows; r++ {
 		row := s.pv.Row(r)
