@@ -122,3 +122,36 @@ func (f *freeList[T]) put(x *T) {
 	f.list = append(f.list, x)
 	f.mu.Unlock()
 }
+
+// rangeTask is an element-wise kernel over [0, n) cut into parts of whole
+// grains: fn gets the arguments and one range. A part's range depends only
+// on n, grain and the number of parts, and every kernel run this way
+// computes each element (or row, or column) alone, so results do not depend
+// on the split.
+type rangeTask[A any] struct {
+	args         A
+	fn           func(a *A, lo, hi int)
+	n, grain, np int
+}
+
+func (t *rangeTask[A]) runPart(p int) {
+	lo, hi := span((t.n+t.grain-1)/t.grain, max(t.np, 1), p)
+	lo, hi = lo*t.grain, min(hi*t.grain, t.n)
+	if lo < hi {
+		t.fn(&t.args, lo, hi)
+	}
+}
+
+// parallelFor runs fn(&args, lo, hi) over [0, n) split into at most
+// workers(cost) parts of whole grains; tasks holds the *rangeTask[A] values
+// (so a call allocates nothing: fn must be a plain function, not a closure).
+func parallelFor[A any](tasks *sync.Pool, args A, fn func(*A, int, int), n, grain int, cost float64) {
+	t, _ := tasks.Get().(*rangeTask[A])
+	if t == nil {
+		t = new(rangeTask[A])
+	}
+	*t = rangeTask[A]{args: args, fn: fn, n: n, grain: grain, np: min(workers(cost), (n+grain-1)/grain)}
+	run(t, max(t.np, 1))
+	*t = rangeTask[A]{}
+	tasks.Put(t)
+}
