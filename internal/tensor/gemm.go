@@ -38,7 +38,23 @@ type gemmWork struct {
 	splitRows      bool // parts are row ranges (else column ranges)
 	parts          int
 	tiles          int // row tiles (mr) or column tiles (nr) to share out
+	kstep          int // depth block: the K range split evenly into blocks ≤ kc
+	// shared is the operand every part needs whole (B when parts split
+	// rows, A when they split columns), packed once for all depth blocks by
+	// a first parallel phase instead of by every part; nil when the parts
+	// pack their own (one part, or a shared operand too large).
+	shared  *packBuf
+	packing bool // runPart packs panels of shared (the first phase)
 }
+
+// packBuf is a buffer for a shared packed operand.
+type packBuf struct{ data []float32 }
+
+// maxSharedPack bounds a shared packed operand (floats): the B block one
+// part packs, kc×nc.
+const maxSharedPack = kc * nc
+
+var packBufs freeList[packBuf]
 
 var gemmWorkPool = sync.Pool{New: func() any { return new(gemmWork) }}
 
@@ -143,9 +159,63 @@ func gemmDense(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c
 		w.tiles = rowTiles
 	}
 	w.parts = min(parts, w.tiles)
+	// Equal depth blocks of at most kc (784 = 4×196, not 3×256 + 16): a
+	// thin last block would load and store C for little work.
+	w.kstep = (k + (k+kc-1)/kc - 1) / ((k + kc - 1) / kc)
+	if w.parts > 1 && w.sharedSize() <= maxSharedPack {
+		// Pack the operand every part reads once, in parallel by panels,
+		// rather than once per part: at the RBM's sizes (100 rows) the
+		// parts would otherwise spend as long packing A as multiplying.
+		w.shared = packBufs.get()
+		if n := w.sharedSize(); len(w.shared.data) < n {
+			w.shared.data = make([]float32, n)
+		}
+		w.packing = true
+		run(w, min(w.parts, w.sharedPanels()))
+		w.packing = false
+	}
 	run(w, w.parts)
+	if w.shared != nil {
+		packBufs.put(w.shared)
+	}
 	*w = gemmWork{}
 	gemmWorkPool.Put(w)
+}
+
+// sharedSize is the length of the shared packed operand: all depths of A
+// (rows padded to mr) when parts split columns, of B (columns padded to nr)
+// when they split rows.
+func (w *gemmWork) sharedSize() int {
+	if w.splitRows {
+		return w.k * ((w.n + nr - 1) / nr * nr)
+	}
+	return w.k * ((w.m + mr - 1) / mr * mr)
+}
+
+// sharedPanels is the number of micro-panels of the shared operand.
+func (w *gemmWork) sharedPanels() int {
+	if w.splitRows {
+		return (w.n + nr - 1) / nr
+	}
+	return (w.m + mr - 1) / mr
+}
+
+// packShared packs panels [q0, q1) of the shared operand for every depth
+// block. The block of depths [pc, pc+d) starts at pad·pc, pad the padded
+// row (A) or column (B) count, and holds its panels in order, each d deep.
+func (w *gemmWork) packShared(q0, q1 int) {
+	for pc := 0; pc < w.k; pc += w.kstep {
+		d := min(w.kstep, w.k-pc)
+		if w.splitRows {
+			pad := (w.n + nr - 1) / nr * nr
+			j0, j1 := q0*nr, min(q1*nr, w.n)
+			packB(w.shared.data[pad*pc+j0*d:], w.b, w.transB, pc, d, j0, j1-j0)
+		} else {
+			pad := (w.m + mr - 1) / mr * mr
+			i0, i1 := q0*mr, min(q1*mr, w.m)
+			packA(w.shared.data[pad*pc+i0*d:], w.a, w.transA, w.alpha, i0, i1-i0, pc, d)
+		}
+	}
 }
 
 // span returns the range of tiles part p owns (contiguous, fixed by the
@@ -155,6 +225,12 @@ func span(tiles, parts, p int) (lo, hi int) {
 }
 
 func (w *gemmWork) runPart(p int) {
+	if w.packing {
+		q := w.sharedPanels()
+		lo, hi := span(q, min(w.parts, q), p)
+		w.packShared(lo, hi)
+		return
+	}
 	lo, hi := span(w.tiles, w.parts, p)
 	r0, r1, c0, c1 := 0, w.m, 0, w.n
 	if w.splitRows {
@@ -166,7 +242,7 @@ func (w *gemmWork) runPart(p int) {
 		return
 	}
 	ws := workspaces.get()
-	if need := kc * min(nc, (c1-c0+nr-1)/nr*nr); len(ws.bp) < need {
+	if need := kc * min(nc, (c1-c0+nr-1)/nr*nr); !(w.shared != nil && w.splitRows) && len(ws.bp) < need {
 		ws.bp = make([]float32, need)
 	}
 	w.block(ws, r0, r1, c0, c1)
@@ -188,21 +264,30 @@ func (w *gemmWork) block(ws *workspace, r0, r1, c0, c1 int) {
 	kern := microKernel()
 	for jc := c0; jc < c1; jc += nc {
 		ncb := min(nc, c1-jc)
-		// Equal depth blocks of at most kc (784 = 4×196, not 3×256 + 16):
-		// a thin last block would load and store C for little work.
-		kstep := (w.k + (w.k+kc-1)/kc - 1) / ((w.k + kc - 1) / kc)
-		for pc := 0; pc < w.k; pc += kstep {
-			kcb := min(kstep, w.k-pc)
+		for pc := 0; pc < w.k; pc += w.kstep {
+			kcb := min(w.kstep, w.k-pc)
 			load := pc > 0 || w.beta != 0
-			packB(ws.bp, w.b, w.transB, pc, kcb, jc, ncb)
+			// B panels of columns [jc, jc+ncb), A panels of rows [ic, ic+mcb):
+			// packed here, or read from the shared packing (see packShared).
+			bps := ws.bp
+			if w.shared != nil && w.splitRows {
+				bps = w.shared.data[(w.n+nr-1)/nr*nr*pc+jc*kcb:]
+			} else {
+				packB(bps, w.b, w.transB, pc, kcb, jc, ncb)
+			}
 			for ic := r0; ic < r1; ic += mc {
 				mcb := min(mc, r1-ic)
-				packA(ws.ap, w.a, w.transA, w.alpha, ic, mcb, pc, kcb)
+				aps := ws.ap
+				if w.shared != nil && !w.splitRows {
+					aps = w.shared.data[(w.m+mr-1)/mr*mr*pc+ic*kcb:]
+				} else {
+					packA(aps, w.a, w.transA, w.alpha, ic, mcb, pc, kcb)
+				}
 				for jr := 0; jr < ncb; jr += nr {
-					bp := ws.bp[jr*kcb : (jr+nr)*kcb]
+					bp := bps[jr*kcb : (jr+nr)*kcb]
 					nrb := min(nr, ncb-jr)
 					for ir := 0; ir < mcb; ir += mr {
-						ap := ws.ap[ir*kcb : (ir+mr)*kcb]
+						ap := aps[ir*kcb : (ir+mr)*kcb]
 						mrb := min(mr, mcb-ir)
 						off := (ic+ir)*ldc + jc + jr
 						if mrb == mr && nrb == nr {

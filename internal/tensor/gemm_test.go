@@ -129,6 +129,9 @@ func TestGemmBitIdentical(t *testing.T) {
 		{50, 100, 64, false, false, 1.5, -0.5, 0},
 		{31, 529, 17, true, true, 1, 0, 0},
 		{9, 40, 200, false, false, 1, 1, 1},
+		// Parts split columns and share a packed A over several depth blocks.
+		{20, 600, 300, false, true, 0.5, 0.5, 0},
+		{31, 700, 200, true, false, 2, 0, 0},
 	}
 	procs := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(procs)
