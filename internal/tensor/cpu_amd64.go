@@ -6,6 +6,11 @@ import "golang.org/x/sys/cpu"
 
 var hasAVX2FMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasPOPCNT
 
+// hasAVX512 says that the AVX-512 kernels can run: AVX-512 F and DQ (zmm
+// fused multiply–adds and VXORPS on zmm), with the OS saving the zmm state
+// (golang.org/x/sys/cpu checks that), besides the AVX2 set.
+var hasAVX512 = hasAVX2FMA && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
+
 // assemblyBuilt says that this build holds the assembly kernels.
 const assemblyBuilt = true
 
@@ -14,6 +19,15 @@ func kernelAsm(k int, a, b, c []float32, ldc int, load bool) {
 	_ = b[k*nr-1]
 	_ = c[(mr-1)*ldc+nr-1]
 	sgemmKernel6x16(k, &a[0], &b[0], &c[0], ldc, load)
+}
+
+// kernelAsm2 runs the AVX-512 kernel on two adjacent panels of b (see
+// kernel2).
+func kernelAsm2(k int, a, b, c []float32, ldc int, load bool) {
+	_ = a[k*mr-1]
+	_ = b[2*k*nr-1]
+	_ = c[(mr-1)*ldc+2*nr-1]
+	sgemmKernel6x32z(k, &a[0], &b[0], &c[0], ldc, load)
 }
 
 // tailMask[8−r:16−r] selects the first r lanes of a vector.

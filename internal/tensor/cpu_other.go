@@ -4,10 +4,14 @@ package tensor
 
 const hasAVX2FMA = false
 
+const hasAVX512 = false
+
 // assemblyBuilt says that this build holds the assembly kernels.
 const assemblyBuilt = false
 
 func kernelAsm(k int, a, b, c []float32, ldc int, load bool) { kernelGeneric(k, a, b, c, ldc, load) }
+
+func kernelAsm2(k int, a, b, c []float32, ldc int, load bool) { panic("unreachable") }
 
 func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
 	gatherGeneric(alpha, b, ldb, idx, c)

@@ -261,7 +261,7 @@ func (w *gemmWork) block(ws *workspace, r0, r1, c0, c1 int) {
 			}
 		}
 	}
-	kern := microKernel()
+	kern, kern2 := microKernel(), microKernel2()
 	for jc := c0; jc < c1; jc += nc {
 		ncb := min(nc, c1-jc)
 		for pc := 0; pc < w.k; pc += w.kstep {
@@ -283,32 +283,50 @@ func (w *gemmWork) block(ws *workspace, r0, r1, c0, c1 int) {
 				} else {
 					packA(aps, w.a, w.transA, w.alpha, ic, mcb, pc, kcb)
 				}
-				for jr := 0; jr < ncb; jr += nr {
-					bp := bps[jr*kcb : (jr+nr)*kcb]
-					nrb := min(nr, ncb-jr)
+				for jr := 0; jr < ncb; {
+					// Two full panels at once where the AVX-512 kernel runs.
+					step := nr
+					if kern2 != nil && jr+2*nr <= ncb {
+						step = 2 * nr
+					}
 					for ir := 0; ir < mcb; ir += mr {
 						ap := aps[ir*kcb : (ir+mr)*kcb]
 						mrb := min(mr, mcb-ir)
 						off := (ic+ir)*ldc + jc + jr
-						if mrb == mr && nrb == nr {
-							kern(kcb, ap, bp, c.Data[off:], ldc, load)
+						if mrb == mr && step == 2*nr {
+							kern2(kcb, ap, bps[jr*kcb:(jr+2*nr)*kcb], c.Data[off:], ldc, load)
 							continue
 						}
-						// Edge tile: run the full kernel on a scratch tile.
-						t := ws.tile[:]
-						if load {
-							for i := 0; i < mrb; i++ {
-								copy(t[i*nr:i*nr+nrb], c.Data[off+i*ldc:off+i*ldc+nrb])
-							}
-						}
-						kern(kcb, ap, bp, t, nr, load)
-						for i := 0; i < mrb; i++ {
-							copy(c.Data[off+i*ldc:off+i*ldc+nrb], t[i*nr:i*nr+nrb])
+						for j := jr; j < jr+step; j += nr {
+							bp := bps[j*kcb : (j+nr)*kcb]
+							w.tile(ws, kern, kcb, ap, bp, off+j-jr, mrb, min(nr, ncb-j), load)
 						}
 					}
+					jr += step
 				}
 			}
 		}
+	}
+}
+
+// tile runs kern on the mr×nr tile of C at off, of which the first mrb
+// rows and nrb columns are inside C; a partial tile runs the full kernel
+// on a scratch tile.
+func (w *gemmWork) tile(ws *workspace, kern func(k int, a, b, c []float32, ldc int, load bool), kcb int, ap, bp []float32, off, mrb, nrb int, load bool) {
+	c, ldc := w.c.Data, w.c.Cols
+	if mrb == mr && nrb == nr {
+		kern(kcb, ap, bp, c[off:], ldc, load)
+		return
+	}
+	t := ws.tile[:]
+	if load {
+		for i := 0; i < mrb; i++ {
+			copy(t[i*nr:i*nr+nrb], c[off+i*ldc:off+i*ldc+nrb])
+		}
+	}
+	kern(kcb, ap, bp, t, nr, load)
+	for i := 0; i < mrb; i++ {
+		copy(c[off+i*ldc:off+i*ldc+nrb], t[i*nr:i*nr+nrb])
 	}
 }
 

@@ -9,6 +9,11 @@ package tensor
 //go:noescape
 func sgemmKernel6x16(k int, a *float32, b *float32, c *float32, ldc int, load bool)
 
+// sgemmKernel6x32z computes two adjacent 6×16 tiles of C with AVX-512 (see kernel2Generic).
+//
+//go:noescape
+func sgemmKernel6x32z(k int, a *float32, b *float32, c *float32, ldc int, load bool)
+
 // gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric).
 //
 //go:noescape

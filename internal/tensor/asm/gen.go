@@ -25,6 +25,7 @@ const (
 func main() {
 	ConstraintExpr("amd64,!purego")
 	sgemmKernel()
+	sgemmKernelAVX512()
 	gatherAxpy()
 	onesIndex8()
 	fastKernels()
@@ -39,16 +40,39 @@ func main() {
 // Σ_l a[l·6+i]·b[l·16+j], starting from C when load is set, else from 0.
 // Twelve ymm accumulators, two B vectors and one broadcast A value.
 func sgemmKernel() {
-	vexp.Func("sgemmKernel6x16", "func(k int, a, b, c *float32, ldc int, load bool)",
-		"sgemmKernel6x16 computes a 6×16 tile of C += packed A panel · packed B panel (see kernelGeneric).")
+	sgemmTile("sgemmKernel6x16", "sgemmKernel6x16 computes a 6×16 tile of C += packed A panel · packed B panel (see kernelGeneric).", YMM, 32)
+}
+
+// sgemmKernelAVX512: the 6×32 tile of two adjacent packed B panels (the
+// second k·16 floats after the first) — two 6×16 tiles side by side, each
+// element with the fused multiply–adds of sgemmKernel in the same order.
+// Twelve zmm accumulators.
+func sgemmKernelAVX512() {
+	sgemmTile("sgemmKernel6x32z", "sgemmKernel6x32z computes two adjacent 6×16 tiles of C with AVX-512 (see kernel2Generic).", ZMM, 64)
+}
+
+// sgemmTile writes a micro-kernel on vectors of vb bytes (made by vec):
+// each row of the tile is two vectors; with ymm they are the 16 columns of
+// one B panel, with zmm those of two adjacent panels.
+func sgemmTile(name, doc string, vec func() reg.VecVirtual, vb int) {
+	vexp.Func(name, "func(k int, a, b, c *float32, ldc int, load bool)", doc)
 	a := vexp.GPArgs("k", "a", "b", "c", "ldc")
 	k, pa, pb, pc, ldc := a[0], a[1], a[2], a[3], a[4]
 	SHLQ(U8(2), ldc)
 	load := Load(Param("load"), GP8())
+	wide := vb == 64
+	var pb2 reg.Register
+	if wide {
+		// The second panel starts k·16 floats after the first.
+		pb2 = GP64()
+		MOVQ(k, pb2)
+		SHLQ(U8(6), pb2)
+		ADDQ(pb, pb2)
+	}
 
 	var acc [mr][2]reg.VecVirtual
 	for i := range acc {
-		acc[i][0], acc[i][1] = YMM(), YMM()
+		acc[i][0], acc[i][1] = vec(), vec()
 	}
 	row := GP64()
 	TESTB(load, load)
@@ -56,7 +80,7 @@ func sgemmKernel() {
 	MOVQ(pc, row)
 	for i := 0; i < mr; i++ {
 		VMOVUPS(Mem{Base: row}, acc[i][0])
-		VMOVUPS(Mem{Base: row, Disp: 32}, acc[i][1])
+		VMOVUPS(Mem{Base: row, Disp: vb}, acc[i][1])
 		if i < mr-1 {
 			ADDQ(ldc, row)
 		}
@@ -68,14 +92,26 @@ func sgemmKernel() {
 		VXORPS(acc[i][1], acc[i][1], acc[i][1])
 	}
 	Label("start")
-	b0, b1, t := YMM(), YMM(), YMM()
+	b0, b1, t := vec(), vec(), vec()
 	body := func(u int) {
-		VMOVUPS(Mem{Base: pb, Disp: u * nr * 4}, b0)
-		VMOVUPS(Mem{Base: pb, Disp: u*nr*4 + 32}, b1)
+		if wide {
+			VMOVUPS(Mem{Base: pb, Disp: u * nr * 4}, b0)
+			VMOVUPS(Mem{Base: pb2, Disp: u * nr * 4}, b1)
+		} else {
+			VMOVUPS(Mem{Base: pb, Disp: u * nr * 4}, b0)
+			VMOVUPS(Mem{Base: pb, Disp: u*nr*4 + 32}, b1)
+		}
 		for i := 0; i < mr; i++ {
 			VBROADCASTSS(Mem{Base: pa, Disp: (u*mr + i) * 4}, t)
 			VFMADD231PS(b0, t, acc[i][0])
 			VFMADD231PS(b1, t, acc[i][1])
+		}
+	}
+	advance := func(steps int) {
+		ADDQ(U32(steps*mr*4), pa)
+		ADDQ(U32(steps*nr*4), pb)
+		if wide {
+			ADDQ(U32(steps*nr*4), pb2)
 		}
 	}
 	n4 := GP64()
@@ -84,11 +120,13 @@ func sgemmKernel() {
 	JZ(LabelRef("tail"))
 	Label("loop4")
 	PREFETCHT0(Mem{Base: pb, Disp: 4 * nr * 4 * 4})
+	if wide {
+		PREFETCHT0(Mem{Base: pb2, Disp: 4 * nr * 4 * 4})
+	}
 	for u := 0; u < 4; u++ {
 		body(u)
 	}
-	ADDQ(U32(4*mr*4), pa)
-	ADDQ(U32(4*nr*4), pb)
+	advance(4)
 	DECQ(n4)
 	JNZ(LabelRef("loop4"))
 	Label("tail")
@@ -96,15 +134,14 @@ func sgemmKernel() {
 	JZ(LabelRef("store"))
 	Label("loop1")
 	body(0)
-	ADDQ(U32(mr*4), pa)
-	ADDQ(U32(nr*4), pb)
+	advance(1)
 	DECQ(k)
 	JNZ(LabelRef("loop1"))
 	Label("store")
 	MOVQ(pc, row)
 	for i := 0; i < mr; i++ {
 		VMOVUPS(acc[i][0], Mem{Base: row})
-		VMOVUPS(acc[i][1], Mem{Base: row, Disp: 32})
+		VMOVUPS(acc[i][1], Mem{Base: row, Disp: vb})
 		if i < mr-1 {
 			ADDQ(ldc, row)
 		}
