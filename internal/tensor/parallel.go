@@ -44,19 +44,37 @@ func ensureWorkers(n int) {
 	}
 }
 
-// busy counts the tasks running now (inside run), from every goroutine.
-var busy atomic.Int32
+// busy counts the tasks running now (inside run), from every goroutine;
+// held counts the goroutines that hold a core of their own (OwnCore).
+var busy, held atomic.Int32
+
+// OwnCore declares that the calling goroutine is one of several that call
+// kernels concurrently, each meant to keep one core busy (AIS chain groups,
+// the row blocks of a pipelined training step), and returns the release
+// to call when it is done. While goroutines hold cores, the products and
+// element-wise kernels they (and others) call are split into fewer parts,
+// none when every core is held: each runs whole on its caller's goroutine
+// instead of queueing parts behind the other goroutines' work. Results do
+// not change (parts only ever split the output). A holder counts itself,
+// so a lone holder on two cores runs its kernels on one: hold cores only
+// when there are about as many such goroutines as GOMAXPROCS.
+func OwnCore() (release func()) {
+	held.Add(1)
+	return releaseCore
+}
+
+func releaseCore() { held.Add(-1) }
 
 // workers returns how many parts a task of the given cost (in multiply–adds)
 // should be split into: one per free GOMAXPROCS slot, or one for small
 // tasks, where a hand-off costs more than it saves. A slot is taken by each
-// task already running on another goroutine, so callers that are parallel
-// themselves (AIS chain groups, concurrent requests) run their products
-// whole on their own goroutine instead of queueing parts for each other.
-// The number of parts never changes a result (parts only split the output).
+// task already running and by each goroutine holding a core (OwnCore), so
+// callers that are parallel themselves run their products whole on their
+// own goroutine. The number of parts never changes a result (parts only
+// split the output).
 func workers(cost float64) int {
 	const minCostPerPart = 1 << 17
-	w := runtime.GOMAXPROCS(0) - int(busy.Load())
+	w := runtime.GOMAXPROCS(0) - int(busy.Load()) - int(held.Load())
 	if w > 1 {
 		w *= partsPerProc
 	}

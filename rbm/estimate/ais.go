@@ -307,6 +307,9 @@ func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 	K := len(betas) - 1
 	logw := make([]float64, opt.Chains)
 	err = runGroups(ctx, opt.Chains, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
+		if opt.Chains > groupSize { // several groups share the cores
+			defer tensor.OwnCore()()
+		}
 		s := newAnnealer(m, bA, hi-lo, rng)
 		s.start()
 		w := logw[lo:hi]

@@ -64,6 +64,9 @@ func RAISE(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt RAISEOption
 	logw := make([]float64, n)
 	lzA := baseLogZ(m.Units(), bA, nh)
 	err = runGroups(ctx, n, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
+		if n > groupSize { // several groups share the cores
+			defer tensor.OwnCore()()
+		}
 		s := newAnnealer(m, bA, hi-lo, rng)
 		for r := lo; r < hi; r++ {
 			copy(s.v.Row(r-lo), data.Row(r/cpe))
