@@ -58,6 +58,14 @@ func TestElementwiseSplitIndependent(t *testing.T) {
 			b := make([]float32, len(p))
 			NewRand(5).BernoulliFast(b, p)
 			same(t, "BernoulliFast", b, bern)
+			// In blocks from one key, as a pipelined step samples its rows.
+			k := NewRand(5).BernoulliKey()
+			clear(b)
+			for lo := 0; lo < len(p); lo += 1000 {
+				hi := min(lo+1000, len(p))
+				k.Sample(b[lo:hi], p[lo:hi], lo)
+			}
+			same(t, "BernoulliKey.Sample", b, bern)
 			cs := make([]float32, cols)
 			ColumnSums(cs, x, -0.5)
 			same(t, "ColumnSums", cs, sums)
