@@ -17,8 +17,8 @@ import (
 // one join. Sampling draws the two keys first and samples each block at its
 // offset in the key's stream, so the step gives the bits of stepNew.
 type pipeline struct {
-	s    *cdState
-	blks []pipeBlock
+	s     *cdState
+	blks  []pipeBlock
 	keys  [2]tensor.BernoulliKey
 	wg    sync.WaitGroup
 	start []chan struct{} // wakes the goroutine of block b ≥ 1
