@@ -30,4 +30,6 @@ func bernoulliHash8(dst, p *float32, n int, k0, k1 uint32) { panic("unreachable"
 
 func momentum8(w, v, g *float32, n int, lr, mom, wd float32) { panic("unreachable") }
 
+func softplusLog8(a *float32, n int, beta float64, pos, prod *[8]float64) { panic("unreachable") }
+
 func packBT16(dst, src *float32, ldb int, nblk int) { panic("unreachable") }

@@ -49,5 +49,10 @@ func momentum8(w *float32, v *float32, grad *float32, n int, lr float32, mom flo
 //go:noescape
 func packBT16(dst *float32, src *float32, ldb int, nblk int)
 
+// softplusLog8 accumulates max(βa, 0) into 8 float64 lane sums and 1 + e^(−|βa|) into 8 lane products; see softplusLog.
+//
+//go:noescape
+func softplusLog8(a *float32, n int, beta float64, pos *[8]float64, prod *[8]float64)
+
 // fmaScalar returns the hardware fused multiply–add x·y+z.
 func fmaScalar(x float32, y float32, z float32) float32

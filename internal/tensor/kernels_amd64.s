@@ -1579,6 +1579,288 @@ done:
 	VZEROUPPER
 	RET
 
+DATA sp64const<>+0(SB)/4, $0x00000000
+DATA sp64const<>+4(SB)/4, $0x80000000
+DATA sp64const<>+8(SB)/4, $0x00000000
+DATA sp64const<>+12(SB)/4, $0x80000000
+DATA sp64const<>+16(SB)/4, $0x00000000
+DATA sp64const<>+20(SB)/4, $0x80000000
+DATA sp64const<>+24(SB)/4, $0x00000000
+DATA sp64const<>+28(SB)/4, $0x80000000
+DATA sp64const<>+32(SB)/4, $0x00000000
+DATA sp64const<>+36(SB)/4, $0xc0440000
+DATA sp64const<>+40(SB)/4, $0x00000000
+DATA sp64const<>+44(SB)/4, $0xc0440000
+DATA sp64const<>+48(SB)/4, $0x00000000
+DATA sp64const<>+52(SB)/4, $0xc0440000
+DATA sp64const<>+56(SB)/4, $0x00000000
+DATA sp64const<>+60(SB)/4, $0xc0440000
+DATA sp64const<>+64(SB)/4, $0x652b82fe
+DATA sp64const<>+68(SB)/4, $0x3ff71547
+DATA sp64const<>+72(SB)/4, $0x652b82fe
+DATA sp64const<>+76(SB)/4, $0x3ff71547
+DATA sp64const<>+80(SB)/4, $0x652b82fe
+DATA sp64const<>+84(SB)/4, $0x3ff71547
+DATA sp64const<>+88(SB)/4, $0x652b82fe
+DATA sp64const<>+92(SB)/4, $0x3ff71547
+DATA sp64const<>+96(SB)/4, $0x00000000
+DATA sp64const<>+100(SB)/4, $0x43380000
+DATA sp64const<>+104(SB)/4, $0x00000000
+DATA sp64const<>+108(SB)/4, $0x43380000
+DATA sp64const<>+112(SB)/4, $0x00000000
+DATA sp64const<>+116(SB)/4, $0x43380000
+DATA sp64const<>+120(SB)/4, $0x00000000
+DATA sp64const<>+124(SB)/4, $0x43380000
+DATA sp64const<>+128(SB)/4, $0xfee00000
+DATA sp64const<>+132(SB)/4, $0x3fe62e42
+DATA sp64const<>+136(SB)/4, $0xfee00000
+DATA sp64const<>+140(SB)/4, $0x3fe62e42
+DATA sp64const<>+144(SB)/4, $0xfee00000
+DATA sp64const<>+148(SB)/4, $0x3fe62e42
+DATA sp64const<>+152(SB)/4, $0xfee00000
+DATA sp64const<>+156(SB)/4, $0x3fe62e42
+DATA sp64const<>+160(SB)/4, $0x35793c76
+DATA sp64const<>+164(SB)/4, $0x3dea39ef
+DATA sp64const<>+168(SB)/4, $0x35793c76
+DATA sp64const<>+172(SB)/4, $0x3dea39ef
+DATA sp64const<>+176(SB)/4, $0x35793c76
+DATA sp64const<>+180(SB)/4, $0x3dea39ef
+DATA sp64const<>+184(SB)/4, $0x35793c76
+DATA sp64const<>+188(SB)/4, $0x3dea39ef
+DATA sp64const<>+192(SB)/4, $0x00000000
+DATA sp64const<>+196(SB)/4, $0x3ff00000
+DATA sp64const<>+200(SB)/4, $0x00000000
+DATA sp64const<>+204(SB)/4, $0x3ff00000
+DATA sp64const<>+208(SB)/4, $0x00000000
+DATA sp64const<>+212(SB)/4, $0x3ff00000
+DATA sp64const<>+216(SB)/4, $0x00000000
+DATA sp64const<>+220(SB)/4, $0x3ff00000
+DATA sp64const<>+224(SB)/4, $0x13a86d09
+DATA sp64const<>+228(SB)/4, $0x3de61246
+DATA sp64const<>+232(SB)/4, $0x13a86d09
+DATA sp64const<>+236(SB)/4, $0x3de61246
+DATA sp64const<>+240(SB)/4, $0x13a86d09
+DATA sp64const<>+244(SB)/4, $0x3de61246
+DATA sp64const<>+248(SB)/4, $0x13a86d09
+DATA sp64const<>+252(SB)/4, $0x3de61246
+DATA sp64const<>+256(SB)/4, $0xeff8d898
+DATA sp64const<>+260(SB)/4, $0x3e21eed8
+DATA sp64const<>+264(SB)/4, $0xeff8d898
+DATA sp64const<>+268(SB)/4, $0x3e21eed8
+DATA sp64const<>+272(SB)/4, $0xeff8d898
+DATA sp64const<>+276(SB)/4, $0x3e21eed8
+DATA sp64const<>+280(SB)/4, $0xeff8d898
+DATA sp64const<>+284(SB)/4, $0x3e21eed8
+DATA sp64const<>+288(SB)/4, $0x67f544e4
+DATA sp64const<>+292(SB)/4, $0x3e5ae645
+DATA sp64const<>+296(SB)/4, $0x67f544e4
+DATA sp64const<>+300(SB)/4, $0x3e5ae645
+DATA sp64const<>+304(SB)/4, $0x67f544e4
+DATA sp64const<>+308(SB)/4, $0x3e5ae645
+DATA sp64const<>+312(SB)/4, $0x67f544e4
+DATA sp64const<>+316(SB)/4, $0x3e5ae645
+DATA sp64const<>+320(SB)/4, $0xb7789f5c
+DATA sp64const<>+324(SB)/4, $0x3e927e4f
+DATA sp64const<>+328(SB)/4, $0xb7789f5c
+DATA sp64const<>+332(SB)/4, $0x3e927e4f
+DATA sp64const<>+336(SB)/4, $0xb7789f5c
+DATA sp64const<>+340(SB)/4, $0x3e927e4f
+DATA sp64const<>+344(SB)/4, $0xb7789f5c
+DATA sp64const<>+348(SB)/4, $0x3e927e4f
+DATA sp64const<>+352(SB)/4, $0xa556c734
+DATA sp64const<>+356(SB)/4, $0x3ec71de3
+DATA sp64const<>+360(SB)/4, $0xa556c734
+DATA sp64const<>+364(SB)/4, $0x3ec71de3
+DATA sp64const<>+368(SB)/4, $0xa556c734
+DATA sp64const<>+372(SB)/4, $0x3ec71de3
+DATA sp64const<>+376(SB)/4, $0xa556c734
+DATA sp64const<>+380(SB)/4, $0x3ec71de3
+DATA sp64const<>+384(SB)/4, $0x1a01a01a
+DATA sp64const<>+388(SB)/4, $0x3efa01a0
+DATA sp64const<>+392(SB)/4, $0x1a01a01a
+DATA sp64const<>+396(SB)/4, $0x3efa01a0
+DATA sp64const<>+400(SB)/4, $0x1a01a01a
+DATA sp64const<>+404(SB)/4, $0x3efa01a0
+DATA sp64const<>+408(SB)/4, $0x1a01a01a
+DATA sp64const<>+412(SB)/4, $0x3efa01a0
+DATA sp64const<>+416(SB)/4, $0x1a01a01a
+DATA sp64const<>+420(SB)/4, $0x3f2a01a0
+DATA sp64const<>+424(SB)/4, $0x1a01a01a
+DATA sp64const<>+428(SB)/4, $0x3f2a01a0
+DATA sp64const<>+432(SB)/4, $0x1a01a01a
+DATA sp64const<>+436(SB)/4, $0x3f2a01a0
+DATA sp64const<>+440(SB)/4, $0x1a01a01a
+DATA sp64const<>+444(SB)/4, $0x3f2a01a0
+DATA sp64const<>+448(SB)/4, $0x16c16c17
+DATA sp64const<>+452(SB)/4, $0x3f56c16c
+DATA sp64const<>+456(SB)/4, $0x16c16c17
+DATA sp64const<>+460(SB)/4, $0x3f56c16c
+DATA sp64const<>+464(SB)/4, $0x16c16c17
+DATA sp64const<>+468(SB)/4, $0x3f56c16c
+DATA sp64const<>+472(SB)/4, $0x16c16c17
+DATA sp64const<>+476(SB)/4, $0x3f56c16c
+DATA sp64const<>+480(SB)/4, $0x11111111
+DATA sp64const<>+484(SB)/4, $0x3f811111
+DATA sp64const<>+488(SB)/4, $0x11111111
+DATA sp64const<>+492(SB)/4, $0x3f811111
+DATA sp64const<>+496(SB)/4, $0x11111111
+DATA sp64const<>+500(SB)/4, $0x3f811111
+DATA sp64const<>+504(SB)/4, $0x11111111
+DATA sp64const<>+508(SB)/4, $0x3f811111
+DATA sp64const<>+512(SB)/4, $0x55555555
+DATA sp64const<>+516(SB)/4, $0x3fa55555
+DATA sp64const<>+520(SB)/4, $0x55555555
+DATA sp64const<>+524(SB)/4, $0x3fa55555
+DATA sp64const<>+528(SB)/4, $0x55555555
+DATA sp64const<>+532(SB)/4, $0x3fa55555
+DATA sp64const<>+536(SB)/4, $0x55555555
+DATA sp64const<>+540(SB)/4, $0x3fa55555
+DATA sp64const<>+544(SB)/4, $0x55555555
+DATA sp64const<>+548(SB)/4, $0x3fc55555
+DATA sp64const<>+552(SB)/4, $0x55555555
+DATA sp64const<>+556(SB)/4, $0x3fc55555
+DATA sp64const<>+560(SB)/4, $0x55555555
+DATA sp64const<>+564(SB)/4, $0x3fc55555
+DATA sp64const<>+568(SB)/4, $0x55555555
+DATA sp64const<>+572(SB)/4, $0x3fc55555
+DATA sp64const<>+576(SB)/4, $0x00000000
+DATA sp64const<>+580(SB)/4, $0x3fe00000
+DATA sp64const<>+584(SB)/4, $0x00000000
+DATA sp64const<>+588(SB)/4, $0x3fe00000
+DATA sp64const<>+592(SB)/4, $0x00000000
+DATA sp64const<>+596(SB)/4, $0x3fe00000
+DATA sp64const<>+600(SB)/4, $0x00000000
+DATA sp64const<>+604(SB)/4, $0x3fe00000
+DATA sp64const<>+608(SB)/4, $0x00000000
+DATA sp64const<>+612(SB)/4, $0x3ff00000
+DATA sp64const<>+616(SB)/4, $0x00000000
+DATA sp64const<>+620(SB)/4, $0x3ff00000
+DATA sp64const<>+624(SB)/4, $0x00000000
+DATA sp64const<>+628(SB)/4, $0x3ff00000
+DATA sp64const<>+632(SB)/4, $0x00000000
+DATA sp64const<>+636(SB)/4, $0x3ff00000
+GLOBL sp64const<>(SB), RODATA|NOPTR, $640
+
+// func softplusLog8(a *float32, n int, beta float64, pos *[8]float64, prod *[8]float64)
+// Requires: AVX, AVX2
+TEXT ·softplusLog8(SB), NOSPLIT, $0-40
+	MOVQ         a+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD beta+16(FP), Y0
+	MOVQ         pos+24(FP), DX
+	MOVQ         prod+32(FP), BX
+	VMOVUPD      (DX), Y1
+	VMOVUPD      (BX), Y2
+	VMOVUPD      32(DX), Y3
+	VMOVUPD      32(BX), Y4
+	SHRQ         $0x03, CX
+	JZ           done
+
+loop:
+	VCVTPS2PD (AX), Y5
+	VMULPD    Y0, Y5, Y5
+	VXORPD    Y6, Y6, Y6
+	VMAXPD    Y5, Y6, Y6
+	VADDPD    Y6, Y1, Y1
+	VORPD     sp64const<>+0(SB), Y5, Y5
+	VMAXPD    sp64const<>+32(SB), Y5, Y5
+	VMULPD    sp64const<>+64(SB), Y5, Y6
+	VADDPD    sp64const<>+96(SB), Y6, Y7
+	VSUBPD    sp64const<>+96(SB), Y7, Y8
+	VMULPD    sp64const<>+128(SB), Y8, Y6
+	VSUBPD    Y6, Y5, Y5
+	VMULPD    sp64const<>+160(SB), Y8, Y6
+	VSUBPD    Y6, Y5, Y5
+	VMOVUPD   sp64const<>+224(SB), Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+256(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+288(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+320(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+352(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+384(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+416(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+448(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+480(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+512(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+544(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+576(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+192(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+192(SB), Y6, Y6
+	VPSLLQ    $0x34, Y7, Y7
+	VPADDQ    sp64const<>+608(SB), Y7, Y7
+	VMULPD    Y7, Y6, Y6
+	VADDPD    sp64const<>+192(SB), Y6, Y6
+	VMULPD    Y6, Y2, Y2
+	VCVTPS2PD 16(AX), Y5
+	VMULPD    Y0, Y5, Y5
+	VXORPD    Y6, Y6, Y6
+	VMAXPD    Y5, Y6, Y6
+	VADDPD    Y6, Y3, Y3
+	VORPD     sp64const<>+0(SB), Y5, Y5
+	VMAXPD    sp64const<>+32(SB), Y5, Y5
+	VMULPD    sp64const<>+64(SB), Y5, Y6
+	VADDPD    sp64const<>+96(SB), Y6, Y7
+	VSUBPD    sp64const<>+96(SB), Y7, Y8
+	VMULPD    sp64const<>+128(SB), Y8, Y6
+	VSUBPD    Y6, Y5, Y5
+	VMULPD    sp64const<>+160(SB), Y8, Y6
+	VSUBPD    Y6, Y5, Y5
+	VMOVUPD   sp64const<>+224(SB), Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+256(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+288(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+320(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+352(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+384(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+416(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+448(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+480(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+512(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+544(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+576(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+192(SB), Y6, Y6
+	VMULPD    Y5, Y6, Y6
+	VADDPD    sp64const<>+192(SB), Y6, Y6
+	VPSLLQ    $0x34, Y7, Y7
+	VPADDQ    sp64const<>+608(SB), Y7, Y7
+	VMULPD    Y7, Y6, Y6
+	VADDPD    sp64const<>+192(SB), Y6, Y6
+	VMULPD    Y6, Y4, Y4
+	ADDQ      $0x20, AX
+	DECQ      CX
+	JNZ       loop
+
+done:
+	VMOVUPD Y1, (DX)
+	VMOVUPD Y2, (BX)
+	VMOVUPD Y3, 32(DX)
+	VMOVUPD Y4, 32(BX)
+	VZEROUPPER
+	RET
+
 // func fmaScalar(x float32, y float32, z float32) float32
 // Requires: FMA3, SSE
 TEXT ·fmaScalar(SB), NOSPLIT, $0-20

@@ -176,33 +176,7 @@ func (s *annealer) start() {
 // logF returns log f_β(v_r) = −(1−β) E_v(v; b_A) − β E_v(v; b) + Σ_j softplus(β a_j)
 // (for Bernoulli units (1−β) b_Aᵀv + β bᵀv + …) for the prepared row r.
 func (s *annealer) logF(r int, beta float64) float64 {
-	return (1-beta)*s.dotA[r] + beta*s.dotB[r] + softplusSum(s.a.Row(r), beta)
-}
-
-// softplusSum returns Σ_j softplus(β·a_j) in float64 as
-// Σ_j max(β a_j, 0) + log Π_j (1 + e^{−|β a_j|}), one logarithm per block of
-// 64 factors (each in [1, 2], so a block's product cannot overflow). Against
-// the sum of math.Log1p terms it trades 64 logarithms for 64 multiplications;
-// both are accurate to a few float64 ulps of the sum (the product's 64
-// roundings add at most 64·2⁻⁵³ to its logarithm), far below the float32
-// inputs' precision.
-func softplusSum(a []float32, beta float64) float64 {
-	var pos, logs float64
-	for len(a) > 0 {
-		blk := a[:min(len(a), 64)]
-		a = a[len(blk):]
-		prod := 1.0
-		for _, x := range blk {
-			t := beta * float64(x)
-			if t > 0 {
-				pos += t
-				t = -t
-			}
-			prod *= 1 + math.Exp(t)
-		}
-		logs += math.Log(prod)
-	}
-	return pos + logs
+	return (1-beta)*s.dotA[r] + beta*s.dotB[r] + tensor.SoftplusSum64(s.a.Row(r), beta)
 }
 
 // transition applies one Gibbs step v → h → v that leaves p_β invariant,

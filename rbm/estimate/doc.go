@@ -19,6 +19,8 @@
 // rather than split again. Results depend on the seed only, not on
 // GOMAXPROCS or the scheduling. The chains' states are those of every
 // earlier release for a given seed; the log weights changed in December
-// 2026 (Σ softplus by blocked products, one logarithm per 64 terms) by about
-// 10⁻¹¹ nats over 300 steps — float64 rounding, not a different estimate.
+// 2026 (Σ softplus by tensor.SoftplusSum64: vectorized e^x, lane products,
+// one logarithm per lane) by about 10⁻¹¹ nats over 300 steps — float64
+// rounding, not a different estimate — and are the same on every path
+// (AVX2 or portable Go) and GOMAXPROCS.
 package estimate

@@ -32,6 +32,7 @@ func main() {
 	bernoulliKernel()
 	momentumKernel()
 	packBTransKernel()
+	softplusLogKernel()
 	fmaScalar()
 	Generate()
 }
@@ -566,5 +567,96 @@ func fmaScalar() {
 	z := Load(Param("z"), XMM())
 	VFMADD231SS(y, x, z)
 	Store(z, ReturnIndex(0))
+	RET()
+}
+
+// f64Row is a row of 4 float64 lanes holding x (as 8 32-bit halves).
+func f64Row(name string, x float64) vexp.Row {
+	u := math.Float64bits(x)
+	r := vexp.Row{Name: name}
+	for l := 0; l < 8; l += 2 {
+		r.Lanes[l], r.Lanes[l+1] = uint32(u), uint32(u>>32)
+	}
+	return r
+}
+
+// Constants of softplusLogKernel; the same values as softplus64.go.
+const (
+	softplus64Lo    = -40.0                      // e^−40 < 2⁻⁵³: 1 + e^u rounds to 1 below this
+	softplus64Ln2Hi = 6.93147180369123816490e-01 // 32 significant bits: n·ln2Hi is exact
+	softplus64Ln2Lo = 1.90821492927058770002e-10
+)
+
+// softplusLogKernel: for n (a multiple of 8) floats a, with t = β·a[i] in
+// float64 and lane l = i mod 8: pos[l] += max(t, 0) (NaN kept) and
+// prod[l] *= 1 + e^u, u = max(−|t|, −40), e^u by expNeg64 of softplus64.go
+// — the same float64 operations in the same order, none fused.
+func softplusLogKernel() {
+	names := []string{"p12", "p11", "p10", "p9", "p8", "p7", "p6", "p5", "p4", "p3", "p2"}
+	rows := []vexp.Row{
+		f64Row("sign", math.Copysign(0, -1)), f64Row("lo", softplus64Lo), f64Row("log2e", math.Log2E),
+		f64Row("magic", 0x1.8p52), f64Row("ln2hi", softplus64Ln2Hi), f64Row("ln2lo", softplus64Ln2Lo),
+		f64Row("one", 1), f64Row("p13", 1.0/6227020800),
+	}
+	fact := 479001600.0 // 12!
+	for i, name := range names {
+		rows = append(rows, f64Row(name, 1/fact))
+		fact /= float64(12 - i)
+	}
+	rows = append(rows, vexp.Row{Name: "bias", Lanes: [8]uint32{0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20}})
+	c := vexp.Constants("sp64const", rows)
+	vexp.Func("softplusLog8", "func(a *float32, n int, beta float64, pos, prod *[8]float64)",
+		"softplusLog8 accumulates max(βa, 0) into 8 float64 lane sums and 1 + e^(−|βa|) into 8 lane products; see softplusLog.")
+	pa := Load(Param("a"), GP64())
+	n := Load(Param("n"), GP64())
+	beta := YMM()
+	VBROADCASTSD(NewParamAddr("beta", 16), beta)
+	ppos := Load(Param("pos"), GP64())
+	pprod := Load(Param("prod"), GP64())
+	var pos, prod [2]reg.VecVirtual
+	for h := range pos {
+		pos[h], prod[h] = YMM(), YMM()
+		VMOVUPD(Mem{Base: ppos, Disp: 32 * h}, pos[h])
+		VMOVUPD(Mem{Base: pprod, Disp: 32 * h}, prod[h])
+	}
+	vexp.Loop8(n, func() {
+		for h := 0; h < 2; h++ {
+			t, q, u := YMM(), YMM(), YMM()
+			VCVTPS2PD(Mem{Base: pa, Disp: 16 * h}, t)
+			VMULPD(beta, t, t)
+			VXORPD(q, q, q)
+			VMAXPD(t, q, q) // max(0, t): t when NaN
+			VADDPD(q, pos[h], pos[h])
+			VORPD(c["sign"], t, u) // −|t|
+			VMAXPD(c["lo"], u, u)  // u > lo ? u : lo
+			z, k, nf, r, p := YMM(), YMM(), YMM(), YMM(), YMM()
+			VMULPD(c["log2e"], u, z)
+			VADDPD(c["magic"], z, k)
+			VSUBPD(c["magic"], k, nf)
+			VMULPD(c["ln2hi"], nf, q)
+			VSUBPD(q, u, r)
+			VMULPD(c["ln2lo"], nf, q)
+			VSUBPD(q, r, r)
+			VMOVUPD(c["p13"], p)
+			for _, name := range names {
+				VMULPD(r, p, p)
+				VADDPD(c[name], p, p)
+			}
+			VMULPD(r, p, p)
+			VADDPD(c["one"], p, p)
+			VMULPD(r, p, p)
+			VADDPD(c["one"], p, p)
+			VPSLLQ(U8(52), k, k)
+			VPADDQ(c["bias"], k, k)
+			VMULPD(k, p, p) // e^u
+			VADDPD(c["one"], p, p)
+			VMULPD(p, prod[h], prod[h])
+		}
+	}, pa)
+	for h := range pos {
+		VMOVUPD(pos[h], Mem{Base: ppos, Disp: 32 * h})
+		VMOVUPD(prod[h], Mem{Base: pprod, Disp: 32 * h})
+	}
+	VZEROUPPER()
 	RET()
 }
