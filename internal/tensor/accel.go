@@ -63,6 +63,8 @@ func microKernel() func(k int, a, b, c []float32, ldc int, load bool) {
 
 func gatherKernel() func(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
 	switch {
+	case accelerated && avx512:
+		return gatherAsm16
 	case accelerated:
 		return gatherAsm
 	case fusedIsExact:

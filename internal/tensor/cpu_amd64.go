@@ -54,6 +54,23 @@ func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
 	gatherAxpy(alpha, &b[0], ldb, &idx[0], len(idx), &c[0], (n+7)/8, &tailMask[8-r])
 }
 
+// gatherAsm16 is gatherAsm on the AVX-512 kernel, for len(c) ≤
+// 2·gatherBlock (same conditions on idx).
+func gatherAsm16(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
+	n := len(c)
+	if len(idx) == 0 || n == 0 {
+		return
+	}
+	if n > 2*gatherBlock || idx[0] < 0 {
+		panic("tensor: bad gather")
+	}
+	_ = b[int(idx[len(idx)-1])*ldb+n-1]
+	_ = idx[:len(idx)+2]
+	nv := (n + 15) / 16
+	r := n - 16*(nv-1)
+	gatherAxpy16(alpha, &b[0], ldb, &idx[0], len(idx), &c[0], nv, uint16(1<<r-1))
+}
+
 // packBTransFast packs a full 16-column panel of op(b) = bᵀ (b starts at
 // row jb, depth p0) with the 8×8 transposing kernel, the last d mod 8
 // depths in Go.

@@ -13,6 +13,10 @@ func kernelAsm(k int, a, b, c []float32, ldc int, load bool) { kernelGeneric(k, 
 
 func kernelAsm2(k int, a, b, c []float32, ldc int, load bool) { panic("unreachable") }
 
+func gatherAsm16(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
+	panic("unreachable")
+}
+
 func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
 	gatherGeneric(alpha, b, ldb, idx, c)
 }

@@ -42,7 +42,7 @@ func Kernels() KernelInfo {
 	if AVX512() {
 		k.Name = "avx512-fma"
 		k.Uses = append(k.Uses, "avx512f", "avx512dq")
-		k.Kernels["sgemm"] = "avx512"
+		k.Kernels["sgemm"], k.Kernels["gather"] = "avx512", "avx512"
 	}
 	for _, f := range []struct {
 		name string

@@ -19,6 +19,11 @@ func sgemmKernel6x32z(k int, a *float32, b *float32, c *float32, ldc int, load b
 //go:noescape
 func gatherAxpy(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)
 
+// gatherAxpy16 is gatherAxpy on AVX-512: nv vectors of 16, the last under the bits of mask.
+//
+//go:noescape
+func gatherAxpy16(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask uint16)
+
 // onesIndex8 lists the positions of the ones of row (8·nvec values); see the generator.
 //
 //go:noescape

@@ -27,6 +27,7 @@ func main() {
 	sgemmKernel()
 	sgemmKernelAVX512()
 	gatherAxpy()
+	gatherAxpyAVX512()
 	onesIndex8()
 	fastKernels()
 	bernoulliKernel()
@@ -156,17 +157,58 @@ func sgemmTile(name, doc string, vec func() reg.VecVirtual, vb int) {
 // the last vector is loaded and stored under mask, so a pass can end at any
 // column). One variant is generated per nv.
 func gatherAxpy() {
-	vexp.Func("gatherAxpy", "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)",
-		"gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric).")
-	al := YMM()
+	gatherKernel(false)
+}
+
+// gatherAxpyAVX512 is gatherAxpy on zmm vectors of 16 columns (nv ≤ 12,
+// so up to 192 columns a pass), the last under the opmask of mask's low
+// 16 bits; the same fused multiply–adds in the same order.
+func gatherAxpyAVX512() {
+	gatherKernel(true)
+}
+
+func gatherKernel(z bool) {
+	vec, vb := YMM, 32
+	name, sig := "gatherAxpy", "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)"
+	doc := "gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric)."
+	if z {
+		vec, vb = ZMM, 64
+		name, sig = "gatherAxpy16", "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask uint16)"
+		doc = "gatherAxpy16 is gatherAxpy on AVX-512: nv vectors of 16, the last under the bits of mask."
+	}
+	vexp.Func(name, sig, doc)
+	al := vec()
 	VBROADCASTSS(NewParamAddr("alpha", 0), al)
 	a := vexp.GPArgs("b", "ldb")
 	pb, ldb := a[0], a[1]
 	SHLQ(U8(2), ldb)
-	a = vexp.GPArgs("idx", "nidx", "c", "nv", "mask")
-	pidx, nidx, pc, nv, pm := a[0], a[1], a[2], a[3], a[4]
-	msk := YMM()
-	VMOVDQU(Mem{Base: pm}, msk)
+	a = vexp.GPArgs("idx", "nidx", "c", "nv")
+	pidx, nidx, pc, nv := a[0], a[1], a[2], a[3]
+	var msk reg.VecVirtual
+	var km reg.OpmaskVirtual
+	if z {
+		km = K()
+		m := Load(Param("mask"), GP32())
+		KMOVW(m, km)
+	} else {
+		msk = YMM()
+		VMOVDQU(Mem{Base: Load(Param("mask"), GP64())}, msk)
+	}
+	// The last vector, under mask.
+	loadLast := func(src Mem, dst reg.VecVirtual) {
+		if z {
+			VMOVUPS_Z(src, km, dst)
+		} else {
+			VMASKMOVPS(src, msk, dst)
+		}
+	}
+	storeLast := func(v reg.VecVirtual, dst Mem) {
+		if z {
+			VMOVUPS(v, km, dst)
+		} else {
+			VMASKMOVPS(v, msk, dst)
+		}
+	}
 	TESTQ(nidx, nidx)
 	JZ(LabelRef("done"))
 	for v := 1; v <= 12; v++ {
@@ -174,17 +216,17 @@ func gatherAxpy() {
 		JE(LabelRef(fmt.Sprintf("nv%d", v)))
 	}
 	JMP(LabelRef("done"))
-	r, tmp := GP64(), YMM()
+	r, tmp := GP64(), vec()
 	for v := 1; v <= 12; v++ {
 		name := fmt.Sprintf("nv%d", v)
 		Label(name)
 		acc := make([]reg.VecVirtual, v)
 		for i := range acc {
-			acc[i] = YMM()
+			acc[i] = vec()
 			if i < v-1 {
-				VMOVUPS(Mem{Base: pc, Disp: 32 * i}, acc[i])
+				VMOVUPS(Mem{Base: pc, Disp: vb * i}, acc[i])
 			} else {
-				VMASKMOVPS(Mem{Base: pc, Disp: 32 * i}, msk, acc[i])
+				loadLast(Mem{Base: pc, Disp: vb * i}, acc[i])
 			}
 		}
 		Label(name + "_idx")
@@ -192,7 +234,7 @@ func gatherAxpy() {
 		MOVLQSX(Mem{Base: pidx, Disp: 8}, r)
 		IMULQ(ldb, r)
 		ADDQ(pb, r)
-		for l := 0; l < (32*v+63)/64+1; l++ {
+		for l := 0; l < (vb*v+63)/64+1; l++ {
 			PREFETCHT0(Mem{Base: r, Disp: 64 * l})
 		}
 		MOVLQSX(Mem{Base: pidx}, r)
@@ -200,9 +242,9 @@ func gatherAxpy() {
 		ADDQ(pb, r)
 		for i := range acc {
 			if i < v-1 {
-				VFMADD231PS(Mem{Base: r, Disp: 32 * i}, al, acc[i])
+				VFMADD231PS(Mem{Base: r, Disp: vb * i}, al, acc[i])
 			} else {
-				VMASKMOVPS(Mem{Base: r, Disp: 32 * i}, msk, tmp)
+				loadLast(Mem{Base: r, Disp: vb * i}, tmp)
 				VFMADD231PS(tmp, al, acc[i])
 			}
 		}
@@ -211,9 +253,9 @@ func gatherAxpy() {
 		JNZ(LabelRef(name + "_idx"))
 		for i := range acc {
 			if i < v-1 {
-				VMOVUPS(acc[i], Mem{Base: pc, Disp: 32 * i})
+				VMOVUPS(acc[i], Mem{Base: pc, Disp: vb * i})
 			} else {
-				VMASKMOVPS(acc[i], msk, Mem{Base: pc, Disp: 32 * i})
+				storeLast(acc[i], Mem{Base: pc, Disp: vb * i})
 			}
 		}
 		JMP(LabelRef("done"))
