@@ -5,7 +5,10 @@
 // the machine's CPUs. Rounds interleave the settings (every workload at
 // every GOMAXPROCS, then again), so a change in the machine's load touches
 // all of them alike; the table shows the median of the rounds, the speed-up
-// over GOMAXPROCS = 1 and the per-core efficiency, speed-up ÷ cores.
+// over GOMAXPROCS = 1, the per-core efficiency, speed-up ÷ cores, and the
+// CPU share: the process's CPU time ÷ (wall time × GOMAXPROCS), which falls
+// below 1 when other processes hold the cores (then the speed-up says more
+// about the machine's load than about ebm).
 //
 //	go run ./bench/scaling                # 3 rounds
 //	go run ./bench/scaling -rounds 5 -json
@@ -26,6 +29,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/cpu"
@@ -41,6 +45,15 @@ type workload struct {
 	run        func() (float64, error)
 }
 
+// cpuTime is the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 type row struct {
 	Workload   string    `json:"workload"`
 	Unit       string    `json:"unit"`
@@ -49,6 +62,9 @@ type row struct {
 	Median     float64   `json:"median"`
 	Speedup    float64   `json:"speedup"`
 	Efficiency float64   `json:"efficiency"`
+	// CPUShare is the process CPU time over wall time ÷ GOMAXPROCS during
+	// the runs: below 1 when the cores were busy with other work (or idle).
+	CPUShare float64 `json:"cpu_share"`
 }
 
 func main() {
@@ -90,15 +106,21 @@ func run(rounds, samples int, model string, asJSON bool) error {
 
 	maxP := runtime.NumCPU()
 	rates := make(map[string][][]float64)
+	cpuWall := make(map[string][][2]time.Duration) // CPU, wall per GOMAXPROCS
 	for _, w := range loads {
 		rates[w.name] = make([][]float64, maxP+1)
+		cpuWall[w.name] = make([][2]time.Duration, maxP+1)
 	}
 	prev := runtime.GOMAXPROCS(0)
 	for r := 0; r < rounds; r++ {
 		for p := 1; p <= maxP; p++ {
 			runtime.GOMAXPROCS(p)
 			for _, w := range loads {
+				c0, t0 := cpuTime(), time.Now()
 				x, err := w.run()
+				cw := &cpuWall[w.name][p]
+				cw[0] += cpuTime() - c0
+				cw[1] += time.Since(t0)
 				if err != nil {
 					return fmt.Errorf("%s at GOMAXPROCS=%d: %w", w.name, p, err)
 				}
@@ -113,7 +135,9 @@ func run(rounds, samples int, model string, asJSON bool) error {
 		one := median(rates[w.name][1])
 		for p := 1; p <= maxP; p++ {
 			med := median(rates[w.name][p])
-			rows = append(rows, row{w.name, w.unit, p, rates[w.name][p], med, med / one, med / one / float64(p)})
+			cw := cpuWall[w.name][p]
+			rows = append(rows, row{w.name, w.unit, p, rates[w.name][p], med, med / one, med / one / float64(p),
+				cw[0].Seconds() / cw[1].Seconds() / float64(p)})
 		}
 	}
 	info := map[string]any{"cpu": cpuModel(), "features": features(), "kernels": tensor.Kernels(),
@@ -126,9 +150,9 @@ func run(rounds, samples int, model string, asJSON bool) error {
 	k := tensor.Kernels()
 	fmt.Printf("cpu: %s (%d CPUs; %s)\nkernels: %s %v\n%s, %d rounds, %s\n\n", info["cpu"], maxP, strings.Join(features(), " "),
 		k.Name, k.Uses, runtime.Version(), rounds, info["date"])
-	fmt.Printf("%-7s %5s %12s %8s %10s   %s\n", "load", "procs", "median", "speedup", "efficiency", "rounds")
+	fmt.Printf("%-7s %5s %12s %8s %10s %9s   %s\n", "load", "procs", "median", "speedup", "efficiency", "cpu-share", "rounds")
 	for _, r := range rows {
-		fmt.Printf("%-7s %5d %12.1f %8.2f %10.2f   %s %s\n", r.Workload, r.Procs, r.Median, r.Speedup, r.Efficiency, fmtRates(r.Rates), r.Unit)
+		fmt.Printf("%-7s %5d %12.1f %8.2f %10.2f %9.2f   %s %s\n", r.Workload, r.Procs, r.Median, r.Speedup, r.Efficiency, r.CPUShare, fmtRates(r.Rates), r.Unit)
 	}
 	return nil
 }
