@@ -72,3 +72,13 @@ func gatherKernel() func(alpha float32, b []float32, ldb int, idx []int32, c []f
 	}
 	return gatherGeneric
 }
+
+func gemvKernel() func(coef, b []float32, ldb int, idx []int32, c []float32) {
+	switch {
+	case accelerated && avx512:
+		return gemvAsm16
+	case accelerated:
+		return gemvAsm
+	}
+	return gemvGeneric
+}

@@ -71,6 +71,39 @@ func gatherAsm16(alpha float32, b []float32, ldb int, idx []int32, c []float32) 
 	gatherAxpy16(alpha, &b[0], ldb, &idx[0], len(idx), &c[0], nv, uint16(1<<r-1))
 }
 
+// gemvAsm and gemvAsm16 are gatherAsm and gatherAsm16 with a coefficient
+// per index (idx needs the same two slots of slack).
+func gemvAsm(coef, b []float32, ldb int, idx []int32, c []float32) {
+	n := len(c)
+	if len(idx) == 0 || n == 0 {
+		return
+	}
+	if n > gatherBlock || idx[0] < 0 || len(coef) < len(idx) {
+		panic("tensor: bad gemv")
+	}
+	_ = b[int(idx[len(idx)-1])*ldb+n-1]
+	_ = idx[:len(idx)+2]
+	r := n % 8
+	if r == 0 {
+		r = 8
+	}
+	gemvAxpy(&coef[0], &b[0], ldb, &idx[0], len(idx), &c[0], (n+7)/8, &tailMask[8-r])
+}
+
+func gemvAsm16(coef, b []float32, ldb int, idx []int32, c []float32) {
+	n := len(c)
+	if len(idx) == 0 || n == 0 {
+		return
+	}
+	if n > 2*gatherBlock || idx[0] < 0 || len(coef) < len(idx) {
+		panic("tensor: bad gemv")
+	}
+	_ = b[int(idx[len(idx)-1])*ldb+n-1]
+	_ = idx[:len(idx)+2]
+	nv := (n + 15) / 16
+	gemvAxpy16(&coef[0], &b[0], ldb, &idx[0], len(idx), &c[0], nv, uint16(1<<(n-16*(nv-1))-1))
+}
+
 // packBTransFast packs a full 16-column panel of op(b) = bᵀ (b starts at
 // row jb, depth p0) with the 8×8 transposing kernel, the last d mod 8
 // depths in Go.

@@ -17,6 +17,9 @@ func gatherAsm16(alpha float32, b []float32, ldb int, idx []int32, c []float32) 
 	panic("unreachable")
 }
 
+func gemvAsm(coef, b []float32, ldb int, idx []int32, c []float32)   { panic("unreachable") }
+func gemvAsm16(coef, b []float32, ldb int, idx []int32, c []float32) { panic("unreachable") }
+
 func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
 	gatherGeneric(alpha, b, ldb, idx, c)
 }

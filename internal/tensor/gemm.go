@@ -92,6 +92,11 @@ func Gemm(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Mat
 	if !transB && gemmBinary(transA, alpha, a, b, beta, c) {
 		return
 	}
+	if c.Rows == 1 && !transB {
+		// One row: op(a) is a's data whether a is a row or a column.
+		gemv(alpha, a.Data, b, beta, c.Data)
+		return
+	}
 	gemmDense(transA, transB, alpha, a, b, beta, c)
 }
 

@@ -148,6 +148,10 @@ func TestGemmBitIdentical(t *testing.T) {
 		// Parts split columns and share a packed A over several depth blocks.
 		{20, 600, 300, false, true, 0.5, 0.5, 0},
 		{31, 700, 200, true, false, 2, 0, 0},
+		// One row: the gemv path (Gemm) against the packed kernels (GemmDense).
+		{1, 784, 500, false, false, 0.5, 0.3, 0},
+		{1, 300, 70, true, false, 1, 1, 0},
+		{1, 37, 9, false, false, -2, 0, 0},
 	}
 	procs := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(procs)

@@ -24,6 +24,16 @@ func gatherAxpy(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *flo
 //go:noescape
 func gatherAxpy16(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask uint16)
 
+// gemvAxpy is gatherAxpy with the coefficient coef[t] for index t (see gemvGeneric).
+//
+//go:noescape
+func gemvAxpy(coef *float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)
+
+// gemvAxpy16 is gatherAxpy16 with the coefficient coef[t] for index t (see gemvGeneric).
+//
+//go:noescape
+func gemvAxpy16(coef *float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask uint16)
+
 // onesIndex8 lists the positions of the ones of row (8·nvec values); see the generator.
 //
 //go:noescape

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -28,6 +29,7 @@ func main() {
 	sgemmKernelAVX512()
 	gatherAxpy()
 	gatherAxpyAVX512()
+	gemvKernels()
 	onesIndex8()
 	fastKernels()
 	bernoulliKernel()
@@ -167,7 +169,16 @@ func gatherAxpyAVX512() {
 	gatherKernel(true)
 }
 
-func gatherKernel(z bool) {
+// gemvAxpy and gemvAxpy16: gatherAxpy with a coefficient per index,
+// c[j] = fma(coef[t], b[idx[t]·ldb + j], c[j]) — the one-row product.
+func gemvKernels() {
+	gatherKernelFor(false, true)
+	gatherKernelFor(true, true)
+}
+
+func gatherKernel(z bool) { gatherKernelFor(z, false) }
+
+func gatherKernelFor(z, perIndex bool) {
 	vec, vb := YMM, 32
 	name, sig := "gatherAxpy", "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)"
 	doc := "gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric)."
@@ -176,9 +187,21 @@ func gatherKernel(z bool) {
 		name, sig = "gatherAxpy16", "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask uint16)"
 		doc = "gatherAxpy16 is gatherAxpy on AVX-512: nv vectors of 16, the last under the bits of mask."
 	}
+	if perIndex {
+		name, sig = "gemvAxpy", strings.Replace(sig, "alpha float32", "coef *float32", 1)
+		doc = "gemvAxpy is gatherAxpy with the coefficient coef[t] for index t (see gemvGeneric)."
+		if z {
+			name, doc = "gemvAxpy16", "gemvAxpy16 is gatherAxpy16 with the coefficient coef[t] for index t (see gemvGeneric)."
+		}
+	}
 	vexp.Func(name, sig, doc)
 	al := vec()
-	VBROADCASTSS(NewParamAddr("alpha", 0), al)
+	var pcoef reg.Register
+	if perIndex {
+		pcoef = Load(Param("coef"), GP64())
+	} else {
+		VBROADCASTSS(NewParamAddr("alpha", 0), al)
+	}
 	a := vexp.GPArgs("b", "ldb")
 	pb, ldb := a[0], a[1]
 	SHLQ(U8(2), ldb)
@@ -240,6 +263,10 @@ func gatherKernel(z bool) {
 		MOVLQSX(Mem{Base: pidx}, r)
 		IMULQ(ldb, r)
 		ADDQ(pb, r)
+		if perIndex {
+			VBROADCASTSS(Mem{Base: pcoef}, al)
+			ADDQ(U8(4), pcoef)
+		}
 		for i := range acc {
 			if i < v-1 {
 				VFMADD231PS(Mem{Base: r, Disp: vb * i}, al, acc[i])
