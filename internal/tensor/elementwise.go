@@ -112,6 +112,18 @@ func Dot(x, y []float32) float64 {
 	return s
 }
 
+// Dot2 returns Dot(x1, y) and Dot(x2, y) in one pass: the same two
+// sequential sums (the same bits), each waiting only on itself.
+func Dot2(x1, x2, y []float32) (float64, float64) {
+	x2, y = x2[:len(x1)], y[:len(x1)]
+	var s1, s2 float64
+	for i, v := range x1 {
+		s1 += float64(v) * float64(y[i])
+		s2 += float64(x2[i]) * float64(y[i])
+	}
+	return s1, s2
+}
+
 // LogSumExp returns log Σ exp(x_i) with a max shift; −Inf for an empty or
 // all −Inf input.
 func LogSumExp(x []float64) float64 {

@@ -72,3 +72,16 @@ func TestElementwiseSplitIndependent(t *testing.T) {
 		}
 	})
 }
+
+// TestDot2: Dot2 gives the bits of two Dot calls.
+func TestDot2(t *testing.T) {
+	rng := NewRand(4)
+	x1, x2, y := make([]float32, 785), make([]float32, 785), make([]float32, 785)
+	rng.Normal(x1, 0, 3)
+	rng.Normal(x2, 0, 3)
+	rng.Bernoulli(y, x1) // binary y, as AIS's visible states
+	a, b := Dot2(x1, x2, y)
+	if math.Float64bits(a) != math.Float64bits(Dot(x1, y)) || math.Float64bits(b) != math.Float64bits(Dot(x2, y)) {
+		t.Errorf("Dot2 = %v, %v; Dot gives %v, %v", a, b, Dot(x1, y), Dot(x2, y))
+	}
+}

@@ -159,7 +159,12 @@ func (s *annealer) prepare() {
 	}
 	tensor.MatMul(s.a, x, s.m.W)
 	tensor.AddRowVector(s.a, s.m.C)
+	_, bernoulli := s.u.(rbm.Bernoulli)
 	for r := 0; r < s.v.Rows; r++ {
+		if bernoulli { // −E_v(v; b) = bᵀv: both dots in one pass, the same bits
+			s.dotA[r], s.dotB[r] = tensor.Dot2(s.bA, s.m.B, s.v.Row(r))
+			continue
+		}
 		s.dotA[r] = -s.u.Energy(s.v.Row(r), s.bA)
 		s.dotB[r] = -s.u.Energy(s.v.Row(r), s.m.B)
 	}
