@@ -22,7 +22,7 @@ type cdState struct {
 	batch                   int
 }
 
-func newCD(b *testing.B) *cdState {
+func newCD(b testing.TB) *cdState {
 	s, err := dataset.Load("mnist:10000", dataset.Options{Binarize: "threshold"})
 	if err != nil {
 		b.Fatal(err)

@@ -88,24 +88,27 @@ func BenchmarkSGEMM(b *testing.B) {
 		runGEMM(b, s, "gonum", 0, func(a, bb, c *tensor.Matrix) {
 			blas32.Gemm(ta, tb, 1, general(a), general(bb), 0, general(c))
 		})
-		for _, acc := range []bool{true, false} {
-			if acc && !tensor.CanAccelerate() {
-				continue
+		for _, v := range []struct {
+			name          string
+			accel, avx512 bool
+		}{{"ebm-avx512", true, true}, {"ebm-avx2", true, false}, {"ebm-portable", false, false}} {
+			// b.Run returns when the benchmark is done.
+			prevA, prevZ := tensor.SetAccelerated(v.accel), tensor.SetAVX512(v.avx512)
+			if tensor.Accelerated() != v.accel || tensor.AVX512() != v.avx512 {
+				tensor.SetAccelerated(prevA)
+				tensor.SetAVX512(prevZ)
+				continue // not on this machine
 			}
-			name := "ebm-avx2"
-			if !acc {
-				name = "ebm-portable"
-			}
-			prev := tensor.SetAccelerated(acc) // b.Run returns when the benchmark is done
-			runGEMM(b, s, name, 0, func(a, bb, c *tensor.Matrix) {
+			runGEMM(b, s, v.name, 0, func(a, bb, c *tensor.Matrix) {
 				tensor.GemmDense(s.transA, s.tran, 1, a, bb, 0, c)
 			})
-			tensor.SetAccelerated(prev)
-		}
-		if !s.tran {
-			runGEMM(b, s, "ebm-binary13%", 0.13, func(a, bb, c *tensor.Matrix) {
-				tensor.Gemm(s.transA, s.tran, 1, a, bb, 0, c)
-			})
+			if !s.tran && v.accel {
+				runGEMM(b, s, v.name+"-binary13%", 0.13, func(a, bb, c *tensor.Matrix) {
+					tensor.Gemm(s.transA, s.tran, 1, a, bb, 0, c)
+				})
+			}
+			tensor.SetAccelerated(prevA)
+			tensor.SetAVX512(prevZ)
 		}
 	}
 }

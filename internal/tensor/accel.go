@@ -23,6 +23,34 @@ func SetAccelerated(on bool) (prev bool) {
 	return prev
 }
 
+// avx512 says whether the AVX-512 kernels run (with accelerated): it starts
+// as hasAVX512 and can be switched off with SetAVX512.
+var avx512 = hasAVX512
+
+// AVX512 reports whether the AVX-512 kernels are in use.
+func AVX512() bool { return accelerated && avx512 }
+
+// SetAVX512 switches the AVX-512 kernels on or off (the AVX2 ones then run
+// in their place) and returns the previous setting; on is ignored where the
+// CPU lacks AVX-512. They give the same bits as the AVX2 kernels; the switch
+// is for tests and side-by-side benchmarks and must not be called while
+// kernels run.
+func SetAVX512(on bool) (prev bool) {
+	prev = avx512
+	avx512 = on && hasAVX512
+	return prev
+}
+
+// microKernel2 returns the kernel of two adjacent micro-panels of B (a
+// 6×32 tile, with the bits of two calls of microKernel), or nil where only
+// one-panel kernels exist.
+func microKernel2() func(k int, a, b, c []float32, ldc int, load bool) {
+	if accelerated && avx512 {
+		return kernelAsm2
+	}
+	return nil
+}
+
 func microKernel() func(k int, a, b, c []float32, ldc int, load bool) {
 	switch {
 	case accelerated:
@@ -35,10 +63,22 @@ func microKernel() func(k int, a, b, c []float32, ldc int, load bool) {
 
 func gatherKernel() func(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
 	switch {
+	case accelerated && avx512:
+		return gatherAsm16
 	case accelerated:
 		return gatherAsm
 	case fusedIsExact:
 		return gatherFused
 	}
 	return gatherGeneric
+}
+
+func gemvKernel() func(coef, b []float32, ldb int, idx []int32, c []float32) {
+	switch {
+	case accelerated && avx512:
+		return gemvAsm16
+	case accelerated:
+		return gemvAsm
+	}
+	return gemvGeneric
 }

@@ -155,6 +155,15 @@ var binaryWorkPool = sync.Pool{New: func() any { return new(binaryWork) }}
 // summed.
 const gatherBlock = 96
 
+// gatherWidth is the widest column block of the gather kernel in use:
+// gatherBlock, or twice that (12 zmm vectors) with AVX-512.
+func gatherWidth() int {
+	if accelerated && avx512 {
+		return 2 * gatherBlock
+	}
+	return gatherBlock
+}
+
 // blockCols returns the columns [j0, j1) of block q of nblk over n columns:
 // near-equal widths, multiples of 8 but for the last.
 func blockCols(n, nblk, q int) (j0, j1 int) {
@@ -179,7 +188,7 @@ func gemmBinary(transA bool, alpha float32, a, b *Matrix, beta float32, c *Matri
 	}
 	w := binaryWorkPool.Get().(*binaryWork)
 	*w = binaryWork{x: x, alpha: alpha, beta: beta, b: b, c: c}
-	w.nblk = (n + gatherBlock - 1) / gatherBlock
+	w.nblk = (n + gatherWidth() - 1) / gatherWidth()
 	parts := workers(float64(nnz)*float64(n) + float64(m)*float64(n))
 	if w.nblk >= parts {
 		w.parts = parts

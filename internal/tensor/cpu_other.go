@@ -4,10 +4,21 @@ package tensor
 
 const hasAVX2FMA = false
 
+const hasAVX512 = false
+
 // assemblyBuilt says that this build holds the assembly kernels.
 const assemblyBuilt = false
 
 func kernelAsm(k int, a, b, c []float32, ldc int, load bool) { kernelGeneric(k, a, b, c, ldc, load) }
+
+func kernelAsm2(k int, a, b, c []float32, ldc int, load bool) { panic("unreachable") }
+
+func gatherAsm16(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
+	panic("unreachable")
+}
+
+func gemvAsm(coef, b []float32, ldb int, idx []int32, c []float32)   { panic("unreachable") }
+func gemvAsm16(coef, b []float32, ldb int, idx []int32, c []float32) { panic("unreachable") }
 
 func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
 	gatherGeneric(alpha, b, ldb, idx, c)
@@ -25,5 +36,7 @@ func softplusSum8(a, w *float32, d float32, n int, lanes *[8]float64) { panic("u
 func bernoulliHash8(dst, p *float32, n int, k0, k1 uint32) { panic("unreachable") }
 
 func momentum8(w, v, g *float32, n int, lr, mom, wd float32) { panic("unreachable") }
+
+func softplusLog8(a *float32, n int, beta float64, pos, prod *[8]float64) { panic("unreachable") }
 
 func packBT16(dst, src *float32, ldb int, nblk int) { panic("unreachable") }

@@ -34,8 +34,23 @@
 //
 // The assembly kernels run when golang.org/x/sys/cpu reports AVX2, FMA and
 // POPCNT on amd64; elsewhere, with the purego build tag, or after
-// SetAccelerated(false), portable Go kernels give the same bits. Tests run
-// both paths.
+// SetAccelerated(false), portable Go kernels give the same bits. Where the
+// CPU also has AVX-512 F and DQ, the GEMM micro-kernel (two adjacent 6×16
+// tiles in 12 zmm registers) and the gather kernel (12 zmm vectors, 192
+// columns a pass) run on AVX-512 — the same fused multiply–adds in the same
+// order per element, so the same bits again; SetAVX512(false) keeps them on
+// AVX2. The element-wise kernels stay on AVX2. Tests run every path the
+// machine has (Kernels reports which runs).
+//
+// # Parallelism
+//
+// Products and the batch-wide element-wise kernels (SigmoidBiasRows,
+// SigmoidInto, BernoulliFast, ColumnSums, MomentumStep) are split over a
+// persistent worker pool by output ranges only, so results never depend on
+// GOMAXPROCS. A task counts the cores other tasks and OwnCore holders
+// occupy and is split only over the free ones: goroutines that are
+// parallel themselves (AIS chain groups, row blocks) run their kernels
+// whole.
 //
 // # Element-wise kernels
 //

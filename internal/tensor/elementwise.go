@@ -1,6 +1,9 @@
 package tensor
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Scale multiplies every element of x by s (s = 0 clears x, NaNs included).
 func Scale(x []float32, s float32) {
@@ -39,9 +42,21 @@ func ColumnSums(dst []float32, m *Matrix, s float32) {
 	if len(dst) != m.Cols {
 		panic("tensor.ColumnSums: length mismatch")
 	}
-	for i := 0; i < m.Rows; i++ {
-		Axpy(s, m.Row(i), dst)
-	}
+	// Columns are shared out over GOMAXPROCS goroutines; each column still
+	// adds its rows in order.
+	parallelFor(&columnSumTasks, columnSumArgs{dst: dst, m: m, s: s}, func(a *columnSumArgs, lo, hi int) {
+		for i := 0; i < a.m.Rows; i++ {
+			Axpy(a.s, a.m.Data[i*a.m.Cols+lo:i*a.m.Cols+hi], a.dst[lo:hi])
+		}
+	}, m.Cols, 16, float64(len(m.Data)))
+}
+
+var columnSumTasks sync.Pool
+
+type columnSumArgs struct {
+	dst []float32
+	m   *Matrix
+	s   float32
 }
 
 // Sigmoid32 is the logistic function 1/(1+e^{−x}) in float32, exact to
@@ -95,6 +110,18 @@ func Dot(x, y []float32) float64 {
 		s += float64(v) * float64(y[i])
 	}
 	return s
+}
+
+// Dot2 returns Dot(x1, y) and Dot(x2, y) in one pass: the same two
+// sequential sums (the same bits), each waiting only on itself.
+func Dot2(x1, x2, y []float32) (float64, float64) {
+	x2, y = x2[:len(x1)], y[:len(x1)]
+	var s1, s2 float64
+	for i, v := range x1 {
+		s1 += float64(v) * float64(y[i])
+		s2 += float64(x2[i]) * float64(y[i])
+	}
+	return s1, s2
 }
 
 // LogSumExp returns log Σ exp(x_i) with a max shift; −Inf for an empty or

@@ -1,6 +1,9 @@
 package tensor
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Fast float32 sigmoid and softplus. The vector kernels (AVX2 assembly,
 // 8 lanes) and the portable Go code below perform the same float32
@@ -112,36 +115,58 @@ func negAbs(x float32) float32 {
 }
 
 // SigmoidInto sets dst[i] = SigmoidFast(x[i]); dst and x may be the same
-// slice (in place). It panics if dst is shorter than x.
+// slice (in place). It panics if dst is shorter than x. Long inputs are
+// split over GOMAXPROCS goroutines by ranges (same bits for any split).
 func SigmoidInto(dst, x []float32) {
+	parallelFor(&sigmoidTasks, sigmoidArgs{dst: dst[:len(x)], x: x}, func(a *sigmoidArgs, lo, hi int) {
+		sigmoidRange(a.dst[lo:hi], a.x[lo:hi], nil)
+	}, len(x), 64, sigmoidCost*float64(len(x)))
+}
+
+// sigmoidCost is the cost of one sigmoid in multiply–adds, for workers.
+const sigmoidCost = 8
+
+var sigmoidTasks sync.Pool
+
+type sigmoidArgs struct {
+	dst, x, bias []float32
+	cols         int
+}
+
+// sigmoidRange sets dst[i] = σ(x[i] + bias[i]) (no bias when nil).
+func sigmoidRange(dst, x, bias []float32) {
 	dst = dst[:len(x)]
 	i := 0
 	if accelerated && len(x) >= 8 {
 		i = len(x) &^ 7
-		sigmoid8(&dst[0], &x[0], nil, i)
+		var pb *float32
+		if bias != nil {
+			pb = &bias[0]
+		}
+		sigmoid8(&dst[0], &x[0], pb, i)
 	}
 	for ; i < len(x); i++ {
-		dst[i] = SigmoidFast(x[i])
+		v := x[i]
+		if bias != nil {
+			v = float32(v + bias[i])
+		}
+		dst[i] = SigmoidFast(v)
 	}
 }
 
 // SigmoidBiasRows sets every row of m to σ(row + bias), the fused form of
-// AddRowVector followed by a sigmoid: p(h|v) = σ(v·W + c) in place.
+// AddRowVector followed by a sigmoid: p(h|v) = σ(v·W + c) in place. Rows
+// are shared out over GOMAXPROCS goroutines (same bits for any split).
 func SigmoidBiasRows(m *Matrix, bias []float32) {
 	if len(bias) != m.Cols {
 		panic("tensor.SigmoidBiasRows: length mismatch")
 	}
-	for r := 0; r < m.Rows; r++ {
-		row := m.Row(r)
-		j := 0
-		if accelerated && len(row) >= 8 {
-			j = len(row) &^ 7
-			sigmoid8(&row[0], &row[0], &bias[0], j)
+	parallelFor(&sigmoidTasks, sigmoidArgs{dst: m.Data, bias: bias, cols: m.Cols}, func(a *sigmoidArgs, lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row := a.dst[r*a.cols : (r+1)*a.cols]
+			sigmoidRange(row, row, a.bias)
 		}
-		for ; j < len(row); j++ {
-			row[j] = SigmoidFast(float32(row[j] + bias[j]))
-		}
-	}
+	}, m.Rows, 1, sigmoidCost*float64(len(m.Data)))
 }
 
 // SoftplusSumFast returns Σ SoftplusFast(x_i), accumulated in float64 (in a

@@ -32,3 +32,22 @@ func BenchmarkGatherKernel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemv: one row times the 784×500 weights, the gemv path (Gemm)
+// beside the packed kernels (GemmDense).
+func BenchmarkGemv(b *testing.B) {
+	w, x, c := New(784, 500), New(1, 784), New(1, 500)
+	NewRand(1).Normal(w.Data, 0, 1)
+	NewRand(2).Normal(x.Data, 0, 1)
+	for _, v := range []struct {
+		name string
+		f    func(bool, bool, float32, *Matrix, *Matrix, float32, *Matrix)
+	}{{"gemv", Gemm}, {"packed", GemmDense}} {
+		b.Run(v.name, func(b *testing.B) {
+			for b.Loop() {
+				v.f(false, false, 1, x, w, 0, c)
+			}
+			b.ReportMetric(2*784*500*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

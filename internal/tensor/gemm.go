@@ -38,7 +38,23 @@ type gemmWork struct {
 	splitRows      bool // parts are row ranges (else column ranges)
 	parts          int
 	tiles          int // row tiles (mr) or column tiles (nr) to share out
+	kstep          int // depth block: the K range split evenly into blocks ≤ kc
+	// shared is the operand every part needs whole (B when parts split
+	// rows, A when they split columns), packed once for all depth blocks by
+	// a first parallel phase instead of by every part; nil when the parts
+	// pack their own (one part, or a shared operand too large).
+	shared  *packBuf
+	packing bool // runPart packs panels of shared (the first phase)
 }
+
+// packBuf is a buffer for a shared packed operand.
+type packBuf struct{ data []float32 }
+
+// maxSharedPack bounds a shared packed operand (floats): the B block one
+// part packs, kc×nc.
+const maxSharedPack = kc * nc
+
+var packBufs freeList[packBuf]
 
 var gemmWorkPool = sync.Pool{New: func() any { return new(gemmWork) }}
 
@@ -74,6 +90,11 @@ func Gemm(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c *Mat
 		return
 	}
 	if !transB && gemmBinary(transA, alpha, a, b, beta, c) {
+		return
+	}
+	if c.Rows == 1 && !transB {
+		// One row: op(a) is a's data whether a is a row or a column.
+		gemv(alpha, a.Data, b, beta, c.Data)
 		return
 	}
 	gemmDense(transA, transB, alpha, a, b, beta, c)
@@ -143,9 +164,63 @@ func gemmDense(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c
 		w.tiles = rowTiles
 	}
 	w.parts = min(parts, w.tiles)
+	// Equal depth blocks of at most kc (784 = 4×196, not 3×256 + 16): a
+	// thin last block would load and store C for little work.
+	w.kstep = (k + (k+kc-1)/kc - 1) / ((k + kc - 1) / kc)
+	if w.parts > 1 && w.sharedSize() <= maxSharedPack {
+		// Pack the operand every part reads once, in parallel by panels,
+		// rather than once per part: at the RBM's sizes (100 rows) the
+		// parts would otherwise spend as long packing A as multiplying.
+		w.shared = packBufs.get()
+		if n := w.sharedSize(); len(w.shared.data) < n {
+			w.shared.data = make([]float32, n)
+		}
+		w.packing = true
+		run(w, min(w.parts, w.sharedPanels()))
+		w.packing = false
+	}
 	run(w, w.parts)
+	if w.shared != nil {
+		packBufs.put(w.shared)
+	}
 	*w = gemmWork{}
 	gemmWorkPool.Put(w)
+}
+
+// sharedSize is the length of the shared packed operand: all depths of A
+// (rows padded to mr) when parts split columns, of B (columns padded to nr)
+// when they split rows.
+func (w *gemmWork) sharedSize() int {
+	if w.splitRows {
+		return w.k * ((w.n + nr - 1) / nr * nr)
+	}
+	return w.k * ((w.m + mr - 1) / mr * mr)
+}
+
+// sharedPanels is the number of micro-panels of the shared operand.
+func (w *gemmWork) sharedPanels() int {
+	if w.splitRows {
+		return (w.n + nr - 1) / nr
+	}
+	return (w.m + mr - 1) / mr
+}
+
+// packShared packs panels [q0, q1) of the shared operand for every depth
+// block. The block of depths [pc, pc+d) starts at pad·pc, pad the padded
+// row (A) or column (B) count, and holds its panels in order, each d deep.
+func (w *gemmWork) packShared(q0, q1 int) {
+	for pc := 0; pc < w.k; pc += w.kstep {
+		d := min(w.kstep, w.k-pc)
+		if w.splitRows {
+			pad := (w.n + nr - 1) / nr * nr
+			j0, j1 := q0*nr, min(q1*nr, w.n)
+			packB(w.shared.data[pad*pc+j0*d:], w.b, w.transB, pc, d, j0, j1-j0)
+		} else {
+			pad := (w.m + mr - 1) / mr * mr
+			i0, i1 := q0*mr, min(q1*mr, w.m)
+			packA(w.shared.data[pad*pc+i0*d:], w.a, w.transA, w.alpha, i0, i1-i0, pc, d)
+		}
+	}
 }
 
 // span returns the range of tiles part p owns (contiguous, fixed by the
@@ -155,6 +230,12 @@ func span(tiles, parts, p int) (lo, hi int) {
 }
 
 func (w *gemmWork) runPart(p int) {
+	if w.packing {
+		q := w.sharedPanels()
+		lo, hi := span(q, min(w.parts, q), p)
+		w.packShared(lo, hi)
+		return
+	}
 	lo, hi := span(w.tiles, w.parts, p)
 	r0, r1, c0, c1 := 0, w.m, 0, w.n
 	if w.splitRows {
@@ -166,7 +247,7 @@ func (w *gemmWork) runPart(p int) {
 		return
 	}
 	ws := workspaces.get()
-	if need := kc * min(nc, (c1-c0+nr-1)/nr*nr); len(ws.bp) < need {
+	if need := kc * min(nc, (c1-c0+nr-1)/nr*nr); !(w.shared != nil && w.splitRows) && len(ws.bp) < need {
 		ws.bp = make([]float32, need)
 	}
 	w.block(ws, r0, r1, c0, c1)
@@ -185,45 +266,72 @@ func (w *gemmWork) block(ws *workspace, r0, r1, c0, c1 int) {
 			}
 		}
 	}
-	kern := microKernel()
+	kern, kern2 := microKernel(), microKernel2()
 	for jc := c0; jc < c1; jc += nc {
 		ncb := min(nc, c1-jc)
-		// Equal depth blocks of at most kc (784 = 4×196, not 3×256 + 16):
-		// a thin last block would load and store C for little work.
-		kstep := (w.k + (w.k+kc-1)/kc - 1) / ((w.k + kc - 1) / kc)
-		for pc := 0; pc < w.k; pc += kstep {
-			kcb := min(kstep, w.k-pc)
+		for pc := 0; pc < w.k; pc += w.kstep {
+			kcb := min(w.kstep, w.k-pc)
 			load := pc > 0 || w.beta != 0
-			packB(ws.bp, w.b, w.transB, pc, kcb, jc, ncb)
+			// B panels of columns [jc, jc+ncb), A panels of rows [ic, ic+mcb):
+			// packed here, or read from the shared packing (see packShared).
+			bps := ws.bp
+			if w.shared != nil && w.splitRows {
+				bps = w.shared.data[(w.n+nr-1)/nr*nr*pc+jc*kcb:]
+			} else {
+				packB(bps, w.b, w.transB, pc, kcb, jc, ncb)
+			}
 			for ic := r0; ic < r1; ic += mc {
 				mcb := min(mc, r1-ic)
-				packA(ws.ap, w.a, w.transA, w.alpha, ic, mcb, pc, kcb)
-				for jr := 0; jr < ncb; jr += nr {
-					bp := ws.bp[jr*kcb : (jr+nr)*kcb]
-					nrb := min(nr, ncb-jr)
+				aps := ws.ap
+				if w.shared != nil && !w.splitRows {
+					aps = w.shared.data[(w.m+mr-1)/mr*mr*pc+ic*kcb:]
+				} else {
+					packA(aps, w.a, w.transA, w.alpha, ic, mcb, pc, kcb)
+				}
+				for jr := 0; jr < ncb; {
+					// Two full panels at once where the AVX-512 kernel runs.
+					step := nr
+					if kern2 != nil && jr+2*nr <= ncb {
+						step = 2 * nr
+					}
 					for ir := 0; ir < mcb; ir += mr {
-						ap := ws.ap[ir*kcb : (ir+mr)*kcb]
+						ap := aps[ir*kcb : (ir+mr)*kcb]
 						mrb := min(mr, mcb-ir)
 						off := (ic+ir)*ldc + jc + jr
-						if mrb == mr && nrb == nr {
-							kern(kcb, ap, bp, c.Data[off:], ldc, load)
+						if mrb == mr && step == 2*nr {
+							kern2(kcb, ap, bps[jr*kcb:(jr+2*nr)*kcb], c.Data[off:], ldc, load)
 							continue
 						}
-						// Edge tile: run the full kernel on a scratch tile.
-						t := ws.tile[:]
-						if load {
-							for i := 0; i < mrb; i++ {
-								copy(t[i*nr:i*nr+nrb], c.Data[off+i*ldc:off+i*ldc+nrb])
-							}
-						}
-						kern(kcb, ap, bp, t, nr, load)
-						for i := 0; i < mrb; i++ {
-							copy(c.Data[off+i*ldc:off+i*ldc+nrb], t[i*nr:i*nr+nrb])
+						for j := jr; j < jr+step; j += nr {
+							bp := bps[j*kcb : (j+nr)*kcb]
+							w.tile(ws, kern, kcb, ap, bp, off+j-jr, mrb, min(nr, ncb-j), load)
 						}
 					}
+					jr += step
 				}
 			}
 		}
+	}
+}
+
+// tile runs kern on the mr×nr tile of C at off, of which the first mrb
+// rows and nrb columns are inside C; a partial tile runs the full kernel
+// on a scratch tile.
+func (w *gemmWork) tile(ws *workspace, kern func(k int, a, b, c []float32, ldc int, load bool), kcb int, ap, bp []float32, off, mrb, nrb int, load bool) {
+	c, ldc := w.c.Data, w.c.Cols
+	if mrb == mr && nrb == nr {
+		kern(kcb, ap, bp, c[off:], ldc, load)
+		return
+	}
+	t := ws.tile[:]
+	if load {
+		for i := 0; i < mrb; i++ {
+			copy(t[i*nr:i*nr+nrb], c[off+i*ldc:off+i*ldc+nrb])
+		}
+	}
+	kern(kcb, ap, bp, t, nr, load)
+	for i := 0; i < mrb; i++ {
+		copy(c[off+i*ldc:off+i*ldc+nrb], t[i*nr:i*nr+nrb])
 	}
 }
 

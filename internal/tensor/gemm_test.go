@@ -7,22 +7,38 @@ import (
 	"testing"
 )
 
-// bothPaths runs f with the assembly kernels (when the CPU has them) and
-// with the portable Go kernels.
+// kernelPath is one set of kernels: the portable Go ones, AVX2, or AVX2
+// with the AVX-512 kernels.
+type kernelPath struct {
+	name          string
+	accel, avx512 bool
+}
+
+// kernelPaths lists the paths this machine can run.
+func kernelPaths() []kernelPath {
+	p := []kernelPath{{"portable", false, false}}
+	if CanAccelerate() {
+		p = append(p, kernelPath{"avx2", true, false})
+	}
+	if hasAVX512 {
+		p = append(p, kernelPath{"avx512", true, true})
+	}
+	return p
+}
+
+// use switches to the path's kernels and returns the undo.
+func (p kernelPath) use() func() {
+	a, z := SetAccelerated(p.accel), SetAVX512(p.avx512)
+	return func() { SetAccelerated(a); SetAVX512(z) }
+}
+
+// bothPaths runs f with every kernel path this machine has: portable Go,
+// AVX2 and AVX-512 (when the CPU has them).
 func bothPaths(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
-	paths := []bool{false}
-	if CanAccelerate() {
-		paths = append(paths, true)
-	}
-	for _, on := range paths {
-		name := "portable"
-		if on {
-			name = "avx2"
-		}
-		t.Run(name, func(t *testing.T) {
-			prev := SetAccelerated(on)
-			defer SetAccelerated(prev)
+	for _, p := range kernelPaths() {
+		t.Run(p.name, func(t *testing.T) {
+			defer p.use()()
 			f(t)
 		})
 	}
@@ -129,6 +145,13 @@ func TestGemmBitIdentical(t *testing.T) {
 		{50, 100, 64, false, false, 1.5, -0.5, 0},
 		{31, 529, 17, true, true, 1, 0, 0},
 		{9, 40, 200, false, false, 1, 1, 1},
+		// Parts split columns and share a packed A over several depth blocks.
+		{20, 600, 300, false, true, 0.5, 0.5, 0},
+		{31, 700, 200, true, false, 2, 0, 0},
+		// One row: the gemv path (Gemm) against the packed kernels (GemmDense).
+		{1, 784, 500, false, false, 0.5, 0.3, 0},
+		{1, 300, 70, true, false, 1, 1, 0},
+		{1, 37, 9, false, false, -2, 0, 0},
 	}
 	procs := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(procs)
@@ -149,14 +172,14 @@ func TestGemmBitIdentical(t *testing.T) {
 				}
 			}
 		}
-		for _, acc := range []bool{false, true} {
-			prev := SetAccelerated(acc)
+		for _, kp := range kernelPaths() {
+			undo := kp.use()
 			for _, p := range []int{1, 2, 3, 5} {
 				runtime.GOMAXPROCS(p)
-				check(fmt.Sprintf("accel=%v procs=%d dense", acc, p), func(c *Matrix) { GemmDense(g.ta, g.tb, g.alpha, a, b, g.beta, c) })
-				check(fmt.Sprintf("accel=%v procs=%d auto", acc, p), func(c *Matrix) { Gemm(g.ta, g.tb, g.alpha, a, b, g.beta, c) })
+				check(fmt.Sprintf("%s procs=%d dense", kp.name, p), func(c *Matrix) { GemmDense(g.ta, g.tb, g.alpha, a, b, g.beta, c) })
+				check(fmt.Sprintf("%s procs=%d auto", kp.name, p), func(c *Matrix) { Gemm(g.ta, g.tb, g.alpha, a, b, g.beta, c) })
 			}
-			SetAccelerated(prev)
+			undo()
 		}
 	}
 }

@@ -9,10 +9,30 @@ package tensor
 //go:noescape
 func sgemmKernel6x16(k int, a *float32, b *float32, c *float32, ldc int, load bool)
 
+// sgemmKernel6x32z computes two adjacent 6×16 tiles of C with AVX-512 (see kernel2Generic).
+//
+//go:noescape
+func sgemmKernel6x32z(k int, a *float32, b *float32, c *float32, ldc int, load bool)
+
 // gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric).
 //
 //go:noescape
 func gatherAxpy(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)
+
+// gatherAxpy16 is gatherAxpy on AVX-512: nv vectors of 16, the last under the bits of mask.
+//
+//go:noescape
+func gatherAxpy16(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask uint16)
+
+// gemvAxpy is gatherAxpy with the coefficient coef[t] for index t (see gemvGeneric).
+//
+//go:noescape
+func gemvAxpy(coef *float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)
+
+// gemvAxpy16 is gatherAxpy16 with the coefficient coef[t] for index t (see gemvGeneric).
+//
+//go:noescape
+func gemvAxpy16(coef *float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask uint16)
 
 // onesIndex8 lists the positions of the ones of row (8·nvec values); see the generator.
 //
@@ -43,6 +63,11 @@ func momentum8(w *float32, v *float32, grad *float32, n int, lr float32, mom flo
 //
 //go:noescape
 func packBT16(dst *float32, src *float32, ldb int, nblk int)
+
+// softplusLog8 accumulates max(βa, 0) into 8 float64 lane sums and 1 + e^(−|βa|) into 8 lane products; see softplusLog.
+//
+//go:noescape
+func softplusLog8(a *float32, n int, beta float64, pos *[8]float64, prod *[8]float64)
 
 // fmaScalar returns the hardware fused multiply–add x·y+z.
 func fmaScalar(x float32, y float32, z float32) float32

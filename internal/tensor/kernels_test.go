@@ -15,11 +15,17 @@ func TestKernelsFollowTheSwitch(t *testing.T) {
 		t.Errorf("portable kernels %q, fused multiply–add exact %v", k.Name, fusedIsExact)
 	}
 	SetAccelerated(true)
+	defer SetAVX512(SetAVX512(false))
 	k = Kernels()
 	if want := CanAccelerate(); (k.Name == "avx2-fma") != want || slices.Equal(k.Uses, []string{"avx2", "fma", "popcnt"}) != want {
-		t.Errorf("accelerated on, CPU supports it %v: %+v", want, k)
+		t.Errorf("accelerated on, AVX-512 off, CPU supports it %v: %+v", want, k)
 	}
-	if CanAccelerate() && (!k.Assembly || len(k.CPU) != 3) {
+	if CanAccelerate() && (!k.Assembly || len(k.CPU) < 3 || k.Kernels["sgemm"] != "avx2" || k.Kernels["sigmoid"] != "avx2") {
 		t.Errorf("assembly kernels run but the report says %+v", k)
+	}
+	SetAVX512(true)
+	k = Kernels()
+	if want := hasAVX512; (k.Name == "avx512-fma") != want || (k.Kernels["sgemm"] == "avx512") != want || slices.Contains(k.Uses, "avx512f") != want {
+		t.Errorf("AVX-512 on, CPU supports it %v: %+v", want, k)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/rand/v2"
+	"sync"
 )
 
 // Rand is the seeded random source every sampler in ebm draws from. It is a
@@ -120,14 +121,44 @@ func b2f(b bool) float32 {
 // Bernoulli but from a different stream and several times faster (see
 // above). p outside [0,1] behaves as its clamp.
 func (r *Rand) BernoulliFast(dst, p []float32) {
-	dst = dst[:len(p)]
-	key := r.src.Uint64()
-	k0, k1 := uint32(key), uint32(key>>32)
-	for start := 0; start < len(p); start += 1 << 30 {
-		end := min(len(p), start+1<<30)
-		bernoulliHash(dst[start:end], p[start:end], k0, k1)
-		k0 += 0x6a09e667 // a new stream for each 2³⁰ units
-	}
+	r.BernoulliKey().Sample(dst, p, 0)
+}
+
+// BernoulliKey is the key of one BernoulliFast call: the generator draw
+// from which the uniforms of all its units derive.
+type BernoulliKey uint64
+
+// BernoulliKey draws a key, advancing r exactly as BernoulliFast does.
+func (r *Rand) BernoulliKey() BernoulliKey { return BernoulliKey(r.src.Uint64()) }
+
+// Sample sets dst[i] = 1 with probability p[i] by unit first+i of k's
+// stream: the bits BernoulliFast gives those units when it draws k, so a
+// batch can be sampled in blocks of rows (on different goroutines) with the
+// result of one call.
+func (k BernoulliKey) Sample(dst, p []float32, first int) {
+	// Unit i's uniform depends on (key, i) only, so ranges of units can be
+	// sampled on different goroutines with the same result.
+	parallelFor(&bernoulliTasks, bernoulliArgs{dst: dst[:len(p)], p: p, k0: uint32(k), k1: uint32(k >> 32), first: first},
+		func(a *bernoulliArgs, lo, hi int) {
+			for i := lo; i < hi; {
+				g := a.first + i
+				chunk := g >> 30 // a new stream for each 2³⁰ units
+				end := min(hi, (chunk+1)<<30-a.first)
+				// Counter g − chunk·2³⁰: the hash's i·0x9E3779B9 + k0 with
+				// the first index of the range folded into k0.
+				k0 := a.k0 + uint32(chunk)*0x6a09e667 + uint32(g-chunk<<30)*0x9e3779b9
+				bernoulliHash(a.dst[i:end], a.p[i:end], k0, a.k1)
+				i = end
+			}
+		}, len(p), 64, 4*float64(len(p)))
+}
+
+var bernoulliTasks sync.Pool
+
+type bernoulliArgs struct {
+	dst, p []float32
+	k0, k1 uint32
+	first  int
 }
 
 func bernoulliHash(dst, p []float32, k0, k1 uint32) {

@@ -13,30 +13,17 @@ import "sync"
 // the split. The slices must have equal lengths.
 func MomentumStep(w, v, g []float32, lr, mom, wd float32) {
 	n := len(w)
-	v, g = v[:n], g[:n]
-	t := momentumPool.Get().(*momentumWork)
-	*t = momentumWork{w: w, v: v, g: g, lr: lr, mom: mom, wd: wd}
-	t.parts = workers(float64(n) * 2)
-	run(t, t.parts)
-	*t = momentumWork{}
-	momentumPool.Put(t)
+	parallelFor(&momentumTasks, momentumArgs{w: w, v: v[:n], g: g[:n], lr: lr, mom: mom, wd: wd},
+		func(a *momentumArgs, lo, hi int) {
+			momentum(a.w[lo:hi], a.v[lo:hi], a.g[lo:hi], a.lr, a.mom, a.wd)
+		}, n, 8, float64(n)*2)
 }
 
-var momentumPool = sync.Pool{New: func() any { return new(momentumWork) }}
+var momentumTasks sync.Pool
 
-type momentumWork struct {
+type momentumArgs struct {
 	w, v, g     []float32
 	lr, mom, wd float32
-	parts       int
-}
-
-func (t *momentumWork) runPart(p int) {
-	lo, hi := span(len(t.w)/8, t.parts, p)
-	lo, hi = lo*8, hi*8
-	if p == t.parts-1 {
-		hi = len(t.w)
-	}
-	momentum(t.w[lo:hi], t.v[lo:hi], t.g[lo:hi], t.lr, t.mom, t.wd)
 }
 
 func momentum(w, v, g []float32, lr, mom, wd float32) {

@@ -146,15 +146,18 @@ type annealer struct {
 	a     *tensor.Matrix // n × H: c + x(v)W
 	x     *tensor.Matrix // x(v) for units that rescale (Gaussian)
 	h, ph *tensor.Matrix // n × H
+	wt    *tensor.Matrix // Wᵀ (H × V): h·Wᵀ as h·(Wᵀ), so the binary h takes the gather path
 	dotA  []float64      // −E_v(v; b_A) per chain (b_Aᵀv for Bernoulli units)
 	dotB  []float64      // −E_v(v; b) per chain
 }
 
 func newAnnealer(m *rbm.RBM, bA []float32, n int, rng *tensor.Rand) *annealer {
 	nv, nh := m.NVisible(), m.NHidden()
+	wt := tensor.New(nh, nv)
+	tensor.Transpose(wt, m.W)
 	return &annealer{m: m, u: m.Units(), bA: bA, rng: rng,
 		v: tensor.New(n, nv), pv: tensor.New(n, nv), a: tensor.New(n, nh),
-		h: tensor.New(n, nh), ph: tensor.New(n, nh),
+		h: tensor.New(n, nh), ph: tensor.New(n, nh), wt: wt,
 		dotA: make([]float64, n), dotB: make([]float64, n)}
 }
 
@@ -167,7 +170,12 @@ func (s *annealer) prepare() {
 	}
 	tensor.MatMul(s.a, x, s.m.W)
 	tensor.AddRowVector(s.a, s.m.C)
+	_, bernoulli := s.u.(rbm.Bernoulli)
 	for r := 0; r < s.v.Rows; r++ {
+		if bernoulli { // −E_v(v; b) = bᵀv: both dots in one pass, the same bits
+			s.dotA[r], s.dotB[r] = tensor.Dot2(s.bA, s.m.B, s.v.Row(r))
+			continue
+		}
 		s.dotA[r] = -s.u.Energy(s.v.Row(r), s.bA)
 		s.dotB[r] = -s.u.Energy(s.v.Row(r), s.m.B)
 	}
@@ -184,11 +192,7 @@ func (s *annealer) start() {
 // logF returns log f_β(v_r) = −(1−β) E_v(v; b_A) − β E_v(v; b) + Σ_j softplus(β a_j)
 // (for Bernoulli units (1−β) b_Aᵀv + β bᵀv + …) for the prepared row r.
 func (s *annealer) logF(r int, beta float64) float64 {
-	lf := (1-beta)*s.dotA[r] + beta*s.dotB[r]
-	for _, x := range s.a.Row(r) {
-		lf += tensor.Softplus(beta * float64(x))
-	}
-	return lf
+	return (1-beta)*s.dotA[r] + beta*s.dotB[r] + tensor.SoftplusSum64(s.a.Row(r), beta)
 }
 
 // transition applies one Gibbs step v → h → v that leaves p_β invariant,
@@ -203,7 +207,8 @@ func (s *annealer) transition(beta float64) {
 	}
 	tensor.SigmoidInto(s.ph.Data, s.ph.Data)
 	s.rng.BernoulliFast(s.h.Data, s.ph.Data)
-	s.m.VisibleField(s.pv, s.h)
+	tensor.MatMul(s.pv, s.h, s.wt) // = m.VisibleField(pv, h), bit for bit
+	s.u.Field(s.pv, s.m.B)
 	nv := s.m.NVisible()
 	for r := 0; r < s.pv.Rows; r++ {
 		row := s.pv.Row(r)
@@ -317,6 +322,9 @@ func AIS(ctx context.Context, m *rbm.RBM, opt Options) (Estimate, error) {
 	K := len(betas) - 1
 	logw := make([]float64, last-first)
 	err = runGroups(ctx, first, last, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
+		if last-first > GroupSize { // several groups share the cores
+			defer tensor.OwnCore()()
+		}
 		s := newAnnealer(m, bA, hi-lo, rng)
 		s.start()
 		w := logw[lo:hi]

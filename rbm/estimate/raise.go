@@ -71,6 +71,9 @@ func RAISE(ctx context.Context, m *rbm.RBM, data *tensor.Matrix, opt RAISEOption
 	logw := make([]float64, last-first)
 	lzA := baseLogZ(m.Units(), bA, m.NHidden())
 	err = runGroups(ctx, first, last, opt.Seed, func(g, lo, hi int, rng *tensor.Rand) error {
+		if last-first > GroupSize { // several groups share the cores
+			defer tensor.OwnCore()()
+		}
 		s := newAnnealer(m, bA, hi-lo, rng)
 		for r := lo; r < hi; r++ {
 			copy(s.v.Row(r-lo), data.Row((first+r)/cpe))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -25,12 +26,16 @@ const (
 func main() {
 	ConstraintExpr("amd64,!purego")
 	sgemmKernel()
+	sgemmKernelAVX512()
 	gatherAxpy()
+	gatherAxpyAVX512()
+	gemvKernels()
 	onesIndex8()
 	fastKernels()
 	bernoulliKernel()
 	momentumKernel()
 	packBTransKernel()
+	softplusLogKernel()
 	fmaScalar()
 	Generate()
 }
@@ -39,16 +44,39 @@ func main() {
 // Σ_l a[l·6+i]·b[l·16+j], starting from C when load is set, else from 0.
 // Twelve ymm accumulators, two B vectors and one broadcast A value.
 func sgemmKernel() {
-	vexp.Func("sgemmKernel6x16", "func(k int, a, b, c *float32, ldc int, load bool)",
-		"sgemmKernel6x16 computes a 6×16 tile of C += packed A panel · packed B panel (see kernelGeneric).")
+	sgemmTile("sgemmKernel6x16", "sgemmKernel6x16 computes a 6×16 tile of C += packed A panel · packed B panel (see kernelGeneric).", YMM, 32)
+}
+
+// sgemmKernelAVX512: the 6×32 tile of two adjacent packed B panels (the
+// second k·16 floats after the first) — two 6×16 tiles side by side, each
+// element with the fused multiply–adds of sgemmKernel in the same order.
+// Twelve zmm accumulators.
+func sgemmKernelAVX512() {
+	sgemmTile("sgemmKernel6x32z", "sgemmKernel6x32z computes two adjacent 6×16 tiles of C with AVX-512 (see kernel2Generic).", ZMM, 64)
+}
+
+// sgemmTile writes a micro-kernel on vectors of vb bytes (made by vec):
+// each row of the tile is two vectors; with ymm they are the 16 columns of
+// one B panel, with zmm those of two adjacent panels.
+func sgemmTile(name, doc string, vec func() reg.VecVirtual, vb int) {
+	vexp.Func(name, "func(k int, a, b, c *float32, ldc int, load bool)", doc)
 	a := vexp.GPArgs("k", "a", "b", "c", "ldc")
 	k, pa, pb, pc, ldc := a[0], a[1], a[2], a[3], a[4]
 	SHLQ(U8(2), ldc)
 	load := Load(Param("load"), GP8())
+	wide := vb == 64
+	var pb2 reg.Register
+	if wide {
+		// The second panel starts k·16 floats after the first.
+		pb2 = GP64()
+		MOVQ(k, pb2)
+		SHLQ(U8(6), pb2)
+		ADDQ(pb, pb2)
+	}
 
 	var acc [mr][2]reg.VecVirtual
 	for i := range acc {
-		acc[i][0], acc[i][1] = YMM(), YMM()
+		acc[i][0], acc[i][1] = vec(), vec()
 	}
 	row := GP64()
 	TESTB(load, load)
@@ -56,7 +84,7 @@ func sgemmKernel() {
 	MOVQ(pc, row)
 	for i := 0; i < mr; i++ {
 		VMOVUPS(Mem{Base: row}, acc[i][0])
-		VMOVUPS(Mem{Base: row, Disp: 32}, acc[i][1])
+		VMOVUPS(Mem{Base: row, Disp: vb}, acc[i][1])
 		if i < mr-1 {
 			ADDQ(ldc, row)
 		}
@@ -68,14 +96,26 @@ func sgemmKernel() {
 		VXORPS(acc[i][1], acc[i][1], acc[i][1])
 	}
 	Label("start")
-	b0, b1, t := YMM(), YMM(), YMM()
+	b0, b1, t := vec(), vec(), vec()
 	body := func(u int) {
-		VMOVUPS(Mem{Base: pb, Disp: u * nr * 4}, b0)
-		VMOVUPS(Mem{Base: pb, Disp: u*nr*4 + 32}, b1)
+		if wide {
+			VMOVUPS(Mem{Base: pb, Disp: u * nr * 4}, b0)
+			VMOVUPS(Mem{Base: pb2, Disp: u * nr * 4}, b1)
+		} else {
+			VMOVUPS(Mem{Base: pb, Disp: u * nr * 4}, b0)
+			VMOVUPS(Mem{Base: pb, Disp: u*nr*4 + 32}, b1)
+		}
 		for i := 0; i < mr; i++ {
 			VBROADCASTSS(Mem{Base: pa, Disp: (u*mr + i) * 4}, t)
 			VFMADD231PS(b0, t, acc[i][0])
 			VFMADD231PS(b1, t, acc[i][1])
+		}
+	}
+	advance := func(steps int) {
+		ADDQ(U32(steps*mr*4), pa)
+		ADDQ(U32(steps*nr*4), pb)
+		if wide {
+			ADDQ(U32(steps*nr*4), pb2)
 		}
 	}
 	n4 := GP64()
@@ -84,11 +124,13 @@ func sgemmKernel() {
 	JZ(LabelRef("tail"))
 	Label("loop4")
 	PREFETCHT0(Mem{Base: pb, Disp: 4 * nr * 4 * 4})
+	if wide {
+		PREFETCHT0(Mem{Base: pb2, Disp: 4 * nr * 4 * 4})
+	}
 	for u := 0; u < 4; u++ {
 		body(u)
 	}
-	ADDQ(U32(4*mr*4), pa)
-	ADDQ(U32(4*nr*4), pb)
+	advance(4)
 	DECQ(n4)
 	JNZ(LabelRef("loop4"))
 	Label("tail")
@@ -96,15 +138,14 @@ func sgemmKernel() {
 	JZ(LabelRef("store"))
 	Label("loop1")
 	body(0)
-	ADDQ(U32(mr*4), pa)
-	ADDQ(U32(nr*4), pb)
+	advance(1)
 	DECQ(k)
 	JNZ(LabelRef("loop1"))
 	Label("store")
 	MOVQ(pc, row)
 	for i := 0; i < mr; i++ {
 		VMOVUPS(acc[i][0], Mem{Base: row})
-		VMOVUPS(acc[i][1], Mem{Base: row, Disp: 32})
+		VMOVUPS(acc[i][1], Mem{Base: row, Disp: vb})
 		if i < mr-1 {
 			ADDQ(ldc, row)
 		}
@@ -118,17 +159,79 @@ func sgemmKernel() {
 // the last vector is loaded and stored under mask, so a pass can end at any
 // column). One variant is generated per nv.
 func gatherAxpy() {
-	vexp.Func("gatherAxpy", "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)",
-		"gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric).")
-	al := YMM()
-	VBROADCASTSS(NewParamAddr("alpha", 0), al)
+	gatherKernel(false)
+}
+
+// gatherAxpyAVX512 is gatherAxpy on zmm vectors of 16 columns (nv ≤ 12,
+// so up to 192 columns a pass), the last under the opmask of mask's low
+// 16 bits; the same fused multiply–adds in the same order.
+func gatherAxpyAVX512() {
+	gatherKernel(true)
+}
+
+// gemvAxpy and gemvAxpy16: gatherAxpy with a coefficient per index,
+// c[j] = fma(coef[t], b[idx[t]·ldb + j], c[j]) — the one-row product.
+func gemvKernels() {
+	gatherKernelFor(false, true)
+	gatherKernelFor(true, true)
+}
+
+func gatherKernel(z bool) { gatherKernelFor(z, false) }
+
+func gatherKernelFor(z, perIndex bool) {
+	vec, vb := YMM, 32
+	name, sig := "gatherAxpy", "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask *int32)"
+	doc := "gatherAxpy adds alpha times rows idx of b into nv vectors of c, the last under mask (see gatherGeneric)."
+	if z {
+		vec, vb = ZMM, 64
+		name, sig = "gatherAxpy16", "func(alpha float32, b *float32, ldb int, idx *int32, nidx int, c *float32, nv int, mask uint16)"
+		doc = "gatherAxpy16 is gatherAxpy on AVX-512: nv vectors of 16, the last under the bits of mask."
+	}
+	if perIndex {
+		name, sig = "gemvAxpy", strings.Replace(sig, "alpha float32", "coef *float32", 1)
+		doc = "gemvAxpy is gatherAxpy with the coefficient coef[t] for index t (see gemvGeneric)."
+		if z {
+			name, doc = "gemvAxpy16", "gemvAxpy16 is gatherAxpy16 with the coefficient coef[t] for index t (see gemvGeneric)."
+		}
+	}
+	vexp.Func(name, sig, doc)
+	al := vec()
+	var pcoef reg.Register
+	if perIndex {
+		pcoef = Load(Param("coef"), GP64())
+	} else {
+		VBROADCASTSS(NewParamAddr("alpha", 0), al)
+	}
 	a := vexp.GPArgs("b", "ldb")
 	pb, ldb := a[0], a[1]
 	SHLQ(U8(2), ldb)
-	a = vexp.GPArgs("idx", "nidx", "c", "nv", "mask")
-	pidx, nidx, pc, nv, pm := a[0], a[1], a[2], a[3], a[4]
-	msk := YMM()
-	VMOVDQU(Mem{Base: pm}, msk)
+	a = vexp.GPArgs("idx", "nidx", "c", "nv")
+	pidx, nidx, pc, nv := a[0], a[1], a[2], a[3]
+	var msk reg.VecVirtual
+	var km reg.OpmaskVirtual
+	if z {
+		km = K()
+		m := Load(Param("mask"), GP32())
+		KMOVW(m, km)
+	} else {
+		msk = YMM()
+		VMOVDQU(Mem{Base: Load(Param("mask"), GP64())}, msk)
+	}
+	// The last vector, under mask.
+	loadLast := func(src Mem, dst reg.VecVirtual) {
+		if z {
+			VMOVUPS_Z(src, km, dst)
+		} else {
+			VMASKMOVPS(src, msk, dst)
+		}
+	}
+	storeLast := func(v reg.VecVirtual, dst Mem) {
+		if z {
+			VMOVUPS(v, km, dst)
+		} else {
+			VMASKMOVPS(v, msk, dst)
+		}
+	}
 	TESTQ(nidx, nidx)
 	JZ(LabelRef("done"))
 	for v := 1; v <= 12; v++ {
@@ -136,17 +239,17 @@ func gatherAxpy() {
 		JE(LabelRef(fmt.Sprintf("nv%d", v)))
 	}
 	JMP(LabelRef("done"))
-	r, tmp := GP64(), YMM()
+	r, tmp := GP64(), vec()
 	for v := 1; v <= 12; v++ {
 		name := fmt.Sprintf("nv%d", v)
 		Label(name)
 		acc := make([]reg.VecVirtual, v)
 		for i := range acc {
-			acc[i] = YMM()
+			acc[i] = vec()
 			if i < v-1 {
-				VMOVUPS(Mem{Base: pc, Disp: 32 * i}, acc[i])
+				VMOVUPS(Mem{Base: pc, Disp: vb * i}, acc[i])
 			} else {
-				VMASKMOVPS(Mem{Base: pc, Disp: 32 * i}, msk, acc[i])
+				loadLast(Mem{Base: pc, Disp: vb * i}, acc[i])
 			}
 		}
 		Label(name + "_idx")
@@ -154,17 +257,21 @@ func gatherAxpy() {
 		MOVLQSX(Mem{Base: pidx, Disp: 8}, r)
 		IMULQ(ldb, r)
 		ADDQ(pb, r)
-		for l := 0; l < (32*v+63)/64+1; l++ {
+		for l := 0; l < (vb*v+63)/64+1; l++ {
 			PREFETCHT0(Mem{Base: r, Disp: 64 * l})
 		}
 		MOVLQSX(Mem{Base: pidx}, r)
 		IMULQ(ldb, r)
 		ADDQ(pb, r)
+		if perIndex {
+			VBROADCASTSS(Mem{Base: pcoef}, al)
+			ADDQ(U8(4), pcoef)
+		}
 		for i := range acc {
 			if i < v-1 {
-				VFMADD231PS(Mem{Base: r, Disp: 32 * i}, al, acc[i])
+				VFMADD231PS(Mem{Base: r, Disp: vb * i}, al, acc[i])
 			} else {
-				VMASKMOVPS(Mem{Base: r, Disp: 32 * i}, msk, tmp)
+				loadLast(Mem{Base: r, Disp: vb * i}, tmp)
 				VFMADD231PS(tmp, al, acc[i])
 			}
 		}
@@ -173,9 +280,9 @@ func gatherAxpy() {
 		JNZ(LabelRef(name + "_idx"))
 		for i := range acc {
 			if i < v-1 {
-				VMOVUPS(acc[i], Mem{Base: pc, Disp: 32 * i})
+				VMOVUPS(acc[i], Mem{Base: pc, Disp: vb * i})
 			} else {
-				VMASKMOVPS(acc[i], msk, Mem{Base: pc, Disp: 32 * i})
+				storeLast(acc[i], Mem{Base: pc, Disp: vb * i})
 			}
 		}
 		JMP(LabelRef("done"))
@@ -529,5 +636,96 @@ func fmaScalar() {
 	z := Load(Param("z"), XMM())
 	VFMADD231SS(y, x, z)
 	Store(z, ReturnIndex(0))
+	RET()
+}
+
+// f64Row is a row of 4 float64 lanes holding x (as 8 32-bit halves).
+func f64Row(name string, x float64) vexp.Row {
+	u := math.Float64bits(x)
+	r := vexp.Row{Name: name}
+	for l := 0; l < 8; l += 2 {
+		r.Lanes[l], r.Lanes[l+1] = uint32(u), uint32(u>>32)
+	}
+	return r
+}
+
+// Constants of softplusLogKernel; the same values as softplus64.go.
+const (
+	softplus64Lo    = -40.0                      // e^−40 < 2⁻⁵³: 1 + e^u rounds to 1 below this
+	softplus64Ln2Hi = 6.93147180369123816490e-01 // 32 significant bits: n·ln2Hi is exact
+	softplus64Ln2Lo = 1.90821492927058770002e-10
+)
+
+// softplusLogKernel: for n (a multiple of 8) floats a, with t = β·a[i] in
+// float64 and lane l = i mod 8: pos[l] += max(t, 0) (NaN kept) and
+// prod[l] *= 1 + e^u, u = max(−|t|, −40), e^u by expNeg64 of softplus64.go
+// — the same float64 operations in the same order, none fused.
+func softplusLogKernel() {
+	names := []string{"p12", "p11", "p10", "p9", "p8", "p7", "p6", "p5", "p4", "p3", "p2"}
+	rows := []vexp.Row{
+		f64Row("sign", math.Copysign(0, -1)), f64Row("lo", softplus64Lo), f64Row("log2e", math.Log2E),
+		f64Row("magic", 0x1.8p52), f64Row("ln2hi", softplus64Ln2Hi), f64Row("ln2lo", softplus64Ln2Lo),
+		f64Row("one", 1), f64Row("p13", 1.0/6227020800),
+	}
+	fact := 479001600.0 // 12!
+	for i, name := range names {
+		rows = append(rows, f64Row(name, 1/fact))
+		fact /= float64(12 - i)
+	}
+	rows = append(rows, vexp.Row{Name: "bias", Lanes: [8]uint32{0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20}})
+	c := vexp.Constants("sp64const", rows)
+	vexp.Func("softplusLog8", "func(a *float32, n int, beta float64, pos, prod *[8]float64)",
+		"softplusLog8 accumulates max(βa, 0) into 8 float64 lane sums and 1 + e^(−|βa|) into 8 lane products; see softplusLog.")
+	pa := Load(Param("a"), GP64())
+	n := Load(Param("n"), GP64())
+	beta := YMM()
+	VBROADCASTSD(NewParamAddr("beta", 16), beta)
+	ppos := Load(Param("pos"), GP64())
+	pprod := Load(Param("prod"), GP64())
+	var pos, prod [2]reg.VecVirtual
+	for h := range pos {
+		pos[h], prod[h] = YMM(), YMM()
+		VMOVUPD(Mem{Base: ppos, Disp: 32 * h}, pos[h])
+		VMOVUPD(Mem{Base: pprod, Disp: 32 * h}, prod[h])
+	}
+	vexp.Loop8(n, func() {
+		for h := 0; h < 2; h++ {
+			t, q, u := YMM(), YMM(), YMM()
+			VCVTPS2PD(Mem{Base: pa, Disp: 16 * h}, t)
+			VMULPD(beta, t, t)
+			VXORPD(q, q, q)
+			VMAXPD(t, q, q) // max(0, t): t when NaN
+			VADDPD(q, pos[h], pos[h])
+			VORPD(c["sign"], t, u) // −|t|
+			VMAXPD(c["lo"], u, u)  // u > lo ? u : lo
+			z, k, nf, r, p := YMM(), YMM(), YMM(), YMM(), YMM()
+			VMULPD(c["log2e"], u, z)
+			VADDPD(c["magic"], z, k)
+			VSUBPD(c["magic"], k, nf)
+			VMULPD(c["ln2hi"], nf, q)
+			VSUBPD(q, u, r)
+			VMULPD(c["ln2lo"], nf, q)
+			VSUBPD(q, r, r)
+			VMOVUPD(c["p13"], p)
+			for _, name := range names {
+				VMULPD(r, p, p)
+				VADDPD(c[name], p, p)
+			}
+			VMULPD(r, p, p)
+			VADDPD(c["one"], p, p)
+			VMULPD(r, p, p)
+			VADDPD(c["one"], p, p)
+			VPSLLQ(U8(52), k, k)
+			VPADDQ(c["bias"], k, k)
+			VMULPD(k, p, p) // e^u
+			VADDPD(c["one"], p, p)
+			VMULPD(p, prod[h], prod[h])
+		}
+	}, pa)
+	for h := range pos {
+		VMOVUPD(pos[h], Mem{Base: ppos, Disp: 32 * h})
+		VMOVUPD(prod[h], Mem{Base: pprod, Disp: 32 * h})
+	}
+	VZEROUPPER()
 	RET()
 }

@@ -1,0 +1,87 @@
+package tensor
+
+import (
+	"math"
+	"runtime"
+	"testing"
+)
+
+// TestElementwiseSplitIndependent: the element-wise kernels that share a
+// batch out over goroutines (SigmoidBiasRows, SigmoidInto, BernoulliFast,
+// ColumnSums, MomentumStep) give, for every GOMAXPROCS and on both paths,
+// the bits of the element-by-element definition.
+func TestElementwiseSplitIndependent(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	const rows, cols = 301, 517
+	rng := NewRand(3)
+	x := New(rows, cols)
+	rng.Normal(x.Data, 0, 4)
+	bias := make([]float32, cols)
+	rng.Normal(bias, 0, 1)
+	p := make([]float32, len(x.Data))
+	for i, v := range x.Data {
+		p[i] = SigmoidFast(v)
+	}
+	// References, element by element.
+	sigBias := make([]float32, len(x.Data))
+	for i, v := range x.Data {
+		sigBias[i] = SigmoidFast(float32(v + bias[i%cols]))
+	}
+	key := NewRand(5).Uint64()
+	bern := make([]float32, len(p))
+	for i := range p {
+		bern[i] = lessf(hashUniform(uint32(i), uint32(key), uint32(key>>32)), p[i])
+	}
+	sums := make([]float32, cols)
+	for i := 0; i < rows; i++ {
+		for j := range sums {
+			sums[j] += -0.5 * x.Data[i*cols+j]
+		}
+	}
+	same := func(t *testing.T, what string, got, want []float32) {
+		t.Helper()
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: element %d = %v, want %v", what, i, got[i], want[i])
+			}
+		}
+	}
+	bothPaths(t, func(t *testing.T) {
+		for _, procs := range []int{1, 2, 3, 8} {
+			runtime.GOMAXPROCS(procs)
+			m := x.Clone()
+			SigmoidBiasRows(m, bias)
+			same(t, "SigmoidBiasRows", m.Data, sigBias)
+			s := make([]float32, len(x.Data))
+			SigmoidInto(s, x.Data)
+			same(t, "SigmoidInto", s, p)
+			b := make([]float32, len(p))
+			NewRand(5).BernoulliFast(b, p)
+			same(t, "BernoulliFast", b, bern)
+			// In blocks from one key, as a pipelined step samples its rows.
+			k := NewRand(5).BernoulliKey()
+			clear(b)
+			for lo := 0; lo < len(p); lo += 1000 {
+				hi := min(lo+1000, len(p))
+				k.Sample(b[lo:hi], p[lo:hi], lo)
+			}
+			same(t, "BernoulliKey.Sample", b, bern)
+			cs := make([]float32, cols)
+			ColumnSums(cs, x, -0.5)
+			same(t, "ColumnSums", cs, sums)
+		}
+	})
+}
+
+// TestDot2: Dot2 gives the bits of two Dot calls.
+func TestDot2(t *testing.T) {
+	rng := NewRand(4)
+	x1, x2, y := make([]float32, 785), make([]float32, 785), make([]float32, 785)
+	rng.Normal(x1, 0, 3)
+	rng.Normal(x2, 0, 3)
+	rng.Bernoulli(y, x1) // binary y, as AIS's visible states
+	a, b := Dot2(x1, x2, y)
+	if math.Float64bits(a) != math.Float64bits(Dot(x1, y)) || math.Float64bits(b) != math.Float64bits(Dot(x2, y)) {
+		t.Errorf("Dot2 = %v, %v; Dot gives %v, %v", a, b, Dot(x1, y), Dot(x2, y))
+	}
+}
