@@ -30,6 +30,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -40,6 +41,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ebm-go/ebm/coverage"
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/probe"
@@ -78,7 +80,10 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	nn := newNearest(train.X, train.Labels)
+	nn, err := coverage.NewReference(train, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	var trainHist [10]int
 	for _, y := range train.Labels {
@@ -90,7 +95,7 @@ func main() {
 
 	// The classifier on held-out digits.
 	tx := test.X.SliceRows(0, *nTest)
-	pred, dist := nn.classify(tx)
+	pred, dist := classify(nn, tx)
 	correct := 0
 	for i, p := range pred {
 		if p == test.Labels[i] {
@@ -127,7 +132,7 @@ func main() {
 		if err := dataset.Binarize(x, "threshold", 0); err != nil {
 			log.Fatal(err)
 		}
-		pred, dist := nn.classify(x)
+		pred, dist := classify(nn, x)
 		name := strings.TrimSuffix(filepath.Base(path), ".npy")
 		results = append(results, summarize(name, hist(pred), dist, &trainHist))
 		if soft != nil {
@@ -250,52 +255,16 @@ func summarize(name string, h [10]int, dist []float64, train *[10]int) result {
 	return r
 }
 
-// nearest finds, for binary rows, the nearest binary training row in
-// Hamming distance: |a| + |b| − 2 a·b, with the products a·b for a block of
-// queries against all training rows from one matrix product (exact: the
-// sums are integers far below 2²⁴).
-type nearest struct {
-	train  *tensor.Matrix
-	norms  []float32
-	labels []int
-}
-
-func newNearest(x *tensor.Matrix, labels []int) *nearest {
-	n := &nearest{train: x, norms: make([]float32, x.Rows), labels: labels}
-	for r := range x.Rows {
-		for _, v := range x.Row(r) {
-			n.norms[r] += v
-		}
+// classify labels each row of q by its nearest training image (package
+// coverage) and returns the labels and distances.
+func classify(ref *coverage.Reference, q *tensor.Matrix) ([]int, []float64) {
+	rep, err := ref.Score(context.Background(), q, coverage.Options{})
+	if err != nil {
+		log.Fatal(err)
 	}
-	return n
-}
-
-// classify returns, for each row of q, the label of its nearest training
-// row and the distance.
-func (n *nearest) classify(q *tensor.Matrix) ([]int, []float64) {
-	pred := make([]int, q.Rows)
-	dist := make([]float64, q.Rows)
-	const block = 100
-	prod := tensor.New(block, n.train.Rows)
-	for lo := 0; lo < q.Rows; lo += block {
-		hi := min(lo+block, q.Rows)
-		qb := q.SliceRows(lo, hi)
-		p := prod.SliceRows(0, hi-lo)
-		tensor.MatMulTB(p, qb, n.train)
-		for i := range hi - lo {
-			var qn float32
-			for _, v := range qb.Row(i) {
-				qn += v
-			}
-			best, bi := float32(math.Inf(1)), -1
-			for j, ab := range p.Row(i) {
-				if d := qn + n.norms[j] - 2*ab; d < best {
-					best, bi = d, j
-				}
-			}
-			pred[lo+i] = n.labels[bi]
-			dist[lo+i] = float64(best)
-		}
+	dist := make([]float64, len(rep.Distances))
+	for i, d := range rep.Distances {
+		dist[i] = float64(d)
 	}
-	return pred, dist
+	return rep.Labels, dist
 }
