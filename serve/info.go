@@ -53,7 +53,7 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 			"max_body_bytes": l.MaxBodyBytes, "request_timeout_seconds": l.Timeout.Seconds(), "max_jobs": l.MaxJobs,
 		},
 		"rbm": map[string]any{"n_visible": s.cfg.RBM.NVisible(), "n_hidden": s.cfg.RBM.NHidden(), "visible": s.cfg.RBM.Units().Name(),
-			"height": s.rbmH, "width": s.rbmW, "source": s.cfg.RBMSource},
+			"height": s.rbmH, "width": s.rbmW, "source": s.cfg.RBMSource, "sampler": s.cfg.RBMSampler},
 		"hopfield":         nil,
 		"memory":           nil,
 		"default_patterns": DefaultPatterns,

@@ -144,11 +144,15 @@ type gibbsRequest struct {
 }
 
 func (s *Server) handleGibbs(w http.ResponseWriter, r *http.Request, req *gibbsRequest) error {
+	def := 200
+	if sm := s.cfg.RBMSampler; sm != nil {
+		def = min(sm.Steps, s.lim.MaxGibbsSteps)
+	}
 	if req.Steps < 0 || req.Steps > s.lim.MaxGibbsSteps {
-		return badRequest("steps %d: want 0 (default 200) to %d", req.Steps, s.lim.MaxGibbsSteps)
+		return badRequest("steps %d: want 0 (default %d) to %d", req.Steps, def, s.lim.MaxGibbsSteps)
 	}
 	if req.Steps == 0 {
-		req.Steps = 200
+		req.Steps = def
 	}
 	if req.Every < 0 || req.Every > req.Steps {
 		return badRequest("every %d: want 0 (default 1) to steps (%d)", req.Every, req.Steps)

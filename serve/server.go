@@ -81,6 +81,10 @@ type Config struct {
 	RBM                 *rbm.RBM
 	RBMSource           string
 	RBMHeight, RBMWidth int
+	// RBMSampler is the sampling procedure the model file records (a
+	// restart model's k steps from noise; nil: none): the Gibbs chain's
+	// default length, and reported by /api/info so the page starts there.
+	RBMSampler *rbm.Sampler
 	// Hopfield is a classical network loaded from a file (optional), and
 	// Memory a dense or continuous one (optional); HopfieldSource and
 	// MemorySource name their files.

@@ -766,3 +766,29 @@ func TestModernRealValued(t *testing.T) {
 		t.Errorf("normalize max: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// TestRBMSampler: a model that records its sampler (a restart model's k
+// steps from noise) reports it in /api/info, and the Gibbs chain runs that
+// many steps when the request names none (else 200).
+func TestRBMSampler(t *testing.T) {
+	s, err := New(Config{RBM: testRBM(t), RBMSource: "test", RBMSampler: &rbm.Sampler{Init: "random", Steps: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := decodeBody[struct {
+		RBM struct {
+			Sampler *rbm.Sampler `json:"sampler"`
+		} `json:"rbm"`
+	}](t, do(t, s, "GET", "/api/info", nil))
+	if info.RBM.Sampler == nil || info.RBM.Sampler.Steps != 5 {
+		t.Fatalf("info sampler %+v", info.RBM.Sampler)
+	}
+	ls := lines(t, do(t, s, "POST", "/api/rbm/gibbs", map[string]any{"start": "noise", "every": 5, "seed": 1}))
+	if last := ls[len(ls)-1]; last["type"] != "done" || last["steps"] != 5.0 {
+		t.Errorf("gibbs without steps: %v", last)
+	}
+	ls = lines(t, do(t, testServer(t), "POST", "/api/rbm/gibbs", map[string]any{"start": "noise", "every": 100, "seed": 1}))
+	if last := ls[len(ls)-1]; last["steps"] != 200.0 {
+		t.Errorf("gibbs without steps and sampler: %v", last)
+	}
+}

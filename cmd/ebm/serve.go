@@ -127,9 +127,16 @@ func (o *serveOptions) loadMemories(cfg *serve.Config) error {
 // loadRBM puts the --rbm model into cfg, or trains the built-in one.
 func (o *serveOptions) loadRBM(ctx context.Context, cfg *serve.Config) error {
 	if o.RBM != "" {
-		m, _, err := rbm.Load(o.RBM)
+		m, meta, err := rbm.Load(o.RBM)
 		if err != nil {
 			return fmt.Errorf("--rbm: %w", err)
+		}
+		sm, ok, err := rbm.SamplerOf(meta)
+		if err != nil {
+			return fmt.Errorf("--rbm %s: %w", o.RBM, err)
+		}
+		if ok {
+			cfg.RBMSampler = &sm
 		}
 		cfg.RBM, cfg.RBMSource = m, o.RBM
 		return nil

@@ -1033,6 +1033,12 @@ function rbInit() {
   const gridOpt = rbEl['rbm-start'].querySelector('option[value="grid"]');
   if (!RB.sameAsGrid) gridOpt.disabled = true;
   rbEl['rbm-steps'].max = String((S.limits && S.limits.max_gibbs_steps) || 1000);
+  // A model trained to be sampled a given way (restart: k steps from noise)
+  // starts the chain that way.
+  if (ri && ri.sampler && isNum(ri.sampler.steps)) {
+    rbEl['rbm-steps'].value = String(ri.sampler.steps);
+    rbEl['rbm-start'].value = 'noise';
+  }
   rbEl['rbm-run'].addEventListener('click', rbRun);
   rbEl['rbm-step-once'].addEventListener('click', rbStepOnce);
   // Changing the start makes the next single step start afresh.
