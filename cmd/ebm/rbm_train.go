@@ -101,8 +101,11 @@ cd, pcd and pt; Gaussian units learning rate 0.001. For MNIST the held-out
 rows default to mnist:test (used only for monitoring).`
 
 const rbmTrainExample = `  ebm rbm train
+  ebm rbm train --method restart --k 10 --epochs 15 --samples samples.png --out r10.safetensors
   ebm rbm train --data mnist --hidden 500 --method pcd --k 1 --epochs 10 \
       --out rbm.safetensors --filters filters.png --samples samples.png --plot curves.png
+  ebm rbm train --method pcd --centered --chains 1000 --lr-schedule cosine --out cpcd.safetensors
+  ebm rbm train --method pt --temperatures 10 --adapt-ladder --json --out pt.safetensors
   ebm rbm train --resume rbm.ckpt.safetensors --epochs 20
   ebm rbm train --visible gaussian --sigma 0.2 --data 8gaussians:5000 --hidden 16 \
       --epochs 300 --method cd --lr 0.01 --out g8.safetensors
