@@ -49,11 +49,22 @@ func TestDBNTrainSampleProbe(t *testing.T) {
 	if f.Metadata["model"] != "dbn" || f.Metadata["layers"] != "2" {
 		t.Errorf("metadata %v", f.Metadata)
 	}
-	mustRun(t, "dbn", "sample", "--model", model, "--n", "4", "--steps", "5", "--out", filepath.Join(dir, "x.npy"))
+	if out := mustRun(t, "dbn", "sample", "--model", model, "--n", "4", "--steps", "5", "--out", filepath.Join(dir, "x.npy")); strings.Contains(out, "labelled") {
+		t.Errorf("a bars DBN was scored against MNIST: %s", out)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "s.png")); err != nil {
 		t.Error(err)
 	}
 	lab := barsLabels(t, dir, 30)
+	// --score with labelled bars: the samples are labelled.
+	bars := filepath.Join(dir, "bars.npy")
+	if err := dataset.SaveNPY(bars, testutil.Bars(t)); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "dbn", "sample", "--model", model, "--n", "4", "--steps", "5", "--out", filepath.Join(dir, "x.npy"),
+		"--score", bars, "--score-labels", lab); !strings.Contains(out, "4 samples labelled by the nearest image of") {
+		t.Errorf("dbn sample --score: %s", out)
+	}
 	out = mustRun(t, "dbn", "probe", "--model", model, "--layer", "0", "--data", "bars:4x4", "--labels", lab,
 		"--test", "bars:4x4", "--test-labels", lab, "--json", "-q")
 	pr := jsonObject(t, out, "accuracy_features", "accuracy_raw", "n_train", "n_test", "seconds")
