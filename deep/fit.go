@@ -150,8 +150,8 @@ func (f *Fitted) logZ() *float32 {
 }
 
 // Metadata returns the model file's metadata: [Config.Metadata] and "data"
-// (the training spec), "iters", "seed" and, for a 2-D model, "log_z_grid"
-// and "test_nll".
+// (the training spec), "iters", "seed", for image data "image_shape"
+// ("28x28") and, for a 2-D model, "log_z_grid" and "test_nll".
 func (f *Fitted) Metadata() map[string]string {
 	meta := f.runMetadata()
 	if f.TwoD() {
@@ -165,6 +165,9 @@ func (f *Fitted) runMetadata() map[string]string {
 	meta := f.Options.Config.Metadata()
 	meta["data"], meta["iters"] = f.Data.Spec, strconv.Itoa(f.Options.Iters)
 	meta["seed"] = strconv.FormatUint(f.Options.Seed, 10)
+	if shape := f.Data.Train.ShapeText(); shape != "" {
+		meta["image_shape"] = shape
+	}
 	return meta
 }
 

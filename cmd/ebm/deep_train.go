@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,8 +11,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/ebm-go/ebm/coverage"
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/internal/cmdutil"
+	"github.com/ebm-go/ebm/internal/nanjson"
 	"github.com/ebm-go/ebm/viz"
 )
 
@@ -32,6 +35,7 @@ type deepTrainOptions struct {
 	Checkpoint, Resume string
 	Every              int
 	Given              []string
+	Score              cmdutil.ScoreFlags
 }
 
 func newCmdDeepTrain(io *cmdutil.IOStreams, runF func(context.Context, *deepTrainOptions) error) *cobra.Command {
@@ -108,6 +112,7 @@ the checkpoint).`,
 	f.StringVar(&o.Plot, "plot", "", "write the density picture (PNG): true | learned | samples | energy")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
+	o.Score.Register(c)
 	cmdutil.Minimum(c, 1, "steps", "iters", "batch", "leapfrog")
 	cmdutil.Minimum(c, 1, "buffer", "checkpoint-every")
 	cmdutil.Minimum(c, 2, "grid")
@@ -152,15 +157,26 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	if err := cmdutil.CheckFiles([]cmdutil.File{cmdutil.Path("out", o.Out), cmdutil.Path("checkpoint", o.Checkpoint), cmdutil.Path("plot", o.Plot, cmdutil.ExtPNG...)}, cmdutil.Path("data", o.Data), cmdutil.Path("test", o.Test)); err != nil {
 		return err
 	}
-	if err := deepFits(o); err != nil {
+	if err := deepDataFits(o); err != nil {
 		return err
 	}
 	data, err := deep.LoadData(o.Data, o.Test)
 	if err != nil {
 		return err
 	}
-	if o.Plot != "" && data.Train.Dim() != 2 {
-		return fmt.Errorf("--plot needs 2-D data; %s has %d columns", o.Data, data.Train.Dim())
+	image := data.Train.H > 0
+	if image && ck == nil {
+		o.imageDefaults()
+	}
+	if err := deepFits(o, data.Train.Dim()); err != nil {
+		return err
+	}
+	if o.Plot != "" && data.Train.Dim() != 2 && !image {
+		return fmt.Errorf("--plot needs 2-D or image data; %s has %d columns", o.Data, data.Train.Dim())
+	}
+	ref, err := o.Score.Reference(o.Data, data.Train.Dim())
+	if err != nil {
+		return err
 	}
 	if data.Train.Dim() == 2 && o.Grid < 2 {
 		return fmt.Errorf("--grid %d: want at least 2", o.Grid)
@@ -196,7 +212,12 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	if err := fit.Save(o.Out); err != nil {
 		return err
 	}
-	if o.Plot != "" {
+	var cov *coverage.Report
+	if image {
+		if cov, err = deepImageSamples(ctx, o, fit, ref); err != nil {
+			return err
+		}
+	} else if o.Plot != "" {
 		img, err := fit.Picture()
 		if err != nil {
 			return fmt.Errorf("%s: %w", o.Plot, err)
@@ -206,15 +227,78 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 		}
 	}
 	if o.JSON {
-		return cmdutil.WriteJSON(o.IO.Out, fit.Summary(o.Out))
+		b, err := nanjson.Merge(fit.Summary(o.Out), struct {
+			Coverage *coverage.Report `json:"coverage,omitempty"`
+		}{cov})
+		if err != nil {
+			return err
+		}
+		return cmdutil.WriteJSON(o.IO.Out, json.RawMessage(b))
 	}
 	deepTrainPrint(o, fit)
+	if cov != nil {
+		fmt.Fprintf(o.IO.Out, "coverage of %d short-run samples (ebm deep sample --n %d --seed %d):\n", deepScoreSamples, deepScoreSamples, deepScoreSeed)
+		return cov.WriteText(o.IO.Out)
+	}
 	return nil
+}
+
+// deepScoreSamples and deepScoreSeed are the samples deep train draws from
+// an image model for --plot and --score: those of ebm deep sample --n 1000
+// --seed 1.
+const (
+	deepScoreSamples = 1000
+	deepScoreSeed    = 1
+)
+
+// deepImageSamples draws, when --plot or a coverage reference asks for
+// them, the samples ebm deep sample --n 1000 --seed 1 draws from the trained
+// image model (the training sampler from noise on the box), writes the
+// first 100 as a picture grid to --plot and scores all of them against ref.
+func deepImageSamples(ctx context.Context, o *deepTrainOptions, fit *deep.Fitted, ref *coverage.Reference) (*coverage.Report, error) {
+	if o.Plot == "" && ref == nil {
+		return nil, nil
+	}
+	meta, net := fit.Metadata(), fit.Trainer.Net
+	s, box, err := deep.RecordedSampler(meta, net.Dim(), deep.Sampler{})
+	if err != nil {
+		return nil, err
+	}
+	x, _, err := s.Draw(net, box, deepScoreSamples, deepScoreSeed)
+	if err != nil {
+		return nil, err
+	}
+	if o.Plot != "" {
+		if err := cmdutil.WriteRows(o.Plot, x.SliceRows(0, 100), 10, meta, fit.Data.Train); err != nil {
+			return nil, err
+		}
+	}
+	return o.Score.Score(ctx, ref, x)
+}
+
+// imageDefaults sets the flags not given to deep.ImageConfig and
+// deep.ImageHidden, the settings for image data.
+func (o *deepTrainOptions) imageDefaults() {
+	img, c := deep.ImageConfig(), &o.Config
+	set := func(flag string, apply func()) {
+		if !slices.Contains(o.Given, flag) {
+			apply()
+		}
+	}
+	set("hidden", func() { o.Hidden = deep.ImageHidden() })
+	set("persistent", func() { c.Persistent = img.Persistent })
+	set("steps", func() { c.Sampler.Steps = img.Sampler.Steps })
+	set("step-size", func() { c.Sampler.StepSize = img.Sampler.StepSize })
+	set("noise-scale", func() { c.Sampler.NoiseScale = img.Sampler.NoiseScale })
+	set("batch", func() { c.Batch = img.Batch })
+	set("lr", func() { c.LR = img.LR })
+	set("alpha", func() { c.Alpha = img.Alpha })
+	set("clip", func() { c.Clip = img.Clip })
 }
 
 // deepResumable lists the flags --resume may be given with; every other
 // setting comes from the checkpoint, so the run continues exactly.
-var deepResumable = []string{"resume", "iters", "out", "checkpoint", "checkpoint-every", "plot", "json", "quiet", "max-memory"}
+var deepResumable = []string{"resume", "iters", "out", "checkpoint", "checkpoint-every", "plot", "json", "quiet", "max-memory", "score", "score-labels", "near-copy"}
 
 // deepResume loads the checkpoint and takes the run's settings from it:
 // --out unless given, --iters (at least the iterations done) unless given.
@@ -276,18 +360,24 @@ func deepTrainPrint(o *deepTrainOptions, fit *deep.Fitted) {
 	}
 }
 
-// deepFits refuses data, a network, batches, a replay buffer or a grid too
-// large for --max-memory before any is made: the weights with Adam's two
-// moments and the gradient, a batch's activations forward and backward
-// for the data and the negatives, the buffer, and the grid's energies.
-func deepFits(o *deepTrainOptions) error {
-	limit := o.IO.MaxMemory
+// deepDataFits refuses --data or --test too large for --max-memory before
+// either is loaded.
+func deepDataFits(o *deepTrainOptions) error {
 	for flag, spec := range map[string]string{"data": o.Data, "test": o.Test} {
-		if err := cmdutil.SpecFits(limit, flag, spec); err != nil {
+		if err := cmdutil.SpecFits(o.IO.MaxMemory, flag, spec); err != nil {
 			return err
 		}
 	}
-	const d = 2 // the toy sets' width; larger data are bounded by their files
+	return nil
+}
+
+// deepFits refuses a network, batches, a replay buffer or a grid too
+// large for --max-memory before any is made: the weights with Adam's two
+// moments and the gradient, a batch's activations forward and backward
+// for the data and the negatives, the buffer of d-dimensional states, and
+// the grid's energies.
+func deepFits(o *deepTrainOptions, d int) error {
+	limit := o.IO.MaxMemory
 	w := append(append([]int{d}, o.Hidden...), 1)
 	var params, units float64
 	for i := 1; i < len(w); i++ {
@@ -295,6 +385,10 @@ func deepFits(o *deepTrainOptions) error {
 		units += float64(w[i])
 	}
 	c := o.Config
-	bytes := 4*(4*params+4*float64(c.Batch)*units+float64(c.BufferSize)*d) + 16*float64(o.Grid)*float64(o.Grid)
+	buffer := 0.0
+	if c.Persistent {
+		buffer = float64(c.BufferSize) * float64(d)
+	}
+	bytes := 4*(4*params+4*float64(c.Batch)*(units+float64(d))+buffer) + 16*float64(o.Grid)*float64(o.Grid)
 	return cmdutil.Fits(limit, bytes, "--hidden %v with --batch %d, --buffer %d and --grid %d", o.Hidden, c.Batch, c.BufferSize, o.Grid)
 }
