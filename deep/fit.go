@@ -2,6 +2,7 @@ package deep
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"math"
 	"strconv"
@@ -22,7 +23,8 @@ const pictureSamples = 5000
 type FitOptions struct {
 	Hidden     []int
 	Activation Activation
-	Config     Config // Init is set to the data's box
+	Quadratic  float64 // the network's fixed (λ/2)|x|² term, λ ≥ 0 ([Net.Quad])
+	Config     Config  // Init is set to the data's box
 	Iters      int
 	Seed       uint64      // initialisation, batches and sampling
 	Grid       int         // 2-D data: evaluation grid cells per side (0: DefaultGrid)
@@ -80,11 +82,15 @@ func NewFit(data *Data, opt FitOptions) (*Fitted, error) {
 		opt.Grid = DefaultGrid
 	}
 	rng := tensor.NewRand(opt.Seed)
+	if !(opt.Quadratic >= 0) || opt.Quadratic > math.MaxFloat32 {
+		return nil, &OptionError{Option: "quadratic", Err: fmt.Errorf("deep: quadratic coefficient %g (want ≥ 0 and finite)", opt.Quadratic)}
+	}
 	net, err := New(data.Train.Dim(), opt.Hidden, opt.Activation)
 	if err != nil {
 		return nil, err
 	}
 	net.Init(rng)
+	net.Quad = float32(opt.Quadratic)
 	tr, err := NewTrainer(net, data.Train.X, opt.Config, rng)
 	if err != nil {
 		return nil, err

@@ -152,9 +152,19 @@ func TestFitMNIST(t *testing.T) {
 	}
 	cfg := ImageConfig()
 	cfg.Sampler.Steps, cfg.Batch = 2, 10
-	f, err := Fit(context.Background(), data, FitOptions{Hidden: []int{8}, Config: cfg, Iters: 2, Seed: 1})
+	f, err := Fit(context.Background(), data, FitOptions{Hidden: []int{8}, Quadratic: ImageQuadratic, Config: cfg, Iters: 2, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if net, _, meta, err := Load(path); err != nil || net.Quad != ImageQuadratic || meta["quadratic"] != "0.1" {
+		t.Errorf("quadratic term: %v, %v", net, err)
+	}
+	if _, err := NewFit(data, FitOptions{Hidden: []int{8}, Quadratic: -1, Config: cfg}); err == nil || !strings.Contains(err.Error(), "quadratic") {
+		t.Errorf("negative quadratic: %v", err)
 	}
 	if f.TwoD() || f.Last.Iter != 2 || !math.IsNaN(f.Eval.TestNLL) {
 		t.Errorf("last %+v, eval %+v", f.Last, f.Eval)

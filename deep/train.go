@@ -88,6 +88,10 @@ func ImageConfig() Config {
 	}
 }
 
+// ImageQuadratic is the coefficient λ of the fixed (λ/2)|x|² term
+// ([Net.Quad]) `ebm deep train` gives a network on image data unless told.
+const ImageQuadratic = 0.1
+
 // ImageHidden returns the hidden widths `ebm deep train` uses on image data
 // unless told: two layers of 256.
 func ImageHidden() []int { return []int{256, 256} }

@@ -23,6 +23,7 @@ type deepTrainOptions struct {
 	Data, Test string // Test "": held out by deep.LoadData
 	Hidden     []int
 	Activation deep.Activation
+	Quadratic  float64
 	Config     deep.Config // without Init: the data's box
 	Iters      int
 	Grid       int
@@ -88,6 +89,7 @@ the checkpoint).`,
 	f.StringVar(&o.Test, "test", "auto", "test data spec, or auto (5000 fresh points of a built-in set; else the last 10% of --data)")
 	f.StringVar(&hidden, "hidden", deep.FormatWidths(deep.DefaultHidden()), "hidden layer widths, comma-separated")
 	f.StringVar(&act, "activation", "swish", "hidden activation: swish, softplus or leakyrelu")
+	f.Float64Var(&o.Quadratic, "quadratic", 0, "add (λ/2)|x|² to the energy with this λ ≥ 0, a Gaussian base that pulls every input toward 0 (images: 0.1)")
 	f.StringVar(&objective, "objective", "cd", "cd (contrastive, Langevin negatives) or nce (noise-contrastive estimation)")
 	f.StringVar(&sampler, "sampler", "langevin", "langevin (unadjusted), mala (Metropolis-adjusted) or hmc (Hamiltonian Monte Carlo)")
 	cfg, def := &o.Config, deep.DefaultConfig()
@@ -185,7 +187,7 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	if ck != nil {
 		fit, err = ck.Resume(data)
 	} else {
-		fit, err = deep.NewFit(data, deep.FitOptions{Hidden: o.Hidden, Activation: o.Activation, Config: o.Config,
+		fit, err = deep.NewFit(data, deep.FitOptions{Hidden: o.Hidden, Activation: o.Activation, Quadratic: o.Quadratic, Config: o.Config,
 			Iters: o.Iters, Seed: o.Seed, Grid: o.Grid})
 	}
 	if err != nil {
@@ -286,6 +288,7 @@ func (o *deepTrainOptions) imageDefaults() {
 		}
 	}
 	set("hidden", func() { o.Hidden = deep.ImageHidden() })
+	set("quadratic", func() { o.Quadratic = deep.ImageQuadratic })
 	set("persistent", func() { c.Persistent = img.Persistent })
 	set("steps", func() { c.Sampler.Steps = img.Sampler.Steps })
 	set("step-size", func() { c.Sampler.StepSize = img.Sampler.StepSize })
@@ -318,6 +321,7 @@ func deepResume(o *deepTrainOptions) (*deep.Checkpoint, error) {
 	}
 	r := ck.Options
 	o.Data, o.Test, o.Hidden, o.Activation, o.Config, o.Seed, o.Grid = ck.Data, ck.Test, r.Hidden, r.Activation, r.Config, r.Seed, r.Grid
+	o.Quadratic = r.Quadratic
 	if !slices.Contains(o.Given, "out") && r.Out != "" {
 		o.Out = r.Out
 	}
