@@ -205,6 +205,7 @@ type Summary struct {
 	NTest        int      `json:"n_test"`
 	Architecture string   `json:"architecture"`
 	Activation   string   `json:"activation"`
+	Quadratic    float64  `json:"quadratic,omitempty"` // λ of the energy's (λ/2)|x|² term
 	Objective    string   `json:"objective"`
 	Sampler      string   `json:"sampler"`
 	Steps        int      `json:"steps"`
@@ -237,7 +238,7 @@ func (f *Fitted) Summary(model string) Summary {
 	cfg, ev, last := f.Options.Config, f.Eval, f.Last
 	s := Summary{Model: model, Data: f.Data.Spec, Test: f.Data.Test.Name,
 		NTrain: f.Data.Train.Len(), NTest: f.Data.Test.Len(),
-		Architecture: f.Trainer.Net.Architecture(), Activation: f.Options.Activation.String(),
+		Architecture: f.Trainer.Net.Architecture(), Activation: f.Options.Activation.String(), Quadratic: f.Options.Quadratic,
 		Objective: cfg.Objective.String(), Sampler: cfg.Sampler.Method.String(),
 		Steps: cfg.Sampler.Steps, StepSize: cfg.Sampler.StepSize, Persistent: cfg.Persistent,
 		Iters: f.Options.Iters, Seed: f.Options.Seed, Seconds: f.Seconds,

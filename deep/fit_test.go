@@ -160,7 +160,7 @@ func TestFitMNIST(t *testing.T) {
 	if err := f.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	if net, _, meta, err := Load(path); err != nil || net.Quad != ImageQuadratic || meta["quadratic"] != "0.1" {
+	if net, _, meta, err := Load(path); err != nil || net.Quad != ImageQuadratic || meta["quadratic"] != "0.03" {
 		t.Errorf("quadratic term: %v, %v", net, err)
 	}
 	if _, err := NewFit(data, FitOptions{Hidden: []int{8}, Quadratic: -1, Config: cfg}); err == nil || !strings.Contains(err.Error(), "quadratic") {

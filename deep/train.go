@@ -80,17 +80,18 @@ func DefaultHidden() []int { return []int{64, 64, 64} }
 // (MNIST) unless told otherwise: short-run chains from uniform noise on the
 // pixel range, no persistence (Nijkamp et al. 2019), run as gradient descent
 // with a little noise — ULA with η = 1 and the noise scaled down to 0.01 —
-// for 50 steps; batch 100, Adam at 1e-4, no energy regularisation.
+// for 50 steps; batch 100, Adam at 1e-3, α = 0.1, clipping at 1
+// (docs/deep.md, "Digits").
 func ImageConfig() Config {
 	return Config{
-		Sampler: Sampler{Method: ULA, Steps: 50, StepSize: 1, NoiseScale: 0.01 / math.Sqrt2},
-		Batch:   100, LR: 1e-4, Clip: 1,
+		Sampler: Sampler{Method: ULA, Steps: 50, StepSize: 1, NoiseScale: 0.007},
+		Batch:   100, LR: 1e-3, Alpha: 0.1, Clip: 1,
 	}
 }
 
 // ImageQuadratic is the coefficient λ of the fixed (λ/2)|x|² term
 // ([Net.Quad]) `ebm deep train` gives a network on image data unless told.
-const ImageQuadratic = 0.1
+const ImageQuadratic = 0.03
 
 // ImageHidden returns the hidden widths `ebm deep train` uses on image data
 // unless told: two layers of 256.

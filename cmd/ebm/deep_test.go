@@ -173,7 +173,7 @@ func TestDeepTrainSampleMNIST(t *testing.T) {
 	out := mustRun(t, "deep", "train", "--data", "mnist:200", "--hidden", "8", "--iters", "2", "--steps", "2",
 		"--batch", "10", "--out", model, "--plot", plot, "--score", "mnist:300", "--json")
 	sum := jsonObject(t, out, "coverage")
-	if sum["architecture"] != "784-8-1" || sum["persistent"] != false || sum["step_size"] != 1.0 || sum["test"] != "mnist:test" {
+	if sum["architecture"] != "784-8-1" || sum["quadratic"] != 0.03 || sum["persistent"] != false || sum["step_size"] != 1.0 || sum["test"] != "mnist:test" {
 		t.Errorf("summary %s", out)
 	}
 	if cov := sum["coverage"].(map[string]any); cov["n"] != 1000.0 || cov["reference"] != "mnist:300" {
