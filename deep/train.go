@@ -93,6 +93,10 @@ func ImageConfig() Config {
 // ([Net.Quad]) `ebm deep train` gives a network on image data unless told.
 const ImageQuadratic = 0.03
 
+// ImageIters is how many iterations `ebm deep train` runs on image data
+// unless told.
+const ImageIters = 4000
+
 // ImageHidden returns the hidden widths `ebm deep train` uses on image data
 // unless told: two layers of 256.
 func ImageHidden() []int { return []int{256, 256} }

@@ -67,7 +67,7 @@ On image data (--data mnist) the flags not given take the image settings
 (docs/deep.md, "Digits"): short-run chains of 50 steps from uniform noise
 on the pixel range ([0, 1]⁷⁸⁴), gradient descent with a little noise (η = 1,
 --noise-scale 0.007, i.e. noise 0.01), no persistence (Nijkamp et al.
-2019); two hidden layers of 256, batch 100, --lr 1e-3, and a fixed (λ/2)|x|²
+2019); two hidden layers of 256, 4000 iterations of batch 100, --lr 1e-3, and a fixed (λ/2)|x|²
 term with --quadratic 0.03 in the energy, without which the chains keep the part of
 their starting noise the first layer does not see. The model records the
 sampler, so ebm deep sample draws the same short-run samples. --plot writes
@@ -92,7 +92,7 @@ the checkpoint).`,
   ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005
   ebm deep train --data 8gaussians --sampler hmc --leapfrog 5 --steps 20 --step-size 0.1
   ebm deep train --resume deep.ckpt.safetensors --iters 4000
-  ebm deep train --data mnist --iters 2000 --out mnist.safetensors --plot digits.png`,
+  ebm deep train --data mnist --out mnist.safetensors --plot digits.png`,
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
 			cmd.Flags().Visit(func(f *pflag.Flag) { o.Given = append(o.Given, f.Name) })
@@ -115,7 +115,7 @@ the checkpoint).`,
 	f.BoolVar(&cfg.Persistent, "persistent", def.Persistent, "keep chains in a replay buffer (--persistent=false: short-run chains from noise)")
 	f.IntVar(&cfg.BufferSize, "buffer", def.BufferSize, "persistent: replay buffer size")
 	f.Float64Var(&cfg.Reinit, "reinit", def.Reinit, "persistent: probability that a drawn chain restarts from noise")
-	f.IntVar(&o.Iters, "iters", 2000, "training iterations")
+	f.IntVar(&o.Iters, "iters", 2000, "training iterations (image data: 4000)")
 	f.IntVar(&cfg.Batch, "batch", def.Batch, "data points (and negatives) per iteration")
 	f.Float64Var(&cfg.LR, "lr", def.LR, "Adam learning rate")
 	f.Float64Var(&cfg.Alpha, "alpha", def.Alpha, "cd: energy regularisation α(E⁺² + E⁻²)")
@@ -302,6 +302,7 @@ func (o *deepTrainOptions) imageDefaults() {
 			apply()
 		}
 	}
+	set("iters", func() { o.Iters = deep.ImageIters })
 	set("hidden", func() { o.Hidden = deep.ImageHidden() })
 	set("quadratic", func() { o.Quadratic = deep.ImageQuadratic })
 	set("persistent", func() { c.Persistent = img.Persistent })
