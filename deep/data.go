@@ -18,8 +18,8 @@ type Data struct {
 	TestSpec    string // the test spec LoadData was given ("": the default)
 	Train, Test *dataset.Set
 	// Box is [−4.5, 4.5]² for the built-in 2-D sets, the data's overall
-	// range in every dimension for images (MNIST: [0, 1]⁷⁸⁴), else each
-	// column's range widened by 10% per side.
+	// range in every dimension for images ([Data.Image]; MNIST: [0, 1]⁷⁸⁴),
+	// else each column's range widened by 10% per side.
 	Box   NoiseInit
 	Truth LogDensity // the true density of a built-in 2-D set, else nil
 }
@@ -66,11 +66,10 @@ func LoadData(spec, testSpec string) (*Data, error) {
 		train, test = train.Split(train.Len() - train.Len()/10)
 		test.Name = fmt.Sprintf("%s (last %d rows)", spec, test.Len())
 	}
-	box := DataBox(toy != "", train.X)
-	if train.H > 0 {
-		box = ImageBox(train.X)
+	d := &Data{Spec: spec, TestSpec: testSpec, Train: train, Test: test, Box: DataBox(toy != "", train.X)}
+	if d.Image() {
+		d.Box = ImageBox(train.X)
 	}
-	d := &Data{Spec: spec, TestSpec: testSpec, Train: train, Test: test, Box: box}
 	if t := dataset.Toy2DLogDensity(toy); t != nil {
 		d.Truth = t
 	}
@@ -102,6 +101,11 @@ func DataBox(builtIn bool, x *tensor.Matrix) NoiseInit {
 	}
 	return NoiseInit{Low: lo, High: hi}
 }
+
+// Image reports whether the training rows are pictures: they have an image
+// shape of at least 8×8 pixels (MNIST: 28×28), so that a file whose width
+// merely is a small square (4, 9, …) is not taken for one.
+func (d *Data) Image() bool { return d.Train.H >= 8 && d.Train.W >= 8 }
 
 // ImageBox returns the range of all of x's values, the same in every
 // dimension: short-run chains on images start from uniform noise on the

@@ -63,12 +63,13 @@ learned density (same colour scale), a histogram of 5000 model samples
 (the replay buffer when persistent, else short-run chains as in training),
 and the energy surface.
 
-On image data (--data mnist) the flags not given take the image settings
-(docs/deep.md, "Digits"): short-run chains of 50 steps from uniform noise
-on the pixel range ([0, 1]⁷⁸⁴), gradient descent with a little noise (η = 1,
---noise-scale 0.007, i.e. noise 0.01), no persistence (Nijkamp et al.
-2019); two hidden layers of 256, 4000 iterations of batch 100, --lr 1e-3, and a fixed (λ/2)|x|²
-term with --quadratic 0.03 in the energy, without which the chains keep the part of
+On image data (--data mnist; pictures of at least 8×8 pixels) the flags not
+given take the image settings (docs/deep.md, "Digits"): short-run chains of
+50 steps from uniform noise on the pixel range ([0, 1]⁷⁸⁴), gradient descent
+with a little noise (η = 1, --noise-scale 0.007, i.e. noise 0.01), no
+persistence (Nijkamp et al. 2019); two hidden layers of 256, 4000
+iterations of batch 100, --lr 1e-3, and a fixed (λ/2)|x|² term with
+--quadratic 0.03 in the energy, without which the chains keep the part of
 their starting noise the first layer does not see. The model records the
 sampler, so ebm deep sample draws the same short-run samples. --plot writes
 a grid of 100 of them, and they are scored (--score auto; package coverage,
@@ -126,7 +127,7 @@ the checkpoint).`,
 	f.StringVar(&o.Checkpoint, "checkpoint", "", "checkpoint written atomically every --checkpoint-every iterations (default: --out with .ckpt.safetensors; none: no checkpoint)")
 	f.IntVar(&o.Every, "checkpoint-every", deep.DefaultCheckpointEvery, "iterations between checkpoints")
 	f.StringVar(&o.Resume, "resume", "", "continue the run saved in this checkpoint exactly where it stopped (raise --iters to train longer)")
-	f.StringVar(&o.Plot, "plot", "", "write the density picture (PNG): true | learned | samples | energy")
+	f.StringVar(&o.Plot, "plot", "", "write the density picture (PNG): true | learned | samples | energy; image data: a grid of 100 samples")
 	f.BoolVar(&o.JSON, "json", false, "print one JSON summary on stdout")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
 	o.Score.Register(c)
@@ -181,7 +182,7 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	if err != nil {
 		return err
 	}
-	image := data.Train.H > 0
+	image := data.Image()
 	if image && ck == nil {
 		o.imageDefaults()
 	}
@@ -293,8 +294,8 @@ func deepImageSamples(ctx context.Context, o *deepTrainOptions, fit *deep.Fitted
 	return o.Score.Score(ctx, ref, x)
 }
 
-// imageDefaults sets the flags not given to deep.ImageConfig and
-// deep.ImageHidden, the settings for image data.
+// imageDefaults sets the flags not given to the settings for image data:
+// deep.ImageConfig, ImageHidden, ImageQuadratic and ImageIters.
 func (o *deepTrainOptions) imageDefaults() {
 	img, c := deep.ImageConfig(), &o.Config
 	set := func(flag string, apply func()) {
