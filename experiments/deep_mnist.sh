@@ -31,6 +31,7 @@ declare -A RUNS=(
   [quad0.05-4000]="--quadratic 0.05 --iters 4000"
   [default-4000]="--iters 4000"
   [default-4000-seed2]="--iters 4000 --seed 2"
+  [default-6000]="--iters 6000"
 )
 runs=("$@")
 [ ${#runs[@]} -eq 0 ] && runs=(default-4000)
