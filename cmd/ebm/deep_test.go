@@ -197,3 +197,21 @@ func TestDeepTrainSampleMNIST(t *testing.T) {
 		t.Errorf("sample output %s", out)
 	}
 }
+
+// An image run with the quadratic term resumes bit for bit too: the term
+// and the image settings come back from the checkpoint.
+func TestDeepResumeMNIST(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	args := []string{"deep", "train", "--data", "mnist:100", "--hidden", "8", "--steps", "2", "--batch", "10",
+		"--score", "none", "--checkpoint-every", "2", "-q"}
+	mustRun(t, append(args, "--iters", "4", "--out", p("straight.safetensors"), "--checkpoint", "none")...)
+	mustRun(t, append(args, "--iters", "2", "--out", p("resumed.safetensors"), "--checkpoint", p("c.safetensors"))...)
+	mustRun(t, "deep", "train", "--resume", p("c.safetensors"), "--iters", "4", "--score", "none", "-q")
+	a, _ := os.ReadFile(p("straight.safetensors"))
+	b, _ := os.ReadFile(p("resumed.safetensors"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Error("the resumed MNIST model file differs from the uninterrupted one")
+	}
+	mustLoadFile(t, p("resumed.safetensors"), map[string]string{"quadratic": "0.03", "persistent": "false", "step_size": "1"})
+}
