@@ -123,7 +123,7 @@ func checkpointFromFile(path string, f *modelio.File) (*Checkpoint, error) {
 	cfg := Config{Batch: m.Count("cfg.batch"), LR: m.Float("cfg.lr"), Beta1: m.Float("cfg.beta1"), Beta2: m.Float("cfg.beta2"),
 		Clip: m.Float("cfg.clip"), BufferSize: m.Count("cfg.buffer"), Reinit: m.Float("cfg.reinit"), Alpha: m.Float("alpha")}
 	c := &Checkpoint{Path: path, Data: md["data"], Test: md["test"], Done: m.Count("iters_done"), file: f, net: net, logZ: logZ}
-	c.Options = FitOptions{Activation: net.Act, Iters: m.Count("iters"), Seed: seed, Grid: m.Count("grid"),
+	c.Options = FitOptions{Activation: net.Act, Quadratic: float64(net.Quad), Iters: m.Count("iters"), Seed: seed, Grid: m.Count("grid"),
 		Checkpoint: path, Out: md["out"]}
 	if err := m.Err(); err != nil {
 		return nil, err

@@ -17,8 +17,11 @@ type Data struct {
 	Spec        string // the training spec LoadData was given
 	TestSpec    string // the test spec LoadData was given ("": the default)
 	Train, Test *dataset.Set
-	Box         NoiseInit  // [−4.5, 4.5]² for the built-in sets, else the data's range widened by 10% per side
-	Truth       LogDensity // the true density of a built-in 2-D set, else nil
+	// Box is [−4.5, 4.5]² for the built-in 2-D sets, the data's overall
+	// range in every dimension for images ([Data.Image]; MNIST: [0, 1]⁷⁸⁴),
+	// else each column's range widened by 10% per side.
+	Box   NoiseInit
+	Truth LogDensity // the true density of a built-in 2-D set, else nil
 }
 
 // heldOutPoints is the size of a built-in set's fresh test set.
@@ -26,8 +29,9 @@ const heldOutPoints = 5000
 
 // LoadData loads the training set spec (any [dataset.Load] spec) and its
 // test set: testSpec when it is not "", else, for a built-in 2-D set,
-// 5000 fresh points drawn with the training seed plus 1000, else the last
-// 10% of the training rows (at least 10 rows are needed).
+// 5000 fresh points drawn with the training seed plus 1000, for built-in
+// MNIST the MNIST test set ([dataset.HeldOut]), else the last 10% of the
+// training rows (at least 10 rows are needed).
 func LoadData(spec, testSpec string) (*Data, error) {
 	train, err := dataset.Load(spec, dataset.Options{})
 	if err != nil {
@@ -38,6 +42,9 @@ func LoadData(spec, testSpec string) (*Data, error) {
 		return nil, err
 	}
 	var test *dataset.Set
+	if testSpec == "" {
+		testSpec = dataset.HeldOut(spec)
+	}
 	switch {
 	case testSpec != "":
 		if test, err = dataset.Load(testSpec, dataset.Options{}); err != nil {
@@ -60,6 +67,9 @@ func LoadData(spec, testSpec string) (*Data, error) {
 		test.Name = fmt.Sprintf("%s (last %d rows)", spec, test.Len())
 	}
 	d := &Data{Spec: spec, TestSpec: testSpec, Train: train, Test: test, Box: DataBox(toy != "", train.X)}
+	if d.Image() {
+		d.Box = ImageBox(train.X)
+	}
 	if t := dataset.Toy2DLogDensity(toy); t != nil {
 		d.Truth = t
 	}
@@ -90,6 +100,29 @@ func DataBox(builtIn bool, x *tensor.Matrix) NoiseInit {
 		lo[j], hi[j] = lo[j]-m, hi[j]+m
 	}
 	return NoiseInit{Low: lo, High: hi}
+}
+
+// Image reports whether the training rows are pictures: they have an image
+// shape of at least 8×8 pixels (MNIST: 28×28), so that a file whose width
+// merely is a small square (4, 9, …) is not taken for one.
+func (d *Data) Image() bool { return d.Train.H >= 8 && d.Train.W >= 8 }
+
+// ImageBox returns the range of all of x's values, the same in every
+// dimension: short-run chains on images start from uniform noise on the
+// pixel range (Nijkamp et al. 2019), [0, 1]ᵈ for MNIST.
+func ImageBox(x *tensor.Matrix) NoiseInit {
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, v := range x.Data[:x.Rows*x.Cols] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if hi-lo < 1e-3 {
+		lo, hi = lo-1e-3, hi+1e-3
+	}
+	b := NoiseInit{Low: make([]float32, x.Cols), High: make([]float32, x.Cols)}
+	for j := range b.Low {
+		b.Low[j], b.High[j] = lo, hi
+	}
+	return b
 }
 
 // Grid returns the n × n evaluation grid over the first two dimensions of

@@ -10,6 +10,12 @@
 // negative log-likelihood of a learned model, and its KL divergence from a
 // known true density, are exact up to grid error.
 //
+// On image data (MNIST, [Data.Image]) short-run chains start from uniform
+// noise on the pixel range ([ImageBox]); [ImageConfig], [ImageHidden],
+// [ImageQuadratic] and [ImageIters] are the settings `ebm deep train` uses
+// there, and [Net.Quad] adds the fixed quadratic term that lets the chains
+// shed the noise an MLP's first layer does not see.
+//
 // [LoadData] loads a training set with its held-out test set and noise box,
 // [Fit] runs a whole training and grid evaluation (its [Fitted] result
 // saves the model, draws its picture and sums it up as a [Summary]),

@@ -16,7 +16,8 @@ const FormatVersion = "1"
 // Save writes the network to a safetensors file: tensors "layer<l>.weight"
 // (F32 [in, out]) and "layer<l>.bias" (F32 [out]) for l = 0, 1, …, and, when
 // logZ is non-nil (NCE), the scalar "log_z". Metadata gets "model": "deep",
-// "architecture" (e.g. "2-64-64-1"), "activation" and "format_version";
+// "architecture" (e.g. "2-64-64-1"), "activation", "format_version" and,
+// when [Net.Quad] is not 0, "quadratic";
 // the entries of meta are added (they may not override these). The write is
 // atomic.
 func Save(path string, n *Net, logZ *float32, meta map[string]string) error {
@@ -33,6 +34,9 @@ func modelFile(n *Net, logZ *float32, meta map[string]string) *modelio.File {
 	f.Metadata["architecture"] = n.Architecture()
 	f.Metadata["activation"] = n.Act.String()
 	f.Metadata["format_version"] = FormatVersion
+	if n.Quad != 0 {
+		f.Metadata["quadratic"] = strconv.FormatFloat(float64(n.Quad), 'g', -1, 32)
+	}
 	for l, w := range n.W {
 		f.Tensors[fmt.Sprintf("layer%d.weight", l)] = modelio.Tensor{Shape: []int{w.Rows, w.Cols}, Data: w.Data}
 		f.Tensors[fmt.Sprintf("layer%d.bias", l)] = modelio.Tensor{Shape: []int{len(n.B[l])}, Data: n.B[l]}
@@ -85,6 +89,13 @@ func netFromFile(path string, f *modelio.File) (*Net, *float32, error) {
 	n, err := New(sizes[0], sizes[1:len(sizes)-1], act)
 	if err != nil {
 		return nil, nil, fmt.Errorf("deep: %s: %w", path, err)
+	}
+	if q, ok := f.Metadata["quadratic"]; ok {
+		v, err := strconv.ParseFloat(q, 32)
+		if err != nil || !(v >= 0) || math.IsInf(v, 0) {
+			return nil, nil, fmt.Errorf("deep: %s: metadata quadratic %q is not a finite number ≥ 0: %w", path, q, modelio.ErrFormat)
+		}
+		n.Quad = float32(v)
 	}
 	for l, w := range n.W {
 		d, err := f.Require(fmt.Sprintf("layer%d.weight", l), w.Rows, w.Cols)

@@ -2,6 +2,7 @@ package deep
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"math"
 	"strconv"
@@ -22,7 +23,8 @@ const pictureSamples = 5000
 type FitOptions struct {
 	Hidden     []int
 	Activation Activation
-	Config     Config // Init is set to the data's box
+	Quadratic  float64 // the network's fixed (λ/2)|x|² term, λ ≥ 0 ([Net.Quad])
+	Config     Config  // Init is set to the data's box
 	Iters      int
 	Seed       uint64      // initialisation, batches and sampling
 	Grid       int         // 2-D data: evaluation grid cells per side (0: DefaultGrid)
@@ -80,11 +82,15 @@ func NewFit(data *Data, opt FitOptions) (*Fitted, error) {
 		opt.Grid = DefaultGrid
 	}
 	rng := tensor.NewRand(opt.Seed)
+	if !(opt.Quadratic >= 0) || opt.Quadratic > math.MaxFloat32 {
+		return nil, &OptionError{Option: "quadratic", Err: fmt.Errorf("deep: quadratic coefficient %g (want ≥ 0 and finite)", opt.Quadratic)}
+	}
 	net, err := New(data.Train.Dim(), opt.Hidden, opt.Activation)
 	if err != nil {
 		return nil, err
 	}
 	net.Init(rng)
+	net.Quad = float32(opt.Quadratic)
 	tr, err := NewTrainer(net, data.Train.X, opt.Config, rng)
 	if err != nil {
 		return nil, err
@@ -150,8 +156,8 @@ func (f *Fitted) logZ() *float32 {
 }
 
 // Metadata returns the model file's metadata: [Config.Metadata] and "data"
-// (the training spec), "iters", "seed" and, for a 2-D model, "log_z_grid"
-// and "test_nll".
+// (the training spec), "iters", "seed", for image data "image_shape"
+// ("28x28") and, for a 2-D model, "log_z_grid" and "test_nll".
 func (f *Fitted) Metadata() map[string]string {
 	meta := f.runMetadata()
 	if f.TwoD() {
@@ -165,6 +171,9 @@ func (f *Fitted) runMetadata() map[string]string {
 	meta := f.Options.Config.Metadata()
 	meta["data"], meta["iters"] = f.Data.Spec, strconv.Itoa(f.Options.Iters)
 	meta["seed"] = strconv.FormatUint(f.Options.Seed, 10)
+	if shape := f.Data.Train.ShapeText(); shape != "" {
+		meta["image_shape"] = shape
+	}
 	return meta
 }
 
@@ -196,6 +205,7 @@ type Summary struct {
 	NTest        int      `json:"n_test"`
 	Architecture string   `json:"architecture"`
 	Activation   string   `json:"activation"`
+	Quadratic    float64  `json:"quadratic,omitempty"` // λ of the energy's (λ/2)|x|² term
 	Objective    string   `json:"objective"`
 	Sampler      string   `json:"sampler"`
 	Steps        int      `json:"steps"`
@@ -228,7 +238,7 @@ func (f *Fitted) Summary(model string) Summary {
 	cfg, ev, last := f.Options.Config, f.Eval, f.Last
 	s := Summary{Model: model, Data: f.Data.Spec, Test: f.Data.Test.Name,
 		NTrain: f.Data.Train.Len(), NTest: f.Data.Test.Len(),
-		Architecture: f.Trainer.Net.Architecture(), Activation: f.Options.Activation.String(),
+		Architecture: f.Trainer.Net.Architecture(), Activation: f.Options.Activation.String(), Quadratic: f.Options.Quadratic,
 		Objective: cfg.Objective.String(), Sampler: cfg.Sampler.Method.String(),
 		Steps: cfg.Sampler.Steps, StepSize: cfg.Sampler.StepSize, Persistent: cfg.Persistent,
 		Iters: f.Options.Iters, Seed: f.Options.Seed, Seconds: f.Seconds,

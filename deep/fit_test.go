@@ -133,3 +133,43 @@ func TestLoadSamplerDraw(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// MNIST trains with the image settings: the test set is MNIST's own, the
+// noise box is [0, 1] in every pixel, and the model file records the image
+// shape.
+func TestFitMNIST(t *testing.T) {
+	data, err := LoadData("mnist:200", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.Test.Name != "mnist:test" || data.Train.Len() != 200 {
+		t.Errorf("train %d rows, test %q", data.Train.Len(), data.Test.Name)
+	}
+	for j := range data.Box.Low {
+		if data.Box.Low[j] != 0 || data.Box.High[j] != 1 {
+			t.Fatalf("box dimension %d: [%g, %g], want [0, 1]", j, data.Box.Low[j], data.Box.High[j])
+		}
+	}
+	cfg := ImageConfig()
+	cfg.Sampler.Steps, cfg.Batch = 2, 10
+	f, err := Fit(context.Background(), data, FitOptions{Hidden: []int{8}, Quadratic: ImageQuadratic, Config: cfg, Iters: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if net, _, meta, err := Load(path); err != nil || net.Quad != ImageQuadratic || meta["quadratic"] != "0.03" {
+		t.Errorf("quadratic term: %v, %v", net, err)
+	}
+	if _, err := NewFit(data, FitOptions{Hidden: []int{8}, Quadratic: -1, Config: cfg}); err == nil || !strings.Contains(err.Error(), "quadratic") {
+		t.Errorf("negative quadratic: %v", err)
+	}
+	if f.TwoD() || f.Last.Iter != 2 || !math.IsNaN(f.Eval.TestNLL) {
+		t.Errorf("last %+v, eval %+v", f.Last, f.Eval)
+	}
+	if m := f.Metadata(); m["image_shape"] != "28x28" || m["persistent"] != "false" {
+		t.Errorf("metadata %v", m)
+	}
+}

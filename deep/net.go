@@ -70,15 +70,24 @@ func (act Activation) apply(a, d, z []float32) {
 
 // Net is a multilayer perceptron energy E_θ: ℝᵈ → ℝ,
 //
-//	h₀ = x,  h_l = f(h_{l−1} W_l + b_l) (l = 1..L−1),  E = h_{L−1} W_L + b_L,
+//	h₀ = x,  h_l = f(h_{l−1} W_l + b_l) (l = 1..L−1),
+//	E = h_{L−1} W_L + b_L + (Quad/2)·|x|²,
 //
 // with W_l of shape Sizes[l−1] × Sizes[l] and a linear scalar output layer
 // (Sizes[L] = 1). Rows of an input matrix are independent points.
+//
+// The fixed quadratic term (0 unless set) is a Gaussian base measure. Its
+// gradient Quad·x pulls every coordinate toward 0, also in the directions
+// the first layer does not see: ∇ₓ of the MLP lies in the span of W₁'s
+// Sizes[1] rows, so with fewer hidden units than inputs (784 MNIST pixels
+// into 256 units) Langevin chains cannot remove the part of their initial
+// noise outside it without the term.
 type Net struct {
 	Sizes []int            // layer widths: input, hidden…, 1
 	W     []*tensor.Matrix // W[l] is Sizes[l] × Sizes[l+1]
 	B     [][]float32      // B[l] has Sizes[l+1] values
 	Act   Activation
+	Quad  float32 // coefficient of the fixed (Quad/2)·|x|² (≥ 0)
 
 	ws work
 }
@@ -220,6 +229,15 @@ func (n *Net) forward(x *tensor.Matrix, e []float32) *work {
 		}
 	}
 	copy(e, w.out.Data)
+	if n.Quad != 0 {
+		for i := range e {
+			var ss float32
+			for _, v := range x.Row(i) {
+				ss += v * v
+			}
+			e[i] += n.Quad / 2 * ss
+		}
+	}
 	return w
 }
 
@@ -267,6 +285,11 @@ func (n *Net) EnergyGrad(x *tensor.Matrix, e []float32, g *tensor.Matrix) {
 		ones[i] = 1
 	}
 	n.backward(w, ones, nil, g)
+	if n.Quad != 0 {
+		for i, v := range x.Data[:len(g.Data)] {
+			g.Data[i] += n.Quad * v
+		}
+	}
 }
 
 // ParamGrad computes e[i] = E_θ(x_i) and adds Σᵢ dE[i]·∂E_θ(x_i)/∂θ to

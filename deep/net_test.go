@@ -34,7 +34,11 @@ func energy64(n *Net, x []float64) float64 {
 		}
 		h = out
 	}
-	return h[0]
+	var ss float64
+	for _, v := range x {
+		ss += v * v
+	}
+	return h[0] + float64(n.Quad)/2*ss
 }
 
 func randNet(t *testing.T, act Activation, seed uint64) *Net {
@@ -68,6 +72,7 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 	const h = 1e-5
 	for _, act := range []Activation{Swish, Softplus, LeakyReLU} {
 		n := randNet(t, act, 11+uint64(act))
+		n.Quad = 0.3 * float32(act) // 0 for swish: with and without the quadratic term
 		x := tensor.New(4, 3)
 		tensor.NewRand(5).Normal(x.Data, 0, 1.5)
 		e := make([]float32, 4)

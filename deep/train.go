@@ -76,6 +76,31 @@ func DefaultConfig() Config {
 // 0.159 nats (docs/deep.md, "Defaults").
 func DefaultHidden() []int { return []int{64, 64, 64} }
 
+// ImageConfig returns the settings `ebm deep train` uses on image data
+// (MNIST) unless told otherwise: short-run chains from uniform noise on the
+// pixel range, no persistence (Nijkamp et al. 2019), run as gradient descent
+// with a little noise — ULA with η = 1 and the noise scaled down to 0.01 —
+// for 50 steps; batch 100, Adam at 1e-3, α = 0.1, clipping at 1
+// (docs/deep.md, "Digits").
+func ImageConfig() Config {
+	return Config{
+		Sampler: Sampler{Method: ULA, Steps: 50, StepSize: 1, NoiseScale: 0.007},
+		Batch:   100, LR: 1e-3, Alpha: 0.1, Clip: 1,
+	}
+}
+
+// ImageQuadratic is the coefficient λ of the fixed (λ/2)|x|² term
+// ([Net.Quad]) `ebm deep train` gives a network on image data unless told.
+const ImageQuadratic = 0.03
+
+// ImageIters is how many iterations `ebm deep train` runs on image data
+// unless told.
+const ImageIters = 4000
+
+// ImageHidden returns the hidden widths `ebm deep train` uses on image data
+// unless told: two layers of 256.
+func ImageHidden() []int { return []int{256, 256} }
+
 // Stats describes one training step. It marshals to JSON with NaN as null.
 type Stats struct {
 	Iter     int     `json:"iter"`      // 1-based

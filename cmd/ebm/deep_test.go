@@ -162,3 +162,56 @@ func TestDeepResumeThroughCLI(t *testing.T) {
 		t.Errorf("--checkpoint none wrote a checkpoint: %v", err)
 	}
 }
+
+// On MNIST deep train takes the image settings for the flags not given
+// (short-run chains from [0, 1]⁷⁸⁴, two hidden layers of 256 unless told),
+// draws a picture grid of samples and scores them; deep sample reproduces
+// the sampler from the model file and scores its samples too.
+func TestDeepTrainSampleMNIST(t *testing.T) {
+	dir := t.TempDir()
+	model, plot := filepath.Join(dir, "m.safetensors"), filepath.Join(dir, "m.png")
+	out := mustRun(t, "deep", "train", "--data", "mnist:200", "--hidden", "8", "--iters", "2", "--steps", "2",
+		"--batch", "10", "--out", model, "--plot", plot, "--score", "mnist:300", "--json")
+	sum := jsonObject(t, out, "coverage")
+	if sum["architecture"] != "784-8-1" || sum["quadratic"] != 0.03 || sum["persistent"] != false || sum["step_size"] != 1.0 || sum["test"] != "mnist:test" {
+		t.Errorf("summary %s", out)
+	}
+	if cov := sum["coverage"].(map[string]any); cov["n"] != 1000.0 || cov["reference"] != "mnist:300" {
+		t.Errorf("coverage %v", cov)
+	}
+	if w, h := decodePNG(t, plot); w != h || w < 10*28 {
+		t.Errorf("plot %d×%d", w, h)
+	}
+	mustLoadFile(t, model, map[string]string{"image_shape": "28x28", "steps": "2", "persistent": "false", "init_low": strings.Repeat("0,", 783) + "0"})
+
+	png := filepath.Join(dir, "s.png")
+	out = mustRun(t, "deep", "sample", "--model", model, "--n", "20", "--out", png, "--score", "mnist:300", "--json")
+	if sum := jsonObject(t, out, "coverage"); sum["steps"] != 2.0 || sum["coverage"].(map[string]any)["n"] != 20.0 {
+		t.Errorf("sample summary %s", out)
+	}
+	if w, h := decodePNG(t, png); w < 5*28 || h < 4*28 {
+		t.Errorf("sample grid %d×%d", w, h)
+	}
+	out = mustRun(t, "deep", "sample", "--model", model, "--n", "5", "--out", filepath.Join(dir, "s.npy"), "--score", "mnist:300")
+	if !strings.Contains(out, "2 langevin steps of η=1") || !strings.Contains(out, "entropy") {
+		t.Errorf("sample output %s", out)
+	}
+}
+
+// An image run with the quadratic term resumes bit for bit too: the term
+// and the image settings come back from the checkpoint.
+func TestDeepResumeMNIST(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	args := []string{"deep", "train", "--data", "mnist:100", "--hidden", "8", "--steps", "2", "--batch", "10",
+		"--score", "none", "--checkpoint-every", "2", "-q"}
+	mustRun(t, append(args, "--iters", "4", "--out", p("straight.safetensors"), "--checkpoint", "none")...)
+	mustRun(t, append(args, "--iters", "2", "--out", p("resumed.safetensors"), "--checkpoint", p("c.safetensors"))...)
+	mustRun(t, "deep", "train", "--resume", p("c.safetensors"), "--iters", "4", "--score", "none", "-q")
+	a, _ := os.ReadFile(p("straight.safetensors"))
+	b, _ := os.ReadFile(p("resumed.safetensors"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Error("the resumed MNIST model file differs from the uninterrupted one")
+	}
+	mustLoadFile(t, p("resumed.safetensors"), map[string]string{"quadratic": "0.03", "persistent": "false", "step_size": "1"})
+}
