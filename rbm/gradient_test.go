@@ -41,6 +41,17 @@ func exactGradient(m *RBM, data *tensor.Matrix) (gW []float64, gB, gC []float64)
 	return gW, gB, gC
 }
 
+// gradientProblem is the 4×3 model and four data rows the gradient tests
+// compare estimates with enumeration on.
+func gradientProblem() (*RBM, *tensor.Matrix) {
+	return randomRBM(4, 3, 1, 21), tensor.FromSlice(4, 4, []float32{
+		1, 0, 1, 0,
+		1, 1, 0, 0,
+		0, 0, 1, 1,
+		1, 1, 1, 0,
+	})
+}
+
 // TestCDLargeKMatchesExactGradient checks that CD-k with many chains and
 // large k estimates the exact likelihood gradient. The positive phase is
 // exact (probabilities), so the error is the negative phase's Monte Carlo
@@ -51,13 +62,7 @@ func exactGradient(m *RBM, data *tensor.Matrix) (gW []float64, gB, gC []float64)
 // components with a failure probability below 1e-5.
 func TestCDLargeKMatchesExactGradient(t *testing.T) {
 	for _, method := range []Method{CD, PCD, PT, Restart} {
-		m := randomRBM(4, 3, 1, 21)
-		data := tensor.FromSlice(4, 4, []float32{
-			1, 0, 1, 0,
-			1, 1, 0, 0,
-			0, 0, 1, 1,
-			1, 1, 1, 0,
-		})
+		m, data := gradientProblem()
 		const copies = 5000
 		nc := 4 * copies
 		batch := tensor.New(nc, 4)
@@ -113,13 +118,7 @@ func TestCDLargeKMatchesExactGradient(t *testing.T) {
 // batch's means. The test is not vacuous: the centered update differs from
 // the plain gradient by more than the tolerance.
 func TestCenteredGradient(t *testing.T) {
-	m := randomRBM(4, 3, 1, 21)
-	data := tensor.FromSlice(4, 4, []float32{
-		1, 0, 1, 0,
-		1, 1, 0, 0,
-		0, 0, 1, 1,
-		1, 1, 1, 0,
-	})
+	m, data := gradientProblem()
 	const nc = 100000
 	batch := tensor.New(nc, 4)
 	for r := range nc {
