@@ -14,9 +14,10 @@ mkdir -p experiments/runs experiments/results
 go build -o experiments/runs/ebm ./cmd/ebm
 EBM=experiments/runs/ebm
 declare -A RUNS=(
-  [restart-k5]="--method restart"
-  [restart-k5-seed2]="--method restart --seed 2"
-  [restart-k5-seed3]="--method restart --seed 3"
+  [restart-k5-cosine]="--method restart"
+  [restart-k5]="--method restart --lr-schedule constant"
+  [restart-k5-seed2]="--method restart --lr-schedule constant --seed 2"
+  [restart-k5-seed3]="--method restart --lr-schedule constant --seed 3"
   [pcd1]="--method pcd"
   [pcd1-centered]="--method pcd --centered"
   [pcd1-chains1000]="--method pcd --chains 1000"
@@ -24,7 +25,7 @@ declare -A RUNS=(
   [pt10-adapt-e3]="--method pt --temperatures 10 --adapt-ladder --epochs 3"
 )
 runs=("$@")
-[ ${#runs[@]} -eq 0 ] && runs=(restart-k5 restart-k5-seed2 restart-k5-seed3 pcd1 pcd1-centered pcd1-chains1000 cd1 pt10-adapt-e3)
+[ ${#runs[@]} -eq 0 ] && runs=(restart-k5-cosine restart-k5 restart-k5-seed2 restart-k5-seed3 pcd1 pcd1-centered pcd1-chains1000 cd1 pt10-adapt-e3)
 for r in "${runs[@]}"; do
   m=experiments/runs/cov-$r.safetensors
   # shellcheck disable=SC2086

@@ -125,8 +125,8 @@ func DefaultConfig() Config {
 // Restart defaults to the settings of ebm's Quick start, chosen by
 // measuring the class coverage of its samples (docs/results.md, "Samples
 // that cover every digit"): k = RestartK steps, RestartEpochs epochs,
-// RestartBatch rows and chains per update, learning rate 0.1 and momentum
-// 0.5 throughout.
+// RestartBatch rows and chains per update, learning rate 0.1 on a cosine
+// schedule (down to 0.001 in the last epoch) and momentum 0.5 throughout.
 func DefaultConfigFor(m Method) Config {
 	c := DefaultConfig()
 	c.Method, c.Epochs = m, 10
@@ -136,7 +136,7 @@ func DefaultConfigFor(m Method) Config {
 		c.FinalMomentum = 0.5
 	case Restart:
 		c.K, c.Epochs, c.BatchSize, c.Chains = RestartK, RestartEpochs, RestartBatch, RestartBatch
-		c.LR, c.FinalMomentum = 0.1, 0.5
+		c.LR, c.FinalMomentum, c.LRSchedule = 0.1, 0.5, "cosine"
 	}
 	return c
 }

@@ -124,10 +124,10 @@ func TestTrainBarsJSONAndPictures(t *testing.T) {
 // chains.
 func TestMethodDefaults(t *testing.T) {
 	dir := t.TempDir()
-	keys := []string{"learning_rate", "momentum", "k", "epochs", "batch_size", "chains"}
+	keys := []string{"learning_rate", "momentum", "k", "epochs", "batch_size", "chains", "lr_schedule"}
 	for method, want := range map[string][]string{
-		"cd": {"0.05", "0.9", "1", "10", "100", ""}, "pcd": {"0.02", "0.5", "1", "10", "100", "100"},
-		"pt": {"0.02", "0.5", "1", "10", "100", "100"}, "restart": {"0.1", "0.5", "5", "10", "500", "500"},
+		"cd": {"0.05", "0.9", "1", "10", "100", "", ""}, "pcd": {"0.02", "0.5", "1", "10", "100", "100", ""},
+		"pt": {"0.02", "0.5", "1", "10", "100", "100", ""}, "restart": {"0.1", "0.5", "5", "10", "500", "500", "cosine"},
 	} {
 		p := filepath.Join(dir, method+".safetensors")
 		mustRun(t, "rbm", "train", "--data", "bars:3x3", "--hidden", "3", "--method", method, "--out", p, "-q")

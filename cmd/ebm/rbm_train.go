@@ -89,8 +89,8 @@ method; the model file keeps the standardization.
 With no flags it trains 500 hidden units on built-in MNIST (threshold
 binarized) by --method restart: every update restarts 500 negative chains
 from uniform noise and runs k = 5 Gibbs steps (Decelle, Furtlehner & Seoane
-2021), learning rate 0.1, momentum 0.5, batch 500, 10 epochs — about a
-minute on two cores. The model learns to make 5 steps from noise reproduce
+2021), learning rate 0.1 on a cosine schedule (to 0.001 in the last epoch),
+momentum 0.5, batch 500, 10 epochs — about a minute on two cores. The model learns to make 5 steps from noise reproduce
 the digits, and records that sampler in its file, so "ebm rbm sample" with
 its defaults draws every digit class (docs/results.md). Settings not given
 take the library's defaults for the method and units (rbm.Defaults): CD
@@ -125,7 +125,7 @@ func (o *rbmTrainOptions) register(c *cobra.Command) {
 	f.IntVar(&cfg.BatchSize, "batch", cfg.BatchSize, "mini-batch size (default: 100 for cd, pcd and pt)")
 	f.Float64Var(&cfg.LR, "lr", cfg.LR, "learning rate (default 0.02 for pcd and pt, 0.05 for cd, 0.001 for gaussian units)")
 	f.Float64Var(&cfg.LRDecay, "lr-decay", 0, "rate of epoch e is lr/(1+lr-decay·e)")
-	f.StringVar(&cfg.LRSchedule, "lr-schedule", "constant", "constant, linear or cosine: from lr in the first epoch down to lr/100 in the last (times the --lr-decay factor)")
+	f.StringVar(&cfg.LRSchedule, "lr-schedule", cfg.LRSchedule, "constant, linear or cosine: from lr in the first epoch down to lr/100 in the last (times the --lr-decay factor); default: constant for cd, pcd and pt")
 	f.Float64Var(&cfg.FinalMomentum, "momentum", cfg.FinalMomentum, "momentum after --momentum-epochs (default 0.5 for pcd and pt, 0.9 for cd)")
 	f.Float64Var(&cfg.InitialMomentum, "initial-momentum", cfg.InitialMomentum, "momentum for the first --momentum-epochs epochs")
 	f.IntVar(&cfg.MomentumEpochs, "momentum-epochs", cfg.MomentumEpochs, "epochs at --initial-momentum")
@@ -310,6 +310,9 @@ func trainConfig(o *rbmTrainOptions, u rbm.Units) rbm.Config {
 	}
 	if !o.given("k") {
 		cfg.K = def.K
+	}
+	if !o.given("lr-schedule") {
+		cfg.LRSchedule = def.LRSchedule
 	}
 	if !o.given("epochs") {
 		cfg.Epochs = def.Epochs
