@@ -38,7 +38,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/ebm-go/ebm/coverage"
@@ -85,13 +84,9 @@ func main() {
 		log.Fatal(err)
 	}
 
-	var trainHist [10]int
-	for _, y := range train.Labels {
-		trainHist[y]++
-	}
-	ref := summarize("MNIST training set (labels)", trainHist, nil, nil)
+	summarize := func(name string, labels, dist []int) result { return toResult(name, nn.Summarize(labels, dist, 0)) }
 	var results []result
-	results = append(results, ref)
+	results = append(results, summarize("MNIST training set (labels)", train.Labels, nil))
 
 	// The classifier on held-out digits.
 	tx := test.X.SliceRows(0, *nTest)
@@ -103,7 +98,7 @@ func main() {
 		}
 	}
 	acc := float64(correct) / float64(len(pred))
-	r := summarize(fmt.Sprintf("first %d test digits (1-NN labels)", *nTest), hist(pred), dist, &trainHist)
+	r := summarize(fmt.Sprintf("first %d test digits (1-NN labels)", *nTest), pred, dist)
 	r.Accuracy = &acc
 	results = append(results, r)
 	var soft *probe.Model
@@ -113,12 +108,12 @@ func main() {
 		}
 		sp := soft.Predict(tx)
 		a := soft.Accuracy(tx, test.Labels[:*nTest])
-		r := summarize(fmt.Sprintf("first %d test digits (softmax labels)", *nTest), hist(sp), nil, &trainHist)
+		r := summarize(fmt.Sprintf("first %d test digits (softmax labels)", *nTest), sp, nil)
 		r.Accuracy, r.Agreement = &a, agreement(sp, pred)
 		results = append(results, r)
 	}
 	// The chains' usual start: the first 1,000 test digits, true labels.
-	results = append(results, summarize("first 1000 test digits (labels)", hist(test.Labels[:1000]), nil, &trainHist))
+	results = append(results, summarize("first 1000 test digits (labels)", test.Labels[:1000], nil))
 
 	for _, path := range flag.Args() {
 		s, err := dataset.Load(path, dataset.Options{})
@@ -134,10 +129,10 @@ func main() {
 		}
 		pred, dist := classify(nn, x)
 		name := strings.TrimSuffix(filepath.Base(path), ".npy")
-		results = append(results, summarize(name, hist(pred), dist, &trainHist))
+		results = append(results, summarize(name, pred, dist))
 		if soft != nil {
 			sp := soft.Predict(x)
-			r := summarize(name+" (softmax)", hist(sp), nil, &trainHist)
+			r := summarize(name+" (softmax)", sp, nil)
 			r.Agreement = agreement(sp, pred)
 			results = append(results, r)
 		}
@@ -214,42 +209,13 @@ func agreement(a, b []int) *float64 {
 	return &f
 }
 
-func hist(labels []int) [10]int {
-	var h [10]int
-	for _, y := range labels {
-		h[y]++
-	}
-	return h
-}
-
-func summarize(name string, h [10]int, dist []float64, train *[10]int) result {
-	r := result{Name: name, Counts: h}
-	for _, c := range h {
-		r.N += c
-	}
-	var nt int
-	if train != nil {
-		for _, c := range train {
-			nt += c
-		}
-	}
-	for k, c := range h {
-		f := float64(c) / float64(r.N)
-		r.Fractions[k] = f
-		if f > 0 {
-			r.EntropyBits -= f * math.Log2(f)
-		}
-		if train != nil {
-			r.TVToTrain += math.Abs(f-float64(train[k])/float64(nt)) / 2
-		}
-	}
-	if len(dist) > 0 {
-		d := slices.Clone(dist)
-		slices.Sort(d)
-		med := d[len(d)/2]
-		if len(d)%2 == 0 {
-			med = (d[len(d)/2-1] + d[len(d)/2]) / 2
-		}
+// toResult is a coverage report as this tool prints it (ten classes).
+func toResult(name string, rep coverage.Report) result {
+	r := result{Name: name, N: rep.N, EntropyBits: rep.EntropyBits, TVToTrain: rep.TV}
+	copy(r.Counts[:], rep.Counts)
+	copy(r.Fractions[:], rep.Shares)
+	if !math.IsNaN(rep.MedianNN) {
+		med := rep.MedianNN
 		r.MedianNN = &med
 	}
 	return r
@@ -257,14 +223,10 @@ func summarize(name string, h [10]int, dist []float64, train *[10]int) result {
 
 // classify labels each row of q by its nearest training image (package
 // coverage) and returns the labels and distances.
-func classify(ref *coverage.Reference, q *tensor.Matrix) ([]int, []float64) {
+func classify(ref *coverage.Reference, q *tensor.Matrix) ([]int, []int) {
 	rep, err := ref.Score(context.Background(), q, coverage.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	dist := make([]float64, len(rep.Distances))
-	for i, d := range rep.Distances {
-		dist[i] = float64(d)
-	}
-	return rep.Labels, dist
+	return rep.Labels, rep.Distances
 }
