@@ -266,3 +266,25 @@ func (rep Report) WriteText(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// Open loads the labelled images spec names (any dataset spec) as a
+// reference for samples width pixels wide. The labels are the set's own
+// (built-in MNIST) or, when labelsFlag names an option that can give a
+// file, read from labelsFile (dataset.LabelsOf, whose messages name
+// labelsFlag). Errors start with spec.
+func Open(spec, labelsFile, labelsFlag string, width int) (*Reference, error) {
+	set, err := dataset.Load(spec, dataset.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", spec, err)
+	}
+	var labels []int
+	if labelsFlag != "" {
+		if labels, err = dataset.LabelsOf(set, labelsFile, labelsFlag); err != nil {
+			return nil, fmt.Errorf("%s: %w", spec, err)
+		}
+	}
+	if set.Dim() != width {
+		return nil, fmt.Errorf("%s has %d columns, the samples %d", spec, set.Dim(), width)
+	}
+	return NewReference(set, labels)
+}

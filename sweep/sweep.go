@@ -320,14 +320,11 @@ func (p *Plan) score(ctx context.Context, s *rbm.Session, ref *coverage.Referenc
 
 // reference loads the labelled data p.Score names, nv pixels wide.
 func (p *Plan) reference(nv int) (*coverage.Reference, error) {
-	set, err := dataset.Load(p.Score, dataset.Options{})
+	ref, err := coverage.Open(p.Score, "", "", nv)
 	if err != nil {
-		return nil, fmt.Errorf("score %s: %w", p.Score, err)
+		return nil, fmt.Errorf("score %w: %w", err, ErrPlan)
 	}
-	if set.Dim() != nv {
-		return nil, fmt.Errorf("score %s has %d columns, the models %d: %w", p.Score, set.Dim(), nv, ErrPlan)
-	}
-	return coverage.NewReference(set, nil)
+	return ref, nil
 }
 
 // session is configuration c's training session writing modelPath and

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ebm-go/ebm/coverage"
-	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
@@ -56,18 +55,11 @@ func (s *ScoreFlags) Reference(trained string, width int) (*coverage.Reference, 
 	case spec == "auto":
 		return nil, nil
 	}
-	set, err := dataset.Load(spec, dataset.Options{})
+	ref, err := coverage.Open(spec, s.Labels, s.labelsFlag, width)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.flag, err)
+		return nil, fmt.Errorf("%s %w", s.flag, err)
 	}
-	labels, err := dataset.LabelsOf(set, s.Labels, s.labelsFlag)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.flag, err)
-	}
-	if set.Dim() != width {
-		return nil, fmt.Errorf("%s %s has %d columns, the samples %d", s.flag, set.Name, set.Dim(), width)
-	}
-	return coverage.NewReference(set, labels)
+	return ref, nil
 }
 
 // Score scores samples against ref (from Reference, loaded before the
