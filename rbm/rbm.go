@@ -121,7 +121,7 @@ func (m *RBM) Validate() error {
 		}
 	}
 	if m.StartRate != nil {
-		if _, ok := m.units().(Bernoulli); !ok || len(m.StartRate) != m.W.Rows {
+		if !isBernoulli(m.units()) || len(m.StartRate) != m.W.Rows {
 			return fmt.Errorf("rbm: a start rate needs Bernoulli units and one rate per visible unit: %w", ErrShape)
 		}
 		for i, p := range m.StartRate {
