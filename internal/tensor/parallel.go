@@ -138,22 +138,60 @@ func worker() {
 // spinUntil polls cond for up to spinFor, yielding the processor now and
 // then so that goroutines queued behind the spinner still run; it reports
 // whether cond became true.
+//
+// Spinning pays only while each spinner has a core to itself. When the
+// machine is oversubscribed (other processes, or a host that runs the
+// virtual CPUs on fewer physical ones) a spinner takes its time from the
+// goroutine doing the work. A spinner notices that: its clock jumps
+// between two polls (it was descheduled). Then nobody spins for
+// spinBackoff, and waits park at once.
 func spinUntil(cond func() bool) bool {
-	var start time.Time
+	t0 := monotonic()
+	if t0 < noSpinUntil.Load() {
+		return cond()
+	}
+	last := t0
 	for i := 1; ; i++ {
 		if cond() {
 			return true
 		}
-		if i%64 == 0 {
-			if start.IsZero() {
-				start = time.Now()
-			} else if time.Since(start) > spinFor {
+		// Read the clock every 256 polls (a microsecond or two) and yield
+		// every 4,096: both take locks the other cores' scheduler needs.
+		if i%256 == 0 {
+			t := monotonic()
+			if t-last > stolenGap {
+				noSpinUntil.Store(t + int64(spinBackoff))
 				return false
 			}
-			runtime.Gosched()
+			if t-t0 > int64(spinFor) {
+				return false
+			}
+			last = t
+			if i%4096 == 0 {
+				runtime.Gosched()
+				last = monotonic()
+			}
 		}
 	}
 }
+
+const (
+	// stolenGap between two clock reads of a spin means the spinner lost
+	// its core for a whole time slice of the (host) scheduler: 256 polls take
+	// one or two microseconds, an interrupt tens.
+	stolenGap = int64(time.Millisecond)
+	// spinBackoff is how long nobody spins after a spinner lost its core.
+	spinBackoff = 20 * time.Millisecond
+)
+
+// noSpinUntil is the monotonic time (see monotonic) before which nobody
+// spins.
+var noSpinUntil atomic.Int64
+
+var epoch = time.Now()
+
+// monotonic returns nanoseconds on the monotonic clock.
+func monotonic() int64 { return int64(time.Since(epoch)) }
 
 // busy counts the tasks running now (inside run), from every goroutine;
 // held counts the goroutines that hold a core of their own (OwnCore).
@@ -210,7 +248,8 @@ func run(t task, n int) {
 		t.runPart(0)
 		return
 	}
-	ensureWorkers(runtime.GOMAXPROCS(0) - 1)
+	procs := runtime.GOMAXPROCS(0)
+	ensureWorkers(procs - 1)
 	r := runningFree.Get().(*runningTask)
 	r.t, r.n = t, int32(n)
 	r.next.Store(1)
@@ -220,7 +259,7 @@ func run(t task, n int) {
 	pool.pending.Add(1)
 	pool.mu.Unlock()
 	// Wake parked workers for the parts that spinning ones will not take.
-	for range min(n-1, runtime.GOMAXPROCS(0)-1) - int(pool.spin.Load()) {
+	for range min(n-1, procs-1) - int(pool.spin.Load()) {
 		select {
 		case pool.wake <- struct{}{}:
 		default:
