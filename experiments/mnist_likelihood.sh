@@ -8,6 +8,8 @@
 #   experiments/mnist_likelihood.sh [run ...]     runs: cd1 cd3 cd25 pcd1 (default: all)
 #   EPOCHS=50 experiments/mnist_likelihood.sh cd1
 #   EPOCHS=200 LR_DECAY=0.05 experiments/mnist_likelihood.sh cd25    (rate of epoch e: lr/(1+0.05e))
+#   BINARIZE=threshold EPOCHS=200 LR_DECAY=0.05 experiments/mnist_likelihood.sh cd25
+#       (pixels ≥ 0.5 → 1, the binarization of PyDeep's published figures; names get -thr)
 #
 # Results: experiments/results/<run>[-e<EPOCHS>][-d<LR_DECAY>].train.json and
 # .eval.json (the suffix only when not the 50-epoch baseline); models and
@@ -23,7 +25,10 @@ EBM=experiments/runs/ebm
 # 2e-4, pixels drawn once as Bernoulli(intensity) with seed 1 (the paper's
 # stochastic binarization). CD runs: lr 0.05, momentum 0.5 → 0.9 after 5
 # epochs; PCD: lr 0.02, momentum 0.5 (ebm's defaults for each method).
-common=(--data mnist --binarize sample --binarize-seed 1 --hidden 500 --batch 100
+BINARIZE=${BINARIZE:-sample}
+bin=(--binarize "$BINARIZE")
+[ "$BINARIZE" = sample ] && bin+=(--binarize-seed 1)
+common=(--data mnist "${bin[@]}" --hidden 500 --batch 100
         --weight-decay 2e-4 --seed 1 --epochs "$EPOCHS" --monitor 1000 --pll-rows 100 -q
         ${LR_DECAY:+--lr-decay "$LR_DECAY"})
 
@@ -35,7 +40,7 @@ train() { # name, method flags...
   else
     "$EBM" rbm train "${common[@]}" "$@" --out "$out" --checkpoint "$ck" --json > "experiments/results/$name.train.json"
   fi
-  "$EBM" rbm eval --model "$out" --data mnist:test --binarize sample --binarize-seed 1 \
+  "$EBM" rbm eval --model "$out" --data mnist:test "${bin[@]}" \
       --ais --chains 100 --raise --raise-examples 100 --seed 1 --json -q > "experiments/results/$name.eval.json"
 }
 
@@ -44,6 +49,7 @@ train() { # name, method flags...
 SUFFIX=""
 [ "$EPOCHS" != 50 ] && SUFFIX="$SUFFIX-e$EPOCHS"
 [ -n "${LR_DECAY:-}" ] && SUFFIX="$SUFFIX-d$LR_DECAY"
+[ "$BINARIZE" = threshold ] && SUFFIX="$SUFFIX-thr"
 
 runs=("$@")
 [ ${#runs[@]} -eq 0 ] && runs=(cd1 cd3 cd25 pcd1)
