@@ -1,0 +1,60 @@
+package tensor
+
+import (
+	"sync"
+	"testing"
+)
+
+// spinWork is a task whose parts each do n dependent float64 additions
+// (about n ns), writing only their own slot.
+type spinWork struct {
+	n   int
+	out [64]float64
+}
+
+func (w *spinWork) runPart(p int) {
+	s := 0.0
+	for i := range w.n {
+		s += float64(i) * 1.0000001
+	}
+	w.out[p%len(w.out)] = s
+}
+
+// BenchmarkForkJoin: one fork–join of two parts of about 40 µs each, by
+// the pool (run), by a goroutine woken through a channel (what the pool
+// did before it spun), and both parts on the caller. On a virtual machine
+// waking a parked thread costs tens of microseconds; run with -cpu 2.
+func BenchmarkForkJoin(b *testing.B) {
+	const n = 40000
+	b.Run("pool", func(b *testing.B) {
+		w := &spinWork{n: n}
+		for b.Loop() {
+			run(w, 2)
+		}
+	})
+	b.Run("channel", func(b *testing.B) {
+		w := &spinWork{n: n}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		go func() {
+			for range start {
+				w.runPart(1)
+				wg.Done()
+			}
+		}()
+		for b.Loop() {
+			wg.Add(1)
+			start <- struct{}{}
+			w.runPart(0)
+			wg.Wait()
+		}
+		close(start)
+	})
+	b.Run("serial", func(b *testing.B) {
+		w := &spinWork{n: n}
+		for b.Loop() {
+			w.runPart(0)
+			w.runPart(1)
+		}
+	})
+}
