@@ -115,6 +115,10 @@ func worker() {
 		if r := claim(); r != nil {
 			r.work()
 			r.refs.Add(-1)
+			// The caller may be parked on done, woken onto this P's
+			// run queue: let it run now rather than behind this worker's
+			// spin.
+			runtime.Gosched()
 			continue
 		}
 		// Spin only while a core is free for it: never more spinners than
@@ -161,6 +165,7 @@ func spinUntil(cond func() bool) bool {
 			t := monotonic()
 			if t-last > stolenGap {
 				noSpinUntil.Store(t + int64(spinBackoff))
+				aloneUntil.Store(t + int64(aloneFor))
 				return false
 			}
 			if t-t0 > int64(spinFor) {
@@ -183,6 +188,15 @@ const (
 	// spinBackoff is how long nobody spins after a spinner lost its core.
 	spinBackoff = 20 * time.Millisecond
 )
+
+const (
+	// slowJoin and aloneFor: see run.
+	slowJoin = time.Millisecond
+	aloneFor = 100 * time.Millisecond
+)
+
+// aloneUntil is the monotonic time before which tasks are not split.
+var aloneUntil atomic.Int64
 
 // noSpinUntil is the monotonic time (see monotonic) before which nobody
 // spins.
@@ -223,6 +237,9 @@ func releaseCore() { held.Add(-1) }
 // split the output).
 func workers(cost float64) int {
 	const minCostPerPart = 1 << 17
+	if monotonic() < aloneUntil.Load() {
+		return 1
+	}
 	w := runtime.GOMAXPROCS(0) - int(busy.Load()) - int(held.Load())
 	if w > 1 {
 		w *= partsPerProc
@@ -265,14 +282,27 @@ func run(t task, n int) {
 		default:
 		}
 	}
+	t0 := monotonic()
 	t.runPart(0)
 	if r.left.Add(-1) == 0 {
 		r.done <- struct{}{}
 	}
 	r.work()
 	retire(r)
-	spinUntil(func() bool { return r.left.Load() == 0 })
-	<-r.done
+	if r.left.Load() != 0 {
+		t1 := monotonic()
+		spinUntil(func() bool { return r.left.Load() == 0 })
+		<-r.done
+		// The caller finished its parts and waited longer than they took
+		// (and over a millisecond) for a part another core had claimed:
+		// that core was taken away mid-part (an oversubscribed host). Then
+		// tasks run on their caller alone for a while.
+		if wait := monotonic() - t1; wait > int64(slowJoin) && wait > t1-t0 {
+			aloneUntil.Store(monotonic() + int64(aloneFor))
+		}
+	} else {
+		<-r.done
+	}
 	for r.refs.Load() != 0 {
 		runtime.Gosched()
 	}
