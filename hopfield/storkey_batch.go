@@ -2,22 +2,24 @@ package hopfield
 
 import (
 	"math"
+	"sync"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
 // Block sizes of batched Storkey learning (storkeyStore). A block of B
 // patterns costs one N×N×B product for the fields, O(N·B²) float64
-// corrections and one rank-2B update; B is limited to N/storkeyBlockDiv so
-// that the growth factor c^B = (1 + 2/N)^B ≤ e^{2/storkeyBlockDiv} stays
-// close to 1 (see storkeyBlock: the old weights are scaled by c^B and the
-// updates remove most of that again, so rounding errors grow with it).
-// Blocks of fewer than storkeyMinBlock patterns, and every network of
-// fewer than storkeyMinN neurons, use storkeyStep pattern by pattern.
-// storkeyMaxBlock and storkeyMinN were chosen by BenchmarkStorkeyStore
-// (docs/performance.md, "Batched Storkey learning").
+// corrections (scalar code, so they set the best B: it grows with N) and
+// one rank-2B update. B is at most N/storkeyBlockDiv so that the growth
+// factor c^B = (1 + 2/N)^B ≤ e^{2/storkeyBlockDiv} stays close to 1 (see
+// storkeyBlock: the old weights are scaled by c^B and the updates remove
+// most of that again, so rounding errors grow with it). Blocks of fewer
+// than storkeyMinBlock patterns, and every network of fewer than
+// storkeyMinN neurons, use storkeyStep pattern by pattern. The sizes were
+// chosen with BenchmarkStorkeyStore on a 2-core machine (fastest of
+// B = 16, 32, 64, 128: 16 at N = 128 and 256, 32 at N = 784, 64 at
+// N = 2,000; see docs/performance.md, "Batched Storkey learning").
 const (
-	storkeyMaxBlock = 64
 	storkeyMinBlock = 4
 	storkeyBlockDiv = 8
 	storkeyMinN     = 64
@@ -26,11 +28,43 @@ const (
 // storkeyBlockSize is the block size storkeyStore uses for a network of n
 // neurons (0: pattern by pattern).
 func storkeyBlockSize(n int) int {
-	b := min(storkeyMaxBlock, n/storkeyBlockDiv)
+	b := 64
+	switch {
+	case n < 512:
+		b = 16
+	case n < 1536:
+		b = 32
+	}
+	b = min(b, n/storkeyBlockDiv)
 	if n < storkeyMinN || b < storkeyMinBlock {
 		return 0
 	}
 	return b
+}
+
+// storkeyChunk is the fixed row chunk of storkeyBlock's field loop: the
+// inner products a_kᵀξ_m are summed per chunk and the chunk sums added in
+// order, so the result does not depend on how chunks are shared out.
+const storkeyChunk = 256
+
+// parallelParts runs f over [0, parts) split into contiguous ranges on up
+// to par goroutines (on the caller alone unless split).
+func parallelParts(parts, par int, split bool, f func(lo, hi int)) {
+	par = min(par, parts)
+	if !split || par <= 1 {
+		f(0, parts)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range par {
+		lo, hi := p*parts/par, (p+1)*parts/par
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(lo, hi)
+		}()
+	}
+	wg.Wait()
 }
 
 // storkeyStore stores the rows of x (±1) in w with the Storkey rule, in
@@ -39,8 +73,13 @@ func storkeyBlockSize(n int) int {
 // depend only on N and on the number of rows, never on par, and neither
 // step's result depends on par: w does not depend on GOMAXPROCS.
 func storkeyStore(w, x *tensor.Matrix, par int) {
+	storkeyStoreBlocks(w, x, storkeyBlockSize(w.Rows), par)
+}
+
+// storkeyStoreBlocks is storkeyStore with blocks of bs patterns (0: one
+// pattern at a time).
+func storkeyStoreBlocks(w, x *tensor.Matrix, bs, par int) {
 	n := w.Rows
-	bs := storkeyBlockSize(n)
 	mu := 0
 	if bs > 0 {
 		var ws storkeyScratch
@@ -64,7 +103,8 @@ type storkeyScratch struct {
 	f, s, lt, r *tensor.Matrix
 	a           []float64 // B×N fields, row k = a_k
 	acc         []float64 // N: Σ_{l<k} c^{k−1−l} ξ_l∘a_l
-	t           []float64 // B: a_lᵀξ_k for l < k
+	t           []float64 // B×B: t[l·B+k] = a_lᵀξ_k for l < k
+	part        []float64 // chunks×B: one chunk's part of a_kᵀξ_m
 	pw          []float64 // B+1: c^m
 	diag        []float32
 }
@@ -74,7 +114,8 @@ func (s *storkeyScratch) ensure(b, n int) {
 		s.f, s.s = tensor.New(b, n), tensor.New(b, b)
 		s.lt, s.r = tensor.New(2*b, n), tensor.New(2*b, n)
 		s.a = make([]float64, b*n)
-		s.t, s.pw = make([]float64, b), make([]float64, b+1)
+		s.t, s.pw = make([]float64, b*b), make([]float64, b+1)
+		s.part = make([]float64, (n+storkeyChunk-1)/storkeyChunk*b)
 	}
 	if len(s.acc) != n {
 		s.acc, s.diag = make([]float64, n), make([]float32, n)
@@ -133,9 +174,11 @@ func (s *storkeyScratch) ensure(b, n int) {
 //
 // Rounding: F is a float32 sum of N terms (storkeyStep sums in float64),
 // L and R are rounded to float32 and the update is a float32 sum of 2B
-// terms; everything else is float64. Every part splits only outputs
-// (Gemm by output blocks, the fields by rows i, the inner products t_lk
-// by l), so the result does not depend on par or GOMAXPROCS.
+// terms; everything else is float64. Every part splits only outputs: Gemm
+// by output blocks, the fields by fixed chunks of storkeyChunk rows. The
+// inner products t_km = a_kᵀξ_m (m > k) are summed per chunk while a_k is
+// computed and the chunk sums added in chunk order, so the result does
+// not depend on par or GOMAXPROCS.
 func storkeyBlock(w, x *tensor.Matrix, par int, ws *storkeyScratch) {
 	n, b := w.Rows, x.Rows
 	ws.ensure(b, n)
@@ -151,41 +194,78 @@ func storkeyBlock(w, x *tensor.Matrix, par int, ws *storkeyScratch) {
 	tensor.Gemm(false, false, 1, x, w, 0, ws.f) // F = Ξ W_0
 	tensor.Gemm(false, true, 1, x, x, 0, ws.s)  // S = Ξ Ξᵀ, exact
 	clear(ws.acc)
-	a, acc, t, diag := ws.a, ws.acc, ws.t, ws.diag
+	a, acc, tt, part, diag := ws.a, ws.acc, ws.t, ws.part, ws.diag
+	nc := len(part) / b
 	var g float64
 	for k := range b {
 		xk := x.Row(k)
 		ak := a[k*n : (k+1)*n]
-		// t_lk = a_lᵀξ_k, one sequential float64 sum per l.
-		for l := range k {
-			t[l] = dot64(a[l*n:(l+1)*n], xk)
-		}
-		srow := ws.s.Data // S is symmetric: s_lk = S[l][k] = S[k][l]
+		srow := ws.s.Row(k) // S is symmetric: s_lk = S[k][l]
 		ck := ws.pw[k]
 		fk := ws.f.Row(k)
 		gk := g
-		parallelRows(n, par, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				ak[i] = ck * (float64(fk[i]) - float64(diag[i])*float64(xk[i]))
-			}
-			for l := 0; l < k; l++ {
-				e := ws.pw[k-1-l] * invN
-				slk := float64(srow[k*b+l])
-				al := e * (slk - t[l])
-				bl := -e * slk
-				xl := x.Row(l)[lo:hi]
-				av := a[l*n+lo : l*n+hi]
+		// Rows in fixed chunks of storkeyChunk: a_k by (2), then the
+		// chunk's part of a_kᵀξ_m for the later patterns m > k.
+		parallelParts(nc, par, n >= 2*storkeyChunk, func(clo, chi int) {
+			for ch := clo; ch < chi; ch++ {
+				lo, hi := ch*storkeyChunk, min(n, (ch+1)*storkeyChunk)
 				dst := ak[lo:hi]
-				for i, v := range xl {
-					dst[i] += al*float64(v) + bl*av[i]
+				for i := range dst {
+					dst[i] = ck * (float64(fk[lo+i]) - float64(diag[lo+i])*float64(xk[lo+i]))
+				}
+				// Σ_{l<k} α_l ξ_l + β_l a_l, four patterns l per pass
+				// over dst (added in the order l, l+1, l+2, l+3).
+				coef := func(l int) (float64, float64) {
+					e := ws.pw[k-1-l] * invN
+					slk := float64(srow[l])
+					return e * (slk - tt[l*b+k]), -e * slk
+				}
+				l := 0
+				for ; l+4 <= k; l += 4 {
+					a0, b0 := coef(l)
+					a1, b1 := coef(l + 1)
+					a2, b2 := coef(l + 2)
+					a3, b3 := coef(l + 3)
+					x0, x1 := x.Row(l)[lo:hi], x.Row(l + 1)[lo:hi]
+					x2, x3 := x.Row(l + 2)[lo:hi], x.Row(l + 3)[lo:hi]
+					v0, v1 := a[l*n+lo:l*n+hi], a[(l+1)*n+lo:(l+1)*n+hi]
+					v2, v3 := a[(l+2)*n+lo:(l+2)*n+hi], a[(l+3)*n+lo:(l+3)*n+hi]
+					x1, x2, x3 = x1[:len(dst)], x2[:len(dst)], x3[:len(dst)]
+					v0, v1, v2, v3 = v0[:len(dst)], v1[:len(dst)], v2[:len(dst)], v3[:len(dst)]
+					for i, x0i := range x0[:len(dst)] {
+						d := dst[i] + (a0*float64(x0i) + b0*v0[i])
+						d += a1*float64(x1[i]) + b1*v1[i]
+						d += a2*float64(x2[i]) + b2*v2[i]
+						dst[i] = d + (a3*float64(x3[i]) + b3*v3[i])
+					}
+				}
+				for ; l < k; l++ {
+					al, bl := coef(l)
+					xl := x.Row(l)[lo:hi]
+					av := a[l*n+lo : l*n+hi]
+					for i, v := range xl {
+						dst[i] += al*float64(v) + bl*av[i]
+					}
+				}
+				for i := range dst {
+					xi := float64(xk[lo+i])
+					dst[i] += invN * xi * (2*acc[lo+i] - gk)
+					acc[lo+i] = c*acc[lo+i] + xi*dst[i]
+				}
+				pc := part[ch*b : (ch+1)*b]
+				for m := k + 1; m < b; m++ {
+					pc[m] = dot64(dst, x.Row(m)[lo:hi])
 				}
 			}
-			for i := lo; i < hi; i++ {
-				xi := float64(xk[i])
-				ak[i] += invN * xi * (2*acc[i] - gk)
-				acc[i] = c*acc[i] + xi*ak[i]
-			}
 		})
+		// t_km = a_kᵀξ_m: the chunks' parts added in chunk order.
+		for m := k + 1; m < b; m++ {
+			var sum float64
+			for ch := range nc {
+				sum += part[ch*b+m]
+			}
+			tt[k*b+m] = sum
+		}
 		g = c*g + 1
 	}
 	// L and R (2B×N): rows 2k = √e_k v_k in both, rows 2k+1 = √e_k a_k in
@@ -211,12 +291,20 @@ func storkeyBlock(w, x *tensor.Matrix, par int, ws *storkeyScratch) {
 	}
 }
 
-// dot64 is Σ a_i·x_i in float64, summed in index order.
+// dot64 is Σ a_i·x_i in float64: four interleaved partial sums (i mod 4)
+// added at the end, a fixed order for a given length.
 func dot64(a []float64, x []float32) float64 {
 	x = x[:len(a)]
-	var s float64
-	for i, v := range a {
-		s += v * float64(x[i])
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * float64(x[i])
+		s1 += a[i+1] * float64(x[i+1])
+		s2 += a[i+2] * float64(x[i+2])
+		s3 += a[i+3] * float64(x[i+3])
 	}
-	return s
+	for ; i < len(a); i++ {
+		s0 += a[i] * float64(x[i])
+	}
+	return (s0 + s1) + (s2 + s3)
 }
