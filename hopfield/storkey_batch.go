@@ -17,8 +17,9 @@ import (
 // than storkeyMinBlock patterns, and every network of fewer than
 // storkeyMinN neurons, use storkeyStep pattern by pattern. The sizes were
 // chosen with BenchmarkStorkeyStore on a 2-core machine (fastest of
-// B = 16, 32, 64, 128: 16 at N = 128 and 256, 32 at N = 784, 64 at
-// N = 2,000; see docs/performance.md, "Batched Storkey learning").
+// B = 16, 32, 64, 128: 16 at N = 128 and 256, 32 at N = 784, 64 and 128
+// within the noise of each other at N = 2,000, where 64 keeps the
+// scratch smaller; see docs/performance.md, "Batched Storkey learning").
 const (
 	storkeyMinBlock = 4
 	storkeyBlockDiv = 8
