@@ -2,6 +2,7 @@ package hopfield
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -77,6 +78,43 @@ func BenchmarkRecallN10000(b *testing.B) {
 		// pattern may keep a wrong bit or two: overlap ≥ 0.999.
 		if !tr.Converged || Overlap(x.Row(i%p), tr.Final) < 0.999 {
 			b.Fatalf("recall failed: converged %v, overlap %v", tr.Converged, Overlap(x.Row(i%p), tr.Final))
+		}
+	}
+}
+
+// BenchmarkStorkeyStore stores P random patterns with the Storkey rule
+// into an empty network of N neurons, pattern by pattern (storkeyStep,
+// "seq") and in blocks of B patterns (storkeyBlock, "B=…"; "auto" is the
+// block size Store uses). The patterns are drawn once, outside the timing;
+// each iteration starts from W = 0. patterns-per-cpu-s divides by the
+// process's CPU time (setup included, a small share), the steadier figure
+// on a shared machine.
+func BenchmarkStorkeyStore(b *testing.B) {
+	for _, c := range []struct{ n, p int }{{128, 32}, {256, 64}, {784, 100}, {784, 500}, {2000, 100}, {2000, 500}} {
+		x := RandomPatterns(c.p, c.n, tensor.NewRand(1))
+		w := tensor.New(c.n, c.n)
+		for _, bs := range []int{0, -1, 16, 32, 64, 128} {
+			name := fmt.Sprintf("B=%d", bs)
+			switch bs {
+			case 0:
+				name = "seq"
+			case -1:
+				name, bs = "auto", storkeyBlockSize(c.n)
+			}
+			if bs > 0 && c.n/bs < storkeyBlockDiv {
+				continue // beyond the growth limit Store keeps to
+			}
+			b.Run(fmt.Sprintf("N=%d/P=%d/%s", c.n, c.p, name), func(b *testing.B) {
+				cpu0 := cpuTime()
+				for b.Loop() {
+					w.Zero()
+					storkeyStoreBlocks(w, x, bs, workers())
+				}
+				b.ReportMetric(float64(c.p*b.N)/b.Elapsed().Seconds(), "patterns/s")
+				if d := (cpuTime() - cpu0).Seconds(); d > 0 {
+					b.ReportMetric(float64(c.p*b.N)/d, "patterns-per-cpu-s")
+				}
+			})
 		}
 	}
 }

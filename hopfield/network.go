@@ -270,10 +270,7 @@ func (net *Network) store(patterns *tensor.Matrix, par int) error {
 	case Hebbian:
 		storeHebbian(net.W, x)
 	case Storkey:
-		ws := make([]float64, 2*n)
-		for mu := 0; mu < x.Rows; mu++ {
-			storkeyStep(net.W, x.Row(mu), ws, par)
-		}
+		storkeyStore(net.W, x, par)
 	case PseudoInverse:
 		all := x
 		if net.count > 0 {
