@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/modelio"
 )
 
@@ -469,10 +470,107 @@ func (net *Network) FixedPoints(ctx context.Context, maxWork float64) (int, erro
 		return 0, err
 	}
 	n := float64(net.Neurons())
-	return countFixed(ctx, pats, float64(len(pats))*n*n, maxWork, func(s []float32) bool {
-		ok, _ := net.IsFixedPoint(s)
-		return ok
+	if _, err := countFixed(ctx, nil, float64(len(pats))*n*n, maxWork, nil); err != nil {
+		return 0, err
+	}
+	fixed, err := net.fixedFlags(ctx, pats)
+	if err != nil {
+		return 0, err
+	}
+	count := 0
+	for _, f := range fixed {
+		if f {
+			count++
+		}
+	}
+	return count, nil
+}
+
+// fixedBlock is how many patterns' fields one product computes.
+const fixedBlock = 256
+
+// fixedFlags reports, for each state, what IsFixedPoint says, computing
+// the fields of a block of states with one float32 matrix product instead
+// of a float64 matrix–vector product per state. The decisions are
+// IsFixedPoint's: a unit stays put unless its field h_i − θ_i passes the
+// tie tolerance on the other side, and the float32 field h̃_i differs from
+// the float64 one by at most (N+4)·2⁻²⁴·Σ_j|W_ij| (a sum of N products of
+// ±1 and float32 weights with fused multiply–adds, plus the float64 sum's
+// own error, far smaller), taken twice as the margin; a unit whose float32
+// field lies within that margin of its threshold gets the float64 field
+// IsFixedPoint computes (dotAbs, the same order), so the flags are exactly
+// IsFixedPoint's.
+func (net *Network) fixedFlags(ctx context.Context, states [][]float32) ([]bool, error) {
+	n := net.Neurons()
+	w, theta := net.W, net.Theta
+	flags := make([]bool, len(states))
+	if len(states) == 0 {
+		return flags, nil
+	}
+	// The tie tolerance does not depend on the state (newDenseFields.init).
+	abs := make([]float64, n)
+	parallelRows(n, workers(), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			_, abs[i] = dotAbs(w.Row(i), w.Row(i))
+		}
 	})
+	var l, t float64
+	for _, a := range abs {
+		l = max(l, a)
+	}
+	for _, v := range theta {
+		t = max(t, math.Abs(float64(v)))
+	}
+	tol := tieScale * (l + t)
+	rows := min(fixedBlock, len(states))
+	x, h := tensor.New(rows, n), tensor.New(rows, n)
+	for b0 := 0; b0 < len(states); b0 += fixedBlock {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m := min(fixedBlock, len(states)-b0)
+		xb, hb := x.SliceRows(0, m), h.SliceRows(0, m)
+		for r := range m {
+			b, err := net.state(states[b0+r])
+			if err != nil {
+				return nil, err
+			}
+			copy(xb.Row(r), b)
+		}
+		tensor.MatMulTB(hb, xb, w) // h[r][i] = Σ_j W_ij s_j
+		parallelRows(m, workers(), func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				flags[b0+r] = fixedRow(w, theta, xb.Row(r), hb.Row(r), abs, tol)
+			}
+		})
+	}
+	return flags, nil
+}
+
+// fixedRow decides one state of fixedFlags from its float32 fields h.
+func fixedRow(w *tensor.Matrix, theta, s, h []float32, abs []float64, tol float64) bool {
+	n := len(s)
+	for i, si := range s {
+		local := float64(h[i])
+		if theta != nil {
+			local -= float64(theta[i])
+		}
+		thr := -tol // a +1 unit flips only below −tol, a −1 unit only above +tol
+		if si < 0 {
+			thr = tol
+		}
+		if math.Abs(local-thr) <= 2*float64(n+4)*0x1p-24*abs[i] {
+			hi, _ := dotAbs(w.Row(i), s)
+			local = hi
+			if theta != nil {
+				local -= float64(theta[i])
+			}
+		}
+		if decide(si, local, tol) != si {
+			return false
+		}
+	}
+	return true
 }
 
 // FixedPoints counts the stored patterns that no unit update changes. See
