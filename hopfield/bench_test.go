@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
+
+	"github.com/ebm-go/ebm/internal/cputime"
 )
 
 // BenchmarkCapacitySweepN1000 is the capacity sweep of the performance
@@ -105,13 +107,13 @@ func BenchmarkStorkeyStore(b *testing.B) {
 				continue // beyond the growth limit Store keeps to
 			}
 			b.Run(fmt.Sprintf("N=%d/P=%d/%s", c.n, c.p, name), func(b *testing.B) {
-				cpu0 := cpuTime()
+				cpu0 := cputime.Process()
 				for b.Loop() {
 					w.Zero()
 					storkeyStoreBlocks(w, x, bs, workers())
 				}
 				b.ReportMetric(float64(c.p*b.N)/b.Elapsed().Seconds(), "patterns/s")
-				if d := (cpuTime() - cpu0).Seconds(); d > 0 {
+				if d := (cputime.Process() - cpu0).Seconds(); d > 0 {
 					b.ReportMetric(float64(c.p*b.N)/d, "patterns-per-cpu-s")
 				}
 			})

@@ -30,7 +30,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/cpu"
@@ -39,20 +38,13 @@ import (
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
 	"github.com/ebm-go/ebm/rbm/estimate"
+
+	"github.com/ebm-go/ebm/internal/cputime"
 )
 
 type workload struct {
 	name, unit string
 	run        func() (float64, error)
-}
-
-// cpuTime is the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type row struct {
@@ -120,10 +112,10 @@ func run(rounds, samples int, model string, asJSON bool) error {
 		for p := 1; p <= maxP; p++ {
 			runtime.GOMAXPROCS(p)
 			for _, w := range loads {
-				c0, t0 := cpuTime(), time.Now()
+				c0, t0 := cputime.Process(), time.Now()
 				x, err := w.run()
 				cw := &cpuWall[w.name][p]
-				cw[0] += cpuTime() - c0
+				cw[0] += cputime.Process() - c0
 				cw[1] += time.Since(t0)
 				if err != nil {
 					return fmt.Errorf("%s at GOMAXPROCS=%d: %w", w.name, p, err)
