@@ -28,6 +28,8 @@ func energy64(n *Net, x []float64) float64 {
 					if s <= 0 {
 						s *= LeakySlope
 					}
+				case squareAct:
+					s = s * s / 2
 				}
 			}
 			out[j] = s
