@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -41,7 +42,7 @@ type deepTrainOptions struct {
 
 func newCmdDeepTrain(io *cmdutil.IOStreams, runF func(context.Context, *deepTrainOptions) error) *cobra.Command {
 	o := &deepTrainOptions{IO: io, Config: deep.DefaultConfig()}
-	var hidden, act, sampler, objective string
+	var hidden, act, sampler, objective, projection, schedule string
 	c := &cobra.Command{
 		Use:   "train",
 		Short: "Train an MLP energy on 2-D or image data by Langevin contrastive divergence or NCE",
@@ -50,8 +51,14 @@ func newCmdDeepTrain(io *cmdutil.IOStreams, runF func(context.Context, *deepTrai
 --sampler (langevin, mala, or hmc with --leapfrog steps) from uniform noise on the data box, or from a replay buffer of
 --buffer chains restarted with probability --reinit when --persistent), or
 by noise-contrastive estimation against a Gaussian fitted to the data
-(--objective nce; log Z is learned as a parameter). Gradients are clipped
-to the global norm --clip.
+(--objective nce; log Z is learned as a parameter), or by score matching,
+which needs neither samples nor noise model: denoising (--objective dsm,
+L = ½ mean|σ∇E(x + σε) − ε|², noise --sigma) or sliced (--objective ssm,
+L = mean[−vᵀ∇²E v + ½|∇E|²] with --projection gaussian or rademacher
+directions v; --ssm-plain uses ½(vᵀ∇E)² instead of the variance-reduced
+½|∇E|²); docs/deep.md, "Score matching". Gradients are clipped to the
+global norm --clip; --lr-schedule cosine lowers the learning rate along a
+cosine to 1/100 of --lr over the run.
 
 On 2-D data the model is evaluated at the end: exp(−E) is normalised on a
 --grid × --grid grid over the data box (log Z by log-sum-exp in float64),
@@ -97,16 +104,21 @@ the checkpoint).`,
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
 			cmd.Flags().Visit(func(f *pflag.Flag) { o.Given = append(o.Given, f.Name) })
-			return o.parse(hidden, act, sampler, objective)
+			return o.parse(hidden, act, sampler, objective, projection, schedule)
 		}, runF, deepTrainRun),
 	}
 	f := c.Flags()
+	cfg0 := &o.Config
 	f.StringVar(&o.Data, "data", "8gaussians", "training data: a built-in 2-D set (8gaussians, moons, rings, checkerboard, pinwheel, swissroll; name:N:seed) or a .npy/.csv file")
 	f.StringVar(&o.Test, "test", "auto", "test data spec, or auto (5000 fresh points of a built-in set; else the last 10% of --data)")
 	f.StringVar(&hidden, "hidden", deep.FormatWidths(deep.DefaultHidden()), "hidden layer widths, comma-separated")
 	f.StringVar(&act, "activation", "swish", "hidden activation: swish, softplus or leakyrelu")
 	f.Float64Var(&o.Quadratic, "quadratic", 0, "add (λ/2)|x|² to the energy with this λ ≥ 0, a Gaussian base that pulls every input toward 0 (images: 0.1)")
-	f.StringVar(&objective, "objective", "cd", "cd (contrastive, Langevin negatives) or nce (noise-contrastive estimation)")
+	f.StringVar(&objective, "objective", "cd", "cd (contrastive, Langevin negatives), nce (noise-contrastive estimation), dsm (denoising score matching) or ssm (sliced score matching)")
+	f.Float64Var(&cfg0.Sigma, "sigma", deep.DefaultSigma, "dsm: noise standard deviation σ")
+	f.StringVar(&projection, "projection", "gaussian", "ssm: projection directions, gaussian or rademacher")
+	f.BoolVar(&cfg0.SSMPlain, "ssm-plain", false, "ssm: the plain estimator ½(vᵀ∇E)² instead of the variance-reduced ½|∇E|²")
+	f.StringVar(&schedule, "lr-schedule", "constant", "learning rate: constant, or cosine (from --lr down to --lr/100 over the run)")
 	f.StringVar(&sampler, "sampler", "langevin", "langevin (unadjusted), mala (Metropolis-adjusted) or hmc (Hamiltonian Monte Carlo)")
 	cfg, def := &o.Config, deep.DefaultConfig()
 	f.IntVar(&cfg.Sampler.Steps, "steps", def.Sampler.Steps, "sampler steps (hmc: iterations) per training iteration")
@@ -138,7 +150,7 @@ the checkpoint).`,
 }
 
 // parse resolves the flags given as names into o.
-func (o *deepTrainOptions) parse(hidden, act, sampler, objective string) error {
+func (o *deepTrainOptions) parse(hidden, act, sampler, objective, projection, schedule string) error {
 	var err error
 	if o.Hidden, err = deep.ParseWidths(hidden); err != nil {
 		return fmt.Errorf("--hidden %w", err)
@@ -151,6 +163,25 @@ func (o *deepTrainOptions) parse(hidden, act, sampler, objective string) error {
 	}
 	if o.Config.Objective, err = deep.ParseObjective(objective); err != nil {
 		return fmt.Errorf("--objective: %w", err)
+	}
+	if o.Config.Projection, err = deep.ParseProjection(projection); err != nil {
+		return fmt.Errorf("--projection: %w", err)
+	}
+	switch schedule {
+	case "constant":
+		o.Config.Decay = 0
+	case "cosine":
+		o.Config.Decay = -1 // the run's --iters, set once they are known
+	default:
+		return fmt.Errorf("--lr-schedule %q: want constant or cosine", schedule)
+	}
+	for flag, obj := range map[string]deep.Objective{"sigma": deep.DSM, "projection": deep.SSM, "ssm-plain": deep.SSM} {
+		if slices.Contains(o.Given, flag) && o.Config.Objective != obj {
+			return fmt.Errorf("--%s applies to --objective %s only (this run: %s)", flag, obj, o.Config.Objective)
+		}
+	}
+	if !(o.Config.Sigma > 0) || math.IsInf(o.Config.Sigma, 0) {
+		return fmt.Errorf("--sigma %g: want a finite number > 0", o.Config.Sigma)
 	}
 	if o.Iters < 1 {
 		return fmt.Errorf("--iters %d: want at least 1", o.Iters)
@@ -185,6 +216,9 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	image := data.Image()
 	if image && ck == nil {
 		o.imageDefaults()
+	}
+	if ck == nil && o.Config.Decay < 0 {
+		o.Config.Decay = o.Iters
 	}
 	if err := deepFits(o, data.Train.Dim()); err != nil {
 		return err
