@@ -224,7 +224,7 @@ func requireFinite(f *modelio.File, dst []float32, name string, shape ...int) er
 }
 
 // scoreSettings reads the settings [Config.Metadata] records only for some
-// runs — "lr_decay", DSM's "sigma", SSM's "projection" and "ssm_plain" —
+// runs — "lr_decay", DSM's "sigma" and "sigma_end", SSM's "projection" and "ssm_plain" —
 // into cfg; a key the file lacks keeps cfg's zero value (files older than
 // these settings trained without them).
 func scoreSettings(md map[string]string, cfg *Config) error {
@@ -237,6 +237,11 @@ func scoreSettings(md map[string]string, cfg *Config) error {
 	if v, ok := md["sigma"]; ok {
 		if cfg.Sigma, err = strconv.ParseFloat(v, 64); err != nil || !(cfg.Sigma > 0) || math.IsInf(cfg.Sigma, 0) {
 			return fmt.Errorf("metadata \"sigma\" = %q is not a noise level > 0: %w", v, modelio.ErrFormat)
+		}
+	}
+	if v, ok := md["sigma_end"]; ok {
+		if cfg.SigmaEnd, err = strconv.ParseFloat(v, 64); err != nil || !(cfg.SigmaEnd > 0) || math.IsInf(cfg.SigmaEnd, 0) {
+			return fmt.Errorf("metadata \"sigma_end\" = %q is not a noise level > 0: %w", v, modelio.ErrFormat)
 		}
 	}
 	if v, ok := md["projection"]; ok {

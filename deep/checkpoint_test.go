@@ -43,6 +43,7 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 		{"persistent-hmc", Contrastive, true, HMC, nil},
 		// Not the defaults, so a resume that lost them would differ.
 		{"dsm", DSM, false, ULA, func(c *Config) { c.Sigma, c.Decay = 0.2, 17 }},
+		{"dsm-annealed", DSM, false, ULA, func(c *Config) { c.Sigma, c.SigmaEnd, c.Decay = 0.3, 0.05, 15 }},
 		{"ssm", SSM, false, ULA, func(c *Config) { c.Decay = 12 }},
 		{"ssm-plain-rademacher", SSM, false, ULA, func(c *Config) { c.Projection, c.SSMPlain = Rademacher, true }},
 	} {
@@ -85,7 +86,7 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := opt.Config; ck.Options.Config.Sigma != want.Sigma || ck.Options.Config.Decay != want.Decay ||
+			if want := opt.Config; ck.Options.Config.Sigma != want.Sigma || ck.Options.Config.SigmaEnd != want.SigmaEnd || ck.Options.Config.Decay != want.Decay ||
 				ck.Options.Config.Projection != want.Projection || ck.Options.Config.SSMPlain != want.SSMPlain {
 				t.Fatalf("checkpoint settings %+v, want %+v", ck.Options.Config, want)
 			}

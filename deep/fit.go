@@ -211,7 +211,8 @@ type Summary struct {
 	Steps        int      `json:"steps"`
 	StepSize     float64  `json:"step_size"`
 	Leapfrog     int      `json:"leapfrog,omitempty"`   // HMC only
-	Sigma        float64  `json:"sigma,omitempty"`      // DSM's noise σ
+	Sigma        float64  `json:"sigma,omitempty"`      // DSM's noise σ (the first, when annealed)
+	SigmaEnd     float64  `json:"sigma_end,omitempty"`  // DSM's final σ when annealed
 	Projection   string   `json:"projection,omitempty"` // SSM's projections
 	SSMPlain     bool     `json:"ssm_plain,omitempty"`  // SSM without variance reduction
 	LRDecay      int      `json:"lr_decay,omitempty"`   // cosine learning-rate decay over this many iterations
@@ -253,7 +254,7 @@ func (f *Fitted) Summary(model string) Summary {
 	}
 	switch cfg.Objective {
 	case DSM:
-		s.Sigma = f.Trainer.Cfg.Sigma
+		s.Sigma, s.SigmaEnd = f.Trainer.Cfg.Sigma, cfg.SigmaEnd
 	case SSM:
 		s.Projection, s.SSMPlain = cfg.Projection.String(), cfg.SSMPlain
 	}

@@ -10,7 +10,7 @@ import (
 // Metadata returns the model-file metadata that records c: "objective",
 // "sampler", "steps", "step_size", "noise_scale", "leapfrog", "persistent",
 // "alpha", the learning-rate decay "lr_decay", score matching's "sigma"
-// (DSM), "projection" and "ssm_plain" (SSM) for those objectives, and the
+// and "sigma_end" (DSM), "projection" and "ssm_plain" (SSM) for those objectives, and the
 // noise box "init_low" and "init_high" (comma-separated). Pass it to
 // [Save]; [RecordedSampler] reads the sampler and the box back.
 func (c Config) Metadata() map[string]string {
@@ -22,6 +22,9 @@ func (c Config) Metadata() map[string]string {
 			sigma = DefaultSigma
 		}
 		m["sigma"] = formatFloat(sigma)
+		if c.SigmaEnd > 0 {
+			m["sigma_end"] = formatFloat(c.SigmaEnd)
+		}
 	case SSM:
 		m["projection"], m["ssm_plain"] = c.Projection.String(), strconv.FormatBool(c.SSMPlain)
 	}

@@ -250,10 +250,10 @@ func (n *Net) HessianVector(x, v, hv *tensor.Matrix, quad []float32) {
 
 // dsm computes denoising score matching's loss on the batch t.pos and adds
 // its gradient to t.grads: x̃ = x + σε (into t.neg, energies t.eNeg),
-// r = σ∇ₓE(x̃) − ε, L = ½ mean |r|², ∂L/∂θ = mean rᵀσ∂∇ₓE(x̃)/∂θ, the
+// r = σ∇ₓE(x̃) − ε (σ of [Trainer.NoiseSigma]), L = ½ mean |r|², ∂L/∂θ = mean rᵀσ∂∇ₓE(x̃)/∂θ, the
 // directional pass along the fixed u = σr.
 func (t *Trainer) dsm() float64 {
-	sigma := float32(t.Cfg.Sigma)
+	sigma := float32(t.NoiseSigma())
 	t.rng.Normal(t.eps.Data, 0, 1)
 	for i, v := range t.pos.Data {
 		t.neg.Data[i] = v + sigma*t.eps.Data[i]

@@ -100,7 +100,12 @@ type Config struct {
 	// iteration 1 to LR/100 at iteration Decay (and keeps it there).
 	Decay int
 
-	Sigma      float64    // DSM's noise σ; 0 means DefaultSigma
+	Sigma float64 // DSM's noise σ; 0 means DefaultSigma
+	// SigmaEnd, when > 0, anneals DSM's σ geometrically from Sigma at
+	// iteration 1 to SigmaEnd at iteration Decay (which must be > 0) and
+	// keeps it there: large noise first for the coarse shape (how much
+	// mass each separated part holds), small noise last for the detail.
+	SigmaEnd   float64
 	Projection Projection // SSM's projections
 	SSMPlain   bool       // SSM: ½(vᵀ∇E)² instead of the variance-reduced ½|∇E|²
 }
@@ -217,6 +222,10 @@ func NewTrainer(net *Net, data *tensor.Matrix, cfg Config, rng *tensor.Rand) (*T
 		return nil, fmt.Errorf("deep: invalid objective %d", int(cfg.Objective))
 	case !(cfg.Sigma >= 0) || math.IsInf(cfg.Sigma, 0):
 		return nil, &OptionError{Option: "sigma", Err: fmt.Errorf("deep: noise σ %g (want > 0 and finite)", cfg.Sigma)}
+	case !(cfg.SigmaEnd >= 0) || math.IsInf(cfg.SigmaEnd, 0):
+		return nil, &OptionError{Option: "sigma-end", Err: fmt.Errorf("deep: final noise σ %g (want > 0 and finite)", cfg.SigmaEnd)}
+	case cfg.SigmaEnd > 0 && cfg.Decay <= 0:
+		return nil, &OptionError{Option: "sigma-end", Err: errors.New("deep: annealing σ needs a schedule length (Decay > 0; the CLI's --lr-schedule cosine)")}
 	case cfg.Projection != Gaussian && cfg.Projection != Rademacher:
 		return nil, &OptionError{Option: "projection", Err: fmt.Errorf("deep: invalid projection %d", int(cfg.Projection))}
 	case cfg.Decay < 0:
@@ -335,6 +344,9 @@ func (c Config) Describe() string {
 		sigma := c.Sigma
 		if sigma == 0 {
 			sigma = DefaultSigma
+		}
+		if c.SigmaEnd > 0 {
+			return fmt.Sprintf("denoising, σ=%g→%g", sigma, c.SigmaEnd)
 		}
 		return fmt.Sprintf("denoising, σ=%g", sigma)
 	case SSM:
@@ -519,6 +531,21 @@ func (t *Trainer) LearningRate() float64 {
 	}
 	p := float64(max(t.Iter-1, 0)) / float64(t.Cfg.Decay-1)
 	return lr/100 + (lr-lr/100)*0.5*(1+math.Cos(math.Pi*p))
+}
+
+// NoiseSigma returns DSM's noise σ at the current iteration: Cfg.Sigma, or
+// with Cfg.SigmaEnd > 0 the geometric path from Sigma (iteration 1) to
+// SigmaEnd (iteration Cfg.Decay and after).
+func (t *Trainer) NoiseSigma() float64 {
+	c := t.Cfg
+	if c.SigmaEnd <= 0 || c.Decay <= 0 {
+		return c.Sigma
+	}
+	p := 1.0
+	if c.Decay > 1 && t.Iter < c.Decay {
+		p = float64(max(t.Iter-1, 0)) / float64(c.Decay-1)
+	}
+	return c.Sigma * math.Pow(c.SigmaEnd/c.Sigma, p)
 }
 
 func mean32(x []float32) float64 {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -116,6 +117,7 @@ the checkpoint).`,
 	f.Float64Var(&o.Quadratic, "quadratic", 0, "add (λ/2)|x|² to the energy with this λ ≥ 0, a Gaussian base that pulls every input toward 0 (images: 0.1)")
 	f.StringVar(&objective, "objective", "cd", "cd (contrastive, Langevin negatives), nce (noise-contrastive estimation), dsm (denoising score matching) or ssm (sliced score matching)")
 	f.Float64Var(&cfg0.Sigma, "sigma", deep.DefaultSigma, "dsm: noise standard deviation σ")
+	f.Float64Var(&cfg0.SigmaEnd, "sigma-end", 0, "dsm: anneal σ geometrically from --sigma to this over the run (needs --lr-schedule cosine; 0: constant σ)")
 	f.StringVar(&projection, "projection", "gaussian", "ssm: projection directions, gaussian or rademacher")
 	f.BoolVar(&cfg0.SSMPlain, "ssm-plain", false, "ssm: the plain estimator ½(vᵀ∇E)² instead of the variance-reduced ½|∇E|²")
 	f.StringVar(&schedule, "lr-schedule", "constant", "learning rate: constant, or cosine (from --lr down to --lr/100 over the run)")
@@ -175,13 +177,19 @@ func (o *deepTrainOptions) parse(hidden, act, sampler, objective, projection, sc
 	default:
 		return fmt.Errorf("--lr-schedule %q: want constant or cosine", schedule)
 	}
-	for flag, obj := range map[string]deep.Objective{"sigma": deep.DSM, "projection": deep.SSM, "ssm-plain": deep.SSM} {
+	for flag, obj := range map[string]deep.Objective{"sigma": deep.DSM, "sigma-end": deep.DSM, "projection": deep.SSM, "ssm-plain": deep.SSM} {
 		if slices.Contains(o.Given, flag) && o.Config.Objective != obj {
 			return fmt.Errorf("--%s applies to --objective %s only (this run: %s)", flag, obj, o.Config.Objective)
 		}
 	}
 	if !(o.Config.Sigma > 0) || math.IsInf(o.Config.Sigma, 0) {
 		return fmt.Errorf("--sigma %g: want a finite number > 0", o.Config.Sigma)
+	}
+	if !(o.Config.SigmaEnd >= 0) || math.IsInf(o.Config.SigmaEnd, 0) {
+		return fmt.Errorf("--sigma-end %g: want a finite number > 0 (or 0: no annealing)", o.Config.SigmaEnd)
+	}
+	if o.Config.SigmaEnd > 0 && o.Config.Decay == 0 {
+		return errors.New("--sigma-end anneals over the run's schedule: give --lr-schedule cosine too")
 	}
 	if o.Iters < 1 {
 		return fmt.Errorf("--iters %d: want at least 1", o.Iters)
