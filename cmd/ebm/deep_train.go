@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ebm-go/ebm/coverage"
+	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/nanjson"
@@ -177,19 +178,11 @@ func (o *deepTrainOptions) parse(hidden, act, sampler, objective, projection, sc
 	default:
 		return fmt.Errorf("--lr-schedule %q: want constant or cosine", schedule)
 	}
-	for flag, obj := range map[string]deep.Objective{"sigma": deep.DSM, "sigma-end": deep.DSM, "projection": deep.SSM, "ssm-plain": deep.SSM} {
-		if slices.Contains(o.Given, flag) && o.Config.Objective != obj {
-			return fmt.Errorf("--%s applies to --objective %s only (this run: %s)", flag, obj, o.Config.Objective)
-		}
-	}
 	if !(o.Config.Sigma > 0) || math.IsInf(o.Config.Sigma, 0) {
 		return fmt.Errorf("--sigma %g: want a finite number > 0", o.Config.Sigma)
 	}
 	if !(o.Config.SigmaEnd >= 0) || math.IsInf(o.Config.SigmaEnd, 0) {
 		return fmt.Errorf("--sigma-end %g: want a finite number > 0 (or 0: no annealing)", o.Config.SigmaEnd)
-	}
-	if o.Config.SigmaEnd > 0 && o.Config.Decay == 0 {
-		return errors.New("--sigma-end anneals over the run's schedule: give --lr-schedule cosine too")
 	}
 	if o.Iters < 1 {
 		return fmt.Errorf("--iters %d: want at least 1", o.Iters)
@@ -224,6 +217,12 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	image := data.Image()
 	if image && ck == nil {
 		o.imageDefaults()
+	}
+	if ck == nil && !image {
+		o.toyDefaults()
+		if err := o.checkObjectiveFlags(); err != nil {
+			return err
+		}
 	}
 	if ck == nil && o.Config.Decay < 0 {
 		o.Config.Decay = o.Iters
@@ -356,6 +355,55 @@ func (o *deepTrainOptions) imageDefaults() {
 	set("lr", func() { c.LR = img.LR })
 	set("alpha", func() { c.Alpha = img.Alpha })
 	set("clip", func() { c.Clip = img.Clip })
+}
+
+// cdFlags are the settings of contrastive training's sampler: given
+// without --objective, they keep --objective cd on a built-in set.
+var cdFlags = []string{"objective", "sampler", "steps", "step-size", "leapfrog", "noise-scale", "persistent", "buffer", "reinit", "alpha"}
+
+// toyDefaults gives a built-in 2-D set its row of the table
+// deep.ToyDefaults (objective, σ, iterations, cosine schedule), each
+// setting only where its flag was not given, unless --objective or a flag
+// of contrastive training's sampler (cdFlags) was given.
+func (o *deepTrainOptions) toyDefaults() {
+	toy, _, _, err := dataset.ParseToy2D(o.Data)
+	if err != nil || slices.ContainsFunc(o.Given, func(f string) bool { return slices.Contains(cdFlags, f) }) {
+		return
+	}
+	d, ok := deep.ToyDefaults(toy)
+	if !ok {
+		return
+	}
+	c := &o.Config
+	c.Objective = d.Objective
+	set := func(flag string, apply func()) {
+		if !slices.Contains(o.Given, flag) {
+			apply()
+		}
+	}
+	set("iters", func() { o.Iters = d.Iters })
+	set("lr-schedule", func() { c.Decay = -1 })
+	if d.Sigma > 0 {
+		set("sigma", func() { c.Sigma = d.Sigma })
+		set("sigma-end", func() { c.SigmaEnd = d.SigmaEnd })
+	}
+}
+
+// checkObjectiveFlags refuses settings of another objective than the run's,
+// and σ annealing without a schedule.
+func (o *deepTrainOptions) checkObjectiveFlags() error {
+	for _, f := range []struct {
+		flag string
+		obj  deep.Objective
+	}{{"sigma", deep.DSM}, {"sigma-end", deep.DSM}, {"projection", deep.SSM}, {"ssm-plain", deep.SSM}} {
+		if slices.Contains(o.Given, f.flag) && o.Config.Objective != f.obj {
+			return fmt.Errorf("--%s applies to --objective %s only (this run: %s)", f.flag, f.obj, o.Config.Objective)
+		}
+	}
+	if o.Config.SigmaEnd > 0 && o.Config.Decay == 0 {
+		return errors.New("--sigma-end anneals over the run's schedule: give --lr-schedule cosine too")
+	}
+	return nil
 }
 
 // deepResumable lists the flags --resume may be given with; every other
