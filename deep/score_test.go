@@ -201,20 +201,7 @@ func TestScoreLossGradientsFiniteDifferences(t *testing.T) {
 			if want := ref(); math.Abs(loss-want) > 1e-4*(1+math.Abs(want)) {
 				t.Errorf("loss %g, float64 reference %g", loss, want)
 			}
-			const h = 1e-3
-			var an, fd []float64
-			for k, p := range n.Params() {
-				for i := range p {
-					old := p[i]
-					p[i] = old + h
-					up, hu := ref(), float64(p[i]-old)
-					p[i] = old - h
-					dn, hd := ref(), float64(old-p[i])
-					p[i] = old
-					fd = append(fd, (up-dn)/(hu+hd))
-					an = append(an, float64(tr.grads[k][i]))
-				}
-			}
+			an, fd := flatten(tr.grads), paramDifferences(n, 1e-3, ref)
 			if r := relErr(an, fd); r > 2e-3 {
 				t.Errorf("∂L/∂θ relative error %.2e\nanalytic %v\nfinite differences %v", r, an, fd)
 			}
@@ -329,4 +316,33 @@ func TestScoreMatchingGaussianClosedForm(t *testing.T) {
 			}
 		})
 	}
+}
+
+// paramDifferences returns central differences of loss in each parameter
+// of n (in Params order), each float32 parameter moved by a representable
+// step near h and divided by the step actually taken.
+func paramDifferences(n *Net, h float32, loss func() float64) []float64 {
+	var fd []float64
+	for _, p := range n.Params() {
+		for i := range p {
+			old := p[i]
+			p[i] = old + h
+			up, hu := loss(), float64(p[i]-old)
+			p[i] = old - h
+			dn, hd := loss(), float64(old-p[i])
+			p[i] = old
+			fd = append(fd, (up-dn)/(hu+hd))
+		}
+	}
+	return fd
+}
+
+func flatten(g [][]float32) []float64 {
+	var out []float64
+	for _, p := range g {
+		for _, v := range p {
+			out = append(out, float64(v))
+		}
+	}
+	return out
 }

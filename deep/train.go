@@ -77,7 +77,7 @@ func (p Projection) String() string { return projections.String(p) }
 func ParseProjection(s string) (Projection, error) { return projections.parse(s) }
 
 // DefaultSigma is denoising score matching's noise σ when Config.Sigma is 0.
-const DefaultSigma = 0.1
+const DefaultSigma = 0.05
 
 // Config configures a [Trainer].
 type Config struct {
