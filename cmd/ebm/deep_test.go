@@ -247,6 +247,11 @@ func TestDeepTrainScoreMatching(t *testing.T) {
 	if sum := jsonObject(t, out); sum["objective"] != "dsm" || sum["sigma"] != 0.05 || sum["lr_decay"] != 5.0 || sum["iters"] != 5.0 {
 		t.Errorf("rings defaults %s", out)
 	}
+	// Checkerboard's row also sets the widths, unless --hidden is given.
+	out = mustRun(t, "deep", "train", "--data", "checkerboard:300", "--iters", "2", "--grid", "20", "--batch", "16", "--out", model, "--json", "--checkpoint", "none")
+	if sum := jsonObject(t, out); sum["architecture"] != "2-64-64-64-64-64-64-1" || sum["sigma"] != 0.2 || sum["sigma_end"] != 0.03 {
+		t.Errorf("checkerboard defaults %s", out)
+	}
 	// A sampler flag keeps contrastive training.
 	out = mustRun(t, append([]string{"deep", "train", "--data", "rings:500", "--steps", "2"}, common...)...)
 	if sum := jsonObject(t, out); sum["objective"] != "cd" || sum["lr_decay"] != nil {

@@ -66,9 +66,9 @@ On a built-in 2-D set, unless --objective or a sampler flag (--sampler,
 --steps, --step-size, --leapfrog, --noise-scale, --persistent, --buffer,
 --reinit, --alpha) is given, the set's measured defaults apply to the flags
 not given: --objective ssm (8gaussians, pinwheel) or dsm with --sigma 0.05
-(rings, moons, swissroll; checkerboard: --sigma 0.2 --sigma-end 0.05),
---iters 10000, --lr-schedule cosine (docs/deep.md, "Score matching:
-defaults per data set").
+(rings, moons, swissroll; checkerboard: --sigma 0.2 --sigma-end 0.03 and
+--hidden 64,64,64,64,64,64), --iters 10000, --lr-schedule cosine
+(docs/deep.md, "Score matching: defaults per data set").
 
 On 2-D data the model is evaluated at the end: exp(−E) is normalised on a
 --grid × --grid grid over the data box (log Z by log-sum-exp in float64),
@@ -392,6 +392,9 @@ func (o *deepTrainOptions) toyDefaults() {
 		}
 	}
 	set("iters", func() { o.Iters = d.Iters })
+	if d.Hidden != nil {
+		set("hidden", func() { o.Hidden = d.Hidden })
+	}
 	set("lr-schedule", func() { c.Decay = -1 })
 	if d.Sigma > 0 {
 		set("sigma", func() { c.Sigma = d.Sigma })
