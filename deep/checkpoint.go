@@ -2,6 +2,7 @@ package deep
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -143,6 +144,9 @@ func checkpointFromFile(path string, f *modelio.File) (*Checkpoint, error) {
 	if cfg.Objective == NCE && logZ == nil {
 		return nil, fmt.Errorf("an NCE checkpoint without tensor \"log_z\": %w", modelio.ErrFormat)
 	}
+	if err := scoreSettings(md, &cfg); err != nil {
+		return nil, err
+	}
 	c.Options.Config = cfg
 	if c.Done > c.Options.Iters {
 		return nil, fmt.Errorf("metadata \"iters_done\" = %d is past \"iters\" = %d: %w", c.Done, c.Options.Iters, modelio.ErrFormat)
@@ -216,5 +220,39 @@ func requireFinite(f *modelio.File, dst []float32, name string, shape ...int) er
 		return fmt.Errorf("tensor %q holds NaN or ±Inf: %w", name, modelio.ErrFormat)
 	}
 	copy(dst, d)
+	return nil
+}
+
+// scoreSettings reads the settings [Config.Metadata] records only for some
+// runs — "lr_decay", DSM's "sigma" and "sigma_end", SSM's "projection" and "ssm_plain" —
+// into cfg; a key the file lacks keeps cfg's zero value (files older than
+// these settings trained without them).
+func scoreSettings(md map[string]string, cfg *Config) error {
+	var err error
+	if v, ok := md["lr_decay"]; ok {
+		if cfg.Decay, err = strconv.Atoi(v); err != nil || cfg.Decay < 0 {
+			return fmt.Errorf("metadata \"lr_decay\" = %q is not a count: %w", v, modelio.ErrFormat)
+		}
+	}
+	if v, ok := md["sigma"]; ok {
+		if cfg.Sigma, err = strconv.ParseFloat(v, 64); err != nil || !(cfg.Sigma > 0) || math.IsInf(cfg.Sigma, 0) {
+			return fmt.Errorf("metadata \"sigma\" = %q is not a noise level > 0: %w", v, modelio.ErrFormat)
+		}
+	}
+	if v, ok := md["sigma_end"]; ok {
+		if cfg.SigmaEnd, err = strconv.ParseFloat(v, 64); err != nil || !(cfg.SigmaEnd > 0) || math.IsInf(cfg.SigmaEnd, 0) {
+			return fmt.Errorf("metadata \"sigma_end\" = %q is not a noise level > 0: %w", v, modelio.ErrFormat)
+		}
+	}
+	if v, ok := md["projection"]; ok {
+		if cfg.Projection, err = ParseProjection(v); err != nil {
+			return fmt.Errorf("metadata \"projection\": %v: %w", err, modelio.ErrFormat)
+		}
+	}
+	if v, ok := md["ssm_plain"]; ok {
+		if cfg.SSMPlain, err = strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("metadata \"ssm_plain\" = %q: %w", v, modelio.ErrFormat)
+		}
+	}
 	return nil
 }

@@ -35,11 +35,17 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 		obj        Objective
 		persistent bool
 		method     Method
+		tweak      func(*Config) // settings beyond the objective (nil: none)
 	}{
-		{"short-run", Contrastive, false, ULA},
-		{"persistent-mala", Contrastive, true, MALA},
-		{"nce", NCE, false, ULA},
-		{"persistent-hmc", Contrastive, true, HMC},
+		{"short-run", Contrastive, false, ULA, nil},
+		{"persistent-mala", Contrastive, true, MALA, nil},
+		{"nce", NCE, false, ULA, nil},
+		{"persistent-hmc", Contrastive, true, HMC, nil},
+		// Not the defaults, so a resume that lost them would differ.
+		{"dsm", DSM, false, ULA, func(c *Config) { c.Sigma, c.Decay = 0.2, 17 }},
+		{"dsm-annealed", DSM, false, ULA, func(c *Config) { c.Sigma, c.SigmaEnd, c.Decay = 0.3, 0.05, 15 }},
+		{"ssm", SSM, false, ULA, func(c *Config) { c.Decay = 12 }},
+		{"ssm-plain-rademacher", SSM, false, ULA, func(c *Config) { c.Projection, c.SSMPlain = Rademacher, true }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -48,6 +54,9 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 				t.Fatal(err)
 			}
 			opt := resumeOptions(c.obj, c.persistent, c.method)
+			if c.tweak != nil {
+				c.tweak(&opt.Config)
+			}
 			straight, err := Fit(context.Background(), data, opt)
 			if err != nil {
 				t.Fatal(err)
@@ -76,6 +85,10 @@ func TestCheckpointResumeBitIdentical(t *testing.T) {
 			ck, err := LoadCheckpoint(ckpt)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if want := opt.Config; ck.Options.Config.Sigma != want.Sigma || ck.Options.Config.SigmaEnd != want.SigmaEnd || ck.Options.Config.Decay != want.Decay ||
+				ck.Options.Config.Projection != want.Projection || ck.Options.Config.SSMPlain != want.SSMPlain {
+				t.Fatalf("checkpoint settings %+v, want %+v", ck.Options.Config, want)
 			}
 			if ck.Done != 7 || ck.Options.Iters != 17 || ck.Options.Out != "m.safetensors" || ck.Data != "8gaussians:500:2" {
 				t.Fatalf("checkpoint: done %d, options %+v, data %q", ck.Done, ck.Options, ck.Data)
@@ -162,6 +175,9 @@ func TestLoadCheckpointBad(t *testing.T) {
 		{edited("iters.safetensors", func(f *modelio.File) { f.Metadata["iters_done"] = "-1" }), []string{"iters.safetensors", "iters_done"}},
 		{edited("lr.safetensors", func(f *modelio.File) { f.Metadata["cfg.lr"] = "x" }), []string{"lr.safetensors", "cfg.lr"}},
 		{edited("obj.safetensors", func(f *modelio.File) { f.Metadata["objective"] = "ml" }), []string{"obj.safetensors", "objective"}},
+		{edited("sigma.safetensors", func(f *modelio.File) { f.Metadata["sigma"] = "-1" }), []string{"sigma.safetensors", "sigma"}},
+		{edited("proj.safetensors", func(f *modelio.File) { f.Metadata["projection"] = "cauchy" }), []string{"proj.safetensors", "projection"}},
+		{edited("decay.safetensors", func(f *modelio.File) { f.Metadata["lr_decay"] = "x" }), []string{"decay.safetensors", "lr_decay"}},
 	} {
 		_, err := LoadCheckpoint(c.path)
 		for _, w := range c.want {

@@ -2,8 +2,12 @@
 // energy E_θ(x) computed by a small multilayer perceptron, sampled with
 // Langevin dynamics (unadjusted or MALA) or Hamiltonian Monte Carlo, and
 // trained by contrastive divergence on sampled negatives (Du & Mordatch
-// 2019; Nijkamp et al. 2019) or by noise-contrastive estimation against a
-// Gaussian (Gutmann & Hyvärinen 2010).
+// 2019; Nijkamp et al. 2019), by noise-contrastive estimation against a
+// Gaussian (Gutmann & Hyvärinen 2010), or by denoising (Vincent 2011) or
+// sliced (Song et al. 2019) score matching, whose parameter gradients come
+// from an exact second-order forward pass and a reverse pass over it
+// ([Net.HessianVector]). [ToyDefaults] holds the measured training
+// settings for each built-in 2-D set.
 //
 // The model defines the density p_θ(x) = exp(−E_θ(x)) / Z(θ). In two
 // dimensions Z is computed numerically on a grid (see [Grid]), so the test
@@ -30,7 +34,8 @@
 //   - Every random draw comes from a caller-seeded [tensor.Rand]; the same
 //     seed and GOMAXPROCS give the same run.
 //   - Gradients are derived by hand (backpropagation through the MLP) for
-//     both ∂E/∂x (sampling) and ∂E/∂θ (learning), and are tested against
+//     both ∂E/∂x (sampling) and ∂E/∂θ (learning), and so are the Hessian-
+//     vector products and score-matching gradients; all are tested against
 //     finite differences.
 //   - A [Net] keeps scratch buffers and is not safe for concurrent use.
 //   - The package never prints.

@@ -210,7 +210,12 @@ type Summary struct {
 	Sampler      string   `json:"sampler"`
 	Steps        int      `json:"steps"`
 	StepSize     float64  `json:"step_size"`
-	Leapfrog     int      `json:"leapfrog,omitempty"` // HMC only
+	Leapfrog     int      `json:"leapfrog,omitempty"`   // HMC only
+	Sigma        float64  `json:"sigma,omitempty"`      // DSM's noise σ (the first, when annealed)
+	SigmaEnd     float64  `json:"sigma_end,omitempty"`  // DSM's final σ when annealed
+	Projection   string   `json:"projection,omitempty"` // SSM's projections
+	SSMPlain     bool     `json:"ssm_plain,omitempty"`  // SSM without variance reduction
+	LRDecay      int      `json:"lr_decay,omitempty"`   // cosine learning-rate decay over this many iterations
 	Persistent   bool     `json:"persistent"`
 	Iters        int      `json:"iters"`
 	Seed         uint64   `json:"seed"`
@@ -244,9 +249,16 @@ func (f *Fitted) Summary(model string) Summary {
 		Iters: f.Options.Iters, Seed: f.Options.Seed, Seconds: f.Seconds,
 		TestNLL: ev.TestNLL, TrueNLL: ev.TrueNLL, KL: ev.KL, LogZ: ev.LogZ, Outside: ev.Outside,
 		Loss: last.Loss, EPos: last.EPos, ENeg: last.ENeg, Accept: last.Accept}
-	if cfg.Sampler.Method == HMC && cfg.Objective != NCE {
+	if cfg.Sampler.Method == HMC && cfg.Objective == Contrastive {
 		s.Leapfrog = cfg.Sampler.LeapfrogSteps()
 	}
+	switch cfg.Objective {
+	case DSM:
+		s.Sigma, s.SigmaEnd = f.Trainer.Cfg.Sigma, cfg.SigmaEnd
+	case SSM:
+		s.Projection, s.SSMPlain = cfg.Projection.String(), cfg.SSMPlain
+	}
+	s.LRDecay = cfg.Decay
 	if lz := f.logZ(); lz != nil {
 		s.NCELogZ = new(float64(*lz))
 	}

@@ -9,10 +9,32 @@ import (
 
 // Metadata returns the model-file metadata that records c: "objective",
 // "sampler", "steps", "step_size", "noise_scale", "leapfrog", "persistent",
-// "alpha" and
-// the noise box "init_low" and "init_high" (comma-separated). Pass it to
+// "alpha", the learning-rate decay "lr_decay", score matching's "sigma"
+// and "sigma_end" (DSM), "projection" and "ssm_plain" (SSM) for those objectives, and the
+// noise box "init_low" and "init_high" (comma-separated). Pass it to
 // [Save]; [RecordedSampler] reads the sampler and the box back.
 func (c Config) Metadata() map[string]string {
+	m := c.metadata()
+	switch c.Objective {
+	case DSM:
+		sigma := c.Sigma
+		if sigma == 0 {
+			sigma = DefaultSigma
+		}
+		m["sigma"] = formatFloat(sigma)
+		if c.SigmaEnd > 0 {
+			m["sigma_end"] = formatFloat(c.SigmaEnd)
+		}
+	case SSM:
+		m["projection"], m["ssm_plain"] = c.Projection.String(), strconv.FormatBool(c.SSMPlain)
+	}
+	if c.Decay > 0 {
+		m["lr_decay"] = strconv.Itoa(c.Decay)
+	}
+	return m
+}
+
+func (c Config) metadata() map[string]string {
 	return map[string]string{
 		"objective": c.Objective.String(), "sampler": c.Sampler.Method.String(),
 		"steps": strconv.Itoa(c.Sampler.Steps), "step_size": formatFloat(c.Sampler.StepSize),

@@ -23,6 +23,11 @@ const (
 	LeakyReLU
 )
 
+// squareAct is f(z) = z²/2, for tests only (not parsed, not saved): with
+// it a one-hidden-layer network is an exact quadratic energy, whose score
+// matching optimum has a closed form.
+const squareAct Activation = -1
+
 // LeakySlope is LeakyReLU's slope for negative inputs.
 const LeakySlope = 0.2
 
@@ -63,6 +68,10 @@ func (act Activation) apply(a, d, z []float32) {
 				a[i], d[i] = LeakySlope*v, LeakySlope
 			}
 		}
+	case squareAct:
+		for i, v := range z {
+			a[i], d[i] = v*v/2, v
+		}
 	default:
 		panic("deep: invalid activation " + act.String())
 	}
@@ -90,6 +99,7 @@ type Net struct {
 	Quad  float32 // coefficient of the fixed (Quad/2)·|x|² (≥ 0)
 
 	ws work
+	tw *taylor // score matching's forward-mode scratch
 }
 
 // work holds the forward pass's pre-activations' derivatives and
@@ -108,7 +118,7 @@ func New(in int, hidden []int, act Activation) (*Net, error) {
 	if in < 1 {
 		return nil, fmt.Errorf("deep: input dimension %d (want at least 1)", in)
 	}
-	if act < 0 || int(act) >= len(activations.names) {
+	if (act < 0 || int(act) >= len(activations.names)) && act != squareAct {
 		return nil, fmt.Errorf("deep: invalid activation %d", int(act))
 	}
 	sizes := append([]int{in}, hidden...)

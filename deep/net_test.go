@@ -28,6 +28,8 @@ func energy64(n *Net, x []float64) float64 {
 					if s <= 0 {
 						s *= LeakySlope
 					}
+				case squareAct:
+					s = s * s / 2
 				}
 			}
 			out[j] = s
@@ -112,21 +114,7 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 			}
 			return s
 		}
-		an, fd = an[:0], fd[:0]
-		for k, p := range n.Params() {
-			for i := range p {
-				// Perturb the float32 parameter by a representable step and
-				// divide by the step actually taken.
-				old := p[i]
-				p[i] = old + h
-				up, hu := loss(), float64(p[i]-old)
-				p[i] = old - h
-				dn, hd := loss(), float64(old-p[i])
-				p[i] = old
-				fd = append(fd, (up-dn)/(hu+hd))
-				an = append(an, float64(grads[k][i]))
-			}
-		}
+		an, fd = flatten(grads), paramDifferences(n, h, loss)
 		if r := relErr(an, fd); r > 1e-3 {
 			t.Errorf("%v: ∂E/∂θ relative error %.2e", act, r)
 		}

@@ -24,18 +24,60 @@ const (
 	// regression of data against as many noise points with logit
 	// h(x) = −E(x) − c − log q(x), where c (log Z) is learned too.
 	NCE
+	// DSM is denoising score matching (Vincent 2011): with x̃ = x + σε,
+	// ε ~ N(0, I), L = ½ mean |σ∇ₓE(x̃) − ε|², which is σ² times
+	// ½|s(x̃) − ∇log q_σ(x̃|x)|² for the score s = −∇ₓE. Its minimiser is
+	// the score of the data convolved with N(0, σ²I) (σ is Config.Sigma).
+	DSM
+	// SSM is sliced score matching (Song et al. 2019): with projections
+	// v (Gaussian or Rademacher, Config.Projection),
+	// L = mean [vᵀ∇ₓ(vᵀs) + ½(vᵀs)²] = mean [−vᵀHv + ½(vᵀ∇ₓE)²], or the
+	// variance-reduced mean [−vᵀHv + ½|∇ₓE|²] (the default; exact in
+	// expectation for any v with E vvᵀ = I, both kinds here), whose
+	// minimiser is the data's score.
+	SSM
 )
 
 var objectives = enum[Objective]{typ: "Objective", what: "objective", names: [][]string{
 	Contrastive: {"cd", "contrastive"},
 	NCE:         {"nce"},
+	DSM:         {"dsm", "denoising"},
+	SSM:         {"ssm", "sliced"},
 }}
 
-// String returns "cd" or "nce".
+// String returns "cd", "nce", "dsm" or "ssm".
 func (o Objective) String() string { return objectives.String(o) }
 
-// ParseObjective parses cd (or contrastive) and nce.
+// ParseObjective parses cd (or contrastive), nce, dsm (or denoising) and
+// ssm (or sliced).
 func ParseObjective(s string) (Objective, error) { return objectives.parse(s) }
+
+// ScoreMatching reports whether o is DSM or SSM, which need no negatives.
+func (o Objective) ScoreMatching() bool { return o == DSM || o == SSM }
+
+// Projection is the distribution of sliced score matching's directions.
+type Projection int
+
+const (
+	// Gaussian projections v ~ N(0, I).
+	Gaussian Projection = iota
+	// Rademacher projections: each coordinate ±1 with probability ½.
+	Rademacher
+)
+
+var projections = enum[Projection]{typ: "Projection", what: "projection", names: [][]string{
+	Gaussian:   {"gaussian", "normal"},
+	Rademacher: {"rademacher"},
+}}
+
+// String returns "gaussian" or "rademacher".
+func (p Projection) String() string { return projections.String(p) }
+
+// ParseProjection parses gaussian (or normal) and rademacher.
+func ParseProjection(s string) (Projection, error) { return projections.parse(s) }
+
+// DefaultSigma is denoising score matching's noise σ when Config.Sigma is 0.
+const DefaultSigma = 0.05
 
 // Config configures a [Trainer].
 type Config struct {
@@ -54,6 +96,18 @@ type Config struct {
 	Beta1, Beta2 float64 // Adam decay rates; 0 means 0.9 and 0.999
 	Alpha        float64 // energy regularisation α(E⁺² + E⁻²), contrastive only
 	Clip         float64 // clip the gradient to this global L2 norm; 0: no clipping
+	// Decay, when > 0, lowers the learning rate along a cosine from LR at
+	// iteration 1 to LR/100 at iteration Decay (and keeps it there).
+	Decay int
+
+	Sigma float64 // DSM's noise σ; 0 means DefaultSigma
+	// SigmaEnd, when > 0, anneals DSM's σ geometrically from Sigma at
+	// iteration 1 to SigmaEnd at iteration Decay (which must be > 0) and
+	// keeps it there: large noise first for the coarse shape (how much
+	// mass each separated part holds), small noise last for the detail.
+	SigmaEnd   float64
+	Projection Projection // SSM's projections
+	SSMPlain   bool       // SSM: ½(vᵀ∇E)² instead of the variance-reduced ½|∇E|²
 }
 
 // DefaultConfig returns the settings of the CLI's defaults: short-run ULA
@@ -139,6 +193,8 @@ type Trainer struct {
 	ePos     []float32
 	eNeg     []float32
 	idx      []int
+
+	gx, dir, eps *tensor.Matrix // score matching: ∇ₓE, a direction, noise or projections
 }
 
 // OptionError is a bad setting, naming its option as the command line
@@ -162,8 +218,18 @@ func NewTrainer(net *Net, data *tensor.Matrix, cfg Config, rng *tensor.Rand) (*T
 		return nil, &OptionError{Option: "alpha", Err: fmt.Errorf("deep: alpha %g (want ≥ 0 and finite)", cfg.Alpha)}
 	case !(cfg.Clip >= 0) || math.IsInf(cfg.Clip, 0):
 		return nil, &OptionError{Option: "clip", Err: fmt.Errorf("deep: clip %g (want ≥ 0 and finite)", cfg.Clip)}
-	case cfg.Objective != Contrastive && cfg.Objective != NCE:
+	case cfg.Objective < Contrastive || cfg.Objective > SSM:
 		return nil, fmt.Errorf("deep: invalid objective %d", int(cfg.Objective))
+	case !(cfg.Sigma >= 0) || math.IsInf(cfg.Sigma, 0):
+		return nil, &OptionError{Option: "sigma", Err: fmt.Errorf("deep: noise σ %g (want > 0 and finite)", cfg.Sigma)}
+	case !(cfg.SigmaEnd >= 0) || math.IsInf(cfg.SigmaEnd, 0):
+		return nil, &OptionError{Option: "sigma-end", Err: fmt.Errorf("deep: final noise σ %g (want > 0 and finite)", cfg.SigmaEnd)}
+	case cfg.SigmaEnd > 0 && cfg.Decay <= 0:
+		return nil, &OptionError{Option: "sigma-end", Err: errors.New("deep: annealing σ needs a schedule length (Decay > 0; the CLI's --lr-schedule cosine)")}
+	case cfg.Projection != Gaussian && cfg.Projection != Rademacher:
+		return nil, &OptionError{Option: "projection", Err: fmt.Errorf("deep: invalid projection %d", int(cfg.Projection))}
+	case cfg.Decay < 0:
+		return nil, &OptionError{Option: "lr-decay", Err: fmt.Errorf("deep: decay over %d iterations (want ≥ 0)", cfg.Decay)}
 	case !(cfg.Beta1 >= 0 && cfg.Beta1 < 1 && cfg.Beta2 >= 0 && cfg.Beta2 < 1):
 		return nil, fmt.Errorf("deep: Adam betas %g, %g (want in [0, 1))", cfg.Beta1, cfg.Beta2)
 	}
@@ -173,14 +239,24 @@ func NewTrainer(net *Net, data *tensor.Matrix, cfg Config, rng *tensor.Rand) (*T
 	if cfg.Beta2 == 0 {
 		cfg.Beta2 = 0.999
 	}
+	if cfg.Sigma == 0 {
+		cfg.Sigma = DefaultSigma
+	}
 	t := &Trainer{Net: net, Cfg: cfg, data: data, rng: rng, LogZ: []float32{0}}
 	t.pos, t.neg = tensor.New(cfg.Batch, d), tensor.New(cfg.Batch, d)
 	t.ePos, t.eNeg = make([]float32, cfg.Batch), make([]float32, cfg.Batch)
 	t.params = net.Params()
-	if cfg.Objective == NCE {
+	switch {
+	case cfg.Objective == NCE:
 		t.params = append(t.params, t.LogZ)
 		t.NoiseMean, t.NoiseStd = columnMoments(data)
-	} else {
+	case cfg.Objective.ScoreMatching():
+		t.gx, t.dir = tensor.New(cfg.Batch, d), tensor.New(cfg.Batch, d)
+		t.eps = tensor.New(cfg.Batch, d)
+		if len(cfg.Init.Low) != d || len(cfg.Init.High) != d {
+			return nil, fmt.Errorf("deep: the noise box has %d/%d bounds for %d dimensions", len(cfg.Init.Low), len(cfg.Init.High), d)
+		}
+	default:
 		if err := cfg.Sampler.Validate(); err != nil {
 			return nil, err
 		}
@@ -240,8 +316,8 @@ func (t *Trainer) Negatives() *tensor.Matrix { return t.neg }
 
 // Samples returns samples of the model for pictures: the replay buffer when
 // training is persistent, else n chains from noise on the box run by the
-// training sampler (for NCE, or a sampler of 0 steps, 200 ULA steps of
-// η = 0.01). It draws from the trainer's generator.
+// training sampler (for NCE, score matching, or a sampler of 0 steps, 200
+// ULA steps of η = 0.01). It draws from the trainer's generator.
 func (t *Trainer) Samples(n int) (*tensor.Matrix, error) {
 	if t.buf != nil {
 		return t.buf.X, nil
@@ -249,7 +325,7 @@ func (t *Trainer) Samples(n int) (*tensor.Matrix, error) {
 	x := tensor.New(n, t.Net.Dim())
 	t.Cfg.Init.Fill(x, t.rng)
 	s := t.Cfg.Sampler
-	if s.Steps == 0 || t.Cfg.Objective == NCE {
+	if s.Steps == 0 || t.Cfg.Objective == NCE || t.Cfg.Objective.ScoreMatching() {
 		s = Sampler{Method: ULA, Steps: 200, StepSize: 0.01}
 	}
 	if _, err := s.Run(t.Net, x, t.rng); err != nil {
@@ -261,8 +337,24 @@ func (t *Trainer) Samples(n int) (*tensor.Matrix, error) {
 // Describe says where the negatives come from, e.g. "langevin 60 steps of
 // η=0.01, short-run" or "Gaussian noise" (NCE).
 func (c Config) Describe() string {
-	if c.Objective == NCE {
+	switch c.Objective {
+	case NCE:
 		return "Gaussian noise"
+	case DSM:
+		sigma := c.Sigma
+		if sigma == 0 {
+			sigma = DefaultSigma
+		}
+		if c.SigmaEnd > 0 {
+			return fmt.Sprintf("denoising, σ=%g→%g", sigma, c.SigmaEnd)
+		}
+		return fmt.Sprintf("denoising, σ=%g", sigma)
+	case SSM:
+		form := "variance-reduced"
+		if c.SSMPlain {
+			form = "plain"
+		}
+		return fmt.Sprintf("%s projections, %s", c.Projection, form)
 	}
 	mode := "short-run"
 	if c.Persistent {
@@ -290,7 +382,15 @@ func (t *Trainer) Step() (Stats, error) {
 	}
 	n := float32(t.Cfg.Batch)
 	var err error
-	if t.Cfg.Objective == Contrastive {
+	switch t.Cfg.Objective {
+	case DSM:
+		st.Loss, st.ENeg = t.dsm(), mean32(t.eNeg)
+		st.EPos = t.energyPos()
+	case SSM:
+		st.Loss = t.ssm()
+		st.ENeg = math.NaN()
+		st.EPos = mean32(t.ePos)
+	case Contrastive:
 		st.Accept, err = t.negatives()
 		if err != nil {
 			return st, err
@@ -310,7 +410,7 @@ func (t *Trainer) Step() (Stats, error) {
 			}
 		}, t.grads)
 		st.Loss = loss
-	} else {
+	case NCE:
 		t.noise()
 		c := float64(t.LogZ[0])
 		var loss, dc float64
@@ -337,7 +437,9 @@ func (t *Trainer) Step() (Stats, error) {
 		t.grads[len(t.grads)-1][0] = float32(dc)
 		st.Loss = loss
 	}
-	st.EPos, st.ENeg = mean32(t.ePos), mean32(t.eNeg)
+	if !t.Cfg.Objective.ScoreMatching() {
+		st.EPos, st.ENeg = mean32(t.ePos), mean32(t.eNeg)
+	}
 	st.GradNorm = t.adam()
 	if t.Cfg.Objective == NCE {
 		st.LogZ = float64(t.LogZ[0])
@@ -401,7 +503,7 @@ func (t *Trainer) adam() float64 {
 	b1, b2 := t.Cfg.Beta1, t.Cfg.Beta2
 	c1 := 1 - math.Pow(b1, float64(t.Iter))
 	c2 := 1 - math.Pow(b2, float64(t.Iter))
-	step := float32(t.Cfg.LR * math.Sqrt(c2) / c1)
+	step := float32(t.LearningRate() * math.Sqrt(c2) / c1)
 	const eps = 1e-8
 	fb1, fb2 := float32(b1), float32(b2)
 	for k, p := range t.params {
@@ -414,6 +516,36 @@ func (t *Trainer) adam() float64 {
 		}
 	}
 	return norm
+}
+
+// LearningRate returns the learning rate of the current iteration: Cfg.LR,
+// or with Cfg.Decay > 0 the cosine from LR (iteration 1) down to LR/100
+// (iteration Decay and after).
+func (t *Trainer) LearningRate() float64 {
+	lr := t.Cfg.LR
+	if t.Cfg.Decay <= 0 {
+		return lr
+	}
+	if t.Cfg.Decay == 1 || t.Iter >= t.Cfg.Decay {
+		return lr / 100
+	}
+	p := float64(max(t.Iter-1, 0)) / float64(t.Cfg.Decay-1)
+	return lr/100 + (lr-lr/100)*0.5*(1+math.Cos(math.Pi*p))
+}
+
+// NoiseSigma returns DSM's noise σ at the current iteration: Cfg.Sigma, or
+// with Cfg.SigmaEnd > 0 the geometric path from Sigma (iteration 1) to
+// SigmaEnd (iteration Cfg.Decay and after).
+func (t *Trainer) NoiseSigma() float64 {
+	c := t.Cfg
+	if c.SigmaEnd <= 0 || c.Decay <= 0 {
+		return c.Sigma
+	}
+	p := 1.0
+	if c.Decay > 1 && t.Iter < c.Decay {
+		p = float64(max(t.Iter-1, 0)) / float64(c.Decay-1)
+	}
+	return c.Sigma * math.Pow(c.SigmaEnd/c.Sigma, p)
 }
 
 func mean32(x []float32) float64 {

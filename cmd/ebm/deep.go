@@ -16,12 +16,14 @@ Negatives come from Langevin dynamics, x ← x − η∇E(x) + √(2η)z, run fr
 uniform noise (short-run) or kept in a replay buffer (--persistent), or MALA
 (Langevin with a Metropolis correction: exact for every step size), or HMC
 (--sampler hmc: --leapfrog steps on E(x) + |p|²/2, Metropolis-corrected).
-Noise-contrastive estimation (--objective nce) trains without sampling.
+Noise-contrastive estimation (--objective nce) and denoising or sliced score
+matching (--objective dsm, ssm) train without sampling; a built-in 2-D set
+trains by score matching unless told otherwise (docs/deep.md).
 
 Built-in 2-D data: 8gaussians, moons, rings, checkerboard, pinwheel,
 swissroll (name, name:N or name:N:seed). On 2-D data the density is
 normalised on a grid, so the test negative log-likelihood is exact up to
-grid error; for 8gaussians and rings the true density is known and the true
+grid error; for all six built-in sets the true density is known and the true
 NLL and KL(true ‖ model) are reported too.`,
 	}
 	c.AddCommand(newCmdDeepTrain(io, nil), newCmdDeepSample(io, nil))

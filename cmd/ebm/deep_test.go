@@ -119,6 +119,12 @@ func TestDeepErrors(t *testing.T) {
 		{[]string{"deep", "train", "--leapfrog", "x"}, "--leapfrog"},
 		{[]string{"deep", "sample", "--model", bad, "--leapfrog", "0"}, "--leapfrog 0"},
 		{[]string{"deep", "train", "--objective", "ml"}, "ml"},
+		{[]string{"deep", "train", "--objective", "cd", "--sigma", "0.1"}, "--sigma applies to --objective dsm only"},
+		{[]string{"deep", "train", "--steps", "3", "--projection", "rademacher"}, "--projection applies to --objective ssm only"},
+		{[]string{"deep", "train", "--objective", "dsm", "--sigma-end", "0.05"}, "--sigma-end anneals"},
+		{[]string{"deep", "train", "--objective", "dsm", "--sigma", "0"}, "--sigma 0"},
+		{[]string{"deep", "train", "--objective", "ssm", "--projection", "cauchy"}, "cauchy"},
+		{[]string{"deep", "train", "--lr-schedule", "step"}, `--lr-schedule "step"`},
 		{[]string{"deep", "train", "--data", "nope.csv"}, "nope.csv"},
 		{[]string{"deep", "train", "--data", "rings:0"}, "rings:0"},
 		{[]string{"deep", "train", "--iters", "0"}, "--iters"},
@@ -214,4 +220,60 @@ func TestDeepResumeMNIST(t *testing.T) {
 		t.Error("the resumed MNIST model file differs from the uninterrupted one")
 	}
 	mustLoadFile(t, p("resumed.safetensors"), map[string]string{"quadratic": "0.03", "persistent": "false", "step_size": "1"})
+}
+
+// --objective dsm and ssm train from the command line, their settings are
+// in the summary and the model file, and a built-in set without
+// --objective takes its row of deep.ToyDefaults unless a contrastive
+// sampler flag is given.
+func TestDeepTrainScoreMatching(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "s.safetensors")
+	common := []string{"--hidden", "8", "--iters", "5", "--grid", "20", "--batch", "16", "--out", model, "--json", "--checkpoint", "none"}
+	out := mustRun(t, append([]string{"deep", "train", "--data", "8gaussians:500", "--objective", "dsm", "--sigma", "0.2",
+		"--sigma-end", "0.1", "--lr-schedule", "cosine"}, common...)...)
+	if sum := jsonObject(t, out); sum["objective"] != "dsm" || sum["sigma"] != 0.2 || sum["sigma_end"] != 0.1 || sum["lr_decay"] != 5.0 || sum["kl"] == nil {
+		t.Errorf("dsm summary %s", out)
+	}
+	mustLoadFile(t, model, map[string]string{"objective": "dsm", "sigma": "0.2", "sigma_end": "0.1", "lr_decay": "5"})
+	out = mustRun(t, append([]string{"deep", "train", "--data", "moons:500", "--objective", "ssm", "--projection", "rademacher", "--ssm-plain"}, common...)...)
+	if sum := jsonObject(t, out); sum["objective"] != "ssm" || sum["projection"] != "rademacher" || sum["ssm_plain"] != true || sum["lr_decay"] != nil {
+		t.Errorf("ssm summary %s", out)
+	}
+	mustLoadFile(t, model, map[string]string{"objective": "ssm", "projection": "rademacher", "ssm_plain": "true"})
+	// The defaults table: rings is DSM with σ = 0.05 and a cosine schedule
+	// over the run (--iters given here: the schedule follows it).
+	out = mustRun(t, append([]string{"deep", "train", "--data", "rings:500"}, common...)...)
+	if sum := jsonObject(t, out); sum["objective"] != "dsm" || sum["sigma"] != 0.05 || sum["lr_decay"] != 5.0 || sum["iters"] != 5.0 {
+		t.Errorf("rings defaults %s", out)
+	}
+	// Checkerboard's row also sets the widths, unless --hidden is given.
+	out = mustRun(t, "deep", "train", "--data", "checkerboard:300", "--iters", "2", "--grid", "20", "--batch", "16", "--out", model, "--json", "--checkpoint", "none")
+	if sum := jsonObject(t, out); sum["architecture"] != "2-64-64-64-64-64-64-1" || sum["sigma"] != 0.2 || sum["sigma_end"] != 0.03 {
+		t.Errorf("checkerboard defaults %s", out)
+	}
+	// A sampler flag keeps contrastive training.
+	out = mustRun(t, append([]string{"deep", "train", "--data", "rings:500", "--steps", "2"}, common...)...)
+	if sum := jsonObject(t, out); sum["objective"] != "cd" || sum["lr_decay"] != nil {
+		t.Errorf("rings with --steps %s", out)
+	}
+}
+
+// Score-matching runs cut short and resumed write the model file of an
+// uninterrupted run byte for byte.
+func TestDeepResumeScoreMatchingThroughCLI(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	for _, obj := range [][]string{{"--objective", "dsm", "--sigma", "0.2"}, {"--objective", "ssm", "--projection", "rademacher"}} {
+		args := append([]string{"deep", "train", "--data", "rings:500", "--hidden", "8", "--batch", "16", "--grid", "20",
+			"--seed", "5", "--checkpoint-every", "4", "-q"}, obj...)
+		mustRun(t, append(args, "--iters", "15", "--out", p("straight.safetensors"), "--checkpoint", "none")...)
+		mustRun(t, append(args, "--iters", "6", "--out", p("resumed.safetensors"), "--checkpoint", p("c.safetensors"))...)
+		mustRun(t, "deep", "train", "--resume", p("c.safetensors"), "--iters", "15", "-q")
+		a, _ := os.ReadFile(p("straight.safetensors"))
+		b, _ := os.ReadFile(p("resumed.safetensors"))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%v: the resumed model file differs from the uninterrupted one", obj)
+		}
+	}
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/ebm-go/ebm/coverage"
+	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/deep"
 	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/nanjson"
@@ -41,17 +44,31 @@ type deepTrainOptions struct {
 
 func newCmdDeepTrain(io *cmdutil.IOStreams, runF func(context.Context, *deepTrainOptions) error) *cobra.Command {
 	o := &deepTrainOptions{IO: io, Config: deep.DefaultConfig()}
-	var hidden, act, sampler, objective string
+	var hidden, act, sampler, objective, projection, schedule string
 	c := &cobra.Command{
 		Use:   "train",
-		Short: "Train an MLP energy on 2-D or image data by Langevin contrastive divergence or NCE",
+		Short: "Train an MLP energy on 2-D or image data by Langevin contrastive divergence, NCE or score matching",
 		Long: `Train an MLP energy E(x) with Adam on the loss mean E(x⁺) − mean E(x⁻)
 + α(mean E(x⁺)² + mean E(x⁻)²) (--objective cd; x⁻ from --steps steps of the
 --sampler (langevin, mala, or hmc with --leapfrog steps) from uniform noise on the data box, or from a replay buffer of
 --buffer chains restarted with probability --reinit when --persistent), or
 by noise-contrastive estimation against a Gaussian fitted to the data
-(--objective nce; log Z is learned as a parameter). Gradients are clipped
-to the global norm --clip.
+(--objective nce; log Z is learned as a parameter), or by score matching,
+which needs neither samples nor noise model: denoising (--objective dsm,
+L = ½ mean|σ∇E(x + σε) − ε|², noise --sigma) or sliced (--objective ssm,
+L = mean[−vᵀ∇²E v + ½|∇E|²] with --projection gaussian or rademacher
+directions v; --ssm-plain uses ½(vᵀ∇E)² instead of the variance-reduced
+½|∇E|²); docs/deep.md, "Score matching". Gradients are clipped to the
+global norm --clip; --lr-schedule cosine lowers the learning rate along a
+cosine to 1/100 of --lr over the run.
+
+On a built-in 2-D set, unless --objective or a sampler flag (--sampler,
+--steps, --step-size, --leapfrog, --noise-scale, --persistent, --buffer,
+--reinit, --alpha) is given, the set's measured defaults apply to the flags
+not given: --objective ssm (8gaussians, pinwheel) or dsm with --sigma 0.05
+(rings, moons, swissroll; checkerboard: --sigma 0.2 --sigma-end 0.03 and
+--hidden 64,64,64,64,64,64), --iters 10000, --lr-schedule cosine
+(docs/deep.md, "Score matching: defaults per data set").
 
 On 2-D data the model is evaluated at the end: exp(−E) is normalised on a
 --grid × --grid grid over the data box (log Z by log-sum-exp in float64),
@@ -90,6 +107,8 @@ the checkpoint).`,
 		Example: `  ebm deep train --data rings --hidden 64,64 --sampler langevin --steps 60 --step-size 0.01 \
       --iters 2000 --seed 1 --out deep.safetensors --plot density.png --json
   ebm deep train --data 8gaussians --objective nce --iters 2000
+  ebm deep train --data rings --objective dsm --sigma 0.05 --iters 10000 --lr-schedule cosine
+  ebm deep train --data pinwheel --objective ssm --projection rademacher
   ebm deep train --data moons --persistent --reinit 0.05 --sampler mala --step-size 0.005
   ebm deep train --data 8gaussians --sampler hmc --leapfrog 5 --steps 20 --step-size 0.1
   ebm deep train --resume deep.ckpt.safetensors --iters 4000
@@ -97,16 +116,22 @@ the checkpoint).`,
 		Args: cobra.NoArgs,
 		RunE: cmdutil.RunWith(o, func(cmd *cobra.Command) error {
 			cmd.Flags().Visit(func(f *pflag.Flag) { o.Given = append(o.Given, f.Name) })
-			return o.parse(hidden, act, sampler, objective)
+			return o.parse(hidden, act, sampler, objective, projection, schedule)
 		}, runF, deepTrainRun),
 	}
 	f := c.Flags()
+	cfg0 := &o.Config
 	f.StringVar(&o.Data, "data", "8gaussians", "training data: a built-in 2-D set (8gaussians, moons, rings, checkerboard, pinwheel, swissroll; name:N:seed) or a .npy/.csv file")
 	f.StringVar(&o.Test, "test", "auto", "test data spec, or auto (5000 fresh points of a built-in set; else the last 10% of --data)")
 	f.StringVar(&hidden, "hidden", deep.FormatWidths(deep.DefaultHidden()), "hidden layer widths, comma-separated")
 	f.StringVar(&act, "activation", "swish", "hidden activation: swish, softplus or leakyrelu")
 	f.Float64Var(&o.Quadratic, "quadratic", 0, "add (λ/2)|x|² to the energy with this λ ≥ 0, a Gaussian base that pulls every input toward 0 (images: 0.1)")
-	f.StringVar(&objective, "objective", "cd", "cd (contrastive, Langevin negatives) or nce (noise-contrastive estimation)")
+	f.StringVar(&objective, "objective", "cd", "cd (contrastive, Langevin negatives), nce (noise-contrastive estimation), dsm (denoising score matching) or ssm (sliced score matching)")
+	f.Float64Var(&cfg0.Sigma, "sigma", deep.DefaultSigma, "dsm: noise standard deviation σ")
+	f.Float64Var(&cfg0.SigmaEnd, "sigma-end", 0, "dsm: anneal σ geometrically from --sigma to this over the run (needs --lr-schedule cosine; 0: constant σ)")
+	f.StringVar(&projection, "projection", "gaussian", "ssm: projection directions, gaussian or rademacher")
+	f.BoolVar(&cfg0.SSMPlain, "ssm-plain", false, "ssm: the plain estimator ½(vᵀ∇E)² instead of the variance-reduced ½|∇E|²")
+	f.StringVar(&schedule, "lr-schedule", "constant", "learning rate: constant, or cosine (from --lr down to --lr/100 over the run)")
 	f.StringVar(&sampler, "sampler", "langevin", "langevin (unadjusted), mala (Metropolis-adjusted) or hmc (Hamiltonian Monte Carlo)")
 	cfg, def := &o.Config, deep.DefaultConfig()
 	f.IntVar(&cfg.Sampler.Steps, "steps", def.Sampler.Steps, "sampler steps (hmc: iterations) per training iteration")
@@ -116,7 +141,7 @@ the checkpoint).`,
 	f.BoolVar(&cfg.Persistent, "persistent", def.Persistent, "keep chains in a replay buffer (--persistent=false: short-run chains from noise)")
 	f.IntVar(&cfg.BufferSize, "buffer", def.BufferSize, "persistent: replay buffer size")
 	f.Float64Var(&cfg.Reinit, "reinit", def.Reinit, "persistent: probability that a drawn chain restarts from noise")
-	f.IntVar(&o.Iters, "iters", 2000, "training iterations (image data: 4000)")
+	f.IntVar(&o.Iters, "iters", 2000, "training iterations (image data: 4000; built-in 2-D sets without --objective: 10000)")
 	f.IntVar(&cfg.Batch, "batch", def.Batch, "data points (and negatives) per iteration")
 	f.Float64Var(&cfg.LR, "lr", def.LR, "Adam learning rate")
 	f.Float64Var(&cfg.Alpha, "alpha", def.Alpha, "cd: energy regularisation α(E⁺² + E⁻²)")
@@ -138,7 +163,7 @@ the checkpoint).`,
 }
 
 // parse resolves the flags given as names into o.
-func (o *deepTrainOptions) parse(hidden, act, sampler, objective string) error {
+func (o *deepTrainOptions) parse(hidden, act, sampler, objective, projection, schedule string) error {
 	var err error
 	if o.Hidden, err = deep.ParseWidths(hidden); err != nil {
 		return fmt.Errorf("--hidden %w", err)
@@ -151,6 +176,23 @@ func (o *deepTrainOptions) parse(hidden, act, sampler, objective string) error {
 	}
 	if o.Config.Objective, err = deep.ParseObjective(objective); err != nil {
 		return fmt.Errorf("--objective: %w", err)
+	}
+	if o.Config.Projection, err = deep.ParseProjection(projection); err != nil {
+		return fmt.Errorf("--projection: %w", err)
+	}
+	switch schedule {
+	case "constant":
+		o.Config.Decay = 0
+	case "cosine":
+		o.Config.Decay = -1 // the run's --iters, set once they are known
+	default:
+		return fmt.Errorf("--lr-schedule %q: want constant or cosine", schedule)
+	}
+	if !(o.Config.Sigma > 0) || math.IsInf(o.Config.Sigma, 0) {
+		return fmt.Errorf("--sigma %g: want a finite number > 0", o.Config.Sigma)
+	}
+	if !(o.Config.SigmaEnd >= 0) || math.IsInf(o.Config.SigmaEnd, 0) {
+		return fmt.Errorf("--sigma-end %g: want a finite number > 0 (or 0: no annealing)", o.Config.SigmaEnd)
 	}
 	if o.Iters < 1 {
 		return fmt.Errorf("--iters %d: want at least 1", o.Iters)
@@ -185,6 +227,15 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 	image := data.Image()
 	if image && ck == nil {
 		o.imageDefaults()
+	}
+	if ck == nil && !image {
+		o.toyDefaults()
+		if err := o.checkObjectiveFlags(); err != nil {
+			return err
+		}
+	}
+	if ck == nil && o.Config.Decay < 0 {
+		o.Config.Decay = o.Iters
 	}
 	if err := deepFits(o, data.Train.Dim()); err != nil {
 		return err
@@ -314,6 +365,58 @@ func (o *deepTrainOptions) imageDefaults() {
 	set("lr", func() { c.LR = img.LR })
 	set("alpha", func() { c.Alpha = img.Alpha })
 	set("clip", func() { c.Clip = img.Clip })
+}
+
+// cdFlags are the settings of contrastive training's sampler: given
+// without --objective, they keep --objective cd on a built-in set.
+var cdFlags = []string{"objective", "sampler", "steps", "step-size", "leapfrog", "noise-scale", "persistent", "buffer", "reinit", "alpha"}
+
+// toyDefaults gives a built-in 2-D set its row of the table
+// deep.ToyDefaults (objective, σ, iterations, cosine schedule), each
+// setting only where its flag was not given, unless --objective or a flag
+// of contrastive training's sampler (cdFlags) was given.
+func (o *deepTrainOptions) toyDefaults() {
+	toy, _, _, err := dataset.ParseToy2D(o.Data)
+	if err != nil || slices.ContainsFunc(o.Given, func(f string) bool { return slices.Contains(cdFlags, f) }) {
+		return
+	}
+	d, ok := deep.ToyDefaults(toy)
+	if !ok {
+		return
+	}
+	c := &o.Config
+	c.Objective = d.Objective
+	set := func(flag string, apply func()) {
+		if !slices.Contains(o.Given, flag) {
+			apply()
+		}
+	}
+	set("iters", func() { o.Iters = d.Iters })
+	if d.Hidden != nil {
+		set("hidden", func() { o.Hidden = d.Hidden })
+	}
+	set("lr-schedule", func() { c.Decay = -1 })
+	if d.Sigma > 0 {
+		set("sigma", func() { c.Sigma = d.Sigma })
+		set("sigma-end", func() { c.SigmaEnd = d.SigmaEnd })
+	}
+}
+
+// checkObjectiveFlags refuses settings of another objective than the run's,
+// and σ annealing without a schedule.
+func (o *deepTrainOptions) checkObjectiveFlags() error {
+	for _, f := range []struct {
+		flag string
+		obj  deep.Objective
+	}{{"sigma", deep.DSM}, {"sigma-end", deep.DSM}, {"projection", deep.SSM}, {"ssm-plain", deep.SSM}} {
+		if slices.Contains(o.Given, f.flag) && o.Config.Objective != f.obj {
+			return fmt.Errorf("--%s applies to --objective %s only (this run: %s)", f.flag, f.obj, o.Config.Objective)
+		}
+	}
+	if o.Config.SigmaEnd > 0 && o.Config.Decay == 0 {
+		return errors.New("--sigma-end anneals over the run's schedule: give --lr-schedule cosine too")
+	}
+	return nil
 }
 
 // deepResumable lists the flags --resume may be given with; every other
