@@ -186,8 +186,12 @@ type lowrankReport struct {
 	Seconds    float64   `json:"seconds"`
 	BaseLL     float64   `json:"base_rate_log_likelihood"`
 	ModelLL    float64   `json:"model_log_likelihood"`
-	TrainLL    float64   `json:"rbm_log_likelihood"`
-	LogZ       float64   `json:"rbm_log_z"`
+	// The RBM converted from the model, then after RefineSteps steps of
+	// the exact refinement.
+	ConvertedLL float64 `json:"converted_rbm_log_likelihood"`
+	RefineSteps int     `json:"refine_steps"`
+	TrainLL     float64 `json:"rbm_log_likelihood"`
+	LogZ        float64 `json:"rbm_log_z"`
 	// On the held-out rows (absent without them).
 	ValidModelLL *float64 `json:"valid_model_log_likelihood,omitempty"`
 	ValidLL      *float64 `json:"valid_rbm_log_likelihood,omitempty"`
@@ -351,7 +355,7 @@ func (r *trainRun) lowrankInit(ctx context.Context, rng *tensor.Rand) error {
 	r.m = f.RBM
 	r.init = &lowrankReport{Init: "lowrank", Rank: o.InitRank, Variances: f.Variances, Cells: f.Model.Space.Cells(),
 		Features: f.Features, Active: f.Active, Iterations: f.Iterations, Seconds: f.Seconds,
-		BaseLL: f.BaseLL, ModelLL: f.ModelLL, TrainLL: f.LogLikelihood, LogZ: f.LogZ}
+		BaseLL: f.BaseLL, ModelLL: f.ModelLL, ConvertedLL: f.ConvertedLL, RefineSteps: f.RefineSteps, TrainLL: f.LogLikelihood, LogZ: f.LogZ}
 	if r.valid != nil {
 		vm, err := f.Model.LogLikelihood(r.valid.X)
 		if err == nil {
@@ -369,8 +373,8 @@ func (r *trainRun) lowrankInit(ctx context.Context, rng *tensor.Rand) error {
 		if r.init.ValidLL != nil {
 			valid = fmt.Sprintf("; held-out %.2f (low-rank model %.2f)", *r.init.ValidLL, *r.init.ValidModelLL)
 		}
-		fmt.Fprintf(o.IO.ErrOut, "low-rank init: %d of %d features, %d Newton steps, %.1fs; exact log-likelihood %.2f (low-rank model %.2f, base rate %.2f)%s\n",
-			f.Active, f.Features, f.Iterations, f.Seconds, f.LogLikelihood, f.ModelLL, f.BaseLL, valid)
+		fmt.Fprintf(o.IO.ErrOut, "low-rank init: %d of %d features, %d Newton + %d refinement steps, %.1fs; exact log-likelihood %.2f (low-rank model %.2f, converted RBM %.2f, base rate %.2f)%s\n",
+			f.Active, f.Features, f.Iterations, f.RefineSteps, f.Seconds, f.LogLikelihood, f.ModelLL, f.ConvertedLL, f.BaseLL, valid)
 	}
 	return nil
 }

@@ -60,12 +60,21 @@
 // c_a = −q_a·t_a, so its softplus(c_a + vᵀW_a) = softplus(q_a(n_aᵀy − t_a))
 // approximates q_a·relu(n_aᵀy − t_a) (they differ by at most log 2, near
 // the hyperplane). Features the fit switched off (q_a = 0) and hidden units
-// beyond the K features become random units in the same span,
-// W_j = Ũw_j with w_j ~ N(0, (0.01·√(N/d))²) and c_j = 0 — the default
-// init's weight scale, kept in the span so that the built RBM is still
-// exactly low-rank and its log-likelihood (Fit.LogLikelihood) is exact too.
-// Without them the unused hidden units would be identical and training
-// would never tell them apart.
+// beyond the K features become spare units in the same span,
+// W_j = Ũw_j with w_j ~ N(0, (0.001·√(N/d))²) and c_j = −w_jᵀȳ (ȳ the
+// data's mean projection) — small and centred so that they bend the
+// distribution little, kept in the span so that the built RBM is still
+// exactly low-rank. Without them the unused hidden units would be identical
+// and training would never tell them apart.
+//
+// Because the RBM is exactly low-rank, its own log-likelihood and gradient
+// with respect to (β, w_j, c_j) are exact lattice sums too. The softplus
+// units lose likelihood against the relu features they stand for, so Init
+// then climbs the RBM's exact log-likelihood for Options.RefineSteps Adam
+// steps (keeping the best point); Fit reports the converted RBM's
+// log-likelihood (ConvertedLL) and the final one (LogLikelihood). The paper
+// converts its ±1 Coulomb machine directly; this refinement is ebm's
+// decision.
 //
 // Every random draw (the power iteration's start and the spare hidden
 // units) comes from the caller's *tensor.Rand; the result is bit-identical

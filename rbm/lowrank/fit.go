@@ -36,8 +36,13 @@ type Options struct {
 	// PowerIter bounds the subspace iterations of the PCA (default 300).
 	PowerIter int
 	// SpareStd is the scale of the spare hidden units' weights, per entry
-	// of W (default 0.01, the default init's): w_j ~ N(0, SpareStd²·N/d).
+	// of W (default 0.001): w_j ~ N(0, SpareStd²·N/d).
 	SpareStd float64
+	// RefineSteps is the number of Adam steps (rate RefineLR, default
+	// 0.01) of the exact refinement of the built RBM (default 100;
+	// negative: none).
+	RefineSteps int
+	RefineLR    float64
 }
 
 // OptionError is an invalid option; Option names it as ebm's command line
@@ -70,7 +75,13 @@ func (o *Options) fill() error {
 		o.PowerIter = 300
 	}
 	if o.SpareStd == 0 {
-		o.SpareStd = 0.01
+		o.SpareStd = 0.001
+	}
+	if o.RefineSteps == 0 {
+		o.RefineSteps = 100
+	}
+	if o.RefineLR == 0 {
+		o.RefineLR = 0.01
 	}
 	return nil
 }
@@ -92,8 +103,14 @@ type Fit struct {
 	// fit kept (q > 0); Iterations the Newton steps taken.
 	Features, Active, Iterations int
 	Seconds                      float64 // wall time of Init
-	// hidden-layer parameters of the RBM in projection space, for exact
-	// evaluation on other data.
+	// ConvertedLL is the RBM's log-likelihood before the exact refinement
+	// (the direct conversion of the low-rank model), RefineSteps the
+	// refinement's steps.
+	ConvertedLL float64
+	RefineSteps int
+	// The RBM's parameters in projection space: b = B0 + Ũβ, W = Ũw
+	// (w is d × H), c.
+	beta []float64
 	w, c []float32
 }
 
@@ -145,7 +162,11 @@ func Init(ctx context.Context, data *tensor.Matrix, opt Options, rng *tensor.Ran
 			f.Active++
 		}
 	}
-	if err := f.build(opt, rng); err != nil {
+	f.hidden(opt, h, rng)
+	if f.ConvertedLL, err = f.refine(ctx, h, opt.RefineSteps, opt.RefineLR); err != nil {
+		return nil, err
+	}
+	if err := f.materialize(); err != nil {
 		return nil, err
 	}
 	if f.LogZ, err = f.rbmLogZ(); err != nil {
@@ -298,13 +319,16 @@ func cholSolve(a []float64, n int, free []int, grad []float64) ([]float64, bool)
 	return x, true
 }
 
-// build makes the RBM: b = B0 + Ũβ; one hidden unit per active feature
-// (w = q·n, c = −q·t in projection space), the rest spare units
-// w ~ N(0, SpareStd²·N/d), c = 0; W = Ũ·w.
-func (f *Fit) build(opt Options, rng *tensor.Rand) error {
+// hidden sets the RBM's parameters in projection space from the fit:
+// β from the model; one hidden unit per active feature (w = q·n,
+// c = −q·t), and spare units w ~ N(0, SpareStd²·N/d) centred on the
+// data's mean projection ȳ (c = −wᵀȳ), so that each sees inputs of both
+// signs and their softplus adds little curvature.
+func (f *Fit) hidden(opt Options, h hist, rng *tensor.Rand) {
 	m := f.Model
 	s := m.Space
 	d, nh := s.D, opt.Hidden
+	f.beta = append([]float64(nil), m.Beta...)
 	f.w, f.c = make([]float32, d*nh), make([]float32, nh)
 	j := 0
 	for a, q := range m.Q {
@@ -318,12 +342,31 @@ func (f *Fit) build(opt Options, rng *tensor.Rand) error {
 		j++
 	}
 	if spare := nh - j; spare > 0 {
+		mean := make([]float64, d)
+		for i, c := range h.cells {
+			for l := range d {
+				mean[l] += h.counts[i] * s.y[c*d+l]
+			}
+		}
 		r := make([]float32, d*spare)
 		rng.Normal(r, 0, float32(opt.SpareStd*math.Sqrt(float64(s.N)/float64(d))))
 		for l := range d {
 			copy(f.w[l*nh+j:(l+1)*nh], r[l*spare:(l+1)*spare])
 		}
+		for k := j; k < nh; k++ {
+			var x float64
+			for l := range d {
+				x += float64(f.w[l*nh+k]) * mean[l]
+			}
+			f.c[k] = float32(-x)
+		}
 	}
+}
+
+// materialize builds the RBM: W = Ũ·w, c, b = B0 + Ũβ.
+func (f *Fit) materialize() error {
+	s := f.Model.Space
+	d, nh := s.D, len(f.c)
 	ut := s.Directions()
 	r := rbm.New(s.N, nh)
 	tensor.MatMul(r.W, ut, tensor.FromSlice(d, nh, f.w))
@@ -331,7 +374,7 @@ func (f *Fit) build(opt Options, rng *tensor.Rand) error {
 	for i := range s.N {
 		var x float64
 		for l := range d {
-			x += float64(ut.At(i, l)) * m.Beta[l]
+			x += float64(ut.At(i, l)) * f.beta[l]
 		}
 		r.B[i] = float32(float64(s.B0[i]) + x)
 	}
@@ -343,40 +386,10 @@ func (f *Fit) build(opt Options, rng *tensor.Rand) error {
 }
 
 // rbmLogZ returns the built RBM's log Z as a sum over the lattice:
-// log Σ_k Ω(k) exp(βᵀy + Σ_j softplus(c_j + w_jᵀy)), the hidden inputs of
-// a block of lattice points computed by one matrix product.
+// log Σ_k Ω(k) exp(βᵀy + Σ_j softplus(c_j + w_jᵀy)).
 func (f *Fit) rbmLogZ() (float64, error) {
-	s := f.Model.Space
-	d, nh := s.D, len(f.c)
-	wm := tensor.FromSlice(d, nh, f.w)
-	n := s.Cells()
-	hid := make([]float64, n)
-	const block = 4096
-	y := tensor.New(block, d)
-	a := tensor.New(block, nh)
-	for lo := 0; lo < n; lo += block {
-		hi := min(lo+block, n)
-		y, a = y.Resize(hi-lo, d), a.Resize(hi-lo, nh)
-		for c := lo; c < hi; c++ {
-			for l := range d {
-				y.Data[(c-lo)*d+l] = float32(s.y[c*d+l])
-			}
-		}
-		tensor.MatMul(a, y, wm)
-		tensor.AddRowVector(a, f.c)
-		for c := lo; c < hi; c++ {
-			hid[c] = tensor.SoftplusSum(a.Row(c - lo))
-		}
-	}
-	w := make([]float64, n)
-	beta := f.Model.Beta
-	return s.logZ(w, func(c int, y []float64) float64 {
-		v := hid[c]
-		for l, b := range beta {
-			v += b * y[l]
-		}
-		return v
-	})
+	r := f.rbmEval(nil, false)
+	return r.logZ, r.err
 }
 
 // RBMLogLikelihood returns the built RBM's exact mean log-likelihood

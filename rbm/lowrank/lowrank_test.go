@@ -307,3 +307,54 @@ func TestInitErrors(t *testing.T) {
 		t.Errorf("0 hidden units: %v", err)
 	}
 }
+
+// TestRefineGradient checks the exact gradient the refinement climbs
+// against central differences of the exact log-likelihood (which
+// TestFitRBMMatchesEnumeration ties to enumeration), and that the
+// refinement never returns an RBM worse than the converted one.
+func TestRefineGradient(t *testing.T) {
+	data := noisyData(10, 500, 0.2, 9)
+	f, err := Init(context.Background(), data, Options{Rank: 2, Hidden: 5, Cells: 1 << 12, Thresholds: 2, RefineSteps: 20}, tensor.NewRand(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.LogLikelihood < f.ConvertedLL-1e-4 || f.RefineSteps == 0 {
+		t.Errorf("refinement: %.5f after %d steps, converted RBM %.5f", f.LogLikelihood, f.RefineSteps, f.ConvertedLL)
+	}
+	h, err := f.Model.Space.histogram(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.rbmEval(&h, true)
+	ll := func() float64 { return f.rbmEval(&h, false).ll }
+	const eps = 1e-3
+	check := func(name string, got float64, p *float32) {
+		x := *p
+		*p = x + eps
+		up := ll()
+		*p = x - eps
+		down := ll()
+		*p = x
+		want := (up - down) / (2 * float64(eps))
+		if math.Abs(got-want) > 2e-3*math.Max(1, math.Abs(want)) {
+			t.Errorf("%s: gradient %.6f, central difference %.6f", name, got, want)
+		}
+	}
+	for i := range f.w {
+		check(fmt.Sprintf("w[%d]", i), float64(r.gW[i]), &f.w[i])
+	}
+	for j := range f.c {
+		check(fmt.Sprintf("c[%d]", j), float64(r.gC[j]), &f.c[j])
+	}
+	for l := range f.beta {
+		x := f.beta[l]
+		f.beta[l] = x + 1e-5
+		up := ll()
+		f.beta[l] = x - 1e-5
+		down := ll()
+		f.beta[l] = x
+		if want := (up - down) / 2e-5; math.Abs(r.gBeta[l]-want) > 1e-4*math.Max(1, math.Abs(want)) {
+			t.Errorf("beta[%d]: gradient %.6f, central difference %.6f", l, r.gBeta[l], want)
+		}
+	}
+}
