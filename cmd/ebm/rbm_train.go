@@ -88,6 +88,14 @@ the rest comes from the checkpoint, which also says which kind of RBM it holds).
 On a terminal a progress bar shows the batch, samples/s and ETA; when piped,
 one line per epoch goes to stderr.
 
+--init lowrank starts a new model from a low-rank RBM fitted to the data's
+first --init-rank principal directions (Béreux et al. 2025; package
+rbm/lowrank): a convex fit whose partition function is an exact sum over a
+lattice of projections, then refined on the RBM's own exact likelihood. It
+prints what it measured (and adds it under "init" in --json) and records
+init, init_rank and init_log_likelihood in the model file. Binary data and
+bernoulli units only.
+
 --visible gaussian trains a Gaussian–Bernoulli RBM on real values
 (unbinarized, standardized per column; --sigma, --learn-sigma), by any
 method; the model file keeps the standardization.
@@ -112,6 +120,7 @@ const rbmTrainExample = `  ebm rbm train
       --out rbm.safetensors --filters filters.png --samples samples.png --plot curves.png
   ebm rbm train --method pcd --centered --chains 1000 --lr-schedule cosine --out cpcd.safetensors
   ebm rbm train --method pt --temperatures 10 --adapt-ladder --json --out pt.safetensors
+  ebm rbm train --method pcd --k 10 --chains 1000 --epochs 5 --init lowrank --init-rank 2 --out lr.safetensors
   ebm rbm train --resume rbm.ckpt.safetensors --epochs 20
   ebm rbm train --visible gaussian --sigma 0.2 --data 8gaussians:5000 --hidden 16 \
       --epochs 300 --method cd --lr 0.01 --out g8.safetensors

@@ -358,3 +358,97 @@ func TestRefineGradient(t *testing.T) {
 		}
 	}
 }
+
+// TestRBMGradientMatchesEnumeration checks the exact gradient of the built
+// RBM's log-likelihood with respect to its projection-space parameters
+// (β, w, c: W = Ũw, b = B0 + Ũβ) against a sum over all 2^10 visible
+// states: E_data[∂ log p̃] − Σ_v p(v) ∂ log p̃(v), with ∂/∂β = y,
+// ∂/∂w_j = σ(c_j + w_jᵀy)·y and ∂/∂c_j = σ(c_j + w_jᵀy).
+func TestRBMGradientMatchesEnumeration(t *testing.T) {
+	data := noisyData(10, 400, 0.2, 4)
+	f, err := Init(context.Background(), data, Options{Rank: 2, Hidden: 6, Cells: 1 << 12, Thresholds: 2, RefineSteps: 5}, tensor.NewRand(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := f.Model.Space
+	d, nh := s.D, len(f.c)
+	h, err := s.histogram(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.rbmEval(&h, true)
+	np := d + d*nh + nh
+	// grad returns log p̃(v) and ∂ log p̃(v) for one state, in float64.
+	grad := func(v []float32) (float64, []float64) {
+		y := make([]float64, d)
+		var lp float64
+		for i, x := range v {
+			if x == 1 {
+				lp += float64(s.B0[i])
+				for l := range d {
+					y[l] += float64(s.Q.At(i, l)) * s.Step[l]
+				}
+			}
+		}
+		g := make([]float64, np)
+		for l := range d {
+			lp += f.beta[l] * y[l]
+			g[l] = y[l]
+		}
+		for j := range nh {
+			a := float64(f.c[j])
+			for l := range d {
+				a += float64(f.w[l*nh+j]) * y[l]
+			}
+			lp += tensor.Softplus(a)
+			sg := tensor.Sigmoid(a)
+			for l := range d {
+				g[d+l*nh+j] = sg * y[l]
+			}
+			g[d+d*nh+j] = sg
+		}
+		return lp, g
+	}
+	want := make([]float64, np)
+	for r := range data.Rows {
+		_, g := grad(data.Row(r))
+		for k := range g {
+			want[k] += g[k] / float64(data.Rows)
+		}
+	}
+	states := testutil.States(s.N)
+	lps := make([]float64, states.Rows)
+	gs := make([][]float64, states.Rows)
+	for i := range states.Rows {
+		lps[i], gs[i] = grad(states.Row(i))
+	}
+	lz := tensor.LogSumExp(lps)
+	for i := range states.Rows {
+		p := math.Exp(lps[i] - lz)
+		for k := range want {
+			want[k] -= p * gs[i][k]
+		}
+	}
+	got := append(append([]float64(nil), r.gBeta...), make([]float64, d*nh+nh)...)
+	for k, x := range r.gW {
+		got[d+k] = float64(x)
+	}
+	for j, x := range r.gC {
+		got[d+d*nh+j] = float64(x)
+	}
+	if math.Abs(r.logZ-lz) > 1e-9*math.Abs(lz) {
+		t.Errorf("log Z %.10f on the lattice, %.10f by enumeration", r.logZ, lz)
+	}
+	big := 0
+	for k := range want {
+		if math.Abs(got[k]-want[k]) > 1e-5*math.Max(1, math.Abs(want[k])) {
+			t.Errorf("gradient[%d] = %.7f, enumeration %.7f", k, got[k], want[k])
+		}
+		if math.Abs(want[k]) > 1e-3 {
+			big++
+		}
+	}
+	if big < np/3 {
+		t.Errorf("only %d of %d gradient components away from 0: the comparison is too weak", big, np)
+	}
+}
