@@ -27,8 +27,10 @@ type Options struct {
 	// Cells bounds the lattice of projections (default 1<<18 = 262,144).
 	Cells int
 	// Thresholds is the number of hyperplane features per direction
-	// (default 8, fewer when Hidden is small).
-	Thresholds int
+	// (default 8), and Features bounds their total (default 64, and never
+	// more than Hidden): each Newton step costs Features² per lattice
+	// point, so d = 3 and 4 (18 and 32 directions) get 3 and 2 thresholds.
+	Thresholds, Features int
 	// MaxIter bounds the Newton iterations (default 200); Tol stops them
 	// when an iteration gains less log-likelihood per row (default 1e-9 nats).
 	MaxIter int
@@ -64,6 +66,9 @@ func (o *Options) fill() error {
 	}
 	if o.Thresholds == 0 {
 		o.Thresholds = 8
+	}
+	if o.Features == 0 {
+		o.Features = 64
 	}
 	if o.MaxIter == 0 {
 		o.MaxIter = 200
@@ -143,7 +148,7 @@ func Init(ctx context.Context, data *tensor.Matrix, opt Options, rng *tensor.Ran
 	if err != nil {
 		return nil, err
 	}
-	model := newModel(space, data, opt.Thresholds, opt.Hidden)
+	model := newModel(space, data, opt.Thresholds, min(opt.Features, opt.Hidden))
 	h, err := space.histogram(data)
 	if err != nil {
 		return nil, err
