@@ -78,6 +78,8 @@ func TestLowRankInitErrors(t *testing.T) {
 		{[]string{"--init", "pca"}, `--init "pca"`},
 		{[]string{"--init", "lowrank", "--visible", "gaussian", "--data", "8gaussians:100"}, "--init lowrank: fits binary data with bernoulli visible units"},
 		{[]string{"--init", "lowrank", "--data", gray, "--binarize", "none"}, "row 0, column 2"},
+		// MNIST's directions do not survive a 64-level lattice in 3 dimensions.
+		{[]string{"--init", "lowrank", "--init-rank", "3", "--data", "mnist:300", "--hidden", "20"}, "--init-rank: rank 3: a lattice of 262144 points quantizes direction 1"},
 	} {
 		args := append([]string{"rbm", "train", "--data", "bars:3x3", "--hidden", "3", "--epochs", "0", "--out", out, "-q"}, c.args...)
 		_, _, err := run(t, args...)

@@ -188,6 +188,7 @@ type lowrankReport struct {
 	Init       string    `json:"init"`
 	Rank       int       `json:"rank"`
 	Variances  []float64 `json:"variances"`
+	QuantError []float64 `json:"quantization_error"`
 	Cells      int       `json:"lattice_points"`
 	Features   int       `json:"features"`
 	Active     int       `json:"active_features"`
@@ -362,7 +363,7 @@ func (r *trainRun) lowrankInit(ctx context.Context, rng *tensor.Rand) error {
 		return fmt.Errorf("--init lowrank on %s (binarize=%s): %w", r.train.Name, r.train.BinarizeName(), err)
 	}
 	r.m = f.RBM
-	r.init = &lowrankReport{Init: "lowrank", Rank: o.InitRank, Variances: f.Variances, Cells: f.Model.Space.Cells(),
+	r.init = &lowrankReport{Init: "lowrank", Rank: o.InitRank, Variances: f.Variances, QuantError: f.QuantError, Cells: f.Model.Space.Cells(),
 		Features: f.Features, Active: f.Active, Iterations: f.Iterations, Seconds: f.Seconds,
 		BaseLL: f.BaseLL, ModelLL: f.ModelLL, ConvertedLL: f.ConvertedLL, RefineSteps: f.RefineSteps, TrainLL: f.LogLikelihood, LogZ: f.LogZ}
 	if r.valid != nil {

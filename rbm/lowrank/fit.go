@@ -97,8 +97,10 @@ func (o *Options) fill() error {
 type Fit struct {
 	RBM   *rbm.RBM
 	Model *Model
-	// Variances are the data's variances along the d principal directions.
-	Variances []float64
+	// Variances are the data's variances along the d principal directions;
+	// QuantError how much of each direction the lattice lost
+	// (Space.QuantError).
+	Variances, QuantError []float64
 	// BaseLL is the log-likelihood of the base-rate model (the fit's start,
 	// an RBM with W = 0); ModelLL that of the fitted low-rank model;
 	// LogLikelihood that of the RBM built from it, whose log partition
@@ -153,7 +155,7 @@ func Init(ctx context.Context, data *tensor.Matrix, opt Options, rng *tensor.Ran
 	if err != nil {
 		return nil, err
 	}
-	f := &Fit{Model: model, Variances: variances, Features: len(model.Q)}
+	f := &Fit{Model: model, Variances: variances, QuantError: space.QuantError, Features: len(model.Q)}
 	st, err := model.stats(h, false, false)
 	if err != nil {
 		return nil, err

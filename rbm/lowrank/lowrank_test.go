@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -297,6 +298,10 @@ func TestInitErrors(t *testing.T) {
 		if !errors.As(err, &oe) || oe.Option != "init-rank" {
 			t.Errorf("rank %d: %v, want an init-rank option error", rank, err)
 		}
+	}
+	// Three lattice points per direction cannot hold a direction of U.
+	if _, err := Init(context.Background(), data, Options{Rank: 3, Hidden: 4, Cells: 27}, tensor.NewRand(1)); !errors.As(err, &oe) || oe.Option != "init-rank" || !strings.Contains(err.Error(), "losing") {
+		t.Errorf("a lattice too coarse for the directions: %v", err)
 	}
 	bad := data.Clone()
 	bad.Data[7] = 0.5
