@@ -112,11 +112,6 @@ type hist struct {
 	meanB0 float64
 }
 
-func (s *Space) histogram(data *tensor.Matrix) (hist, error) {
-	c, n, b, err := s.histogramRaw(data)
-	return hist{c, n, b}, err
-}
-
 // stats are the log-likelihood and, on request, its gradient and the
 // Hessian of log Z (the model covariance of φ, P × P row-major).
 type stats struct {

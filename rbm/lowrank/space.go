@@ -197,11 +197,12 @@ func (s *Space) logOmega(c int) float64 { return math.Log(s.p0[s.cells[c]]) + s.
 // to float64's smallest values that neighbours may have underflowed to 0.
 func (s *Space) nearUnderflow(c int) bool { return s.p0[s.cells[c]] < 1e-280 }
 
-// histogram projects binary rows onto the lattice: it returns the reachable
-// cells the rows fall in (indices into the reachable list) with their
-// counts, and the mean of B0ᵀv. One matrix product gives Qᵀv for all rows,
+// histogram projects binary rows onto the lattice: the reachable cells the
+// rows fall in (indices into the reachable list) with their shares, and
+// the mean of B0ᵀv. One matrix product gives Qᵀv for all rows,
 // exact in float32 (integer sums far below 2^24).
-func (s *Space) histogramRaw(data *tensor.Matrix) (cells []int, counts []float64, meanB0 float64, err error) {
+func (s *Space) histogram(data *tensor.Matrix) (hist, error) {
+	var h hist
 	k := tensor.New(data.Rows, s.D)
 	tensor.MatMul(k, data, s.Q)
 	where := make(map[int32]int, len(s.cells))
@@ -215,20 +216,20 @@ func (s *Space) histogramRaw(data *tensor.Matrix) (cells []int, counts []float64
 		for l, x := range k.Row(r) {
 			kl := int(x) - s.Lo[l]
 			if kl < 0 || kl >= s.Size[l] {
-				return nil, nil, 0, fmt.Errorf("lowrank: row %d projects outside the lattice", r)
+				return hist{}, fmt.Errorf("lowrank: row %d projects outside the lattice", r)
 			}
 			j += kl * s.stride[l]
 		}
 		c, ok := where[int32(j)]
 		if !ok {
-			return nil, nil, 0, fmt.Errorf("row %d: %w (its lattice point has base probability 0 in float64)", r, ErrUnderflow)
+			return hist{}, fmt.Errorf("row %d: %w (its lattice point has base probability 0 in float64)", r, ErrUnderflow)
 		}
 		if at, seen := idx[c]; seen {
-			counts[at]++
+			h.counts[at]++
 		} else {
-			idx[c] = len(cells)
-			cells = append(cells, c)
-			counts = append(counts, 1)
+			idx[c] = len(h.cells)
+			h.cells = append(h.cells, c)
+			h.counts = append(h.counts, 1)
 		}
 		bv[r] = tensor.Dot(s.B0, data.Row(r))
 	}
@@ -236,10 +237,11 @@ func (s *Space) histogramRaw(data *tensor.Matrix) (cells []int, counts []float64
 	for _, x := range bv {
 		sum += x
 	}
-	for i := range counts {
-		counts[i] /= float64(data.Rows)
+	for i := range h.counts {
+		h.counts[i] /= float64(data.Rows)
 	}
-	return cells, counts, sum / float64(data.Rows), nil
+	h.meanB0 = sum / float64(data.Rows)
+	return h, nil
 }
 
 // logZ returns log Σ_k Ω(k) exp(g(k)) for a log-weight g of the
