@@ -34,5 +34,6 @@
 // ResumeSession), Save/Load and SaveCheckpoint/LoadCheckpoint (one format
 // for every unit type; files from before the unit types were joined still
 // load), ExactLogZ, and the samplers Sample, SampleData and SampleTempered.
-// Package rbm/estimate adds AIS, RAISE and Evaluate.
+// Package rbm/estimate adds AIS, RAISE and Evaluate; package rbm/lowrank the
+// low-rank pre-training of Béreux et al. (2025), an alternative to Init.
 package rbm

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -17,6 +18,7 @@ import (
 	"github.com/ebm-go/ebm/internal/cmdutil"
 	"github.com/ebm-go/ebm/internal/tensor"
 	"github.com/ebm-go/ebm/rbm"
+	"github.com/ebm-go/ebm/rbm/lowrank"
 	"github.com/ebm-go/ebm/viz"
 )
 
@@ -39,6 +41,10 @@ type rbmTrainOptions struct {
 	Visible                 string
 	LearnSigma              bool
 	Sigma                   float64
+	// Init is how a new model's parameters start: hinton (rbm.RBM.Init)
+	// or lowrank (rbm/lowrank.Init of rank InitRank).
+	Init     string
+	InitRank int
 }
 
 func (o *rbmTrainOptions) given(flag string) bool { return slices.Contains(o.Given, flag) }
@@ -82,6 +88,14 @@ the rest comes from the checkpoint, which also says which kind of RBM it holds).
 On a terminal a progress bar shows the batch, samples/s and ETA; when piped,
 one line per epoch goes to stderr.
 
+--init lowrank starts a new model from a low-rank RBM fitted to the data's
+first --init-rank principal directions (Béreux et al. 2025; package
+rbm/lowrank): a convex fit whose partition function is an exact sum over a
+lattice of projections, then refined on the RBM's own exact likelihood. It
+prints what it measured (and adds it under "init" in --json) and records
+init, init_rank and init_log_likelihood in the model file. Binary data and
+bernoulli units only.
+
 --visible gaussian trains a Gaussian–Bernoulli RBM on real values
 (unbinarized, standardized per column; --sigma, --learn-sigma), by any
 method; the model file keeps the standardization.
@@ -106,6 +120,7 @@ const rbmTrainExample = `  ebm rbm train
       --out rbm.safetensors --filters filters.png --samples samples.png --plot curves.png
   ebm rbm train --method pcd --centered --chains 1000 --lr-schedule cosine --out cpcd.safetensors
   ebm rbm train --method pt --temperatures 10 --adapt-ladder --json --out pt.safetensors
+  ebm rbm train --method pcd --k 10 --chains 1000 --epochs 5 --init lowrank --init-rank 2 --out lr.safetensors
   ebm rbm train --resume rbm.ckpt.safetensors --epochs 20
   ebm rbm train --visible gaussian --sigma 0.2 --data 8gaussians:5000 --hidden 16 \
       --epochs 300 --method cd --lr 0.01 --out g8.safetensors
@@ -151,6 +166,8 @@ func (o *rbmTrainOptions) register(c *cobra.Command) {
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress output")
 	f.StringVar(&o.Visible, "visible", "bernoulli", "visible units: bernoulli, or gaussian for real-valued data (standardized per column; see --learn-sigma)")
 	f.BoolVar(&o.LearnSigma, "learn-sigma", false, "gaussian: learn the per-unit σ (as log σ, so it stays positive) instead of fixing it")
+	f.StringVar(&o.Init, "init", "hinton", "how a new model starts: hinton (W ~ N(0, 0.01²), visible biases the log-odds of the pixel means) or lowrank (Béreux et al. 2025: a low-rank RBM fitted exactly along the data's first --init-rank principal directions; bernoulli units, binary data)")
+	f.IntVar(&o.InitRank, "init-rank", lowrank.DefaultRank, fmt.Sprintf("--init lowrank: number of principal directions, 1 to %d", lowrank.MaxRank))
 	f.Float64Var(&o.Sigma, "sigma", 1, "gaussian: σ of every visible unit in standardized units (the initial value with --learn-sigma); below 1 lets the model resolve modes narrower than the data's spread")
 }
 
@@ -162,11 +179,37 @@ type trainRun struct {
 	m            *rbm.RBM
 	train, valid *dataset.Set
 	x, vx        *tensor.Matrix // train and held-out rows in model units
+	init         *lowrankReport // --init lowrank: what the fit measured
+}
+
+// lowrankReport is what --init lowrank measured, printed on stderr and
+// under "init" in --json. Log-likelihoods are exact (nats per row).
+type lowrankReport struct {
+	Init       string    `json:"init"`
+	Rank       int       `json:"rank"`
+	Variances  []float64 `json:"variances"`
+	QuantError []float64 `json:"quantization_error"`
+	Cells      int       `json:"lattice_points"`
+	Features   int       `json:"features"`
+	Active     int       `json:"active_features"`
+	Iterations int       `json:"iterations"`
+	Seconds    float64   `json:"seconds"`
+	BaseLL     float64   `json:"base_rate_log_likelihood"`
+	ModelLL    float64   `json:"model_log_likelihood"`
+	// The RBM converted from the model, then after RefineSteps steps of
+	// the exact refinement.
+	ConvertedLL float64 `json:"converted_rbm_log_likelihood"`
+	RefineSteps int     `json:"refine_steps"`
+	TrainLL     float64 `json:"rbm_log_likelihood"`
+	LogZ        float64 `json:"rbm_log_z"`
+	// On the held-out rows (absent without them).
+	ValidModelLL *float64 `json:"valid_model_log_likelihood,omitempty"`
+	ValidLL      *float64 `json:"valid_rbm_log_likelihood,omitempty"`
 }
 
 func rbmTrainRun(ctx context.Context, o *rbmTrainOptions) error {
 	r := &trainRun{o: o}
-	if err := r.setup(); err != nil {
+	if err := r.setup(ctx); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -183,7 +226,7 @@ func rbmTrainRun(ctx context.Context, o *rbmTrainOptions) error {
 
 // setup resolves the run: from a checkpoint (--resume) or the flags, then
 // the data, the model and the session.
-func (r *trainRun) setup() error {
+func (r *trainRun) setup(ctx context.Context) error {
 	o := r.o
 	var units rbm.Units
 	if o.Resume != "" {
@@ -210,7 +253,11 @@ func (r *trainRun) setup() error {
 		cmdutil.Rule("sample-init", o.Samples != "", "--samples"),
 		cmdutil.Rule("sample-steps", o.Samples != "", "--samples"),
 		cmdutil.Rule("sparsity-cost", o.Config.SparsityTarget > 0, "a --sparsity-target above 0"),
-		cmdutil.Rule("binarize-seed", o.Data.Binarize == "sample", "--binarize sample")); err != nil {
+		cmdutil.Rule("binarize-seed", o.Data.Binarize == "sample", "--binarize sample"),
+		cmdutil.Rule("init-rank", o.Init == "lowrank", "--init lowrank")); err != nil {
+		return err
+	}
+	if err := checkInit(o, units); err != nil {
 		return err
 	}
 	if o.SampleInit != "data" && o.SampleInit != "random" {
@@ -241,7 +288,7 @@ func (r *trainRun) setup() error {
 		}
 	}
 	if r.s == nil {
-		if err := r.newSession(units); err != nil {
+		if err := r.newSession(ctx, units); err != nil {
 			return err
 		}
 	} else if err := r.m.CheckData(r.train.X); err != nil {
@@ -259,7 +306,7 @@ func (r *trainRun) setup() error {
 }
 
 // newSession makes the model (sized by the data) and its trainer.
-func (r *trainRun) newSession(units rbm.Units) error {
+func (r *trainRun) newSession(ctx context.Context, units rbm.Units) error {
 	o := r.o
 	if g, ok := units.(*rbm.Gaussian); ok {
 		units = rbm.NewGaussianUnits(r.train.Dim(), o.Sigma, g.Learn)
@@ -268,13 +315,77 @@ func (r *trainRun) newSession(units rbm.Units) error {
 	if !isBinary(units) {
 		r.m.Standard = rbm.Standardize(r.train.X, rbm.DefaultStdFloor)
 	}
+	// One source for the init and the trainer, whose checkpoint stores
+	// its state: --resume continues the stream wherever the init left it.
 	rng := tensor.NewRand(o.Seed)
-	r.m.Init(r.m.Standard.Applied(r.train.X), 0.01, rng)
+	if o.Init == "lowrank" {
+		if err := r.lowrankInit(ctx, rng); err != nil {
+			return err
+		}
+	} else {
+		r.m.Init(r.m.Standard.Applied(r.train.X), 0.01, rng)
+	}
 	tr, err := rbm.NewTrainer(trainConfig(o, units), r.m, rng)
 	if err != nil {
 		return err
 	}
 	r.s = &rbm.Session{Trainer: tr, Meta: r.metadata()}
+	return nil
+}
+
+// checkInit refuses --init settings that cannot work, before the data load.
+func checkInit(o *rbmTrainOptions, units rbm.Units) error {
+	switch o.Init {
+	case "hinton", "":
+		return nil
+	case "lowrank":
+	default:
+		return fmt.Errorf("--init %q: want hinton or lowrank", o.Init)
+	}
+	if o.Resume == "" && !isBinary(units) {
+		return fmt.Errorf("--init lowrank: fits binary data with bernoulli visible units, not --visible %s", units.Name())
+	}
+	if o.InitRank < 1 || o.InitRank > lowrank.MaxRank {
+		return fmt.Errorf("--init-rank %d: must be 1 to %d", o.InitRank, lowrank.MaxRank)
+	}
+	return nil
+}
+
+// lowrankInit replaces the new model by the low-rank fit's RBM and keeps
+// what the fit measured.
+func (r *trainRun) lowrankInit(ctx context.Context, rng *tensor.Rand) error {
+	o := r.o
+	if !o.Quiet {
+		fmt.Fprintf(o.IO.ErrOut, "fitting a rank-%d low-rank RBM (Béreux et al. 2025) to %s...\n", o.InitRank, r.train.Name)
+	}
+	f, err := lowrank.Init(ctx, r.train.X, lowrank.Options{Rank: o.InitRank, Hidden: o.Hidden}, rng)
+	if err != nil {
+		return fmt.Errorf("--init lowrank on %s (binarize=%s): %w", r.train.Name, r.train.BinarizeName(), err)
+	}
+	r.m = f.RBM
+	r.init = &lowrankReport{Init: "lowrank", Rank: o.InitRank, Variances: f.Variances, QuantError: f.QuantError, Cells: f.Model.Space.Cells(),
+		Features: f.Features, Active: f.Active, Iterations: f.Iterations, Seconds: f.Seconds,
+		BaseLL: f.BaseLL, ModelLL: f.ModelLL, ConvertedLL: f.ConvertedLL, RefineSteps: f.RefineSteps, TrainLL: f.LogLikelihood, LogZ: f.LogZ}
+	if r.valid != nil {
+		vm, err := f.Model.LogLikelihood(r.valid.X)
+		if err == nil {
+			var vr float64
+			if vr, err = f.RBMLogLikelihood(r.valid.X); err == nil {
+				r.init.ValidModelLL, r.init.ValidLL = &vm, &vr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("--init lowrank: held-out data %s: %w", r.valid.Name, err)
+		}
+	}
+	if !o.Quiet {
+		valid := ""
+		if r.init.ValidLL != nil {
+			valid = fmt.Sprintf("; held-out %.2f (low-rank model %.2f)", *r.init.ValidLL, *r.init.ValidModelLL)
+		}
+		fmt.Fprintf(o.IO.ErrOut, "low-rank init: %d of %d features, %d Newton + %d refinement steps, %.1fs; exact log-likelihood %.2f (low-rank model %.2f, converted RBM %.2f, base rate %.2f)%s\n",
+			f.Active, f.Features, f.Iterations, f.RefineSteps, f.Seconds, f.LogLikelihood, f.ModelLL, f.ConvertedLL, f.BaseLL, valid)
+	}
 	return nil
 }
 
@@ -406,6 +517,10 @@ func (r *trainRun) loadData() error {
 func (r *trainRun) metadata() map[string]string {
 	meta := r.o.Data.Metadata(r.train)
 	meta["seed"] = strconv.FormatUint(r.o.Seed, 10)
+	if r.init != nil { // absent for the default init: those files keep their bytes
+		meta["init"], meta["init_rank"] = r.init.Init, strconv.Itoa(r.init.Rank)
+		meta["init_log_likelihood"] = strconv.FormatFloat(r.init.TrainLL, 'g', -1, 64)
+	}
 	if r.m.Standard != nil {
 		meta["standardize_floor"] = strconv.FormatFloat(rbm.DefaultStdFloor, 'g', -1, 64)
 	}
@@ -530,7 +645,20 @@ func (r *trainRun) report(stats []rbm.EpochStats, elapsed float64) error {
 	rep := r.s.Report(stats, r.train.Len(), elapsed)
 	rep.Checkpoint = o.Checkpoint // "none" when none is written
 	if o.JSON {
-		return cmdutil.WriteJSON(o.IO.Out, rep)
+		if r.init == nil {
+			return cmdutil.WriteJSON(o.IO.Out, rep)
+		}
+		// The report with the init's figures as one more key.
+		b, err := json.Marshal(rep)
+		if err != nil {
+			return err
+		}
+		ib, err := json.Marshal(r.init)
+		if err != nil {
+			return err
+		}
+		b = append(append(append(b[:len(b)-1], `,"init":`...), ib...), '}')
+		return cmdutil.WriteJSON(o.IO.Out, json.RawMessage(b))
 	}
 	fmt.Fprintf(o.IO.Out, "wrote %s: %d×%d RBM (%s visible units), %d epochs of %s-%d on %s (binarize=%s) in %.1fs, %.0f samples/s\n",
 		o.Out, m.NVisible(), m.NHidden(), rep.Visible, tr.Epoch, strings.ToUpper(string(tr.Method)), tr.K, r.train.Name,
