@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -326,16 +325,5 @@ func parallelRows(n, par int, f func(lo, hi int)) {
 		f(0, n)
 		return
 	}
-	par = min(par, n/64)
-	chunk := (n + par - 1) / par
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	tensor.Split(n, min(par, n/64), f)
 }

@@ -2,7 +2,6 @@ package hopfield
 
 import (
 	"math"
-	"sync"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -51,21 +50,10 @@ const storkeyChunk = 256
 // parallelParts runs f over [0, parts) split into contiguous ranges on up
 // to par goroutines (on the caller alone unless split).
 func parallelParts(parts, par int, split bool, f func(lo, hi int)) {
-	par = min(par, parts)
-	if !split || par <= 1 {
-		f(0, parts)
-		return
+	if !split {
+		par = 1
 	}
-	var wg sync.WaitGroup
-	for p := range par {
-		lo, hi := p*parts/par, (p+1)*parts/par
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	tensor.Split(parts, par, f)
 }
 
 // storkeyStore stores the rows of x (±1) in w with the Storkey rule, in

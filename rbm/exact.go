@@ -179,21 +179,7 @@ func (m *RBM) pllRow(v, a []float32) float64 {
 // parallelRows splits [0, n) into GOMAXPROCS contiguous ranges and runs f on
 // each concurrently. Results written per row are independent of the split.
 func parallelRows(n int, f func(lo, hi int)) {
-	w := min(runtime.GOMAXPROCS(0), n)
-	if w <= 1 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for k := range w {
-		lo, hi := k*n/w, (k+1)*n/w
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
+	tensor.Split(n, runtime.GOMAXPROCS(0), f)
 }
 
 // ExactUnits returns the number of units ExactLogZ enumerates: the smaller

@@ -372,3 +372,27 @@ func parallelFor[A any](tasks *sync.Pool, args A, fn func(*A, int, int), n, grai
 	*t = rangeTask[A]{}
 	tasks.Put(t)
 }
+
+// Split runs f over [0, n) cut into at most parts contiguous ranges of
+// near-equal length, on the caller and the pool's workers, and returns when
+// all are done. Every index is in exactly one range, so results written per
+// index do not depend on parts; parts ≤ 1 runs f(0, n) on the caller. It is
+// the one way code outside tensor runs its own loops in parallel (a range
+// that calls kernels gets them unsplit while the task runs, see workers).
+func Split(n, parts int, f func(lo, hi int)) {
+	parts = min(parts, n)
+	if parts <= 1 {
+		if n > 0 {
+			f(0, n)
+		}
+		return
+	}
+	run(&splitTask{n: n, parts: parts, f: f}, parts)
+}
+
+type splitTask struct {
+	n, parts int
+	f        func(lo, hi int)
+}
+
+func (t *splitTask) runPart(p int) { t.f(p*t.n/t.parts, (p+1)*t.n/t.parts) }

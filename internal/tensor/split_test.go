@@ -3,6 +3,7 @@ package tensor
 import (
 	"math"
 	"runtime"
+	"sync/atomic"
 	"testing"
 )
 
@@ -83,5 +84,37 @@ func TestDot2(t *testing.T) {
 	a, b := Dot2(x1, x2, y)
 	if math.Float64bits(a) != math.Float64bits(Dot(x1, y)) || math.Float64bits(b) != math.Float64bits(Dot(x2, y)) {
 		t.Errorf("Dot2 = %v, %v; Dot gives %v, %v", a, b, Dot(x1, y), Dot(x2, y))
+	}
+}
+
+// TestSplitCoversOnce: Split hands every index of [0, n) to exactly one
+// call, in contiguous ranges, for any n and parts, at GOMAXPROCS 1 and 3.
+func TestSplitCoversOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 3} {
+		runtime.GOMAXPROCS(procs)
+		for _, n := range []int{0, 1, 2, 7, 100, 1001} {
+			for _, parts := range []int{0, 1, 2, 3, 8, 2000} {
+				seen := make([]int32, n)
+				var calls atomic.Int32
+				Split(n, parts, func(lo, hi int) {
+					calls.Add(1)
+					if lo >= hi {
+						t.Errorf("n=%d parts=%d: empty range [%d, %d)", n, parts, lo, hi)
+					}
+					for i := lo; i < hi; i++ {
+						seen[i]++
+					}
+				})
+				for i, c := range seen {
+					if c != 1 {
+						t.Fatalf("n=%d parts=%d: index %d handled %d times", n, parts, i, c)
+					}
+				}
+				if want := min(max(parts, 1), n); int(calls.Load()) != want {
+					t.Fatalf("n=%d parts=%d: %d calls, want %d", n, parts, calls.Load(), want)
+				}
+			}
+		}
 	}
 }
