@@ -54,12 +54,17 @@ type runningTask struct {
 
 var runningFree = sync.Pool{New: func() any { return &runningTask{done: make(chan struct{}, 1)} }}
 
-// work runs parts of r until none is left to claim.
+// work runs parts of r until none is left to claim. Whoever claims the
+// last part takes r off the active list first, so idle workers stop
+// looking at it while that part runs.
 func (r *runningTask) work() {
 	for {
 		p := r.next.Add(1) - 1
 		if p >= r.n {
 			return
+		}
+		if p == r.n-1 {
+			retire(r)
 		}
 		r.t.runPart(int(p))
 		if r.left.Add(-1) == 0 {
@@ -97,7 +102,7 @@ func claim() *runningTask {
 	return nil
 }
 
-// retire removes r from the active list once its parts are all claimed.
+// retire removes r from the active list when its last part is claimed.
 func retire(r *runningTask) {
 	pool.mu.Lock()
 	for i, x := range pool.active {
@@ -288,7 +293,6 @@ func run(t task, n int) {
 		r.done <- struct{}{}
 	}
 	r.work()
-	retire(r)
 	if r.left.Load() != 0 {
 		t1 := monotonic()
 		spinUntil(func() bool { return r.left.Load() == 0 })
