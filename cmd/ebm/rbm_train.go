@@ -183,26 +183,11 @@ type trainRun struct {
 }
 
 // lowrankReport is what --init lowrank measured, printed on stderr and
-// under "init" in --json. Log-likelihoods are exact (nats per row).
+// under "init" in --json: the fit's lowrank.Report and, with held-out rows,
+// the exact log-likelihoods there.
 type lowrankReport struct {
-	Init       string    `json:"init"`
-	Rank       int       `json:"rank"`
-	Variances  []float64 `json:"variances"`
-	QuantError []float64 `json:"quantization_error"`
-	Cells      int       `json:"lattice_points"`
-	Features   int       `json:"features"`
-	Active     int       `json:"active_features"`
-	Iterations int       `json:"iterations"`
-	Seconds    float64   `json:"seconds"`
-	BaseLL     float64   `json:"base_rate_log_likelihood"`
-	ModelLL    float64   `json:"model_log_likelihood"`
-	// The RBM converted from the model, then after RefineSteps steps of
-	// the exact refinement.
-	ConvertedLL float64 `json:"converted_rbm_log_likelihood"`
-	RefineSteps int     `json:"refine_steps"`
-	TrainLL     float64 `json:"rbm_log_likelihood"`
-	LogZ        float64 `json:"rbm_log_z"`
-	// On the held-out rows (absent without them).
+	Init string `json:"init"`
+	lowrank.Report
 	ValidModelLL *float64 `json:"valid_model_log_likelihood,omitempty"`
 	ValidLL      *float64 `json:"valid_rbm_log_likelihood,omitempty"`
 }
@@ -363,9 +348,7 @@ func (r *trainRun) lowrankInit(ctx context.Context, rng *tensor.Rand) error {
 		return fmt.Errorf("--init lowrank on %s (binarize=%s): %w", r.train.Name, r.train.BinarizeName(), err)
 	}
 	r.m = f.RBM
-	r.init = &lowrankReport{Init: "lowrank", Rank: o.InitRank, Variances: f.Variances, QuantError: f.QuantError, Cells: f.Model.Space.Cells(),
-		Features: f.Features, Active: f.Active, Iterations: f.Iterations, Seconds: f.Seconds,
-		BaseLL: f.BaseLL, ModelLL: f.ModelLL, ConvertedLL: f.ConvertedLL, RefineSteps: f.RefineSteps, TrainLL: f.LogLikelihood, LogZ: f.LogZ}
+	r.init = &lowrankReport{Init: "lowrank", Report: f.Report}
 	if r.valid != nil {
 		vm, err := f.Model.LogLikelihood(r.valid.X)
 		if err == nil {
@@ -519,7 +502,7 @@ func (r *trainRun) metadata() map[string]string {
 	meta["seed"] = strconv.FormatUint(r.o.Seed, 10)
 	if r.init != nil { // absent for the default init: those files keep their bytes
 		meta["init"], meta["init_rank"] = r.init.Init, strconv.Itoa(r.init.Rank)
-		meta["init_log_likelihood"] = strconv.FormatFloat(r.init.TrainLL, 'g', -1, 64)
+		meta["init_log_likelihood"] = strconv.FormatFloat(r.init.LogLikelihood, 'g', -1, 64)
 	}
 	if r.m.Standard != nil {
 		meta["standardize_floor"] = strconv.FormatFloat(rbm.DefaultStdFloor, 'g', -1, 64)

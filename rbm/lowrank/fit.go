@@ -92,33 +92,47 @@ func (o *Options) fill() error {
 }
 
 // Fit is the result of Init: the RBM, the low-rank model it was built from,
-// and what the fit measured. Log-likelihoods are exact means over the
-// training rows, in nats, for the quantized directions.
+// and what the fit measured (Report).
 type Fit struct {
 	RBM   *rbm.RBM
 	Model *Model
-	// Variances are the data's variances along the d principal directions;
-	// QuantError how much of each direction the lattice lost
-	// (Space.QuantError).
-	Variances, QuantError []float64
-	// BaseLL is the log-likelihood of the base-rate model (the fit's start,
-	// an RBM with W = 0); ModelLL that of the fitted low-rank model;
-	// LogLikelihood that of the RBM built from it, whose log partition
-	// function is LogZ.
-	BaseLL, ModelLL, LogLikelihood, LogZ float64
-	// Features is the number of hyperplane features, Active how many the
-	// fit kept (q > 0); Iterations the Newton steps taken.
-	Features, Active, Iterations int
-	Seconds                      float64 // wall time of Init
-	// ConvertedLL is the RBM's log-likelihood before the exact refinement
-	// (the direct conversion of the low-rank model), RefineSteps the
-	// refinement's steps.
-	ConvertedLL float64
-	RefineSteps int
+	Report
 	// The RBM's parameters in projection space: b = B0 + Ũβ, W = Ũw
 	// (w is d × H), c.
 	beta []float64
 	w, c []float32
+}
+
+// Report is what Init measured, in the JSON form `ebm rbm train --init
+// lowrank --json` prints. Log-likelihoods are exact means over the training
+// rows, in nats, for the quantized directions.
+type Report struct {
+	Rank int `json:"rank"`
+	// Variances are the data's variances along the d principal directions;
+	// QuantError how much of each direction the lattice lost
+	// (Space.QuantError); Cells the lattice's points.
+	Variances  []float64 `json:"variances"`
+	QuantError []float64 `json:"quantization_error"`
+	Cells      int       `json:"lattice_points"`
+	// Features is the number of hyperplane features, Active how many the
+	// fit kept (q > 0); Iterations the Newton steps taken.
+	Features   int     `json:"features"`
+	Active     int     `json:"active_features"`
+	Iterations int     `json:"iterations"`
+	Seconds    float64 `json:"seconds"` // wall time of Init
+	// BaseLL is the log-likelihood of the base-rate model (the fit's start,
+	// an RBM with W = 0); ModelLL that of the fitted low-rank model.
+	BaseLL  float64 `json:"base_rate_log_likelihood"`
+	ModelLL float64 `json:"model_log_likelihood"`
+	// ConvertedLL is the RBM's log-likelihood before the exact refinement
+	// (the direct conversion of the low-rank model), RefineSteps the
+	// refinement's steps.
+	ConvertedLL float64 `json:"converted_rbm_log_likelihood"`
+	RefineSteps int     `json:"refine_steps"`
+	// LogLikelihood is that of the RBM built (and refined), whose log
+	// partition function is LogZ.
+	LogLikelihood float64 `json:"rbm_log_likelihood"`
+	LogZ          float64 `json:"rbm_log_z"`
 }
 
 // Init pre-trains a Bernoulli–Bernoulli RBM on binary data (rows of 0/1)
@@ -155,7 +169,7 @@ func Init(ctx context.Context, data *tensor.Matrix, opt Options, rng *tensor.Ran
 	if err != nil {
 		return nil, err
 	}
-	f := &Fit{Model: model, Variances: variances, QuantError: space.QuantError, Features: len(model.Q)}
+	f := &Fit{Model: model, Report: Report{Rank: opt.Rank, Variances: variances, QuantError: space.QuantError, Cells: space.Cells(), Features: len(model.Q)}}
 	st, err := model.stats(h, false, false)
 	if err != nil {
 		return nil, err
