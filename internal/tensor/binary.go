@@ -190,25 +190,22 @@ func gemmBinary(transA bool, alpha float32, a, b *Matrix, beta float32, c *Matri
 	*w = binaryWork{x: x, alpha: alpha, beta: beta, b: b, c: c}
 	w.nblk = (n + gatherWidth() - 1) / gatherWidth()
 	parts := workers(float64(nnz)*float64(n) + float64(m)*float64(n))
-	w.nblk, w.parts, w.splitRows = splitBinary(m, n, w.nblk, parts)
+	w.nblk, w.parts, w.splitRows = splitBinary(m, w.nblk, parts)
 	run(w, w.parts)
 	*w = binaryWork{}
 	binaryWorkPool.Put(w)
 	return true
 }
 
-// minSplitCols is the narrowest column block a product is cut into so
-// that its parts run on different cores.
-const minSplitCols = 64
-
-// splitBinary chooses how a gather product of m×n output over nblk column
-// blocks runs as parts (at most parts of them). Column blocks come first:
-// each part then reads only its own columns of b, once, and they stay in
-// its core's cache while every row of c is summed. Cutting rows instead
-// makes every part stream all of b (a 784×500 b is 1.5 MB, more than L2),
-// so a row split is kept for products too narrow to cut by columns, and
-// made only into as many parts as there are cores' worth of them.
-func splitBinary(m, n, nblk, parts int) (blocks, nparts int, rows bool) {
+// splitBinary chooses how a gather product of m rows over nblk column
+// blocks runs as parts (at most parts of them): by column blocks when there
+// are enough of them (each part reads only its own columns of b, once),
+// else by rows into only one block per core (parts/partsPerProc, at least
+// 2): every row part streams all of b (a 784×500 b is 1.5 MB, more than a
+// core's L2), so 8 slivers for 2 cores read it 8 times (measured: 100×784
+// ×500 at GOMAXPROCS 2, 181 µs with 8 row parts, 132 µs with 2). Narrower
+// column blocks than the kernel's width were slower still.
+func splitBinary(m, nblk, parts int) (blocks, nparts int, rows bool) {
 	if parts <= 1 {
 		return nblk, 1, false
 	}
