@@ -378,14 +378,34 @@ func fastKernels() {
 // exponential (vexp.ExpNegV) on this table's constants.
 func expNegV(t reg.VecVirtual) reg.VecVirtual { return vexp.ExpNegV(t, cst) }
 
-// log1pV returns log(1+e) lane-wise for e ∈ [0,1] (see log1pUnit).
-func log1pV(e reg.VecVirtual) reg.VecVirtual {
-	u, big, m, k, f, z, y, q, lg, c := YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+// log1pV returns log(1+e) lane-wise for e ∈ [0,1] (see log1pUnit), on
+// ymm or zmm registers (cst as wide as e): the same operations in the same
+// order, the u > √2 choice by VBLENDVPS and a vector mask on ymm, by
+// masked moves and an opmask on zmm.
+func log1pV(e reg.VecVirtual, cst map[string]Mem) reg.VecVirtual {
+	vec := vexp.Like(e)
+	wide := e.Size() == 64
+	var big reg.VecVirtual
+	var kbig reg.OpmaskVirtual
+	u := vec()
+	if wide {
+		kbig = K()
+	} else {
+		big = vec()
+	}
+	m, k, f, z, y, q, lg, c := vec(), vec(), vec(), vec(), vec(), vec(), vec(), vec()
 	VADDPS(cst["one"], e, u)
-	VCMPPS(U8(0x1e), cst["sqrt2"], u, big) // u > √2 (GT_OQ)
-	VMULPS(cst["half"], u, m)
-	VBLENDVPS(big, m, u, m) // big ? u·0.5 : u
-	VANDPS(cst["one"], big, k)
+	if wide {
+		VCMPPS(U8(0x1e), cst["sqrt2"], u, kbig) // u > √2 (GT_OQ)
+		VMOVAPS(u, m)
+		VMULPS(cst["half"], u, kbig, m) // big ? u·0.5 : u
+		VMOVUPS_Z(cst["one"], kbig, k)  // big ? 1 : +0
+	} else {
+		VCMPPS(U8(0x1e), cst["sqrt2"], u, big) // u > √2 (GT_OQ)
+		VMULPS(cst["half"], u, m)
+		VBLENDVPS(big, m, u, m) // big ? u·0.5 : u
+		VANDPS(cst["one"], big, k)
+	}
 	VSUBPS(cst["one"], m, f)
 	VMULPS(f, f, z)
 	VMOVUPS(cst["l0"], y)
@@ -463,7 +483,7 @@ func softplusSumKernel() {
 		t, p := YMM(), YMM()
 		VORPS(cst["sign"], x, t)
 		e := expNegV(t)
-		l := log1pV(e)
+		l := log1pV(e, cst)
 		zero := YMM()
 		VXORPS(zero, zero, zero)
 		VMAXPS(x, zero, p) // 0 > x ? 0 : x (NaN kept)
@@ -656,24 +676,31 @@ const (
 	softplus64Ln2Lo = 1.90821492927058770002e-10
 )
 
-// softplusLogKernel: for n (a multiple of 8) floats a, with t = β·a[i] in
-// float64 and lane l = i mod 8: pos[l] += max(t, 0) (NaN kept) and
-// prod[l] *= 1 + e^u, u = max(−|t|, −40), e^u by expNeg64 of softplus64.go
-// — the same float64 operations in the same order, none fused.
-func softplusLogKernel() {
-	names := []string{"p12", "p11", "p10", "p9", "p8", "p7", "p6", "p5", "p4", "p3", "p2"}
+// sp64Poly names the coefficients 1/12! … 1/2! of softplusLogKernel's
+// polynomial, after p13 = 1/13!.
+var sp64Poly = []string{"p12", "p11", "p10", "p9", "p8", "p7", "p6", "p5", "p4", "p3", "p2"}
+
+// sp64Rows are the constants of softplusLogKernel and softplusLogKernelZ.
+func sp64Rows() []vexp.Row {
 	rows := []vexp.Row{
 		f64Row("sign", math.Copysign(0, -1)), f64Row("lo", softplus64Lo), f64Row("log2e", math.Log2E),
 		f64Row("magic", 0x1.8p52), f64Row("ln2hi", softplus64Ln2Hi), f64Row("ln2lo", softplus64Ln2Lo),
 		f64Row("one", 1), f64Row("p13", 1.0/6227020800),
 	}
 	fact := 479001600.0 // 12!
-	for i, name := range names {
+	for i, name := range sp64Poly {
 		rows = append(rows, f64Row(name, 1/fact))
 		fact /= float64(12 - i)
 	}
-	rows = append(rows, vexp.Row{Name: "bias", Lanes: [8]uint32{0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20}})
-	c := vexp.Constants("sp64const", rows)
+	return append(rows, vexp.Row{Name: "bias", Lanes: [8]uint32{0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20}})
+}
+
+// softplusLogKernel: for n (a multiple of 8) floats a, with t = β·a[i] in
+// float64 and lane l = i mod 8: pos[l] += max(t, 0) (NaN kept) and
+// prod[l] *= 1 + e^u, u = max(−|t|, −40), e^u by expNeg64 of softplus64.go
+// — the same float64 operations in the same order, none fused.
+func softplusLogKernel() {
+	c := vexp.Constants("sp64const", sp64Rows())
 	vexp.Func("softplusLog8", "func(a *float32, n int, beta float64, pos, prod *[8]float64)",
 		"softplusLog8 accumulates max(βa, 0) into 8 float64 lane sums and 1 + e^(−|βa|) into 8 lane products; see softplusLog.")
 	pa := Load(Param("a"), GP64())
@@ -707,7 +734,7 @@ func softplusLogKernel() {
 			VMULPD(c["ln2lo"], nf, q)
 			VSUBPD(q, r, r)
 			VMOVUPD(c["p13"], p)
-			for _, name := range names {
+			for _, name := range sp64Poly {
 				VMULPD(r, p, p)
 				VADDPD(c[name], p, p)
 			}

@@ -69,14 +69,23 @@ func ExpRows(names ...string) []Row {
 
 // Constants lays out the read-only table named table, one 32-byte row after
 // another, and returns the address of each row by its name.
-func Constants(table string, rows []Row) map[string]Mem {
+func Constants(table string, rows []Row) map[string]Mem { return constants(table, rows, 1) }
+
+// Constants16 is Constants for the AVX-512 kernels: 64-byte rows, each
+// row's 8 lanes twice (so a row of 4 float64 lanes holds 8).
+func Constants16(table string, rows []Row) map[string]Mem { return constants(table, rows, 2) }
+
+func constants(table string, rows []Row, reps int) map[string]Mem {
 	g := GLOBL(table, RODATA|NOPTR)
 	addr := make(map[string]Mem, len(rows))
+	size := 32 * reps
 	for i, r := range rows {
-		for l, u := range r.Lanes {
-			DATA(32*i+4*l, U32(u))
+		for h := 0; h < reps; h++ {
+			for l, u := range r.Lanes {
+				DATA(size*i+32*h+4*l, U32(u))
+			}
 		}
-		addr[r.Name] = g.Offset(32 * i)
+		addr[r.Name] = g.Offset(size * i)
 	}
 	return addr
 }
@@ -93,10 +102,15 @@ func GPArgs(names ...string) []reg.Register {
 
 // Float32Args broadcasts the named float32 arguments to all 8 lanes of a
 // register each, in order.
-func Float32Args(names ...string) []reg.VecVirtual {
+func Float32Args(names ...string) []reg.VecVirtual { return float32Args(YMM, names) }
+
+// Float32ArgsZ broadcasts them to all 16 lanes of a zmm register each.
+func Float32ArgsZ(names ...string) []reg.VecVirtual { return float32Args(ZMM, names) }
+
+func float32Args(vec func() reg.VecVirtual, names []string) []reg.VecVirtual {
 	y := make([]reg.VecVirtual, len(names))
 	for i := range y {
-		y[i] = YMM()
+		y[i] = vec()
 	}
 	for i, name := range names {
 		VBROADCASTSS(Load(Param(name), XMM()), y[i])
@@ -119,6 +133,52 @@ func Loop8(n reg.Register, body func(), advance ...reg.Register) {
 	DECQ(n)
 	JNZ(LabelRef("loop"))
 	Label("done")
+}
+
+// Loop16 emits the loop of an AVX-512 streaming kernel over n floats (any
+// count; n is clobbered): body(nil) once for each full block of 16 lanes,
+// after which each of advance moves on by 64 bytes; then, when n mod 16 ≠
+// 0, body(k) once more with the opmask k set from mask (a register holding
+// the low n mod 16 bits), under which that body must load (zero-masked)
+// and store, so that nothing past n is touched. Its labels start with
+// name; it ends at the label name+"done".
+func Loop16(name string, n, mask reg.Register, body func(k reg.OpmaskVirtual), advance ...reg.Register) {
+	cnt := GP64()
+	MOVQ(n, cnt)
+	SHRQ(U8(4), cnt)
+	JZ(LabelRef(name + "tail"))
+	Label(name + "loop")
+	body(nil)
+	for _, p := range advance {
+		ADDQ(U8(64), p)
+	}
+	DECQ(cnt)
+	JNZ(LabelRef(name + "loop"))
+	Label(name + "tail")
+	ANDQ(U8(15), n)
+	JZ(LabelRef(name + "done"))
+	k := K()
+	KMOVW(mask, k)
+	body(k)
+	Label(name + "done")
+}
+
+// LoadZ loads a vector from src, under k (zero-masked) unless k is nil.
+func LoadZ(src Mem, k reg.OpmaskVirtual, dst reg.VecVirtual) {
+	if k == nil {
+		VMOVUPS(src, dst)
+	} else {
+		VMOVUPS_Z(src, k, dst)
+	}
+}
+
+// StoreZ stores v to dst, under k unless k is nil.
+func StoreZ(v reg.VecVirtual, k reg.OpmaskVirtual, dst Mem) {
+	if k == nil {
+		VMOVUPS(v, dst)
+	} else {
+		VMOVUPS(v, k, dst)
+	}
 }
 
 // LaneSums are the 8 float64 lane sums of a kernel's *[8]float64 argument,
@@ -158,3 +218,37 @@ func (s LaneSums) Store() {
 	VMOVUPD(s.lo, Mem{Base: s.p})
 	VMOVUPD(s.hi, Mem{Base: s.p, Disp: 32})
 }
+
+// LaneSumsZ are the same 8 float64 lane sums in one zmm register, for the
+// AVX-512 kernels.
+type LaneSumsZ struct {
+	p   reg.Register
+	acc reg.VecVirtual
+}
+
+// LoadLaneSumsZ loads the lane sums the named argument points to.
+func LoadLaneSumsZ(param string) LaneSumsZ {
+	s := LaneSumsZ{p: Load(Param(param), GP64()), acc: ZMM()}
+	VMOVUPD(Mem{Base: s.p}, s.acc)
+	return s
+}
+
+// Add widens the 16 float32 lanes of v to float64 and adds them to the
+// sums, lanes 0–7 first, then lanes 8–15 (elements 16q+l, then 16q+8+l:
+// the order in which LaneSums.Add takes them from two 8-lane vectors); with
+// half set only lanes 0–7.
+func (s LaneSumsZ) Add(v reg.VecVirtual, half bool) {
+	lo := ZMM()
+	VCVTPS2PD(v.AsY(), lo)
+	VADDPD(lo, s.acc, s.acc)
+	if half {
+		return
+	}
+	hi := ZMM()
+	VEXTRACTF64X4(U8(1), v, hi.AsY())
+	VCVTPS2PD(hi.AsY(), hi)
+	VADDPD(hi, s.acc, s.acc)
+}
+
+// Store writes the sums back to the argument.
+func (s LaneSumsZ) Store() { VMOVUPD(s.acc, Mem{Base: s.p}) }
