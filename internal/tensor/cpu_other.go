@@ -39,4 +39,10 @@ func momentum8(w, v, g *float32, n int, lr, mom, wd float32) { panic("unreachabl
 
 func softplusLog8(a *float32, n int, beta float64, pos, prod *[8]float64) { panic("unreachable") }
 
+func sigmoid16(dst, x, bias *float32, n int, mask uint16)                  { panic("unreachable") }
+func softplusSum16(a, w *float32, d float32, n int, lanes *[8]float64)     { panic("unreachable") }
+func bernoulliHash16(dst, p *float32, n int, k0, k1 uint32, mask uint16)   { panic("unreachable") }
+func momentum16(w, v, g *float32, n int, lr, mom, wd float32, mask uint16) { panic("unreachable") }
+func softplusLog8z(a *float32, n int, beta float64, pos, prod *[8]float64) { panic("unreachable") }
+
 func packBT16(dst, src *float32, ldb int, nblk int) { panic("unreachable") }

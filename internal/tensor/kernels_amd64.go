@@ -69,5 +69,30 @@ func packBT16(dst *float32, src *float32, ldb int, nblk int)
 //go:noescape
 func softplusLog8(a *float32, n int, beta float64, pos *[8]float64, prod *[8]float64)
 
+// sigmoid16 is sigmoid8 on AVX-512 for any n, the last n mod 16 lanes under mask.
+//
+//go:noescape
+func sigmoid16(dst *float32, x *float32, bias *float32, n int, mask uint16)
+
+// softplusSum16 is softplusSum8 on AVX-512 (n a multiple of 8; the same 8 lane sums in the same order).
+//
+//go:noescape
+func softplusSum16(a *float32, w *float32, d float32, n int, lanes *[8]float64)
+
+// bernoulliHash16 is bernoulliHash8 on AVX-512 for any n, the last n mod 16 units under mask.
+//
+//go:noescape
+func bernoulliHash16(dst *float32, p *float32, n int, k0 uint32, k1 uint32, mask uint16)
+
+// momentum16 is momentum8 on AVX-512 for any n, the last n mod 16 values under mask.
+//
+//go:noescape
+func momentum16(w *float32, v *float32, grad *float32, n int, lr float32, mom float32, wd float32, mask uint16)
+
+// softplusLog8z is softplusLog8 on AVX-512 (one zmm of 8 float64 lanes).
+//
+//go:noescape
+func softplusLog8z(a *float32, n int, beta float64, pos *[8]float64, prod *[8]float64)
+
 // fmaScalar returns the hardware fused multiply–add x·y+z.
 func fmaScalar(x float32, y float32, z float32) float32

@@ -3517,6 +3517,1535 @@ done:
 	VZEROUPPER
 	RET
 
+DATA fastconst16<>+0(SB)/4, $0x3f800000
+DATA fastconst16<>+4(SB)/4, $0x3f800000
+DATA fastconst16<>+8(SB)/4, $0x3f800000
+DATA fastconst16<>+12(SB)/4, $0x3f800000
+DATA fastconst16<>+16(SB)/4, $0x3f800000
+DATA fastconst16<>+20(SB)/4, $0x3f800000
+DATA fastconst16<>+24(SB)/4, $0x3f800000
+DATA fastconst16<>+28(SB)/4, $0x3f800000
+DATA fastconst16<>+32(SB)/4, $0x3f800000
+DATA fastconst16<>+36(SB)/4, $0x3f800000
+DATA fastconst16<>+40(SB)/4, $0x3f800000
+DATA fastconst16<>+44(SB)/4, $0x3f800000
+DATA fastconst16<>+48(SB)/4, $0x3f800000
+DATA fastconst16<>+52(SB)/4, $0x3f800000
+DATA fastconst16<>+56(SB)/4, $0x3f800000
+DATA fastconst16<>+60(SB)/4, $0x3f800000
+DATA fastconst16<>+64(SB)/4, $0x3f000000
+DATA fastconst16<>+68(SB)/4, $0x3f000000
+DATA fastconst16<>+72(SB)/4, $0x3f000000
+DATA fastconst16<>+76(SB)/4, $0x3f000000
+DATA fastconst16<>+80(SB)/4, $0x3f000000
+DATA fastconst16<>+84(SB)/4, $0x3f000000
+DATA fastconst16<>+88(SB)/4, $0x3f000000
+DATA fastconst16<>+92(SB)/4, $0x3f000000
+DATA fastconst16<>+96(SB)/4, $0x3f000000
+DATA fastconst16<>+100(SB)/4, $0x3f000000
+DATA fastconst16<>+104(SB)/4, $0x3f000000
+DATA fastconst16<>+108(SB)/4, $0x3f000000
+DATA fastconst16<>+112(SB)/4, $0x3f000000
+DATA fastconst16<>+116(SB)/4, $0x3f000000
+DATA fastconst16<>+120(SB)/4, $0x3f000000
+DATA fastconst16<>+124(SB)/4, $0x3f000000
+DATA fastconst16<>+128(SB)/4, $0x80000000
+DATA fastconst16<>+132(SB)/4, $0x80000000
+DATA fastconst16<>+136(SB)/4, $0x80000000
+DATA fastconst16<>+140(SB)/4, $0x80000000
+DATA fastconst16<>+144(SB)/4, $0x80000000
+DATA fastconst16<>+148(SB)/4, $0x80000000
+DATA fastconst16<>+152(SB)/4, $0x80000000
+DATA fastconst16<>+156(SB)/4, $0x80000000
+DATA fastconst16<>+160(SB)/4, $0x80000000
+DATA fastconst16<>+164(SB)/4, $0x80000000
+DATA fastconst16<>+168(SB)/4, $0x80000000
+DATA fastconst16<>+172(SB)/4, $0x80000000
+DATA fastconst16<>+176(SB)/4, $0x80000000
+DATA fastconst16<>+180(SB)/4, $0x80000000
+DATA fastconst16<>+184(SB)/4, $0x80000000
+DATA fastconst16<>+188(SB)/4, $0x80000000
+DATA fastconst16<>+192(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+196(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+200(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+204(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+208(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+212(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+216(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+220(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+224(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+228(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+232(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+236(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+240(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+244(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+248(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+252(SB)/4, $0xc2aeac4f
+DATA fastconst16<>+256(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+260(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+264(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+268(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+272(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+276(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+280(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+284(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+288(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+292(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+296(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+300(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+304(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+308(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+312(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+316(SB)/4, $0x3fb8aa3b
+DATA fastconst16<>+320(SB)/4, $0x4b400000
+DATA fastconst16<>+324(SB)/4, $0x4b400000
+DATA fastconst16<>+328(SB)/4, $0x4b400000
+DATA fastconst16<>+332(SB)/4, $0x4b400000
+DATA fastconst16<>+336(SB)/4, $0x4b400000
+DATA fastconst16<>+340(SB)/4, $0x4b400000
+DATA fastconst16<>+344(SB)/4, $0x4b400000
+DATA fastconst16<>+348(SB)/4, $0x4b400000
+DATA fastconst16<>+352(SB)/4, $0x4b400000
+DATA fastconst16<>+356(SB)/4, $0x4b400000
+DATA fastconst16<>+360(SB)/4, $0x4b400000
+DATA fastconst16<>+364(SB)/4, $0x4b400000
+DATA fastconst16<>+368(SB)/4, $0x4b400000
+DATA fastconst16<>+372(SB)/4, $0x4b400000
+DATA fastconst16<>+376(SB)/4, $0x4b400000
+DATA fastconst16<>+380(SB)/4, $0x4b400000
+DATA fastconst16<>+384(SB)/4, $0x3f318000
+DATA fastconst16<>+388(SB)/4, $0x3f318000
+DATA fastconst16<>+392(SB)/4, $0x3f318000
+DATA fastconst16<>+396(SB)/4, $0x3f318000
+DATA fastconst16<>+400(SB)/4, $0x3f318000
+DATA fastconst16<>+404(SB)/4, $0x3f318000
+DATA fastconst16<>+408(SB)/4, $0x3f318000
+DATA fastconst16<>+412(SB)/4, $0x3f318000
+DATA fastconst16<>+416(SB)/4, $0x3f318000
+DATA fastconst16<>+420(SB)/4, $0x3f318000
+DATA fastconst16<>+424(SB)/4, $0x3f318000
+DATA fastconst16<>+428(SB)/4, $0x3f318000
+DATA fastconst16<>+432(SB)/4, $0x3f318000
+DATA fastconst16<>+436(SB)/4, $0x3f318000
+DATA fastconst16<>+440(SB)/4, $0x3f318000
+DATA fastconst16<>+444(SB)/4, $0x3f318000
+DATA fastconst16<>+448(SB)/4, $0xb95e8083
+DATA fastconst16<>+452(SB)/4, $0xb95e8083
+DATA fastconst16<>+456(SB)/4, $0xb95e8083
+DATA fastconst16<>+460(SB)/4, $0xb95e8083
+DATA fastconst16<>+464(SB)/4, $0xb95e8083
+DATA fastconst16<>+468(SB)/4, $0xb95e8083
+DATA fastconst16<>+472(SB)/4, $0xb95e8083
+DATA fastconst16<>+476(SB)/4, $0xb95e8083
+DATA fastconst16<>+480(SB)/4, $0xb95e8083
+DATA fastconst16<>+484(SB)/4, $0xb95e8083
+DATA fastconst16<>+488(SB)/4, $0xb95e8083
+DATA fastconst16<>+492(SB)/4, $0xb95e8083
+DATA fastconst16<>+496(SB)/4, $0xb95e8083
+DATA fastconst16<>+500(SB)/4, $0xb95e8083
+DATA fastconst16<>+504(SB)/4, $0xb95e8083
+DATA fastconst16<>+508(SB)/4, $0xb95e8083
+DATA fastconst16<>+512(SB)/4, $0x0000007f
+DATA fastconst16<>+516(SB)/4, $0x0000007f
+DATA fastconst16<>+520(SB)/4, $0x0000007f
+DATA fastconst16<>+524(SB)/4, $0x0000007f
+DATA fastconst16<>+528(SB)/4, $0x0000007f
+DATA fastconst16<>+532(SB)/4, $0x0000007f
+DATA fastconst16<>+536(SB)/4, $0x0000007f
+DATA fastconst16<>+540(SB)/4, $0x0000007f
+DATA fastconst16<>+544(SB)/4, $0x0000007f
+DATA fastconst16<>+548(SB)/4, $0x0000007f
+DATA fastconst16<>+552(SB)/4, $0x0000007f
+DATA fastconst16<>+556(SB)/4, $0x0000007f
+DATA fastconst16<>+560(SB)/4, $0x0000007f
+DATA fastconst16<>+564(SB)/4, $0x0000007f
+DATA fastconst16<>+568(SB)/4, $0x0000007f
+DATA fastconst16<>+572(SB)/4, $0x0000007f
+DATA fastconst16<>+576(SB)/4, $0x3fb504f3
+DATA fastconst16<>+580(SB)/4, $0x3fb504f3
+DATA fastconst16<>+584(SB)/4, $0x3fb504f3
+DATA fastconst16<>+588(SB)/4, $0x3fb504f3
+DATA fastconst16<>+592(SB)/4, $0x3fb504f3
+DATA fastconst16<>+596(SB)/4, $0x3fb504f3
+DATA fastconst16<>+600(SB)/4, $0x3fb504f3
+DATA fastconst16<>+604(SB)/4, $0x3fb504f3
+DATA fastconst16<>+608(SB)/4, $0x3fb504f3
+DATA fastconst16<>+612(SB)/4, $0x3fb504f3
+DATA fastconst16<>+616(SB)/4, $0x3fb504f3
+DATA fastconst16<>+620(SB)/4, $0x3fb504f3
+DATA fastconst16<>+624(SB)/4, $0x3fb504f3
+DATA fastconst16<>+628(SB)/4, $0x3fb504f3
+DATA fastconst16<>+632(SB)/4, $0x3fb504f3
+DATA fastconst16<>+636(SB)/4, $0x3fb504f3
+DATA fastconst16<>+640(SB)/4, $0x00000000
+DATA fastconst16<>+644(SB)/4, $0x00000000
+DATA fastconst16<>+648(SB)/4, $0x00000000
+DATA fastconst16<>+652(SB)/4, $0x00000000
+DATA fastconst16<>+656(SB)/4, $0x00000000
+DATA fastconst16<>+660(SB)/4, $0x00000000
+DATA fastconst16<>+664(SB)/4, $0x00000000
+DATA fastconst16<>+668(SB)/4, $0x00000000
+DATA fastconst16<>+672(SB)/4, $0x00000000
+DATA fastconst16<>+676(SB)/4, $0x00000000
+DATA fastconst16<>+680(SB)/4, $0x00000000
+DATA fastconst16<>+684(SB)/4, $0x00000000
+DATA fastconst16<>+688(SB)/4, $0x00000000
+DATA fastconst16<>+692(SB)/4, $0x00000000
+DATA fastconst16<>+696(SB)/4, $0x00000000
+DATA fastconst16<>+700(SB)/4, $0x00000000
+DATA fastconst16<>+704(SB)/4, $0x39506967
+DATA fastconst16<>+708(SB)/4, $0x39506967
+DATA fastconst16<>+712(SB)/4, $0x39506967
+DATA fastconst16<>+716(SB)/4, $0x39506967
+DATA fastconst16<>+720(SB)/4, $0x39506967
+DATA fastconst16<>+724(SB)/4, $0x39506967
+DATA fastconst16<>+728(SB)/4, $0x39506967
+DATA fastconst16<>+732(SB)/4, $0x39506967
+DATA fastconst16<>+736(SB)/4, $0x39506967
+DATA fastconst16<>+740(SB)/4, $0x39506967
+DATA fastconst16<>+744(SB)/4, $0x39506967
+DATA fastconst16<>+748(SB)/4, $0x39506967
+DATA fastconst16<>+752(SB)/4, $0x39506967
+DATA fastconst16<>+756(SB)/4, $0x39506967
+DATA fastconst16<>+760(SB)/4, $0x39506967
+DATA fastconst16<>+764(SB)/4, $0x39506967
+DATA fastconst16<>+768(SB)/4, $0x3ab743ce
+DATA fastconst16<>+772(SB)/4, $0x3ab743ce
+DATA fastconst16<>+776(SB)/4, $0x3ab743ce
+DATA fastconst16<>+780(SB)/4, $0x3ab743ce
+DATA fastconst16<>+784(SB)/4, $0x3ab743ce
+DATA fastconst16<>+788(SB)/4, $0x3ab743ce
+DATA fastconst16<>+792(SB)/4, $0x3ab743ce
+DATA fastconst16<>+796(SB)/4, $0x3ab743ce
+DATA fastconst16<>+800(SB)/4, $0x3ab743ce
+DATA fastconst16<>+804(SB)/4, $0x3ab743ce
+DATA fastconst16<>+808(SB)/4, $0x3ab743ce
+DATA fastconst16<>+812(SB)/4, $0x3ab743ce
+DATA fastconst16<>+816(SB)/4, $0x3ab743ce
+DATA fastconst16<>+820(SB)/4, $0x3ab743ce
+DATA fastconst16<>+824(SB)/4, $0x3ab743ce
+DATA fastconst16<>+828(SB)/4, $0x3ab743ce
+DATA fastconst16<>+832(SB)/4, $0x3c088908
+DATA fastconst16<>+836(SB)/4, $0x3c088908
+DATA fastconst16<>+840(SB)/4, $0x3c088908
+DATA fastconst16<>+844(SB)/4, $0x3c088908
+DATA fastconst16<>+848(SB)/4, $0x3c088908
+DATA fastconst16<>+852(SB)/4, $0x3c088908
+DATA fastconst16<>+856(SB)/4, $0x3c088908
+DATA fastconst16<>+860(SB)/4, $0x3c088908
+DATA fastconst16<>+864(SB)/4, $0x3c088908
+DATA fastconst16<>+868(SB)/4, $0x3c088908
+DATA fastconst16<>+872(SB)/4, $0x3c088908
+DATA fastconst16<>+876(SB)/4, $0x3c088908
+DATA fastconst16<>+880(SB)/4, $0x3c088908
+DATA fastconst16<>+884(SB)/4, $0x3c088908
+DATA fastconst16<>+888(SB)/4, $0x3c088908
+DATA fastconst16<>+892(SB)/4, $0x3c088908
+DATA fastconst16<>+896(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+900(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+904(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+908(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+912(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+916(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+920(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+924(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+928(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+932(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+936(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+940(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+944(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+948(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+952(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+956(SB)/4, $0x3d2aa9c1
+DATA fastconst16<>+960(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+964(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+968(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+972(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+976(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+980(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+984(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+988(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+992(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+996(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+1000(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+1004(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+1008(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+1012(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+1016(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+1020(SB)/4, $0x3e2aaaaa
+DATA fastconst16<>+1024(SB)/4, $0x3f000000
+DATA fastconst16<>+1028(SB)/4, $0x3f000000
+DATA fastconst16<>+1032(SB)/4, $0x3f000000
+DATA fastconst16<>+1036(SB)/4, $0x3f000000
+DATA fastconst16<>+1040(SB)/4, $0x3f000000
+DATA fastconst16<>+1044(SB)/4, $0x3f000000
+DATA fastconst16<>+1048(SB)/4, $0x3f000000
+DATA fastconst16<>+1052(SB)/4, $0x3f000000
+DATA fastconst16<>+1056(SB)/4, $0x3f000000
+DATA fastconst16<>+1060(SB)/4, $0x3f000000
+DATA fastconst16<>+1064(SB)/4, $0x3f000000
+DATA fastconst16<>+1068(SB)/4, $0x3f000000
+DATA fastconst16<>+1072(SB)/4, $0x3f000000
+DATA fastconst16<>+1076(SB)/4, $0x3f000000
+DATA fastconst16<>+1080(SB)/4, $0x3f000000
+DATA fastconst16<>+1084(SB)/4, $0x3f000000
+DATA fastconst16<>+1088(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1092(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1096(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1100(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1104(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1108(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1112(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1116(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1120(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1124(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1128(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1132(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1136(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1140(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1144(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1148(SB)/4, $0x3d9021bb
+DATA fastconst16<>+1152(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1156(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1160(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1164(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1168(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1172(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1176(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1180(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1184(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1188(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1192(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1196(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1200(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1204(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1208(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1212(SB)/4, $0xbdebd1b8
+DATA fastconst16<>+1216(SB)/4, $0x3def251a
+DATA fastconst16<>+1220(SB)/4, $0x3def251a
+DATA fastconst16<>+1224(SB)/4, $0x3def251a
+DATA fastconst16<>+1228(SB)/4, $0x3def251a
+DATA fastconst16<>+1232(SB)/4, $0x3def251a
+DATA fastconst16<>+1236(SB)/4, $0x3def251a
+DATA fastconst16<>+1240(SB)/4, $0x3def251a
+DATA fastconst16<>+1244(SB)/4, $0x3def251a
+DATA fastconst16<>+1248(SB)/4, $0x3def251a
+DATA fastconst16<>+1252(SB)/4, $0x3def251a
+DATA fastconst16<>+1256(SB)/4, $0x3def251a
+DATA fastconst16<>+1260(SB)/4, $0x3def251a
+DATA fastconst16<>+1264(SB)/4, $0x3def251a
+DATA fastconst16<>+1268(SB)/4, $0x3def251a
+DATA fastconst16<>+1272(SB)/4, $0x3def251a
+DATA fastconst16<>+1276(SB)/4, $0x3def251a
+DATA fastconst16<>+1280(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1284(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1288(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1292(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1296(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1300(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1304(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1308(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1312(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1316(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1320(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1324(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1328(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1332(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1336(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1340(SB)/4, $0xbdfe5d4f
+DATA fastconst16<>+1344(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1348(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1352(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1356(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1360(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1364(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1368(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1372(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1376(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1380(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1384(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1388(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1392(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1396(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1400(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1404(SB)/4, $0x3e11e9bf
+DATA fastconst16<>+1408(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1412(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1416(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1420(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1424(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1428(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1432(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1436(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1440(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1444(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1448(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1452(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1456(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1460(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1464(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1468(SB)/4, $0xbe2aae50
+DATA fastconst16<>+1472(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1476(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1480(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1484(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1488(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1492(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1496(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1500(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1504(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1508(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1512(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1516(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1520(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1524(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1528(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1532(SB)/4, $0x3e4cceac
+DATA fastconst16<>+1536(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1540(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1544(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1548(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1552(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1556(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1560(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1564(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1568(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1572(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1576(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1580(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1584(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1588(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1592(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1596(SB)/4, $0xbe7ffffc
+DATA fastconst16<>+1600(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1604(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1608(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1612(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1616(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1620(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1624(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1628(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1632(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1636(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1640(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1644(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1648(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1652(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1656(SB)/4, $0x3eaaaaaa
+DATA fastconst16<>+1660(SB)/4, $0x3eaaaaaa
+GLOBL fastconst16<>(SB), RODATA|NOPTR, $1664
+
+// func sigmoid16(dst *float32, x *float32, bias *float32, n int, mask uint16)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sigmoid16(SB), NOSPLIT, $0-34
+	MOVQ    dst+0(FP), AX
+	MOVQ    x+8(FP), CX
+	MOVQ    bias+16(FP), DX
+	MOVQ    n+24(FP), BX
+	MOVWLZX mask+32(FP), SI
+	TESTQ   DX, DX
+	JZ      nobias
+	MOVQ    BX, DI
+	SHRQ    $0x04, DI
+	JZ      btail
+
+bloop:
+	VMOVUPS    (CX), Z0
+	VADDPS     (DX), Z0, Z0
+	VORPS      fastconst16<>+128(SB), Z0, Z1
+	VCMPPS     $0x05, fastconst16<>+192(SB), Z1, K1
+	VMOVUPS    fastconst16<>+192(SB), Z2
+	VMAXPS     Z1, Z2, Z1
+	VMULPS     fastconst16<>+256(SB), Z1, Z2
+	VADDPS     fastconst16<>+320(SB), Z2, Z2
+	VSUBPS     fastconst16<>+320(SB), Z2, Z2
+	VMULPS     fastconst16<>+384(SB), Z2, Z3
+	VSUBPS     Z3, Z1, Z1
+	VMULPS     fastconst16<>+448(SB), Z2, Z3
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    fastconst16<>+704(SB), Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+768(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+832(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+896(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+960(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+1024(SB), Z4, Z4
+	VMULPS     Z1, Z1, Z3
+	VMULPS     Z3, Z4, Z3
+	VADDPS     Z1, Z3, Z3
+	VADDPS     fastconst16<>+0(SB), Z3, Z3
+	VCVTTPS2DQ Z2, Z2
+	VPADDD     fastconst16<>+512(SB), Z2, Z2
+	VPSLLD     $0x17, Z2, Z2
+	VMULPS.Z   Z2, Z3, K1, Z3
+	VADDPS     fastconst16<>+0(SB), Z3, Z1
+	VPMOVD2M   Z0, K1
+	VMOVUPS    fastconst16<>+0(SB), Z0
+	VMOVAPS    Z3, K1, Z0
+	VDIVPS     Z1, Z0, Z0
+	VMOVUPS    Z0, (AX)
+	ADDQ       $0x40, CX
+	ADDQ       $0x40, AX
+	ADDQ       $0x40, DX
+	DECQ       DI
+	JNZ        bloop
+
+btail:
+	ANDQ       $0x0f, BX
+	JZ         bdone
+	KMOVW      SI, K1
+	VMOVUPS.Z  (CX), K1, Z0
+	VMOVUPS.Z  (DX), K1, Z1
+	VADDPS     Z1, Z0, Z0
+	VORPS      fastconst16<>+128(SB), Z0, Z1
+	VCMPPS     $0x05, fastconst16<>+192(SB), Z1, K2
+	VMOVUPS    fastconst16<>+192(SB), Z2
+	VMAXPS     Z1, Z2, Z1
+	VMULPS     fastconst16<>+256(SB), Z1, Z2
+	VADDPS     fastconst16<>+320(SB), Z2, Z2
+	VSUBPS     fastconst16<>+320(SB), Z2, Z2
+	VMULPS     fastconst16<>+384(SB), Z2, Z3
+	VSUBPS     Z3, Z1, Z1
+	VMULPS     fastconst16<>+448(SB), Z2, Z3
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    fastconst16<>+704(SB), Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+768(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+832(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+896(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+960(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+1024(SB), Z4, Z4
+	VMULPS     Z1, Z1, Z3
+	VMULPS     Z3, Z4, Z3
+	VADDPS     Z1, Z3, Z3
+	VADDPS     fastconst16<>+0(SB), Z3, Z3
+	VCVTTPS2DQ Z2, Z2
+	VPADDD     fastconst16<>+512(SB), Z2, Z2
+	VPSLLD     $0x17, Z2, Z2
+	VMULPS.Z   Z2, Z3, K2, Z3
+	VADDPS     fastconst16<>+0(SB), Z3, Z1
+	VPMOVD2M   Z0, K2
+	VMOVUPS    fastconst16<>+0(SB), Z0
+	VMOVAPS    Z3, K2, Z0
+	VDIVPS     Z1, Z0, Z0
+	VMOVUPS    Z0, K1, (AX)
+
+bdone:
+	JMP end
+
+nobias:
+	MOVQ BX, DX
+	SHRQ $0x04, DX
+	JZ   ntail
+
+nloop:
+	VMOVUPS    (CX), Z0
+	VORPS      fastconst16<>+128(SB), Z0, Z1
+	VCMPPS     $0x05, fastconst16<>+192(SB), Z1, K1
+	VMOVUPS    fastconst16<>+192(SB), Z2
+	VMAXPS     Z1, Z2, Z1
+	VMULPS     fastconst16<>+256(SB), Z1, Z2
+	VADDPS     fastconst16<>+320(SB), Z2, Z2
+	VSUBPS     fastconst16<>+320(SB), Z2, Z2
+	VMULPS     fastconst16<>+384(SB), Z2, Z3
+	VSUBPS     Z3, Z1, Z1
+	VMULPS     fastconst16<>+448(SB), Z2, Z3
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    fastconst16<>+704(SB), Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+768(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+832(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+896(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+960(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+1024(SB), Z4, Z4
+	VMULPS     Z1, Z1, Z3
+	VMULPS     Z3, Z4, Z3
+	VADDPS     Z1, Z3, Z3
+	VADDPS     fastconst16<>+0(SB), Z3, Z3
+	VCVTTPS2DQ Z2, Z2
+	VPADDD     fastconst16<>+512(SB), Z2, Z2
+	VPSLLD     $0x17, Z2, Z2
+	VMULPS.Z   Z2, Z3, K1, Z3
+	VADDPS     fastconst16<>+0(SB), Z3, Z1
+	VPMOVD2M   Z0, K1
+	VMOVUPS    fastconst16<>+0(SB), Z0
+	VMOVAPS    Z3, K1, Z0
+	VDIVPS     Z1, Z0, Z0
+	VMOVUPS    Z0, (AX)
+	ADDQ       $0x40, CX
+	ADDQ       $0x40, AX
+	DECQ       DX
+	JNZ        nloop
+
+ntail:
+	ANDQ       $0x0f, BX
+	JZ         ndone
+	KMOVW      SI, K1
+	VMOVUPS.Z  (CX), K1, Z0
+	VORPS      fastconst16<>+128(SB), Z0, Z1
+	VCMPPS     $0x05, fastconst16<>+192(SB), Z1, K2
+	VMOVUPS    fastconst16<>+192(SB), Z2
+	VMAXPS     Z1, Z2, Z1
+	VMULPS     fastconst16<>+256(SB), Z1, Z2
+	VADDPS     fastconst16<>+320(SB), Z2, Z2
+	VSUBPS     fastconst16<>+320(SB), Z2, Z2
+	VMULPS     fastconst16<>+384(SB), Z2, Z3
+	VSUBPS     Z3, Z1, Z1
+	VMULPS     fastconst16<>+448(SB), Z2, Z3
+	VSUBPS     Z3, Z1, Z1
+	VMOVUPS    fastconst16<>+704(SB), Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+768(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+832(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+896(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+960(SB), Z4, Z4
+	VMULPS     Z1, Z4, Z4
+	VADDPS     fastconst16<>+1024(SB), Z4, Z4
+	VMULPS     Z1, Z1, Z3
+	VMULPS     Z3, Z4, Z3
+	VADDPS     Z1, Z3, Z3
+	VADDPS     fastconst16<>+0(SB), Z3, Z3
+	VCVTTPS2DQ Z2, Z2
+	VPADDD     fastconst16<>+512(SB), Z2, Z2
+	VPSLLD     $0x17, Z2, Z2
+	VMULPS.Z   Z2, Z3, K2, Z3
+	VADDPS     fastconst16<>+0(SB), Z3, Z1
+	VPMOVD2M   Z0, K2
+	VMOVUPS    fastconst16<>+0(SB), Z0
+	VMOVAPS    Z3, K2, Z0
+	VDIVPS     Z1, Z0, Z0
+	VMOVUPS    Z0, K1, (AX)
+
+ndone:
+end:
+	VZEROUPPER
+	RET
+
+// func softplusSum16(a *float32, w *float32, d float32, n int, lanes *[8]float64)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·softplusSum16(SB), NOSPLIT, $0-40
+	MOVQ         a+0(FP), AX
+	MOVQ         w+8(FP), CX
+	VBROADCASTSS d+16(FP), Z0
+	MOVQ         n+24(FP), DX
+	MOVQ         lanes+32(FP), BX
+	VMOVUPD      (BX), Z1
+	MOVL         $0x000000ff, SI
+	KMOVW        SI, K1
+	TESTQ        CX, CX
+	JZ           noshift
+	MOVQ         DX, SI
+	SHRQ         $0x04, SI
+	JZ           stail
+
+sloop:
+	VMOVUPS       (AX), Z2
+	VMULPS        (CX), Z0, Z3
+	VADDPS        Z3, Z2, Z2
+	VORPS         fastconst16<>+128(SB), Z2, Z3
+	VCMPPS        $0x05, fastconst16<>+192(SB), Z3, K2
+	VMOVUPS       fastconst16<>+192(SB), Z4
+	VMAXPS        Z3, Z4, Z3
+	VMULPS        fastconst16<>+256(SB), Z3, Z4
+	VADDPS        fastconst16<>+320(SB), Z4, Z4
+	VSUBPS        fastconst16<>+320(SB), Z4, Z4
+	VMULPS        fastconst16<>+384(SB), Z4, Z5
+	VSUBPS        Z5, Z3, Z3
+	VMULPS        fastconst16<>+448(SB), Z4, Z5
+	VSUBPS        Z5, Z3, Z3
+	VMOVUPS       fastconst16<>+704(SB), Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        fastconst16<>+768(SB), Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        fastconst16<>+832(SB), Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        fastconst16<>+896(SB), Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        fastconst16<>+960(SB), Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        fastconst16<>+1024(SB), Z6, Z6
+	VMULPS        Z3, Z3, Z5
+	VMULPS        Z5, Z6, Z5
+	VADDPS        Z3, Z5, Z5
+	VADDPS        fastconst16<>+0(SB), Z5, Z5
+	VCVTTPS2DQ    Z4, Z4
+	VPADDD        fastconst16<>+512(SB), Z4, Z4
+	VPSLLD        $0x17, Z4, Z4
+	VMULPS.Z      Z4, Z5, K2, Z5
+	VADDPS        fastconst16<>+0(SB), Z5, Z3
+	VCMPPS        $0x1e, fastconst16<>+576(SB), Z3, K2
+	VMOVAPS       Z3, Z4
+	VMULPS        fastconst16<>+64(SB), Z3, K2, Z4
+	VMOVUPS.Z     fastconst16<>+0(SB), K2, Z6
+	VSUBPS        fastconst16<>+0(SB), Z4, Z4
+	VMULPS        Z4, Z4, Z7
+	VMOVUPS       fastconst16<>+1088(SB), Z8
+	VMULPS        Z4, Z8, Z8
+	VADDPS        fastconst16<>+1152(SB), Z8, Z8
+	VMULPS        Z4, Z8, Z8
+	VADDPS        fastconst16<>+1216(SB), Z8, Z8
+	VMULPS        Z4, Z8, Z8
+	VADDPS        fastconst16<>+1280(SB), Z8, Z8
+	VMULPS        Z4, Z8, Z8
+	VADDPS        fastconst16<>+1344(SB), Z8, Z8
+	VMULPS        Z4, Z8, Z8
+	VADDPS        fastconst16<>+1408(SB), Z8, Z8
+	VMULPS        Z4, Z8, Z8
+	VADDPS        fastconst16<>+1472(SB), Z8, Z8
+	VMULPS        Z4, Z8, Z8
+	VADDPS        fastconst16<>+1536(SB), Z8, Z8
+	VMULPS        Z4, Z8, Z8
+	VADDPS        fastconst16<>+1600(SB), Z8, Z8
+	VMULPS        Z4, Z8, Z8
+	VMULPS        Z7, Z8, Z8
+	VMULPS        fastconst16<>+448(SB), Z6, Z9
+	VADDPS        Z9, Z8, Z8
+	VMULPS        fastconst16<>+64(SB), Z7, Z9
+	VSUBPS        Z9, Z8, Z8
+	VADDPS        Z8, Z4, Z4
+	VMULPS        fastconst16<>+384(SB), Z6, Z9
+	VADDPS        Z9, Z4, Z4
+	VSUBPS        fastconst16<>+0(SB), Z3, Z9
+	VSUBPS        Z9, Z5, Z5
+	VDIVPS        Z3, Z5, Z5
+	VADDPS        Z5, Z4, Z4
+	VXORPS        Z3, Z3, Z3
+	VMAXPS        Z2, Z3, Z2
+	VADDPS        Z4, Z2, Z2
+	VCVTPS2PD     Y2, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VADDPD        Z2, Z1, Z1
+	ADDQ          $0x40, AX
+	ADDQ          $0x40, CX
+	DECQ          SI
+	JNZ           sloop
+
+stail:
+	TESTQ      $0x00000008, DX
+	JZ         end
+	VMOVUPS.Z  (AX), K1, Z2
+	VMOVUPS.Z  (CX), K1, Z3
+	VMULPS     Z3, Z0, Z0
+	VADDPS     Z0, Z2, Z2
+	VORPS      fastconst16<>+128(SB), Z2, Z0
+	VCMPPS     $0x05, fastconst16<>+192(SB), Z0, K1
+	VMOVUPS    fastconst16<>+192(SB), Z3
+	VMAXPS     Z0, Z3, Z0
+	VMULPS     fastconst16<>+256(SB), Z0, Z3
+	VADDPS     fastconst16<>+320(SB), Z3, Z3
+	VSUBPS     fastconst16<>+320(SB), Z3, Z3
+	VMULPS     fastconst16<>+384(SB), Z3, Z4
+	VSUBPS     Z4, Z0, Z0
+	VMULPS     fastconst16<>+448(SB), Z3, Z4
+	VSUBPS     Z4, Z0, Z0
+	VMOVUPS    fastconst16<>+704(SB), Z5
+	VMULPS     Z0, Z5, Z5
+	VADDPS     fastconst16<>+768(SB), Z5, Z5
+	VMULPS     Z0, Z5, Z5
+	VADDPS     fastconst16<>+832(SB), Z5, Z5
+	VMULPS     Z0, Z5, Z5
+	VADDPS     fastconst16<>+896(SB), Z5, Z5
+	VMULPS     Z0, Z5, Z5
+	VADDPS     fastconst16<>+960(SB), Z5, Z5
+	VMULPS     Z0, Z5, Z5
+	VADDPS     fastconst16<>+1024(SB), Z5, Z5
+	VMULPS     Z0, Z0, Z4
+	VMULPS     Z4, Z5, Z4
+	VADDPS     Z0, Z4, Z4
+	VADDPS     fastconst16<>+0(SB), Z4, Z4
+	VCVTTPS2DQ Z3, Z3
+	VPADDD     fastconst16<>+512(SB), Z3, Z3
+	VPSLLD     $0x17, Z3, Z3
+	VMULPS.Z   Z3, Z4, K1, Z4
+	VADDPS     fastconst16<>+0(SB), Z4, Z0
+	VCMPPS     $0x1e, fastconst16<>+576(SB), Z0, K1
+	VMOVAPS    Z0, Z3
+	VMULPS     fastconst16<>+64(SB), Z0, K1, Z3
+	VMOVUPS.Z  fastconst16<>+0(SB), K1, Z5
+	VSUBPS     fastconst16<>+0(SB), Z3, Z3
+	VMULPS     Z3, Z3, Z6
+	VMOVUPS    fastconst16<>+1088(SB), Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1152(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1216(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1280(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1344(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1408(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1472(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1536(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1600(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VMULPS     Z6, Z7, Z7
+	VMULPS     fastconst16<>+448(SB), Z5, Z8
+	VADDPS     Z8, Z7, Z7
+	VMULPS     fastconst16<>+64(SB), Z6, Z8
+	VSUBPS     Z8, Z7, Z7
+	VADDPS     Z7, Z3, Z3
+	VMULPS     fastconst16<>+384(SB), Z5, Z8
+	VADDPS     Z8, Z3, Z3
+	VSUBPS     fastconst16<>+0(SB), Z0, Z8
+	VSUBPS     Z8, Z4, Z4
+	VDIVPS     Z0, Z4, Z4
+	VADDPS     Z4, Z3, Z3
+	VXORPS     Z0, Z0, Z0
+	VMAXPS     Z2, Z0, Z0
+	VADDPS     Z3, Z0, Z0
+	VCVTPS2PD  Y0, Z0
+	VADDPD     Z0, Z1, Z1
+	JMP        end
+
+noshift:
+	MOVQ DX, CX
+	SHRQ $0x04, CX
+	JZ   ntail
+
+nloop:
+	VMOVUPS       (AX), Z0
+	VORPS         fastconst16<>+128(SB), Z0, Z2
+	VCMPPS        $0x05, fastconst16<>+192(SB), Z2, K2
+	VMOVUPS       fastconst16<>+192(SB), Z3
+	VMAXPS        Z2, Z3, Z2
+	VMULPS        fastconst16<>+256(SB), Z2, Z3
+	VADDPS        fastconst16<>+320(SB), Z3, Z3
+	VSUBPS        fastconst16<>+320(SB), Z3, Z3
+	VMULPS        fastconst16<>+384(SB), Z3, Z4
+	VSUBPS        Z4, Z2, Z2
+	VMULPS        fastconst16<>+448(SB), Z3, Z4
+	VSUBPS        Z4, Z2, Z2
+	VMOVUPS       fastconst16<>+704(SB), Z5
+	VMULPS        Z2, Z5, Z5
+	VADDPS        fastconst16<>+768(SB), Z5, Z5
+	VMULPS        Z2, Z5, Z5
+	VADDPS        fastconst16<>+832(SB), Z5, Z5
+	VMULPS        Z2, Z5, Z5
+	VADDPS        fastconst16<>+896(SB), Z5, Z5
+	VMULPS        Z2, Z5, Z5
+	VADDPS        fastconst16<>+960(SB), Z5, Z5
+	VMULPS        Z2, Z5, Z5
+	VADDPS        fastconst16<>+1024(SB), Z5, Z5
+	VMULPS        Z2, Z2, Z4
+	VMULPS        Z4, Z5, Z4
+	VADDPS        Z2, Z4, Z4
+	VADDPS        fastconst16<>+0(SB), Z4, Z4
+	VCVTTPS2DQ    Z3, Z3
+	VPADDD        fastconst16<>+512(SB), Z3, Z3
+	VPSLLD        $0x17, Z3, Z3
+	VMULPS.Z      Z3, Z4, K2, Z4
+	VADDPS        fastconst16<>+0(SB), Z4, Z2
+	VCMPPS        $0x1e, fastconst16<>+576(SB), Z2, K2
+	VMOVAPS       Z2, Z3
+	VMULPS        fastconst16<>+64(SB), Z2, K2, Z3
+	VMOVUPS.Z     fastconst16<>+0(SB), K2, Z5
+	VSUBPS        fastconst16<>+0(SB), Z3, Z3
+	VMULPS        Z3, Z3, Z6
+	VMOVUPS       fastconst16<>+1088(SB), Z7
+	VMULPS        Z3, Z7, Z7
+	VADDPS        fastconst16<>+1152(SB), Z7, Z7
+	VMULPS        Z3, Z7, Z7
+	VADDPS        fastconst16<>+1216(SB), Z7, Z7
+	VMULPS        Z3, Z7, Z7
+	VADDPS        fastconst16<>+1280(SB), Z7, Z7
+	VMULPS        Z3, Z7, Z7
+	VADDPS        fastconst16<>+1344(SB), Z7, Z7
+	VMULPS        Z3, Z7, Z7
+	VADDPS        fastconst16<>+1408(SB), Z7, Z7
+	VMULPS        Z3, Z7, Z7
+	VADDPS        fastconst16<>+1472(SB), Z7, Z7
+	VMULPS        Z3, Z7, Z7
+	VADDPS        fastconst16<>+1536(SB), Z7, Z7
+	VMULPS        Z3, Z7, Z7
+	VADDPS        fastconst16<>+1600(SB), Z7, Z7
+	VMULPS        Z3, Z7, Z7
+	VMULPS        Z6, Z7, Z7
+	VMULPS        fastconst16<>+448(SB), Z5, Z8
+	VADDPS        Z8, Z7, Z7
+	VMULPS        fastconst16<>+64(SB), Z6, Z8
+	VSUBPS        Z8, Z7, Z7
+	VADDPS        Z7, Z3, Z3
+	VMULPS        fastconst16<>+384(SB), Z5, Z8
+	VADDPS        Z8, Z3, Z3
+	VSUBPS        fastconst16<>+0(SB), Z2, Z8
+	VSUBPS        Z8, Z4, Z4
+	VDIVPS        Z2, Z4, Z4
+	VADDPS        Z4, Z3, Z3
+	VXORPS        Z2, Z2, Z2
+	VMAXPS        Z0, Z2, Z0
+	VADDPS        Z3, Z0, Z0
+	VCVTPS2PD     Y0, Z2
+	VADDPD        Z2, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z0, Y0
+	VCVTPS2PD     Y0, Z0
+	VADDPD        Z0, Z1, Z1
+	ADDQ          $0x40, AX
+	DECQ          CX
+	JNZ           nloop
+
+ntail:
+	TESTQ      $0x00000008, DX
+	JZ         end
+	VMOVUPS.Z  (AX), K1, Z0
+	VORPS      fastconst16<>+128(SB), Z0, Z2
+	VCMPPS     $0x05, fastconst16<>+192(SB), Z2, K1
+	VMOVUPS    fastconst16<>+192(SB), Z3
+	VMAXPS     Z2, Z3, Z2
+	VMULPS     fastconst16<>+256(SB), Z2, Z3
+	VADDPS     fastconst16<>+320(SB), Z3, Z3
+	VSUBPS     fastconst16<>+320(SB), Z3, Z3
+	VMULPS     fastconst16<>+384(SB), Z3, Z4
+	VSUBPS     Z4, Z2, Z2
+	VMULPS     fastconst16<>+448(SB), Z3, Z4
+	VSUBPS     Z4, Z2, Z2
+	VMOVUPS    fastconst16<>+704(SB), Z5
+	VMULPS     Z2, Z5, Z5
+	VADDPS     fastconst16<>+768(SB), Z5, Z5
+	VMULPS     Z2, Z5, Z5
+	VADDPS     fastconst16<>+832(SB), Z5, Z5
+	VMULPS     Z2, Z5, Z5
+	VADDPS     fastconst16<>+896(SB), Z5, Z5
+	VMULPS     Z2, Z5, Z5
+	VADDPS     fastconst16<>+960(SB), Z5, Z5
+	VMULPS     Z2, Z5, Z5
+	VADDPS     fastconst16<>+1024(SB), Z5, Z5
+	VMULPS     Z2, Z2, Z4
+	VMULPS     Z4, Z5, Z4
+	VADDPS     Z2, Z4, Z4
+	VADDPS     fastconst16<>+0(SB), Z4, Z4
+	VCVTTPS2DQ Z3, Z3
+	VPADDD     fastconst16<>+512(SB), Z3, Z3
+	VPSLLD     $0x17, Z3, Z3
+	VMULPS.Z   Z3, Z4, K1, Z4
+	VADDPS     fastconst16<>+0(SB), Z4, Z2
+	VCMPPS     $0x1e, fastconst16<>+576(SB), Z2, K1
+	VMOVAPS    Z2, Z3
+	VMULPS     fastconst16<>+64(SB), Z2, K1, Z3
+	VMOVUPS.Z  fastconst16<>+0(SB), K1, Z5
+	VSUBPS     fastconst16<>+0(SB), Z3, Z3
+	VMULPS     Z3, Z3, Z6
+	VMOVUPS    fastconst16<>+1088(SB), Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1152(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1216(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1280(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1344(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1408(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1472(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1536(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VADDPS     fastconst16<>+1600(SB), Z7, Z7
+	VMULPS     Z3, Z7, Z7
+	VMULPS     Z6, Z7, Z7
+	VMULPS     fastconst16<>+448(SB), Z5, Z8
+	VADDPS     Z8, Z7, Z7
+	VMULPS     fastconst16<>+64(SB), Z6, Z8
+	VSUBPS     Z8, Z7, Z7
+	VADDPS     Z7, Z3, Z3
+	VMULPS     fastconst16<>+384(SB), Z5, Z8
+	VADDPS     Z8, Z3, Z3
+	VSUBPS     fastconst16<>+0(SB), Z2, Z8
+	VSUBPS     Z8, Z4, Z4
+	VDIVPS     Z2, Z4, Z4
+	VADDPS     Z4, Z3, Z3
+	VXORPS     Z2, Z2, Z2
+	VMAXPS     Z0, Z2, Z0
+	VADDPS     Z3, Z0, Z0
+	VCVTPS2PD  Y0, Z0
+	VADDPD     Z0, Z1, Z1
+
+end:
+	VMOVUPD Z1, (BX)
+	VZEROUPPER
+	RET
+
+// func bernoulliHash16(dst *float32, p *float32, n int, k0 uint32, k1 uint32, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·bernoulliHash16(SB), NOSPLIT, $0-34
+	MOVQ         dst+0(FP), AX
+	MOVQ         p+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVWLZX      mask+32(FP), BX
+	MOVL         k0+24(FP), SI
+	VPBROADCASTD SI, Z0
+	MOVL         k1+28(FP), SI
+	VPBROADCASTD SI, Z1
+	MOVL         $0x7feb352d, SI
+	VPBROADCASTD SI, Z2
+	MOVL         $0x846ca68b, SI
+	VPBROADCASTD SI, Z3
+	MOVL         $0x9e3779b9, SI
+	VPBROADCASTD SI, Z4
+	MOVL         $0x00000010, SI
+	VPBROADCASTD SI, Z6
+	MOVL         $0x33800000, SI
+	VPBROADCASTD SI, Z7
+	MOVL         $0x3f800000, SI
+	VPBROADCASTD SI, Z8
+	VMOVDQU32    iota16<>+0(SB), Z5
+	MOVQ         DX, SI
+	SHRQ         $0x04, SI
+	JZ           tail
+
+loop:
+	VPMULLD   Z4, Z5, Z9
+	VPADDD    Z0, Z9, Z9
+	VPSRLD    $0x10, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPMULLD   Z2, Z9, Z9
+	VPSRLD    $0x0f, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPMULLD   Z3, Z9, Z9
+	VPSRLD    $0x10, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPXORD    Z1, Z9, Z9
+	VPSRLD    $0x10, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPMULLD   Z2, Z9, Z9
+	VPSRLD    $0x0f, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPMULLD   Z3, Z9, Z9
+	VPSRLD    $0x10, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPSRLD    $0x08, Z9, Z9
+	VCVTDQ2PS Z9, Z9
+	VMULPS    Z7, Z9, Z9
+	VCMPPS    $0x01, (CX), Z9, K1
+	VMOVAPS.Z Z8, K1, Z9
+	VMOVUPS   Z9, (AX)
+	VPADDD    Z6, Z5, Z5
+	ADDQ      $0x40, CX
+	ADDQ      $0x40, AX
+	DECQ      SI
+	JNZ       loop
+
+tail:
+	ANDQ      $0x0f, DX
+	JZ        done
+	KMOVW     BX, K1
+	VPMULLD   Z4, Z5, Z9
+	VPADDD    Z0, Z9, Z9
+	VPSRLD    $0x10, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPMULLD   Z2, Z9, Z9
+	VPSRLD    $0x0f, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPMULLD   Z3, Z9, Z9
+	VPSRLD    $0x10, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPXORD    Z1, Z9, Z9
+	VPSRLD    $0x10, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPMULLD   Z2, Z9, Z9
+	VPSRLD    $0x0f, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPMULLD   Z3, Z9, Z9
+	VPSRLD    $0x10, Z9, Z10
+	VPXORD    Z10, Z9, Z9
+	VPSRLD    $0x08, Z9, Z9
+	VCVTDQ2PS Z9, Z9
+	VMULPS    Z7, Z9, Z9
+	VMOVUPS.Z (CX), K1, Z0
+	VCMPPS    $0x01, Z0, Z9, K2
+	VMOVAPS.Z Z8, K2, Z9
+	VMOVUPS   Z9, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+DATA iota16<>+0(SB)/4, $0x00000000
+DATA iota16<>+4(SB)/4, $0x00000001
+DATA iota16<>+8(SB)/4, $0x00000002
+DATA iota16<>+12(SB)/4, $0x00000003
+DATA iota16<>+16(SB)/4, $0x00000004
+DATA iota16<>+20(SB)/4, $0x00000005
+DATA iota16<>+24(SB)/4, $0x00000006
+DATA iota16<>+28(SB)/4, $0x00000007
+DATA iota16<>+32(SB)/4, $0x00000008
+DATA iota16<>+36(SB)/4, $0x00000009
+DATA iota16<>+40(SB)/4, $0x0000000a
+DATA iota16<>+44(SB)/4, $0x0000000b
+DATA iota16<>+48(SB)/4, $0x0000000c
+DATA iota16<>+52(SB)/4, $0x0000000d
+DATA iota16<>+56(SB)/4, $0x0000000e
+DATA iota16<>+60(SB)/4, $0x0000000f
+GLOBL iota16<>(SB), RODATA|NOPTR, $64
+
+// func momentum16(w *float32, v *float32, grad *float32, n int, lr float32, mom float32, wd float32, mask uint16)
+// Requires: AVX, AVX512F, SSE
+TEXT ·momentum16(SB), NOSPLIT, $0-46
+	MOVQ         w+0(FP), AX
+	MOVQ         v+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVSS        lr+32(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        mom+36(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        wd+40(FP), X2
+	VBROADCASTSS X2, Z2
+	MOVWLZX      mask+44(FP), SI
+	MOVQ         BX, DI
+	SHRQ         $0x04, DI
+	JZ           tail
+
+loop:
+	VMOVUPS (AX), Z6
+	VMULPS  (CX), Z1, Z3
+	VMULPS  Z6, Z2, Z4
+	VMOVUPS (DX), Z5
+	VSUBPS  Z4, Z5, Z5
+	VMULPS  Z5, Z0, Z5
+	VADDPS  Z5, Z3, Z3
+	VMOVUPS Z3, (CX)
+	VADDPS  Z3, Z6, Z6
+	VMOVUPS Z6, (AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	DECQ    DI
+	JNZ     loop
+
+tail:
+	ANDQ      $0x0f, BX
+	JZ        done
+	KMOVW     SI, K1
+	VMOVUPS.Z (AX), K1, Z3
+	VMOVUPS.Z (CX), K1, Z4
+	VMULPS    Z4, Z1, Z1
+	VMULPS    Z3, Z2, Z2
+	VMOVUPS.Z (DX), K1, Z4
+	VSUBPS    Z2, Z4, Z4
+	VMULPS    Z4, Z0, Z4
+	VADDPS    Z4, Z1, Z1
+	VMOVUPS   Z1, K1, (CX)
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+DATA sp64const16<>+0(SB)/4, $0x00000000
+DATA sp64const16<>+4(SB)/4, $0x80000000
+DATA sp64const16<>+8(SB)/4, $0x00000000
+DATA sp64const16<>+12(SB)/4, $0x80000000
+DATA sp64const16<>+16(SB)/4, $0x00000000
+DATA sp64const16<>+20(SB)/4, $0x80000000
+DATA sp64const16<>+24(SB)/4, $0x00000000
+DATA sp64const16<>+28(SB)/4, $0x80000000
+DATA sp64const16<>+32(SB)/4, $0x00000000
+DATA sp64const16<>+36(SB)/4, $0x80000000
+DATA sp64const16<>+40(SB)/4, $0x00000000
+DATA sp64const16<>+44(SB)/4, $0x80000000
+DATA sp64const16<>+48(SB)/4, $0x00000000
+DATA sp64const16<>+52(SB)/4, $0x80000000
+DATA sp64const16<>+56(SB)/4, $0x00000000
+DATA sp64const16<>+60(SB)/4, $0x80000000
+DATA sp64const16<>+64(SB)/4, $0x00000000
+DATA sp64const16<>+68(SB)/4, $0xc0440000
+DATA sp64const16<>+72(SB)/4, $0x00000000
+DATA sp64const16<>+76(SB)/4, $0xc0440000
+DATA sp64const16<>+80(SB)/4, $0x00000000
+DATA sp64const16<>+84(SB)/4, $0xc0440000
+DATA sp64const16<>+88(SB)/4, $0x00000000
+DATA sp64const16<>+92(SB)/4, $0xc0440000
+DATA sp64const16<>+96(SB)/4, $0x00000000
+DATA sp64const16<>+100(SB)/4, $0xc0440000
+DATA sp64const16<>+104(SB)/4, $0x00000000
+DATA sp64const16<>+108(SB)/4, $0xc0440000
+DATA sp64const16<>+112(SB)/4, $0x00000000
+DATA sp64const16<>+116(SB)/4, $0xc0440000
+DATA sp64const16<>+120(SB)/4, $0x00000000
+DATA sp64const16<>+124(SB)/4, $0xc0440000
+DATA sp64const16<>+128(SB)/4, $0x652b82fe
+DATA sp64const16<>+132(SB)/4, $0x3ff71547
+DATA sp64const16<>+136(SB)/4, $0x652b82fe
+DATA sp64const16<>+140(SB)/4, $0x3ff71547
+DATA sp64const16<>+144(SB)/4, $0x652b82fe
+DATA sp64const16<>+148(SB)/4, $0x3ff71547
+DATA sp64const16<>+152(SB)/4, $0x652b82fe
+DATA sp64const16<>+156(SB)/4, $0x3ff71547
+DATA sp64const16<>+160(SB)/4, $0x652b82fe
+DATA sp64const16<>+164(SB)/4, $0x3ff71547
+DATA sp64const16<>+168(SB)/4, $0x652b82fe
+DATA sp64const16<>+172(SB)/4, $0x3ff71547
+DATA sp64const16<>+176(SB)/4, $0x652b82fe
+DATA sp64const16<>+180(SB)/4, $0x3ff71547
+DATA sp64const16<>+184(SB)/4, $0x652b82fe
+DATA sp64const16<>+188(SB)/4, $0x3ff71547
+DATA sp64const16<>+192(SB)/4, $0x00000000
+DATA sp64const16<>+196(SB)/4, $0x43380000
+DATA sp64const16<>+200(SB)/4, $0x00000000
+DATA sp64const16<>+204(SB)/4, $0x43380000
+DATA sp64const16<>+208(SB)/4, $0x00000000
+DATA sp64const16<>+212(SB)/4, $0x43380000
+DATA sp64const16<>+216(SB)/4, $0x00000000
+DATA sp64const16<>+220(SB)/4, $0x43380000
+DATA sp64const16<>+224(SB)/4, $0x00000000
+DATA sp64const16<>+228(SB)/4, $0x43380000
+DATA sp64const16<>+232(SB)/4, $0x00000000
+DATA sp64const16<>+236(SB)/4, $0x43380000
+DATA sp64const16<>+240(SB)/4, $0x00000000
+DATA sp64const16<>+244(SB)/4, $0x43380000
+DATA sp64const16<>+248(SB)/4, $0x00000000
+DATA sp64const16<>+252(SB)/4, $0x43380000
+DATA sp64const16<>+256(SB)/4, $0xfee00000
+DATA sp64const16<>+260(SB)/4, $0x3fe62e42
+DATA sp64const16<>+264(SB)/4, $0xfee00000
+DATA sp64const16<>+268(SB)/4, $0x3fe62e42
+DATA sp64const16<>+272(SB)/4, $0xfee00000
+DATA sp64const16<>+276(SB)/4, $0x3fe62e42
+DATA sp64const16<>+280(SB)/4, $0xfee00000
+DATA sp64const16<>+284(SB)/4, $0x3fe62e42
+DATA sp64const16<>+288(SB)/4, $0xfee00000
+DATA sp64const16<>+292(SB)/4, $0x3fe62e42
+DATA sp64const16<>+296(SB)/4, $0xfee00000
+DATA sp64const16<>+300(SB)/4, $0x3fe62e42
+DATA sp64const16<>+304(SB)/4, $0xfee00000
+DATA sp64const16<>+308(SB)/4, $0x3fe62e42
+DATA sp64const16<>+312(SB)/4, $0xfee00000
+DATA sp64const16<>+316(SB)/4, $0x3fe62e42
+DATA sp64const16<>+320(SB)/4, $0x35793c76
+DATA sp64const16<>+324(SB)/4, $0x3dea39ef
+DATA sp64const16<>+328(SB)/4, $0x35793c76
+DATA sp64const16<>+332(SB)/4, $0x3dea39ef
+DATA sp64const16<>+336(SB)/4, $0x35793c76
+DATA sp64const16<>+340(SB)/4, $0x3dea39ef
+DATA sp64const16<>+344(SB)/4, $0x35793c76
+DATA sp64const16<>+348(SB)/4, $0x3dea39ef
+DATA sp64const16<>+352(SB)/4, $0x35793c76
+DATA sp64const16<>+356(SB)/4, $0x3dea39ef
+DATA sp64const16<>+360(SB)/4, $0x35793c76
+DATA sp64const16<>+364(SB)/4, $0x3dea39ef
+DATA sp64const16<>+368(SB)/4, $0x35793c76
+DATA sp64const16<>+372(SB)/4, $0x3dea39ef
+DATA sp64const16<>+376(SB)/4, $0x35793c76
+DATA sp64const16<>+380(SB)/4, $0x3dea39ef
+DATA sp64const16<>+384(SB)/4, $0x00000000
+DATA sp64const16<>+388(SB)/4, $0x3ff00000
+DATA sp64const16<>+392(SB)/4, $0x00000000
+DATA sp64const16<>+396(SB)/4, $0x3ff00000
+DATA sp64const16<>+400(SB)/4, $0x00000000
+DATA sp64const16<>+404(SB)/4, $0x3ff00000
+DATA sp64const16<>+408(SB)/4, $0x00000000
+DATA sp64const16<>+412(SB)/4, $0x3ff00000
+DATA sp64const16<>+416(SB)/4, $0x00000000
+DATA sp64const16<>+420(SB)/4, $0x3ff00000
+DATA sp64const16<>+424(SB)/4, $0x00000000
+DATA sp64const16<>+428(SB)/4, $0x3ff00000
+DATA sp64const16<>+432(SB)/4, $0x00000000
+DATA sp64const16<>+436(SB)/4, $0x3ff00000
+DATA sp64const16<>+440(SB)/4, $0x00000000
+DATA sp64const16<>+444(SB)/4, $0x3ff00000
+DATA sp64const16<>+448(SB)/4, $0x13a86d09
+DATA sp64const16<>+452(SB)/4, $0x3de61246
+DATA sp64const16<>+456(SB)/4, $0x13a86d09
+DATA sp64const16<>+460(SB)/4, $0x3de61246
+DATA sp64const16<>+464(SB)/4, $0x13a86d09
+DATA sp64const16<>+468(SB)/4, $0x3de61246
+DATA sp64const16<>+472(SB)/4, $0x13a86d09
+DATA sp64const16<>+476(SB)/4, $0x3de61246
+DATA sp64const16<>+480(SB)/4, $0x13a86d09
+DATA sp64const16<>+484(SB)/4, $0x3de61246
+DATA sp64const16<>+488(SB)/4, $0x13a86d09
+DATA sp64const16<>+492(SB)/4, $0x3de61246
+DATA sp64const16<>+496(SB)/4, $0x13a86d09
+DATA sp64const16<>+500(SB)/4, $0x3de61246
+DATA sp64const16<>+504(SB)/4, $0x13a86d09
+DATA sp64const16<>+508(SB)/4, $0x3de61246
+DATA sp64const16<>+512(SB)/4, $0xeff8d898
+DATA sp64const16<>+516(SB)/4, $0x3e21eed8
+DATA sp64const16<>+520(SB)/4, $0xeff8d898
+DATA sp64const16<>+524(SB)/4, $0x3e21eed8
+DATA sp64const16<>+528(SB)/4, $0xeff8d898
+DATA sp64const16<>+532(SB)/4, $0x3e21eed8
+DATA sp64const16<>+536(SB)/4, $0xeff8d898
+DATA sp64const16<>+540(SB)/4, $0x3e21eed8
+DATA sp64const16<>+544(SB)/4, $0xeff8d898
+DATA sp64const16<>+548(SB)/4, $0x3e21eed8
+DATA sp64const16<>+552(SB)/4, $0xeff8d898
+DATA sp64const16<>+556(SB)/4, $0x3e21eed8
+DATA sp64const16<>+560(SB)/4, $0xeff8d898
+DATA sp64const16<>+564(SB)/4, $0x3e21eed8
+DATA sp64const16<>+568(SB)/4, $0xeff8d898
+DATA sp64const16<>+572(SB)/4, $0x3e21eed8
+DATA sp64const16<>+576(SB)/4, $0x67f544e4
+DATA sp64const16<>+580(SB)/4, $0x3e5ae645
+DATA sp64const16<>+584(SB)/4, $0x67f544e4
+DATA sp64const16<>+588(SB)/4, $0x3e5ae645
+DATA sp64const16<>+592(SB)/4, $0x67f544e4
+DATA sp64const16<>+596(SB)/4, $0x3e5ae645
+DATA sp64const16<>+600(SB)/4, $0x67f544e4
+DATA sp64const16<>+604(SB)/4, $0x3e5ae645
+DATA sp64const16<>+608(SB)/4, $0x67f544e4
+DATA sp64const16<>+612(SB)/4, $0x3e5ae645
+DATA sp64const16<>+616(SB)/4, $0x67f544e4
+DATA sp64const16<>+620(SB)/4, $0x3e5ae645
+DATA sp64const16<>+624(SB)/4, $0x67f544e4
+DATA sp64const16<>+628(SB)/4, $0x3e5ae645
+DATA sp64const16<>+632(SB)/4, $0x67f544e4
+DATA sp64const16<>+636(SB)/4, $0x3e5ae645
+DATA sp64const16<>+640(SB)/4, $0xb7789f5c
+DATA sp64const16<>+644(SB)/4, $0x3e927e4f
+DATA sp64const16<>+648(SB)/4, $0xb7789f5c
+DATA sp64const16<>+652(SB)/4, $0x3e927e4f
+DATA sp64const16<>+656(SB)/4, $0xb7789f5c
+DATA sp64const16<>+660(SB)/4, $0x3e927e4f
+DATA sp64const16<>+664(SB)/4, $0xb7789f5c
+DATA sp64const16<>+668(SB)/4, $0x3e927e4f
+DATA sp64const16<>+672(SB)/4, $0xb7789f5c
+DATA sp64const16<>+676(SB)/4, $0x3e927e4f
+DATA sp64const16<>+680(SB)/4, $0xb7789f5c
+DATA sp64const16<>+684(SB)/4, $0x3e927e4f
+DATA sp64const16<>+688(SB)/4, $0xb7789f5c
+DATA sp64const16<>+692(SB)/4, $0x3e927e4f
+DATA sp64const16<>+696(SB)/4, $0xb7789f5c
+DATA sp64const16<>+700(SB)/4, $0x3e927e4f
+DATA sp64const16<>+704(SB)/4, $0xa556c734
+DATA sp64const16<>+708(SB)/4, $0x3ec71de3
+DATA sp64const16<>+712(SB)/4, $0xa556c734
+DATA sp64const16<>+716(SB)/4, $0x3ec71de3
+DATA sp64const16<>+720(SB)/4, $0xa556c734
+DATA sp64const16<>+724(SB)/4, $0x3ec71de3
+DATA sp64const16<>+728(SB)/4, $0xa556c734
+DATA sp64const16<>+732(SB)/4, $0x3ec71de3
+DATA sp64const16<>+736(SB)/4, $0xa556c734
+DATA sp64const16<>+740(SB)/4, $0x3ec71de3
+DATA sp64const16<>+744(SB)/4, $0xa556c734
+DATA sp64const16<>+748(SB)/4, $0x3ec71de3
+DATA sp64const16<>+752(SB)/4, $0xa556c734
+DATA sp64const16<>+756(SB)/4, $0x3ec71de3
+DATA sp64const16<>+760(SB)/4, $0xa556c734
+DATA sp64const16<>+764(SB)/4, $0x3ec71de3
+DATA sp64const16<>+768(SB)/4, $0x1a01a01a
+DATA sp64const16<>+772(SB)/4, $0x3efa01a0
+DATA sp64const16<>+776(SB)/4, $0x1a01a01a
+DATA sp64const16<>+780(SB)/4, $0x3efa01a0
+DATA sp64const16<>+784(SB)/4, $0x1a01a01a
+DATA sp64const16<>+788(SB)/4, $0x3efa01a0
+DATA sp64const16<>+792(SB)/4, $0x1a01a01a
+DATA sp64const16<>+796(SB)/4, $0x3efa01a0
+DATA sp64const16<>+800(SB)/4, $0x1a01a01a
+DATA sp64const16<>+804(SB)/4, $0x3efa01a0
+DATA sp64const16<>+808(SB)/4, $0x1a01a01a
+DATA sp64const16<>+812(SB)/4, $0x3efa01a0
+DATA sp64const16<>+816(SB)/4, $0x1a01a01a
+DATA sp64const16<>+820(SB)/4, $0x3efa01a0
+DATA sp64const16<>+824(SB)/4, $0x1a01a01a
+DATA sp64const16<>+828(SB)/4, $0x3efa01a0
+DATA sp64const16<>+832(SB)/4, $0x1a01a01a
+DATA sp64const16<>+836(SB)/4, $0x3f2a01a0
+DATA sp64const16<>+840(SB)/4, $0x1a01a01a
+DATA sp64const16<>+844(SB)/4, $0x3f2a01a0
+DATA sp64const16<>+848(SB)/4, $0x1a01a01a
+DATA sp64const16<>+852(SB)/4, $0x3f2a01a0
+DATA sp64const16<>+856(SB)/4, $0x1a01a01a
+DATA sp64const16<>+860(SB)/4, $0x3f2a01a0
+DATA sp64const16<>+864(SB)/4, $0x1a01a01a
+DATA sp64const16<>+868(SB)/4, $0x3f2a01a0
+DATA sp64const16<>+872(SB)/4, $0x1a01a01a
+DATA sp64const16<>+876(SB)/4, $0x3f2a01a0
+DATA sp64const16<>+880(SB)/4, $0x1a01a01a
+DATA sp64const16<>+884(SB)/4, $0x3f2a01a0
+DATA sp64const16<>+888(SB)/4, $0x1a01a01a
+DATA sp64const16<>+892(SB)/4, $0x3f2a01a0
+DATA sp64const16<>+896(SB)/4, $0x16c16c17
+DATA sp64const16<>+900(SB)/4, $0x3f56c16c
+DATA sp64const16<>+904(SB)/4, $0x16c16c17
+DATA sp64const16<>+908(SB)/4, $0x3f56c16c
+DATA sp64const16<>+912(SB)/4, $0x16c16c17
+DATA sp64const16<>+916(SB)/4, $0x3f56c16c
+DATA sp64const16<>+920(SB)/4, $0x16c16c17
+DATA sp64const16<>+924(SB)/4, $0x3f56c16c
+DATA sp64const16<>+928(SB)/4, $0x16c16c17
+DATA sp64const16<>+932(SB)/4, $0x3f56c16c
+DATA sp64const16<>+936(SB)/4, $0x16c16c17
+DATA sp64const16<>+940(SB)/4, $0x3f56c16c
+DATA sp64const16<>+944(SB)/4, $0x16c16c17
+DATA sp64const16<>+948(SB)/4, $0x3f56c16c
+DATA sp64const16<>+952(SB)/4, $0x16c16c17
+DATA sp64const16<>+956(SB)/4, $0x3f56c16c
+DATA sp64const16<>+960(SB)/4, $0x11111111
+DATA sp64const16<>+964(SB)/4, $0x3f811111
+DATA sp64const16<>+968(SB)/4, $0x11111111
+DATA sp64const16<>+972(SB)/4, $0x3f811111
+DATA sp64const16<>+976(SB)/4, $0x11111111
+DATA sp64const16<>+980(SB)/4, $0x3f811111
+DATA sp64const16<>+984(SB)/4, $0x11111111
+DATA sp64const16<>+988(SB)/4, $0x3f811111
+DATA sp64const16<>+992(SB)/4, $0x11111111
+DATA sp64const16<>+996(SB)/4, $0x3f811111
+DATA sp64const16<>+1000(SB)/4, $0x11111111
+DATA sp64const16<>+1004(SB)/4, $0x3f811111
+DATA sp64const16<>+1008(SB)/4, $0x11111111
+DATA sp64const16<>+1012(SB)/4, $0x3f811111
+DATA sp64const16<>+1016(SB)/4, $0x11111111
+DATA sp64const16<>+1020(SB)/4, $0x3f811111
+DATA sp64const16<>+1024(SB)/4, $0x55555555
+DATA sp64const16<>+1028(SB)/4, $0x3fa55555
+DATA sp64const16<>+1032(SB)/4, $0x55555555
+DATA sp64const16<>+1036(SB)/4, $0x3fa55555
+DATA sp64const16<>+1040(SB)/4, $0x55555555
+DATA sp64const16<>+1044(SB)/4, $0x3fa55555
+DATA sp64const16<>+1048(SB)/4, $0x55555555
+DATA sp64const16<>+1052(SB)/4, $0x3fa55555
+DATA sp64const16<>+1056(SB)/4, $0x55555555
+DATA sp64const16<>+1060(SB)/4, $0x3fa55555
+DATA sp64const16<>+1064(SB)/4, $0x55555555
+DATA sp64const16<>+1068(SB)/4, $0x3fa55555
+DATA sp64const16<>+1072(SB)/4, $0x55555555
+DATA sp64const16<>+1076(SB)/4, $0x3fa55555
+DATA sp64const16<>+1080(SB)/4, $0x55555555
+DATA sp64const16<>+1084(SB)/4, $0x3fa55555
+DATA sp64const16<>+1088(SB)/4, $0x55555555
+DATA sp64const16<>+1092(SB)/4, $0x3fc55555
+DATA sp64const16<>+1096(SB)/4, $0x55555555
+DATA sp64const16<>+1100(SB)/4, $0x3fc55555
+DATA sp64const16<>+1104(SB)/4, $0x55555555
+DATA sp64const16<>+1108(SB)/4, $0x3fc55555
+DATA sp64const16<>+1112(SB)/4, $0x55555555
+DATA sp64const16<>+1116(SB)/4, $0x3fc55555
+DATA sp64const16<>+1120(SB)/4, $0x55555555
+DATA sp64const16<>+1124(SB)/4, $0x3fc55555
+DATA sp64const16<>+1128(SB)/4, $0x55555555
+DATA sp64const16<>+1132(SB)/4, $0x3fc55555
+DATA sp64const16<>+1136(SB)/4, $0x55555555
+DATA sp64const16<>+1140(SB)/4, $0x3fc55555
+DATA sp64const16<>+1144(SB)/4, $0x55555555
+DATA sp64const16<>+1148(SB)/4, $0x3fc55555
+DATA sp64const16<>+1152(SB)/4, $0x00000000
+DATA sp64const16<>+1156(SB)/4, $0x3fe00000
+DATA sp64const16<>+1160(SB)/4, $0x00000000
+DATA sp64const16<>+1164(SB)/4, $0x3fe00000
+DATA sp64const16<>+1168(SB)/4, $0x00000000
+DATA sp64const16<>+1172(SB)/4, $0x3fe00000
+DATA sp64const16<>+1176(SB)/4, $0x00000000
+DATA sp64const16<>+1180(SB)/4, $0x3fe00000
+DATA sp64const16<>+1184(SB)/4, $0x00000000
+DATA sp64const16<>+1188(SB)/4, $0x3fe00000
+DATA sp64const16<>+1192(SB)/4, $0x00000000
+DATA sp64const16<>+1196(SB)/4, $0x3fe00000
+DATA sp64const16<>+1200(SB)/4, $0x00000000
+DATA sp64const16<>+1204(SB)/4, $0x3fe00000
+DATA sp64const16<>+1208(SB)/4, $0x00000000
+DATA sp64const16<>+1212(SB)/4, $0x3fe00000
+DATA sp64const16<>+1216(SB)/4, $0x00000000
+DATA sp64const16<>+1220(SB)/4, $0x3ff00000
+DATA sp64const16<>+1224(SB)/4, $0x00000000
+DATA sp64const16<>+1228(SB)/4, $0x3ff00000
+DATA sp64const16<>+1232(SB)/4, $0x00000000
+DATA sp64const16<>+1236(SB)/4, $0x3ff00000
+DATA sp64const16<>+1240(SB)/4, $0x00000000
+DATA sp64const16<>+1244(SB)/4, $0x3ff00000
+DATA sp64const16<>+1248(SB)/4, $0x00000000
+DATA sp64const16<>+1252(SB)/4, $0x3ff00000
+DATA sp64const16<>+1256(SB)/4, $0x00000000
+DATA sp64const16<>+1260(SB)/4, $0x3ff00000
+DATA sp64const16<>+1264(SB)/4, $0x00000000
+DATA sp64const16<>+1268(SB)/4, $0x3ff00000
+DATA sp64const16<>+1272(SB)/4, $0x00000000
+DATA sp64const16<>+1276(SB)/4, $0x3ff00000
+GLOBL sp64const16<>(SB), RODATA|NOPTR, $1280
+
+// func softplusLog8z(a *float32, n int, beta float64, pos *[8]float64, prod *[8]float64)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·softplusLog8z(SB), NOSPLIT, $0-40
+	MOVQ         a+0(FP), AX
+	MOVQ         n+8(FP), CX
+	VBROADCASTSD beta+16(FP), Z0
+	MOVQ         pos+24(FP), DX
+	MOVQ         prod+32(FP), BX
+	VMOVUPD      (DX), Z1
+	VMOVUPD      (BX), Z2
+	SHRQ         $0x03, CX
+	JZ           done
+
+loop:
+	VCVTPS2PD (AX), Z3
+	VMULPD    Z0, Z3, Z3
+	VXORPD    Z4, Z4, Z4
+	VMAXPD    Z3, Z4, Z4
+	VADDPD    Z4, Z1, Z1
+	VORPD     sp64const16<>+0(SB), Z3, Z3
+	VMAXPD    sp64const16<>+64(SB), Z3, Z3
+	VMULPD    sp64const16<>+128(SB), Z3, Z4
+	VADDPD    sp64const16<>+192(SB), Z4, Z5
+	VSUBPD    sp64const16<>+192(SB), Z5, Z6
+	VMULPD    sp64const16<>+256(SB), Z6, Z4
+	VSUBPD    Z4, Z3, Z3
+	VMULPD    sp64const16<>+320(SB), Z6, Z4
+	VSUBPD    Z4, Z3, Z3
+	VMOVUPD   sp64const16<>+448(SB), Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+512(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+576(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+640(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+704(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+768(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+832(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+896(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+960(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+1024(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+1088(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+1152(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+384(SB), Z4, Z4
+	VMULPD    Z3, Z4, Z4
+	VADDPD    sp64const16<>+384(SB), Z4, Z4
+	VPSLLQ    $0x34, Z5, Z5
+	VPADDQ    sp64const16<>+1216(SB), Z5, Z5
+	VMULPD    Z5, Z4, Z4
+	VADDPD    sp64const16<>+384(SB), Z4, Z4
+	VMULPD    Z4, Z2, Z2
+	ADDQ      $0x20, AX
+	DECQ      CX
+	JNZ       loop
+
+done:
+	VMOVUPD Z1, (DX)
+	VMOVUPD Z2, (BX)
+	VZEROUPPER
+	RET
+
 // func fmaScalar(x float32, y float32, z float32) float32
 // Requires: FMA3, SSE
 TEXT ·fmaScalar(SB), NOSPLIT, $0-20

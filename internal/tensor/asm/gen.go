@@ -36,6 +36,7 @@ func main() {
 	momentumKernel()
 	packBTransKernel()
 	softplusLogKernel()
+	elemKernelsAVX512()
 	fmaScalar()
 	Generate()
 }
