@@ -73,6 +73,10 @@ func gatherKernel() func(alpha float32, b []float32, ldb int, idx []int32, c []f
 	return gatherGeneric
 }
 
+// tail16 is the opmask of the last n mod 16 lanes of an AVX-512
+// element-wise kernel over n values (0 when n is a multiple of 16).
+func tail16(n int) uint16 { return uint16(1)<<(n&15) - 1 }
+
 func gemvKernel() func(coef, b []float32, ldb int, idx []int32, c []float32) {
 	switch {
 	case accelerated && avx512:

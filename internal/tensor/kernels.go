@@ -4,8 +4,8 @@ import "golang.org/x/sys/cpu"
 
 // KernelInfo says which kernels this process runs and what the CPU offers.
 type KernelInfo struct {
-	// Name is "avx512-fma" (the AVX-512 SGEMM micro-kernel beside the AVX2
-	// kernels), "avx2-fma" (the AVX2 assembly kernels), "go-fma" (portable
+	// Name is "avx512-fma" (the AVX-512 kernels — SGEMM, gather, sigmoid,
+	// softplus, Bernoulli, momentum — beside the AVX2 ones), "avx2-fma" (the AVX2 assembly kernels), "go-fma" (portable
 	// Go that the compiler fuses into hardware multiply–adds) or "go"
 	// (portable Go emulating the fused multiply–add). All give the same bits.
 	Name string `json:"name"`
@@ -42,7 +42,9 @@ func Kernels() KernelInfo {
 	if AVX512() {
 		k.Name = "avx512-fma"
 		k.Uses = append(k.Uses, "avx512f", "avx512dq")
-		k.Kernels["sgemm"], k.Kernels["gather"] = "avx512", "avx512"
+		for _, name := range []string{"sgemm", "gather", "sigmoid", "softplus", "bernoulli", "momentum"} {
+			k.Kernels[name] = "avx512"
+		}
 	}
 	for _, f := range []struct {
 		name string

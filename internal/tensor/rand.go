@@ -105,8 +105,8 @@ func b2f(b bool) float32 {
 
 // Fast Bernoulli sampling. BernoulliFast draws one 64-bit key from the
 // generator per call and derives unit i's uniform from a counter-based hash
-// of (key, i), eight lanes at a time in the AVX2 kernel and identically in
-// portable Go:
+// of (key, i), 8 lanes at a time in the AVX2 kernel, 16 in the AVX-512 one
+// and identically in portable Go:
 //
 //	x = i·0x9E3779B9 + key_lo;  x = mix(x);  x ^= key_hi;  x = mix(x)
 //	mix(x): x ^= x>>16; x *= 0x7feb352d; x ^= x>>15; x *= 0x846ca68b; x ^= x>>16
@@ -162,7 +162,13 @@ type bernoulliArgs struct {
 }
 
 func bernoulliHash(dst, p []float32, k0, k1 uint32) {
+	dst = dst[:len(p)]
 	i := 0
+	if accelerated && avx512 && len(p) > 0 {
+		// Every unit, the last len(p) mod 16 under a mask.
+		bernoulliHash16(&dst[0], &p[0], len(p), k0, k1, tail16(len(p)))
+		return
+	}
 	if accelerated && len(p) >= 8 {
 		i = len(p) &^ 7
 		bernoulliHash8(&dst[0], &p[0], i, k0, k1)

@@ -9,7 +9,8 @@ import "math"
 // cannot overflow), then the tail in order. e^u for u ∈ [−40, 0] is
 // Cody–Waite reduction (u = n·ln2 + r, |r| ≤ ln2/2) and the Taylor
 // polynomial of degree 13 (truncation < 4·10⁻¹⁸), below −40 the factor
-// 1 + e^u rounds to 1 anyway. The AVX2 kernel and the Go code below do the
+// 1 + e^u rounds to 1 anyway. The AVX2 and AVX-512 kernels (the same 8
+// lanes in two ymm or one zmm register) and the Go code below do the
 // same float64 operations in the same order (the explicit conversions stop
 // the compiler from fusing), so every path gives the same bits. Against the
 // sum of math.Log1p terms the result differs by a few float64 ulps of the
@@ -72,7 +73,9 @@ func SoftplusSum64(a []float32, beta float64) float64 {
 	for lo := 0; lo < nv; lo += softplus64Chunk {
 		blk := a[lo:min(nv, lo+softplus64Chunk)]
 		prod := [8]float64{1, 1, 1, 1, 1, 1, 1, 1}
-		if accelerated {
+		if accelerated && avx512 {
+			softplusLog8z(&blk[0], len(blk), beta, &pos, &prod)
+		} else if accelerated {
 			softplusLog8(&blk[0], len(blk), beta, &pos, &prod)
 		} else {
 			for i, x := range blk {

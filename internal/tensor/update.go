@@ -27,12 +27,18 @@ type momentumArgs struct {
 }
 
 func momentum(w, v, g []float32, lr, mom, wd float32) {
+	n := len(w)
+	v, g = v[:n], g[:n]
 	i := 0
+	if accelerated && avx512 && n > 0 {
+		// Every value, the last n mod 16 under a mask.
+		momentum16(&w[0], &v[0], &g[0], n, lr, mom, wd, tail16(n))
+		return
+	}
 	if accelerated && len(w) >= 8 {
 		i = len(w) &^ 7
 		momentum8(&w[0], &v[0], &g[0], i, lr, mom, wd)
 	}
-	n := len(w)
 	w, v, g = w[i:], v[i:n], g[i:n]
 	for j, gj := range g {
 		a := float32(mom * v[j])
