@@ -41,6 +41,25 @@ func SetAVX512(on bool) (prev bool) {
 	return prev
 }
 
+// elem512 says whether the element-wise kernels (sigmoid, softplus sums,
+// Bernoulli, momentum) take their AVX-512 versions when the AVX-512
+// kernels run; SetAVX512Elementwise switches it.
+var elem512 = true
+
+// SetAVX512Elementwise switches the AVX-512 versions of the element-wise
+// kernels alone on or off (their AVX2 versions then run beside the
+// AVX-512 products) and returns the previous setting. Same bits either
+// way; the switch is for benchmarks that time a whole training step with
+// and without them, and must not be called while kernels run.
+func SetAVX512Elementwise(on bool) (prev bool) {
+	prev = elem512
+	elem512 = on
+	return prev
+}
+
+// elemAVX512 says whether the element-wise kernels run on AVX-512.
+func elemAVX512() bool { return accelerated && avx512 && elem512 }
+
 // microKernel2 returns the kernel of two adjacent micro-panels of B (a
 // 6×32 tile, with the bits of two calls of microKernel), or nil where only
 // one-panel kernels exist.

@@ -133,6 +133,15 @@ func TestElementwisePathsBitIdentical(t *testing.T) {
 					undo := p.use()
 					got := runElementwise(n, off, nan)
 					undo()
+					if p.avx512 {
+						// AVX-512 products with the AVX2 element-wise kernels.
+						prev := SetAVX512Elementwise(false)
+						mixed := runElementwise(n, off, nan)
+						SetAVX512Elementwise(prev)
+						if !sameResults(mixed, got, false) {
+							t.Fatalf("n=%d off=%d nan=%v: AVX-512 with and without its element-wise kernels differ", n, off, nan)
+						}
+					}
 					for name, out := range got.f32 {
 						for i, v := range out[n:] {
 							if v != -7 {
@@ -162,6 +171,24 @@ func TestElementwisePathsBitIdentical(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sameResults says whether a and b hold the same bits (NaNs equal when
+// nanEqual is set).
+func sameResults(a, b elemResults, nanEqual bool) bool {
+	for name, want := range a.f32 {
+		for i, v := range b.f32[name] {
+			if !sameBits32(v, want[i], nanEqual) {
+				return false
+			}
+		}
+	}
+	for name, want := range a.f64 {
+		if v := b.f64[name]; math.Float64bits(v) != math.Float64bits(want) && !(nanEqual && v != v && want != want) {
+			return false
+		}
+	}
+	return true
 }
 
 func sameBits32(a, b float32, nanEqual bool) bool {

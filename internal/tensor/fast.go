@@ -140,7 +140,7 @@ func sigmoidRange(dst, x, bias []float32) {
 		bias = bias[:len(x)]
 	}
 	i := 0
-	if accelerated && avx512 && len(x) > 0 {
+	if elemAVX512() && len(x) > 0 {
 		// The whole range, the last len(x) mod 16 under a mask.
 		var pb *float32
 		if bias != nil {
@@ -206,7 +206,7 @@ func softplusSum(a, w []float32, d float32) float64 {
 		if w != nil {
 			pw = &w[0]
 		}
-		if avx512 {
+		if elemAVX512() {
 			softplusSum16(&a[0], pw, d, nv, &lanes)
 		} else {
 			softplusSum8(&a[0], pw, d, nv, &lanes)

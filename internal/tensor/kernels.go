@@ -42,8 +42,11 @@ func Kernels() KernelInfo {
 	if AVX512() {
 		k.Name = "avx512-fma"
 		k.Uses = append(k.Uses, "avx512f", "avx512dq")
-		for _, name := range []string{"sgemm", "gather", "sigmoid", "softplus", "bernoulli", "momentum"} {
-			k.Kernels[name] = "avx512"
+		k.Kernels["sgemm"], k.Kernels["gather"] = "avx512", "avx512"
+		if elem512 {
+			for _, name := range []string{"sigmoid", "softplus", "bernoulli", "momentum"} {
+				k.Kernels[name] = "avx512"
+			}
 		}
 	}
 	for _, f := range []struct {

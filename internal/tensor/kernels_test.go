@@ -36,4 +36,8 @@ func TestKernelsFollowTheSwitch(t *testing.T) {
 	if k.Kernels["softmax"] == "avx512" {
 		t.Errorf("softmax has no AVX-512 kernel: %+v", k)
 	}
+	defer SetAVX512Elementwise(SetAVX512Elementwise(false))
+	if k = Kernels(); k.Kernels["sigmoid"] == "avx512" || (k.Kernels["sgemm"] == "avx512") != hasAVX512 {
+		t.Errorf("AVX-512 on, element-wise AVX-512 off: %+v", k)
+	}
 }

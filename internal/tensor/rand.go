@@ -164,7 +164,7 @@ type bernoulliArgs struct {
 func bernoulliHash(dst, p []float32, k0, k1 uint32) {
 	dst = dst[:len(p)]
 	i := 0
-	if accelerated && avx512 && len(p) > 0 {
+	if elemAVX512() && len(p) > 0 {
 		// Every unit, the last len(p) mod 16 under a mask.
 		bernoulliHash16(&dst[0], &p[0], len(p), k0, k1, tail16(len(p)))
 		return

@@ -73,7 +73,7 @@ func SoftplusSum64(a []float32, beta float64) float64 {
 	for lo := 0; lo < nv; lo += softplus64Chunk {
 		blk := a[lo:min(nv, lo+softplus64Chunk)]
 		prod := [8]float64{1, 1, 1, 1, 1, 1, 1, 1}
-		if accelerated && avx512 {
+		if elemAVX512() {
 			softplusLog8z(&blk[0], len(blk), beta, &pos, &prod)
 		} else if accelerated {
 			softplusLog8(&blk[0], len(blk), beta, &pos, &prod)

@@ -30,7 +30,7 @@ func momentum(w, v, g []float32, lr, mom, wd float32) {
 	n := len(w)
 	v, g = v[:n], g[:n]
 	i := 0
-	if accelerated && avx512 && n > 0 {
+	if elemAVX512() && n > 0 {
 		// Every value, the last n mod 16 under a mask.
 		momentum16(&w[0], &v[0], &g[0], n, lr, mom, wd, tail16(n))
 		return
