@@ -12,34 +12,58 @@ import (
 // and reports allocations (the update loop must allocate nothing).
 func BenchmarkTrainStep(b *testing.B) {
 	for _, method := range []Method{CD, PCD} {
-		b.Run(string(method), func(b *testing.B) {
-			s, err := dataset.Load("mnist:1000", dataset.Options{Binarize: "threshold"})
-			if err != nil {
-				b.Fatal(err)
-			}
-			rng := tensor.NewRand(1)
-			m := New(784, 500)
-			m.Init(s.X, 0.01, rng)
-			cfg := DefaultConfigFor(method)
-			tr, err := NewTrainer(cfg, m, rng)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if method == PCD {
-				tr.persistent = resizeChain(nil, cfg.BatchSize, 784, 500)
-				tr.persistent.V.CopyFrom(s.X.SliceRows(0, cfg.BatchSize))
-			}
-			var batches [10]*tensor.Matrix
-			for i := range batches {
-				batches[i] = s.X.SliceRows(i*100, (i+1)*100)
-			}
-			tr.step(batches[0], 0.01, 0.5) // warm the buffers
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				tr.step(batches[i%10], 0.01, 0.5)
-			}
-			b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "samples/s")
+		b.Run(string(method), func(b *testing.B) { benchTrainStep(b, method) })
+	}
+}
+
+// BenchmarkTrainStepAVX512 times the CD-1 step of BenchmarkTrainStep on
+// three sets of kernels, one after the other within each run (so -count
+// interleaves them): avx512 (every AVX-512 kernel, the default where the
+// CPU has AVX-512), avx512-gemm (AVX-512 products, AVX2 element-wise
+// kernels: tensor.SetAVX512Elementwise(false)) and avx2
+// (tensor.SetAVX512(false)). All three give the same bits.
+func BenchmarkTrainStepAVX512(b *testing.B) {
+	if !tensor.AVX512() {
+		b.Skip("the AVX-512 kernels do not run here")
+	}
+	for _, v := range []struct {
+		name         string
+		avx512, elem bool
+	}{{"avx512", true, true}, {"avx512-gemm", true, false}, {"avx2", false, false}} {
+		b.Run(v.name, func(b *testing.B) {
+			defer tensor.SetAVX512(tensor.SetAVX512(v.avx512))
+			defer tensor.SetAVX512Elementwise(tensor.SetAVX512Elementwise(v.elem))
+			benchTrainStep(b, CD)
 		})
 	}
+}
+
+func benchTrainStep(b *testing.B, method Method) {
+	s, err := dataset.Load("mnist:1000", dataset.Options{Binarize: "threshold"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := tensor.NewRand(1)
+	m := New(784, 500)
+	m.Init(s.X, 0.01, rng)
+	cfg := DefaultConfigFor(method)
+	tr, err := NewTrainer(cfg, m, rng)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if method == PCD {
+		tr.persistent = resizeChain(nil, cfg.BatchSize, 784, 500)
+		tr.persistent.V.CopyFrom(s.X.SliceRows(0, cfg.BatchSize))
+	}
+	var batches [10]*tensor.Matrix
+	for i := range batches {
+		batches[i] = s.X.SliceRows(i*100, (i+1)*100)
+	}
+	tr.step(batches[0], 0.01, 0.5) // warm the buffers
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr.step(batches[i%10], 0.01, 0.5)
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "samples/s")
 }
