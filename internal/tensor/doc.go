@@ -38,9 +38,15 @@
 // CPU also has AVX-512 F and DQ, the GEMM micro-kernel (two adjacent 6×16
 // tiles in 12 zmm registers) and the gather kernel (12 zmm vectors, 192
 // columns a pass) run on AVX-512 — the same fused multiply–adds in the same
-// order per element, so the same bits again; SetAVX512(false) keeps them on
-// AVX2. The element-wise kernels stay on AVX2. Tests run every path the
-// machine has (Kernels reports which runs).
+// order per element, so the same bits again — and so do the element-wise
+// kernels (sigmoid, the softplus sums, BernoulliFast, MomentumStep: 16
+// float32 lanes, the last n mod 16 under an opmask; the float64 lane sums
+// keep the AVX2 kernels' 8 lanes and order of additions): every element
+// gets the operations of the AVX2 kernel in the same order, so the same
+// bits, and BernoulliFast the same samples. SetAVX512(false) keeps
+// everything on AVX2, SetAVX512Elementwise(false) only the element-wise
+// kernels; the row softmax stays on AVX2. Tests run every path the machine
+// has (Kernels reports which runs).
 //
 // # Parallelism
 //
