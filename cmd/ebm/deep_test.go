@@ -249,7 +249,7 @@ func TestDeepTrainScoreMatching(t *testing.T) {
 	}
 	// Checkerboard's row also sets the widths, unless --hidden is given.
 	out = mustRun(t, "deep", "train", "--data", "checkerboard:300", "--iters", "2", "--grid", "20", "--batch", "16", "--out", model, "--json", "--checkpoint", "none")
-	if sum := jsonObject(t, out); sum["architecture"] != "2-64-64-64-64-64-64-1" || sum["sigma"] != 0.2 || sum["sigma_end"] != 0.03 {
+	if sum := jsonObject(t, out); sum["architecture"] != "2-64-64-64-64-64-64-1" || sum["sigma"] != 0.15 || sum["sigma_end"] != 0.02 {
 		t.Errorf("checkerboard defaults %s", out)
 	}
 	// A sampler flag keeps contrastive training.

@@ -66,7 +66,7 @@ On a built-in 2-D set, unless --objective or a sampler flag (--sampler,
 --steps, --step-size, --leapfrog, --noise-scale, --persistent, --buffer,
 --reinit, --alpha) is given, the set's measured defaults apply to the flags
 not given: --objective ssm (8gaussians, pinwheel) or dsm with --sigma 0.05
-(rings, moons, swissroll; checkerboard: --sigma 0.2 --sigma-end 0.03 and
+(rings, moons, swissroll; checkerboard: --sigma 0.15 --sigma-end 0.02 and
 --hidden 64,64,64,64,64,64), --iters 10000, --lr-schedule cosine
 (docs/deep.md, "Score matching: defaults per data set").
 
