@@ -46,3 +46,6 @@ func momentum16(w, v, g *float32, n int, lr, mom, wd float32, mask uint16) { pan
 func softplusLog8z(a *float32, n int, beta float64, pos, prod *[8]float64) { panic("unreachable") }
 
 func packBT16(dst, src *float32, ldb int, nblk int) { panic("unreachable") }
+
+func colSums8(dst, m *float32, ldm, rows, nv int, s float32)               { panic("unreachable") }
+func colSums16(dst, m *float32, ldm, rows, nv int, s float32, mask uint16) { panic("unreachable") }

@@ -60,4 +60,6 @@ func BenchmarkElementwise(b *testing.B) {
 	v, g := make([]float32, len(m.Data)), make([]float32, len(m.Data))
 	NewRand(4).Normal(g, 0, 0.1)
 	run("MomentumStep", true, func() { MomentumStep(m.Data, v, g, 1e-6, 0.5, 1e-4) })
+	sums := make([]float32, 500)
+	run("ColumnSums", true, func() { ColumnSums(sums, x, 0.01) })
 }

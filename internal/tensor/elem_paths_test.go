@@ -102,6 +102,24 @@ func runElementwise(n, off int, nan bool) elemResults {
 			r.f32[name+"-MomentumStep-v"] = vv
 		})
 	}
+	// ColumnSums over 1–5 rows whose values are x shifted row by row, onto
+	// dst = y; and columnSumRange on the columns [1, n−1) (unaligned).
+	rows := 1 + n%5
+	cm := &Matrix{Rows: rows, Cols: n, Data: make([]float32, rows*n)}
+	for i := 0; i < rows; i++ {
+		for j := 0; j < n; j++ {
+			cm.Data[i*n+j] = x[(j+i)%n] * float32(i+1)
+		}
+	}
+	for _, sc := range []float32{1, -0.01, 1.0 / 3} {
+		out(fmt.Sprintf("ColumnSums(s=%g)", sc), func(dst []float32) { copy(dst, y); ColumnSums(dst, cm, sc) })
+		out(fmt.Sprintf("columnSumRange(s=%g)", sc), func(dst []float32) {
+			copy(dst, y)
+			if n > 2 {
+				columnSumRange(dst, cm, sc, 1, n-1)
+			}
+		})
+	}
 	r.f64["SoftplusSumFast"] = SoftplusSumFast(x)
 	r.f64["SoftplusShiftSum+"] = SoftplusShiftSum(x, y, 1)
 	r.f64["SoftplusShiftSum-"] = SoftplusShiftSum(x, y, -1)

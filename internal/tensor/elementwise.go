@@ -45,10 +45,44 @@ func ColumnSums(dst []float32, m *Matrix, s float32) {
 	// Columns are shared out over GOMAXPROCS goroutines; each column still
 	// adds its rows in order.
 	parallelFor(&columnSumTasks, columnSumArgs{dst: dst, m: m, s: s}, func(a *columnSumArgs, lo, hi int) {
-		for i := 0; i < a.m.Rows; i++ {
-			Axpy(a.s, a.m.Data[i*a.m.Cols+lo:i*a.m.Cols+hi], a.dst[lo:hi])
-		}
+		columnSumRange(a.dst, a.m, a.s, lo, hi)
 	}, m.Cols, 16, float64(len(m.Data)))
+}
+
+// columnSumRange adds s·m[i][j] to dst[j] for the columns [lo, hi), row by
+// row. The assembly kernels keep a block of up to 4 vectors of dst in
+// registers over all rows, with the Go loop's multiply and add per element
+// (no fused multiply–add), so every path gives the same bits.
+func columnSumRange(dst []float32, m *Matrix, s float32, lo, hi int) {
+	if m.Rows == 0 || hi <= lo {
+		return
+	}
+	ld := m.Cols
+	switch {
+	case elemAVX512():
+		for j := lo; j < hi; j += 64 {
+			w := min(64, hi-j)
+			nv := (w + 15) / 16
+			mask := tail16(w)
+			if mask == 0 {
+				mask = 0xffff // the last vector is whole
+			}
+			_, _ = dst[j+w-1], m.Data[(m.Rows-1)*ld+j+w-1]
+			colSums16(&dst[j], &m.Data[j], ld, m.Rows, nv, s, mask)
+		}
+		return
+	case accelerated:
+		w := (hi - lo) / 8 * 8
+		for j := lo; j < lo+w; j += 32 {
+			nv := min(32, lo+w-j) / 8
+			_, _ = dst[j+nv*8-1], m.Data[(m.Rows-1)*ld+j+nv*8-1]
+			colSums8(&dst[j], &m.Data[j], ld, m.Rows, nv, s)
+		}
+		lo += w
+	}
+	for i := 0; i < m.Rows; i++ {
+		Axpy(s, m.Data[i*ld+lo:i*ld+hi], dst[lo:hi])
+	}
 }
 
 var columnSumTasks sync.Pool

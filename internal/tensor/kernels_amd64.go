@@ -94,5 +94,15 @@ func momentum16(w *float32, v *float32, grad *float32, n int, lr float32, mom fl
 //go:noescape
 func softplusLog8z(a *float32, n int, beta float64, pos *[8]float64, prod *[8]float64)
 
+// colSums8 adds s times the rows of m (stride ldm) to nv·8 values of dst, row by row.
+//
+//go:noescape
+func colSums8(dst *float32, m *float32, ldm int, rows int, nv int, s float32)
+
+// colSums16 is colSums8 on AVX-512: nv vectors of 16, the last under the bits of mask.
+//
+//go:noescape
+func colSums16(dst *float32, m *float32, ldm int, rows int, nv int, s float32, mask uint16)
+
 // fmaScalar returns the hardware fused multiply–add x·y+z.
 func fmaScalar(x float32, y float32, z float32) float32

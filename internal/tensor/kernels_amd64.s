@@ -5046,6 +5046,222 @@ done:
 	VZEROUPPER
 	RET
 
+// func colSums8(dst *float32, m *float32, ldm int, rows int, nv int, s float32)
+// Requires: AVX
+TEXT ·colSums8(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         m+8(FP), CX
+	MOVQ         ldm+16(FP), DX
+	MOVQ         rows+24(FP), BX
+	MOVQ         nv+32(FP), SI
+	SHLQ         $0x02, DX
+	VBROADCASTSS s+40(FP), Y0
+	TESTQ        BX, BX
+	JZ           done
+	CMPQ         SI, $0x01
+	JE           nv1
+	CMPQ         SI, $0x02
+	JE           nv2
+	CMPQ         SI, $0x03
+	JE           nv3
+	CMPQ         SI, $0x04
+	JE           nv4
+	JMP          done
+
+nv1:
+	VMOVUPS (AX), Y1
+
+nv1_row:
+	VMOVUPS (CX), Y2
+	VMULPS  Y2, Y0, Y2
+	VADDPS  Y2, Y1, Y1
+	ADDQ    DX, CX
+	DECQ    BX
+	JNZ     nv1_row
+	VMOVUPS Y1, (AX)
+	JMP     done
+
+nv2:
+	VMOVUPS (AX), Y1
+	VMOVUPS 32(AX), Y2
+
+nv2_row:
+	VMOVUPS (CX), Y3
+	VMULPS  Y3, Y0, Y3
+	VADDPS  Y3, Y1, Y1
+	VMOVUPS 32(CX), Y3
+	VMULPS  Y3, Y0, Y3
+	VADDPS  Y3, Y2, Y2
+	ADDQ    DX, CX
+	DECQ    BX
+	JNZ     nv2_row
+	VMOVUPS Y1, (AX)
+	VMOVUPS Y2, 32(AX)
+	JMP     done
+
+nv3:
+	VMOVUPS (AX), Y1
+	VMOVUPS 32(AX), Y2
+	VMOVUPS 64(AX), Y3
+
+nv3_row:
+	VMOVUPS (CX), Y4
+	VMULPS  Y4, Y0, Y4
+	VADDPS  Y4, Y1, Y1
+	VMOVUPS 32(CX), Y4
+	VMULPS  Y4, Y0, Y4
+	VADDPS  Y4, Y2, Y2
+	VMOVUPS 64(CX), Y4
+	VMULPS  Y4, Y0, Y4
+	VADDPS  Y4, Y3, Y3
+	ADDQ    DX, CX
+	DECQ    BX
+	JNZ     nv3_row
+	VMOVUPS Y1, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y3, 64(AX)
+	JMP     done
+
+nv4:
+	VMOVUPS (AX), Y1
+	VMOVUPS 32(AX), Y2
+	VMOVUPS 64(AX), Y3
+	VMOVUPS 96(AX), Y4
+
+nv4_row:
+	VMOVUPS (CX), Y5
+	VMULPS  Y5, Y0, Y5
+	VADDPS  Y5, Y1, Y1
+	VMOVUPS 32(CX), Y5
+	VMULPS  Y5, Y0, Y5
+	VADDPS  Y5, Y2, Y2
+	VMOVUPS 64(CX), Y5
+	VMULPS  Y5, Y0, Y5
+	VADDPS  Y5, Y3, Y3
+	VMOVUPS 96(CX), Y5
+	VMULPS  Y5, Y0, Y5
+	VADDPS  Y5, Y4, Y4
+	ADDQ    DX, CX
+	DECQ    BX
+	JNZ     nv4_row
+	VMOVUPS Y1, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y3, 64(AX)
+	VMOVUPS Y4, 96(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func colSums16(dst *float32, m *float32, ldm int, rows int, nv int, s float32, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·colSums16(SB), NOSPLIT, $0-46
+	MOVQ         dst+0(FP), AX
+	MOVQ         m+8(FP), CX
+	MOVQ         ldm+16(FP), DX
+	MOVQ         rows+24(FP), BX
+	MOVQ         nv+32(FP), SI
+	SHLQ         $0x02, DX
+	VBROADCASTSS s+40(FP), Z0
+	MOVWLZX      mask+44(FP), DI
+	KMOVW        DI, K1
+	TESTQ        BX, BX
+	JZ           done
+	CMPQ         SI, $0x01
+	JE           nv1
+	CMPQ         SI, $0x02
+	JE           nv2
+	CMPQ         SI, $0x03
+	JE           nv3
+	CMPQ         SI, $0x04
+	JE           nv4
+	JMP          done
+
+nv1:
+	VMOVUPS.Z (AX), K1, Z1
+
+nv1_row:
+	VMOVUPS.Z (CX), K1, Z2
+	VMULPS    Z2, Z0, Z2
+	VADDPS    Z2, Z1, Z1
+	ADDQ      DX, CX
+	DECQ      BX
+	JNZ       nv1_row
+	VMOVUPS   Z1, K1, (AX)
+	JMP       done
+
+nv2:
+	VMOVUPS   (AX), Z1
+	VMOVUPS.Z 64(AX), K1, Z2
+
+nv2_row:
+	VMOVUPS   (CX), Z3
+	VMULPS    Z3, Z0, Z3
+	VADDPS    Z3, Z1, Z1
+	VMOVUPS.Z 64(CX), K1, Z3
+	VMULPS    Z3, Z0, Z3
+	VADDPS    Z3, Z2, Z2
+	ADDQ      DX, CX
+	DECQ      BX
+	JNZ       nv2_row
+	VMOVUPS   Z1, (AX)
+	VMOVUPS   Z2, K1, 64(AX)
+	JMP       done
+
+nv3:
+	VMOVUPS   (AX), Z1
+	VMOVUPS   64(AX), Z2
+	VMOVUPS.Z 128(AX), K1, Z3
+
+nv3_row:
+	VMOVUPS   (CX), Z4
+	VMULPS    Z4, Z0, Z4
+	VADDPS    Z4, Z1, Z1
+	VMOVUPS   64(CX), Z4
+	VMULPS    Z4, Z0, Z4
+	VADDPS    Z4, Z2, Z2
+	VMOVUPS.Z 128(CX), K1, Z4
+	VMULPS    Z4, Z0, Z4
+	VADDPS    Z4, Z3, Z3
+	ADDQ      DX, CX
+	DECQ      BX
+	JNZ       nv3_row
+	VMOVUPS   Z1, (AX)
+	VMOVUPS   Z2, 64(AX)
+	VMOVUPS   Z3, K1, 128(AX)
+	JMP       done
+
+nv4:
+	VMOVUPS   (AX), Z1
+	VMOVUPS   64(AX), Z2
+	VMOVUPS   128(AX), Z3
+	VMOVUPS.Z 192(AX), K1, Z4
+
+nv4_row:
+	VMOVUPS   (CX), Z5
+	VMULPS    Z5, Z0, Z5
+	VADDPS    Z5, Z1, Z1
+	VMOVUPS   64(CX), Z5
+	VMULPS    Z5, Z0, Z5
+	VADDPS    Z5, Z2, Z2
+	VMOVUPS   128(CX), Z5
+	VMULPS    Z5, Z0, Z5
+	VADDPS    Z5, Z3, Z3
+	VMOVUPS.Z 192(CX), K1, Z5
+	VMULPS    Z5, Z0, Z5
+	VADDPS    Z5, Z4, Z4
+	ADDQ      DX, CX
+	DECQ      BX
+	JNZ       nv4_row
+	VMOVUPS   Z1, (AX)
+	VMOVUPS   Z2, 64(AX)
+	VMOVUPS   Z3, 128(AX)
+	VMOVUPS   Z4, K1, 192(AX)
+
+done:
+	VZEROUPPER
+	RET
+
 // func fmaScalar(x float32, y float32, z float32) float32
 // Requires: FMA3, SSE
 TEXT ·fmaScalar(SB), NOSPLIT, $0-20
