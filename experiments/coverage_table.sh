@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 13: which training gives an MNIST RBM whose samples cover every digit?
-# For each run: train (500 hidden, threshold-binarized MNIST), draw 1,000
+# For each run: train (500 hidden unless the flags say otherwise, threshold-binarized MNIST), draw 1,000
 # samples with `ebm rbm sample`'s defaults for the model (restart models:
 # their matched sampler; others: 1,000 Gibbs steps from noise), score them
 # (coverage: entropy, TV, median NN distance, near-copies), and estimate the
@@ -23,9 +23,10 @@ declare -A RUNS=(
   [pcd1-chains1000]="--method pcd --chains 1000"
   [cd1]="--method cd"
   [pt10-adapt-e3]="--method pt --temperatures 10 --adapt-ladder --epochs 3"
+  [pcd10-h100-chains1000]="--method pcd --k 10 --chains 1000 --hidden 100 --lr 0.01 --epochs 30"
 )
 runs=("$@")
-[ ${#runs[@]} -eq 0 ] && runs=(restart-k5-cosine restart-k5 restart-k5-seed2 restart-k5-seed3 pcd1 pcd1-centered pcd1-chains1000 cd1 pt10-adapt-e3)
+[ ${#runs[@]} -eq 0 ] && runs=(restart-k5-cosine restart-k5 restart-k5-seed2 restart-k5-seed3 pcd1 pcd1-centered pcd1-chains1000 cd1 pt10-adapt-e3 pcd10-h100-chains1000)
 for r in "${runs[@]}"; do
   m=experiments/runs/cov-$r.safetensors
   # shellcheck disable=SC2086
