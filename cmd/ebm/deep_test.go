@@ -252,6 +252,18 @@ func TestDeepTrainScoreMatching(t *testing.T) {
 	if sum := jsonObject(t, out); sum["architecture"] != "2-64-64-64-64-64-64-1" || sum["sigma"] != 0.15 || sum["sigma_end"] != 0.02 {
 		t.Errorf("checkerboard defaults %s", out)
 	}
+	// Named bare, checkerboard draws its row's 100,000 points, and the model
+	// file records the spec with the count (so --resume draws the same);
+	// a count in the spec, or a sampler flag, keeps what was asked for.
+	out = mustRun(t, "deep", "train", "--data", "checkerboard", "--iters", "1", "--grid", "20", "--batch", "16", "--out", model, "--json", "--checkpoint", "none")
+	if sum := jsonObject(t, out); sum["data"] != "checkerboard:100000" {
+		t.Errorf("bare checkerboard: data %v, want checkerboard:100000", sum["data"])
+	}
+	mustLoadFile(t, model, map[string]string{"data": "checkerboard:100000"})
+	out = mustRun(t, "deep", "train", "--data", "checkerboard", "--steps", "1", "--iters", "1", "--grid", "20", "--batch", "16", "--hidden", "8", "--out", model, "--json", "--checkpoint", "none")
+	if sum := jsonObject(t, out); sum["data"] != "checkerboard" {
+		t.Errorf("checkerboard with --steps: data %v, want checkerboard (10000 points)", sum["data"])
+	}
 	// A sampler flag keeps contrastive training.
 	out = mustRun(t, append([]string{"deep", "train", "--data", "rings:500", "--steps", "2"}, common...)...)
 	if sum := jsonObject(t, out); sum["objective"] != "cd" || sum["lr_decay"] != nil {

@@ -66,8 +66,9 @@ On a built-in 2-D set, unless --objective or a sampler flag (--sampler,
 --steps, --step-size, --leapfrog, --noise-scale, --persistent, --buffer,
 --reinit, --alpha) is given, the set's measured defaults apply to the flags
 not given: --objective ssm (8gaussians, pinwheel) or dsm with --sigma 0.05
-(rings, moons, swissroll; checkerboard: --sigma 0.15 --sigma-end 0.02 and
---hidden 64,64,64,64,64,64), --iters 10000, --lr-schedule cosine
+(rings, moons, swissroll; checkerboard: --sigma 0.15 --sigma-end 0.02,
+--hidden 64,64,64,64,64,64 and --iters 20000 on 100000 points, i.e.
+--data checkerboard:100000), --iters 10000, --lr-schedule cosine
 (docs/deep.md, "Score matching: defaults per data set").
 
 On 2-D data the model is evaluated at the end: exp(−E) is normalised on a
@@ -141,7 +142,7 @@ the checkpoint).`,
 	f.BoolVar(&cfg.Persistent, "persistent", def.Persistent, "keep chains in a replay buffer (--persistent=false: short-run chains from noise)")
 	f.IntVar(&cfg.BufferSize, "buffer", def.BufferSize, "persistent: replay buffer size")
 	f.Float64Var(&cfg.Reinit, "reinit", def.Reinit, "persistent: probability that a drawn chain restarts from noise")
-	f.IntVar(&o.Iters, "iters", 2000, "training iterations (image data: 4000; built-in 2-D sets without --objective: 10000)")
+	f.IntVar(&o.Iters, "iters", 2000, "training iterations (image data: 4000; built-in 2-D sets without --objective: 10000, checkerboard 20000)")
 	f.IntVar(&cfg.Batch, "batch", def.Batch, "data points (and negatives) per iteration")
 	f.Float64Var(&cfg.LR, "lr", def.LR, "Adam learning rate")
 	f.Float64Var(&cfg.Alpha, "alpha", def.Alpha, "cd: energy regularisation α(E⁺² + E⁻²)")
@@ -210,6 +211,9 @@ func deepTrainRun(ctx context.Context, o *deepTrainOptions) error {
 		if ck, err = deepResume(o); err != nil {
 			return err
 		}
+	}
+	if ck == nil {
+		o.toyPoints()
 	}
 	if o.Checkpoint == "" {
 		o.Checkpoint = strings.TrimSuffix(o.Out, ".safetensors") + ".ckpt.safetensors"
@@ -376,11 +380,7 @@ var cdFlags = []string{"objective", "sampler", "steps", "step-size", "leapfrog",
 // setting only where its flag was not given, unless --objective or a flag
 // of contrastive training's sampler (cdFlags) was given.
 func (o *deepTrainOptions) toyDefaults() {
-	toy, _, _, err := dataset.ParseToy2D(o.Data)
-	if err != nil || slices.ContainsFunc(o.Given, func(f string) bool { return slices.Contains(cdFlags, f) }) {
-		return
-	}
-	d, ok := deep.ToyDefaults(toy)
+	d, ok := o.toyDefault()
 	if !ok {
 		return
 	}
@@ -399,6 +399,27 @@ func (o *deepTrainOptions) toyDefaults() {
 	if d.Sigma > 0 {
 		set("sigma", func() { c.Sigma = d.Sigma })
 		set("sigma-end", func() { c.SigmaEnd = d.SigmaEnd })
+	}
+}
+
+// toyDefault returns the row of deep.ToyDefaults that applies to this run:
+// --data names a built-in 2-D set and neither --objective nor a flag of
+// contrastive training's sampler (cdFlags) was given.
+func (o *deepTrainOptions) toyDefault() (deep.ToyDefault, bool) {
+	toy, _, _, err := dataset.ParseToy2D(o.Data)
+	if err != nil || toy == "" || slices.ContainsFunc(o.Given, func(f string) bool { return slices.Contains(cdFlags, f) }) {
+		return deep.ToyDefault{}, false
+	}
+	return deep.ToyDefaults(toy)
+}
+
+// toyPoints turns a bare built-in set name (--data checkerboard) into
+// name:N with the set's default point count, where its row has one: the
+// data are drawn before the other defaults apply, and the spec with N is
+// what the model file and checkpoint record (so --resume draws the same).
+func (o *deepTrainOptions) toyPoints() {
+	if d, ok := o.toyDefault(); ok && d.Points > 0 && !strings.Contains(o.Data, ":") {
+		o.Data = fmt.Sprintf("%s:%d", o.Data, d.Points)
 	}
 }
 
