@@ -1,7 +1,9 @@
 package tensor
 
 import (
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -56,5 +58,34 @@ func BenchmarkForkJoin(b *testing.B) {
 			w.runPart(0)
 			w.runPart(1)
 		}
+	})
+}
+
+// BenchmarkCoreToCore is one round trip of a cache line between two
+// goroutines on their own threads (run with -cpu 2): tens of ns between
+// cores of one core complex, hundreds across complexes or sockets — what
+// every hand-off of data between the cores of a split step pays.
+func BenchmarkCoreToCore(b *testing.B) {
+	b.Run("pingpong", func(b *testing.B) {
+		var x atomic.Int64
+		n := int64(b.N)
+		done := make(chan struct{})
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			for i := int64(1); i < 2*n; i += 2 {
+				for x.Load() != i {
+				}
+				x.Store(i + 1)
+			}
+			close(done)
+		}()
+		b.ResetTimer()
+		for i := int64(0); i < 2*n; i += 2 {
+			for x.Load() != i {
+			}
+			x.Store(i + 1)
+		}
+		<-done
 	})
 }
