@@ -60,7 +60,9 @@ L = mean[−vᵀ∇²E v + ½|∇E|²] with --projection gaussian or rademacher
 directions v; --ssm-plain uses ½(vᵀ∇E)² instead of the variance-reduced
 ½|∇E|²); docs/deep.md, "Score matching". Gradients are clipped to the
 global norm --clip; --lr-schedule cosine lowers the learning rate along a
-cosine to 1/100 of --lr over the run.
+cosine to 1/100 of --lr over the run (the run as first started: one resumed
+with a larger --iters keeps that schedule and goes on at 1/100 of --lr, so
+its first iterations are bit-identical to the run it continues).
 
 On a built-in 2-D set, unless --objective or a sampler flag (--sampler,
 --steps, --step-size, --leapfrog, --noise-scale, --persistent, --buffer,
