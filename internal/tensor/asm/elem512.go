@@ -264,36 +264,7 @@ func softplusLogKernelZ() {
 	VMOVUPD(Mem{Base: ppos}, pos)
 	VMOVUPD(Mem{Base: pprod}, prod)
 	vexp.Loop8(n, func() {
-		t, q, u := ZMM(), ZMM(), ZMM()
-		VCVTPS2PD(Mem{Base: pa}, t)
-		VMULPD(beta, t, t)
-		VXORPD(q, q, q)
-		VMAXPD(t, q, q) // max(0, t): t when NaN
-		VADDPD(q, pos, pos)
-		VORPD(c["sign"], t, u) // −|t|
-		VMAXPD(c["lo"], u, u)  // u > lo ? u : lo
-		z, k, nf, r, p := ZMM(), ZMM(), ZMM(), ZMM(), ZMM()
-		VMULPD(c["log2e"], u, z)
-		VADDPD(c["magic"], z, k)
-		VSUBPD(c["magic"], k, nf)
-		VMULPD(c["ln2hi"], nf, q)
-		VSUBPD(q, u, r)
-		VMULPD(c["ln2lo"], nf, q)
-		VSUBPD(q, r, r)
-		VMOVUPD(c["p13"], p)
-		for _, name := range sp64Poly {
-			VMULPD(r, p, p)
-			VADDPD(c[name], p, p)
-		}
-		VMULPD(r, p, p)
-		VADDPD(c["one"], p, p)
-		VMULPD(r, p, p)
-		VADDPD(c["one"], p, p)
-		VPSLLQ(U8(52), k, k)
-		VPADDQ(c["bias"], k, k)
-		VMULPD(k, p, p) // e^u
-		VADDPD(c["one"], p, p)
-		VMULPD(p, prod, prod)
+		softplusLogLanes(ZMM, c, Mem{Base: pa}, beta, pos, prod)
 	}, pa)
 	VMOVUPD(pos, Mem{Base: ppos})
 	VMOVUPD(prod, Mem{Base: pprod})

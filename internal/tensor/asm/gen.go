@@ -697,6 +697,42 @@ func sp64Rows() []vexp.Row {
 	return append(rows, vexp.Row{Name: "bias", Lanes: [8]uint32{0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20, 0, 1023 << 20}})
 }
 
+// softplusLogLanes emits softplusLog's step for one vector of float64
+// lanes (vec: YMM for 4, ZMM for 8), converted from the float32 values at
+// src: pos += max(t, 0), prod *= 1 + e^u with t = β·a, u = max(−|t|, −40).
+func softplusLogLanes(vec func() reg.VecVirtual, c map[string]Mem, src Mem, beta, pos, prod reg.VecVirtual) {
+	t, q, u := vec(), vec(), vec()
+	VCVTPS2PD(src, t)
+	VMULPD(beta, t, t)
+	VXORPD(q, q, q)
+	VMAXPD(t, q, q) // max(0, t): t when NaN
+	VADDPD(q, pos, pos)
+	VORPD(c["sign"], t, u) // −|t|
+	VMAXPD(c["lo"], u, u)  // u > lo ? u : lo
+	z, k, nf, r, p := vec(), vec(), vec(), vec(), vec()
+	VMULPD(c["log2e"], u, z)
+	VADDPD(c["magic"], z, k)
+	VSUBPD(c["magic"], k, nf)
+	VMULPD(c["ln2hi"], nf, q)
+	VSUBPD(q, u, r)
+	VMULPD(c["ln2lo"], nf, q)
+	VSUBPD(q, r, r)
+	VMOVUPD(c["p13"], p)
+	for _, name := range sp64Poly {
+		VMULPD(r, p, p)
+		VADDPD(c[name], p, p)
+	}
+	VMULPD(r, p, p)
+	VADDPD(c["one"], p, p)
+	VMULPD(r, p, p)
+	VADDPD(c["one"], p, p)
+	VPSLLQ(U8(52), k, k)
+	VPADDQ(c["bias"], k, k)
+	VMULPD(k, p, p) // e^u
+	VADDPD(c["one"], p, p)
+	VMULPD(p, prod, prod)
+}
+
 // softplusLogKernel: for n (a multiple of 8) floats a, with t = β·a[i] in
 // float64 and lane l = i mod 8: pos[l] += max(t, 0) (NaN kept) and
 // prod[l] *= 1 + e^u, u = max(−|t|, −40), e^u by expNeg64 of softplus64.go
@@ -719,36 +755,7 @@ func softplusLogKernel() {
 	}
 	vexp.Loop8(n, func() {
 		for h := 0; h < 2; h++ {
-			t, q, u := YMM(), YMM(), YMM()
-			VCVTPS2PD(Mem{Base: pa, Disp: 16 * h}, t)
-			VMULPD(beta, t, t)
-			VXORPD(q, q, q)
-			VMAXPD(t, q, q) // max(0, t): t when NaN
-			VADDPD(q, pos[h], pos[h])
-			VORPD(c["sign"], t, u) // −|t|
-			VMAXPD(c["lo"], u, u)  // u > lo ? u : lo
-			z, k, nf, r, p := YMM(), YMM(), YMM(), YMM(), YMM()
-			VMULPD(c["log2e"], u, z)
-			VADDPD(c["magic"], z, k)
-			VSUBPD(c["magic"], k, nf)
-			VMULPD(c["ln2hi"], nf, q)
-			VSUBPD(q, u, r)
-			VMULPD(c["ln2lo"], nf, q)
-			VSUBPD(q, r, r)
-			VMOVUPD(c["p13"], p)
-			for _, name := range sp64Poly {
-				VMULPD(r, p, p)
-				VADDPD(c[name], p, p)
-			}
-			VMULPD(r, p, p)
-			VADDPD(c["one"], p, p)
-			VMULPD(r, p, p)
-			VADDPD(c["one"], p, p)
-			VPSLLQ(U8(52), k, k)
-			VPADDQ(c["bias"], k, k)
-			VMULPD(k, p, p) // e^u
-			VADDPD(c["one"], p, p)
-			VMULPD(p, prod[h], prod[h])
+			softplusLogLanes(YMM, c, Mem{Base: pa, Disp: 16 * h}, beta, pos[h], prod[h])
 		}
 	}, pa)
 	for h := range pos {
