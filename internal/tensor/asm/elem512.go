@@ -165,9 +165,9 @@ func bernoulliKernelZ() {
 	}{{"k0", vk0}, {"k1", vk1}} {
 		VPBROADCASTD(Load(Param(kv.name), GP32()), kv.z)
 	}
-	bc(0x7feb352d, m1)
-	bc(0x846ca68b, m2)
-	bc(0x9e3779b9, golden)
+	bc(hashM1, m1)
+	bc(hashM2, m2)
+	bc(hashGolden, golden)
 	bc(16, sixteen)
 	bc(math.Float32bits(1.0/(1<<24)), scale)
 	bc(math.Float32bits(1), one)
@@ -178,16 +178,7 @@ func bernoulliKernelZ() {
 	}
 	VMOVDQU32(lanes, ctr)
 	x, s := ZMM(), ZMM()
-	mix := func() {
-		VPSRLD(U8(16), x, s)
-		VPXORD(s, x, x)
-		VPMULLD(m1, x, x)
-		VPSRLD(U8(15), x, s)
-		VPXORD(s, x, x)
-		VPMULLD(m2, x, x)
-		VPSRLD(U8(16), x, s)
-		VPXORD(s, x, x)
-	}
+	mix := func() { hashMix(x, s, m1, m2, func(a, b, c Op) { VPXORD(a, b, c) }) }
 	vexp.Loop16("", n, mask, func(k reg.OpmaskVirtual) {
 		VPMULLD(golden, ctr, x)
 		VPADDD(vk0, x, x)

@@ -497,6 +497,28 @@ func softplusSumKernel() {
 	RET()
 }
 
+// The constants of the Bernoulli kernels' counter hash (bernoulliHash in
+// rand.go: lowbias32 of golden·counter + k0, then xor k1): the AVX2 and
+// AVX-512 kernels must use the same ones.
+const (
+	hashM1     = 0x7feb352d
+	hashM2     = 0x846ca68b
+	hashGolden = 0x9e3779b9
+)
+
+// hashMix emits lowbias32's mixing of x in place (s a scratch register),
+// with the xor of the vector width in use.
+func hashMix(x, s, m1, m2 reg.VecVirtual, xor func(a, b, c Op)) {
+	VPSRLD(U8(16), x, s)
+	xor(s, x, x)
+	VPMULLD(m1, x, x)
+	VPSRLD(U8(15), x, s)
+	xor(s, x, x)
+	VPMULLD(m2, x, x)
+	VPSRLD(U8(16), x, s)
+	xor(s, x, x)
+}
+
 // bernoulliKernel: dst[i] = 1 if hashUniform(i, k0, k1) < p[i] else 0 for
 // i < n (a multiple of 8); see BernoulliFast in rand.go.
 func bernoulliKernel() {
@@ -519,9 +541,9 @@ func bernoulliKernel() {
 		VMOVD(g, kv.y.AsX())
 		VPBROADCASTD(kv.y.AsX(), kv.y)
 	}
-	bc(0x7feb352d, m1)
-	bc(0x846ca68b, m2)
-	bc(0x9e3779b9, golden)
+	bc(hashM1, m1)
+	bc(hashM2, m2)
+	bc(hashGolden, golden)
 	bc(8, eight)
 	bc(math.Float32bits(1.0/(1<<24)), scale)
 	bc(math.Float32bits(1), one)
@@ -532,16 +554,7 @@ func bernoulliKernel() {
 	}
 	VMOVDQU(lanes, ctr)
 	x, s := YMM(), YMM()
-	mix := func() {
-		VPSRLD(U8(16), x, s)
-		VPXOR(s, x, x)
-		VPMULLD(m1, x, x)
-		VPSRLD(U8(15), x, s)
-		VPXOR(s, x, x)
-		VPMULLD(m2, x, x)
-		VPSRLD(U8(16), x, s)
-		VPXOR(s, x, x)
-	}
+	mix := func() { hashMix(x, s, m1, m2, func(a, b, c Op) { VPXOR(a, b, c) }) }
 	vexp.Loop8(n, func() {
 		VPMULLD(golden, ctr, x)
 		VPADDD(vk0, x, x)
