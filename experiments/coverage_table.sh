@@ -24,9 +24,10 @@ declare -A RUNS=(
   [cd1]="--method cd"
   [pt10-adapt-e3]="--method pt --temperatures 10 --adapt-ladder --epochs 3"
   [pcd10-h100-chains1000]="--method pcd --k 10 --chains 1000 --hidden 100 --lr 0.01 --epochs 30"
+  [pcd10-h100-cosine]="--method pcd --k 10 --chains 1000 --hidden 100 --lr 0.01 --lr-schedule cosine --epochs 30"
 )
 runs=("$@")
-[ ${#runs[@]} -eq 0 ] && runs=(restart-k5-cosine restart-k5 restart-k5-seed2 restart-k5-seed3 pcd1 pcd1-centered pcd1-chains1000 cd1 pt10-adapt-e3 pcd10-h100-chains1000)
+[ ${#runs[@]} -eq 0 ] && runs=(restart-k5-cosine restart-k5 restart-k5-seed2 restart-k5-seed3 pcd1 pcd1-centered pcd1-chains1000 cd1 pt10-adapt-e3 pcd10-h100-chains1000 pcd10-h100-cosine)
 for r in "${runs[@]}"; do
   m=experiments/runs/cov-$r.safetensors
   # shellcheck disable=SC2086
