@@ -382,7 +382,7 @@ var cdFlags = []string{"objective", "sampler", "steps", "step-size", "leapfrog",
 // setting only where its flag was not given, unless --objective or a flag
 // of contrastive training's sampler (cdFlags) was given.
 func (o *deepTrainOptions) toyDefaults() {
-	d, ok := o.toyDefault()
+	_, d, ok := o.toyDefault()
 	if !ok {
 		return
 	}
@@ -404,15 +404,16 @@ func (o *deepTrainOptions) toyDefaults() {
 	}
 }
 
-// toyDefault returns the row of deep.ToyDefaults that applies to this run:
-// --data names a built-in 2-D set and neither --objective nor a flag of
-// contrastive training's sampler (cdFlags) was given.
-func (o *deepTrainOptions) toyDefault() (deep.ToyDefault, bool) {
+// toyDefault returns the built-in 2-D set --data names and its row of
+// deep.ToyDefaults, when that row applies to this run: neither --objective
+// nor a flag of contrastive training's sampler (cdFlags) was given.
+func (o *deepTrainOptions) toyDefault() (string, deep.ToyDefault, bool) {
 	toy, _, _, err := dataset.ParseToy2D(o.Data)
 	if err != nil || toy == "" || slices.ContainsFunc(o.Given, func(f string) bool { return slices.Contains(cdFlags, f) }) {
-		return deep.ToyDefault{}, false
+		return "", deep.ToyDefault{}, false
 	}
-	return deep.ToyDefaults(toy)
+	d, ok := deep.ToyDefaults(toy)
+	return toy, d, ok
 }
 
 // toyPoints turns a bare built-in set name (--data checkerboard) into
@@ -420,8 +421,8 @@ func (o *deepTrainOptions) toyDefault() (deep.ToyDefault, bool) {
 // data are drawn before the other defaults apply, and the spec with N is
 // what the model file and checkpoint record (so --resume draws the same).
 func (o *deepTrainOptions) toyPoints() {
-	if d, ok := o.toyDefault(); ok && d.Points > 0 && !strings.Contains(o.Data, ":") {
-		o.Data = fmt.Sprintf("%s:%d", o.Data, d.Points)
+	if toy, d, ok := o.toyDefault(); ok && d.Points > 0 && o.Data == toy {
+		o.Data = fmt.Sprintf("%s:%d", toy, d.Points)
 	}
 }
 
