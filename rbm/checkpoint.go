@@ -21,6 +21,10 @@ import (
 //	chains.visible            [chains, n_visible]            PCD
 //	chains.tempered           [temperatures, chains, n_visible]  PT (and metadata "pt_round")
 //	chains.betas              [temperatures]                 PT with an adaptive ladder (and "pt_rates")
+//
+// PT checkpoints also record "pt_streams" = "per-temperature": each
+// temperature's Gibbs sweeps draw from their own source (Tempered); one
+// without it was written before, and resumes with one shared stream.
 //	sparsity.q                [n_hidden]                     with a sparsity target
 //	offset.visible            [n_visible]                    centered (and metadata "cfg.centered")
 //	offset.hidden             [n_hidden]                     centered
@@ -28,6 +32,10 @@ import (
 // and for Gaussian units log_sigma [n_visible] (log σ exactly: sigma went
 // through exp) and velocity.log_sigma [n_visible]. The training settings
 // are metadata "cfg.…", with "epochs_done" and "rng_state".
+
+// ptStreamsPerTemperature is the "pt_streams" metadata of PT checkpoints
+// whose temperatures draw from a source each.
+const ptStreamsPerTemperature = "per-temperature"
 
 // SaveCheckpoint writes the model and the trainer's state to path
 // atomically. extra metadata (data set, seed…) is stored alongside.
@@ -60,6 +68,9 @@ func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
 		}
 		ts["chains.tempered"] = modelio.Tensor{Shape: []int{len(t.pt.Chains), t.Chains, nv}, Data: all}
 		f.Metadata["pt_round"] = strconv.Itoa(t.pt.round)
+		if !t.pt.serial {
+			f.Metadata["pt_streams"] = ptStreamsPerTemperature
+		}
 		if t.pt.rates != nil {
 			ts["chains.betas"] = modelio.Tensor{Shape: []int{len(t.pt.Betas)}, Data: t.pt.Betas}
 			f.Metadata["pt_rates"] = formatRates(t.pt.rates)
@@ -291,6 +302,14 @@ func (t *Trainer) restoreChains(f *modelio.File, epoch int) error {
 			}
 			if t.pt.round, err = strconv.Atoi(f.Metadata["pt_round"]); err != nil {
 				return fmt.Errorf("metadata \"pt_round\" = %q: %w", f.Metadata["pt_round"], modelio.ErrFormat)
+			}
+			// A checkpoint from before the temperatures ran in parallel
+			// (no "pt_streams") resumes with its serial streams.
+			switch v, ok := f.Metadata["pt_streams"]; {
+			case !ok:
+				t.pt.serial = true
+			case v != ptStreamsPerTemperature:
+				return fmt.Errorf("metadata \"pt_streams\" = %q: want %q: %w", v, ptStreamsPerTemperature, modelio.ErrFormat)
 			}
 			if t.pt.rates != nil {
 				if err := requireFinite(f, t.pt.Betas, "chains.betas", t.Temperatures); err != nil {

@@ -320,3 +320,42 @@ func bitsEqual(a, b []float32) bool {
 	}
 	return true
 }
+
+// A PT checkpoint records that its temperatures draw from a source each
+// ("pt_streams"); an unknown value is refused, and one without the key (from
+// before) resumes with the shared serial stream (TestFilesFromBeforeTheJoinStillLoad).
+func TestPTCheckpointStreams(t *testing.T) {
+	dir := t.TempDir()
+	bx := testutil.Bars(t)
+	cfg := DefaultConfigFor(PT)
+	cfg.Epochs, cfg.BatchSize, cfg.Temperatures = 1, 7, 3
+	rng := tensor.NewRand(3)
+	m := New(16, 8)
+	m.Init(bx, 0.01, rng)
+	tr, err := NewTrainer(cfg, m, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Train(context.Background(), bx, nil); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "pt.safetensors")
+	if err := tr.SaveCheckpoint(good, nil); err != nil {
+		t.Fatal(err)
+	}
+	tr2, _, md, err := LoadCheckpoint(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md["pt_streams"] != ptStreamsPerTemperature || tr2.pt.serial {
+		t.Errorf("pt_streams %q, serial %v: want %q and the per-temperature streams", md["pt_streams"], tr2.pt.serial, ptStreamsPerTemperature)
+	}
+	old := testutil.Edited(t, good, filepath.Join(dir, "old.safetensors"), func(f *modelio.File) { delete(f.Metadata, "pt_streams") })
+	if tr3, _, _, err := LoadCheckpoint(old); err != nil || !tr3.pt.serial {
+		t.Errorf("without pt_streams: %v, serial %v; want the serial stream", err, tr3 != nil && tr3.pt.serial)
+	}
+	bad := testutil.Edited(t, good, filepath.Join(dir, "bad.safetensors"), testutil.SetMeta("pt_streams", "per-chain"))
+	if _, _, _, err := LoadCheckpoint(bad); !errors.Is(err, modelio.ErrFormat) || !strings.Contains(err.Error(), "pt_streams") {
+		t.Errorf("pt_streams per-chain: %v; want a format error naming it", err)
+	}
+}

@@ -69,5 +69,5 @@ var goldenHashes = map[string][2]string{
 	"cd1":                {"63bf19b44d5b1d66", "faf2d00922d0ea2d"},
 	"cd2-decay-sparsity": {"43d3c7955b59ad13", "341cc70b3c237b60"},
 	"pcd1":               {"703964dd7355f5c7", "9e052711105540d8"},
-	"pt3":                {"e923c75628ccf8b0", "d4bfaf2ad94aa626"},
+	"pt3":                {"740c06b117683774", "1da404508a7fcd28"}, // per-temperature streams since 2026-12-02 (was e923c756…, d4bfaf2a…)
 }

@@ -3,6 +3,7 @@ package rbm
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -34,6 +35,13 @@ type Tempered struct {
 	accepts  []int
 	eLo, eHi []float64
 	scratch  *tensor.Matrix // H·Wᵀ for the swap energies
+	rngs     []*tensor.Rand // one per temperature, reseeded from the caller's every round
+
+	// serial: every temperature draws from the caller's source in turn,
+	// one after the other, as ebm did before the temperatures ran in
+	// parallel; kept for checkpoints written then (checkpoint metadata
+	// without "pt_streams"), so that they resume bit-identically.
+	serial bool
 
 	// Adaptive ladder (AdaptLadder): running swap rates per pair, updated
 	// from each round's swaps; nil when the ladder is fixed.
@@ -108,9 +116,10 @@ func (p *Tempered) LadderRates() []float64 { return append([]float64(nil), p.rat
 func newTempered(betas []float32, n, nv, nh int) *Tempered {
 	p := &Tempered{Betas: append([]float32(nil), betas...), Chains: make([]*Chain, len(betas)),
 		tries: make([]int, max(len(betas)-1, 0)), accepts: make([]int, max(len(betas)-1, 0)),
-		eLo: make([]float64, n), eHi: make([]float64, n)}
+		eLo: make([]float64, n), eHi: make([]float64, n), rngs: make([]*tensor.Rand, len(betas))}
 	for i := range p.Chains {
 		p.Chains[i] = resizeChain(nil, n, nv, nh)
+		p.rngs[i] = tensor.NewRand(0)
 	}
 	return p
 }
@@ -186,12 +195,17 @@ func (m *RBM) downBeta(c *Chain, beta float32, rng *tensor.Rand) {
 // PH stay with their temperature and describe the states before the swap).
 // Every random draw comes from rng, in a fixed order.
 func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
-	for i, c := range p.Chains {
-		for range k {
-			m.upBeta(c, p.Betas[i], rng)
-			m.downBeta(c, p.Betas[i], rng)
+	if p.serial {
+		for i, c := range p.Chains {
+			for range k {
+				m.upBeta(c, p.Betas[i], rng)
+				m.downBeta(c, p.Betas[i], rng)
+			}
 		}
+	} else {
+		p.parallelSweeps(m, k, rng)
 	}
+
 	start := p.round % 2
 	p.round++
 	var before []int
@@ -219,6 +233,26 @@ func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
 		}
 		p.adapt(start, before, len(p.eLo))
 	}
+}
+
+// parallelSweeps runs k Gibbs steps of every temperature's chains. The
+// sweeps are independent: each draws from its own source, seeded from rng
+// in temperature order, and they run in parallel, each on one core from
+// start to end (its kernels unsplit), so the result does not depend on how
+// they are shared out (or on GOMAXPROCS).
+func (p *Tempered) parallelSweeps(m *RBM, k int, rng *tensor.Rand) {
+	for _, r := range p.rngs {
+		r.Reseed(rng)
+	}
+	tensor.Split(len(p.Chains), runtime.GOMAXPROCS(0), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			c, r := p.Chains[i], p.rngs[i]
+			for range k {
+				m.upBeta(c, p.Betas[i], r)
+				m.downBeta(c, p.Betas[i], r)
+			}
+		}
+	})
 }
 
 // Rounds returns the number of TemperedStep rounds run on p.

@@ -17,7 +17,7 @@ func TestGoldenTrainFiles(t *testing.T) {
 	want := map[string]string{
 		"pcd": "b3a3a65fa76af157",
 		"cd":  "0529182e9ecb129f",
-		"pt":  "c532c0c52874e742",
+		"pt":  "05a2972af0fa5bfe", // per-temperature PT streams since 2026-12-02 (was c532c0c5…)
 	}
 	for method, w := range want {
 		dir := t.TempDir()
