@@ -1,6 +1,7 @@
 package lowrank
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -61,33 +62,16 @@ func (o *Options) fill() error {
 	if o.Hidden < 1 {
 		return &OptionError{Option: "hidden", Err: fmt.Errorf("must be at least 1, got %d", o.Hidden)}
 	}
-	if o.Cells == 0 {
-		o.Cells = 1 << 18
-	}
-	if o.Thresholds == 0 {
-		o.Thresholds = 8
-	}
-	if o.Features == 0 {
-		o.Features = 64
-	}
-	if o.MaxIter == 0 {
-		o.MaxIter = 200
-	}
-	if o.Tol == 0 {
-		o.Tol = 1e-9
-	}
-	if o.PowerIter == 0 {
-		o.PowerIter = 300
-	}
-	if o.SpareStd == 0 {
-		o.SpareStd = 0.001
-	}
-	if o.RefineSteps == 0 {
-		o.RefineSteps = 100
-	}
-	if o.RefineLR == 0 {
-		o.RefineLR = 0.01
-	}
+	// Zero fields take their defaults.
+	o.Cells = cmp.Or(o.Cells, 1<<18)
+	o.Thresholds = cmp.Or(o.Thresholds, 8)
+	o.Features = cmp.Or(o.Features, 64)
+	o.MaxIter = cmp.Or(o.MaxIter, 200)
+	o.Tol = cmp.Or(o.Tol, 1e-9)
+	o.PowerIter = cmp.Or(o.PowerIter, 300)
+	o.SpareStd = cmp.Or(o.SpareStd, 0.001)
+	o.RefineSteps = cmp.Or(o.RefineSteps, 100)
+	o.RefineLR = cmp.Or(o.RefineLR, 0.01)
 	return nil
 }
 
