@@ -184,6 +184,15 @@ func (m *RBM) downBeta(c *Chain, beta float32, rng *tensor.Rand) {
 	m.units().SampleAt(c.V, c.PV, beta, rng)
 }
 
+// sweepBeta runs k block-Gibbs steps v → h → v of c at inverse temperature
+// beta.
+func (m *RBM) sweepBeta(c *Chain, beta float32, k int, rng *tensor.Rand) {
+	for range k {
+		m.upBeta(c, beta, rng)
+		m.downBeta(c, beta, rng)
+	}
+}
+
 // TemperedStep runs one round of parallel tempering: k block-Gibbs steps
 // v → h → v in every chain at its own temperature, then swaps offered
 // between neighbouring temperatures, pairs (0,1), (2,3)… on even rounds
@@ -197,10 +206,7 @@ func (m *RBM) downBeta(c *Chain, beta float32, rng *tensor.Rand) {
 func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
 	if p.serial {
 		for i, c := range p.Chains {
-			for range k {
-				m.upBeta(c, p.Betas[i], rng)
-				m.downBeta(c, p.Betas[i], rng)
-			}
+			m.sweepBeta(c, p.Betas[i], k, rng)
 		}
 	} else {
 		p.parallelSweeps(m, k, rng)
@@ -246,11 +252,7 @@ func (p *Tempered) parallelSweeps(m *RBM, k int, rng *tensor.Rand) {
 	}
 	tensor.Split(len(p.Chains), runtime.GOMAXPROCS(0), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			c, r := p.Chains[i], p.rngs[i]
-			for range k {
-				m.upBeta(c, p.Betas[i], r)
-				m.downBeta(c, p.Betas[i], r)
-			}
+			m.sweepBeta(p.Chains[i], p.Betas[i], k, p.rngs[i])
 		}
 	})
 }

@@ -26,9 +26,9 @@ func NewRand(seed uint64) *Rand {
 // Split returns a new independent source seeded from r's stream, for work
 // that must not perturb r (or that runs in parallel, one source per worker).
 func (r *Rand) Split() *Rand {
-	a, b := r.Uint64(), r.Uint64()
-	src := rand.NewPCG(a, b)
-	return &Rand{src: src, Rand: rand.New(src)}
+	s := NewRand(0)
+	s.Reseed(r)
+	return s
 }
 
 // Reseed sets r to a new independent stream seeded from two draws of from
