@@ -10,10 +10,14 @@ import (
 // BenchmarkTrainStep times one CD-1 / PCD-1 update of a 784×500 RBM on a
 // batch of 100 threshold-binarized MNIST images, through the Trainer itself,
 // and reports allocations (the update loop must allocate nothing).
+//
+// cd-split is the CD-1 step without the owned weights (every kernel split
+// over the cores by itself), for a side-by-side comparison at -cpu 2.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, method := range []Method{CD, PCD} {
 		b.Run(string(method), func(b *testing.B) { benchTrainStep(b, method) })
 	}
+	b.Run("cd-split", func(b *testing.B) { benchTrainStepParts(b, CD, 1) })
 }
 
 // BenchmarkTrainStepAVX512 times the CD-1 step of BenchmarkTrainStep on
@@ -38,7 +42,11 @@ func BenchmarkTrainStepAVX512(b *testing.B) {
 	}
 }
 
-func benchTrainStep(b *testing.B, method Method) {
+func benchTrainStep(b *testing.B, method Method) { benchTrainStepParts(b, method, 0) }
+
+// benchTrainStepParts times the step with the owned step's part count
+// forced (0: as Train chooses; 1: not owned).
+func benchTrainStepParts(b *testing.B, method Method, parts int) {
 	s, err := dataset.Load("mnist:1000", dataset.Options{Binarize: "threshold"})
 	if err != nil {
 		b.Fatal(err)
@@ -59,6 +67,8 @@ func benchTrainStep(b *testing.B, method Method) {
 	for i := range batches {
 		batches[i] = s.X.SliceRows(i*100, (i+1)*100)
 	}
+	tr.forceParts = parts
+	tr.useOwned()
 	tr.step(batches[0], 0.01, 0.5) // warm the buffers
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -40,6 +40,7 @@ const ptStreamsPerTemperature = "per-temperature"
 // SaveCheckpoint writes the model and the trainer's state to path
 // atomically. extra metadata (data set, seed…) is stored alongside.
 func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
+	t.owned.flush()
 	m := t.m
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)

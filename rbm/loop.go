@@ -34,6 +34,10 @@ type epochLoop struct {
 
 	onBatch func(Progress)
 	onEpoch func(EpochStats) error
+	// flush, when set, writes back into the model what a trainer keeps
+	// elsewhere during a run of updates (owned weights); run calls it
+	// after an epoch's updates and before it returns or rolls back.
+	flush func()
 }
 
 // run trains until the epoch count reaches cfg.Epochs (so a restored
@@ -60,6 +64,7 @@ func (l *epochLoop) run(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 		start := time.Now()
 		for b := 0; b < nBatches; b++ {
 			if err := ctx.Err(); err != nil {
+				l.doFlush()
 				return stats, err
 			}
 			lo, hi := b*cfg.BatchSize, min((b+1)*cfg.BatchSize, train.Rows)
@@ -69,6 +74,7 @@ func (l *epochLoop) run(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 			}
 			l.step(l.batch, lr, mom)
 			if l.batchOK != nil && !l.batchOK() {
+				l.doFlush()
 				restore()
 				return stats, fmt.Errorf("epoch %d, batch %d: %w (parameters became NaN or Inf; the model is the one from the end of epoch %d — try a smaller learning rate)", e+1, b+1, ErrDiverged, e)
 			}
@@ -77,6 +83,7 @@ func (l *epochLoop) run(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 			}
 		}
 		secs := time.Since(start).Seconds()
+		l.doFlush()
 		if l.epochOK != nil && !l.epochOK() {
 			restore()
 			return stats, fmt.Errorf("epoch %d: %w (weights became NaN or Inf; the model is the one from the end of epoch %d — try a smaller learning rate)", e+1, ErrDiverged, e)
@@ -95,6 +102,12 @@ func (l *epochLoop) run(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 		}
 	}
 	return stats, nil
+}
+
+func (l *epochLoop) doFlush() {
+	if l.flush != nil {
+		l.flush()
+	}
 }
 
 // checkTrainData checks the training rows (non-empty) and the held-out rows

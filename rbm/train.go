@@ -342,6 +342,12 @@ type Trainer struct {
 	x0, wp     *tensor.Matrix // x(v0), and ph·Wᵀ for the units' gradient
 	meanV0     []float32
 	mu, lambda []float32 // centering offsets of v and h (Centered)
+
+	// owned is the step on several cores with the weights owned by them
+	// (owned.go), nil when it does not apply; forceParts sets its part
+	// count (tests: any count gives the same bits, on any GOMAXPROCS).
+	owned      *ownedStep
+	forceParts int
 }
 
 // NewTrainer returns a trainer for m. rng drives shuffling, sampling and
@@ -375,8 +381,13 @@ func NewTrainer(cfg Config, m *RBM, rng *tensor.Rand) (*Trainer, error) {
 
 func isBernoulli(u Units) bool { _, ok := u.(Bernoulli); return ok }
 
-// Model returns the model being trained.
-func (t *Trainer) Model() *RBM { return t.m }
+// Model returns the model being trained. During Train (from OnBatch) it
+// first brings the model's weights up to date: on several cores the
+// trainer keeps them in blocks of its own between epochs (see Train).
+func (t *Trainer) Model() *RBM {
+	t.owned.flush()
+	return t.m
+}
 
 // Rand returns the trainer's random source.
 func (t *Trainer) Rand() *tensor.Rand { return t.rng }
@@ -390,11 +401,20 @@ func (t *Trainer) MomentumAt(e int) float64 { return t.momentumAt(e) }
 // Train runs epochs until t.Epoch reaches t.Epochs (so a restored trainer
 // continues where it stopped). valid may be nil. Cancelling ctx stops after
 // the current mini-batch and returns ctx.Err() with the model intact.
+//
+// On several cores, Bernoulli RBMs trained by CD, PCD or Restart (without
+// centering or sparsity) keep the columns of W of each core's hidden units
+// in that core's own memory from update to update, and write them back
+// into the model at the end of every epoch, when Train returns, and when
+// Model is called; read the weights between updates (OnBatch) through
+// Model. The result is bit-identical to training on one core.
 func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]EpochStats, error) {
 	m := t.m
 	if err := checkTrainData(m.CheckData, train, valid); err != nil {
 		return nil, err
 	}
+	t.useOwned()
+	defer t.owned.flush()
 	nv, nh := m.NVisible(), m.NHidden()
 	if t.Method == PCD && t.persistent == nil {
 		// Persistent chains start at random training examples.
@@ -445,7 +465,7 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 				}
 			}
 		},
-		onBatch: t.OnBatch, onEpoch: t.OnEpoch,
+		onBatch: t.OnBatch, onEpoch: t.OnEpoch, flush: t.owned.flush,
 	}
 	stats, err := loop.run(ctx, train, valid)
 	t.v0 = loop.batch
@@ -474,8 +494,21 @@ func (t *Trainer) monitor(st *EpochStats, train, valid *tensor.Matrix) {
 	st.FreeEnergyTrain, st.FreeEnergyValid, st.FreeEnergyGap = f.FreeEnergyTrain, f.FreeEnergyValid, f.FreeEnergyGap
 }
 
+// useOwned sets up the owned step for this run when it applies (and
+// makes it copy the weights out at its first update).
+func (t *Trainer) useOwned() {
+	t.owned = nil
+	if np := t.ownedParts(); np > 0 {
+		t.owned = newOwnedStep(t, np)
+	}
+}
+
 // step performs one update on the batch v0.
 func (t *Trainer) step(v0 *tensor.Matrix, lr, mom float32) {
+	if t.owned != nil {
+		t.owned.step(v0, lr, mom)
+		return
+	}
 	t.gradient(v0)
 	m := t.m
 	// Momentum SGD with L2 weight decay on W.

@@ -215,7 +215,7 @@ func splitBinary(m, nblk, parts int) (blocks, nparts int, rows bool) {
 	return nblk, min(max(parts/partsPerProc, 2), m), true
 }
 
-func (w *binaryWork) runPart(p int) {
+func (w *binaryWork) RunPart(p int) {
 	m, n := w.c.Rows, w.c.Cols
 	r0, r1, b0, b1 := 0, m, 0, w.nblk
 	if w.splitRows {

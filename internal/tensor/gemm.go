@@ -44,7 +44,7 @@ type gemmWork struct {
 	// a first parallel phase instead of by every part; nil when the parts
 	// pack their own (one part, or a shared operand too large).
 	shared  *packBuf
-	packing bool // runPart packs panels of shared (the first phase)
+	packing bool // RunPart packs panels of shared (the first phase)
 }
 
 // packBuf is a buffer for a shared packed operand.
@@ -164,9 +164,7 @@ func gemmDense(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c
 		w.tiles = rowTiles
 	}
 	w.parts = min(parts, w.tiles)
-	// Equal depth blocks of at most kc (784 = 4×196, not 3×256 + 16): a
-	// thin last block would load and store C for little work.
-	w.kstep = (k + (k+kc-1)/kc - 1) / ((k + kc - 1) / kc)
+	w.kstep = depthStep(k)
 	if w.parts > 1 && w.sharedSize() <= maxSharedPack {
 		// Pack the operand every part reads once, in parallel by panels,
 		// rather than once per part: at the RBM's sizes (100 rows) the
@@ -185,6 +183,61 @@ func gemmDense(transA, transB bool, alpha float32, a, b *Matrix, beta float32, c
 	}
 	*w = gemmWork{}
 	gemmWorkPool.Put(w)
+}
+
+// depthStep is the depth block of a product of depth k: equal blocks of
+// at most kc (784 = 4×196, not 3×256 + 16), since a thin last block would
+// load and store C for little work.
+func depthStep(k int) int { return (k + (k+kc-1)/kc - 1) / ((k + kc - 1) / kc) }
+
+// PackedB is the right operand of products packed once for many of them:
+// a pipeline that multiplies row blocks of a by the same b one after
+// another packs b once instead of once per block. The zero value is
+// empty; Pack fills it, reusing its storage.
+type PackedB struct {
+	buf  packBuf
+	k, n int
+}
+
+// Pack packs op(b) — b, or bᵀ when trans — on the calling goroutine.
+func (p *PackedB) Pack(b *Matrix, trans bool) {
+	k, n := b.Rows, b.Cols
+	if trans {
+		k, n = n, k
+	}
+	p.k, p.n = k, n
+	if k == 0 || n == 0 {
+		return
+	}
+	w := gemmWork{b: b, transB: trans, k: k, n: n, splitRows: true, kstep: depthStep(k)}
+	if size := w.sharedSize(); len(p.buf.data) < size {
+		p.buf.data = make([]float32, size)
+	}
+	w.shared = &p.buf
+	w.packShared(0, w.sharedPanels())
+}
+
+// GemmPacked computes c = alpha·a·op(b) + beta·c with op(b) packed in p,
+// on the calling goroutine (no parts): the bits of Gemm(false, trans,
+// alpha, a, b, beta, c) — every element gets the same fused
+// multiply–adds in the same order. Shapes are checked as by Gemm.
+func GemmPacked(alpha float32, a *Matrix, p *PackedB, beta float32, c *Matrix) {
+	m, k := a.Rows, a.Cols
+	if k != p.k || c.Rows != m || c.Cols != p.n {
+		panic(fmt.Sprintf("tensor.GemmPacked: shapes a %d×%d, op(b) %d×%d, c %d×%d", m, k, p.k, p.n, c.Rows, c.Cols))
+	}
+	if m == 0 || p.n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(c, beta)
+		return
+	}
+	w := gemmWork{alpha: alpha, beta: beta, a: a, c: c, m: m, n: p.n, k: k,
+		splitRows: true, parts: 1, kstep: depthStep(k), shared: &p.buf}
+	ws := workspaces.get()
+	w.block(ws, 0, m, 0, p.n)
+	workspaces.put(ws)
 }
 
 // sharedSize is the length of the shared packed operand: all depths of A
@@ -229,7 +282,7 @@ func span(tiles, parts, p int) (lo, hi int) {
 	return p * tiles / parts, (p + 1) * tiles / parts
 }
 
-func (w *gemmWork) runPart(p int) {
+func (w *gemmWork) RunPart(p int) {
 	if w.packing {
 		q := w.sharedPanels()
 		lo, hi := span(q, min(w.parts, q), p)

@@ -11,8 +11,11 @@ import (
 // A task is work split into numbered parts that may run concurrently. Each
 // part must write only its own outputs, so the result never depends on how
 // parts are scheduled.
-type task interface {
-	runPart(part int)
+type task = Task
+
+// Task is work cut into numbered parts, for Run.
+type Task interface {
+	RunPart(part int)
 }
 
 // The worker pool. Parts of a running task are claimed from an atomic
@@ -66,7 +69,7 @@ func (r *runningTask) work() {
 		if p == r.n-1 {
 			retire(r)
 		}
-		r.t.runPart(int(p))
+		r.t.RunPart(int(p))
 		if r.left.Add(-1) == 0 {
 			r.done <- struct{}{}
 		}
@@ -267,7 +270,7 @@ func run(t task, n int) {
 	busy.Add(1)
 	defer busy.Add(-1)
 	if n <= 1 {
-		t.runPart(0)
+		t.RunPart(0)
 		return
 	}
 	procs := runtime.GOMAXPROCS(0)
@@ -288,7 +291,7 @@ func run(t task, n int) {
 		}
 	}
 	t0 := monotonic()
-	t.runPart(0)
+	t.RunPart(0)
 	if r.left.Add(-1) == 0 {
 		r.done <- struct{}{}
 	}
@@ -355,7 +358,7 @@ type rangeTask[A any] struct {
 	n, grain, np int
 }
 
-func (t *rangeTask[A]) runPart(p int) {
+func (t *rangeTask[A]) RunPart(p int) {
 	lo, hi := span((t.n+t.grain-1)/t.grain, max(t.np, 1), p)
 	lo, hi = lo*t.grain, min(hi*t.grain, t.n)
 	if lo < hi {
@@ -394,9 +397,58 @@ func Split(n, parts int, f func(lo, hi int)) {
 	run(&splitTask{n: n, parts: parts, f: f}, parts)
 }
 
+// Run runs parts 0, …, n−1 of t — part 0 on the calling goroutine, the
+// others on the pool's workers or, when none is free, the caller — and
+// returns when all are done. Parts are claimed in increasing order, and a
+// goroutine runs the part it claimed to its end before it claims another.
+// So part p may wait for a part below p (WaitAtLeast, a pipeline stage waiting
+// for the one before it), never for one above: the parts finish whatever
+// the number of free cores, one goroutine running them in order at worst.
+// Run allocates nothing: t is typically a pointer the caller keeps.
+func Run(t Task, n int) {
+	if n <= 0 {
+		return
+	}
+	run(t, n)
+}
+
+// RunPinned is Run with part p's thread bound to one CPU while the part
+// runs — the p-th of the CPUs the process may use, the same CPU every
+// call (Linux; elsewhere, or with pinning off, it is Run). For parts that
+// each own data from call to call (the columns of W a training step's
+// part updates every step): unbound, Go's scheduler and the kernel moved
+// the parts between the two CPUs of the machine this was measured on in
+// 40% of the calls, and each move sent the part's data from one core's
+// caches to the other's (a CD-1 step on two cores 1.3–1.6 ms unbound,
+// 0.95 ms bound; docs/performance.md). The thread's own CPU mask is put
+// back when the part ends.
+func RunPinned(t Task, n int) {
+	if n <= 0 {
+		return
+	}
+	runPinned(t, n)
+}
+
+// SetPinning turns RunPinned's binding of threads to CPUs on or off
+// (benchmarks, and hosts where binding hurts) and returns the previous
+// setting. It is on by default.
+func SetPinning(on bool) (was bool) { return !pinningOff.Swap(!on) }
+
+// WaitAtLeast returns when *c ≥ v, polling it: for a part of a Run
+// waiting for a lower part's progress (a counter the lower part advances).
+// It yields the processor now and then, so that on a machine with fewer
+// free cores than parts the part it waits for still runs.
+func WaitAtLeast(c *atomic.Int64, v int64) {
+	for i := 1; c.Load() < v; i++ {
+		if i%1024 == 0 {
+			runtime.Gosched()
+		}
+	}
+}
+
 type splitTask struct {
 	n, parts int
 	f        func(lo, hi int)
 }
 
-func (t *splitTask) runPart(p int) { t.f(p*t.n/t.parts, (p+1)*t.n/t.parts) }
+func (t *splitTask) RunPart(p int) { t.f(p*t.n/t.parts, (p+1)*t.n/t.parts) }

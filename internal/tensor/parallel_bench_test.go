@@ -14,7 +14,7 @@ type spinWork struct {
 	out [64]float64
 }
 
-func (w *spinWork) runPart(p int) {
+func (w *spinWork) RunPart(p int) {
 	s := 0.0
 	for i := range w.n {
 		s += float64(i) * 1.0000001
@@ -40,14 +40,14 @@ func BenchmarkForkJoin(b *testing.B) {
 		var wg sync.WaitGroup
 		go func() {
 			for range start {
-				w.runPart(1)
+				w.RunPart(1)
 				wg.Done()
 			}
 		}()
 		for b.Loop() {
 			wg.Add(1)
 			start <- struct{}{}
-			w.runPart(0)
+			w.RunPart(0)
 			wg.Wait()
 		}
 		close(start)
@@ -55,8 +55,8 @@ func BenchmarkForkJoin(b *testing.B) {
 	b.Run("serial", func(b *testing.B) {
 		w := &spinWork{n: n}
 		for b.Loop() {
-			w.runPart(0)
-			w.runPart(1)
+			w.RunPart(0)
+			w.RunPart(1)
 		}
 	})
 }

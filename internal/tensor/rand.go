@@ -145,17 +145,35 @@ func (k BernoulliKey) Sample(dst, p []float32, first int) {
 	// sampled on different goroutines with the same result.
 	parallelFor(&bernoulliTasks, bernoulliArgs{dst: dst[:len(p)], p: p, k0: uint32(k), k1: uint32(k >> 32), first: first},
 		func(a *bernoulliArgs, lo, hi int) {
-			for i := lo; i < hi; {
-				g := a.first + i
-				chunk := g >> 30 // a new stream for each 2³⁰ units
-				end := min(hi, (chunk+1)<<30-a.first)
-				// Counter g − chunk·2³⁰: the hash's i·0x9E3779B9 + k0 with
-				// the first index of the range folded into k0.
-				k0 := a.k0 + uint32(chunk)*0x6a09e667 + uint32(g-chunk<<30)*0x9e3779b9
-				bernoulliHash(a.dst[i:end], a.p[i:end], k0, a.k1)
-				i = end
-			}
+			bernoulliUnits(a.dst[lo:hi], a.p[lo:hi], a.k0, a.k1, a.first+lo)
 		}, len(p), 64, 4*float64(len(p)))
+}
+
+// SampleRows samples the block dst from p (same shape) on the calling
+// goroutine, element (r, j) by unit first + r·ld + j of k's stream. With
+// ld the row length of a batch and first the block's offset in it, a
+// block of columns (or of rows, ld = Cols) gets the bits BernoulliFast
+// gives those units of the whole batch.
+func (k BernoulliKey) SampleRows(dst, p *Matrix, first, ld int) {
+	mustSameShape("SampleRows", dst, p)
+	for r := range p.Rows {
+		bernoulliUnits(dst.Row(r), p.Row(r), uint32(k), uint32(k>>32), first+r*ld)
+	}
+}
+
+// bernoulliUnits samples units first, first+1, … of the stream keyed by
+// (k0, k1) into dst.
+func bernoulliUnits(dst, p []float32, k0, k1 uint32, first int) {
+	for i := 0; i < len(p); {
+		g := first + i
+		chunk := g >> 30 // a new stream for each 2³⁰ units
+		end := min(len(p), (chunk+1)<<30-first)
+		// Counter g − chunk·2³⁰: the hash's i·0x9E3779B9 + k0 with the
+		// first index of the range folded into k0.
+		kg := k0 + uint32(chunk)*0x6a09e667 + uint32(g-chunk<<30)*0x9e3779b9
+		bernoulliHash(dst[i:end], p[i:end], kg, k1)
+		i = end
+	}
 }
 
 var bernoulliTasks sync.Pool

@@ -91,7 +91,7 @@ type softmaxWork struct {
 	next  atomic.Int64 // the next row to claim
 }
 
-func (t *softmaxWork) runPart(int) {
+func (t *softmaxWork) RunPart(int) {
 	for {
 		i := int(t.next.Add(1) - 1)
 		if i >= t.m.Rows {

@@ -1,0 +1,174 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync/atomic"
+	"testing"
+)
+
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: element %d is %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// colBlock returns columns [j0, j1) of m as a new matrix.
+func colBlock(m *Matrix, j0, j1 int) *Matrix {
+	b := New(m.Rows, j1-j0)
+	for i := range m.Rows {
+		copy(b.Row(i), m.Row(i)[j0:j1])
+	}
+	return b
+}
+
+// TestGemmPackedBitIdentical: a product from a packed operand has Gemm's
+// bits, whole or cut into row blocks, and a product over depth split into
+// pieces continued with beta = 1 — the trainer's pipeline of h·Wᵀ over
+// blocks of hidden units — has the bits of the one product over the whole
+// depth.
+func TestGemmPackedBitIdentical(t *testing.T) {
+	cases := []gemmCase{
+		{100, 500, 784, false, true, 1, 0, 0.3}, // h·Wᵀ at the RBM's size, binary h
+		{37, 300, 70, false, true, 1, 1, 0},
+		{13, 260, 33, false, false, -0.5, 0.5, 0},
+		{6, 17, 16, false, true, 2, 0, 0},
+		{50, 600, 40, false, false, 1, -1, 0.2},
+	}
+	bothPaths(t, func(t *testing.T) {
+		rng := NewRand(3)
+		for _, g := range cases {
+			a, b, c := g.operands(rng)
+			want := c.Clone()
+			Gemm(false, g.tb, g.alpha, a, b, g.beta, want)
+			var p PackedB
+			p.Pack(b, g.tb)
+			got := c.Clone()
+			GemmPacked(g.alpha, a, &p, g.beta, got)
+			sameBits(t, fmt.Sprintf("%v whole", g), got.Data, want.Data)
+			// Row blocks of 12 (and a short last one), one packing.
+			got = c.Clone()
+			for r := 0; r < g.m; r += 12 {
+				r1 := min(r+12, g.m)
+				GemmPacked(g.alpha, a.SliceRows(r, r1), &p, g.beta, got.SliceRows(r, r1))
+			}
+			sameBits(t, fmt.Sprintf("%v row blocks", g), got.Data, want.Data)
+			if g.beta != 0 && g.beta != 1 {
+				continue
+			}
+			// Depth in three pieces, the later ones continuing with beta = 1.
+			got = c.Clone()
+			cuts := []int{0, g.k / 3 &^ 15, 2 * g.k / 3, g.k}
+			for i := range 3 {
+				k0, k1 := cuts[i], cuts[i+1]
+				var bp Matrix
+				if g.tb {
+					bp = *colBlock(b, k0, k1)
+				} else {
+					bp = *b.SliceRows(k0, k1)
+				}
+				var q PackedB
+				q.Pack(&bp, g.tb)
+				beta := g.beta
+				if i > 0 {
+					beta = 1
+				}
+				GemmPacked(g.alpha, colBlock(a, k0, k1), &q, beta, got)
+			}
+			sameBits(t, fmt.Sprintf("%v depth pieces", g), got.Data, want.Data)
+		}
+	})
+}
+
+func TestGemmPackedNoAllocs(t *testing.T) {
+	g := gemmCase{12, 250, 784, false, true, 1, 1, 0}
+	a, b, c := g.operands(NewRand(4))
+	var p PackedB
+	p.Pack(b, true)
+	GemmPacked(1, a, &p, 1, c)
+	if n := testing.AllocsPerRun(5, func() { p.Pack(b, true); GemmPacked(1, a, &p, 1, c) }); n > 0 {
+		t.Fatalf("%v allocations per pack and product", n)
+	}
+}
+
+// TestSampleRowsMatchesBernoulliFast: blocks of columns and of rows of a
+// batch, each sampled at its offset, give the bits of one BernoulliFast
+// call over the batch; on every kernel path.
+func TestSampleRowsMatchesBernoulliFast(t *testing.T) {
+	const rows, cols = 23, 181
+	p := New(rows, cols)
+	for i := range p.Data {
+		p.Data[i] = float32(i%97) / 96
+	}
+	var ref []float32
+	bothPaths(t, func(t *testing.T) {
+		want := New(rows, cols)
+		NewRand(9).BernoulliFast(want.Data, p.Data)
+		if ref == nil {
+			ref = want.Data
+		}
+		sameBits(t, "paths", want.Data, ref)
+		key := NewRand(9).BernoulliKey()
+		got := New(rows, cols)
+		for _, j := range [][2]int{{0, 64}, {64, 65}, {65, 181}} {
+			d, q := colBlock(got, j[0], j[1]), colBlock(p, j[0], j[1])
+			key.SampleRows(d, q, j[0], cols)
+			for i := range rows {
+				copy(got.Row(i)[j[0]:j[1]], d.Row(i))
+			}
+		}
+		sameBits(t, "column blocks", got.Data, want.Data)
+		clear(got.Data)
+		for r := 0; r < rows; r += 5 {
+			r1 := min(r+5, rows)
+			key.SampleRows(got.SliceRows(r, r1), p.SliceRows(r, r1), r*cols, cols)
+		}
+		sameBits(t, "row blocks", got.Data, want.Data)
+	})
+}
+
+// pipeTask is a pipeline of n stages over blocks: stage p of block b
+// waits for stage p−1 of block b and records the order it saw.
+type pipeTask struct {
+	blocks int
+	done   []atomic.Int64
+	log    [][]int64 // per stage: the earlier stage's progress when each block started
+}
+
+func (t *pipeTask) RunPart(p int) {
+	for b := range t.blocks {
+		if p > 0 {
+			WaitAtLeast(&t.done[p-1], int64(b+1))
+			t.log[p] = append(t.log[p], t.done[p-1].Load())
+		}
+		t.done[p].Add(1)
+	}
+}
+
+// TestRunPipelineFinishes: parts that wait for lower parts finish at every
+// GOMAXPROCS, one goroutine running them in order at worst.
+func TestRunPipelineFinishes(t *testing.T) {
+	for _, procs := range []int{1, 2, 3} {
+		t.Run(fmt.Sprint(procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			for range 20 {
+				pt := &pipeTask{blocks: 9, done: make([]atomic.Int64, 4), log: make([][]int64, 4)}
+				Run(pt, 4)
+				for p := range 4 {
+					if got := pt.done[p].Load(); got != 9 {
+						t.Fatalf("stage %d finished %d blocks, want 9", p, got)
+					}
+					for b, seen := range pt.log[p] {
+						if seen < int64(b+1) {
+							t.Fatalf("stage %d started block %d when stage %d had done %d", p, b, p-1, seen)
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,143 @@
+package rbm
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/ebm-go/ebm/dataset"
+	"github.com/ebm-go/ebm/internal/tensor"
+	"github.com/ebm-go/ebm/internal/testutil"
+)
+
+// ownedCases are the settings the owned step covers, with batches that do
+// not divide the 300 rows (a short last batch) and chain counts that are
+// not multiples of the pipeline's blocks.
+var ownedCases = []struct {
+	name string
+	cfg  func(*Config)
+}{
+	{"cd1", func(c *Config) { c.Method = CD }},
+	{"cd3-decay-cosine", func(c *Config) { c.Method, c.K, c.WeightDecay, c.LRSchedule = CD, 3, 2e-4, "cosine" }},
+	{"pcd2", func(c *Config) { c.Method, c.K, c.Chains = PCD, 2, 45 }},
+	{"restart2", func(c *Config) { c.Method, c.K, c.Chains = Restart, 2, 40 }},
+	{"restart1-base-rate", func(c *Config) { c.Method, c.K, c.Chains, c.RestartFrom = Restart, 1, 31, "base-rate" }},
+}
+
+// trainOwned trains a 784×nh model on x with the case's settings and the
+// given part count (1: the one-core step), and returns the sha256 of its
+// checkpoint (weights, biases, velocities, chains, random state) and
+// whether the owned step ran. touch calls Model from OnBatch (the weights
+// written back after every update and copied out again).
+func trainOwned(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts int, touch bool) (string, int) {
+	t.Helper()
+	rng := tensor.NewRand(5)
+	m := New(784, nh)
+	m.Init(x, 0.01, rng)
+	c := DefaultConfigFor(CD)
+	c.Epochs, c.BatchSize, c.MomentumEpochs, c.MonitorRows, c.PLLRows = 2, 70, 1, 50, 10
+	cfg(&c)
+	tr, err := NewTrainer(c, m, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.forceParts = parts
+	if touch {
+		tr.OnBatch = func(Progress) { _ = tr.Model() }
+	}
+	if _, err := tr.Train(context.Background(), x, nil); err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	if tr.owned != nil {
+		ran = len(tr.owned.parts)
+	}
+	p := filepath.Join(t.TempDir(), "c.safetensors")
+	if err := tr.SaveCheckpoint(p, nil); err != nil {
+		t.Fatal(err)
+	}
+	return testutil.FileHash(t, p), ran
+}
+
+// TestOwnedStepBitIdentical: the owned step gives the one-core step's
+// model, velocities, chains and random state bit for bit, for every
+// method it covers, any part count and any GOMAXPROCS, also when the
+// weights are written back and copied out after every update.
+func TestOwnedStepBitIdentical(t *testing.T) {
+	set, err := dataset.Load("mnist:300", dataset.Options{Binarize: "threshold"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(procs)
+	for _, tc := range ownedCases {
+		for _, nh := range []int{56, 100} {
+			runtime.GOMAXPROCS(1)
+			want, ran := trainOwned(t, set.X, nh, tc.cfg, 1, false)
+			if ran != 0 {
+				t.Fatalf("%s: the one-core reference ran the owned step", tc.name)
+			}
+			for _, v := range []struct{ parts, procs int }{{2, 1}, {2, 2}, {3, 2}, {5, 4}, {0, 2}} {
+				runtime.GOMAXPROCS(v.procs)
+				name := fmt.Sprintf("%s h=%d parts=%d procs=%d", tc.name, nh, v.parts, v.procs)
+				got, ran := trainOwned(t, set.X, nh, tc.cfg, v.parts, v.parts == 3)
+				if wantRan := min(max(v.parts, v.procs), nh/ownedMinCols); ran != wantRan {
+					t.Fatalf("%s: owned step ran with %d parts, want %d", name, ran, wantRan)
+				}
+				if got != want {
+					t.Errorf("%s: checkpoint %s, one core %s", name, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestOwnedStepResumes: a run stopped after an epoch and resumed from its
+// checkpoint on the owned step ends where the uninterrupted run ends.
+func TestOwnedStepResumes(t *testing.T) {
+	set, err := dataset.Load("mnist:300", dataset.Options{Binarize: "threshold"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range ownedCases[:3] {
+		want, _ := trainOwned(t, set.X, 64, tc.cfg, 1, false)
+		rng := tensor.NewRand(5)
+		m := New(784, 64)
+		m.Init(set.X, 0.01, rng)
+		c := DefaultConfigFor(CD)
+		c.Epochs, c.BatchSize, c.MomentumEpochs, c.MonitorRows, c.PLLRows = 1, 70, 1, 50, 10
+		tc.cfg(&c)
+		tr, err := NewTrainer(c, m, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.forceParts = 2
+		if _, err := tr.Train(context.Background(), set.X, nil); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(t.TempDir(), "c.safetensors")
+		if err := tr.SaveCheckpoint(p, nil); err != nil {
+			t.Fatal(err)
+		}
+		tr2, _, _, err := LoadCheckpoint(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr2.Epochs, tr2.forceParts = 2, 3
+		if _, err := tr2.Train(context.Background(), set.X, nil); err != nil {
+			t.Fatal(err)
+		}
+		if tr2.owned == nil {
+			t.Fatalf("%s: the resumed run did not use the owned step", tc.name)
+		}
+		q := filepath.Join(t.TempDir(), "c.safetensors")
+		if err := tr2.SaveCheckpoint(q, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := testutil.FileHash(t, q); got != want {
+			t.Errorf("%s: resumed %s, uninterrupted %s", tc.name, got, want)
+		}
+	}
+}
