@@ -172,3 +172,4 @@ func TestRunPipelineFinishes(t *testing.T) {
 		})
 	}
 }
+
