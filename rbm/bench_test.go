@@ -69,6 +69,7 @@ func benchTrainStepParts(b *testing.B, method Method, parts int) {
 	}
 	tr.forceParts = parts
 	tr.useOwned()
+	defer tr.owned.close()
 	tr.step(batches[0], 0.01, 0.5) // warm the buffers
 	b.ReportAllocs()
 	b.ResetTimer()

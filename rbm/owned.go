@@ -34,12 +34,12 @@ import (
 //   - every sample is drawn with the key the one-core step draws for that
 //     sampling call (BernoulliKey), at the unit's offset in the batch.
 //
-// Parts run as one tensor.Run per phase: the first up pass and down pass,
-// each further Gibbs step, and the final statistics and update. A part
-// waits only for the part before it (the pipeline), so a phase finishes
-// on any number of free cores.
+// Parts run on a tensor.Crew, part p on the same core every time, one
+// call per phase: the first up pass and down pass, each further Gibbs
+// step, and the final statistics and update.
 type ownedStep struct {
 	t      *Trainer
+	crew   *tensor.Crew // runs part p on the same core every call
 	parts  []ownedPart
 	blocks []ownedBlock // row blocks of the chains for the down passes
 	c      *Chain       // the chains of this step
@@ -75,6 +75,7 @@ type ownedPart struct {
 	ph, h     *tensor.Matrix // the chains' p(h|v) and h
 	hb        []tensor.Matrix
 	done      atomic.Int64 // row blocks of the current down pass finished
+	statsDone bool         // dataStats ran this step
 	_         [56]byte     // keeps the next part's counter off this cache line
 }
 
@@ -117,7 +118,7 @@ func (t *Trainer) ownedParts() int {
 // chain row), so it gets nv/lastPartLess hidden units fewer.
 func newOwnedStep(t *Trainer, np int) *ownedStep {
 	nv, nh := t.m.NVisible(), t.m.NHidden()
-	o := &ownedStep{t: t, parts: make([]ownedPart, np)}
+	o := &ownedStep{t: t, parts: make([]ownedPart, np), crew: tensor.NewCrew(np)}
 	lines := nh / ownedMinCols
 	lastLines := max(1, min(lines/np, (nh-nv/lastPartLess)/np/ownedMinCols))
 	for p := range o.parts {
@@ -135,10 +136,21 @@ func newOwnedStep(t *Trainer, np int) *ownedStep {
 
 // lastPartLess: the last part owns nv/lastPartLess hidden units fewer than
 // an even share. Chosen by interleaved runs of the 784 → 500 CD-1 step on
-// two cores (each variant 40 × 50 steps, one process): 256/244 hidden
-// units 1.177 ms a step, 272/228 (nv/24) 1.140, 288/212 (nv/12) 1.104 and
-// 1.133, 304/196 (nv/8) 1.166, 320/180 (nv/6) 1.144, 352/148 (nv/4) 1.258.
+// two cores (each variant 40 × 50 steps in one process, the one-core
+// step 1.63–1.67 ms beside them): 256/244 hidden units 1.198 ms a step,
+// 280/220 (nv/16) 1.033, 288/212 (nv/12) 0.972 and 0.974, 304/196
+// (nv/10 and nv/8) 0.964 and 1.068, 320/180 (nv/6) 1.054.
 const lastPartLess = 12
+
+// close writes the weights back and stops the crew; on the goroutine
+// that made the step.
+func (o *ownedStep) close() {
+	if o == nil {
+		return
+	}
+	o.flush()
+	o.crew.Close()
+}
 
 // scatter copies the model's W and the trainer's velocity into the parts.
 func (o *ownedStep) scatter() {
@@ -243,7 +255,9 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 		o.fit(v0.Rows, c)
 	}
 	o.c, o.v0, o.lr, o.mom = c, v0, lr, mom
-	np := len(o.parts)
+	for p := range o.parts {
+		o.parts[p].statsDone = false
+	}
 	o.fromData = t.Method == CD
 	sweeps := t.K
 	for s := range sweeps {
@@ -255,10 +269,10 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 		for p := range o.parts {
 			o.parts[p].done.Store(0)
 		}
-		tensor.RunPinned(o, np)
+		o.crew.Run(o)
 	}
 	o.phase = phaseFinal
-	tensor.RunPinned(o, np)
+	o.crew.Run(o)
 }
 
 // RunPart runs part p of the current phase.
@@ -268,6 +282,7 @@ func (o *ownedStep) RunPart(p int) {
 	m := t.m
 	cp := m.C[k.h0:k.h1]
 	nh := m.NHidden()
+	last := p == len(o.parts)-1
 	switch o.phase {
 	case phaseFirst, phaseSweep:
 		if o.phase == phaseFirst {
@@ -282,16 +297,23 @@ func (o *ownedStep) RunPart(p int) {
 			tensor.SigmoidBiasRows(k.ph, cp)
 			o.keyH.SampleRows(k.h, k.ph, k.h0, nh)
 		}
+		// The data half of the statistics, which the chains do not
+		// change, fills a wait: the last part's for the first sums of
+		// the pass, the others' for the last part to end it.
+		if last {
+			o.dataStats(p)
+		}
 		o.down(p)
+		if !last {
+			o.dataStats(p)
+		}
 	case phaseFinal:
-		n, nc := float32(o.v0.Rows), float32(c.V.Rows)
+		nc := float32(c.V.Rows)
+		o.dataStats(p)
 		tensor.MatMul(k.ph, c.V, k.w)
 		tensor.SigmoidBiasRows(k.ph, cp)
-		tensor.Gemm(true, false, 1/n, o.v0, k.ph0, 0, k.gw)
 		tensor.Gemm(true, false, -1/nc, c.V, k.ph, 1, k.gw)
 		gC, vC := t.gC[k.h0:k.h1], t.vC[k.h0:k.h1]
-		clear(gC)
-		tensor.ColumnSums(gC, k.ph0, 1/n)
 		tensor.ColumnSums(gC, k.ph, -1/nc)
 		lr, mom := o.lr, o.mom
 		tensor.MomentumStep(k.w.Data, k.vw.Data, k.gw.Data, lr, mom, float32(t.WeightDecay))
@@ -300,14 +322,34 @@ func (o *ownedStep) RunPart(p int) {
 		}
 		tensor.Axpy(1, vC, cp)
 		if p == 0 {
-			clear(t.gB)
-			tensor.ColumnSums(t.gB, o.v0, 1/n)
 			tensor.ColumnSums(t.gB, c.V, -1/nc)
 			for i, g := range t.gB {
 				t.vB[i] = mom*t.vB[i] + lr*g
 			}
 			tensor.Axpy(1, t.vB, m.B)
 		}
+	}
+}
+
+// dataStats computes part p's data statistics once a step — ⟨v hᵀ⟩ and
+// ⟨h⟩ under the data, the first terms of its gradient block, and for part
+// 0 ⟨v⟩, the first term of the visible biases' gradient — in the order
+// of the one-core step (the chains' terms are added after).
+func (o *ownedStep) dataStats(p int) {
+	k := &o.parts[p]
+	if k.statsDone {
+		return
+	}
+	k.statsDone = true
+	t := o.t
+	n := float32(o.v0.Rows)
+	tensor.Gemm(true, false, 1/n, o.v0, k.ph0, 0, k.gw)
+	gC := t.gC[k.h0:k.h1]
+	clear(gC)
+	tensor.ColumnSums(gC, k.ph0, 1/n)
+	if p == 0 {
+		clear(t.gB)
+		tensor.ColumnSums(t.gB, o.v0, 1/n)
 	}
 }
 

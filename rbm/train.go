@@ -414,7 +414,7 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 		return nil, err
 	}
 	t.useOwned()
-	defer t.owned.flush()
+	defer t.owned.close()
 	nv, nh := m.NVisible(), m.NHidden()
 	if t.Method == PCD && t.persistent == nil {
 		// Persistent chains start at random training examples.
@@ -495,7 +495,8 @@ func (t *Trainer) monitor(st *EpochStats, train, valid *tensor.Matrix) {
 }
 
 // useOwned sets up the owned step for this run when it applies (and
-// makes it copy the weights out at its first update).
+// makes it copy the weights out at its first update); the caller closes
+// it (t.owned.close) on the same goroutine.
 func (t *Trainer) useOwned() {
 	t.owned = nil
 	if np := t.ownedParts(); np > 0 {

@@ -13,7 +13,7 @@ import (
 // parts are scheduled.
 type task = Task
 
-// Task is work cut into numbered parts, for Run.
+// Task is work cut into numbered parts, for a Crew.
 type Task interface {
 	RunPart(part int)
 }
@@ -397,47 +397,15 @@ func Split(n, parts int, f func(lo, hi int)) {
 	run(&splitTask{n: n, parts: parts, f: f}, parts)
 }
 
-// Run runs parts 0, …, n−1 of t — part 0 on the calling goroutine, the
-// others on the pool's workers or, when none is free, the caller — and
-// returns when all are done. Parts are claimed in increasing order, and a
-// goroutine runs the part it claimed to its end before it claims another.
-// So part p may wait for a part below p (WaitAtLeast, a pipeline stage waiting
-// for the one before it), never for one above: the parts finish whatever
-// the number of free cores, one goroutine running them in order at worst.
-// Run allocates nothing: t is typically a pointer the caller keeps.
-func Run(t Task, n int) {
-	if n <= 0 {
-		return
-	}
-	run(t, n)
-}
-
-// RunPinned is Run with part p's thread bound to one CPU while the part
-// runs — the p-th of the CPUs the process may use, the same CPU every
-// call (Linux; elsewhere, or with pinning off, it is Run). For parts that
-// each own data from call to call (the columns of W a training step's
-// part updates every step): unbound, Go's scheduler and the kernel moved
-// the parts between the two CPUs of the machine this was measured on in
-// 40% of the calls, and each move sent the part's data from one core's
-// caches to the other's (a CD-1 step on two cores 1.3–1.6 ms unbound,
-// 0.95 ms bound; docs/performance.md). The thread's own CPU mask is put
-// back when the part ends.
-func RunPinned(t Task, n int) {
-	if n <= 0 {
-		return
-	}
-	runPinned(t, n)
-}
-
-// SetPinning turns RunPinned's binding of threads to CPUs on or off
-// (benchmarks, and hosts where binding hurts) and returns the previous
-// setting. It is on by default.
+// SetPinning turns the binding of a Crew's threads to CPUs on or off for
+// crews made after the call (benchmarks, and hosts where binding hurts)
+// and returns the previous setting. It is on by default.
 func SetPinning(on bool) (was bool) { return !pinningOff.Swap(!on) }
 
-// WaitAtLeast returns when *c ≥ v, polling it: for a part of a Run
-// waiting for a lower part's progress (a counter the lower part advances).
-// It yields the processor now and then, so that on a machine with fewer
-// free cores than parts the part it waits for still runs.
+// WaitAtLeast returns when *c ≥ v, polling it: for a part of a Crew's
+// call waiting for another part's progress (a counter that part
+// advances). It yields the processor now and then, so that on a machine
+// with fewer free cores than parts the part it waits for still runs.
 func WaitAtLeast(c *atomic.Int64, v int64) {
 	for i := 1; c.Load() < v; i++ {
 		if i%1024 == 0 {

@@ -3,23 +3,13 @@
 package tensor
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
 
-// pinnedRun runs the parts of a task each on a thread bound to one CPU
-// (see RunPinned); saved holds each part's thread's mask to put back.
-type pinnedRun struct {
-	t     Task
-	saved []unix.CPUSet
-}
-
-var pinnedRuns = sync.Pool{New: func() any { return new(pinnedRun) }}
-
-// pinning is on unless SetPinning turned it off.
+// pinningOff turns the binding of crew threads to CPUs off (SetPinning).
 var pinningOff atomic.Bool
 
 // allowed is the CPUs this process may run on, read once.
@@ -43,37 +33,22 @@ func allowedCPUs() []int {
 	return allowed.cpus
 }
 
-func runPinned(t Task, n int) {
+// bindThread binds the calling goroutine's thread (locked to it) to the
+// p-th allowed CPU, when pinning is on and the crew of n parts has a CPU
+// for each part, and returns the undo.
+func bindThread(p, n int) (undo func()) {
 	cpus := allowedCPUs()
-	if pinningOff.Load() || len(cpus) < 2 {
-		Run(t, n)
-		return
+	if pinningOff.Load() || n > len(cpus) {
+		return func() {}
 	}
-	r := pinnedRuns.Get().(*pinnedRun)
-	r.t = t
-	if len(r.saved) < n {
-		r.saved = make([]unix.CPUSet, n)
-	}
-	Run(r, n)
-	r.t = nil
-	pinnedRuns.Put(r)
-}
-
-func (r *pinnedRun) RunPart(p int) {
-	cpus := allowedCPUs()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	old := &r.saved[p]
-	if unix.SchedGetaffinity(0, old) != nil {
-		r.t.RunPart(p)
-		return
+	var old unix.CPUSet
+	if unix.SchedGetaffinity(0, &old) != nil {
+		return func() {}
 	}
 	var set unix.CPUSet
-	set.Set(cpus[p%len(cpus)])
+	set.Set(cpus[p])
 	if unix.SchedSetaffinity(0, &set) != nil {
-		r.t.RunPart(p)
-		return
+		return func() {}
 	}
-	defer unix.SchedSetaffinity(0, old)
-	r.t.RunPart(p)
+	return func() { unix.SchedSetaffinity(0, &old) }
 }

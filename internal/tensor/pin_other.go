@@ -6,4 +6,4 @@ import "sync/atomic"
 
 var pinningOff atomic.Bool
 
-func runPinned(t Task, n int) { Run(t, n) }
+func bindThread(p, n int) (undo func()) { return func() {} }

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func sameBits(t *testing.T, what string, got, want []float32) {
@@ -132,11 +133,13 @@ func TestSampleRowsMatchesBernoulliFast(t *testing.T) {
 }
 
 // pipeTask is a pipeline of n stages over blocks: stage p of block b
-// waits for stage p−1 of block b and records the order it saw.
+// waits for stage p−1 of block b and records the progress it saw; stage 0
+// then waits for the last stage to finish (a wait for a higher part,
+// which a Crew allows).
 type pipeTask struct {
 	blocks int
 	done   []atomic.Int64
-	log    [][]int64 // per stage: the earlier stage's progress when each block started
+	log    [][]int64
 }
 
 func (t *pipeTask) RunPart(p int) {
@@ -147,29 +150,55 @@ func (t *pipeTask) RunPart(p int) {
 		}
 		t.done[p].Add(1)
 	}
-}
-
-// TestRunPipelineFinishes: parts that wait for lower parts finish at every
-// GOMAXPROCS, one goroutine running them in order at worst.
-func TestRunPipelineFinishes(t *testing.T) {
-	for _, procs := range []int{1, 2, 3} {
-		t.Run(fmt.Sprint(procs), func(t *testing.T) {
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			for range 20 {
-				pt := &pipeTask{blocks: 9, done: make([]atomic.Int64, 4), log: make([][]int64, 4)}
-				Run(pt, 4)
-				for p := range 4 {
-					if got := pt.done[p].Load(); got != 9 {
-						t.Fatalf("stage %d finished %d blocks, want 9", p, got)
-					}
-					for b, seen := range pt.log[p] {
-						if seen < int64(b+1) {
-							t.Fatalf("stage %d started block %d when stage %d had done %d", p, b, p-1, seen)
-						}
-					}
-				}
-			}
-		})
+	if p == 0 {
+		WaitAtLeast(&t.done[len(t.done)-1], int64(t.blocks))
 	}
 }
 
+// TestCrewPipeline: a crew runs every part of every call concurrently
+// (parts that wait for lower and higher parts finish) at every GOMAXPROCS,
+// with and without binding threads to CPUs, and Close ends it.
+func TestCrewPipeline(t *testing.T) {
+	for _, pin := range []bool{true, false} {
+		for _, procs := range []int{1, 2, 3} {
+			for _, n := range []int{1, 2, 3} {
+				t.Run(fmt.Sprintf("pin=%v procs=%d parts=%d", pin, procs, n), func(t *testing.T) {
+					defer SetPinning(SetPinning(pin))
+					defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+					c := NewCrew(n)
+					defer c.Close()
+					for call := range 30 {
+						pt := &pipeTask{blocks: 9, done: make([]atomic.Int64, n), log: make([][]int64, n)}
+						c.Run(pt)
+						for p := range n {
+							if got := pt.done[p].Load(); got != 9 {
+								t.Fatalf("call %d: stage %d finished %d blocks, want 9", call, p, got)
+							}
+							for b, seen := range pt.log[p] {
+								if seen < int64(b+1) {
+									t.Fatalf("stage %d started block %d when stage %d had done %d", p, b, p-1, seen)
+								}
+							}
+						}
+						if call%10 == 9 {
+							time.Sleep(time.Millisecond) // long enough for the crew to park
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+type nopTask struct{}
+
+func (nopTask) RunPart(int) {}
+
+func TestCrewNoAllocs(t *testing.T) {
+	c := NewCrew(2)
+	defer c.Close()
+	var task nopTask
+	if n := testing.AllocsPerRun(100, func() { c.Run(task) }); n > 0 {
+		t.Fatalf("%v allocations per call", n)
+	}
+}

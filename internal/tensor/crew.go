@@ -1,0 +1,137 @@
+package tensor
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Crew runs tasks whose parts each keep their own data from call to call —
+// a training step whose parts each update their own columns of the
+// weights — on the same goroutines and cores every call. Part 0 runs on
+// the goroutine that made the crew (and calls Run); parts 1, …, n−1 on
+// goroutines of the crew's own, each locked to its thread. On Linux each
+// of the n threads is also bound to one CPU, the p-th of those the
+// process may use (unless SetPinning(false), or there are fewer CPUs than
+// parts). Unbound, Go's scheduler and the kernel moved parts between the
+// two CPUs of the machine this was measured on in 40% of the calls, and
+// each move sent the part's data from one core's caches to the other's;
+// binding and unbinding threads at every call cost 40–110 µs a call
+// (docs/performance.md). Between calls the crew's goroutines spin for a
+// while, then park.
+//
+// Parts of one call run concurrently, so a part may wait for any other
+// (WaitAtLeast); a crew serves one caller at a time. NewCrew and Close
+// must be called on the goroutine that calls Run.
+type Crew struct {
+	n       int
+	seq     atomic.Int64 // calls posted
+	task    Task         // the current call's task (set before seq moves)
+	members []crewMember
+	stop    atomic.Bool
+	wg      sync.WaitGroup
+	unbind  func()
+}
+
+type crewMember struct {
+	done   atomic.Int64 // the last call whose part this member finished
+	parked atomic.Bool
+	wake   chan struct{}
+	_      [40]byte
+}
+
+// NewCrew starts a crew of n parts (n ≥ 1).
+func NewCrew(n int) *Crew {
+	c := &Crew{n: n, members: make([]crewMember, n)}
+	runtime.LockOSThread()
+	c.unbind = bindThread(0, n)
+	for p := 1; p < n; p++ {
+		c.members[p].wake = make(chan struct{}, 1)
+		c.wg.Add(1)
+		go c.member(p)
+	}
+	return c
+}
+
+// Parts returns the crew's part count.
+func (c *Crew) Parts() int { return c.n }
+
+// Run runs parts 0, …, n−1 of t, part 0 on the caller, and returns when
+// all are done.
+func (c *Crew) Run(t Task) {
+	c.task = t
+	s := c.seq.Add(1)
+	for p := 1; p < c.n; p++ {
+		if m := &c.members[p]; m.parked.Load() {
+			select {
+			case m.wake <- struct{}{}:
+			default:
+			}
+		}
+	}
+	release := OwnCore()
+	t.RunPart(0)
+	release()
+	for p := 1; p < c.n; p++ {
+		WaitAtLeast(&c.members[p].done, s)
+	}
+	c.task = nil
+}
+
+// Close stops the crew's goroutines (their threads end with them) and
+// gives the caller's thread back its CPUs.
+func (c *Crew) Close() {
+	c.stop.Store(true)
+	for p := 1; p < c.n; p++ {
+		select {
+		case c.members[p].wake <- struct{}{}:
+		default:
+		}
+	}
+	c.wg.Wait()
+	c.unbind()
+	runtime.UnlockOSThread()
+}
+
+func (c *Crew) member(p int) {
+	defer c.wg.Done()
+	// Locked for good: the thread, and its CPU binding, end with the
+	// goroutine.
+	runtime.LockOSThread()
+	bindThread(p, c.n)
+	m := &c.members[p]
+	var last int64
+	for {
+		if !c.await(m, last) {
+			return
+		}
+		last = c.seq.Load()
+		release := OwnCore()
+		c.task.RunPart(p)
+		release()
+		m.done.Store(last)
+	}
+}
+
+// await waits for a call after last: spinning for spinFor, then parked.
+// It returns false when the crew stops.
+func (c *Crew) await(m *crewMember, last int64) bool {
+	for {
+		if c.stop.Load() {
+			return false
+		}
+		if c.seq.Load() > last {
+			return true
+		}
+		if spinUntil(func() bool { return c.seq.Load() > last || c.stop.Load() }) {
+			continue
+		}
+		m.parked.Store(true)
+		if c.seq.Load() > last || c.stop.Load() {
+			m.parked.Store(false)
+			continue
+		}
+		<-m.wake
+		m.parked.Store(false)
+	}
+}
