@@ -408,11 +408,18 @@ func SetPinning(on bool) (was bool) { return !pinningOff.Swap(!on) }
 // with fewer free cores than parts the part it waits for still runs.
 func WaitAtLeast(c *atomic.Int64, v int64) {
 	for i := 1; c.Load() < v; i++ {
-		if i%1024 == 0 {
+		// Rarely: a goroutine locked to its thread (a Crew's) that yields
+		// hands its processor to another thread and waits to be handed it
+		// back, tens of microseconds.
+		if i%yieldPolls == 0 {
 			runtime.Gosched()
 		}
 	}
 }
+
+// yieldPolls is how many polls WaitAtLeast and a Crew's idle members make
+// between two yields: a few hundred microseconds.
+const yieldPolls = 1 << 16
 
 type splitTask struct {
 	n, parts int
