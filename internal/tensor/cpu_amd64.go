@@ -67,7 +67,7 @@ func zmmTail(n int) (int, uint16) {
 }
 
 // gatherAsm is gatherGeneric on the AVX2 kernel, for len(c) ≤ gatherBlock;
-// gatherAsm16 on the AVX-512 one, for len(c) ≤ 2·gatherBlock.
+// gatherAsm16 on the AVX-512 one, for len(c) ≤ 4·gatherBlock.
 func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
 	if gatherOK(b, ldb, idx, nil, len(c), gatherBlock) {
 		nv, mask := ymmTail(len(c))
@@ -76,7 +76,7 @@ func gatherAsm(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
 }
 
 func gatherAsm16(alpha float32, b []float32, ldb int, idx []int32, c []float32) {
-	if gatherOK(b, ldb, idx, nil, len(c), 2*gatherBlock) {
+	if gatherOK(b, ldb, idx, nil, len(c), 4*gatherBlock) {
 		nv, mask := zmmTail(len(c))
 		gatherAxpy16(alpha, &b[0], ldb, &idx[0], len(idx), &c[0], nv, mask)
 	}
@@ -92,7 +92,7 @@ func gemvAsm(coef, b []float32, ldb int, idx []int32, c []float32) {
 }
 
 func gemvAsm16(coef, b []float32, ldb int, idx []int32, c []float32) {
-	if gatherOK(b, ldb, idx, coef, len(c), 2*gatherBlock) {
+	if gatherOK(b, ldb, idx, coef, len(c), 4*gatherBlock) {
 		nv, mask := zmmTail(len(c))
 		gemvAxpy16(&coef[0], &b[0], ldb, &idx[0], len(idx), &c[0], nv, mask)
 	}

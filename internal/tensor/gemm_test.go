@@ -145,6 +145,10 @@ func TestGemmBitIdentical(t *testing.T) {
 		{50, 100, 64, false, false, 1.5, -0.5, 0},
 		{31, 529, 17, true, true, 1, 0, 0},
 		{9, 40, 200, false, false, 1, 1, 1},
+		// Gather passes of 13–24 zmm vectors (AVX-512: up to 384 columns).
+		{30, 200, 381, false, false, 1, 0, 0.2},
+		{50, 100, 250, true, false, 0.5, 1, 0.3},
+		{3, 90, 768, false, false, -1, 0.5, 0.4},
 		// Parts split columns and share a packed A over several depth blocks.
 		{20, 600, 300, false, true, 0.5, 0.5, 0},
 		{31, 700, 200, true, false, 2, 0, 0},

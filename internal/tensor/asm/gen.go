@@ -164,8 +164,8 @@ func gatherAxpy() {
 	gatherKernel(false)
 }
 
-// gatherAxpyAVX512 is gatherAxpy on zmm vectors of 16 columns (nv ≤ 12,
-// so up to 192 columns a pass), the last under the opmask of mask's low
+// gatherAxpyAVX512 is gatherAxpy on zmm vectors of 16 columns (nv ≤ 24,
+// so up to 384 columns a pass), the last under the opmask of mask's low
 // 16 bits; the same fused multiply–adds in the same order.
 func gatherAxpyAVX512() {
 	gatherKernel(true)
@@ -234,15 +234,20 @@ func gatherKernelFor(z, perIndex bool) {
 			VMASKMOVPS(v, msk, dst)
 		}
 	}
+	// Up to 12 ymm vectors (AVX2: 16 registers) or 24 zmm (AVX-512: 32).
+	maxv := 12
+	if z {
+		maxv = 24
+	}
 	TESTQ(nidx, nidx)
 	JZ(LabelRef("done"))
-	for v := 1; v <= 12; v++ {
+	for v := 1; v <= maxv; v++ {
 		CMPQ(nv, U8(v))
 		JE(LabelRef(fmt.Sprintf("nv%d", v)))
 	}
 	JMP(LabelRef("done"))
 	r, tmp := GP64(), vec()
-	for v := 1; v <= 12; v++ {
+	for v := 1; v <= maxv; v++ {
 		name := fmt.Sprintf("nv%d", v)
 		Label(name)
 		acc := make([]reg.VecVirtual, v)
