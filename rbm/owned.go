@@ -1,7 +1,6 @@
 package rbm
 
 import (
-	"runtime"
 	"sync/atomic"
 
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -91,7 +90,9 @@ const ownedMinCols = 16
 // ownedParts returns how many parts the owned step should use for t, or 0
 // when it does not apply: units other than Bernoulli, PT (its
 // temperatures run on a core each), centering or sparsity (they mix the
-// columns of the gradient), one free core, or too few hidden units.
+// columns of the gradient), one free core (GOMAXPROCS less the cores of
+// the owned steps of other trainings running now), or too few hidden
+// units.
 func (t *Trainer) ownedParts() int {
 	if !isBernoulli(t.m.units()) || t.Centered || (t.SparsityTarget > 0 && t.SparsityCost > 0) {
 		return 0
@@ -103,7 +104,8 @@ func (t *Trainer) ownedParts() int {
 	}
 	p := t.forceParts
 	if p == 0 {
-		p = runtime.GOMAXPROCS(0)
+		// The cores that crews of other trainings running now leave.
+		p = tensor.FreeCores()
 	}
 	p = min(p, t.m.NHidden()/ownedMinCols)
 	if p < 2 {

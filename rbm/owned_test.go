@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/ebm-go/ebm/dataset"
@@ -139,5 +140,34 @@ func TestOwnedStepResumes(t *testing.T) {
 		if got := testutil.FileHash(t, q); got != want {
 			t.Errorf("%s: resumed %s, uninterrupted %s", tc.name, got, want)
 		}
+	}
+}
+
+// TestOwnedStepSideBySide: trainings run at once in one process (ebm
+// sweep -j) share the cores — the first takes the free ones, a later one
+// finds none left and runs the one-core step — and all give the one-core
+// bits.
+func TestOwnedStepSideBySide(t *testing.T) {
+	set, err := dataset.Load("mnist:300", dataset.Options{Binarize: "threshold"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	want, _ := trainOwned(t, set.X, 64, ownedCases[0].cfg, 1, false)
+	runtime.GOMAXPROCS(2)
+	got := make([]string, 3)
+	parts := make([]int, 3)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i], parts[i] = trainOwned(t, set.X, 64, ownedCases[0].cfg, 0, false) })
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] != want {
+			t.Errorf("training %d (owned step with %d parts): %s, one core %s", i, parts[i], got[i], want)
+		}
+	}
+	if f := tensor.FreeCores(); f != 2 {
+		t.Errorf("FreeCores = %d after the trainings, want 2", f)
 	}
 }

@@ -23,8 +23,14 @@ import (
 // Parts of one call run concurrently, so a part may wait for any other
 // (WaitAtLeast); a crew serves one caller at a time. NewCrew and Close
 // must be called on the goroutine that calls Run.
+//
+// Crews running at once (trainings run side by side, ebm sweep -j) bind
+// their threads to different CPUs, and FreeCores says how many cores the
+// running crews leave: a crew of more parts than there are free CPUs is
+// not bound.
 type Crew struct {
 	n       int
+	cpus    []int // the CPUs the crew's threads are bound to (nil: none)
 	seq     atomic.Int64 // calls posted
 	task    Task         // the current call's task (set before seq moves)
 	members []crewMember
@@ -43,8 +49,10 @@ type crewMember struct {
 // NewCrew starts a crew of n parts (n ≥ 1).
 func NewCrew(n int) *Crew {
 	c := &Crew{n: n, members: make([]crewMember, n)}
+	crewCores.Add(int32(n))
+	c.cpus = claimCPUs(n)
 	runtime.LockOSThread()
-	c.unbind = bindThread(0, n)
+	c.unbind = c.bind(0)
 	for p := 1; p < n; p++ {
 		c.members[p].wake = make(chan struct{}, 1)
 		c.wg.Add(1)
@@ -91,6 +99,24 @@ func (c *Crew) Close() {
 	c.wg.Wait()
 	c.unbind()
 	runtime.UnlockOSThread()
+	releaseCPUs(c.cpus)
+	crewCores.Add(-int32(c.n))
+}
+
+// crewCores counts the parts of the crews running now.
+var crewCores atomic.Int32
+
+// FreeCores returns GOMAXPROCS less the parts of the crews running now:
+// how many parts a new crew can have without sharing a core.
+func FreeCores() int { return runtime.GOMAXPROCS(0) - int(crewCores.Load()) }
+
+// bind binds the calling goroutine's thread (locked to it) to part p's
+// CPU, if the crew has CPUs, and returns the undo.
+func (c *Crew) bind(p int) (undo func()) {
+	if c.cpus == nil {
+		return func() {}
+	}
+	return bindThread(c.cpus[p])
 }
 
 func (c *Crew) member(p int) {
@@ -98,7 +124,7 @@ func (c *Crew) member(p int) {
 	// Locked for good: the thread, and its CPU binding, end with the
 	// goroutine.
 	runtime.LockOSThread()
-	bindThread(p, c.n)
+	c.bind(p)
 	m := &c.members[p]
 	var last int64
 	for {

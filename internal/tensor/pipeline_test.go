@@ -202,3 +202,36 @@ func TestCrewNoAllocs(t *testing.T) {
 		t.Fatalf("%v allocations per call", n)
 	}
 }
+
+// TestCrewsClaimCPUs: crews running at once are bound to different CPUs,
+// a crew that finds too few free is not bound, and FreeCores counts the
+// running crews' parts.
+func TestCrewsClaimCPUs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	free := FreeCores()
+	a := NewCrew(1)
+	if got := FreeCores(); got != free-1 {
+		t.Errorf("FreeCores = %d with a crew of 1, want %d", got, free-1)
+	}
+	done := make(chan *Crew)
+	go func() { done <- NewCrew(1) }() // NewCrew binds its caller's thread
+	b := <-done
+	if len(allowedCPUs()) >= 2 && !pinningOff.Load() {
+		if a.cpus == nil || b.cpus == nil || a.cpus[0] == b.cpus[0] {
+			t.Errorf("two crews bound to %v and %v, want two different CPUs", a.cpus, b.cpus)
+		}
+		go func() { done <- NewCrew(2) }()
+		if c := <-done; c.cpus != nil {
+			t.Errorf("a crew of 2 with no CPU free was bound to %v", c.cpus)
+		} else {
+			go func() { c.Close(); done <- nil }()
+			<-done
+		}
+	}
+	go func() { b.Close(); done <- nil }()
+	<-done
+	a.Close()
+	if got := FreeCores(); got != free {
+		t.Errorf("FreeCores = %d after the crews closed, want %d", got, free)
+	}
+}
