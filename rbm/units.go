@@ -3,6 +3,7 @@ package rbm
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -141,11 +142,29 @@ func (Bernoulli) SampleAt(dst, loc *tensor.Matrix, beta float32, rng *tensor.Ran
 }
 
 func (Bernoulli) Start(dst *tensor.Matrix, _ []float32, rng *tensor.Rand) {
-	half := make([]float32, len(dst.Data))
-	for i := range half {
-		half[i] = 0.5
+	rng.BernoulliFast(dst.Data, halves(len(dst.Data)))
+}
+
+// halves returns n values 0.5, read-only, from one slice kept for all
+// calls: Restart draws a fresh start every update, and a new slice of
+// 500 × 784 floats each time cost more than the sampling (page faults,
+// clearing, collections).
+func halves(n int) []float32 {
+	halfSlice.Lock()
+	defer halfSlice.Unlock()
+	if len(halfSlice.s) < n {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = 0.5
+		}
+		halfSlice.s = s
 	}
-	rng.BernoulliFast(dst.Data, half)
+	return halfSlice.s[:n]
+}
+
+var halfSlice struct {
+	sync.Mutex
+	s []float32
 }
 
 // LogPartition is Σ_i softplus(b_i + u_i).
