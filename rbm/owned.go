@@ -116,13 +116,13 @@ func (t *Trainer) ownedParts() int {
 
 // newOwnedStep cuts the hidden units into np blocks, whole cache lines
 // (ownedMinCols) but for the last block's end. The last part also
-// finishes every block of the down passes (σ and sampling of nv units per
-// chain row), so it gets nv/lastPartLess hidden units fewer.
+// finishes every block of the first down pass (σ and sampling of nv units
+// per chain row), so it gets nv/(lastPartLess·K) hidden units fewer.
 func newOwnedStep(t *Trainer, np int) *ownedStep {
 	nv, nh := t.m.NVisible(), t.m.NHidden()
 	o := &ownedStep{t: t, parts: make([]ownedPart, np), crew: tensor.NewCrew(np)}
 	lines := nh / ownedMinCols
-	lastLines := max(1, min(lines/np, (nh-nv/lastPartLess)/np/ownedMinCols))
+	lastLines := max(1, min(lines/np, (nh-nv/(lastPartLess*max(t.K, 1)))/np/ownedMinCols))
 	for p := range o.parts {
 		k := &o.parts[p]
 		k.h0 = p * (lines - lastLines) / (np - 1) * ownedMinCols
@@ -142,6 +142,12 @@ func newOwnedStep(t *Trainer, np int) *ownedStep {
 // step 1.63–1.67 ms beside them): 256/244 hidden units 1.198 ms a step,
 // 280/220 (nv/16) 1.033, 288/212 (nv/12) 0.972 and 0.974, 304/196
 // (nv/10 and nv/8) 0.964 and 1.068, 320/180 (nv/6) 1.054.
+//
+// Only the first of the K Gibbs steps of an update leaves the last part
+// all the finishing (later ones share it, see down), so with K steps the
+// last part owns nv/(12·K) units fewer. Restart-5 (batch and chains 500)
+// in interleaved runs: an even split 16.39 ms a step, nv/60 16.87, nv/36
+// 16.56, nv/12 17.76 (one core: 26.95).
 const lastPartLess = 12
 
 // close writes the weights back and stops the crew; on the goroutine
@@ -357,12 +363,20 @@ func (o *ownedStep) dataStats(p int) {
 
 // down is part p's share of the down pass: for each row block, the sums
 // of h·Wᵀ over its hidden units, continued from part p−1's; the last part
-// then takes σ(· + b) and samples the block's visible units.
+// then adds the bias, takes the sigmoid and samples the block's visible
+// units. In the passes after the first, part 0 — done with its sums
+// first, and with no data statistics left to fill its wait — finishes the
+// second half of each block's visible units once the last part's sums of
+// the block are done, and the last part only the first half.
 func (o *ownedStep) down(p int) {
 	k := &o.parts[p]
 	last := p == len(o.parts)-1
 	m := o.t.m
 	nv := m.NVisible()
+	split := nv
+	if o.phase == phaseSweep {
+		split = nv / 2 &^ (ownedMinCols - 1)
+	}
 	beta := float32(1)
 	if p == 0 {
 		beta = 0
@@ -374,9 +388,26 @@ func (o *ownedStep) down(p int) {
 		}
 		tensor.GemmPacked(1, &k.hb[b], &k.packed, beta, &blk.pv)
 		if last {
-			tensor.SigmoidBiasRows(&blk.pv, m.B)
-			o.keyV.SampleRows(&blk.v, &blk.pv, blk.r0*nv, nv)
+			o.finish(blk, 0, split)
 		}
 		k.done.Store(int64(b) + 1)
 	}
+	if p == 0 && split < nv {
+		lastPart := &o.parts[len(o.parts)-1]
+		for b := range o.blocks {
+			tensor.WaitAtLeast(&lastPart.done, int64(b)+1)
+			o.finish(&o.blocks[b], split, nv)
+		}
+	}
+}
+
+// finish takes σ(· + b) of visible units [c0, c1) of a block's summed
+// fields and samples them.
+func (o *ownedStep) finish(blk *ownedBlock, c0, c1 int) {
+	if c0 >= c1 {
+		return
+	}
+	m := o.t.m
+	tensor.SigmoidBiasCols(&blk.pv, m.B, c0, c1)
+	o.keyV.SampleCols(&blk.v, &blk.pv, c0, c1, blk.r0*m.NVisible())
 }

@@ -181,6 +181,19 @@ func SigmoidBiasRows(m *Matrix, bias []float32) {
 	}, m.Rows, 1, sigmoidCost*float64(len(m.Data)))
 }
 
+// SigmoidBiasCols is SigmoidBiasRows for columns [c0, c1) of every row of
+// m only (bias holds all m.Cols values), on the calling goroutine: the
+// same bits for those elements.
+func SigmoidBiasCols(m *Matrix, bias []float32, c0, c1 int) {
+	if len(bias) != m.Cols || c0 < 0 || c1 > m.Cols || c0 > c1 {
+		panic("tensor.SigmoidBiasCols: bad columns or bias")
+	}
+	for r := range m.Rows {
+		row := m.Row(r)[c0:c1]
+		sigmoidRange(row, row, bias[c0:c1])
+	}
+}
+
 // SoftplusSumFast returns Σ SoftplusFast(x_i), accumulated in float64 (in a
 // fixed lane order, so the value does not depend on the path).
 func SoftplusSumFast(x []float32) float64 {

@@ -129,6 +129,32 @@ func TestSampleRowsMatchesBernoulliFast(t *testing.T) {
 			key.SampleRows(got.SliceRows(r, r1), p.SliceRows(r, r1), r*cols, cols)
 		}
 		sameBits(t, "row blocks", got.Data, want.Data)
+		clear(got.Data)
+		for _, c := range [][2]int{{0, 48}, {48, 49}, {49, 181}} {
+			key.SampleCols(got, p, c[0], c[1], 0)
+		}
+		sameBits(t, "column ranges", got.Data, want.Data)
+	})
+}
+
+// TestSigmoidBiasCols: column ranges get SigmoidBiasRows's bits.
+func TestSigmoidBiasCols(t *testing.T) {
+	bothPaths(t, func(t *testing.T) {
+		m := New(7, 100)
+		bias := make([]float32, 100)
+		for i := range m.Data {
+			m.Data[i] = float32(i%41)/4 - 5
+		}
+		for j := range bias {
+			bias[j] = float32(j%7) - 3
+		}
+		want := m.Clone()
+		SigmoidBiasRows(want, bias)
+		got := m.Clone()
+		for _, c := range [][2]int{{0, 33}, {33, 34}, {34, 100}} {
+			SigmoidBiasCols(got, bias, c[0], c[1])
+		}
+		sameBits(t, "column ranges", got.Data, want.Data)
 	})
 }
 

@@ -161,6 +161,20 @@ func (k BernoulliKey) SampleRows(dst, p *Matrix, first, ld int) {
 	}
 }
 
+// SampleCols samples columns [c0, c1) of every row of dst from p (same
+// shape) on the calling goroutine, element (r, c) by unit first + r·Cols +
+// c of k's stream: the bits that sampling the whole matrix at first gives
+// those elements.
+func (k BernoulliKey) SampleCols(dst, p *Matrix, c0, c1, first int) {
+	mustSameShape("SampleCols", dst, p)
+	if c0 < 0 || c1 > p.Cols || c0 > c1 {
+		panic("tensor.SampleCols: bad columns")
+	}
+	for r := range p.Rows {
+		bernoulliUnits(dst.Row(r)[c0:c1], p.Row(r)[c0:c1], uint32(k), uint32(k>>32), first+r*p.Cols+c0)
+	}
+}
+
 // bernoulliUnits samples units first, first+1, … of the stream keyed by
 // (k0, k1) into dst.
 func bernoulliUnits(dst, p []float32, k0, k1 uint32, first int) {
