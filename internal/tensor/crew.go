@@ -30,7 +30,7 @@ import (
 // not bound.
 type Crew struct {
 	n       int
-	cpus    []int // the CPUs the crew's threads are bound to (nil: none)
+	cpus    []int        // the CPUs the crew's threads are bound to (nil: none)
 	seq     atomic.Int64 // calls posted
 	task    Task         // the current call's task (set before seq moves)
 	members []crewMember

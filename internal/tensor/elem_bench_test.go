@@ -62,4 +62,8 @@ func BenchmarkElementwise(b *testing.B) {
 	run("MomentumStep", true, func() { MomentumStep(m.Data, v, g, 1e-6, 0.5, 1e-4) })
 	sums := make([]float32, 500)
 	run("ColumnSums", true, func() { ColumnSums(sums, x, 0.01) })
+	run("SoftmaxRows", true, func() {
+		m.CopyFrom(x)
+		SoftmaxRows(m, 1, nil)
+	})
 }

@@ -44,7 +44,7 @@ func Kernels() KernelInfo {
 		k.Uses = append(k.Uses, "avx512f", "avx512dq")
 		k.Kernels["sgemm"], k.Kernels["gather"] = "avx512", "avx512"
 		if elem512 {
-			for _, name := range []string{"sigmoid", "softplus", "bernoulli", "momentum"} {
+			for _, name := range []string{"sigmoid", "softplus", "softmax", "bernoulli", "momentum"} {
 				k.Kernels[name] = "avx512"
 			}
 		}

@@ -13,9 +13,10 @@ import (
 
 // Row softmax. SoftmaxRows replaces each row z of a matrix by
 // p = softmax(β z) in three passes over the row, each a vector kernel (AVX2,
-// 8 lanes) with a portable Go twin that performs the same float32
-// operations in the same order (no fused multiply–add), so both paths give
-// the same bits:
+// 8 lanes, or AVX-512, 16 lanes with the same 8 float64 lane sums in the
+// same order) with a portable Go twin that performs the same float32
+// operations in the same order (no fused multiply–add), so every path
+// gives the same bits:
 //
 //  1. m = max z and the first index of it (lane maxima and their first
 //     indices, then the lowest index among the lanes that reach m);
@@ -133,18 +134,30 @@ func softmaxRow(x []float32, beta float32) SoftmaxStats {
 // index holding it (0 if no value exceeds −∞).
 func rowMax(x []float32) (float32, int) {
 	m, arg := float32(math.Inf(-1)), 0
-	nv := len(x) &^ 7
 	j := 0
-	if accelerated && nv > 0 {
-		var lm [8]float32
-		var li [8]int32
-		softmaxMax8(&x[0], nv, &lm, &li)
+	// Lane maxima and their first indices, then the largest with the
+	// lowest index: the same answer whatever the lanes.
+	if n16 := len(x) &^ 15; elemAVX512() && n16 > 0 {
+		var lm [16]float32
+		var li [16]int32
+		softmaxMax16(&x[0], n16, &lm, &li)
 		for l := range lm {
 			if lm[l] > m || (lm[l] == m && int(li[l]) < arg) {
 				m, arg = lm[l], int(li[l])
 			}
 		}
-		j = nv
+		j = n16
+	}
+	if nv := (len(x) - j) &^ 7; accelerated && nv > 0 {
+		var lm [8]float32
+		var li [8]int32
+		softmaxMax8(&x[j], nv, &lm, &li)
+		for l := range lm {
+			if i := j + int(li[l]); lm[l] > m || (lm[l] == m && i < arg) {
+				m, arg = lm[l], i
+			}
+		}
+		j += nv
 	}
 	for ; j < len(x); j++ {
 		if x[j] > m {
@@ -165,9 +178,12 @@ func expShiftSum(x []float32, m, beta float32) float64 {
 	n := len(x)
 	nv := n &^ 7
 	var lanes [8]float64
-	if accelerated && nv > 0 {
+	switch {
+	case elemAVX512() && nv > 0:
+		softmaxExp16(&x[0], nv, m, beta, &lanes)
+	case accelerated && nv > 0:
 		softmaxExp8(&x[0], nv, m, beta, &lanes)
-	} else {
+	default:
 		for j := 0; j < nv; j++ {
 			e := expShift(x[j], m, beta)
 			x[j] = e
@@ -189,9 +205,12 @@ func scaleSumSq(x []float32, inv float32) float64 {
 	n := len(x)
 	nv := n &^ 7
 	var lanes [8]float64
-	if accelerated && nv > 0 {
+	switch {
+	case elemAVX512() && nv > 0:
+		softmaxScale16(&x[0], nv, inv, &lanes)
+	case accelerated && nv > 0:
 		softmaxScale8(&x[0], nv, inv, &lanes)
-	} else {
+	default:
 		for j := 0; j < nv; j++ {
 			p := float32(x[j] * inv)
 			x[j] = p

@@ -18,3 +18,18 @@ func softmaxExp8(x *float32, n int, m float32, beta float32, lanes *[8]float64)
 //
 //go:noescape
 func softmaxScale8(x *float32, n int, inv float32, lanes *[8]float64)
+
+// softmaxMax16 is softmaxMax8 on AVX-512: 16 lane maxima and first indices (n a multiple of 16); see rowMax.
+//
+//go:noescape
+func softmaxMax16(x *float32, n int, lm *[16]float32, li *[16]int32)
+
+// softmaxExp16 is softmaxExp8 on AVX-512 (n a multiple of 8; the same 8 lane sums in the same order).
+//
+//go:noescape
+func softmaxExp16(x *float32, n int, m float32, beta float32, lanes *[8]float64)
+
+// softmaxScale16 is softmaxScale8 on AVX-512 (n a multiple of 8; the same 8 lane sums of squares in the same order).
+//
+//go:noescape
+func softmaxScale16(x *float32, n int, inv float32, lanes *[8]float64)

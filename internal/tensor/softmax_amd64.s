@@ -134,6 +134,280 @@ DATA softmaxconst<>+504(SB)/4, $0x00000006
 DATA softmaxconst<>+508(SB)/4, $0x00000007
 GLOBL softmaxconst<>(SB), RODATA|NOPTR, $512
 
+DATA softmaxconst16<>+0(SB)/4, $0x3f800000
+DATA softmaxconst16<>+4(SB)/4, $0x3f800000
+DATA softmaxconst16<>+8(SB)/4, $0x3f800000
+DATA softmaxconst16<>+12(SB)/4, $0x3f800000
+DATA softmaxconst16<>+16(SB)/4, $0x3f800000
+DATA softmaxconst16<>+20(SB)/4, $0x3f800000
+DATA softmaxconst16<>+24(SB)/4, $0x3f800000
+DATA softmaxconst16<>+28(SB)/4, $0x3f800000
+DATA softmaxconst16<>+32(SB)/4, $0x3f800000
+DATA softmaxconst16<>+36(SB)/4, $0x3f800000
+DATA softmaxconst16<>+40(SB)/4, $0x3f800000
+DATA softmaxconst16<>+44(SB)/4, $0x3f800000
+DATA softmaxconst16<>+48(SB)/4, $0x3f800000
+DATA softmaxconst16<>+52(SB)/4, $0x3f800000
+DATA softmaxconst16<>+56(SB)/4, $0x3f800000
+DATA softmaxconst16<>+60(SB)/4, $0x3f800000
+DATA softmaxconst16<>+64(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+68(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+72(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+76(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+80(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+84(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+88(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+92(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+96(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+100(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+104(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+108(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+112(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+116(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+120(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+124(SB)/4, $0xc2aeac4f
+DATA softmaxconst16<>+128(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+132(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+136(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+140(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+144(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+148(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+152(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+156(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+160(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+164(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+168(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+172(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+176(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+180(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+184(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+188(SB)/4, $0x3fb8aa3b
+DATA softmaxconst16<>+192(SB)/4, $0x4b400000
+DATA softmaxconst16<>+196(SB)/4, $0x4b400000
+DATA softmaxconst16<>+200(SB)/4, $0x4b400000
+DATA softmaxconst16<>+204(SB)/4, $0x4b400000
+DATA softmaxconst16<>+208(SB)/4, $0x4b400000
+DATA softmaxconst16<>+212(SB)/4, $0x4b400000
+DATA softmaxconst16<>+216(SB)/4, $0x4b400000
+DATA softmaxconst16<>+220(SB)/4, $0x4b400000
+DATA softmaxconst16<>+224(SB)/4, $0x4b400000
+DATA softmaxconst16<>+228(SB)/4, $0x4b400000
+DATA softmaxconst16<>+232(SB)/4, $0x4b400000
+DATA softmaxconst16<>+236(SB)/4, $0x4b400000
+DATA softmaxconst16<>+240(SB)/4, $0x4b400000
+DATA softmaxconst16<>+244(SB)/4, $0x4b400000
+DATA softmaxconst16<>+248(SB)/4, $0x4b400000
+DATA softmaxconst16<>+252(SB)/4, $0x4b400000
+DATA softmaxconst16<>+256(SB)/4, $0x3f318000
+DATA softmaxconst16<>+260(SB)/4, $0x3f318000
+DATA softmaxconst16<>+264(SB)/4, $0x3f318000
+DATA softmaxconst16<>+268(SB)/4, $0x3f318000
+DATA softmaxconst16<>+272(SB)/4, $0x3f318000
+DATA softmaxconst16<>+276(SB)/4, $0x3f318000
+DATA softmaxconst16<>+280(SB)/4, $0x3f318000
+DATA softmaxconst16<>+284(SB)/4, $0x3f318000
+DATA softmaxconst16<>+288(SB)/4, $0x3f318000
+DATA softmaxconst16<>+292(SB)/4, $0x3f318000
+DATA softmaxconst16<>+296(SB)/4, $0x3f318000
+DATA softmaxconst16<>+300(SB)/4, $0x3f318000
+DATA softmaxconst16<>+304(SB)/4, $0x3f318000
+DATA softmaxconst16<>+308(SB)/4, $0x3f318000
+DATA softmaxconst16<>+312(SB)/4, $0x3f318000
+DATA softmaxconst16<>+316(SB)/4, $0x3f318000
+DATA softmaxconst16<>+320(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+324(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+328(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+332(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+336(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+340(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+344(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+348(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+352(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+356(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+360(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+364(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+368(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+372(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+376(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+380(SB)/4, $0xb95e8083
+DATA softmaxconst16<>+384(SB)/4, $0x0000007f
+DATA softmaxconst16<>+388(SB)/4, $0x0000007f
+DATA softmaxconst16<>+392(SB)/4, $0x0000007f
+DATA softmaxconst16<>+396(SB)/4, $0x0000007f
+DATA softmaxconst16<>+400(SB)/4, $0x0000007f
+DATA softmaxconst16<>+404(SB)/4, $0x0000007f
+DATA softmaxconst16<>+408(SB)/4, $0x0000007f
+DATA softmaxconst16<>+412(SB)/4, $0x0000007f
+DATA softmaxconst16<>+416(SB)/4, $0x0000007f
+DATA softmaxconst16<>+420(SB)/4, $0x0000007f
+DATA softmaxconst16<>+424(SB)/4, $0x0000007f
+DATA softmaxconst16<>+428(SB)/4, $0x0000007f
+DATA softmaxconst16<>+432(SB)/4, $0x0000007f
+DATA softmaxconst16<>+436(SB)/4, $0x0000007f
+DATA softmaxconst16<>+440(SB)/4, $0x0000007f
+DATA softmaxconst16<>+444(SB)/4, $0x0000007f
+DATA softmaxconst16<>+448(SB)/4, $0x39506967
+DATA softmaxconst16<>+452(SB)/4, $0x39506967
+DATA softmaxconst16<>+456(SB)/4, $0x39506967
+DATA softmaxconst16<>+460(SB)/4, $0x39506967
+DATA softmaxconst16<>+464(SB)/4, $0x39506967
+DATA softmaxconst16<>+468(SB)/4, $0x39506967
+DATA softmaxconst16<>+472(SB)/4, $0x39506967
+DATA softmaxconst16<>+476(SB)/4, $0x39506967
+DATA softmaxconst16<>+480(SB)/4, $0x39506967
+DATA softmaxconst16<>+484(SB)/4, $0x39506967
+DATA softmaxconst16<>+488(SB)/4, $0x39506967
+DATA softmaxconst16<>+492(SB)/4, $0x39506967
+DATA softmaxconst16<>+496(SB)/4, $0x39506967
+DATA softmaxconst16<>+500(SB)/4, $0x39506967
+DATA softmaxconst16<>+504(SB)/4, $0x39506967
+DATA softmaxconst16<>+508(SB)/4, $0x39506967
+DATA softmaxconst16<>+512(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+516(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+520(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+524(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+528(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+532(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+536(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+540(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+544(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+548(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+552(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+556(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+560(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+564(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+568(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+572(SB)/4, $0x3ab743ce
+DATA softmaxconst16<>+576(SB)/4, $0x3c088908
+DATA softmaxconst16<>+580(SB)/4, $0x3c088908
+DATA softmaxconst16<>+584(SB)/4, $0x3c088908
+DATA softmaxconst16<>+588(SB)/4, $0x3c088908
+DATA softmaxconst16<>+592(SB)/4, $0x3c088908
+DATA softmaxconst16<>+596(SB)/4, $0x3c088908
+DATA softmaxconst16<>+600(SB)/4, $0x3c088908
+DATA softmaxconst16<>+604(SB)/4, $0x3c088908
+DATA softmaxconst16<>+608(SB)/4, $0x3c088908
+DATA softmaxconst16<>+612(SB)/4, $0x3c088908
+DATA softmaxconst16<>+616(SB)/4, $0x3c088908
+DATA softmaxconst16<>+620(SB)/4, $0x3c088908
+DATA softmaxconst16<>+624(SB)/4, $0x3c088908
+DATA softmaxconst16<>+628(SB)/4, $0x3c088908
+DATA softmaxconst16<>+632(SB)/4, $0x3c088908
+DATA softmaxconst16<>+636(SB)/4, $0x3c088908
+DATA softmaxconst16<>+640(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+644(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+648(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+652(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+656(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+660(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+664(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+668(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+672(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+676(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+680(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+684(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+688(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+692(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+696(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+700(SB)/4, $0x3d2aa9c1
+DATA softmaxconst16<>+704(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+708(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+712(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+716(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+720(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+724(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+728(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+732(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+736(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+740(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+744(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+748(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+752(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+756(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+760(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+764(SB)/4, $0x3e2aaaaa
+DATA softmaxconst16<>+768(SB)/4, $0x3f000000
+DATA softmaxconst16<>+772(SB)/4, $0x3f000000
+DATA softmaxconst16<>+776(SB)/4, $0x3f000000
+DATA softmaxconst16<>+780(SB)/4, $0x3f000000
+DATA softmaxconst16<>+784(SB)/4, $0x3f000000
+DATA softmaxconst16<>+788(SB)/4, $0x3f000000
+DATA softmaxconst16<>+792(SB)/4, $0x3f000000
+DATA softmaxconst16<>+796(SB)/4, $0x3f000000
+DATA softmaxconst16<>+800(SB)/4, $0x3f000000
+DATA softmaxconst16<>+804(SB)/4, $0x3f000000
+DATA softmaxconst16<>+808(SB)/4, $0x3f000000
+DATA softmaxconst16<>+812(SB)/4, $0x3f000000
+DATA softmaxconst16<>+816(SB)/4, $0x3f000000
+DATA softmaxconst16<>+820(SB)/4, $0x3f000000
+DATA softmaxconst16<>+824(SB)/4, $0x3f000000
+DATA softmaxconst16<>+828(SB)/4, $0x3f000000
+DATA softmaxconst16<>+832(SB)/4, $0xff800000
+DATA softmaxconst16<>+836(SB)/4, $0xff800000
+DATA softmaxconst16<>+840(SB)/4, $0xff800000
+DATA softmaxconst16<>+844(SB)/4, $0xff800000
+DATA softmaxconst16<>+848(SB)/4, $0xff800000
+DATA softmaxconst16<>+852(SB)/4, $0xff800000
+DATA softmaxconst16<>+856(SB)/4, $0xff800000
+DATA softmaxconst16<>+860(SB)/4, $0xff800000
+DATA softmaxconst16<>+864(SB)/4, $0xff800000
+DATA softmaxconst16<>+868(SB)/4, $0xff800000
+DATA softmaxconst16<>+872(SB)/4, $0xff800000
+DATA softmaxconst16<>+876(SB)/4, $0xff800000
+DATA softmaxconst16<>+880(SB)/4, $0xff800000
+DATA softmaxconst16<>+884(SB)/4, $0xff800000
+DATA softmaxconst16<>+888(SB)/4, $0xff800000
+DATA softmaxconst16<>+892(SB)/4, $0xff800000
+DATA softmaxconst16<>+896(SB)/4, $0x00000010
+DATA softmaxconst16<>+900(SB)/4, $0x00000010
+DATA softmaxconst16<>+904(SB)/4, $0x00000010
+DATA softmaxconst16<>+908(SB)/4, $0x00000010
+DATA softmaxconst16<>+912(SB)/4, $0x00000010
+DATA softmaxconst16<>+916(SB)/4, $0x00000010
+DATA softmaxconst16<>+920(SB)/4, $0x00000010
+DATA softmaxconst16<>+924(SB)/4, $0x00000010
+DATA softmaxconst16<>+928(SB)/4, $0x00000010
+DATA softmaxconst16<>+932(SB)/4, $0x00000010
+DATA softmaxconst16<>+936(SB)/4, $0x00000010
+DATA softmaxconst16<>+940(SB)/4, $0x00000010
+DATA softmaxconst16<>+944(SB)/4, $0x00000010
+DATA softmaxconst16<>+948(SB)/4, $0x00000010
+DATA softmaxconst16<>+952(SB)/4, $0x00000010
+DATA softmaxconst16<>+956(SB)/4, $0x00000010
+DATA softmaxconst16<>+960(SB)/4, $0x00000000
+DATA softmaxconst16<>+964(SB)/4, $0x00000001
+DATA softmaxconst16<>+968(SB)/4, $0x00000002
+DATA softmaxconst16<>+972(SB)/4, $0x00000003
+DATA softmaxconst16<>+976(SB)/4, $0x00000004
+DATA softmaxconst16<>+980(SB)/4, $0x00000005
+DATA softmaxconst16<>+984(SB)/4, $0x00000006
+DATA softmaxconst16<>+988(SB)/4, $0x00000007
+DATA softmaxconst16<>+992(SB)/4, $0x00000000
+DATA softmaxconst16<>+996(SB)/4, $0x00000001
+DATA softmaxconst16<>+1000(SB)/4, $0x00000002
+DATA softmaxconst16<>+1004(SB)/4, $0x00000003
+DATA softmaxconst16<>+1008(SB)/4, $0x00000004
+DATA softmaxconst16<>+1012(SB)/4, $0x00000005
+DATA softmaxconst16<>+1016(SB)/4, $0x00000006
+DATA softmaxconst16<>+1020(SB)/4, $0x00000007
+DATA softmaxconst16<>+1024(SB)/4, $0x00000008
+DATA softmaxconst16<>+1028(SB)/4, $0x00000009
+DATA softmaxconst16<>+1032(SB)/4, $0x0000000a
+DATA softmaxconst16<>+1036(SB)/4, $0x0000000b
+DATA softmaxconst16<>+1040(SB)/4, $0x0000000c
+DATA softmaxconst16<>+1044(SB)/4, $0x0000000d
+DATA softmaxconst16<>+1048(SB)/4, $0x0000000e
+DATA softmaxconst16<>+1052(SB)/4, $0x0000000f
+DATA softmaxconst16<>+1056(SB)/4, $0x00000008
+DATA softmaxconst16<>+1060(SB)/4, $0x00000009
+DATA softmaxconst16<>+1064(SB)/4, $0x0000000a
+DATA softmaxconst16<>+1068(SB)/4, $0x0000000b
+DATA softmaxconst16<>+1072(SB)/4, $0x0000000c
+DATA softmaxconst16<>+1076(SB)/4, $0x0000000d
+DATA softmaxconst16<>+1080(SB)/4, $0x0000000e
+DATA softmaxconst16<>+1084(SB)/4, $0x0000000f
+GLOBL softmaxconst16<>(SB), RODATA|NOPTR, $1088
+
 // func softmaxMax8(x *float32, n int, lm *[8]float32, li *[8]int32)
 // Requires: AVX, AVX2
 TEXT ·softmaxMax8(SB), NOSPLIT, $0-32
@@ -259,5 +533,187 @@ loop:
 done:
 	VMOVUPD Y1, (DX)
 	VMOVUPD Y2, 32(DX)
+	VZEROUPPER
+	RET
+
+// func softmaxMax16(x *float32, n int, lm *[16]float32, li *[16]int32)
+// Requires: AVX, AVX512F
+TEXT ·softmaxMax16(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         lm+16(FP), DX
+	MOVQ         li+24(FP), BX
+	VMOVUPS      softmaxconst16<>+832(SB), Z0
+	VMOVDQU32    softmaxconst16<>+960(SB), Z1
+	VINSERTI64X4 $0x01, softmaxconst16<>+1024(SB), Z1, Z1
+	VMOVDQA32    Z1, Z2
+	VMOVDQU32    softmaxconst16<>+896(SB), Z3
+	SHRQ         $0x04, CX
+	JZ           done
+
+loop:
+	VMOVUPS   (AX), Z4
+	VCMPPS    $0x1e, Z0, Z4, K1
+	VMOVAPS   Z4, K1, Z0
+	VMOVDQA32 Z2, K1, Z1
+	VPADDD    Z3, Z2, Z2
+	ADDQ      $0x40, AX
+	DECQ      CX
+	JNZ       loop
+
+done:
+	VMOVUPS   Z0, (DX)
+	VMOVDQU32 Z1, (BX)
+	VZEROUPPER
+	RET
+
+// func softmaxExp16(x *float32, n int, m float32, beta float32, lanes *[8]float64)
+// Requires: AVX, AVX512F, SSE
+TEXT ·softmaxExp16(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVSS        m+16(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        beta+20(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVQ         lanes+24(FP), DX
+	VMOVUPD      (DX), Z2
+	MOVL         $0x000000ff, BX
+	KMOVW        BX, K1
+	MOVQ         CX, BX
+	SHRQ         $0x04, BX
+	JZ           tail
+
+loop:
+	VMOVUPS       (AX), Z3
+	VSUBPS        Z0, Z3, Z3
+	VMULPS        Z1, Z3, Z3
+	VCMPPS        $0x05, softmaxconst16<>+64(SB), Z3, K2
+	VMOVUPS       softmaxconst16<>+64(SB), Z4
+	VMAXPS        Z3, Z4, Z3
+	VMULPS        softmaxconst16<>+128(SB), Z3, Z4
+	VADDPS        softmaxconst16<>+192(SB), Z4, Z4
+	VSUBPS        softmaxconst16<>+192(SB), Z4, Z4
+	VMULPS        softmaxconst16<>+256(SB), Z4, Z5
+	VSUBPS        Z5, Z3, Z3
+	VMULPS        softmaxconst16<>+320(SB), Z4, Z5
+	VSUBPS        Z5, Z3, Z3
+	VMOVUPS       softmaxconst16<>+448(SB), Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        softmaxconst16<>+512(SB), Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        softmaxconst16<>+576(SB), Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        softmaxconst16<>+640(SB), Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        softmaxconst16<>+704(SB), Z6, Z6
+	VMULPS        Z3, Z6, Z6
+	VADDPS        softmaxconst16<>+768(SB), Z6, Z6
+	VMULPS        Z3, Z3, Z5
+	VMULPS        Z5, Z6, Z5
+	VADDPS        Z3, Z5, Z5
+	VADDPS        softmaxconst16<>+0(SB), Z5, Z5
+	VCVTTPS2DQ    Z4, Z4
+	VPADDD        softmaxconst16<>+384(SB), Z4, Z4
+	VPSLLD        $0x17, Z4, Z4
+	VMULPS.Z      Z4, Z5, K2, Z5
+	VMOVAPS       Z5, Z3
+	VMOVUPS       Z3, (AX)
+	VCVTPS2PD     Y3, Z4
+	VADDPD        Z4, Z2, Z2
+	VEXTRACTF64X4 $0x01, Z3, Y3
+	VCVTPS2PD     Y3, Z3
+	VADDPD        Z3, Z2, Z2
+	ADDQ          $0x40, AX
+	DECQ          BX
+	JNZ           loop
+
+tail:
+	TESTQ      $0x00000008, CX
+	JZ         end
+	VMOVUPS.Z  (AX), K1, Z3
+	VSUBPS     Z0, Z3, Z3
+	VMULPS     Z1, Z3, Z3
+	VCMPPS     $0x05, softmaxconst16<>+64(SB), Z3, K2
+	VMOVUPS    softmaxconst16<>+64(SB), Z0
+	VMAXPS     Z3, Z0, Z3
+	VMULPS     softmaxconst16<>+128(SB), Z3, Z0
+	VADDPS     softmaxconst16<>+192(SB), Z0, Z0
+	VSUBPS     softmaxconst16<>+192(SB), Z0, Z0
+	VMULPS     softmaxconst16<>+256(SB), Z0, Z1
+	VSUBPS     Z1, Z3, Z3
+	VMULPS     softmaxconst16<>+320(SB), Z0, Z1
+	VSUBPS     Z1, Z3, Z3
+	VMOVUPS    softmaxconst16<>+448(SB), Z4
+	VMULPS     Z3, Z4, Z4
+	VADDPS     softmaxconst16<>+512(SB), Z4, Z4
+	VMULPS     Z3, Z4, Z4
+	VADDPS     softmaxconst16<>+576(SB), Z4, Z4
+	VMULPS     Z3, Z4, Z4
+	VADDPS     softmaxconst16<>+640(SB), Z4, Z4
+	VMULPS     Z3, Z4, Z4
+	VADDPS     softmaxconst16<>+704(SB), Z4, Z4
+	VMULPS     Z3, Z4, Z4
+	VADDPS     softmaxconst16<>+768(SB), Z4, Z4
+	VMULPS     Z3, Z3, Z1
+	VMULPS     Z1, Z4, Z1
+	VADDPS     Z3, Z1, Z1
+	VADDPS     softmaxconst16<>+0(SB), Z1, Z1
+	VCVTTPS2DQ Z0, Z0
+	VPADDD     softmaxconst16<>+384(SB), Z0, Z0
+	VPSLLD     $0x17, Z0, Z0
+	VMULPS.Z   Z0, Z1, K2, Z1
+	VMOVAPS    Z1, Z3
+	VMOVUPS    Z3, K1, (AX)
+	VCVTPS2PD  Y3, Z0
+	VADDPD     Z0, Z2, Z2
+
+end:
+	VMOVUPD Z2, (DX)
+	VZEROUPPER
+	RET
+
+// func softmaxScale16(x *float32, n int, inv float32, lanes *[8]float64)
+// Requires: AVX, AVX512F, SSE
+TEXT ·softmaxScale16(SB), NOSPLIT, $0-32
+	MOVQ         x+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVSS        inv+16(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVQ         lanes+24(FP), DX
+	VMOVUPD      (DX), Z1
+	MOVL         $0x000000ff, BX
+	KMOVW        BX, K1
+	MOVQ         CX, BX
+	SHRQ         $0x04, BX
+	JZ           tail
+
+loop:
+	VMOVUPS       (AX), Z2
+	VMULPS        Z2, Z0, Z2
+	VMOVUPS       Z2, (AX)
+	VCVTPS2PD     Y2, Z3
+	VMULPD        Z3, Z3, Z3
+	VADDPD        Z3, Z1, Z1
+	VEXTRACTF64X4 $0x01, Z2, Y2
+	VCVTPS2PD     Y2, Z2
+	VMULPD        Z2, Z2, Z2
+	VADDPD        Z2, Z1, Z1
+	ADDQ          $0x40, AX
+	DECQ          BX
+	JNZ           loop
+
+tail:
+	TESTQ     $0x00000008, CX
+	JZ        end
+	VMOVUPS.Z (AX), K1, Z2
+	VMULPS    Z2, Z0, Z2
+	VMOVUPS   Z2, K1, (AX)
+	VCVTPS2PD Y2, Z0
+	VMULPD    Z0, Z0, Z0
+	VADDPD    Z0, Z1, Z1
+
+end:
+	VMOVUPD Z1, (DX)
 	VZEROUPPER
 	RET

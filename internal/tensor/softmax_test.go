@@ -91,6 +91,15 @@ func softmaxCases() []struct {
 		z    []float32
 		beta float32
 	}{tie, 1})
+	// Ties across the lanes of a 16-lane block (9 is an upper-half lane,
+	// 25 of the next block) and of the 8-lane block after the 16-lane
+	// ones (49): the first index still wins.
+	tie2 := make([]float32, 56)
+	tie2[25], tie2[9], tie2[49] = 3, 3, 3
+	cases = append(cases, struct {
+		z    []float32
+		beta float32
+	}{tie2, 1})
 	return cases
 }
 
