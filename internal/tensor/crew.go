@@ -1,7 +1,9 @@
 package tensor
 
 import (
+	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -19,6 +21,9 @@ import (
 // binding and unbinding threads at every call cost 40–110 µs a call
 // (docs/performance.md). Between calls the crew's goroutines spin for a
 // while, then park.
+//
+// The environment variable EBM_BIND_CPUS=0 (or false, off) turns the
+// binding off for the whole process, as SetPinning(false) does.
 //
 // Parts of one call run concurrently, so a part may wait for any other
 // (WaitAtLeast); a crew serves one caller at a time. NewCrew and Close
@@ -101,6 +106,13 @@ func (c *Crew) Close() {
 	runtime.UnlockOSThread()
 	releaseCPUs(c.cpus)
 	crewCores.Add(-int32(c.n))
+}
+
+func init() {
+	switch strings.ToLower(os.Getenv("EBM_BIND_CPUS")) {
+	case "0", "false", "off", "no":
+		pinningOff.Store(true)
+	}
 }
 
 // crewCores counts the parts of the crews running now.

@@ -3,6 +3,8 @@ package tensor
 import (
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -259,5 +261,20 @@ func TestCrewsClaimCPUs(t *testing.T) {
 	a.Close()
 	if got := FreeCores(); got != free {
 		t.Errorf("FreeCores = %d after the crews closed, want %d", got, free)
+	}
+}
+
+// TestBindEnv: EBM_BIND_CPUS=0 in a fresh process turns binding off.
+func TestBindEnv(t *testing.T) {
+	if os.Getenv("EBM_TEST_BIND_CHILD") == "1" {
+		if !pinningOff.Load() {
+			t.Fatal("EBM_BIND_CPUS=0 left binding on")
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestBindEnv$")
+	cmd.Env = append(os.Environ(), "EBM_TEST_BIND_CHILD=1", "EBM_BIND_CPUS=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
 	}
 }
