@@ -78,3 +78,30 @@ func benchTrainStepParts(b *testing.B, method Method, parts int) {
 	}
 	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "samples/s")
 }
+
+// BenchmarkSample times Sample: 500 chains of the committed 784→500 CD-25
+// MNIST model, 200 Gibbs steps from noise. On several free cores the
+// chains are split across them (gibbsRows); "per-kernel" is the same with
+// every kernel split over the cores by itself (Gibbs), for comparison at
+// -cpu 2. Both give the same bits.
+func BenchmarkSample(b *testing.B) {
+	m, _, err := Load("../experiments/models/cd25-e200-d0.05-thr.safetensors")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("chains", func(b *testing.B) {
+		for b.Loop() {
+			m.Sample(500, 200, nil, tensor.NewRand(1))
+		}
+		b.ReportMetric(500*200*float64(b.N)/b.Elapsed().Seconds(), "chain-steps/s")
+	})
+	b.Run("per-kernel", func(b *testing.B) {
+		for b.Loop() {
+			c := m.NewChain(nil, 500)
+			rng := tensor.NewRand(1)
+			m.start(c.V, rng)
+			m.Gibbs(c, 200, rng)
+		}
+		b.ReportMetric(500*200*float64(b.N)/b.Elapsed().Seconds(), "chain-steps/s")
+	})
+}

@@ -3,6 +3,7 @@ package rbm
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -169,5 +170,52 @@ func TestOwnedStepSideBySide(t *testing.T) {
 	}
 	if f := tensor.FreeCores(); f != 2 {
 		t.Errorf("FreeCores = %d after the trainings, want 2", f)
+	}
+}
+
+// TestGibbsRowsBitIdentical: Gibbs sampling with the chains split across
+// cores (any count, any GOMAXPROCS) gives Gibbs's states and means bit for
+// bit, from random and from given starts.
+func TestGibbsRowsBitIdentical(t *testing.T) {
+	set, err := dataset.Load("mnist:200", dataset.Options{Binarize: "threshold"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := tensor.NewRand(3)
+	m := New(784, 60)
+	m.Init(set.X, 0.1, rng)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	for _, steps := range []int{1, 7, gibbsRound + 3} {
+		for _, start := range []*tensor.Matrix{nil, set.X.SliceRows(0, 53)} {
+			want := m.NewChain(start, 53)
+			r := tensor.NewRand(9)
+			if start == nil {
+				m.start(want.V, r)
+			}
+			m.Gibbs(want, steps, r)
+			wantNext := r.Uint64()
+			for _, np := range []int{2, 3, 5} {
+				got := m.NewChain(start, 53)
+				r := tensor.NewRand(9)
+				if start == nil {
+					m.start(got.V, r)
+				}
+				m.gibbsRows(got, steps, np, r)
+				for _, x := range [][2]*tensor.Matrix{{got.V, want.V}, {got.PV, want.PV}} {
+					for i := range x[1].Data {
+						if math.Float32bits(x[0].Data[i]) != math.Float32bits(x[1].Data[i]) {
+							t.Fatalf("steps %d, %d cores: element %d is %v, Gibbs %v", steps, np, i, x[0].Data[i], x[1].Data[i])
+						}
+					}
+				}
+				if r.Uint64() != wantNext {
+					t.Fatalf("steps %d, %d cores: the random source moved differently", steps, np)
+				}
+			}
+		}
+	}
+	// Sample picks it on two free cores.
+	if np := m.gibbsCores(53); np != 2 {
+		t.Errorf("gibbsCores(53) = %d on two free cores, want 2", np)
 	}
 }
