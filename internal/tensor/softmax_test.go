@@ -84,22 +84,24 @@ func softmaxCases() []struct {
 			}{z, sc.beta})
 		}
 	}
-	// Ties: the first index of the maximum wins.
-	tie := make([]float32, 40)
-	tie[5], tie[13], tie[37] = 2, 2, 2
-	cases = append(cases, struct {
-		z    []float32
-		beta float32
-	}{tie, 1})
-	// Ties across the lanes of a 16-lane block (9 is an upper-half lane,
-	// 25 of the next block) and of the 8-lane block after the 16-lane
-	// ones (49): the first index still wins.
-	tie2 := make([]float32, 56)
-	tie2[25], tie2[9], tie2[49] = 3, 3, 3
-	cases = append(cases, struct {
-		z    []float32
-		beta float32
-	}{tie2, 1})
+	// Ties: the first index of the maximum wins — within 8 lanes (5, 13,
+	// 37 of 40), and across the lanes of a 16-lane block (9 is an
+	// upper-half lane, 25 of the next block) and the 8-lane block after
+	// the 16-lane ones (49 of 56).
+	for _, tie := range []struct {
+		n   int
+		at  []int
+		max float32
+	}{{40, []int{5, 13, 37}, 2}, {56, []int{25, 9, 49}, 3}} {
+		z := make([]float32, tie.n)
+		for _, j := range tie.at {
+			z[j] = tie.max
+		}
+		cases = append(cases, struct {
+			z    []float32
+			beta float32
+		}{z, 1})
+	}
 	return cases
 }
 

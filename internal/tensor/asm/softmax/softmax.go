@@ -146,9 +146,8 @@ func maxKernelZ() {
 	px, n, plm, pli := a[0], a[1], a[2], a[3]
 	vmax, vidx, cur, sixteen := ZMM(), ZMM(), ZMM(), ZMM()
 	VMOVUPS(cz["neginf"], vmax)
-	// iota and iota8 are adjacent 32-byte rows of 8 lanes each… but a
-	// Constants16 row repeats its 8 lanes twice: build 0…15 from the low
-	// halves of iota and iota8.
+	// A Constants16 row repeats its 8 lanes twice: the indices 0…15 are
+	// the low half of iota (0…7) under the low half of iota8 (8…15).
 	lo8 := ZMM()
 	VMOVDQU32(cz["iota"], lo8)
 	VINSERTI64X4(U8(1), cz["iota8"], lo8, vidx)
