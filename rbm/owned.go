@@ -29,7 +29,8 @@ import (
 //     starting each block's sums over its hidden units and part p
 //     continuing them over its own (tensor.GemmPacked with beta = 1: the
 //     same fused multiply–adds in the same order as one product); the
-//     last part adds the bias, takes the sigmoid and samples the block;
+//     last part adds the bias, takes the sigmoid and samples the block
+//     (in the passes after the first, part 0 does half the units);
 //   - every sample is drawn with the key the one-core step draws for that
 //     sampling call (BernoulliKey), at the unit's offset in the batch.
 //
@@ -49,7 +50,7 @@ type ownedStep struct {
 	fitC       *Chain
 	fitV, fitP *float32
 
-	// The phase Run is running.
+	// What the crew's current call runs.
 	phase      int
 	fromData   bool // the first up pass samples h from p(h|v0) (CD)
 	keyH, keyV tensor.BernoulliKey
