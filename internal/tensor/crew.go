@@ -118,9 +118,14 @@ func init() {
 // crewCores counts the parts of the crews running now.
 var crewCores atomic.Int32
 
-// FreeCores returns GOMAXPROCS less the parts of the crews running now:
-// how many parts a new crew can have without sharing a core.
-func FreeCores() int { return runtime.GOMAXPROCS(0) - int(crewCores.Load()) }
+// FreeCores returns the cores a new crew can have without sharing one:
+// GOMAXPROCS, or the CPUs the process may run on when there are fewer
+// (GOMAXPROCS set above them: parts that wait for each other on a shared
+// CPU would wait for time slices), less the parts of the crews running
+// now.
+func FreeCores() int {
+	return min(runtime.GOMAXPROCS(0), runtime.NumCPU()) - int(crewCores.Load())
+}
 
 // bind binds the calling goroutine's thread (locked to it) to part p's
 // CPU, if the crew has CPUs, and returns the undo.
