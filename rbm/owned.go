@@ -28,9 +28,9 @@ import (
 //     out: it runs as a pipeline over row blocks of the chains, part 0
 //     starting each block's sums over its hidden units and part p
 //     continuing them over its own (tensor.GemmPacked with beta = 1: the
-//     same fused multiply–adds in the same order as one product); then
-//     the bias, the sigmoid and the samples of the block's first half of
-//     visible units are the last part's, of the second half part 0's;
+//     same fused multiply–adds in the same order as one product); the
+//     last part adds the bias, takes the sigmoid and samples the block
+//     (in the passes after the first, part 0 does half the units);
 //   - every sample is drawn with the key the one-core step draws for that
 //     sampling call (BernoulliKey), at the unit's offset in the batch.
 //
@@ -115,15 +115,19 @@ func (t *Trainer) ownedParts() int {
 	return p
 }
 
-// newOwnedStep cuts the hidden units into np near-equal blocks, whole
-// cache lines (ownedMinCols) but for the last block's end.
+// newOwnedStep cuts the hidden units into np blocks, whole cache lines
+// (ownedMinCols) but for the last block's end. The last part also
+// finishes every block of the first down pass (σ and sampling of nv units
+// per chain row), so it gets nv/(lastPartLess·K) hidden units fewer.
 func newOwnedStep(t *Trainer, np int) *ownedStep {
 	nv, nh := t.m.NVisible(), t.m.NHidden()
 	o := &ownedStep{t: t, parts: make([]ownedPart, np), crew: tensor.NewCrew(np)}
 	lines := nh / ownedMinCols
+	lastLines := max(1, min(lines/np, (nh-nv/(lastPartLess*max(t.K, 1)))/np/ownedMinCols))
 	for p := range o.parts {
 		k := &o.parts[p]
-		k.h0, k.h1 = p*lines/np*ownedMinCols, (p+1)*lines/np*ownedMinCols
+		k.h0 = p * (lines - lastLines) / (np - 1) * ownedMinCols
+		k.h1 = (p + 1) * (lines - lastLines) / (np - 1) * ownedMinCols
 		if p == np-1 {
 			k.h1 = nh
 		}
@@ -132,6 +136,20 @@ func newOwnedStep(t *Trainer, np int) *ownedStep {
 	}
 	return o
 }
+
+// lastPartLess: the last part owns nv/lastPartLess hidden units fewer than
+// an even share. Chosen by interleaved runs of the 784 → 500 CD-1 step on
+// two cores (each variant 40 × 50 steps in one process, the one-core
+// step 1.63–1.67 ms beside them): 256/244 hidden units 1.198 ms a step,
+// 280/220 (nv/16) 1.033, 288/212 (nv/12) 0.972 and 0.974, 304/196
+// (nv/10 and nv/8) 0.964 and 1.068, 320/180 (nv/6) 1.054.
+//
+// Only the first of the K Gibbs steps of an update leaves the last part
+// all the finishing (later ones share it, see down), so with K steps the
+// last part owns nv/(12·K) units fewer. Restart-5 (batch and chains 500)
+// in interleaved runs: an even split 16.39 ms a step, nv/60 16.87, nv/36
+// 16.56, nv/12 17.76 (one core: 26.95).
+const lastPartLess = 12
 
 // close writes the weights back and stops the crew; on the goroutine
 // that made the step.
@@ -290,17 +308,13 @@ func (o *ownedStep) RunPart(p int) {
 		}
 		// The data half of the statistics, which the chains do not
 		// change, fills a wait: the last part's for the first sums of
-		// the pass, the others' for the last part's sums (part 0 then
-		// finishes its half of the blocks).
+		// the pass, the others' for the last part to end it.
 		if last {
 			o.dataStats(p)
 		}
 		o.down(p)
 		if !last {
 			o.dataStats(p)
-		}
-		if p == 0 {
-			o.finishRest()
 		}
 	case phaseFinal:
 		nc := float32(c.V.Rows)
@@ -350,12 +364,20 @@ func (o *ownedStep) dataStats(p int) {
 
 // down is part p's share of the down pass: for each row block, the sums
 // of h·Wᵀ over its hidden units, continued from part p−1's; the last part
-// then adds the bias, takes the sigmoid and samples the first half of the
-// block's visible units (the second half is part 0's, finishRest).
+// then adds the bias, takes the sigmoid and samples the block's visible
+// units. In the passes after the first, part 0 — done with its sums
+// first, and with no data statistics left to fill its wait — finishes the
+// second half of each block's visible units once the last part's sums of
+// the block are done, and the last part only the first half.
 func (o *ownedStep) down(p int) {
 	k := &o.parts[p]
 	last := p == len(o.parts)-1
-	split := o.split()
+	m := o.t.m
+	nv := m.NVisible()
+	split := nv
+	if o.phase == phaseSweep {
+		split = nv / 2 &^ (ownedMinCols - 1)
+	}
 	beta := float32(1)
 	if p == 0 {
 		beta = 0
@@ -371,29 +393,12 @@ func (o *ownedStep) down(p int) {
 		}
 		k.done.Store(int64(b) + 1)
 	}
-}
-
-// split is the first visible unit part 0 finishes (σ and sampling) in a
-// down pass; the last part finishes the units before it.
-func (o *ownedStep) split() int { return o.t.m.NVisible() / 2 &^ (ownedMinCols - 1) }
-
-// finishRest is part 0's share of finishing the down pass: the units from
-// split on of every block, each once the last part's sums of it are done.
-// Part 0 finishes its own sums first, so it has the time: finishing all of
-// a block on the last part made that part the step's bottleneck (an even
-// split of the hidden units with the finishing shared ran the 784 → 500
-// CD-1 step on two cores in 1.120 and 1.138 ms, against 1.243 and 1.211
-// with the last part finishing the first pass alone and owning nv/12
-// hidden units fewer, interleaved).
-func (o *ownedStep) finishRest() {
-	split, nv := o.split(), o.t.m.NVisible()
-	if split >= nv {
-		return
-	}
-	lastPart := &o.parts[len(o.parts)-1]
-	for b := range o.blocks {
-		tensor.WaitAtLeast(&lastPart.done, int64(b)+1)
-		o.finish(&o.blocks[b], split, nv)
+	if p == 0 && split < nv {
+		lastPart := &o.parts[len(o.parts)-1]
+		for b := range o.blocks {
+			tensor.WaitAtLeast(&lastPart.done, int64(b)+1)
+			o.finish(&o.blocks[b], split, nv)
+		}
 	}
 }
 
