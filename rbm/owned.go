@@ -139,16 +139,22 @@ func newOwnedStep(t *Trainer, np int) *ownedStep {
 
 // lastPartLess: the last part owns nv/lastPartLess hidden units fewer than
 // an even share. Chosen by interleaved runs of the 784 → 500 CD-1 step on
-// two cores (each variant 40 × 50 steps in one process, the one-core
-// step 1.63–1.67 ms beside them): 256/244 hidden units 1.198 ms a step,
-// 280/220 (nv/16) 1.033, 288/212 (nv/12) 0.972 and 0.974, 304/196
-// (nv/10 and nv/8) 0.964 and 1.068, 320/180 (nv/6) 1.054.
+// two cores (five trainers in one process, 40 rounds of 50 steps each, the
+// one-core step 1.63–1.67 ms beside them): 256/244 hidden units 1.198 ms
+// a step, 280/220 (nv/16) 1.033, 288/212 (nv/12) 0.972 and 0.974, 304/196
+// (nv/10 and nv/8) 0.964 and 1.068, 320/180 (nv/6) 1.054. But in those
+// runs only the first trainer's crew found CPUs free to bind; in the
+// steady-state benchmark (BenchmarkTrainStep/cd at -cpu 2, test binaries
+// built with each setting, five interleaved rounds) nv/12, nv/24 and an
+// even split were within the noise of each other: 936–985, 883–970 and
+// 931–979 µs a step.
 //
 // Only the first of the K Gibbs steps of an update leaves the last part
 // all the finishing (later ones share it, see down), so with K steps the
-// last part owns nv/(12·K) units fewer. Restart-5 (batch and chains 500)
-// in interleaved runs: an even split 16.39 ms a step, nv/60 16.87, nv/36
-// 16.56, nv/12 17.76 (one core: 26.95).
+// last part owns nv/(12·K) units fewer. Restart-5 (batch and chains 500),
+// each setting's crew made afresh for every 6 steps, interleaved: an even
+// split 16.39 ms a step, nv/60 16.87, nv/36 16.56, nv/12 17.76 (one core:
+// 26.95).
 const lastPartLess = 12
 
 // close writes the weights back and stops the crew; on the goroutine
