@@ -69,11 +69,9 @@ func (g *gibbsRun) RunPart(p int) {
 	nv, nh := m.NVisible(), m.NHidden()
 	v, h, pv, ph := c.V.SliceRows(r0, r1), c.H.SliceRows(r0, r1), c.PV.SliceRows(r0, r1), c.PH.SliceRows(r0, r1)
 	for s := 0; s < len(g.keys); s += 2 {
-		tensor.MatMul(ph, v, m.W)
-		tensor.SigmoidBiasRows(ph, m.C)
+		m.HiddenProbs(ph, v)
 		g.keys[s].SampleRows(h, ph, r0*nh, nh)
-		tensor.MatMulTB(pv, h, m.W)
-		tensor.SigmoidBiasRows(pv, m.B)
+		m.VisibleMeans(pv, h)
 		g.keys[s+1].SampleRows(v, pv, r0*nv, nv)
 	}
 }

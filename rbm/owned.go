@@ -52,7 +52,6 @@ type ownedStep struct {
 
 	// What the crew's current call runs.
 	phase      int
-	fromData   bool // the first up pass samples h from p(h|v0) (CD)
 	keyH, keyV tensor.BernoulliKey
 	lr, mom    float32
 
@@ -273,7 +272,6 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 	for p := range o.parts {
 		o.parts[p].statsDone = false
 	}
-	o.fromData = t.Method == CD
 	sweeps := t.K
 	for s := range sweeps {
 		o.phase = phaseSweep
@@ -302,14 +300,12 @@ func (o *ownedStep) RunPart(p int) {
 	case phaseFirst, phaseSweep:
 		if o.phase == phaseFirst {
 			k.packed.Pack(k.w, true)
-			tensor.MatMul(k.ph0, o.v0, k.w)
-			tensor.SigmoidBiasRows(k.ph0, cp)
+			hiddenProbs(k.ph0, o.v0, k.w, cp)
 		}
-		if o.phase == phaseFirst && o.fromData {
+		if o.phase == phaseFirst && t.Method == CD {
 			o.keyH.SampleRows(k.h, k.ph0, k.h0, nh)
 		} else {
-			tensor.MatMul(k.ph, c.V, k.w)
-			tensor.SigmoidBiasRows(k.ph, cp)
+			hiddenProbs(k.ph, c.V, k.w, cp)
 			o.keyH.SampleRows(k.h, k.ph, k.h0, nh)
 		}
 		// The data half of the statistics, which the chains do not
@@ -325,8 +321,7 @@ func (o *ownedStep) RunPart(p int) {
 	case phaseFinal:
 		nc := float32(c.V.Rows)
 		o.dataStats(p)
-		tensor.MatMul(k.ph, c.V, k.w)
-		tensor.SigmoidBiasRows(k.ph, cp)
+		hiddenProbs(k.ph, c.V, k.w, cp)
 		tensor.Gemm(true, false, -1/nc, c.V, k.ph, 1, k.gw)
 		gC, vC := t.gC[k.h0:k.h1], t.vC[k.h0:k.h1]
 		tensor.ColumnSums(gC, k.ph, -1/nc)
@@ -344,6 +339,13 @@ func (o *ownedStep) RunPart(p int) {
 			tensor.Axpy(1, t.vB, m.B)
 		}
 	}
+}
+
+// hiddenProbs sets dst = σ(v·w + c) for a part's columns w of W and c of
+// the hidden biases (RBM.HiddenProbs on a block of hidden units).
+func hiddenProbs(dst, v, w *tensor.Matrix, c []float32) {
+	tensor.MatMul(dst, v, w)
+	tensor.SigmoidBiasRows(dst, c)
 }
 
 // dataStats computes part p's data statistics once a step — ⟨v hᵀ⟩ and
