@@ -35,6 +35,17 @@ var ownedCases = []struct {
 // written back after every update and copied out again).
 func trainOwned(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts int, touch bool) (string, int) {
 	t.Helper()
+	h, tr := trainOwnedTrainer(t, x, nh, cfg, parts, touch)
+	ran := 0
+	if tr.owned != nil {
+		ran = len(tr.owned.parts)
+	}
+	return h, ran
+}
+
+// trainOwnedTrainer is trainOwned returning the trainer.
+func trainOwnedTrainer(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts int, touch bool) (string, *Trainer) {
+	t.Helper()
 	rng := tensor.NewRand(5)
 	m := New(784, nh)
 	m.Init(x, 0.01, rng)
@@ -52,15 +63,11 @@ func trainOwned(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts
 	if _, err := tr.Train(context.Background(), x, nil); err != nil {
 		t.Fatal(err)
 	}
-	ran := 0
-	if tr.owned != nil {
-		ran = len(tr.owned.parts)
-	}
 	p := filepath.Join(t.TempDir(), "c.safetensors")
 	if err := tr.SaveCheckpoint(p, nil); err != nil {
 		t.Fatal(err)
 	}
-	return testutil.FileHash(t, p), ran
+	return testutil.FileHash(t, p), tr
 }
 
 // TestOwnedStepBitIdentical: the owned step gives the one-core step's
@@ -99,6 +106,34 @@ func TestOwnedStepBitIdentical(t *testing.T) {
 					t.Errorf("%s: checkpoint %s, one core %s", name, got, want)
 				}
 			}
+		}
+	}
+}
+
+// TestOwnedStepDenseChains: with data mostly ones the chains are too
+// dense for the gather kernel, and the up passes after the first multiply
+// by the part's weights packed once a step; the bits stay the one-core
+// step's.
+func TestOwnedStepDenseChains(t *testing.T) {
+	set, err := dataset.Load("mnist:300", dataset.Options{Binarize: "threshold"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := set.X.Clone()
+	for i, v := range x.Data {
+		x.Data[i] = 1 - v
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, tc := range ownedCases[:3] {
+		runtime.GOMAXPROCS(1)
+		want, _ := trainOwned(t, x, 64, tc.cfg, 1, false)
+		runtime.GOMAXPROCS(2)
+		got, tr := trainOwnedTrainer(t, x, 64, tc.cfg, 3, false)
+		if tr.owned == nil || !tr.owned.parts[0].upPacked {
+			t.Fatalf("%s: the owned step did not take the dense up passes", tc.name)
+		}
+		if got != want {
+			t.Errorf("%s: checkpoint %s, one core %s", tc.name, got, want)
 		}
 	}
 }

@@ -175,6 +175,17 @@ func blockCols(n, nblk, q int) (j0, j1 int) {
 	return min(q*nvec/nblk*8, n), min((q+1)*nvec/nblk*8, n)
 }
 
+// GemmBinary computes c = alpha·a·b + beta·c with the gather kernel when a
+// holds only zeros and ones and is sparse enough, and reports whether it
+// did; otherwise it leaves c alone. The result is Gemm's, bit for bit. It
+// is for callers that hold b packed (PackedB) for the dense case.
+func GemmBinary(alpha float32, a, b *Matrix, beta float32, c *Matrix) bool {
+	if trivialGemm("GemmBinary", false, false, alpha, a, b, beta, c) {
+		return true
+	}
+	return gemmBinary(false, alpha, a, b, beta, c)
+}
+
 // gemmBinary computes c = alpha·op(a)·b + beta·c with the gather kernel and
 // returns true when op(a) is binary and sparse enough; otherwise it returns
 // false without touching c.
