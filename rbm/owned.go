@@ -1,7 +1,9 @@
 package rbm
 
 import (
+	"math"
 	"sync/atomic"
+	"time"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -63,6 +65,12 @@ type ownedStep struct {
 	// valid: the parts hold the model's current W and the trainer's vW;
 	// dirty: the parts' W and vW are newer than the model's (flush).
 	valid, dirty bool
+
+	// Balancing (rebalance): steps in the current window and its length,
+	// the cuts' buffer, and how many times the cuts moved.
+	steps, window, moves int
+	cuts                 []int
+	busy                 []time.Duration
 }
 
 // passKeys are the keys of a Gibbs pass's hidden and visible samples.
@@ -96,8 +104,11 @@ type ownedPart struct {
 	// done: the row blocks of the down passes this part has summed (and,
 	// the last part, sampled), counted over the passes of a step:
 	// s·blocks + b + 1 for block b of pass s.
-	done atomic.Int64
-	_    [56]byte // keeps the next part's counter off this cache line
+	done counter
+	// busy: the part's time working (not waiting for other parts) in the
+	// current balancing window; waited: its waits in the current step.
+	busy, waited time.Duration
+	_            [64]byte // keeps the next part's fields off these lines
 }
 
 type ownedBlock struct {
@@ -136,48 +147,136 @@ func (t *Trainer) ownedParts() int {
 	return p
 }
 
-// newOwnedStep cuts the hidden units into np blocks, whole cache lines
-// (ownedMinCols) but for the last block's end. The last part also
-// finishes every block of the first down pass (σ and sampling of nv units
-// per chain row), so it gets nv/(lastPartLess·K) hidden units fewer.
+// newOwnedStep cuts the hidden units into np near-equal blocks of whole
+// cache lines (ownedMinCols), but for the last block's end; rebalance
+// moves the cuts as the parts' times ask.
 func newOwnedStep(t *Trainer, np int) *ownedStep {
-	nv, nh := t.m.NVisible(), t.m.NHidden()
+	nh := t.m.NHidden()
 	o := &ownedStep{t: t, parts: make([]ownedPart, np), crew: tensor.NewCrew(np)}
 	lines := nh / ownedMinCols
-	lastLines := max(1, min(lines/np, (nh-nv/(lastPartLess*max(t.K, 1)))/np/ownedMinCols))
-	for p := range o.parts {
-		k := &o.parts[p]
-		k.h0 = p * (lines - lastLines) / (np - 1) * ownedMinCols
-		k.h1 = (p + 1) * (lines - lastLines) / (np - 1) * ownedMinCols
-		if p == np-1 {
-			k.h1 = nh
-		}
-		wp := (k.h1 - k.h0 + ownedMinCols - 1) / ownedMinCols * ownedMinCols
-		k.w, k.vw, k.gw = tensor.New(nv, wp), tensor.New(nv, wp), tensor.New(nv, wp)
-		k.c, k.gc = make([]float32, wp), make([]float32, wp)
+	cuts := make([]int, np+1)
+	for p := range cuts {
+		cuts[p] = p * lines / np * ownedMinCols
 	}
+	cuts[np] = nh
+	o.cut(cuts)
+	o.window = balanceFirst
 	return o
 }
 
-// lastPartLess: the last part owns nv/lastPartLess hidden units fewer than
-// an even share. Chosen by interleaved runs of the 784 → 500 CD-1 step on
-// two cores (five trainers in one process, 40 rounds of 50 steps each, the
-// one-core step 1.63–1.67 ms beside them): 256/244 hidden units 1.198 ms
-// a step, 280/220 (nv/16) 1.033, 288/212 (nv/12) 0.972 and 0.974, 304/196
-// (nv/10 and nv/8) 0.964 and 1.068, 320/180 (nv/6) 1.054. But in those
-// runs only the first trainer's crew found CPUs free to bind; in the
-// steady-state benchmark (BenchmarkTrainStep/cd at -cpu 2, test binaries
-// built with each setting, five interleaved rounds) nv/12, nv/24 and an
-// even split were within the noise of each other: 936–985, 883–970 and
-// 931–979 µs a step.
-//
-// Only the first of the K Gibbs steps of an update leaves the last part
-// all the finishing (later ones share it, see down), so with K steps the
-// last part owns nv/(12·K) units fewer. Restart-5 (batch and chains 500),
-// each setting's crew made afresh for every 6 steps, interleaved: an even
-// split 16.39 ms a step, nv/60 16.87, nv/36 16.56, nv/12 17.76 (one core:
-// 26.95).
-const lastPartLess = 12
+// cut gives part p the hidden units [cuts[p], cuts[p+1]) and sizes its
+// buffers, their pads 0; the parts' W and velocity must be written back
+// (flush) before, and are copied out again (scatter) by the next step.
+func (o *ownedStep) cut(cuts []int) {
+	nv := o.t.m.NVisible()
+	for p := range o.parts {
+		k := &o.parts[p]
+		k.h0, k.h1 = cuts[p], cuts[p+1]
+		wp := (k.h1 - k.h0 + ownedMinCols - 1) / ownedMinCols * ownedMinCols
+		k.w, k.vw, k.gw = k.w.Resize(nv, wp), k.vw.Resize(nv, wp), k.gw.Resize(nv, wp)
+		clear(k.w.Data)
+		clear(k.vw.Data)
+		k.c, k.gc = resizeFloats(k.c, wp), resizeFloats(k.gc, wp)
+		clear(k.c)
+		k.busy = 0
+	}
+	o.valid = false
+	o.fitN = -1 // the hidden buffers and their blocks
+}
+
+// resizeFloats returns s with length n, reusing its storage when it can.
+func resizeFloats(s []float32, n int) []float32 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float32, n)
+}
+
+// Balancing. Parts may run at different speeds: the work of a cut is not
+// exactly proportional to the hidden units (the last part samples the
+// visible units of the first down pass, part 0 the visible biases' update),
+// and cores are not alike (on the shared virtual machines this was measured
+// on, one vCPU ran the one-core step 20% slower than the other for an
+// hour: 2.03–2.07 ms against 1.63–1.70, taskset). So each part times its
+// own work (the step less its waits for other parts), and every window of
+// steps rebalance moves the cuts toward busy times that are equal, when a
+// cut is a cache line or more from where they would be. Moving a cut writes
+// the weights back and copies them out again (~0.5 ms on 784 × 500); the
+// bits never depend on the cuts.
+const (
+	balanceFirst = 16  // steps in the first window (the caches warm up)
+	balanceMax   = 256 // steps in a window once the cuts have settled
+)
+
+// rebalance ends a window of steps: it moves the cuts toward equal busy
+// times (balancedCuts), and when they stay it doubles the window (up to
+// balanceMax).
+func (o *ownedStep) rebalance() {
+	np := len(o.parts)
+	if cap(o.cuts) < 2*(np+1) {
+		o.cuts = make([]int, 2*(np+1))
+	}
+	cur, next := o.cuts[:np+1], o.cuts[np+1:2*(np+1)]
+	busy := o.busy[:0]
+	for p := range o.parts {
+		k := &o.parts[p]
+		cur[p], cur[p+1] = k.h0, k.h1
+		busy = append(busy, k.busy)
+		k.busy = 0
+	}
+	o.busy, o.steps = busy, 0
+	if balancedCuts(next, cur, busy) {
+		o.flush()
+		o.cut(next)
+		o.moves++
+		o.window = balanceFirst
+	} else {
+		o.window = min(2*o.window, balanceMax)
+	}
+}
+
+// balancedCuts sets next to cuts (of units into parts: part p owns
+// [cuts[p], cuts[p+1])) moved to the whole cache lines (ownedMinCols
+// units) nearest where the parts' busy times, taken as proportional to
+// their units, would all be equal, and reports whether it moved them: only
+// when that makes the longest predicted busy time 1% shorter or more, so
+// that noise in the times does not move the cuts back and forth. With
+// fixed work in a part (not proportional to its units) the move falls a
+// little short, and the next window moves on; the cuts where every part
+// is busy as long are the fixed point. Every part keeps a line (the last
+// part a unit) at least.
+func balancedCuts(next, cuts []int, busy []time.Duration) bool {
+	np := len(busy)
+	nh := cuts[np]
+	speed := 0.0 // Σ units per unit of time
+	for p, b := range busy {
+		if b <= 0 {
+			copy(next, cuts)
+			return false
+		}
+		speed += float64(cuts[p+1]-cuts[p]) / float64(b)
+	}
+	next[0], next[np] = 0, nh
+	share := 0.0
+	for p := range np - 1 {
+		share += float64(cuts[p+1]-cuts[p]) / float64(busy[p]) / speed
+		c := int(math.Round(share*float64(nh)/ownedMinCols)) * ownedMinCols
+		c = max(c, next[p]+ownedMinCols)
+		c = min(c, (nh-1)/ownedMinCols*ownedMinCols-(np-2-p)*ownedMinCols)
+		next[p+1] = c
+	}
+	longest, predicted := 0.0, 0.0
+	for p, b := range busy {
+		perUnit := float64(b) / float64(cuts[p+1]-cuts[p])
+		longest = max(longest, float64(b))
+		predicted = max(predicted, perUnit*float64(next[p+1]-next[p]))
+	}
+	if predicted > 0.99*longest {
+		copy(next, cuts)
+		return false
+	}
+	return true
+}
 
 // close writes the weights back and stops the crew; on the goroutine
 // that made the step.
@@ -299,10 +398,30 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 		o.keys = append(o.keys, passKeys{h: h, v: t.rng.BernoulliKey()})
 	}
 	for p := range o.parts {
-		o.parts[p].done.Store(0)
+		o.parts[p].done.n.Store(0)
 	}
 	o.fin.n.Store(0)
 	o.crew.Run(o)
+	o.steps++
+	if t.testCuts != nil {
+		o.testRecut()
+	} else if o.steps >= o.window {
+		o.rebalance()
+	}
+}
+
+// testRecut lets a test move the cuts after any step (Trainer.testCuts).
+func (o *ownedStep) testRecut() {
+	np := len(o.parts)
+	cuts := make([]int, np+1)
+	for p := range o.parts {
+		cuts[p], cuts[p+1] = o.parts[p].h0, o.parts[p].h1
+	}
+	if o.t.testCuts(o.steps, cuts) {
+		o.flush()
+		o.cut(cuts)
+		o.moves++
+	}
 }
 
 // RunPart runs part p of a step: its share of every Gibbs pass, then its
@@ -312,6 +431,9 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 func (o *ownedStep) RunPart(p int) {
 	defer tensor.OwnCore()()
 	t, k, c := o.t, &o.parts[p], o.c
+	start := time.Now()
+	k.waited = 0
+	defer func() { k.busy += time.Since(start) - k.waited }()
 	m := t.m
 	nh := m.NHidden()
 	last := p == len(o.parts)-1
@@ -418,13 +540,13 @@ func (o *ownedStep) pass(p, s int) {
 	for b := range o.blocks {
 		blk := &o.blocks[b]
 		prev := int64((s-1)*nb + b + 1)
-		tensor.WaitAtLeast(&lastPart.done, prev)
+		k.wait(&lastPart.done.n, prev)
 		if split < nv {
 			if p == 0 {
 				o.finish(blk, split, nv, o.keys[s-1].v)
 				o.fin.n.Store(prev)
 			} else {
-				tensor.WaitAtLeast(&o.fin.n, prev)
+				k.wait(&o.fin.n, prev)
 			}
 		}
 		ph := &k.phb[b]
@@ -434,6 +556,16 @@ func (o *ownedStep) pass(p, s int) {
 			o.sums(p, s, b)
 		}
 	}
+}
+
+// wait is tensor.WaitAtLeast(c, v) for part k, timed.
+func (k *ownedPart) wait(c *atomic.Int64, v int64) {
+	if c.Load() >= v {
+		return
+	}
+	t0 := time.Now()
+	tensor.WaitAtLeast(c, v)
+	k.waited += time.Since(t0)
 }
 
 // upBlock sets dst = σ(v·w + c) for a row block v of the chains: the
@@ -474,13 +606,13 @@ func (o *ownedStep) sums(p, s, b int) {
 	if p == 0 {
 		beta = 0
 	} else {
-		tensor.WaitAtLeast(&o.parts[p-1].done, n)
+		k.wait(&o.parts[p-1].done.n, n)
 	}
 	tensor.GemmPacked(1, &k.hb[b], &k.packed, beta, &blk.pv)
 	if p == len(o.parts)-1 {
 		o.finish(blk, 0, o.split(s), o.keys[s].v)
 	}
-	k.done.Store(n)
+	k.done.n.Store(n)
 }
 
 // finish takes σ(· + b) of visible units [c0, c1) of a block's summed

@@ -6,8 +6,10 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ebm-go/ebm/dataset"
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -35,7 +37,7 @@ var ownedCases = []struct {
 // written back after every update and copied out again).
 func trainOwned(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts int, touch bool) (string, int) {
 	t.Helper()
-	h, tr := trainOwnedTrainer(t, x, nh, cfg, parts, touch)
+	h, tr := trainOwnedTrainer(t, x, nh, cfg, parts, ownedRun{touch: touch})
 	ran := 0
 	if tr.owned != nil {
 		ran = len(tr.owned.parts)
@@ -43,8 +45,32 @@ func trainOwned(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts
 	return h, ran
 }
 
+// ownedRun: touch calls Model from OnBatch; recut moves the cuts of the
+// hidden units into parts after every second step, to cuts that vary
+// from step to step (every part a line at least).
+type ownedRun struct{ touch, recut bool }
+
+// recutTo sets cuts to a spread of whole cache lines that varies with the
+// step.
+func recutTo(step int, cuts []int) bool {
+	np := len(cuts) - 1
+	nh := cuts[np]
+	lines := nh / ownedMinCols
+	if step%2 == 1 || lines < np {
+		return false
+	}
+	// Every part one line, and the spare lines handed out by the step.
+	spare := lines - np
+	for p := 1; p < np; p++ {
+		e := (step/2 + p) % (spare + 1)
+		cuts[p] = cuts[p-1] + (1+e)*ownedMinCols
+		spare -= e
+	}
+	return true
+}
+
 // trainOwnedTrainer is trainOwned returning the trainer.
-func trainOwnedTrainer(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts int, touch bool) (string, *Trainer) {
+func trainOwnedTrainer(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts int, run ownedRun) (string, *Trainer) {
 	t.Helper()
 	rng := tensor.NewRand(5)
 	m := New(784, nh)
@@ -57,8 +83,11 @@ func trainOwnedTrainer(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config)
 		t.Fatal(err)
 	}
 	tr.forceParts = parts
-	if touch {
+	if run.touch {
 		tr.OnBatch = func(Progress) { _ = tr.Model() }
+	}
+	if run.recut {
+		tr.testCuts = recutTo
 	}
 	if _, err := tr.Train(context.Background(), x, nil); err != nil {
 		t.Fatal(err)
@@ -88,10 +117,20 @@ func TestOwnedStepBitIdentical(t *testing.T) {
 			if ran != 0 {
 				t.Fatalf("%s: the one-core reference ran the owned step", tc.name)
 			}
-			for _, v := range []struct{ parts, procs int }{{2, 1}, {2, 2}, {3, 2}, {5, 4}, {0, 2}} {
+			for _, v := range []struct {
+				parts, procs int
+				run          ownedRun
+			}{{2, 1, ownedRun{}}, {2, 2, ownedRun{recut: true}}, {3, 2, ownedRun{touch: true}}, {5, 4, ownedRun{recut: true}}, {0, 2, ownedRun{}}} {
 				runtime.GOMAXPROCS(v.procs)
-				name := fmt.Sprintf("%s h=%d parts=%d procs=%d", tc.name, nh, v.parts, v.procs)
-				got, ran := trainOwned(t, set.X, nh, tc.cfg, v.parts, v.parts == 3)
+				name := fmt.Sprintf("%s h=%d parts=%d procs=%d %+v", tc.name, nh, v.parts, v.procs, v.run)
+				got, tr := trainOwnedTrainer(t, set.X, nh, tc.cfg, v.parts, v.run)
+				ran := 0
+				if tr.owned != nil {
+					ran = len(tr.owned.parts)
+					if v.run.recut && tr.owned.moves == 0 {
+						t.Fatalf("%s: the cuts never moved", name)
+					}
+				}
 				wantRan := v.parts
 				if wantRan == 0 {
 					wantRan = min(v.procs, runtime.NumCPU())
@@ -128,7 +167,7 @@ func TestOwnedStepDenseChains(t *testing.T) {
 		runtime.GOMAXPROCS(1)
 		want, _ := trainOwned(t, x, 64, tc.cfg, 1, false)
 		runtime.GOMAXPROCS(2)
-		got, tr := trainOwnedTrainer(t, x, 64, tc.cfg, 3, false)
+		got, tr := trainOwnedTrainer(t, x, 64, tc.cfg, 3, ownedRun{})
 		if tr.owned == nil || !tr.owned.parts[0].upPacked {
 			t.Fatalf("%s: the owned step did not take the dense up passes", tc.name)
 		}
@@ -259,5 +298,84 @@ func TestGibbsRowsBitIdentical(t *testing.T) {
 	// Sample picks it on two free cores.
 	if want := map[bool]int{true: 2, false: 0}[runtime.NumCPU() >= 2]; m.gibbsCores(53) != want {
 		t.Errorf("gibbsCores(53) = %d with GOMAXPROCS 2 on %d CPUs, want %d", m.gibbsCores(53), runtime.NumCPU(), want)
+	}
+}
+
+// TestBalancedCuts: on simulated parts whose busy time is a per-unit cost
+// times their units plus fixed work (cores of different speeds, the last
+// part sampling the visible units), repeated balancing reaches cuts whose
+// longest busy time is within one cache line's work of the best cuts of
+// whole lines (found by trying them all), and then stays there.
+func TestBalancedCuts(t *testing.T) {
+	for _, tc := range []struct {
+		nh          int
+		cost, fixed []float64 // per part: time per unit, fixed time
+	}{
+		{500, []float64{1, 1}, []float64{0, 0}},
+		{500, []float64{1, 1}, []float64{0, 150}},
+		{500, []float64{1.2, 1}, []float64{0, 150}},
+		{500, []float64{1, 1.25}, []float64{30, 0}},
+		{4000, []float64{1, 1, 1, 1}, []float64{0, 0, 0, 500}},
+		{4000, []float64{1, 2, 1, 1.5}, []float64{0, 0, 0, 500}},
+		{100, []float64{1, 1, 1}, []float64{0, 0, 60}},
+		{48, []float64{1, 3, 1}, []float64{0, 0, 0}},
+	} {
+		np := len(tc.cost)
+		busy := func(cuts []int) []time.Duration {
+			b := make([]time.Duration, np)
+			for p := range b {
+				b[p] = time.Duration(1000 * (tc.cost[p]*float64(cuts[p+1]-cuts[p]) + tc.fixed[p]))
+			}
+			return b
+		}
+		longest := func(cuts []int) time.Duration { return slices.Max(busy(cuts)) }
+		// The best cuts of whole lines, by trying them all.
+		best := time.Duration(math.MaxInt64)
+		var try func(p int, cuts []int)
+		try = func(p int, cuts []int) {
+			if p == np {
+				best = min(best, longest(cuts))
+				return
+			}
+			for c := cuts[p-1] + ownedMinCols; c <= tc.nh-ownedMinCols*(np-1-p)-1; c += ownedMinCols {
+				cuts[p] = c
+				try(p+1, cuts)
+			}
+		}
+		cuts := make([]int, np+1)
+		cuts[np] = tc.nh
+		try(1, cuts)
+		// Start from an even split, as newOwnedStep does.
+		for p := range np {
+			cuts[p] = p * (tc.nh / ownedMinCols) / np * ownedMinCols
+		}
+		next := make([]int, np+1)
+		moves := 0
+		for range 50 {
+			if !balancedCuts(next, cuts, busy(cuts)) {
+				break
+			}
+			copy(cuts, next)
+			moves++
+		}
+		name := fmt.Sprintf("nh %d cost %v fixed %v", tc.nh, tc.cost, tc.fixed)
+		if moves == 50 {
+			t.Errorf("%s: still moving after 50 windows (cuts %v)", name, cuts)
+		}
+		for p := range np {
+			if cuts[p+1]-cuts[p] < min(ownedMinCols, tc.nh-cuts[p]) || (p < np-1 && cuts[p+1]%ownedMinCols != 0) {
+				t.Errorf("%s: cuts %v are not whole lines of at least one line a part", name, cuts)
+			}
+		}
+		// One line's work of the slowest part per unit.
+		slack := time.Duration(1000 * slices.Max(tc.cost) * ownedMinCols)
+		if got := longest(cuts); got > best+slack {
+			t.Errorf("%s: cuts %v after %d moves: longest busy %v, best %v", name, cuts, moves, got, best)
+		}
+	}
+	// No time measured (a part with no work yet): the cuts stay.
+	cuts, next := []int{0, 256, 500}, make([]int, 3)
+	if balancedCuts(next, cuts, []time.Duration{0, 5}) || !slices.Equal(next, cuts) {
+		t.Errorf("with a zero busy time the cuts moved to %v", next)
 	}
 }

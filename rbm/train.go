@@ -348,6 +348,10 @@ type Trainer struct {
 	// count (tests: any count gives the same bits, on any GOMAXPROCS).
 	owned      *ownedStep
 	forceParts int
+	// testCuts, when set, is called after every step of the owned step
+	// with the step's number and the cuts of the hidden units into parts,
+	// which it may change (reporting true) instead of the balancing.
+	testCuts func(step int, cuts []int) bool
 }
 
 // NewTrainer returns a trainer for m. rng drives shuffling, sampling and
