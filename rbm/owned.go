@@ -173,10 +173,10 @@ func (o *ownedStep) cut(cuts []int) {
 		k := &o.parts[p]
 		k.h0, k.h1 = cuts[p], cuts[p+1]
 		wp := (k.h1 - k.h0 + ownedMinCols - 1) / ownedMinCols * ownedMinCols
-		k.w, k.vw, k.gw = k.w.Resize(nv, wp), k.vw.Resize(nv, wp), k.gw.Resize(nv, wp)
+		k.w, k.vw, k.gw = partBuf(k.w, nv, wp), partBuf(k.vw, nv, wp), partBuf(k.gw, nv, wp)
 		clear(k.w.Data)
 		clear(k.vw.Data)
-		k.c, k.gc = resizeFloats(k.c, wp), resizeFloats(k.gc, wp)
+		k.c, k.gc = partBuf(&tensor.Matrix{Data: k.c}, 1, wp).Data, partBuf(&tensor.Matrix{Data: k.gc}, 1, wp).Data
 		clear(k.c)
 		k.busy = 0
 	}
@@ -184,13 +184,23 @@ func (o *ownedStep) cut(cuts []int) {
 	o.fitN = -1 // the hidden buffers and their blocks
 }
 
-// resizeFloats returns s with length n, reusing its storage when it can.
-func resizeFloats(s []float32, n int) []float32 {
-	if cap(s) >= n {
-		return s[:n]
+// partBuf is m.Resize(r, c) for a part's buffers, whose width changes
+// when the cuts move: a new buffer has room for ownedSlack more columns,
+// and is written through (zeros) at once. Pages first written in the
+// middle of training cost a fault each: a move of 784 × 500's cuts took
+// 5–6 ms (against 0.5) when it wrote new buffers and then the weights.
+func partBuf(m *tensor.Matrix, r, c int) *tensor.Matrix {
+	if m != nil && cap(m.Data) >= r*c {
+		return m.Resize(r, c)
 	}
-	return make([]float32, n)
+	data := make([]float32, r*(c+ownedSlack))
+	clear(data)
+	return &tensor.Matrix{Rows: r, Cols: c, Data: data[:r*c]}
 }
+
+// ownedSlack is the room for more hidden units in a part's buffers: the
+// balancing moves a cut by a line a window, rarely more than a few.
+const ownedSlack = 4 * ownedMinCols
 
 // Balancing. Parts may run at different speeds: the work of a cut is not
 // exactly proportional to the hidden units (the last part samples the
@@ -199,13 +209,18 @@ func resizeFloats(s []float32, n int) []float32 {
 // on, one vCPU ran the one-core step 20% slower than the other for an
 // hour: 2.03–2.07 ms against 1.63–1.70, taskset). So each part times its
 // own work (the step less its waits for other parts), and every window of
-// steps rebalance moves the cuts toward busy times that are equal, when a
-// cut is a cache line or more from where they would be. Moving a cut writes
-// the weights back and copies them out again (~0.5 ms on 784 × 500); the
-// bits never depend on the cuts.
+// steps rebalance moves the cuts a cache line toward busy times that are
+// equal, when a cut is a line or more from where they would be. Moving a
+// cut writes the weights back and copies them out again (~0.5 ms on
+// 784 × 500), and the next steps find the parts' caches cold, so the cuts
+// move by a line at a time, the first balanceSettle steps of a window are
+// not timed, and the windows double while the cuts stay (to balanceMax,
+// ~0.25 s of 784 × 500 steps), and do not shrink. The bits never depend
+// on the cuts.
 const (
-	balanceFirst = 16  // steps in the first window (the caches warm up)
-	balanceMax   = 256 // steps in a window once the cuts have settled
+	balanceFirst  = 32  // steps in the first window
+	balanceSettle = 4   // steps of a window not timed (cold caches)
+	balanceMax    = 256 // steps in a window once the cuts have settled
 )
 
 // rebalance ends a window of steps: it moves the cuts toward equal busy
@@ -229,22 +244,20 @@ func (o *ownedStep) rebalance() {
 		o.flush()
 		o.cut(next)
 		o.moves++
-		o.window = balanceFirst
 	} else {
 		o.window = min(2*o.window, balanceMax)
 	}
 }
 
 // balancedCuts sets next to cuts (of units into parts: part p owns
-// [cuts[p], cuts[p+1])) moved to the whole cache lines (ownedMinCols
-// units) nearest where the parts' busy times, taken as proportional to
-// their units, would all be equal, and reports whether it moved them: only
-// when that makes the longest predicted busy time 1% shorter or more, so
-// that noise in the times does not move the cuts back and forth. With
-// fixed work in a part (not proportional to its units) the move falls a
-// little short, and the next window moves on; the cuts where every part
-// is busy as long are the fixed point. Every part keeps a line (the last
-// part a unit) at least.
+// [cuts[p], cuts[p+1])) each moved a cache line (ownedMinCols units)
+// toward the whole line nearest where the parts' busy times, taken as
+// proportional to their units, would all be equal, and reports whether it
+// moved them: only when that makes the longest predicted busy time 1%
+// shorter or more, so that noise in the times does not move the cuts back
+// and forth. The cuts where every part is busy as long (to a line) are
+// the fixed point, fixed work in a part (not proportional to its units)
+// included. Every part keeps a line (the last part a unit) at least.
 func balancedCuts(next, cuts []int, busy []time.Duration) bool {
 	np := len(busy)
 	nh := cuts[np]
@@ -261,6 +274,7 @@ func balancedCuts(next, cuts []int, busy []time.Duration) bool {
 	for p := range np - 1 {
 		share += float64(cuts[p+1]-cuts[p]) / float64(busy[p]) / speed
 		c := int(math.Round(share*float64(nh)/ownedMinCols)) * ownedMinCols
+		c = min(max(c, cuts[p+1]-ownedMinCols), cuts[p+1]+ownedMinCols)
 		c = max(c, next[p]+ownedMinCols)
 		c = min(c, (nh-1)/ownedMinCols*ownedMinCols-(np-2-p)*ownedMinCols)
 		next[p+1] = c
@@ -332,8 +346,8 @@ func (o *ownedStep) fit(n int, c *Chain) {
 	for p := range o.parts {
 		k := &o.parts[p]
 		w := k.w.Cols
-		k.ph0 = k.ph0.Resize(n, w)
-		k.ph, k.h = k.ph.Resize(nc, w), k.h.Resize(nc, w)
+		k.ph0 = partBuf(k.ph0, n, w)
+		k.ph, k.h = partBuf(k.ph, nc, w), partBuf(k.h, nc, w)
 	}
 	np := len(o.parts)
 	size := (nc + 8*np - 1) / (8 * np)
@@ -402,7 +416,11 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 	}
 	o.fin.n.Store(0)
 	o.crew.Run(o)
-	o.steps++
+	if o.steps++; o.steps == balanceSettle {
+		for p := range o.parts {
+			o.parts[p].busy = 0
+		}
+	}
 	if t.testCuts != nil {
 		o.testRecut()
 	} else if o.steps >= o.window {

@@ -351,7 +351,7 @@ func TestBalancedCuts(t *testing.T) {
 		}
 		next := make([]int, np+1)
 		moves := 0
-		for range 50 {
+		for range 200 {
 			if !balancedCuts(next, cuts, busy(cuts)) {
 				break
 			}
@@ -359,8 +359,8 @@ func TestBalancedCuts(t *testing.T) {
 			moves++
 		}
 		name := fmt.Sprintf("nh %d cost %v fixed %v", tc.nh, tc.cost, tc.fixed)
-		if moves == 50 {
-			t.Errorf("%s: still moving after 50 windows (cuts %v)", name, cuts)
+		if moves == 200 {
+			t.Errorf("%s: still moving after 200 windows (cuts %v)", name, cuts)
 		}
 		for p := range np {
 			if cuts[p+1]-cuts[p] < min(ownedMinCols, tc.nh-cuts[p]) || (p < np-1 && cuts[p+1]%ownedMinCols != 0) {
