@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 
 	"github.com/ebm-go/ebm/internal/nanjson"
@@ -733,7 +734,8 @@ func (t *Trainer) Metadata() map[string]string {
 // model with cfg holds at once: the weights and the trainer's copies of
 // them (velocity, gradient, the epoch's snapshot, the file being written,
 // and on several cores the cores' own blocks of W, velocity, gradient and
-// packed W), and every row of the batch, the persistent chains (per temperature for
+// W packed twice, each block with up to a cache line of pad and
+// ownedSlack columns of room), and every row of the batch, the persistent chains (per temperature for
 // PT) and the monitor, each with its visible and hidden states and
 // probabilities. It is an upper-end estimate for refusing work that
 // cannot fit before anything is allocated; float64, so huge settings do
@@ -747,7 +749,9 @@ func TrainingBytes(nv, nh int, cfg Config) float64 {
 		temps = max(cfg.Temperatures, 2)
 	}
 	rows := float64(cfg.BatchSize) + float64(chains)*float64(temps) + float64(max(cfg.MonitorRows, 1000))
-	return SamplingBytes(nv, nh, 0) + 4*4*float64(nv)*float64(nh) + 4*3*rows*float64(nv+nh)
+	parts := float64(max(1, min(runtime.GOMAXPROCS(0), runtime.NumCPU())))
+	owned := 5 * float64(nv) * (float64(nh) + parts*(ownedMinCols+ownedSlack))
+	return SamplingBytes(nv, nh, 0) + 4*owned + 4*3*rows*float64(nv+nh)
 }
 
 // SamplingBytes estimates the memory of rows chains of an nv × nh model
