@@ -168,9 +168,6 @@ func (c *Crew) await(m *crewMember, last int64) bool {
 			if i%256 == 0 && monotonic()-t0 > int64(spinFor) {
 				break
 			}
-			if i%yieldPolls == 0 {
-				runtime.Gosched()
-			}
 		}
 		if c.stop.Load() {
 			return false
