@@ -7,14 +7,15 @@ import (
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
-// BenchmarkTrainStep times one CD-1 / PCD-1 update of a 784×500 RBM on a
+// BenchmarkTrainStep times one CD-1 / PCD-1 / PT-1 (10 temperatures)
+// update of a 784×500 RBM on a
 // batch of 100 threshold-binarized MNIST images, through the Trainer itself,
 // and reports allocations (the update loop must allocate nothing).
 //
 // cd-split is the CD-1 step without the owned weights (every kernel split
 // over the cores by itself), for a side-by-side comparison at -cpu 2.
 func BenchmarkTrainStep(b *testing.B) {
-	for _, method := range []Method{CD, PCD} {
+	for _, method := range []Method{CD, PCD, PT} {
 		b.Run(string(method), func(b *testing.B) { benchTrainStep(b, method) })
 	}
 	b.Run("cd-split", func(b *testing.B) { benchTrainStepParts(b, CD, 1) })
@@ -59,9 +60,15 @@ func benchTrainStepParts(b *testing.B, method Method, parts int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if method == PCD {
+	switch method {
+	case PCD:
 		tr.persistent = resizeChain(nil, cfg.BatchSize, 784, 500)
 		tr.persistent.V.CopyFrom(s.X.SliceRows(0, cfg.BatchSize))
+	case PT:
+		tr.initTempered(784, 500)
+		for i, c := range tr.pt.Chains {
+			c.V.CopyFrom(s.X.SliceRows(i*tr.Chains%900, i*tr.Chains%900+tr.Chains))
+		}
 	}
 	var batches [10]*tensor.Matrix
 	for i := range batches {

@@ -30,12 +30,16 @@ type Tempered struct {
 	Betas  []float32 // inverse temperatures, Betas[0] = 1, decreasing
 	Chains []*Chain  // Chains[i] runs at Betas[i]; all have the same rows
 
-	round    int   // rounds so far: even rounds swap pairs (0,1),(2,3)…, odd rounds (1,2),(3,4)…
-	tries    []int // swaps offered and accepted per neighbouring pair
-	accepts  []int
-	eLo, eHi []float64
-	scratch  *tensor.Matrix // H·Wᵀ for the swap energies
-	rngs     []*tensor.Rand // one per temperature, reseeded from the caller's every round
+	round   int   // rounds so far: even rounds swap pairs (0,1),(2,3)…, odd rounds (1,2),(3,4)…
+	tries   []int // swaps offered and accepted per neighbouring pair
+	accepts []int
+	// e[i]: the joint energies of Chains[i]'s rows for the round's swaps;
+	// hw[i]: its H·Wᵀ from the last down pass of the round's sweeps
+	// (before the biases), which the energies reuse; dots: scratch.
+	e    [][]float64
+	hw   []*tensor.Matrix
+	dots [][2][]float64
+	rngs []*tensor.Rand // one per temperature, reseeded from the caller's every round
 
 	// serial: every temperature draws from the caller's source in turn,
 	// one after the other, as ebm did before the temperatures ran in
@@ -116,7 +120,7 @@ func (p *Tempered) LadderRates() []float64 { return append([]float64(nil), p.rat
 func newTempered(betas []float32, n, nv, nh int) *Tempered {
 	p := &Tempered{Betas: append([]float32(nil), betas...), Chains: make([]*Chain, len(betas)),
 		tries: make([]int, max(len(betas)-1, 0)), accepts: make([]int, max(len(betas)-1, 0)),
-		eLo: make([]float64, n), eHi: make([]float64, n), rngs: make([]*tensor.Rand, len(betas))}
+		rngs: make([]*tensor.Rand, len(betas))}
 	for i := range p.Chains {
 		p.Chains[i] = resizeChain(nil, n, nv, nh)
 		p.rngs[i] = tensor.NewRand(0)
@@ -185,11 +189,20 @@ func (m *RBM) downBeta(c *Chain, beta float32, rng *tensor.Rand) {
 }
 
 // sweepBeta runs k block-Gibbs steps v → h → v of c at inverse temperature
-// beta.
-func (m *RBM) sweepBeta(c *Chain, beta float32, k int, rng *tensor.Rand) {
-	for range k {
+// beta, and leaves in *hw (resized) the last down pass's H·Wᵀ, before the
+// biases: VisibleField in two halves with a copy between, the same bits.
+func (m *RBM) sweepBeta(c *Chain, beta float32, k int, rng *tensor.Rand, hw **tensor.Matrix) {
+	for s := range k {
 		m.upBeta(c, beta, rng)
-		m.downBeta(c, beta, rng)
+		if s < k-1 {
+			m.downBeta(c, beta, rng)
+			continue
+		}
+		tensor.MatMulTB(c.PV, c.H, m.W)
+		*hw = (*hw).Resize(c.PV.Rows, c.PV.Cols)
+		(*hw).CopyFrom(c.PV)
+		m.units().Field(c.PV, m.B)
+		m.units().SampleAt(c.V, c.PV, beta, rng)
 	}
 }
 
@@ -204,15 +217,18 @@ func (m *RBM) sweepBeta(c *Chain, beta float32, k int, rng *tensor.Rand) {
 // PH stay with their temperature and describe the states before the swap).
 // Every random draw comes from rng, in a fixed order.
 func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
+	if n := len(p.Chains); len(p.hw) != n {
+		p.hw, p.e, p.dots = make([]*tensor.Matrix, n), make([][]float64, n), make([][2][]float64, n)
+	}
+	start := p.round % 2
 	if p.serial {
 		for i, c := range p.Chains {
-			m.sweepBeta(c, p.Betas[i], k, rng)
+			m.sweepBeta(c, p.Betas[i], k, rng, &p.hw[i])
+			p.energies(m, i, k, start)
 		}
 	} else {
-		p.parallelSweeps(m, k, rng)
+		p.parallelSweeps(m, k, start, rng)
 	}
-
-	start := p.round % 2
 	p.round++
 	var before []int
 	if p.rates != nil {
@@ -220,12 +236,11 @@ func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
 	}
 	for i := start; i+1 < len(p.Chains); i += 2 {
 		a, b := p.Chains[i], p.Chains[i+1]
-		p.scratch = m.jointEnergies(p.eLo, a, p.scratch)
-		p.scratch = m.jointEnergies(p.eHi, b, p.scratch)
+		eLo, eHi := p.e[i], p.e[i+1]
 		db := float64(p.Betas[i] - p.Betas[i+1])
-		for r := range p.eLo {
+		for r := range eLo {
 			p.tries[i]++
-			logA := db * (p.eLo[r] - p.eHi[r])
+			logA := db * (eLo[r] - eHi[r])
 			if logA >= 0 || rng.Float64() < math.Exp(logA) {
 				p.accepts[i]++
 				swapRows(a.V, b.V, r)
@@ -237,7 +252,7 @@ func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
 		for i := range before {
 			before[i] = p.accepts[i] - before[i]
 		}
-		p.adapt(start, before, len(p.eLo))
+		p.adapt(start, before, p.Chains[0].V.Rows)
 	}
 }
 
@@ -246,15 +261,35 @@ func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
 // in temperature order, and they run in parallel, each on one core from
 // start to end (its kernels unsplit), so the result does not depend on how
 // they are shared out (or on GOMAXPROCS).
-func (p *Tempered) parallelSweeps(m *RBM, k int, rng *tensor.Rand) {
+func (p *Tempered) parallelSweeps(m *RBM, k, start int, rng *tensor.Rand) {
 	for _, r := range p.rngs {
 		r.Reseed(rng)
 	}
 	tensor.Split(len(p.Chains), runtime.GOMAXPROCS(0), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			m.sweepBeta(p.Chains[i], p.Betas[i], k, p.rngs[i])
+			m.sweepBeta(p.Chains[i], p.Betas[i], k, p.rngs[i], &p.hw[i])
+			p.energies(m, i, k, start)
 		}
 	})
+}
+
+// energies computes p.e[i], the joint energies of chain i, when the
+// round's swaps (pairs from start) offer it one; after its sweep, on the
+// sweep's goroutine.
+func (p *Tempered) energies(m *RBM, i, k, start int) {
+	if i < start || (i-start)%2 == 0 && i+1 >= len(p.Chains) {
+		return
+	}
+	c := p.Chains[i]
+	if cap(p.e[i]) < c.V.Rows {
+		p.e[i] = make([]float64, c.V.Rows)
+	}
+	p.e[i] = p.e[i][:c.V.Rows]
+	if k < 1 { // no sweep left H·Wᵀ behind
+		p.hw[i] = m.jointEnergies(p.e[i], c, p.hw[i])
+		return
+	}
+	m.swapEnergies(p.e[i], c, p.hw[i], &p.dots[i])
 }
 
 // Rounds returns the number of TemperedStep rounds run on p.
@@ -309,13 +344,39 @@ func (m *RBM) SampleTempered(n, steps int, betas []float32, init *tensor.Matrix,
 func (m *RBM) jointEnergies(e []float64, c *Chain, scratch *tensor.Matrix) *tensor.Matrix {
 	scratch = scratch.Resize(c.H.Rows, m.NVisible())
 	tensor.MatMulTB(scratch, c.H, m.W)
+	var dots [2][]float64
+	m.swapEnergies(e, c, scratch, &dots)
+	return scratch
+}
+
+// swapEnergies is jointEnergies with H·Wᵀ given (hw; sweepBeta keeps the
+// last down pass's), so a round of swaps multiplies no matrices, and with
+// the dot products of several rows interleaved (tensor.RowDots; each is
+// still summed in order, so the bits are Dot's); dots is scratch.
+func (m *RBM) swapEnergies(e []float64, c *Chain, hw *tensor.Matrix, dots *[2][]float64) {
 	u := m.units()
 	x := m.chainInput(c)
-	for r := range e {
-		v := c.V.Row(r)
-		e[r] = u.Energy(v, m.B) - tensor.Dot(m.C, c.H.Row(r)) - tensor.Dot(x.Row(r), scratch.Row(r))
+	n := len(e)
+	for i := range dots {
+		if cap(dots[i]) < n {
+			dots[i] = make([]float64, n)
+		}
+		dots[i] = dots[i][:n]
 	}
-	return scratch
+	ch, xw := dots[0], dots[1]
+	tensor.RowDotsVec(ch, c.H, m.C)
+	tensor.RowDots(xw, x, hw)
+	if isBernoulli(u) {
+		// E_v(v) = −bᵀv.
+		tensor.RowDotsVec(e, c.V, m.B)
+		for r := range e {
+			e[r] = -e[r] - ch[r] - xw[r]
+		}
+		return
+	}
+	for r := range e {
+		e[r] = u.Energy(c.V.Row(r), m.B) - ch[r] - xw[r]
+	}
 }
 
 func swapRows(a, b *tensor.Matrix, r int) {

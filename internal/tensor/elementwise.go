@@ -146,6 +146,48 @@ func Dot(x, y []float32) float64 {
 	return s
 }
 
+// RowDots sets dst[r] = Dot(a.Row(r), b.Row(r)) for every row (a and b
+// of one shape), each summed in order as Dot does — the same bits — with
+// four rows' sums interleaved: a sequential float64 sum waits on each
+// add, and four independent ones fill those waits.
+func RowDots(dst []float64, a, b *Matrix) {
+	mustSameShape("RowDots", a, b)
+	rowDots(dst, a, b.Data, b.Cols)
+}
+
+// RowDotsVec sets dst[r] = Dot(a.Row(r), v) for every row of a (len(v) =
+// a.Cols), with RowDots' bits and interleaving.
+func RowDotsVec(dst []float64, a *Matrix, v []float32) {
+	if len(v) != a.Cols {
+		panic("tensor.RowDotsVec: length mismatch")
+	}
+	rowDots(dst, a, v, 0)
+}
+
+// rowDots sets dst[r] = Σ_i a[r][i]·y[r·ld + i], each sum in order of i.
+func rowDots(dst []float64, a *Matrix, y []float32, ld int) {
+	if len(dst) != a.Rows {
+		panic("tensor.RowDots: length mismatch")
+	}
+	n := a.Cols
+	r := 0
+	for ; r+4 <= a.Rows; r += 4 {
+		x0, x1, x2, x3 := a.Row(r), a.Row(r + 1)[:n], a.Row(r + 2)[:n], a.Row(r + 3)[:n]
+		y0, y1, y2, y3 := y[r*ld:][:n], y[(r+1)*ld:][:n], y[(r+2)*ld:][:n], y[(r+3)*ld:][:n]
+		var s0, s1, s2, s3 float64
+		for i, v := range x0 {
+			s0 += float64(v) * float64(y0[i])
+			s1 += float64(x1[i]) * float64(y1[i])
+			s2 += float64(x2[i]) * float64(y2[i])
+			s3 += float64(x3[i]) * float64(y3[i])
+		}
+		dst[r], dst[r+1], dst[r+2], dst[r+3] = s0, s1, s2, s3
+	}
+	for ; r < a.Rows; r++ {
+		dst[r] = Dot(a.Row(r), y[r*ld:][:n])
+	}
+}
+
 // Dot2 returns Dot(x1, y) and Dot(x2, y) in one pass: the same two
 // sequential sums (the same bits), each waiting only on itself.
 func Dot2(x1, x2, y []float32) (float64, float64) {

@@ -87,6 +87,33 @@ func TestDot2(t *testing.T) {
 	}
 }
 
+// TestRowDots: RowDots and RowDotsVec give each row the bits of Dot, for
+// row counts on both sides of the four-row interleave and lengths with
+// and without a remainder.
+func TestRowDots(t *testing.T) {
+	rng := NewRand(5)
+	for _, rows := range []int{0, 1, 3, 4, 5, 9} {
+		for _, cols := range []int{1, 7, 785} {
+			a, b := New(rows, cols), New(rows, cols)
+			v := make([]float32, cols)
+			rng.Normal(a.Data, 0, 3)
+			rng.Normal(b.Data, 0, 1e3)
+			rng.Normal(v, 0, 1e-3)
+			got, gotV := make([]float64, rows), make([]float64, rows)
+			RowDots(got, a, b)
+			RowDotsVec(gotV, a, v)
+			for r := range rows {
+				if w := Dot(a.Row(r), b.Row(r)); math.Float64bits(got[r]) != math.Float64bits(w) {
+					t.Errorf("%d×%d row %d: RowDots %v, Dot %v", rows, cols, r, got[r], w)
+				}
+				if w := Dot(a.Row(r), v); math.Float64bits(gotV[r]) != math.Float64bits(w) {
+					t.Errorf("%d×%d row %d: RowDotsVec %v, Dot %v", rows, cols, r, gotV[r], w)
+				}
+			}
+		}
+	}
+}
+
 // TestSplitCoversOnce: Split hands every index of [0, n) to exactly one
 // call, in contiguous ranges, for any n and parts, at GOMAXPROCS 1 and 3.
 func TestSplitCoversOnce(t *testing.T) {
