@@ -16,8 +16,25 @@ import (
 
 // maxBinaryDensity is the fraction of ones above which the dense kernel is
 // used: gathering costs about one load per multiply–add, the dense kernel
-// packs its operands and keeps them in registers.
-var maxBinaryDensity = 0.6
+// packs its operands and keeps them in registers. Where the two cross
+// depends on the dense kernel: 100×784 binary by 784×500, one core
+// (µs, gather against dense, 2026-12-02):
+//
+//	ones   AVX-512          AVX2
+//	0.3    526 vs 775       635 vs 1,136
+//	0.4    770 vs 769       915 vs 1,115
+//	0.5    987 vs 773     1,118 vs 1,140
+//	0.6  1,193 vs 771     1,345 vs 1,114
+//
+// so 0.4 with the AVX-512 products, 0.5 otherwise (AVX2; the portable
+// kernels keep AVX2's threshold, not measured). Chains started from noise
+// (Restart's, half ones) had gathered at 0.5.
+func maxBinaryDensity() float64 {
+	if AVX512() {
+		return 0.4
+	}
+	return 0.5
+}
 
 // onesIndex lists, for each row i of op(a), the depths k where op(a)[i][k]
 // = 1, in increasing order: idx[ptr[i]:ptr[i+1]].
@@ -198,7 +215,7 @@ func gemmBinary(transA bool, alpha float32, a, b *Matrix, beta float32, c *Matri
 		return false
 	}
 	nnz := int(x.ptr[m])
-	if float64(nnz) > maxBinaryDensity*float64(m)*float64(k) {
+	if float64(nnz) > maxBinaryDensity()*float64(m)*float64(k) {
 		return false
 	}
 	w := binaryWorkPool.Get().(*binaryWork)
