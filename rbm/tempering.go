@@ -39,6 +39,7 @@ type Tempered struct {
 	e    [][]float64
 	hw   []*tensor.Matrix
 	dots [][2][]float64
+	wt   tensor.PackedB // Wᵀ packed for the round's down passes
 	rngs []*tensor.Rand // one per temperature, reseeded from the caller's every round
 
 	// serial: every temperature draws from the caller's source in turn,
@@ -181,24 +182,28 @@ func (m *RBM) upBeta(c *Chain, beta float32, rng *tensor.Rand) {
 	rng.BernoulliFast(c.H.Data, c.PH.Data)
 }
 
-// downBeta samples v ~ p_β(v|h): σ(β(b + Wh)) for Bernoulli units,
-// N(b + σ⊙Wh, σ²/β) for Gaussian ones.
-func (m *RBM) downBeta(c *Chain, beta float32, rng *tensor.Rand) {
-	m.VisibleField(c.PV, c.H)
-	m.units().SampleAt(c.V, c.PV, beta, rng)
-}
-
 // sweepBeta runs k block-Gibbs steps v → h → v of c at inverse temperature
-// beta, and leaves in *hw (resized) the last down pass's H·Wᵀ, before the
-// biases: VisibleField in two halves with a copy between, the same bits.
-func (m *RBM) sweepBeta(c *Chain, beta float32, k int, rng *tensor.Rand, hw **tensor.Matrix) {
+// beta — a down pass samples v ~ p_β(v|h): σ(β(b + Wh)) for Bernoulli
+// units, N(b + σ⊙Wh, σ²/β) for Gaussian ones — and leaves in *hw (resized)
+// the last down pass's H·Wᵀ, before the biases (VisibleField in two
+// halves with a copy between: the same bits).
+//
+// wt, when not nil, holds Wᵀ packed (tensor.PackedB): the down passes of
+// all temperatures multiply by the same W, and packing it once a round
+// instead of once a pass saves a pack per temperature (same bits).
+func (m *RBM) sweepBeta(c *Chain, beta float32, k int, rng *tensor.Rand, hw **tensor.Matrix, wt *tensor.PackedB) {
 	for s := range k {
 		m.upBeta(c, beta, rng)
+		if wt != nil {
+			tensor.GemmPacked(1, c.H, wt, 0, c.PV)
+		} else {
+			tensor.MatMulTB(c.PV, c.H, m.W)
+		}
 		if s < k-1 {
-			m.downBeta(c, beta, rng)
+			m.units().Field(c.PV, m.B)
+			m.units().SampleAt(c.V, c.PV, beta, rng)
 			continue
 		}
-		tensor.MatMulTB(c.PV, c.H, m.W)
 		*hw = (*hw).Resize(c.PV.Rows, c.PV.Cols)
 		(*hw).CopyFrom(c.PV)
 		m.units().Field(c.PV, m.B)
@@ -223,7 +228,7 @@ func (m *RBM) TemperedStep(p *Tempered, k int, rng *tensor.Rand) {
 	start := p.round % 2
 	if p.serial {
 		for i, c := range p.Chains {
-			m.sweepBeta(c, p.Betas[i], k, rng, &p.hw[i])
+			m.sweepBeta(c, p.Betas[i], k, rng, &p.hw[i], nil)
 			p.energies(m, i, k, start)
 		}
 	} else {
@@ -265,9 +270,10 @@ func (p *Tempered) parallelSweeps(m *RBM, k, start int, rng *tensor.Rand) {
 	for _, r := range p.rngs {
 		r.Reseed(rng)
 	}
+	p.wt.Pack(m.W, true)
 	tensor.Split(len(p.Chains), runtime.GOMAXPROCS(0), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			m.sweepBeta(p.Chains[i], p.Betas[i], k, p.rngs[i], &p.hw[i])
+			m.sweepBeta(p.Chains[i], p.Betas[i], k, p.rngs[i], &p.hw[i], &p.wt)
 			p.energies(m, i, k, start)
 		}
 	})

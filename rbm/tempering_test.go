@@ -389,7 +389,12 @@ func TestSwapEnergiesReuseTheField(t *testing.T) {
 			// The states as the sweeps left them, before any swap: run one
 			// more round's sweeps by hand and compare before swapping.
 			for i, c := range p.Chains {
-				m.sweepBeta(c, p.Betas[i], k, rng, &p.hw[i])
+				var wt *tensor.PackedB
+				if i%2 == 1 { // W packed once, as the parallel sweeps do
+					wt = new(tensor.PackedB)
+					wt.Pack(m.W, true)
+				}
+				m.sweepBeta(c, p.Betas[i], k, rng, &p.hw[i], wt)
 				got, want := make([]float64, c.V.Rows), make([]float64, c.V.Rows)
 				var dots [2][]float64
 				m.swapEnergies(got, c, p.hw[i], &dots)
