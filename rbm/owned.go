@@ -9,6 +9,7 @@ import (
 )
 
 // ownedStep is the training step of Bernoulli RBMs by CD, PCD and Restart
+// (with or without the sparsity term)
 // on several cores, with the weights owned by the cores: part p of P keeps
 // the columns of W of its block of hidden units (and their velocity and
 // gradient) in allocations of its own for as long as training runs, and
@@ -58,6 +59,9 @@ type ownedStep struct {
 	// samples, the learning rate and momentum.
 	keys    []passKeys
 	lr, mom float32
+	// sparse: Hinton's sparsity term is on; qFirst: this step starts the
+	// running mean activations.
+	sparse, qFirst bool
 	// fin: the row blocks whose visible units part 0 has sampled, counted
 	// over the passes of a step (s·blocks + b + 1 for block b of pass s).
 	fin counter
@@ -95,6 +99,7 @@ type ownedPart struct {
 	// 92, 784×224: 95).
 	w, vw, gw *tensor.Matrix
 	c, gc     []float32      // the hidden biases c[h0:h1] and their gradient, padded
+	q, meanV  []float32      // sparsity: the units' running mean activation (padded), ⟨v⟩ of the batch
 	packed    tensor.PackedB // w packed for h·wᵀ (once per step)
 	up        tensor.PackedB // w packed for v·w, when the chains are dense
 	upPacked  bool           // up holds this step's w
@@ -122,12 +127,11 @@ const ownedMinCols = 16
 
 // ownedParts returns how many parts the owned step should use for t, or 0
 // when it does not apply: units other than Bernoulli, PT (its
-// temperatures run on a core each), centering or sparsity (they mix the
-// columns of the gradient), one free core (GOMAXPROCS less the cores of
-// the owned steps of other trainings running now), or too few hidden
-// units.
+// temperatures run on a core each), centering (it mixes the columns of
+// the gradient), one free core (GOMAXPROCS less the cores of the owned
+// steps of other trainings running now), or too few hidden units.
 func (t *Trainer) ownedParts() int {
-	if !isBernoulli(t.m.units()) || t.Centered || (t.SparsityTarget > 0 && t.SparsityCost > 0) {
+	if !isBernoulli(t.m.units()) || t.Centered {
 		return 0
 	}
 	switch t.Method {
@@ -177,6 +181,7 @@ func (o *ownedStep) cut(cuts []int) {
 		clear(k.w.Data)
 		clear(k.vw.Data)
 		k.c, k.gc = partBuf(&tensor.Matrix{Data: k.c}, 1, wp).Data, partBuf(&tensor.Matrix{Data: k.gc}, 1, wp).Data
+		k.q, k.meanV = partBuf(&tensor.Matrix{Data: k.q}, 1, wp).Data, partBuf(&tensor.Matrix{Data: k.meanV}, 1, nv).Data
 		clear(k.c)
 		k.busy = 0
 	}
@@ -406,6 +411,10 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 		o.fit(v0.Rows, c)
 	}
 	o.c, o.v0, o.lr, o.mom = c, v0, lr, mom
+	o.sparse = t.SparsityTarget > 0 && t.SparsityCost > 0
+	if o.qFirst = o.sparse && t.q == nil; o.qFirst {
+		t.q = make([]float32, nh)
+	}
 	o.keys = o.keys[:0]
 	for range max(t.K, 1) {
 		h := t.rng.BernoulliKey()
@@ -489,6 +498,16 @@ func (o *ownedStep) RunPart(p int) {
 	nc := float32(c.V.Rows)
 	tensor.Gemm(true, false, -1/nc, c.V, k.ph, 1, k.gw)
 	tensor.ColumnSums(k.gc, k.ph, -1/nc)
+	if o.sparse {
+		// Hinton's sparsity term on the part's units (Trainer.sparsity).
+		q := t.q[k.h0:k.h1]
+		copy(k.q, q)
+		updateSparsityTarget(k.q, k.ph0, o.v0.Rows, o.qFirst)
+		copy(q, k.q)
+		clear(k.meanV)
+		tensor.ColumnSums(k.meanV, o.v0, 1/float32(o.v0.Rows))
+		sparsityTerms(k.gw, k.gc, k.meanV, q, float32(t.SparsityCost), float32(t.SparsityTarget))
+	}
 	gC, vC := t.gC[k.h0:k.h1], t.vC[k.h0:k.h1]
 	copy(gC, k.gc)
 	lr, mom := o.lr, o.mom

@@ -28,6 +28,10 @@ var ownedCases = []struct {
 	{"pcd2", func(c *Config) { c.Method, c.K, c.Chains = PCD, 2, 45 }},
 	{"restart2", func(c *Config) { c.Method, c.K, c.Chains = Restart, 2, 40 }},
 	{"restart1-base-rate", func(c *Config) { c.Method, c.K, c.Chains, c.RestartFrom = Restart, 1, 31, "base-rate" }},
+	{"cd2-sparsity", func(c *Config) { c.Method, c.K, c.SparsityTarget, c.SparsityCost = CD, 2, 0.1, 0.1 }},
+	{"pcd1-sparsity-decay", func(c *Config) {
+		c.Method, c.Chains, c.SparsityTarget, c.SparsityCost, c.WeightDecay = PCD, 50, 0.05, 0.3, 1e-3
+	}},
 }
 
 // trainOwned trains a 784×nh model on x with the case's settings and the

@@ -636,27 +636,46 @@ func (t *Trainer) center(x0 *tensor.Matrix) {
 func (t *Trainer) sparsity(v0 *tensor.Matrix) {
 	n := v0.Rows
 	nh := t.m.NHidden()
-	if t.q == nil {
+	first := t.q == nil
+	if first {
 		t.q = make([]float32, nh)
-		tensor.ColumnSums(t.q, t.ph0, 1/float32(n))
-	} else {
-		tensor.Scale(t.q, 0.9)
-		tensor.ColumnSums(t.q, t.ph0, 0.1/float32(n))
 	}
-	cost, target := float32(t.SparsityCost), float32(t.SparsityTarget)
+	updateSparsityTarget(t.q, t.ph0, n, first)
 	clear(t.meanV0)
 	tensor.ColumnSums(t.meanV0, v0, 1/float32(n))
-	for j, q := range t.q {
-		d := cost * (q - target)
-		t.gC[j] -= d
+	sparsityTerms(t.gW, t.gC, t.meanV0, t.q, float32(t.SparsityCost), float32(t.SparsityTarget))
+}
+
+// updateSparsityTarget moves q, the running mean activation of the hidden
+// units, toward their mean probabilities ph under a batch of n rows: q =
+// mean at the first batch, then q = 0.9·q + 0.1·mean. Shared by the
+// one-core step and the owned step's parts, so both give the same bits.
+func updateSparsityTarget(q []float32, ph *tensor.Matrix, n int, first bool) {
+	if first {
+		clear(q)
+		tensor.ColumnSums(q, ph, 1/float32(n))
+		return
 	}
-	for i, mv := range t.meanV0 {
+	tensor.Scale(q, 0.9)
+	tensor.ColumnSums(q, ph, 0.1/float32(n))
+}
+
+// sparsityTerms subtracts the sparsity penalty's gradient from gW and gC
+// for the hidden units of q (gW's first len(q) columns, gC's first len(q)
+// values): cost·(q_j − target) from c_j, cost·mean(v_i)·(q_j − target)
+// from W_ij.
+func sparsityTerms(gW *tensor.Matrix, gC, meanV, q []float32, cost, target float32) {
+	for j, qj := range q {
+		d := cost * (qj - target)
+		gC[j] -= d
+	}
+	for i, mv := range meanV {
 		if mv == 0 {
 			continue
 		}
-		row := t.gW.Row(i)
-		for j, q := range t.q {
-			row[j] -= cost * mv * (q - target)
+		row := gW.Row(i)[:len(q)]
+		for j, qj := range q {
+			row[j] -= cost * mv * (qj - target)
 		}
 	}
 }
