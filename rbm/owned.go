@@ -151,22 +151,32 @@ func (t *Trainer) ownedParts() int {
 	return p
 }
 
-// newOwnedStep cuts the hidden units into np near-equal blocks of whole
-// cache lines (ownedMinCols), but for the last block's end; rebalance
-// moves the cuts as the parts' times ask.
+// newOwnedStep cuts the hidden units into np blocks of whole cache lines
+// (ownedMinCols), but for the last block's end, the last block
+// nv/(initialLastLess·K) units short of an even share (it samples the
+// visible units of the first Gibbs pass); rebalance then moves the cuts
+// as the parts' times ask.
 func newOwnedStep(t *Trainer, np int) *ownedStep {
-	nh := t.m.NHidden()
+	nv, nh := t.m.NVisible(), t.m.NHidden()
 	o := &ownedStep{t: t, parts: make([]ownedPart, np), crew: tensor.NewCrew(np)}
 	lines := nh / ownedMinCols
+	lastLines := max(1, min(lines/np, (nh-nv/(initialLastLess*max(t.K, 1)))/np/ownedMinCols))
 	cuts := make([]int, np+1)
-	for p := range cuts {
-		cuts[p] = p * lines / np * ownedMinCols
+	for p := range np {
+		cuts[p] = p * (lines - lastLines) / (np - 1) * ownedMinCols
 	}
 	cuts[np] = nh
 	o.cut(cuts)
 	o.window = balanceFirst
 	return o
 }
+
+// initialLastLess: the last part starts with nv/(initialLastLess·K)
+// hidden units fewer than an even share, the static split session 8
+// chose by interleaved runs of the 784 → 500 CD-1 step (288/212; its
+// history in docs/performance.md). Training runs shorter than the first
+// balancing window (a Train call of 30 updates, bench/scaling) keep it.
+const initialLastLess = 12
 
 // cut gives part p the hidden units [cuts[p], cuts[p+1]) and sizes its
 // buffers, their pads 0; the parts' W and velocity must be written back

@@ -349,7 +349,7 @@ func TestBalancedCuts(t *testing.T) {
 		cuts := make([]int, np+1)
 		cuts[np] = tc.nh
 		try(1, cuts)
-		// Start from an even split, as newOwnedStep does.
+		// Start from an even split.
 		for p := range np {
 			cuts[p] = p * (tc.nh / ownedMinCols) / np * ownedMinCols
 		}
