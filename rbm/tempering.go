@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -271,8 +272,17 @@ func (p *Tempered) parallelSweeps(m *RBM, k, start int, rng *tensor.Rand) {
 		r.Reseed(rng)
 	}
 	p.wt.Pack(m.W, true)
-	tensor.Split(len(p.Chains), runtime.GOMAXPROCS(0), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
+	// Each goroutine claims the next temperature, the hottest first: hot
+	// chains hold more ones, so their sweeps take longer (784×500, ten
+	// temperatures: 0.95 ms at β = 1 to 1.50 ms at β = 0.1, one core), and
+	// fixed blocks of neighbouring temperatures left the hot end's core
+	// 1.2 ms behind the other's.
+	n := len(p.Chains)
+	var next atomic.Int64
+	parts := min(runtime.GOMAXPROCS(0), n)
+	tensor.Split(parts, parts, func(lo, hi int) {
+		for j := next.Add(1) - 1; j < int64(n); j = next.Add(1) - 1 {
+			i := n - 1 - int(j)
 			m.sweepBeta(p.Chains[i], p.Betas[i], k, p.rngs[i], &p.hw[i], &p.wt)
 			p.energies(m, i, k, start)
 		}
