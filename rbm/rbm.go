@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 
 	"github.com/ebm-go/ebm/internal/tensor"
 )
@@ -182,15 +183,25 @@ func (m *RBM) hiddenInput(a, x []float32) {
 func (m *RBM) LogProb(v []float32, logZ float64) float64 { return -m.FreeEnergy(v) - logZ }
 
 // FreeEnergies sets dst[r] = F(row r of v), using one matrix product for the
-// whole batch. dst must have length v.Rows.
+// whole batch. dst must have length v.Rows. The rows' exact softplus sums
+// (most of the time: 25 ms of 1,000 MNIST rows on 784 → 500) are shared
+// out over the cores; each row is summed alone, so the values do not
+// depend on how.
 func (m *RBM) FreeEnergies(dst []float64, v *tensor.Matrix) {
 	a := tensor.New(v.Rows, m.NHidden())
 	m.HiddenInputs(a, v)
 	u := m.units()
-	for r := 0; r < v.Rows; r++ {
-		dst[r] = u.Energy(v.Row(r), m.B) - tensor.SoftplusSum(a.Row(r))
-	}
+	parts := min(runtime.GOMAXPROCS(0), v.Rows/freeEnergyRowsPerPart)
+	tensor.Split(v.Rows, parts, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			dst[r] = u.Energy(v.Row(r), m.B) - tensor.SoftplusSum(a.Row(r))
+		}
+	})
 }
+
+// freeEnergyRowsPerPart is the fewest rows FreeEnergies gives a core (a
+// 500-unit row's softplus sum takes ~25 µs).
+const freeEnergyRowsPerPart = 8
 
 // MeanFreeEnergy returns the mean of F over the rows of v.
 func (m *RBM) MeanFreeEnergy(v *tensor.Matrix) float64 {
