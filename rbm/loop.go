@@ -24,6 +24,11 @@ type epochLoop struct {
 
 	// step performs one update on a mini-batch.
 	step func(v0 *tensor.Matrix, lr, mom float32)
+	// stepRows, when set, performs the update on the mini-batch of the
+	// given rows of the training data itself, copying them in on its
+	// cores (the owned step), instead of the loop copying them into batch
+	// for step.
+	stepRows func(src *tensor.Matrix, rows []int, lr, mom float32)
 	// snapshot saves the model; the function it returns puts it back.
 	snapshot func() (restore func())
 	// batchOK is the cheap check after every update, epochOK the complete
@@ -68,11 +73,15 @@ func (l *epochLoop) run(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 				return stats, err
 			}
 			lo, hi := b*cfg.BatchSize, min((b+1)*cfg.BatchSize, train.Rows)
-			l.batch = l.batch.Resize(hi-lo, train.Cols)
-			for r := lo; r < hi; r++ {
-				copy(l.batch.Row(r-lo), train.Row(perm[r]))
+			if l.stepRows != nil {
+				l.stepRows(train, perm[lo:hi], lr, mom)
+			} else {
+				l.batch = l.batch.Resize(hi-lo, train.Cols)
+				for r := lo; r < hi; r++ {
+					copy(l.batch.Row(r-lo), train.Row(perm[r]))
+				}
+				l.step(l.batch, lr, mom)
 			}
-			l.step(l.batch, lr, mom)
 			if l.batchOK != nil && !l.batchOK() {
 				l.doFlush()
 				restore()

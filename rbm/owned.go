@@ -66,6 +66,13 @@ type ownedStep struct {
 	// over the passes of a step (s·blocks + b + 1 for block b of pass s).
 	fin counter
 
+	// stepRows: the parts copy rows of src into batch (the step's v0)
+	// themselves, each its share, before they start; filled counts the
+	// parts done.
+	src, batch *tensor.Matrix
+	rows       []int
+	filled     counter
+
 	// valid: the parts hold the model's current W and the trainer's vW;
 	// dirty: the parts' W and vW are newer than the model's (flush).
 	valid, dirty bool
@@ -395,6 +402,16 @@ func (o *ownedStep) fit(n int, c *Chain) {
 	o.fitN, o.fitC, o.fitV, o.fitP = n, c, &c.V.Data[0], &c.PV.Data[0]
 }
 
+// stepRows is step on the mini-batch of the given rows of src, which the
+// parts copy in themselves (epochLoop.stepRows): a serial copy of 100
+// random MNIST rows took 28–34 µs, 3% of a two-core CD-1 step.
+func (o *ownedStep) stepRows(src *tensor.Matrix, rows []int, lr, mom float32) {
+	o.batch = o.batch.Resize(len(rows), src.Cols)
+	o.src, o.rows = src, rows
+	o.step(o.batch, lr, mom)
+	o.src, o.rows = nil, nil
+}
+
 // step is Trainer.step for the owned weights: the same draws from t.rng in
 // the same order, the same bits.
 func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
@@ -434,6 +451,7 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 		o.parts[p].done.n.Store(0)
 	}
 	o.fin.n.Store(0)
+	o.filled.n.Store(0)
 	o.crew.Run(o)
 	if o.steps++; o.steps == balanceSettle {
 		for p := range o.parts {
@@ -476,6 +494,15 @@ func (o *ownedStep) RunPart(p int) {
 	last := p == len(o.parts)-1
 	cp := m.C[k.h0:k.h1]
 	copy(k.c, cp)
+	if o.rows != nil {
+		// This part's share of the batch's rows; all are needed next.
+		np, n := len(o.parts), len(o.rows)
+		for r := p * n / np; r < (p+1)*n/np; r++ {
+			copy(o.v0.Row(r), o.src.Row(o.rows[r]))
+		}
+		o.filled.n.Add(1)
+		k.wait(&o.filled.n, int64(np))
+	}
 
 	// The first pass: its up pass reads only the batch or the chains as
 	// the step found them, so it runs on all rows at once.

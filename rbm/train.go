@@ -472,6 +472,9 @@ func (t *Trainer) Train(ctx context.Context, train, valid *tensor.Matrix) ([]Epo
 		},
 		onBatch: t.OnBatch, onEpoch: t.OnEpoch, flush: t.owned.flush,
 	}
+	if t.owned != nil {
+		loop.stepRows = t.owned.stepRows
+	}
 	stats, err := loop.run(ctx, train, valid)
 	t.v0 = loop.batch
 	return stats, err
