@@ -59,9 +59,9 @@ type ownedStep struct {
 	// samples, the learning rate and momentum.
 	keys    []passKeys
 	lr, mom float32
-	// sparse: Hinton's sparsity term is on; qFirst: this step starts the
-	// running mean activations.
-	sparse, qFirst bool
+	// qFirst: this step starts the sparsity term's running mean
+	// activations.
+	qFirst bool
 	// fin: the row blocks whose visible units part 0 has sampled, counted
 	// over the passes of a step (s·blocks + b + 1 for block b of pass s).
 	fin counter
@@ -197,8 +197,8 @@ func (o *ownedStep) cut(cuts []int) {
 		k.w, k.vw, k.gw = partBuf(k.w, nv, wp), partBuf(k.vw, nv, wp), partBuf(k.gw, nv, wp)
 		clear(k.w.Data)
 		clear(k.vw.Data)
-		k.c, k.gc = partBuf(&tensor.Matrix{Data: k.c}, 1, wp).Data, partBuf(&tensor.Matrix{Data: k.gc}, 1, wp).Data
-		k.q, k.meanV = partBuf(&tensor.Matrix{Data: k.q}, 1, wp).Data, partBuf(&tensor.Matrix{Data: k.meanV}, 1, nv).Data
+		k.c, k.gc, k.q = partFloats(k.c, wp), partFloats(k.gc, wp), partFloats(k.q, wp)
+		k.meanV = partFloats(k.meanV, nv)
 		clear(k.c)
 		k.busy = 0
 	}
@@ -218,6 +218,11 @@ func partBuf(m *tensor.Matrix, r, c int) *tensor.Matrix {
 	data := make([]float32, r*(c+ownedSlack))
 	clear(data)
 	return &tensor.Matrix{Rows: r, Cols: c, Data: data[:r*c]}
+}
+
+// partFloats is partBuf for a vector.
+func partFloats(s []float32, n int) []float32 {
+	return partBuf(&tensor.Matrix{Rows: 1, Cols: len(s), Data: s}, 1, n).Data
 }
 
 // ownedSlack is the room for more hidden units in a part's buffers: the
@@ -438,8 +443,7 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 		o.fit(v0.Rows, c)
 	}
 	o.c, o.v0, o.lr, o.mom = c, v0, lr, mom
-	o.sparse = t.SparsityTarget > 0 && t.SparsityCost > 0
-	if o.qFirst = o.sparse && t.q == nil; o.qFirst {
+	if o.qFirst = t.sparse() && t.q == nil; o.qFirst {
 		t.q = make([]float32, nh)
 	}
 	o.keys = o.keys[:0]
@@ -535,7 +539,7 @@ func (o *ownedStep) RunPart(p int) {
 	nc := float32(c.V.Rows)
 	tensor.Gemm(true, false, -1/nc, c.V, k.ph, 1, k.gw)
 	tensor.ColumnSums(k.gc, k.ph, -1/nc)
-	if o.sparse {
+	if t.sparse() {
 		// Hinton's sparsity term on the part's units (Trainer.sparsity).
 		q := t.q[k.h0:k.h1]
 		copy(k.q, q)

@@ -603,7 +603,7 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	if t.Centered {
 		t.center(x0)
 	}
-	if t.SparsityTarget > 0 && t.SparsityCost > 0 {
+	if t.sparse() {
 		t.sparsity(x0)
 	}
 }
@@ -634,6 +634,9 @@ func (t *Trainer) center(x0 *tensor.Matrix) {
 	tensor.Scale(t.lambda, 1-nu)
 	tensor.ColumnSums(t.lambda, t.ph0, nu/n)
 }
+
+// sparse reports whether Hinton's sparsity term is on.
+func (t *Trainer) sparse() bool { return t.SparsityTarget > 0 && t.SparsityCost > 0 }
 
 // sparsity adds Hinton's sparsity term for the batch with inputs x0 = x(v0).
 func (t *Trainer) sparsity(v0 *tensor.Matrix) {
