@@ -293,7 +293,9 @@ func (p *Tempered) parallelSweeps(m *RBM, k, start int, rng *tensor.Rand) {
 // round's swaps (pairs from start) offer it one; after its sweep, on the
 // sweep's goroutine.
 func (p *Tempered) energies(m *RBM, i, k, start int) {
-	if i < start || (i-start)%2 == 0 && i+1 >= len(p.Chains) {
+	// Chain i pairs with i+1 when i−start is even, with i−1 when odd.
+	lower := (i-start)%2 == 0
+	if i < start || (lower && i+1 >= len(p.Chains)) {
 		return
 	}
 	c := p.Chains[i]
