@@ -417,8 +417,9 @@ func WaitAtLeast(c *atomic.Int64, v int64) {
 	}
 }
 
-// yieldPolls is how many polls WaitAtLeast and a Crew's idle members make
-// between two yields: a few hundred microseconds.
+// yieldPolls is how many polls WaitAtLeast makes between two yields: a
+// few hundred microseconds. (A Crew's idle members do not yield: their
+// spin is bounded by spinFor, after which they park.)
 const yieldPolls = 1 << 16
 
 type splitTask struct {
