@@ -238,7 +238,7 @@ const ownedSlack = 4 * ownedMinCols
 // own work (the step less its waits for other parts), and every window of
 // steps rebalance moves the cuts a cache line toward busy times that are
 // equal, when a cut is a line or more from where they would be. Moving a
-// cut writes the weights back and copies them out again (~0.5 ms on
+// cut writes the weights back and copies them out again (~0.4 ms on
 // 784 × 500), and the next steps find the parts' caches cold, so the cuts
 // move by a line at a time, the first balanceSettle steps of a window are
 // not timed, and the windows double while the cuts stay (to balanceMax,
