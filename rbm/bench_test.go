@@ -19,6 +19,13 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Run(string(method), func(b *testing.B) { benchTrainStep(b, method) })
 	}
 	b.Run("cd-split", func(b *testing.B) { benchTrainStepParts(b, CD, 1) })
+	b.Run("cd-centered", func(b *testing.B) { benchTrainStepWith(b, CD, 0, func(c *Config, _ **RBM) { c.Centered = true }) })
+	b.Run("cd-gaussian", func(b *testing.B) {
+		benchTrainStepWith(b, CD, 0, func(c *Config, m **RBM) {
+			*m = NewUnits(NewGaussianUnits(784, 1, true), 784, 500)
+			c.LR = defaultGaussianLR
+		})
+	})
 }
 
 // BenchmarkTrainStepAVX512 times the CD-1 step of BenchmarkTrainStep on
@@ -48,14 +55,27 @@ func benchTrainStep(b *testing.B, method Method) { benchTrainStepParts(b, method
 // benchTrainStepParts times the step with the owned step's part count
 // forced (0: as Train chooses; 1: not owned).
 func benchTrainStepParts(b *testing.B, method Method, parts int) {
-	s, err := dataset.Load("mnist:1000", dataset.Options{Binarize: "threshold"})
+	benchTrainStepWith(b, method, parts, nil)
+}
+
+// benchTrainStepWith is benchTrainStepParts with the configuration and
+// model changed by set (Gaussian units train on MNIST's grey levels).
+func benchTrainStepWith(b *testing.B, method Method, parts int, set func(*Config, **RBM)) {
+	m := New(784, 500)
+	cfg := DefaultConfigFor(method)
+	if set != nil {
+		set(&cfg, &m)
+	}
+	opt := dataset.Options{Binarize: "threshold"}
+	if !isBernoulli(m.units()) {
+		opt.Binarize = ""
+	}
+	s, err := dataset.Load("mnist:1000", opt)
 	if err != nil {
 		b.Fatal(err)
 	}
 	rng := tensor.NewRand(1)
-	m := New(784, 500)
 	m.Init(s.X, 0.01, rng)
-	cfg := DefaultConfigFor(method)
 	tr, err := NewTrainer(cfg, m, rng)
 	if err != nil {
 		b.Fatal(err)
@@ -68,6 +88,13 @@ func benchTrainStepParts(b *testing.B, method Method, parts int) {
 		tr.initTempered(784, 500)
 		for i, c := range tr.pt.Chains {
 			c.V.CopyFrom(s.X.SliceRows(i*tr.Chains%900, i*tr.Chains%900+tr.Chains))
+		}
+	}
+	if cfg.Centered {
+		tr.mu, tr.lambda = make([]float32, 784), make([]float32, 500)
+		tensor.ColumnSums(tr.mu, s.X, 1/float32(s.X.Rows))
+		for j := range tr.lambda {
+			tr.lambda[j] = 0.5
 		}
 	}
 	var batches [10]*tensor.Matrix

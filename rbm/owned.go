@@ -9,7 +9,7 @@ import (
 )
 
 // ownedStep is the training step of Bernoulli RBMs by CD, PCD and Restart
-// (with or without the sparsity term)
+// (with or without the sparsity term and centering)
 // on several cores, with the weights owned by the cores: part p of P keeps
 // the columns of W of its block of hidden units (and their velocity and
 // gradient) in allocations of its own for as long as training runs, and
@@ -35,7 +35,10 @@ import (
 //     last part adds the bias, takes the sigmoid and samples the block
 //     (in the passes after the first, part 0 does half the units);
 //   - every sample is drawn with the key the one-core step draws for that
-//     sampling call (BernoulliKey), at the unit's offset in the batch.
+//     sampling call (BernoulliKey), at the unit's offset in the batch;
+//   - centering's Δb = gB − ΔW λ sums over the hidden units too: a chain
+//     over the parts, each continuing the product of the one before
+//     (center).
 //
 // Parts run on a tensor.Crew, part p on the same core every time, one
 // call per step with no barrier inside: the up passes after the first run
@@ -65,6 +68,8 @@ type ownedStep struct {
 	// fin: the row blocks whose visible units part 0 has sampled, counted
 	// over the passes of a step (s·blocks + b + 1 for block b of pass s).
 	fin counter
+	// cen: the parts that have continued centering's Δb (center).
+	cen counter
 
 	// stepRows: the parts copy rows of src into batch (the step's v0)
 	// themselves, each its share, before they start; filled counts the
@@ -106,6 +111,9 @@ type ownedPart struct {
 	// 92, 784×224: 95).
 	w, vw, gw *tensor.Matrix
 	c, gc     []float32      // the hidden biases c[h0:h1] and their gradient, padded
+	lam       []float32      // centering: the units' offsets λ[h0:h1], padded
+	gb        []float32      // the visible biases' gradient (part 0; every part when centering)
+	cen       centering      // centering's scratch
 	q, meanV  []float32      // sparsity: the units' running mean activation (padded), ⟨v⟩ of the batch
 	packed    tensor.PackedB // w packed for h·wᵀ (once per step)
 	up        tensor.PackedB // w packed for v·w, when the chains are dense
@@ -134,11 +142,11 @@ const ownedMinCols = 16
 
 // ownedParts returns how many parts the owned step should use for t, or 0
 // when it does not apply: units other than Bernoulli, PT (its
-// temperatures run on a core each), centering (it mixes the columns of
-// the gradient), one free core (GOMAXPROCS less the cores of the owned
-// steps of other trainings running now), or too few hidden units.
+// temperatures run on a core each), one free core (GOMAXPROCS less the
+// cores of the owned steps of other trainings running now), or too few
+// hidden units.
 func (t *Trainer) ownedParts() int {
-	if !isBernoulli(t.m.units()) || t.Centered {
+	if !isBernoulli(t.m.units()) {
 		return 0
 	}
 	switch t.Method {
@@ -198,8 +206,10 @@ func (o *ownedStep) cut(cuts []int) {
 		clear(k.w.Data)
 		clear(k.vw.Data)
 		k.c, k.gc, k.q = partFloats(k.c, wp), partFloats(k.gc, wp), partFloats(k.q, wp)
-		k.meanV = partFloats(k.meanV, nv)
+		k.meanV, k.gb = partFloats(k.meanV, nv), partFloats(k.gb, nv)
+		k.lam = partFloats(k.lam, wp)
 		clear(k.c)
+		clear(k.lam)
 		k.busy = 0
 	}
 	o.valid = false
@@ -455,6 +465,7 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 		o.parts[p].done.n.Store(0)
 	}
 	o.fin.n.Store(0)
+	o.cen.n.Store(0)
 	o.filled.n.Store(0)
 	o.crew.Run(o)
 	if o.steps++; o.steps == balanceSettle {
@@ -498,6 +509,9 @@ func (o *ownedStep) RunPart(p int) {
 	last := p == len(o.parts)-1
 	cp := m.C[k.h0:k.h1]
 	copy(k.c, cp)
+	if t.Centered {
+		copy(k.lam, t.lambda[k.h0:k.h1])
+	}
 	if o.rows != nil {
 		// This part's share of the batch's rows; all are needed next.
 		np, n := len(o.parts), len(o.rows)
@@ -539,6 +553,12 @@ func (o *ownedStep) RunPart(p int) {
 	nc := float32(c.V.Rows)
 	tensor.Gemm(true, false, -1/nc, c.V, k.ph, 1, k.gw)
 	tensor.ColumnSums(k.gc, k.ph, -1/nc)
+	if p == 0 || t.Centered {
+		tensor.ColumnSums(k.gb, c.V, -1/nc)
+	}
+	if t.Centered {
+		o.center(p)
+	}
 	if t.sparse() {
 		// Hinton's sparsity term on the part's units (Trainer.sparsity).
 		q := t.q[k.h0:k.h1]
@@ -557,14 +577,50 @@ func (o *ownedStep) RunPart(p int) {
 		vC[i] = mom*vC[i] + lr*g
 	}
 	tensor.Axpy(1, vC, cp)
-	if p == 0 {
-		// Every block of the chains is sampled (pass waited for them), so
-		// no part reads the visible biases any more.
-		tensor.ColumnSums(t.gB, c.V, -1/nc)
+	if p == o.biasPart() {
+		// Every block of the chains is sampled (pass waited for them, and
+		// center for every part), so no part reads the visible biases any
+		// more.
+		if !t.Centered {
+			copy(t.gB, k.gb)
+		}
 		for i, g := range t.gB {
 			t.vB[i] = mom*t.vB[i] + lr*g
 		}
 		tensor.Axpy(1, t.vB, m.B)
+	}
+}
+
+// biasPart is the part that updates the visible biases: part 0, or with
+// centering the last part, which ends Δb's chain.
+func (o *ownedStep) biasPart() int {
+	if o.t.Centered {
+		return len(o.parts) - 1
+	}
+	return 0
+}
+
+// center is part p's share of the centered update (Trainer.center): ΔW
+// and Δc of its block, then its link of Δb's chain, continued from part
+// p−1's (the last part's link ends it in t.gB); then it moves its
+// offsets λ, and the last part μ — every part has read μ by then, since
+// each reads it before its link of the chain.
+func (o *ownedStep) center(p int) {
+	t, k := o.t, &o.parts[p]
+	k.cen.fit(t.m.NVisible(), k.w.Cols)
+	centerBlock(&k.cen, k.gw, k.gc, k.gb, t.mu, k.lam)
+	k.packed.Pack(k.gw, true) // W_p's pack is done with for this step
+	if p == 0 {
+		copy(t.gB, k.gb)
+	} else {
+		k.wait(&o.cen.n, int64(p))
+	}
+	centerBias(&k.cen, &k.packed, t.gB, k.lam)
+	o.cen.n.Store(int64(p + 1))
+	updateOffsets(k.lam, k.ph0, t.OffsetRate)
+	copy(t.lambda[k.h0:k.h1], k.lam)
+	if p == len(o.parts)-1 {
+		updateOffsets(t.mu, o.v0, t.OffsetRate)
 	}
 }
 
@@ -598,9 +654,9 @@ func (o *ownedStep) dataStats(p int) {
 	tensor.Gemm(true, false, 1/n, o.v0, k.ph0, 0, k.gw)
 	clear(k.gc)
 	tensor.ColumnSums(k.gc, k.ph0, 1/n)
-	if p == 0 {
-		clear(t.gB)
-		tensor.ColumnSums(t.gB, o.v0, 1/n)
+	if p == 0 || t.Centered {
+		clear(k.gb)
+		tensor.ColumnSums(k.gb, o.v0, 1/n)
 	}
 }
 

@@ -32,6 +32,13 @@ var ownedCases = []struct {
 	{"pcd1-sparsity-decay", func(c *Config) {
 		c.Method, c.Chains, c.SparsityTarget, c.SparsityCost, c.WeightDecay = PCD, 50, 0.05, 0.3, 1e-3
 	}},
+	{"cd1-centered", func(c *Config) { c.Method, c.Centered = CD, true }},
+	{"pcd2-centered-sparsity", func(c *Config) {
+		c.Method, c.K, c.Chains, c.Centered, c.OffsetRate, c.SparsityTarget, c.SparsityCost = PCD, 2, 45, true, 0.1, 0.1, 0.1
+	}},
+	{"restart1-centered-base-rate", func(c *Config) {
+		c.Method, c.Chains, c.Centered, c.RestartFrom = Restart, 31, true, "base-rate"
+	}},
 }
 
 // trainOwned trains a 784×nh model on x with the case's settings and the

@@ -343,6 +343,7 @@ type Trainer struct {
 	x0, wp     *tensor.Matrix // x(v0), and ph·Wᵀ for the units' gradient
 	meanV0     []float32
 	mu, lambda []float32 // centering offsets of v and h (Centered)
+	cen        centering // the centered update's scratch
 
 	// owned is the step on several cores with the weights owned by them
 	// (owned.go), nil when it does not apply; forceParts sets its part
@@ -407,8 +408,8 @@ func (t *Trainer) MomentumAt(e int) float64 { return t.momentumAt(e) }
 // continues where it stopped). valid may be nil. Cancelling ctx stops after
 // the current mini-batch and returns ctx.Err() with the model intact.
 //
-// On several cores, Bernoulli RBMs trained by CD, PCD or Restart (without
-// centering or sparsity) keep the columns of W of each core's hidden units
+// On several cores, Bernoulli RBMs trained by CD, PCD or Restart (with or
+// without centering and sparsity) keep the columns of W of each core's hidden units
 // in that core's own memory from update to update, and write them back
 // into the model at the end of every epoch, when Train returns, and when
 // Model is called; read the weights between updates (OnBatch) through
@@ -615,24 +616,71 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 //
 //	ΔW = ⟨(x−μ)(h−λ)ᵀ⟩_d − ⟨(x−μ)(h−λ)ᵀ⟩_m = gW − μ gCᵀ − gB λᵀ
 //	Δb = gB − ΔW λ,  Δc = gC − ΔWᵀ μ
+//
+// all three as products (centerBlock, centerBias), so that the owned
+// step's parts, each with a block of the hidden units, give the same bits.
 func (t *Trainer) center(x0 *tensor.Matrix) {
-	gW, gB, gC := t.gW, t.gB, t.gC
-	for i := range gW.Rows {
-		row := gW.Row(i)
-		tensor.Axpy(-t.mu[i], gC, row)
-		tensor.Axpy(-gB[i], t.lambda, row)
-	}
-	for i := range gW.Rows {
-		row := gW.Row(i)
-		gB[i] -= float32(tensor.Dot(row, t.lambda))
-		tensor.Axpy(-t.mu[i], row, gC)
-	}
-	nu := float32(t.OffsetRate)
-	n := float32(x0.Rows)
-	tensor.Scale(t.mu, 1-nu)
-	tensor.ColumnSums(t.mu, x0, nu/n)
-	tensor.Scale(t.lambda, 1-nu)
-	tensor.ColumnSums(t.lambda, t.ph0, nu/n)
+	nv, nh := t.gW.Rows, t.gW.Cols
+	t.cen.fit(nv, nh)
+	centerBlock(&t.cen, t.gW, t.gC, t.gB, t.mu, t.lambda)
+	t.cen.packed.Pack(t.gW, true)
+	centerBias(&t.cen, &t.cen.packed, t.gB, t.lambda)
+	updateOffsets(t.mu, x0, t.OffsetRate)
+	updateOffsets(t.lambda, t.ph0, t.OffsetRate)
+}
+
+// centering holds the scratch of the centered update of a block of w
+// hidden units of nv visible ones: a = [μ; gB] and b = [gC; λ] as rows
+// (ΔW = gW − aᵀb is one product of depth 2), one-row views of μ, gC, λ
+// and gB for the products with ΔW, and ΔWᵀ packed.
+type centering struct {
+	a, b            *tensor.Matrix
+	mu, gc, lam, gb tensor.Matrix
+	packed          tensor.PackedB // ΔWᵀ (the one-core step; parts reuse theirs)
+}
+
+// fit sizes the scratch for nv visible and w hidden units.
+func (c *centering) fit(nv, w int) {
+	c.a = c.a.Resize(2, nv)
+	c.b = c.b.Resize(2, w)
+}
+
+// row makes m a one-row view of s.
+func row(m *tensor.Matrix, s []float32) *tensor.Matrix {
+	*m = tensor.Matrix{Rows: 1, Cols: len(s), Data: s}
+	return m
+}
+
+// centerBlock turns the plain gradient of a block of hidden units — gW
+// (nv × w) and gC (w) — into ΔW = gW − μ gCᵀ − gB λᵀ and Δc = gC − ΔWᵀμ in
+// place, given the whole plain gB (nv), μ (nv) and the block's λ (w). Each
+// element is the same sequence of fused multiply–adds whatever the block
+// (tensor's products), so blocks of the hidden units give the bits of the
+// whole.
+func centerBlock(c *centering, gW *tensor.Matrix, gC, gB, mu, lam []float32) {
+	copy(c.a.Row(0), mu)
+	copy(c.a.Row(1), gB)
+	copy(c.b.Row(0), gC)
+	copy(c.b.Row(1), lam)
+	tensor.Gemm(true, false, -1, c.a, c.b, 1, gW)
+	tensor.Gemm(false, false, -1, row(&c.mu, mu), gW, 1, row(&c.gc, gC))
+}
+
+// centerBias subtracts ΔW λ from db (nv): db_i −= Σ_j λ_j ΔW_ij over a
+// block's hidden units j, with packed holding the block's ΔWᵀ
+// (PackedB.Pack(ΔW, true)): one chain of fused multiply–adds per element
+// in the order of j, so blocks taken one after another, each continuing
+// db, give the bits of the whole. It runs on the calling goroutine.
+func centerBias(c *centering, packed *tensor.PackedB, db, lam []float32) {
+	tensor.GemmPacked(-1, row(&c.lam, lam), packed, 1, row(&c.gb, db))
+}
+
+// updateOffsets moves centering offsets toward the column means of x:
+// off ← (1−ν)·off + ν·mean(x).
+func updateOffsets(off []float32, x *tensor.Matrix, rate float64) {
+	nu := float32(rate)
+	tensor.Scale(off, 1-nu)
+	tensor.ColumnSums(off, x, nu/float32(x.Rows))
 }
 
 // sparse reports whether Hinton's sparsity term is on.
