@@ -25,6 +25,9 @@ import (
 // PT checkpoints also record "pt_streams" = "per-temperature": each
 // temperature's Gibbs sweeps draw from their own source (Tempered); one
 // without it was written before, and resumes with one shared stream.
+// Likewise checkpoints of Gaussian units record "normal_stream" = "keyed"
+// (tensor.NormalKey); one without it resumes with the serial draws and
+// the log σ gradient of the code before (Gaussian.serial).
 //	sparsity.q                [n_hidden]                     with a sparsity target
 //	offset.visible            [n_visible]                    centered (and metadata "cfg.centered")
 //	offset.hidden             [n_hidden]                     centered
@@ -32,6 +35,11 @@ import (
 // and for Gaussian units log_sigma [n_visible] (log σ exactly: sigma went
 // through exp) and velocity.log_sigma [n_visible]. The training settings
 // are metadata "cfg.…", with "epochs_done" and "rng_state".
+
+// normalStreamKeyed is the "normal_stream" metadata of checkpoints of
+// Gaussian units, whose normal draws are keyed (tensor.NormalKey) and
+// whose log σ gradient comes from W and the weight gradient.
+const normalStreamKeyed = "keyed"
 
 // ptStreamsPerTemperature is the "pt_streams" metadata of PT checkpoints
 // whose temperatures draw from a source each.
@@ -58,6 +66,9 @@ func (t *Trainer) SaveCheckpoint(path string, extra map[string]string) error {
 	if g, ok := m.units().(*Gaussian); ok {
 		ts["log_sigma"] = modelio.Tensor{Shape: []int{nv}, Data: g.LogSigma}
 		ts["velocity.log_sigma"] = modelio.Tensor{Shape: []int{nv}, Data: t.vS}
+		if !g.serial {
+			f.Metadata["normal_stream"] = normalStreamKeyed
+		}
 	}
 	if t.persistent != nil {
 		ts["chains.visible"] = modelio.Tensor{Shape: []int{t.persistent.V.Rows, nv}, Data: t.persistent.V.Data}
@@ -220,6 +231,14 @@ func trainerFromFile(f *modelio.File) (*Trainer, *RBM, error) {
 		// bit for bit.
 		if err := requireFinite(f, g.LogSigma, "log_sigma", nv); err != nil {
 			return nil, nil, err
+		}
+		// A checkpoint from before the keyed normal draws (no
+		// "normal_stream") resumes with that code's arithmetic.
+		switch v, ok := md["normal_stream"]; {
+		case !ok:
+			g.serial = true
+		case v != normalStreamKeyed:
+			return nil, nil, fmt.Errorf("metadata \"normal_stream\" = %q: want %q: %w", v, normalStreamKeyed, modelio.ErrFormat)
 		}
 	}
 	cfg, epoch, rng, err := checkpointState(md)

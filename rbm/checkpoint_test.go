@@ -359,3 +359,43 @@ func TestPTCheckpointStreams(t *testing.T) {
 		t.Errorf("pt_streams per-chain: %v; want a format error naming it", err)
 	}
 }
+
+// A checkpoint of Gaussian units records that its normal draws are keyed
+// ("normal_stream"); an unknown value is refused, and one without the key
+// (from before) resumes with the serial draws and the old log σ gradient
+// (TestFilesFromBeforeTheJoinStillLoad resumes one bit for bit).
+func TestGaussianCheckpointStreams(t *testing.T) {
+	dir := t.TempDir()
+	m := tinyGaussian(5, 4, 3)
+	gu(m).Learn = true
+	x := tensor.New(40, 5)
+	tensor.NewRand(4).Normal(x.Data, 0, 1)
+	cfg := Defaults(CD, m.Units())
+	cfg.Epochs, cfg.BatchSize = 1, 10
+	tr, err := NewTrainer(cfg, m, tensor.NewRand(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Train(context.Background(), x, nil); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "g.safetensors")
+	if err := tr.SaveCheckpoint(good, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, m2, md, err := LoadCheckpoint(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md["normal_stream"] != normalStreamKeyed || gu(m2).serial {
+		t.Errorf("normal_stream %q, serial %v: want %q and keyed draws", md["normal_stream"], gu(m2).serial, normalStreamKeyed)
+	}
+	old := testutil.Edited(t, good, filepath.Join(dir, "old.safetensors"), func(f *modelio.File) { delete(f.Metadata, "normal_stream") })
+	if _, m3, _, err := LoadCheckpoint(old); err != nil || !gu(m3).serial {
+		t.Errorf("without normal_stream: %v, serial %v; want the serial draws", err, m3 != nil && gu(m3).serial)
+	}
+	bad := testutil.Edited(t, good, filepath.Join(dir, "bad.safetensors"), testutil.SetMeta("normal_stream", "ziggurat"))
+	if _, _, _, err := LoadCheckpoint(bad); !errors.Is(err, modelio.ErrFormat) || !strings.Contains(err.Error(), "normal_stream") {
+		t.Errorf("normal_stream ziggurat: %v; want a format error naming it", err)
+	}
+}

@@ -108,5 +108,5 @@ func ExampleNewUnits() {
 	ll, _, _ := m.ExactLogLikelihood(context.Background(), x)
 	ll += m.Standard.LogJacobian()
 	fmt.Printf("%s visible units, mean log-density %.1f nats\n", m.Units().Name(), ll)
-	// Output: gaussian visible units, mean log-density -3.4 nats
+	// Output: gaussian visible units, mean log-density -3.5 nats
 }

@@ -38,9 +38,10 @@ func negFreeEnergyGrad(m *RBM, v *tensor.Matrix) (gW *tensor.Matrix, gB, gC, gS 
 	gB, gC, gS = make([]float32, m.NVisible()), make([]float32, m.NHidden()), make([]float32, m.NVisible())
 	u.BiasGrad(gB, v, m.B, 1)
 	tensor.ColumnSums(gC, ph, 1)
-	wp := tensor.New(v.Rows, m.NVisible())
-	tensor.MatMulTB(wp, ph, m.W)
-	u.paramGrad(gS, v, x, wp, m.B, 1)
+	u.paramGrad(gS, v, m.B, 1)
+	dots := make([]float64, m.NVisible())
+	tensor.RowDots(dots, m.W, gW)
+	u.couplingGrad(gS, dots)
 	return gW, gB, gC, gS
 }
 

@@ -114,7 +114,7 @@ func ResumeSession(path string) (*Session, error) {
 // file's: the trainer state, the model's own keys, "out" and "history".
 func checkpointKey(k string) bool {
 	switch k {
-	case "checkpoint", "epochs_done", "rng_state", "pt_round", "pt_streams", "pt_rates", "out", "history",
+	case "checkpoint", "epochs_done", "rng_state", "pt_round", "pt_streams", "normal_stream", "pt_rates", "out", "history",
 		"model", "visible", "hidden", "format_version", "learn_sigma":
 		return true
 	}

@@ -340,7 +340,8 @@ type Trainer struct {
 	pt         *Tempered // PT: the chains at PTBetas(Temperatures); pt.Chains[0] is β = 1
 	cd         *Chain
 	v0, ph0    *tensor.Matrix
-	x0, wp     *tensor.Matrix // x(v0), and ph·Wᵀ for the units' gradient
+	x0, wp     *tensor.Matrix // x(v0), and ph·Wᵀ for serial Gaussian units' gradient
+	dots       []float64      // Σ_j W_ij gW_ij, the units' coupling gradient
 	meanV0     []float32
 	mu, lambda []float32 // centering offsets of v and h (Centered)
 	cen        centering // the centered update's scratch
@@ -591,14 +592,21 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	u.BiasGrad(t.gB, c.V, m.B, -1/float32(nc))
 	tensor.ColumnSums(t.gC, t.ph0, 1/float32(n))
 	tensor.ColumnSums(t.gC, c.PH, -1/float32(nc))
-	if l, ok := u.(learner); ok && l.learned() {
+	if g, ok := u.(*Gaussian); ok && g.Learn && g.serial {
 		clear(t.gS)
 		t.wp = t.wp.Resize(n, nv)
 		tensor.MatMulTB(t.wp, t.ph0, m.W)
-		l.paramGrad(t.gS, v0, x0, t.wp, m.B, 1/float32(n))
+		g.serialParamGrad(t.gS, v0, x0, t.wp, m.B, 1/float32(n))
 		t.wp = t.wp.Resize(nc, nv)
 		tensor.MatMulTB(t.wp, c.PH, m.W)
-		l.paramGrad(t.gS, c.V, xc, t.wp, m.B, -1/float32(nc))
+		g.serialParamGrad(t.gS, c.V, xc, t.wp, m.B, -1/float32(nc))
+	} else if l, ok := u.(learner); ok && l.learned() {
+		clear(t.gS)
+		l.paramGrad(t.gS, v0, m.B, 1/float32(n))
+		l.paramGrad(t.gS, c.V, m.B, -1/float32(nc))
+		t.dots = resizeFloat64s(t.dots, nv)
+		tensor.RowDots(t.dots, m.W, t.gW)
+		l.couplingGrad(t.gS, t.dots)
 	}
 
 	if t.Centered {
@@ -607,6 +615,14 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	if t.sparse() {
 		t.sparsity(x0)
 	}
+}
+
+// resizeFloat64s returns s with length n, reusing its storage.
+func resizeFloat64s(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
 }
 
 // center turns the plain gradient (gW, gB, gC) into the centered update

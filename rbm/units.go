@@ -71,9 +71,12 @@ type learner interface {
 	params() []float32
 	// learned reports whether training updates them.
 	learned() bool
-	// paramGrad adds scale · Σ_rows −∂F(v)/∂θ to g for rows v with
-	// x = x(v), ph = p(h|v) and wp = ph·Wᵀ.
-	paramGrad(g []float32, v, x, wp *tensor.Matrix, b []float32, scale float32)
+	// paramGrad adds scale · Σ_rows ∂(−E_v(v; b))/∂θ to g.
+	paramGrad(g []float32, v *tensor.Matrix, b []float32, scale float32)
+	// couplingGrad adds the gradient's part from x(v)ᵀWh, given dot[i] =
+	// Σ_j W_ij gW_ij with gW the plain weight gradient (data less model
+	// statistics of x p(h|x)ᵀ): the units' parameters scale x_i alone.
+	couplingGrad(g []float32, dot []float64)
 	// clamp puts the parameters back into their valid range after an update.
 	clamp()
 }
@@ -195,6 +198,12 @@ func scaledSigmoid(x []float32, beta float32) {
 type Gaussian struct {
 	LogSigma []float32
 	Learn    bool
+	// serial: the units of a training checkpoint written before
+	// 2026-12-02 (no "normal_stream" in its metadata), which resume with
+	// that code's arithmetic — normal draws one after another from the
+	// trainer's source, and the gradient of log σ from the products
+	// p(h|v)·Wᵀ — so that they continue bit for bit.
+	serial bool
 }
 
 // Bounds on log σ: σ ∈ [e⁻⁷, e⁷] ≈ [9e-4, 1100] keeps 1/σ² finite in float32.
@@ -215,7 +224,7 @@ func NewGaussianUnits(n int, sigma float64, learn bool) *Gaussian {
 func (g *Gaussian) Name() string { return "gaussian" }
 
 func (g *Gaussian) Clone() Units {
-	return &Gaussian{LogSigma: append([]float32(nil), g.LogSigma...), Learn: g.Learn}
+	return &Gaussian{LogSigma: append([]float32(nil), g.LogSigma...), Learn: g.Learn, serial: g.serial}
 }
 
 func (g *Gaussian) Validate(n int) error {
@@ -265,23 +274,60 @@ func (g *Gaussian) BaseRate(data *tensor.Matrix) []float32 {
 
 func (g *Gaussian) Input(dst, v *tensor.Matrix) *tensor.Matrix {
 	dst = dst.Resize(v.Rows, v.Cols)
-	inv := make([]float32, len(g.LogSigma))
-	for i, s := range g.LogSigma {
-		inv[i] = float32(math.Exp(-float64(s)))
-	}
+	inv := g.scaled(-1, 1)
+	defer putFloats(inv)
 	for r := 0; r < v.Rows; r++ {
 		src, d := v.Row(r), dst.Row(r)
 		for i, x := range src {
-			d[i] = x * inv[i]
+			d[i] = x * (*inv)[i]
 		}
 	}
 	return dst
 }
 
+// scaled returns σ_i·f (sign 1) or f/σ_i (sign −1), each exp(±s_i) in
+// float64 rounded to float32 and then multiplied by f in float32 (f = 1:
+// exactly σ or 1/σ), in a vector from a pool (putFloats returns it): the
+// units keep no derived copy of σ, since training updates log σ in place,
+// and allocating it each call made the training step allocate.
+func (g *Gaussian) scaled(sign float64, f float32) *[]float32 {
+	p := getFloats(len(g.LogSigma))
+	for i, x := range g.LogSigma {
+		(*p)[i] = float32(math.Exp(sign * float64(x)))
+		if f != 1 {
+			(*p)[i] *= f
+		}
+	}
+	return p
+}
+
+var floatBufs sync.Pool // *[]float32
+
+func getFloats(n int) *[]float32 {
+	p, _ := floatBufs.Get().(*[]float32)
+	if p == nil {
+		p = new([]float32)
+	}
+	if cap(*p) < n {
+		*p = make([]float32, n)
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+func putFloats(p *[]float32) { floatBufs.Put(p) }
+
 func (g *Gaussian) Field(u *tensor.Matrix, b []float32) {
-	sig := g.Sigma()
+	sig := g.scaled(1, 1)
+	defer putFloats(sig)
+	gaussianField(u, b, *sig, 0, u.Cols)
+}
+
+// gaussianField sets u = b + σ⊙u in columns [c0, c1) of every row.
+func gaussianField(u *tensor.Matrix, b, sig []float32, c0, c1 int) {
+	b, sig = b[c0:c1], sig[c0:c1]
 	for r := 0; r < u.Rows; r++ {
-		row := u.Row(r)
+		row := u.Row(r)[c0:c1]
 		for i := range row {
 			row[i] = b[i] + sig[i]*row[i]
 		}
@@ -295,20 +341,25 @@ func (g *Gaussian) Sample(dst, mean *tensor.Matrix, rng *tensor.Rand) {
 	g.SampleAt(dst, mean, 1, rng)
 }
 
-// SampleAt draws v ~ N(loc, σ²/β).
+// SampleAt draws v ~ N(loc, σ²/β): loc + (σ/√β)·z with z from one keyed
+// normal call (tensor.NormalKey: one draw of rng), so blocks of the rows
+// or columns can be sampled apart with the same bits.
 func (g *Gaussian) SampleAt(dst, loc *tensor.Matrix, beta float32, rng *tensor.Rand) {
-	rng.Normal(dst.Data, 0, 1)
-	sig := g.Sigma()
+	f := float32(1)
 	if beta != 1 {
-		f := float32(1 / math.Sqrt(float64(beta)))
-		for i := range sig {
-			sig[i] *= f
+		f = float32(1 / math.Sqrt(float64(beta)))
+	}
+	sig := g.scaled(1, f)
+	defer putFloats(sig)
+	if g.serial {
+		rng.Normal(dst.Data, 0, 1)
+		nv := len(*sig)
+		for k, mu := range loc.Data {
+			dst.Data[k] = mu + (*sig)[k%nv]*dst.Data[k]
 		}
+		return
 	}
-	nv := len(sig)
-	for k, mu := range loc.Data {
-		dst.Data[k] = mu + sig[k%nv]*dst.Data[k]
-	}
+	rng.NormalKey().Sample(dst, loc, *sig)
 }
 
 // Start sets every row to b.
@@ -343,11 +394,12 @@ func (g *Gaussian) LogPartition(u, b []float32) float64 {
 
 // BiasGrad adds scale · Σ_rows (v_i−b_i)/σ_i².
 func (g *Gaussian) BiasGrad(gb []float32, v *tensor.Matrix, b []float32, scale float32) {
-	sig := g.Sigma()
+	sig := g.scaled(1, 1)
+	defer putFloats(sig)
 	for r := 0; r < v.Rows; r++ {
 		for i, x := range v.Row(r) {
-			d := (x - b[i]) / sig[i]
-			gb[i] += scale * d / sig[i]
+			d := (x - b[i]) / (*sig)[i]
+			gb[i] += scale * d / (*sig)[i]
 		}
 	}
 }
@@ -355,16 +407,44 @@ func (g *Gaussian) BiasGrad(gb []float32, v *tensor.Matrix, b []float32, scale f
 func (g *Gaussian) params() []float32 { return g.LogSigma }
 func (g *Gaussian) learned() bool     { return g.Learn }
 
-// paramGrad adds scale · Σ_rows [(v_i−b_i)²/σ_i² − x_i (Wp)_i], the
-// derivative of −F with respect to s_i = log σ_i.
-func (g *Gaussian) paramGrad(gs []float32, v, x, wp *tensor.Matrix, b []float32, scale float32) {
-	sig := g.Sigma()
+// paramGrad adds scale · Σ_rows (v_i−b_i)²/σ_i², the part of −∂F/∂s_i
+// (s_i = log σ_i) from E_v; couplingGrad adds the part from x(v)ᵀWh.
+func (g *Gaussian) paramGrad(gs []float32, v *tensor.Matrix, b []float32, scale float32) {
+	sig := g.scaled(1, 1)
+	defer putFloats(sig)
+	for r := 0; r < v.Rows; r++ {
+		for i, xv := range v.Row(r) {
+			d := (xv - b[i]) / (*sig)[i]
+			gs[i] += scale * (d * d)
+		}
+	}
+}
+
+// serialParamGrad is the gradient of log σ of checkpoints written before
+// 2026-12-02 (Gaussian.serial): scale · Σ_rows [(v_i−b_i)²/σ_i² − x_i
+// (Wp)_i] for rows v with x = x(v) and wp = p(h|v)·Wᵀ, in that code's
+// order of roundings.
+func (g *Gaussian) serialParamGrad(gs []float32, v, x, wp *tensor.Matrix, b []float32, scale float32) {
+	sig := g.scaled(1, 1)
+	defer putFloats(sig)
 	for r := 0; r < v.Rows; r++ {
 		row, sr, wr := v.Row(r), x.Row(r), wp.Row(r)
 		for i, xv := range row {
-			d := (xv - b[i]) / sig[i]
+			d := (xv - b[i]) / (*sig)[i]
 			gs[i] += scale * (d*d - sr[i]*wr[i])
 		}
+	}
+}
+
+// couplingGrad subtracts dot[i] = Σ_j W_ij gW_ij from gs: x_i = v_i/σ_i
+// gives ∂(xᵀWh)/∂s_i = −x_i (Wh)_i, and over the data and model rows of a
+// gradient estimate, (1/n)Σ x_i (W p(h|v))_i − (1/n_c)Σ … is exactly
+// Σ_j W_ij gW_ij with gW = ⟨x p(h|x)ᵀ⟩_d − ⟨x p(h|x)ᵀ⟩_m, the plain weight
+// gradient — a row-wise dot of two nv×nh matrices in place of two
+// n×nh×nv products (rbm.Trainer sums dot with tensor.RowDotsFrom).
+func (g *Gaussian) couplingGrad(gs []float32, dot []float64) {
+	for i, d := range dot {
+		gs[i] -= float32(d)
 	}
 }
 

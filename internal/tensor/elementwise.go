@@ -152,6 +152,16 @@ func Dot(x, y []float32) float64 {
 // add, and four independent ones fill those waits.
 func RowDots(dst []float64, a, b *Matrix) {
 	mustSameShape("RowDots", a, b)
+	clear(dst)
+	rowDots(dst, a, b.Data, b.Cols)
+}
+
+// RowDotsFrom continues the sums of RowDots from dst: dst[r] += a.Row(r) ·
+// b.Row(r), the products added one by one in order of the columns to the
+// running sum dst[r] — so a matrix taken in blocks of columns, one block
+// after another from dst = 0, gives RowDots' bits on the whole.
+func RowDotsFrom(dst []float64, a, b *Matrix) {
+	mustSameShape("RowDotsFrom", a, b)
 	rowDots(dst, a, b.Data, b.Cols)
 }
 
@@ -161,10 +171,12 @@ func RowDotsVec(dst []float64, a *Matrix, v []float32) {
 	if len(v) != a.Cols {
 		panic("tensor.RowDotsVec: length mismatch")
 	}
+	clear(dst)
 	rowDots(dst, a, v, 0)
 }
 
-// rowDots sets dst[r] = Σ_i a[r][i]·y[r·ld + i], each sum in order of i.
+// rowDots adds Σ_i a[r][i]·y[r·ld + i] to dst[r], each product in order of
+// i onto the running sum.
 func rowDots(dst []float64, a *Matrix, y []float32, ld int) {
 	if len(dst) != a.Rows {
 		panic("tensor.RowDots: length mismatch")
@@ -174,7 +186,7 @@ func rowDots(dst []float64, a *Matrix, y []float32, ld int) {
 	for ; r+4 <= a.Rows; r += 4 {
 		x0, x1, x2, x3 := a.Row(r), a.Row(r + 1)[:n], a.Row(r + 2)[:n], a.Row(r + 3)[:n]
 		y0, y1, y2, y3 := y[r*ld:][:n], y[(r+1)*ld:][:n], y[(r+2)*ld:][:n], y[(r+3)*ld:][:n]
-		var s0, s1, s2, s3 float64
+		s0, s1, s2, s3 := dst[r], dst[r+1], dst[r+2], dst[r+3]
 		for i, v := range x0 {
 			s0 += float64(v) * float64(y0[i])
 			s1 += float64(x1[i]) * float64(y1[i])
@@ -184,7 +196,11 @@ func rowDots(dst []float64, a *Matrix, y []float32, ld int) {
 		dst[r], dst[r+1], dst[r+2], dst[r+3] = s0, s1, s2, s3
 	}
 	for ; r < a.Rows; r++ {
-		dst[r] = Dot(a.Row(r), y[r*ld:][:n])
+		s := dst[r]
+		for i, v := range a.Row(r) {
+			s += float64(v) * float64(y[r*ld+i])
+		}
+		dst[r] = s
 	}
 }
 

@@ -100,6 +100,9 @@ func TestRowDots(t *testing.T) {
 			rng.Normal(b.Data, 0, 1e3)
 			rng.Normal(v, 0, 1e-3)
 			got, gotV := make([]float64, rows), make([]float64, rows)
+			for r := range rows { // RowDots sets, whatever dst held
+				got[r], gotV[r] = 7, 7
+			}
 			RowDots(got, a, b)
 			RowDotsVec(gotV, a, v)
 			for r := range rows {
@@ -108,6 +111,22 @@ func TestRowDots(t *testing.T) {
 				}
 				if w := Dot(a.Row(r), v); math.Float64bits(gotV[r]) != math.Float64bits(w) {
 					t.Errorf("%d×%d row %d: RowDotsVec %v, Dot %v", rows, cols, r, gotV[r], w)
+				}
+			}
+			// RowDotsFrom over column blocks, one after another from 0.
+			from := make([]float64, rows)
+			for c0 := 0; c0 < cols; c0 += 16 {
+				c1 := min(c0+16, cols)
+				ab, bb := New(rows, c1-c0), New(rows, c1-c0)
+				for r := range rows {
+					copy(ab.Row(r), a.Row(r)[c0:c1])
+					copy(bb.Row(r), b.Row(r)[c0:c1])
+				}
+				RowDotsFrom(from, ab, bb)
+			}
+			for r := range rows {
+				if math.Float64bits(from[r]) != math.Float64bits(got[r]) {
+					t.Errorf("%d×%d row %d: RowDotsFrom by blocks %v, RowDots %v", rows, cols, r, from[r], got[r])
 				}
 			}
 		}
