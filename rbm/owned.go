@@ -8,9 +8,10 @@ import (
 	"github.com/ebm-go/ebm/internal/tensor"
 )
 
-// ownedStep is the training step of Bernoulli RBMs by CD, PCD and Restart
-// (with or without the sparsity term and centering)
-// on several cores, with the weights owned by the cores: part p of P keeps
+// ownedStep is the training step of RBMs with Bernoulli or Gaussian
+// visible units (σ fixed or learned) by CD, PCD and Restart (with or
+// without the sparsity term, and centering for Bernoulli units) on
+// several cores, with the weights owned by the cores: part p of P keeps
 // the columns of W of its block of hidden units (and their velocity and
 // gradient) in allocations of its own for as long as training runs, and
 // does all the work on them — the up passes σ(x·W_p + c_p) and their
@@ -32,13 +33,18 @@ import (
 //     starting each block's sums over its hidden units and part p
 //     continuing them over its own (tensor.GemmPacked with beta = 1: the
 //     same fused multiply–adds in the same order as one product); the
-//     last part adds the bias, takes the sigmoid and samples the block
-//     (in the passes after the first, part 0 does half the units);
+//     last part adds the bias, takes the sigmoid (or σ⊙· for Gaussian
+//     units) and samples the block (in the passes after the first, part
+//     0 does half the units);
 //   - every sample is drawn with the key the one-core step draws for that
-//     sampling call (BernoulliKey), at the unit's offset in the batch;
+//     sampling call (BernoulliKey, NormalKey), at the unit's offset in the
+//     batch;
 //   - centering's Δb = gB − ΔW λ sums over the hidden units too: a chain
 //     over the parts, each continuing the product of the one before
-//     (center).
+//     (center); so do learned σ's coupling sums Σ_j W_ij gW_ij (coupling);
+//   - a product every part takes with the same dense left operand (x(v0)
+//     of Gaussian units) reads it packed once, by all parts together
+//     (tensor.PackedA, the bits of tensor.Gemm).
 //
 // Parts run on a tensor.Crew, part p on the same core every time, one
 // call per step with no barrier inside: the up passes after the first run
@@ -57,6 +63,7 @@ type ownedStep struct {
 	fitN       int
 	fitC       *Chain
 	fitV, fitP *float32
+	fitX       *tensor.Matrix
 
 	// What the crew's current call runs: the keys of each Gibbs pass's
 	// samples, the learning rate and momentum.
@@ -70,6 +77,19 @@ type ownedStep struct {
 	fin counter
 	// cen: the parts that have continued centering's Δb (center).
 	cen counter
+
+	// Gaussian visible units (nil: Bernoulli): σ and 1/σ for this step,
+	// x(v0) = v0/σ, and for learned σ the coupling sums Σ_j W_ij gW_ij
+	// (Gaussian.couplingGrad), continued from part to part by row blocks.
+	gauss    *Gaussian
+	sig, inv []float32
+	x0       *tensor.Matrix
+	dots     []float64
+	// x(v0) and x(v0)ᵀ/n packed once for every part's products with them
+	// (each part packing them for itself took a fifth of the step), and
+	// the parts that have packed their share.
+	ax0, ax0t tensor.PackedA
+	packed    counter
 
 	// stepRows: the parts copy rows of src into batch (the step's v0)
 	// themselves, each its share, before they start; filled counts the
@@ -89,8 +109,12 @@ type ownedStep struct {
 	busy                 []time.Duration
 }
 
-// passKeys are the keys of a Gibbs pass's hidden and visible samples.
-type passKeys struct{ h, v tensor.BernoulliKey }
+// passKeys are the keys of a Gibbs pass's hidden and visible samples
+// (v: a BernoulliKey or, for Gaussian units, a NormalKey; one draw each).
+type passKeys struct {
+	h tensor.BernoulliKey
+	v uint64
+}
 
 // counter is an atomic counter alone on its cache line (one part advances
 // it, others poll it).
@@ -125,6 +149,9 @@ type ownedPart struct {
 	// the last part, sampled), counted over the passes of a step:
 	// s·blocks + b + 1 for block b of pass s.
 	done counter
+	// dots: the row blocks of the coupling sums this part has continued
+	// (learned σ).
+	dots counter
 	// busy: the part's time working (not waiting for other parts) in the
 	// current balancing window; waited: its waits in the current step.
 	busy, waited time.Duration
@@ -132,8 +159,8 @@ type ownedPart struct {
 }
 
 type ownedBlock struct {
-	r0, r1 int
-	v, pv  tensor.Matrix // rows r0…r1−1 of the chains' V and PV
+	r0, r1   int
+	v, pv, x tensor.Matrix // rows r0…r1−1 of the chains' V, PV and (Gaussian units) x(V)
 }
 
 // ownedMinCols is the fewest hidden units a part owns: a 64-byte cache
@@ -141,13 +168,13 @@ type ownedBlock struct {
 const ownedMinCols = 16
 
 // ownedParts returns how many parts the owned step should use for t, or 0
-// when it does not apply: units other than Bernoulli, PT (its
+// when it does not apply: Gaussian units of an old checkpoint, PT (its
 // temperatures run on a core each), one free core (GOMAXPROCS less the
 // cores of the owned steps of other trainings running now), or too few
 // hidden units.
 func (t *Trainer) ownedParts() int {
-	if !isBernoulli(t.m.units()) {
-		return 0
+	if g, ok := t.m.units().(*Gaussian); ok && g.serial {
+		return 0 // a checkpoint's old arithmetic (Gaussian.serial)
 	}
 	switch t.Method {
 	case CD, PCD, Restart:
@@ -401,6 +428,9 @@ func (o *ownedStep) fit(n int, c *Chain) {
 		blk.r0, blk.r1 = r0, r1
 		blk.v = tensor.Matrix{Rows: r1 - r0, Cols: nv, Data: c.V.Data[r0*nv : r1*nv]}
 		blk.pv = tensor.Matrix{Rows: r1 - r0, Cols: nv, Data: c.PV.Data[r0*nv : r1*nv]}
+		if c.x != nil {
+			blk.x = tensor.Matrix{Rows: r1 - r0, Cols: nv, Data: c.x.Data[r0*nv : r1*nv]}
+		}
 	}
 	for p := range o.parts {
 		k := &o.parts[p]
@@ -414,7 +444,7 @@ func (o *ownedStep) fit(n int, c *Chain) {
 			k.phb[b] = tensor.Matrix{Rows: blk.r1 - blk.r0, Cols: w, Data: k.ph.Data[blk.r0*w : blk.r1*w]}
 		}
 	}
-	o.fitN, o.fitC, o.fitV, o.fitP = n, c, &c.V.Data[0], &c.PV.Data[0]
+	o.fitN, o.fitC, o.fitV, o.fitP, o.fitX = n, c, &c.V.Data[0], &c.PV.Data[0], c.x
 }
 
 // stepRows is step on the mini-batch of the given rows of src, which the
@@ -449,7 +479,23 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 		t.cd = resizeChain(t.cd, v0.Rows, nv, nh)
 		c = t.cd
 	}
-	if o.fitN != v0.Rows || o.fitC != c || o.fitV != &c.V.Data[0] || o.fitP != &c.PV.Data[0] || len(o.blocks) == 0 || o.blocks[len(o.blocks)-1].r1 != c.V.Rows {
+	o.gauss, _ = m.units().(*Gaussian)
+	if o.gauss != nil {
+		// σ and 1/σ as the units' own methods compute them (the same bits).
+		o.sig, o.inv = partFloats(o.sig, nv), partFloats(o.inv, nv)
+		o.gauss.fillScaled(o.sig, 1, 1)
+		o.gauss.fillScaled(o.inv, -1, 1)
+		o.x0 = o.x0.Resize(v0.Rows, nv)
+		if c.x == nil || c.x.Rows != c.V.Rows || c.x.Cols != nv {
+			c.x = c.x.Resize(c.V.Rows, nv)
+		}
+		if o.gauss.Learn {
+			o.dots = resizeFloat64s(o.dots, nv)
+		}
+		o.ax0.Init(o.x0, false, 1)
+		o.ax0t.Init(o.x0, true, 1/float32(v0.Rows))
+	}
+	if o.fitN != v0.Rows || o.fitC != c || o.fitV != &c.V.Data[0] || o.fitP != &c.PV.Data[0] || o.fitX != c.x || len(o.blocks) == 0 || o.blocks[len(o.blocks)-1].r1 != c.V.Rows {
 		o.fit(v0.Rows, c)
 	}
 	o.c, o.v0, o.lr, o.mom = c, v0, lr, mom
@@ -459,14 +505,16 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 	o.keys = o.keys[:0]
 	for range max(t.K, 1) {
 		h := t.rng.BernoulliKey()
-		o.keys = append(o.keys, passKeys{h: h, v: t.rng.BernoulliKey()})
+		o.keys = append(o.keys, passKeys{h: h, v: t.rng.Uint64()})
 	}
 	for p := range o.parts {
 		o.parts[p].done.n.Store(0)
+		o.parts[p].dots.n.Store(0)
 	}
 	o.fin.n.Store(0)
 	o.cen.n.Store(0)
 	o.filled.n.Store(0)
+	o.packed.n.Store(0)
 	o.crew.Run(o)
 	if o.steps++; o.steps == balanceSettle {
 		for p := range o.parts {
@@ -512,25 +560,53 @@ func (o *ownedStep) RunPart(p int) {
 	if t.Centered {
 		copy(k.lam, t.lambda[k.h0:k.h1])
 	}
-	if o.rows != nil {
-		// This part's share of the batch's rows; all are needed next.
-		np, n := len(o.parts), len(o.rows)
+	if o.rows != nil || o.gauss != nil {
+		// This part's share of the batch's rows, and for Gaussian units of
+		// x(v0) and of the chains' x(V); all are needed next.
+		np, n := len(o.parts), o.v0.Rows
 		for r := p * n / np; r < (p+1)*n/np; r++ {
-			copy(o.v0.Row(r), o.src.Row(o.rows[r]))
+			if o.rows != nil {
+				copy(o.v0.Row(r), o.src.Row(o.rows[r]))
+			}
+			if o.gauss != nil {
+				scaleRow(o.x0.Row(r), o.v0.Row(r), o.inv)
+			}
+		}
+		if o.gauss != nil && t.Method != CD {
+			nc := c.V.Rows
+			for r := p * nc / np; r < (p+1)*nc/np; r++ {
+				scaleRow(c.x.Row(r), c.V.Row(r), o.inv)
+			}
 		}
 		o.filled.n.Add(1)
 		k.wait(&o.filled.n, int64(np))
+		if o.gauss != nil {
+			o.ax0.PackPart(p, np)
+			o.ax0t.PackPart(p, np)
+			o.packed.n.Add(1)
+			k.wait(&o.packed.n, int64(np))
+		}
+	}
+	x0, xc := o.v0, c.V // x(v0) and x(V)
+	if o.gauss != nil {
+		x0, xc = o.x0, c.x
 	}
 
 	// The first pass: its up pass reads only the batch or the chains as
 	// the step found them, so it runs on all rows at once.
 	k.packed.Pack(k.w, true)
 	k.upPacked = false
-	k.hiddenProbs(k.ph0, o.v0)
+	if o.gauss != nil {
+		tensor.GemmPackedA(&o.ax0, k.w, 0, k.ph0) // tensor.MatMul's bits
+		tensor.SigmoidBiasRows(k.ph0, k.c)
+		k.clearPad(k.ph0)
+	} else {
+		k.hiddenProbs(k.ph0, x0)
+	}
 	if t.Method == CD {
 		o.keys[0].h.SampleRows(k.h, k.ph0, k.h0, nh)
 	} else {
-		k.hiddenProbs(k.ph, c.V)
+		k.hiddenProbs(k.ph, xc)
 		o.keys[0].h.SampleRows(k.h, k.ph, k.h0, nh)
 	}
 	// The data half of the statistics, which the chains do not change,
@@ -551,10 +627,13 @@ func (o *ownedStep) RunPart(p int) {
 	}
 
 	nc := float32(c.V.Rows)
-	tensor.Gemm(true, false, -1/nc, c.V, k.ph, 1, k.gw)
+	tensor.Gemm(true, false, -1/nc, xc, k.ph, 1, k.gw)
 	tensor.ColumnSums(k.gc, k.ph, -1/nc)
-	if p == 0 || t.Centered {
-		tensor.ColumnSums(k.gb, c.V, -1/nc)
+	if p == o.biasPart() || t.Centered {
+		m.units().BiasGrad(k.gb, c.V, m.B, -1/nc)
+	}
+	if o.learnSigma() {
+		o.coupling(p)
 	}
 	if t.Centered {
 		o.center(p)
@@ -566,7 +645,7 @@ func (o *ownedStep) RunPart(p int) {
 		updateSparsityTarget(k.q, k.ph0, o.v0.Rows, o.qFirst)
 		copy(q, k.q)
 		clear(k.meanV)
-		tensor.ColumnSums(k.meanV, o.v0, 1/float32(o.v0.Rows))
+		tensor.ColumnSums(k.meanV, x0, 1/float32(o.v0.Rows))
 		sparsityTerms(k.gw, k.gc, k.meanV, q, float32(t.SparsityCost), float32(t.SparsityTarget))
 	}
 	gC, vC := t.gC[k.h0:k.h1], t.vC[k.h0:k.h1]
@@ -584,17 +663,70 @@ func (o *ownedStep) RunPart(p int) {
 		if !t.Centered {
 			copy(t.gB, k.gb)
 		}
+		if o.learnSigma() {
+			o.sigmaGrad()
+		}
 		for i, g := range t.gB {
 			t.vB[i] = mom*t.vB[i] + lr*g
 		}
 		tensor.Axpy(1, t.vB, m.B)
+		if o.learnSigma() {
+			// Trainer.step's update of log σ.
+			s := o.gauss.params()
+			for i, g := range t.gS {
+				t.vS[i] = mom*t.vS[i] + lr*g
+			}
+			tensor.Axpy(1, t.vS, s)
+			o.gauss.clamp()
+		}
 	}
 }
 
-// biasPart is the part that updates the visible biases: part 0, or with
-// centering the last part, which ends Δb's chain.
+// learnSigma reports whether the step learns Gaussian units' σ.
+func (o *ownedStep) learnSigma() bool { return o.gauss != nil && o.gauss.Learn }
+
+// coupling is part p's link of the coupling sums Σ_j W_ij gW_ij over its
+// hidden units (the weights before the update, the plain gradient), by
+// row blocks of the visible units, each block continued from part p−1's
+// (tensor.RowDotsFrom: the bits of one RowDots over the whole rows).
+func (o *ownedStep) coupling(p int) {
+	k := &o.parts[p]
+	nv, w := k.w.Rows, k.w.Cols
+	for b := range couplingBlocks {
+		i0, i1 := b*nv/couplingBlocks, (b+1)*nv/couplingBlocks
+		if p == 0 {
+			clear(o.dots[i0:i1])
+		} else {
+			k.wait(&o.parts[p-1].dots.n, int64(b+1))
+		}
+		wb := tensor.Matrix{Rows: i1 - i0, Cols: w, Data: k.w.Data[i0*w : i1*w]}
+		gb := tensor.Matrix{Rows: i1 - i0, Cols: w, Data: k.gw.Data[i0*w : i1*w]}
+		tensor.RowDotsFrom(o.dots[i0:i1], &wb, &gb)
+		k.dots.n.Store(int64(b + 1))
+	}
+}
+
+// couplingBlocks: the coupling sums run as a pipeline over this many
+// blocks of the visible units, so a part waits for one block of the part
+// before, not for all of its sums.
+const couplingBlocks = 8
+
+// sigmaGrad sets t.gS, the gradient of log σ (Trainer.gradient), once
+// every part has added its coupling sums: the last part, after its own.
+func (o *ownedStep) sigmaGrad() {
+	t := o.t
+	nc := float32(o.c.V.Rows)
+	clear(t.gS)
+	o.gauss.paramGrad(t.gS, o.v0, t.m.B, 1/float32(o.v0.Rows))
+	o.gauss.paramGrad(t.gS, o.c.V, t.m.B, -1/nc)
+	o.gauss.couplingGrad(t.gS, o.dots)
+}
+
+// biasPart is the part that updates the visible biases (and Gaussian
+// units' σ): part 0, or with centering or learned σ the last part, which
+// ends the chain of Δb or of the coupling sums.
 func (o *ownedStep) biasPart() int {
-	if o.t.Centered {
+	if o.t.Centered || o.learnSigma() {
 		return len(o.parts) - 1
 	}
 	return 0
@@ -651,12 +783,16 @@ func (o *ownedStep) dataStats(p int) {
 	k := &o.parts[p]
 	t := o.t
 	n := float32(o.v0.Rows)
-	tensor.Gemm(true, false, 1/n, o.v0, k.ph0, 0, k.gw)
+	if o.gauss != nil {
+		tensor.GemmPackedA(&o.ax0t, k.ph0, 0, k.gw) // Gemm(true, false, 1/n, x0, ph0, 0, gw)'s bits
+	} else {
+		tensor.Gemm(true, false, 1/n, o.v0, k.ph0, 0, k.gw)
+	}
 	clear(k.gc)
 	tensor.ColumnSums(k.gc, k.ph0, 1/n)
-	if p == 0 || t.Centered {
+	if p == o.biasPart() || t.Centered {
 		clear(k.gb)
-		tensor.ColumnSums(k.gb, o.v0, 1/n)
+		t.m.units().BiasGrad(k.gb, o.v0, t.m.B, 1/n)
 	}
 }
 
@@ -684,7 +820,11 @@ func (o *ownedStep) pass(p, s int) {
 			}
 		}
 		ph := &k.phb[b]
-		k.upBlock(ph, &blk.v)
+		if o.gauss != nil {
+			k.upBlock(ph, &blk.x)
+		} else {
+			k.upBlock(ph, &blk.v)
+		}
 		if s < len(o.keys) {
 			o.keys[s].h.SampleRows(&k.hb[b], ph, blk.r0*nh+k.h0, nh)
 			o.sums(p, s, b)
@@ -751,11 +891,20 @@ func (o *ownedStep) sums(p, s, b int) {
 
 // finish takes σ(· + b) of visible units [c0, c1) of a block's summed
 // fields and samples them with key.
-func (o *ownedStep) finish(blk *ownedBlock, c0, c1 int, key tensor.BernoulliKey) {
+func (o *ownedStep) finish(blk *ownedBlock, c0, c1 int, key uint64) {
 	if c0 >= c1 {
 		return
 	}
 	m := o.t.m
+	if o.gauss != nil {
+		// Gaussian.Field and Sample on the block's columns, then x = v/σ.
+		gaussianField(&blk.pv, m.B, o.sig, c0, c1)
+		tensor.NormalKey(key).SampleCols(&blk.v, &blk.pv, o.sig, c0, c1, blk.r0*m.NVisible())
+		for r := range blk.v.Rows {
+			scaleRow(blk.x.Row(r)[c0:c1], blk.v.Row(r)[c0:c1], o.inv[c0:c1])
+		}
+		return
+	}
 	tensor.SigmoidBiasCols(&blk.pv, m.B, c0, c1)
-	key.SampleCols(&blk.v, &blk.pv, c0, c1, blk.r0*m.NVisible())
+	tensor.BernoulliKey(key).SampleCols(&blk.v, &blk.pv, c0, c1, blk.r0*m.NVisible())
 }

@@ -19,26 +19,38 @@ import (
 // ownedCases are the settings the owned step covers, with batches that do
 // not divide the 300 rows (a short last batch) and chain counts that are
 // not multiples of the pipeline's blocks.
-var ownedCases = []struct {
-	name string
-	cfg  func(*Config)
-}{
-	{"cd1", func(c *Config) { c.Method = CD }},
-	{"cd3-decay-cosine", func(c *Config) { c.Method, c.K, c.WeightDecay, c.LRSchedule = CD, 3, 2e-4, "cosine" }},
-	{"pcd2", func(c *Config) { c.Method, c.K, c.Chains = PCD, 2, 45 }},
-	{"restart2", func(c *Config) { c.Method, c.K, c.Chains = Restart, 2, 40 }},
-	{"restart1-base-rate", func(c *Config) { c.Method, c.K, c.Chains, c.RestartFrom = Restart, 1, 31, "base-rate" }},
-	{"cd2-sparsity", func(c *Config) { c.Method, c.K, c.SparsityTarget, c.SparsityCost = CD, 2, 0.1, 0.1 }},
+var ownedCases = []ownedCase{
+	{"cd1", func(c *Config) { c.Method = CD }, ""},
+	{"cd3-decay-cosine", func(c *Config) { c.Method, c.K, c.WeightDecay, c.LRSchedule = CD, 3, 2e-4, "cosine" }, ""},
+	{"pcd2", func(c *Config) { c.Method, c.K, c.Chains = PCD, 2, 45 }, ""},
+	{"restart2", func(c *Config) { c.Method, c.K, c.Chains = Restart, 2, 40 }, ""},
+	{"restart1-base-rate", func(c *Config) { c.Method, c.K, c.Chains, c.RestartFrom = Restart, 1, 31, "base-rate" }, ""},
+	{"cd2-sparsity", func(c *Config) { c.Method, c.K, c.SparsityTarget, c.SparsityCost = CD, 2, 0.1, 0.1 }, ""},
 	{"pcd1-sparsity-decay", func(c *Config) {
 		c.Method, c.Chains, c.SparsityTarget, c.SparsityCost, c.WeightDecay = PCD, 50, 0.05, 0.3, 1e-3
-	}},
-	{"cd1-centered", func(c *Config) { c.Method, c.Centered = CD, true }},
+	}, ""},
+	{"cd1-centered", func(c *Config) { c.Method, c.Centered = CD, true }, ""},
 	{"pcd2-centered-sparsity", func(c *Config) {
 		c.Method, c.K, c.Chains, c.Centered, c.OffsetRate, c.SparsityTarget, c.SparsityCost = PCD, 2, 45, true, 0.1, 0.1, 0.1
-	}},
+	}, ""},
 	{"restart1-centered-base-rate", func(c *Config) {
 		c.Method, c.Chains, c.Centered, c.RestartFrom = Restart, 31, true, "base-rate"
-	}},
+	}, ""},
+	{name: "gaussian-cd2", cfg: func(c *Config) { c.Method, c.K = CD, 2 }, units: "gaussian"},
+	{name: "gaussian-learned-cd1-sparsity", cfg: func(c *Config) {
+		c.Method, c.SparsityTarget, c.SparsityCost = CD, 0.1, 0.1
+	}, units: "gaussian-learned"},
+	{name: "gaussian-learned-pcd2-decay", cfg: func(c *Config) { c.Method, c.K, c.Chains, c.WeightDecay = PCD, 2, 45, 1e-3 }, units: "gaussian-learned"},
+	{name: "gaussian-learned-restart1", cfg: func(c *Config) { c.Method, c.Chains = Restart, 31 }, units: "gaussian-learned"},
+}
+
+// ownedCase is a training setting for the owned step's tests: the
+// configuration and the visible units ("": Bernoulli on binarized MNIST;
+// "gaussian", "gaussian-learned": σ fixed or learned, on its grey levels).
+type ownedCase struct {
+	name  string
+	cfg   func(*Config)
+	units string
 }
 
 // trainOwned trains a 784×nh model on x with the case's settings and the
@@ -46,9 +58,9 @@ var ownedCases = []struct {
 // checkpoint (weights, biases, velocities, chains, random state) and
 // whether the owned step ran. touch calls Model from OnBatch (the weights
 // written back after every update and copied out again).
-func trainOwned(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts int, touch bool) (string, int) {
+func trainOwned(t *testing.T, x *tensor.Matrix, nh int, tc ownedCase, parts int, touch bool) (string, int) {
 	t.Helper()
-	h, tr := trainOwnedTrainer(t, x, nh, cfg, parts, ownedRun{touch: touch})
+	h, tr := trainOwnedTrainer(t, x, nh, tc, parts, ownedRun{touch: touch})
 	ran := 0
 	if tr.owned != nil {
 		ran = len(tr.owned.parts)
@@ -81,14 +93,19 @@ func recutTo(step int, cuts []int) bool {
 }
 
 // trainOwnedTrainer is trainOwned returning the trainer.
-func trainOwnedTrainer(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config), parts int, run ownedRun) (string, *Trainer) {
+func trainOwnedTrainer(t *testing.T, x *tensor.Matrix, nh int, tc ownedCase, parts int, run ownedRun) (string, *Trainer) {
 	t.Helper()
 	rng := tensor.NewRand(5)
 	m := New(784, nh)
-	m.Init(x, 0.01, rng)
 	c := DefaultConfigFor(CD)
+	if tc.units != "" {
+		x = ownedGrey(t)
+		m = NewUnits(NewGaussianUnits(784, 0.5, tc.units == "gaussian-learned"), 784, nh)
+		c = Defaults(CD, m.Units())
+	}
+	m.Init(x, 0.01, rng)
 	c.Epochs, c.BatchSize, c.MomentumEpochs, c.MonitorRows, c.PLLRows = 2, 70, 1, 50, 10
-	cfg(&c)
+	tc.cfg(&c)
 	tr, err := NewTrainer(c, m, rng)
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +127,16 @@ func trainOwnedTrainer(t *testing.T, x *tensor.Matrix, nh int, cfg func(*Config)
 	return testutil.FileHash(t, p), tr
 }
 
+// ownedGrey is the first 300 MNIST images' grey levels, for Gaussian units.
+func ownedGrey(t *testing.T) *tensor.Matrix {
+	t.Helper()
+	set, err := dataset.Load("mnist:300", dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set.X
+}
+
 // TestOwnedStepBitIdentical: the owned step gives the one-core step's
 // model, velocities, chains and random state bit for bit, for every
 // method it covers, any part count and any GOMAXPROCS, also when the
@@ -124,7 +151,7 @@ func TestOwnedStepBitIdentical(t *testing.T) {
 	for _, tc := range ownedCases {
 		for _, nh := range []int{56, 100} {
 			runtime.GOMAXPROCS(1)
-			want, ran := trainOwned(t, set.X, nh, tc.cfg, 1, false)
+			want, ran := trainOwned(t, set.X, nh, tc, 1, false)
 			if ran != 0 {
 				t.Fatalf("%s: the one-core reference ran the owned step", tc.name)
 			}
@@ -134,7 +161,7 @@ func TestOwnedStepBitIdentical(t *testing.T) {
 			}{{2, 1, ownedRun{}}, {2, 2, ownedRun{recut: true}}, {3, 2, ownedRun{touch: true}}, {5, 4, ownedRun{recut: true}}, {0, 2, ownedRun{}}} {
 				runtime.GOMAXPROCS(v.procs)
 				name := fmt.Sprintf("%s h=%d parts=%d procs=%d %+v", tc.name, nh, v.parts, v.procs, v.run)
-				got, tr := trainOwnedTrainer(t, set.X, nh, tc.cfg, v.parts, v.run)
+				got, tr := trainOwnedTrainer(t, set.X, nh, tc, v.parts, v.run)
 				ran := 0
 				if tr.owned != nil {
 					ran = len(tr.owned.parts)
@@ -176,9 +203,9 @@ func TestOwnedStepDenseChains(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for _, tc := range ownedCases[:3] {
 		runtime.GOMAXPROCS(1)
-		want, _ := trainOwned(t, x, 64, tc.cfg, 1, false)
+		want, _ := trainOwned(t, x, 64, tc, 1, false)
 		runtime.GOMAXPROCS(2)
-		got, tr := trainOwnedTrainer(t, x, 64, tc.cfg, 3, ownedRun{})
+		got, tr := trainOwnedTrainer(t, x, 64, tc, 3, ownedRun{})
 		if tr.owned == nil || !tr.owned.parts[0].upPacked {
 			t.Fatalf("%s: the owned step did not take the dense up passes", tc.name)
 		}
@@ -196,7 +223,7 @@ func TestOwnedStepResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range ownedCases[:3] {
-		want, _ := trainOwned(t, set.X, 64, tc.cfg, 1, false)
+		want, _ := trainOwned(t, set.X, 64, tc, 1, false)
 		rng := tensor.NewRand(5)
 		m := New(784, 64)
 		m.Init(set.X, 0.01, rng)
@@ -246,13 +273,13 @@ func TestOwnedStepSideBySide(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	want, _ := trainOwned(t, set.X, 64, ownedCases[0].cfg, 1, false)
+	want, _ := trainOwned(t, set.X, 64, ownedCases[0], 1, false)
 	runtime.GOMAXPROCS(2)
 	got := make([]string, 3)
 	parts := make([]int, 3)
 	var wg sync.WaitGroup
 	for i := range got {
-		wg.Go(func() { got[i], parts[i] = trainOwned(t, set.X, 64, ownedCases[0].cfg, 0, false) })
+		wg.Go(func() { got[i], parts[i] = trainOwned(t, set.X, 64, ownedCases[0], 0, false) })
 	}
 	wg.Wait()
 	for i := range got {

@@ -409,9 +409,10 @@ func (t *Trainer) MomentumAt(e int) float64 { return t.momentumAt(e) }
 // continues where it stopped). valid may be nil. Cancelling ctx stops after
 // the current mini-batch and returns ctx.Err() with the model intact.
 //
-// On several cores, Bernoulli RBMs trained by CD, PCD or Restart (with or
-// without centering and sparsity) keep the columns of W of each core's hidden units
-// in that core's own memory from update to update, and write them back
+// On several cores, RBMs trained by CD, PCD or Restart (Bernoulli or
+// Gaussian visible units, with or without centering, sparsity and learned
+// σ) keep the columns of W of each core's hidden units in that core's own
+// memory from update to update, and write them back
 // into the model at the end of every epoch, when Train returns, and when
 // Model is called; read the weights between updates (OnBatch) through
 // Model. The result is bit-identical to training on one core.

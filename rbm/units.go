@@ -277,10 +277,7 @@ func (g *Gaussian) Input(dst, v *tensor.Matrix) *tensor.Matrix {
 	inv := g.scaled(-1, 1)
 	defer putFloats(inv)
 	for r := 0; r < v.Rows; r++ {
-		src, d := v.Row(r), dst.Row(r)
-		for i, x := range src {
-			d[i] = x * (*inv)[i]
-		}
+		scaleRow(dst.Row(r), v.Row(r), *inv)
 	}
 	return dst
 }
@@ -292,13 +289,26 @@ func (g *Gaussian) Input(dst, v *tensor.Matrix) *tensor.Matrix {
 // and allocating it each call made the training step allocate.
 func (g *Gaussian) scaled(sign float64, f float32) *[]float32 {
 	p := getFloats(len(g.LogSigma))
+	g.fillScaled(*p, sign, f)
+	return p
+}
+
+// fillScaled sets dst to σ_i·f or f/σ_i, as scaled.
+func (g *Gaussian) fillScaled(dst []float32, sign float64, f float32) {
 	for i, x := range g.LogSigma {
-		(*p)[i] = float32(math.Exp(sign * float64(x)))
+		dst[i] = float32(math.Exp(sign * float64(x)))
 		if f != 1 {
-			(*p)[i] *= f
+			dst[i] *= f
 		}
 	}
-	return p
+}
+
+// scaleRow sets dst = src ⊙ inv: Input's x = v/σ for one row.
+func scaleRow(dst, src, inv []float32) {
+	src, inv = src[:len(dst)], inv[:len(dst)]
+	for i := range dst {
+		dst[i] = src[i] * inv[i]
+	}
 }
 
 var floatBufs sync.Pool // *[]float32

@@ -240,6 +240,74 @@ func GemmPacked(alpha float32, a *Matrix, p *PackedB, beta float32, c *Matrix) {
 	workspaces.put(ws)
 }
 
+// PackedA is the left operand of products packed once for many of them,
+// alpha folded in as Gemm folds it: parts that each multiply the same
+// op(a) by a block of columns of their own pack it once between them
+// instead of once each. The zero value is empty; Init and PackPart (or
+// Pack) fill it, reusing its storage.
+type PackedA struct {
+	buf packBuf
+	w   gemmWork // the operand and its shape while it is packed
+}
+
+// Init sizes p for alpha·op(a) — a, or aᵀ when trans — without packing
+// it: PackPart(i, n) for every i < n then packs it, share i of its panels
+// each (on as many goroutines), before GemmPackedA reads it.
+func (p *PackedA) Init(a *Matrix, trans bool, alpha float32) {
+	m, k := a.Rows, a.Cols
+	if trans {
+		m, k = k, m
+	}
+	p.w = gemmWork{a: a, transA: trans, alpha: alpha, m: m, k: k, kstep: depthStep(k)}
+	if size := p.w.sharedSize(); len(p.buf.data) < size {
+		p.buf.data = make([]float32, size)
+	}
+	p.w.shared = &p.buf
+}
+
+// PackPart packs share i of n of p's panels (Init).
+func (p *PackedA) PackPart(i, n int) {
+	if p.w.m == 0 || p.w.k == 0 {
+		return
+	}
+	q := p.w.sharedPanels()
+	lo, hi := span(q, n, i)
+	p.w.packShared(lo, hi)
+}
+
+// Pack packs alpha·op(a) on the calling goroutine.
+func (p *PackedA) Pack(a *Matrix, trans bool, alpha float32) {
+	p.Init(a, trans, alpha)
+	p.PackPart(0, 1)
+}
+
+// GemmPackedA computes c = alpha·op(a)·b + beta·c with alpha·op(a) packed
+// in p, on the calling goroutine (no parts): the bits of Gemm(transA,
+// false, alpha, a, b, beta, c) — every element gets the same fused
+// multiply–adds in the same order. Shapes are checked as by Gemm.
+func GemmPackedA(p *PackedA, b *Matrix, beta float32, c *Matrix) {
+	m, k := p.w.m, p.w.k
+	if k != b.Rows || c.Rows != m || c.Cols != b.Cols {
+		panic(fmt.Sprintf("tensor.GemmPackedA: shapes op(a) %d×%d, b %d×%d, c %d×%d", m, k, b.Rows, b.Cols, c.Rows, c.Cols))
+	}
+	n := b.Cols
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || p.w.alpha == 0 {
+		scaleC(c, beta)
+		return
+	}
+	w := gemmWork{alpha: p.w.alpha, beta: beta, b: b, c: c, m: m, n: n, k: k,
+		parts: 1, kstep: p.w.kstep, shared: &p.buf}
+	ws := workspaces.get()
+	if need := kc * min(nc, (n+nr-1)/nr*nr); len(ws.bp) < need {
+		ws.bp = make([]float32, need)
+	}
+	w.block(ws, 0, m, 0, n)
+	workspaces.put(ws)
+}
+
 // sharedSize is the length of the shared packed operand: all depths of A
 // (rows padded to mr) when parts split columns, of B (columns padded to nr)
 // when they split rows.

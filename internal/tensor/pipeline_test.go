@@ -87,6 +87,51 @@ func TestGemmPackedBitIdentical(t *testing.T) {
 	})
 }
 
+// TestGemmPackedABitIdentical: a product from a packed left operand has
+// Gemm's bits — transposed or not, alpha folded in, any beta, binary or
+// dense — packed whole or in shares of its panels, and multiplied by
+// column blocks of b (the owned step's parts, each with its hidden units).
+func TestGemmPackedABitIdentical(t *testing.T) {
+	cases := []gemmCase{
+		{100, 784, 500, false, false, 1, 0, 0},   // x·W at the RBM's size
+		{784, 100, 250, true, false, 0.01, 0, 0}, // xᵀ·p(h|x)/n, the gradient
+		{784, 100, 250, true, false, -0.01, 1, 0.13},
+		{37, 300, 70, false, false, -0.5, 0.5, 0},
+		{13, 7, 33, true, false, 2, 1, 0},
+		{6, 17, 16, false, false, 1, 0, 0.5},
+	}
+	bothPaths(t, func(t *testing.T) {
+		rng := NewRand(6)
+		for _, g := range cases {
+			a, b, c := g.operands(rng)
+			want := c.Clone()
+			Gemm(g.ta, false, g.alpha, a, b, g.beta, want)
+			for _, shares := range []int{1, 2, 5} {
+				var p PackedA
+				p.Init(a, g.ta, g.alpha)
+				for i := range shares {
+					p.PackPart(i, shares)
+				}
+				got := c.Clone()
+				GemmPackedA(&p, b, g.beta, got)
+				sameBits(t, fmt.Sprintf("%v whole, %d shares", g, shares), got.Data, want.Data)
+				// Column blocks of 32, 16 and the rest.
+				got = c.Clone()
+				for _, cut := range [][2]int{{0, min(32, g.n)}, {min(32, g.n), min(48, g.n)}, {min(48, g.n), g.n}} {
+					if cut[0] < cut[1] {
+						out := colBlock(c, cut[0], cut[1])
+						GemmPackedA(&p, colBlock(b, cut[0], cut[1]), g.beta, out)
+						for i := range out.Rows {
+							copy(got.Row(i)[cut[0]:cut[1]], out.Row(i))
+						}
+					}
+				}
+				sameBits(t, fmt.Sprintf("%v column blocks, %d shares", g, shares), got.Data, want.Data)
+			}
+		}
+	})
+}
+
 func TestGemmPackedNoAllocs(t *testing.T) {
 	g := gemmCase{12, 250, 784, false, true, 1, 1, 0}
 	a, b, c := g.operands(NewRand(4))
