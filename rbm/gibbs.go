@@ -12,10 +12,11 @@ const gibbsRound = 256
 const gibbsMinRows = 12
 
 // gibbsCores returns how many cores gibbsRows would run n chains of m on:
-// 0 when it does not apply (units other than Bernoulli, whose samples are
-// drawn from one sequential stream; one free core; too few chains).
+// 0 when it does not apply (Gaussian units of an old checkpoint, whose
+// normal draws come from one sequential stream; one free core; too few
+// chains).
 func (m *RBM) gibbsCores(n int) int {
-	if !isBernoulli(m.units()) {
+	if g, ok := m.units().(*Gaussian); ok && g.serial {
 		return 0
 	}
 	p := min(tensor.FreeCores(), n/gibbsMinRows)
@@ -29,15 +30,21 @@ func (m *RBM) gibbsCores(n int) int {
 // rows, and each block runs on one core from the first step to the last
 // (tensor.Crew; the chains are independent, W is only read). Every
 // sampling call's key is drawn from rng in Gibbs's order, and each block
-// samples its units at their offsets in the batch (BernoulliKey.SampleRows),
-// with the products and sigmoids computed element by element as one call
-// over all rows would: the bits of Gibbs, for any np. Bernoulli units
-// only (the caller checks).
+// samples its units at their offsets in the batch (BernoulliKey.SampleRows,
+// NormalKey.SampleCols for Gaussian units), with the products and
+// sigmoids computed element by element as one call over all rows would:
+// the bits of Gibbs, for any np.
 func (m *RBM) gibbsRows(c *Chain, k, np int, rng *tensor.Rand) {
 	n := c.V.Rows
-	g := &gibbsRun{m: m, c: c, keys: make([]tensor.BernoulliKey, 0, 2*min(k, gibbsRound)), rows: make([][2]int, np)}
+	g := &gibbsRun{m: m, c: c, keys: make([]uint64, 0, 2*min(k, gibbsRound)), rows: make([][2]int, np)}
 	for p := range g.rows {
 		g.rows[p] = [2]int{p * n / np, (p + 1) * n / np}
+	}
+	if u, ok := m.units().(*Gaussian); ok {
+		g.gauss = u
+		g.sig = make([]float32, m.NVisible())
+		u.fillScaled(g.sig, 1, 1) // Sample's σ
+		g.x = make([]*tensor.Matrix, np)
 	}
 	crew := tensor.NewCrew(np)
 	defer crew.Close()
@@ -45,7 +52,7 @@ func (m *RBM) gibbsRows(c *Chain, k, np int, rng *tensor.Rand) {
 		steps := min(k-done, gibbsRound)
 		g.keys = g.keys[:0]
 		for range steps {
-			g.keys = append(g.keys, rng.BernoulliKey(), rng.BernoulliKey())
+			g.keys = append(g.keys, rng.Uint64(), rng.Uint64())
 		}
 		crew.Run(g)
 		done += steps
@@ -56,8 +63,12 @@ func (m *RBM) gibbsRows(c *Chain, k, np int, rng *tensor.Rand) {
 type gibbsRun struct {
 	m    *RBM
 	c    *Chain
-	keys []tensor.BernoulliKey // for each step: the hidden layer's key, the visible layer's
-	rows [][2]int              // each part's chains [r0, r1)
+	keys []uint64 // for each step: the hidden layer's key, the visible layer's
+	rows [][2]int // each part's chains [r0, r1)
+	// Gaussian units: σ, and each part's x(v) = v/σ.
+	gauss *Gaussian
+	sig   []float32
+	x     []*tensor.Matrix
 }
 
 func (g *gibbsRun) RunPart(p int) {
@@ -69,9 +80,20 @@ func (g *gibbsRun) RunPart(p int) {
 	nv, nh := m.NVisible(), m.NHidden()
 	v, h, pv, ph := c.V.SliceRows(r0, r1), c.H.SliceRows(r0, r1), c.PV.SliceRows(r0, r1), c.PH.SliceRows(r0, r1)
 	for s := 0; s < len(g.keys); s += 2 {
-		m.HiddenProbs(ph, v)
-		g.keys[s].SampleRows(h, ph, r0*nh, nh)
+		// Up and Down (chainInput, VisibleMeans, Sample) on the block.
+		x := v
+		if g.gauss != nil {
+			g.x[p] = g.gauss.Input(g.x[p], v)
+			x = g.x[p]
+		}
+		tensor.MatMul(ph, x, m.W)
+		tensor.SigmoidBiasRows(ph, m.C)
+		tensor.BernoulliKey(g.keys[s]).SampleRows(h, ph, r0*nh, nh)
 		m.VisibleMeans(pv, h)
-		g.keys[s+1].SampleRows(v, pv, r0*nv, nv)
+		if g.gauss != nil {
+			tensor.NormalKey(g.keys[s+1]).SampleCols(v, pv, g.sig, 0, nv, r0*nv)
+		} else {
+			tensor.BernoulliKey(g.keys[s+1]).SampleRows(v, pv, r0*nv, nv)
+		}
 	}
 }

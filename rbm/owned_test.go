@@ -294,14 +294,29 @@ func TestOwnedStepSideBySide(t *testing.T) {
 
 // TestGibbsRowsBitIdentical: Gibbs sampling with the chains split across
 // cores (any count, any GOMAXPROCS) gives Gibbs's states and means bit for
-// bit, from random and from given starts.
+// bit, from random and from given starts, for Bernoulli and Gaussian
+// units.
 func TestGibbsRowsBitIdentical(t *testing.T) {
-	set, err := dataset.Load("mnist:200", dataset.Options{Binarize: "threshold"})
+	for _, gauss := range []bool{false, true} {
+		testGibbsRows(t, gauss)
+	}
+}
+
+func testGibbsRows(t *testing.T, gauss bool) {
+	opt := dataset.Options{Binarize: "threshold"}
+	if gauss {
+		opt.Binarize = ""
+	}
+	set, err := dataset.Load("mnist:200", opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rng := tensor.NewRand(3)
 	m := New(784, 60)
+	if gauss {
+		m = NewUnits(NewGaussianUnits(784, 0.4, false), 784, 60)
+		rng.Normal(gu(m).LogSigma, -1, 0.3)
+	}
 	m.Init(set.X, 0.1, rng)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	for _, steps := range []int{1, 7, gibbsRound + 3} {
@@ -323,7 +338,7 @@ func TestGibbsRowsBitIdentical(t *testing.T) {
 				for _, x := range [][2]*tensor.Matrix{{got.V, want.V}, {got.PV, want.PV}} {
 					for i := range x[1].Data {
 						if math.Float32bits(x[0].Data[i]) != math.Float32bits(x[1].Data[i]) {
-							t.Fatalf("steps %d, %d cores: element %d is %v, Gibbs %v", steps, np, i, x[0].Data[i], x[1].Data[i])
+							t.Fatalf("gaussian %v, steps %d, %d cores: element %d is %v, Gibbs %v", gauss, steps, np, i, x[0].Data[i], x[1].Data[i])
 						}
 					}
 				}
