@@ -49,3 +49,6 @@ func packBT16(dst, src *float32, ldb int, nblk int) { panic("unreachable") }
 
 func colSums8(dst, m *float32, ldm, rows, nv int, s float32)               { panic("unreachable") }
 func colSums16(dst, m *float32, ldm, rows, nv int, s float32, mask uint16) { panic("unreachable") }
+func normal8z(dst, loc, s *float32, n int, key, first uint64, xs, xt *float64, fail *int64, mask uint8) int {
+	panic("unreachable")
+}

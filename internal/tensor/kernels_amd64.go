@@ -94,6 +94,9 @@ func momentum16(w *float32, v *float32, grad *float32, n int, lr float32, mom fl
 //go:noescape
 func softplusLog8z(a *float32, n int, beta float64, pos *[8]float64, prod *[8]float64)
 
+// normal8z draws the first word of 8 keyed normal units at a time with AVX-512 (see tensor's normalUnit).
+func normal8z(dst *float32, loc *float32, s *float32, n int, key uint64, first uint64, xs *float64, xt *float64, fail *int64, mask uint8) int
+
 // colSums8 adds s times the rows of m (stride ldm) to nv·8 values of dst, row by row.
 //
 //go:noescape

@@ -7278,6 +7278,144 @@ done:
 	VZEROUPPER
 	RET
 
+// func normal8z(dst *float32, loc *float32, s *float32, n int, key uint64, first uint64, xs *float64, xt *float64, fail *int64, mask uint8) int
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, POPCNT
+TEXT ·normal8z(SB), NOSPLIT, $0-88
+	MOVQ         dst+0(FP), AX
+	MOVQ         loc+8(FP), CX
+	MOVQ         s+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVQ         xs+48(FP), SI
+	MOVQ         xt+56(FP), DI
+	MOVQ         fail+64(FP), R8
+	MOVQ         R8, R9
+	MOVQ         key+32(FP), R10
+	VPBROADCASTQ R10, Z0
+	MOVQ         $0x9e3779b97f4a7c15, R10
+	VPBROADCASTQ R10, Z1
+	MOVQ         $0xbf58476d1ce4e5b9, R10
+	VPBROADCASTQ R10, Z2
+	MOVQ         $0x94d049bb133111eb, R10
+	VPBROADCASTQ R10, Z3
+	MOVQ         $0x0000000000000001, R10
+	VPBROADCASTQ R10, Z4
+	MOVQ         $0x0000000000000008, R10
+	VPBROADCASTQ R10, Z5
+	MOVQ         $0x000000000000007f, R10
+	VPBROADCASTQ R10, Z6
+	MOVQ         $0x0000000000000080, R10
+	VPBROADCASTQ R10, Z7
+	VMOVDQU64    iota8q<>+0(SB), Z8
+	MOVQ         first+40(FP), R10
+	VPBROADCASTQ R10, Z9
+	VPADDQ       Z8, Z9, Z9
+	MOVQ         BX, R10
+	SHRQ         $0x03, R10
+	JZ           tail
+
+loop:
+	VPADDQ      Z4, Z9, Z10
+	VPMULLQ     Z1, Z10, Z10
+	VPADDQ      Z0, Z10, Z10
+	VPSRLQ      $0x1e, Z10, Z11
+	VPXORQ      Z11, Z10, Z10
+	VPMULLQ     Z2, Z10, Z10
+	VPSRLQ      $0x1b, Z10, Z11
+	VPXORQ      Z11, Z10, Z10
+	VPMULLQ     Z3, Z10, Z10
+	VPSRLQ      $0x1f, Z10, Z11
+	VPXORQ      Z11, Z10, Z10
+	VPANDQ      Z6, Z10, Z11
+	KXNORB      K1, K1, K1
+	KXNORB      K2, K2, K2
+	VGATHERQPD  (SI)(Z11*8), K1, Z12
+	VGATHERQPD  (DI)(Z11*8), K2, Z13
+	VPSRLQ      $0x0b, Z10, Z11
+	VCVTQQ2PD   Z11, Z11
+	VMULPD      Z12, Z11, Z11
+	VCMPPD      $0x01, Z13, Z11, K3
+	VPANDQ      Z7, Z10, Z10
+	VPSLLQ      $0x38, Z10, Z10
+	VPXORQ      Z10, Z11, Z11
+	VCVTPD2PS   Z11, Y10
+	VMULPS      (DX), Y10, Y10
+	VADDPS      (CX), Y10, Y10
+	VMOVUPS     Y10, (AX)
+	KNOTB       K3, K3
+	VPCOMPRESSQ Z8, K3, (R8)
+	KMOVB       K3, R11
+	POPCNTL     R11, R11
+	SHLL        $0x03, R11
+	ADDQ        R11, R8
+	VPADDQ      Z5, Z9, Z9
+	VPADDQ      Z5, Z8, Z8
+	ADDQ        $0x20, AX
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	DECQ        R10
+	JNZ         loop
+
+tail:
+	TESTQ       $0x00000007, BX
+	JZ          end
+	MOVBLZX     mask+72(FP), BX
+	KMOVB       BX, K1
+	VPADDQ      Z4, Z9, Z4
+	VPMULLQ     Z1, Z4, Z4
+	VPADDQ      Z0, Z4, Z4
+	VPSRLQ      $0x1e, Z4, Z0
+	VPXORQ      Z0, Z4, Z4
+	VPMULLQ     Z2, Z4, Z4
+	VPSRLQ      $0x1b, Z4, Z0
+	VPXORQ      Z0, Z4, Z4
+	VPMULLQ     Z3, Z4, Z4
+	VPSRLQ      $0x1f, Z4, Z0
+	VPXORQ      Z0, Z4, Z4
+	VPANDQ      Z6, Z4, Z0
+	KXNORB      K4, K4, K4
+	KXNORB      K5, K5, K5
+	VGATHERQPD  (SI)(Z0*8), K4, Z14
+	VGATHERQPD  (DI)(Z0*8), K5, Z15
+	VPSRLQ      $0x0b, Z4, Z0
+	VCVTQQ2PD   Z0, Z0
+	VMULPD      Z14, Z0, Z0
+	VCMPPD      $0x01, Z15, Z0, K2
+	VPANDQ      Z7, Z4, Z1
+	VPSLLQ      $0x38, Z1, Z1
+	VPXORQ      Z1, Z0, Z0
+	VCVTPD2PS   Z0, Y0
+	VMOVUPS.Z   (DX), K1, Y1
+	VMULPS      Y1, Y0, Y0
+	VMOVUPS.Z   (CX), K1, Y1
+	VADDPS      Y1, Y0, Y0
+	VMOVUPS     Y0, K1, (AX)
+	KNOTB       K2, K2
+	KANDB       K1, K2, K2
+	VPCOMPRESSQ Z8, K2, (R8)
+	KMOVB       K2, AX
+	POPCNTL     AX, AX
+	SHLL        $0x03, AX
+	ADDQ        AX, R8
+	VPADDQ      Z5, Z9, Z9
+	VPADDQ      Z5, Z8, Z8
+
+end:
+	SUBQ R9, R8
+	SHRQ $0x03, R8
+	MOVQ R8, ret+80(FP)
+	VZEROUPPER
+	RET
+
+DATA iota8q<>+0(SB)/8, $0x0000000000000000
+DATA iota8q<>+8(SB)/8, $0x0000000000000001
+DATA iota8q<>+16(SB)/8, $0x0000000000000002
+DATA iota8q<>+24(SB)/8, $0x0000000000000003
+DATA iota8q<>+32(SB)/8, $0x0000000000000004
+DATA iota8q<>+40(SB)/8, $0x0000000000000005
+DATA iota8q<>+48(SB)/8, $0x0000000000000006
+DATA iota8q<>+56(SB)/8, $0x0000000000000007
+GLOBL iota8q<>(SB), RODATA|NOPTR, $64
+
 // func colSums8(dst *float32, m *float32, ldm int, rows int, nv int, s float32)
 // Requires: AVX
 TEXT ·colSums8(SB), NOSPLIT, $0-44

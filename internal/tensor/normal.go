@@ -157,9 +157,18 @@ func (k NormalKey) SampleCols(dst, loc *Matrix, s []float32, c0, c1, first int) 
 	}
 	checkNormalUnits(first, loc.Rows*loc.Cols)
 	s = s[c0:c1]
+	var fail *[normalChunk]int64
+	if elemAVX512() {
+		fail = normalFails.get()
+		defer normalFails.put(fail)
+	}
 	for r := range loc.Rows {
 		d, l := dst.Row(r)[c0:c1], loc.Row(r)[c0:c1]
 		n := uint64(first + r*loc.Cols + c0)
+		if fail != nil {
+			normalRowZ(d, l, s, uint64(k), n, fail)
+			continue
+		}
 		for j, sj := range s {
 			// normalUnit, its first word inline.
 			u := n + uint64(j)
@@ -175,6 +184,29 @@ func (k NormalKey) SampleCols(dst, loc *Matrix, s []float32, c0, c1, first int) 
 		}
 	}
 }
+
+// normalRowZ is SampleCols' row on the AVX-512 kernel: every unit's first
+// word there, then the units it reports in Go (normalSlow), which gives
+// them the scalar code's values — the same bits.
+func normalRowZ(d, l, s []float32, k, n uint64, fail *[normalChunk]int64) {
+	for c := 0; c < len(s); c += normalChunk {
+		m := min(normalChunk, len(s)-c)
+		nf := normal8z(&d[c], &l[c], &s[c], m, k, n+uint64(c), &zigXs[0], &zigX[1], &fail[0], uint8(1<<(m&7)-1))
+		for _, j := range fail[:nf] {
+			j += int64(c)
+			u := n + uint64(j)
+			w := splitmix(k + (u+1)*0x9e3779b97f4a7c15)
+			x := float64(int64(w>>11)) * zigXs[w&127]
+			d[j] = l[j] + s[j]*float32(normalSlow(k, u, w, x))
+		}
+	}
+}
+
+// normalChunk is the most units one call of the AVX-512 kernel takes: its
+// list of units to redo has that room.
+const normalChunk = 512
+
+var normalFails freeList[[normalChunk]int64]
 
 // Sample sets dst = loc + s·z row by row (SampleCols of every column),
 // split over rows on GOMAXPROCS goroutines; the bits do not depend on the

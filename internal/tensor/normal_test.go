@@ -227,3 +227,35 @@ func TestNormalKeyStream(t *testing.T) {
 		t.Errorf("stream sha256 %s, want %s", got, want)
 	}
 }
+
+// TestNormalKeyPaths: the AVX-512 kernel (first words 8 units at a time,
+// the rest redone in Go) and the portable code give the same bits, over
+// enough units that hundreds take the slow path, with row lengths that
+// leave every tail of 0–7 lanes and rows longer than a kernel call.
+func TestNormalKeyPaths(t *testing.T) {
+	if !AVX512() {
+		t.Skip("no AVX-512 here: one path only")
+	}
+	defer SetAVX512Elementwise(SetAVX512Elementwise(true))
+	k := NewRand(8).NormalKey()
+	for _, cols := range []int{784, 1, 7, 9, 15, normalChunk + 3} {
+		rows := 40_000/cols + 1
+		loc, s := New(rows, cols), make([]float32, cols)
+		NewRand(9).Normal(loc.Data, 0, 1)
+		for i := range s {
+			s[i] = 0.5 + float32(i%5)
+		}
+		fast, slow := New(rows, cols), New(rows, cols)
+		SetAVX512Elementwise(true)
+		k.SampleCols(fast, loc, s, 0, cols, 3)
+		SetAVX512Elementwise(false)
+		k.SampleCols(slow, loc, s, 0, cols, 3)
+		if !slices.Equal(fast.Data, slow.Data) {
+			for i := range fast.Data {
+				if fast.Data[i] != slow.Data[i] {
+					t.Fatalf("%d columns: element %d is %v on AVX-512, %v portable", cols, i, fast.Data[i], slow.Data[i])
+				}
+			}
+		}
+	}
+}

@@ -37,6 +37,7 @@ func main() {
 	packBTransKernel()
 	softplusLogKernel()
 	elemKernelsAVX512()
+	normalKernelZ()
 	columnSumKernels()
 	fmaScalar()
 	Generate()
