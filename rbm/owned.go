@@ -91,6 +91,16 @@ type ownedStep struct {
 	ax0, ax0t tensor.PackedA
 	packed    counter
 
+	// Bernoulli units: the ones of the step's binary states, indexed once
+	// for every part's products with them (each part indexed them for
+	// itself: a tenth of the step's work, twice) — v0 by rows (part 0)
+	// and by columns (the last part), each row block of the chains by the
+	// part that samples its last units, and the final chains by columns
+	// by the part that completes them; ixRows, ixCols, ixV count them.
+	v0rows, v0cols, vcols tensor.Ones
+	blockIx               []tensor.Ones
+	ixRows, ixCols, ixV   counter
+
 	// stepRows: the parts copy rows of src into batch (the step's v0)
 	// themselves, each its share, before they start; filled counts the
 	// parts done.
@@ -419,8 +429,9 @@ func (o *ownedStep) fit(n int, c *Chain) {
 	nb := (nc + size - 1) / size
 	if cap(o.blocks) < nb {
 		o.blocks = make([]ownedBlock, nb)
+		o.blockIx = make([]tensor.Ones, nb)
 	}
-	o.blocks = o.blocks[:nb]
+	o.blocks, o.blockIx = o.blocks[:nb], o.blockIx[:nb]
 	nv := c.V.Cols
 	for b := range o.blocks {
 		r0, r1 := b*size, min((b+1)*size, nc)
@@ -515,6 +526,9 @@ func (o *ownedStep) step(v0 *tensor.Matrix, lr, mom float32) {
 	o.cen.n.Store(0)
 	o.filled.n.Store(0)
 	o.packed.n.Store(0)
+	o.ixRows.n.Store(0)
+	o.ixCols.n.Store(0)
+	o.ixV.n.Store(0)
 	o.crew.Run(o)
 	if o.steps++; o.steps == balanceSettle {
 		for p := range o.parts {
@@ -596,11 +610,19 @@ func (o *ownedStep) RunPart(p int) {
 	// the step found them, so it runs on all rows at once.
 	k.packed.Pack(k.w, true)
 	k.upPacked = false
-	if o.gauss != nil {
+	if o.gauss == nil {
+		o.indexBatch(p)
+	}
+	switch {
+	case o.gauss != nil:
 		tensor.GemmPackedA(&o.ax0, k.w, 0, k.ph0) // tensor.MatMul's bits
 		tensor.SigmoidBiasRows(k.ph0, k.c)
 		k.clearPad(k.ph0)
-	} else {
+	case o.v0rows.Gathers():
+		tensor.GemmOnes(1, &o.v0rows, k.w, 0, k.ph0) // the same bits
+		tensor.SigmoidBiasRows(k.ph0, k.c)
+		k.clearPad(k.ph0)
+	default:
 		k.hiddenProbs(k.ph0, x0)
 	}
 	if t.Method == CD {
@@ -627,7 +649,14 @@ func (o *ownedStep) RunPart(p int) {
 	}
 
 	nc := float32(c.V.Rows)
-	tensor.Gemm(true, false, -1/nc, xc, k.ph, 1, k.gw)
+	if o.gauss == nil {
+		k.wait(&o.ixV.n, 1)
+	}
+	if o.gauss == nil && o.vcols.Gathers() {
+		tensor.GemmOnes(-1/nc, &o.vcols, k.ph, 1, k.gw) // Gemm's bits
+	} else {
+		tensor.Gemm(true, false, -1/nc, xc, k.ph, 1, k.gw)
+	}
 	tensor.ColumnSums(k.gc, k.ph, -1/nc)
 	if p == o.biasPart() || t.Centered {
 		m.units().BiasGrad(k.gb, c.V, m.B, -1/nc)
@@ -756,6 +785,44 @@ func (o *ownedStep) center(p int) {
 	}
 }
 
+// indexBatch indexes the batch's ones for part p and the others: part 0
+// by rows (every part's first up pass), the last part by columns (every
+// part's data statistics; the last part needs them first); with more
+// parts the others wait for part 0's.
+func (o *ownedStep) indexBatch(p int) {
+	k := &o.parts[p]
+	switch p {
+	case 0:
+		o.v0rows.Index(o.v0, false)
+		o.ixRows.n.Store(1)
+		if len(o.parts) == 1 {
+			o.v0cols.Index(o.v0, true)
+			o.ixCols.n.Store(1)
+		}
+	case len(o.parts) - 1:
+		o.v0cols.Index(o.v0, true)
+		o.ixCols.n.Store(1)
+		fallthrough
+	default:
+		k.wait(&o.ixRows.n, 1)
+	}
+}
+
+// indexBlock indexes row block b of the chains once its last units are
+// sampled, for every part's next up pass; after the last block of the
+// last down pass (pass s), also the final chains by columns, for every
+// part's gradient. Bernoulli units only.
+func (o *ownedStep) indexBlock(s, b int) {
+	if o.gauss != nil {
+		return
+	}
+	o.blockIx[b].Index(&o.blocks[b].v, false)
+	if s == len(o.keys)-1 && b == len(o.blocks)-1 {
+		o.vcols.Index(o.c.V, true)
+		o.ixV.n.Store(1)
+	}
+}
+
 // hiddenProbs sets dst = σ(v·w + c) for the part's hidden units
 // (RBM.HiddenProbs on a block of them), the pad 0.
 func (k *ownedPart) hiddenProbs(dst, v *tensor.Matrix) {
@@ -783,9 +850,12 @@ func (o *ownedStep) dataStats(p int) {
 	k := &o.parts[p]
 	t := o.t
 	n := float32(o.v0.Rows)
-	if o.gauss != nil {
+	switch {
+	case o.gauss != nil:
 		tensor.GemmPackedA(&o.ax0t, k.ph0, 0, k.gw) // Gemm(true, false, 1/n, x0, ph0, 0, gw)'s bits
-	} else {
+	case o.wait(k, &o.ixCols) && o.v0cols.Gathers():
+		tensor.GemmOnes(1/n, &o.v0cols, k.ph0, 0, k.gw) // the same bits
+	default:
 		tensor.Gemm(true, false, 1/n, o.v0, k.ph0, 0, k.gw)
 	}
 	clear(k.gc)
@@ -814,6 +884,7 @@ func (o *ownedStep) pass(p, s int) {
 		if split < nv {
 			if p == 0 {
 				o.finish(blk, split, nv, o.keys[s-1].v)
+				o.indexBlock(s-1, b)
 				o.fin.n.Store(prev)
 			} else {
 				k.wait(&o.fin.n, prev)
@@ -821,15 +892,21 @@ func (o *ownedStep) pass(p, s int) {
 		}
 		ph := &k.phb[b]
 		if o.gauss != nil {
-			k.upBlock(ph, &blk.x)
+			k.upBlock(ph, &blk.x, nil)
 		} else {
-			k.upBlock(ph, &blk.v)
+			k.upBlock(ph, &blk.v, &o.blockIx[b])
 		}
 		if s < len(o.keys) {
 			o.keys[s].h.SampleRows(&k.hb[b], ph, blk.r0*nh+k.h0, nh)
 			o.sums(p, s, b)
 		}
 	}
+}
+
+// wait is k.wait(c, 1) for a counter of the step's indexes, true.
+func (o *ownedStep) wait(k *ownedPart, c *counter) bool {
+	k.wait(&c.n, 1)
+	return true
 }
 
 // wait is tensor.WaitAtLeast(c, v) for part k, timed.
@@ -845,8 +922,10 @@ func (k *ownedPart) wait(c *atomic.Int64, v int64) {
 // upBlock sets dst = σ(v·w + c) for a row block v of the chains: the
 // gather kernel when v is binary and sparse enough (sampled states
 // nearly always are), else a product with w packed once a step.
-func (k *ownedPart) upBlock(dst, v *tensor.Matrix) {
-	if !tensor.GemmBinary(1, v, k.w, 0, dst) {
+func (k *ownedPart) upBlock(dst, v *tensor.Matrix, ix *tensor.Ones) {
+	if ix != nil && ix.Gathers() {
+		tensor.GemmOnes(1, ix, k.w, 0, dst)
+	} else if ix != nil || !tensor.GemmBinary(1, v, k.w, 0, dst) {
 		if !k.upPacked {
 			k.up.Pack(k.w, false)
 			k.upPacked = true
@@ -885,6 +964,9 @@ func (o *ownedStep) sums(p, s, b int) {
 	tensor.GemmPacked(1, &k.hb[b], &k.packed, beta, &blk.pv)
 	if p == len(o.parts)-1 {
 		o.finish(blk, 0, o.split(s), o.keys[s].v)
+		if o.split(s) == o.t.m.NVisible() {
+			o.indexBlock(s, b)
+		}
 	}
 	k.done.n.Store(n)
 }

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"sync"
 )
@@ -207,17 +208,73 @@ func GemmBinary(alpha float32, a, b *Matrix, beta float32, c *Matrix) bool {
 // returns true when op(a) is binary and sparse enough; otherwise it returns
 // false without touching c.
 func gemmBinary(transA bool, alpha float32, a, b *Matrix, beta float32, c *Matrix) bool {
-	m, n := c.Rows, c.Cols
-	k := b.Rows
+	m, k := c.Rows, b.Rows
 	x := onesFree.get()
 	defer onesFree.put(x)
-	if !x.build(a, transA) {
+	if !x.build(a, transA) || !x.sparse(m, k) {
 		return false
 	}
+	gatherProduct(x, alpha, b, beta, c)
+	return true
+}
+
+// sparse reports whether the index of an m×k binary operand has few
+// enough ones to gather (maxBinaryDensity).
+func (x *onesIndex) sparse(m, k int) bool {
+	return float64(x.ptr[m]) <= maxBinaryDensity()*float64(m)*float64(k)
+}
+
+// Ones is the index of the ones of a binary operand, for several products
+// with it: the parts of a training step, each multiplying the same states
+// by its own columns of the weights, index them once between them instead
+// of once each. The zero value is empty; Index fills it, reusing its
+// storage.
+type Ones struct {
+	x      onesIndex
+	m, k   int
+	gather bool
+}
+
+// Index indexes op(a) — a, or aᵀ when trans — and reports whether products
+// from it gather: a holds only zeros and ones, no more of them than Gemm
+// gathers (else GemmOnes must not be called; Gemm's dense path applies).
+func (o *Ones) Index(a *Matrix, trans bool) bool {
+	o.m, o.k = a.Rows, a.Cols
+	if trans {
+		o.m, o.k = o.k, o.m
+	}
+	o.gather = o.x.build(a, trans) && o.x.sparse(o.m, o.k)
+	return o.gather
+}
+
+// Gathers reports what the last Index reported.
+func (o *Ones) Gathers() bool { return o.gather }
+
+// GemmOnes computes c = alpha·op(a)·b + beta·c with op(a) indexed in o
+// (Index reported true): Gemm's bits, split over the free cores as Gemm's
+// gather is.
+func GemmOnes(alpha float32, o *Ones, b *Matrix, beta float32, c *Matrix) {
+	if !o.gather {
+		panic("tensor.GemmOnes: the operand was not indexed for gathering")
+	}
+	if o.k != b.Rows || c.Rows != o.m || c.Cols != b.Cols {
+		panic(fmt.Sprintf("tensor.GemmOnes: shapes op(a) %d×%d, b %d×%d, c %d×%d", o.m, o.k, b.Rows, b.Cols, c.Rows, c.Cols))
+	}
+	if c.Rows == 0 || c.Cols == 0 {
+		return
+	}
+	if o.k == 0 || alpha == 0 {
+		scaleC(c, beta)
+		return
+	}
+	gatherProduct(&o.x, alpha, b, beta, c)
+}
+
+// gatherProduct runs the gather kernel for c = alpha·op(a)·b + beta·c with
+// op(a) indexed in x.
+func gatherProduct(x *onesIndex, alpha float32, b *Matrix, beta float32, c *Matrix) {
+	m, n := c.Rows, c.Cols
 	nnz := int(x.ptr[m])
-	if float64(nnz) > maxBinaryDensity()*float64(m)*float64(k) {
-		return false
-	}
 	w := binaryWorkPool.Get().(*binaryWork)
 	*w = binaryWork{x: x, alpha: alpha, beta: beta, b: b, c: c}
 	w.nblk = (n + gatherWidth() - 1) / gatherWidth()
@@ -226,7 +283,6 @@ func gemmBinary(transA bool, alpha float32, a, b *Matrix, beta float32, c *Matri
 	run(w, w.parts)
 	*w = binaryWork{}
 	binaryWorkPool.Put(w)
-	return true
 }
 
 // splitBinary chooses how a gather product of m rows over nblk column

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -62,4 +63,41 @@ func TestOnesIndex(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestGemmOnes: products from an index built once have Gemm's bits, for
+// op(a) = a and aᵀ, any alpha and beta, and column blocks of b (the owned
+// step's parts); Index refuses operands that are not binary or too dense.
+func TestGemmOnes(t *testing.T) {
+	rng := NewRand(11)
+	for _, g := range []gemmCase{
+		{100, 784, 250, false, false, 1, 0, 0.13},
+		{784, 100, 256, true, false, 0.01, 0, 0.13},
+		{784, 100, 244, true, false, -0.01, 1, 0.3},
+		{12, 784, 288, false, false, 1, 0, 0.32},
+		{7, 9, 33, false, false, -0.5, 0.5, 0.2},
+	} {
+		a, b, c := g.operands(rng)
+		want := c.Clone()
+		Gemm(g.ta, false, g.alpha, a, b, g.beta, want)
+		var o Ones
+		if !o.Index(a, g.ta) || !o.Gathers() {
+			t.Fatalf("%v: Index refused a sparse binary operand", g)
+		}
+		got := c.Clone()
+		GemmOnes(g.alpha, &o, b, g.beta, got)
+		sameBits(t, fmt.Sprintf("%v", g), got.Data, want.Data)
+	}
+	var o Ones
+	dense := New(10, 20)
+	for i := range dense.Data {
+		dense.Data[i] = 1
+	}
+	if o.Index(dense, false) {
+		t.Error("Index accepted an operand of all ones (denser than the gather limit)")
+	}
+	dense.Data[3] = 0.5
+	if o.Index(dense, true) || o.Gathers() {
+		t.Error("Index accepted an operand that is not binary")
+	}
 }
