@@ -2,7 +2,9 @@
 // CD-1, PCD-1 and PT (10 temperatures) updates of a 784→500 RBM on batches
 // of 100 threshold-binarized MNIST images and restart-5 (the default
 // method: batches and chains of 500), through rbm.Trainer, and AIS
-// chains of the committed 784→500 model, each at GOMAXPROCS = 1, 2, … up to
+// chains of the committed 784→500 model — and CD-1 with centered gradients,
+// and CD-1 of Gaussian visible units with learned σ on MNIST's grey levels
+// (learning rate 0.001) — each at GOMAXPROCS = 1, 2, … up to
 // the machine's CPUs. Rounds interleave the settings (every workload at
 // every GOMAXPROCS, then again), so a change in the machine's load touches
 // all of them alike; the table shows the median of the rounds, the speed-up
@@ -13,6 +15,7 @@
 //
 //	go run ./bench/scaling                # 3 rounds
 //	go run ./bench/scaling -rounds 5 -json
+//	go run ./bench/scaling -only cd-1,cd-1-gaussian
 //
 // Training rates count the updates after the first of an epoch (the time
 // from the end of batch 1 to the end of the last, from rbm.Trainer's
@@ -65,15 +68,20 @@ func main() {
 	samples := flag.Int("samples", 3000, "training examples per measurement (one epoch)")
 	model := flag.String("model", "experiments/models/cd25-e200-d0.05.safetensors", "784→500 model for AIS")
 	asJSON := flag.Bool("json", false, "print JSON")
+	only := flag.String("only", "", "comma-separated workloads to run (default: all)")
 	flag.Parse()
-	if err := run(*rounds, *samples, *model, *asJSON); err != nil {
+	if err := run(*rounds, *samples, *model, *asJSON, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "scaling:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rounds, samples int, model string, asJSON bool) error {
+func run(rounds, samples int, model string, asJSON bool, only string) error {
 	data, err := dataset.Load(fmt.Sprintf("mnist:%d", samples), dataset.Options{Binarize: "threshold"})
+	if err != nil {
+		return fmt.Errorf("loading MNIST: %w", err)
+	}
+	grey, err := dataset.Load(fmt.Sprintf("mnist:%d", samples), dataset.Options{})
 	if err != nil {
 		return fmt.Errorf("loading MNIST: %w", err)
 	}
@@ -88,9 +96,17 @@ func run(rounds, samples int, model string, asJSON bool) error {
 	for _, method := range []rbm.Method{rbm.CD, rbm.PCD, rbm.PT, rbm.Restart} {
 		name := fmt.Sprintf("%s-%d", method, rbm.DefaultConfigFor(method).K)
 		loads = append(loads, workload{name, "samples/s", func() (float64, error) {
-			return train(method, data.X)
+			return train(method, data.X, nil)
 		}})
 	}
+	loads = append(loads, workload{"cd-1-centered", "samples/s", func() (float64, error) {
+		return train(rbm.CD, data.X, func(c *rbm.Config, _ **rbm.RBM) { c.Centered = true })
+	}}, workload{"cd-1-gaussian", "samples/s", func() (float64, error) {
+		return train(rbm.CD, grey.X, func(c *rbm.Config, m **rbm.RBM) {
+			*m = rbm.NewUnits(rbm.NewGaussianUnits(grey.X.Cols, 1, true), grey.X.Cols, 500)
+			*c = rbm.Defaults(rbm.CD, (*m).Units())
+		})
+	}})
 	betas := estimate.LinearSchedule(1451)
 	loads = append(loads, workload{"ais", "chains/s", func() (float64, error) {
 		t := time.Now()
@@ -100,6 +116,13 @@ func run(rounds, samples int, model string, asJSON bool) error {
 		return 100 * float64(len(betas)-1) / 14500 / time.Since(t).Seconds(), nil
 	}})
 
+	if only != "" {
+		want := strings.Split(only, ",")
+		loads = slices.DeleteFunc(loads, func(w workload) bool { return !slices.Contains(want, w.name) })
+		if len(loads) == 0 {
+			return fmt.Errorf("-only %q: no such workload", only)
+		}
+	}
 	maxP := runtime.NumCPU()
 	rates := make(map[string][][]float64)
 	cpuWall := make(map[string][][2]time.Duration) // CPU, wall per GOMAXPROCS
@@ -146,20 +169,24 @@ func run(rounds, samples int, model string, asJSON bool) error {
 	k := tensor.Kernels()
 	fmt.Printf("cpu: %s (%d CPUs; %s)\nkernels: %s %v\n%s, %d rounds, %s\n\n", info["cpu"], maxP, strings.Join(features(), " "),
 		k.Name, k.Uses, runtime.Version(), rounds, info["date"])
-	fmt.Printf("%-9s %5s %12s %8s %10s %9s   %s\n", "load", "procs", "median", "speedup", "efficiency", "cpu-share", "rounds")
+	fmt.Printf("%-14s %5s %12s %8s %10s %9s   %s\n", "load", "procs", "median", "speedup", "efficiency", "cpu-share", "rounds")
 	for _, r := range rows {
-		fmt.Printf("%-9s %5d %12.1f %8.2f %10.2f %9.2f   %s %s\n", r.Workload, r.Procs, r.Median, r.Speedup, r.Efficiency, r.CPUShare, fmtRates(r.Rates), r.Unit)
+		fmt.Printf("%-14s %5d %12.1f %8.2f %10.2f %9.2f   %s %s\n", r.Workload, r.Procs, r.Median, r.Speedup, r.Efficiency, r.CPUShare, fmtRates(r.Rates), r.Unit)
 	}
 	return nil
 }
 
 // train runs one epoch of method over x and returns the samples per second
-// of its updates after the first.
-func train(method rbm.Method, x *tensor.Matrix) (float64, error) {
+// of its updates after the first; set, when not nil, changes the
+// configuration or the model first.
+func train(method rbm.Method, x *tensor.Matrix, set func(*rbm.Config, **rbm.RBM)) (float64, error) {
 	rng := tensor.NewRand(1)
 	m := rbm.New(x.Cols, 500)
-	m.Init(x, 0.01, rng)
 	cfg := rbm.DefaultConfigFor(method)
+	if set != nil {
+		set(&cfg, &m)
+	}
+	m.Init(x, 0.01, rng)
 	cfg.MonitorRows, cfg.PLLRows = 100, 1
 	tr, err := rbm.NewTrainer(cfg, m, rng)
 	if err != nil {
