@@ -17,6 +17,19 @@ func normalDraws(seed uint64, n int) []float32 {
 	return z
 }
 
+// ksDistance sorts x and returns the Kolmogorov–Smirnov distance between
+// its empirical distribution and cdf.
+func ksDistance(x []float64, cdf func(float64) float64) float64 {
+	slices.Sort(x)
+	n := float64(len(x))
+	var d float64
+	for i, v := range x {
+		p := cdf(v)
+		d = max(d, math.Abs(float64(i+1)/n-p), math.Abs(p-float64(i)/n))
+	}
+	return d
+}
+
 // The ziggurat's layers have equal areas and close at the top: the last
 // layer's rectangle, from f(x_127) to 1, has area v too (to the precision
 // of the published constants).
@@ -77,14 +90,8 @@ func TestNormalKeyDistribution(t *testing.T) {
 	for i, v := range z {
 		x[i] = float64(v)
 	}
-	slices.Sort(x)
 	phi := func(v float64) float64 { return 0.5 * math.Erfc(-v/math.Sqrt2) }
-	var d float64
-	for i, v := range x {
-		p := phi(v)
-		d = max(d, math.Abs(float64(i+1)/n-p), math.Abs(p-float64(i)/n))
-	}
-	if d*math.Sqrt(n) > 1.95 {
+	if d := ksDistance(x, phi); d*math.Sqrt(n) > 1.95 {
 		t.Errorf("Kolmogorov–Smirnov D = %.5f (D√N = %.2f > 1.95)", d, d*math.Sqrt(n))
 	}
 	count := func(f func(float64) bool) float64 {
@@ -124,14 +131,8 @@ func TestZigguratTail(t *testing.T) {
 	for i := range x {
 		x[i], _ = zigTail(0x1234, uint64(i), 1)
 	}
-	slices.Sort(x)
 	cdf := func(v float64) float64 { return 1 - math.Erfc(v/math.Sqrt2)/math.Erfc(zigR/math.Sqrt2) }
-	var d float64
-	for i, v := range x {
-		p := cdf(v)
-		d = max(d, math.Abs(float64(i+1)/n-p), math.Abs(p-float64(i)/n))
-	}
-	if d*math.Sqrt(n) > 1.95 {
+	if d := ksDistance(x, cdf); d*math.Sqrt(n) > 1.95 {
 		t.Errorf("tail: Kolmogorov–Smirnov D = %.5f (D√N = %.2f > 1.95)", d, d*math.Sqrt(n))
 	}
 }
