@@ -41,6 +41,11 @@ type Tempered struct {
 	hw   []*tensor.Matrix
 	dots [][2][]float64
 	wt   tensor.PackedB // Wᵀ packed for the round's down passes
+	// The round's sweeps (parallelSweeps): their arguments, the next
+	// temperature to claim, and runSweeps as a func value, made once.
+	sweep     sweepArgs
+	next      atomic.Int64
+	sweepPart func(lo, hi int)
 	rngs []*tensor.Rand // one per temperature, reseeded from the caller's every round
 
 	// serial: every temperature draws from the caller's source in turn,
@@ -278,15 +283,32 @@ func (p *Tempered) parallelSweeps(m *RBM, k, start int, rng *tensor.Rand) {
 	// fixed blocks of neighbouring temperatures left the hot end's core
 	// 1.2 ms behind the other's.
 	n := len(p.Chains)
-	var next atomic.Int64
+	p.next.Store(0)
+	p.sweep = sweepArgs{m: m, k: k, start: start}
+	if p.sweepPart == nil {
+		p.sweepPart = p.runSweeps // made once: a closure per round allocated
+	}
 	parts := min(runtime.GOMAXPROCS(0), n)
-	tensor.Split(parts, parts, func(lo, hi int) {
-		for j := next.Add(1) - 1; j < int64(n); j = next.Add(1) - 1 {
-			i := n - 1 - int(j)
-			m.sweepBeta(p.Chains[i], p.Betas[i], k, p.rngs[i], &p.hw[i], &p.wt)
-			p.energies(m, i, k, start)
-		}
-	})
+	tensor.Split(parts, parts, p.sweepPart)
+	p.sweep = sweepArgs{}
+}
+
+// sweepArgs are a round's arguments to its sweeps (parallelSweeps).
+type sweepArgs struct {
+	m        *RBM
+	k, start int
+}
+
+// runSweeps is one goroutine of parallelSweeps: it claims temperatures,
+// the hottest first, until none is left.
+func (p *Tempered) runSweeps(_, _ int) {
+	n := len(p.Chains)
+	a := &p.sweep
+	for j := p.next.Add(1) - 1; j < int64(n); j = p.next.Add(1) - 1 {
+		i := n - 1 - int(j)
+		a.m.sweepBeta(p.Chains[i], p.Betas[i], a.k, p.rngs[i], &p.hw[i], &p.wt)
+		p.energies(a.m, i, a.k, a.start)
+	}
 }
 
 // energies computes p.e[i], the joint energies of chain i, when the

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/ebm-go/ebm/internal/tensor"
@@ -245,5 +246,66 @@ func TestTrainStopsOnCancel(t *testing.T) {
 	_, err := tr.Train(ctx, x, nil)
 	if !errors.Is(err, context.Canceled) || tr.Epoch != 3 {
 		t.Fatalf("err %v after %d epochs, want context.Canceled after 3", err, tr.Epoch)
+	}
+}
+
+// TestTrainStepAllocatesNothing: after its first update, the training
+// step allocates nothing — for every method, centered gradients, the
+// sparsity term and Gaussian units with learned σ, on one core and on the
+// owned step (the cuts between its parts held still: a move that
+// outgrows a part's room allocates, by design).
+func TestTrainStepAllocatesNothing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	x := tensor.New(40, 30)
+	rng := tensor.NewRand(3)
+	p := make([]float32, len(x.Data))
+	for i := range p {
+		p[i] = 0.3
+	}
+	rng.Bernoulli(x.Data, p)
+	cases := []struct {
+		name  string
+		cfg   func(*Config)
+		gauss bool
+	}{
+		{"cd", func(c *Config) { c.Method = CD }, false},
+		{"pcd-sparsity", func(c *Config) { c.Method, c.Chains, c.SparsityTarget, c.SparsityCost = PCD, 20, 0.1, 0.1 }, false},
+		{"pt", func(c *Config) { c.Method, c.Chains, c.Temperatures = PT, 10, 4 }, false},
+		{"restart-centered", func(c *Config) { c.Method, c.Chains, c.Centered = Restart, 20, true }, false},
+		{"gaussian-learned", func(c *Config) { c.Method = CD }, true},
+	}
+	for _, tc := range cases {
+		for _, parts := range []int{1, 2} {
+			m := New(30, 40)
+			if tc.gauss {
+				m = NewUnits(NewGaussianUnits(30, 1, true), 30, 40)
+			}
+			m.Init(x, 0.01, rng)
+			cfg := Defaults(CD, m.Units())
+			cfg.BatchSize = 20
+			tc.cfg(&cfg)
+			tr, err := NewTrainer(cfg, m, tensor.NewRand(4))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Train sets up the chains and offsets; then the step alone.
+			tr.Epochs, tr.forceParts = 1, parts
+			if _, err := tr.Train(context.Background(), x, nil); err != nil {
+				t.Fatal(err)
+			}
+			tr.useOwned()
+			if tr.owned != nil {
+				tr.owned.window = math.MaxInt
+			}
+			batch := x.SliceRows(0, 20)
+			tr.step(batch, 0.01, 0.5)
+			if (tr.owned != nil) != (parts == 2 && tc.name != "pt") {
+				t.Errorf("%s, %d parts: owned step %v", tc.name, parts, tr.owned != nil)
+			}
+			if n := testing.AllocsPerRun(20, func() { tr.step(batch, 0.01, 0.5) }); n > 0 {
+				t.Errorf("%s, %d parts (owned step %v): %v allocations a step", tc.name, parts, tr.owned != nil, n)
+			}
+			tr.owned.close()
+		}
 	}
 }

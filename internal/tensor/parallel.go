@@ -394,8 +394,18 @@ func Split(n, parts int, f func(lo, hi int)) {
 		}
 		return
 	}
-	run(&splitTask{n: n, parts: parts, f: f}, parts)
+	t, _ := splitTasks.Get().(*splitTask)
+	if t == nil {
+		t = new(splitTask)
+	}
+	*t = splitTask{n: n, parts: parts, f: f}
+	run(t, parts)
+	*t = splitTask{}
+	splitTasks.Put(t)
 }
+
+// splitTasks keeps Split's tasks, so that a split allocates nothing.
+var splitTasks sync.Pool
 
 // SetPinning turns the binding of a Crew's threads to CPUs on or off for
 // crews made after the call (benchmarks, and hosts where binding hurts)
