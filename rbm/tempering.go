@@ -46,7 +46,7 @@ type Tempered struct {
 	sweep     sweepArgs
 	next      atomic.Int64
 	sweepPart func(lo, hi int)
-	rngs []*tensor.Rand // one per temperature, reseeded from the caller's every round
+	rngs      []*tensor.Rand // one per temperature, reseeded from the caller's every round
 
 	// serial: every temperature draws from the caller's source in turn,
 	// one after the other, as ebm did before the temperatures ran in
