@@ -402,14 +402,29 @@ func (g *Gaussian) LogPartition(u, b []float32) float64 {
 	return t
 }
 
-// BiasGrad adds scale · Σ_rows (v_i−b_i)/σ_i².
+// BiasGrad adds scale · Σ_rows (v_i−b_i)/σ_i², with 1/σ_i² computed once
+// (units of an old checkpoint, Gaussian.serial: divided by σ_i twice, as
+// that code did).
 func (g *Gaussian) BiasGrad(gb []float32, v *tensor.Matrix, b []float32, scale float32) {
-	sig := g.scaled(1, 1)
-	defer putFloats(sig)
+	if g.serial {
+		sig := g.scaled(1, 1)
+		defer putFloats(sig)
+		for r := 0; r < v.Rows; r++ {
+			for i, x := range v.Row(r) {
+				d := (x - b[i]) / (*sig)[i]
+				gb[i] += scale * d / (*sig)[i]
+			}
+		}
+		return
+	}
+	inv2 := g.scaled(-2, 1)
+	defer putFloats(inv2)
+	w := (*inv2)[:len(gb)]
+	b = b[:len(gb)]
 	for r := 0; r < v.Rows; r++ {
-		for i, x := range v.Row(r) {
-			d := (x - b[i]) / (*sig)[i]
-			gb[i] += scale * d / (*sig)[i]
+		row := v.Row(r)[:len(gb)]
+		for i, x := range row {
+			gb[i] += scale * ((x - b[i]) * w[i])
 		}
 	}
 }
@@ -420,11 +435,14 @@ func (g *Gaussian) learned() bool     { return g.Learn }
 // paramGrad adds scale · Σ_rows (v_i−b_i)²/σ_i², the part of −∂F/∂s_i
 // (s_i = log σ_i) from E_v; couplingGrad adds the part from x(v)ᵀWh.
 func (g *Gaussian) paramGrad(gs []float32, v *tensor.Matrix, b []float32, scale float32) {
-	sig := g.scaled(1, 1)
-	defer putFloats(sig)
+	inv := g.scaled(-1, 1)
+	defer putFloats(inv)
+	w := (*inv)[:len(gs)]
+	b = b[:len(gs)]
 	for r := 0; r < v.Rows; r++ {
-		for i, xv := range v.Row(r) {
-			d := (xv - b[i]) / (*sig)[i]
+		row := v.Row(r)[:len(gs)]
+		for i, xv := range row {
+			d := (xv - b[i]) * w[i]
 			gs[i] += scale * (d * d)
 		}
 	}
