@@ -622,7 +622,10 @@ func (o *ownedStep) RunPart(p int) {
 	}
 	switch {
 	case o.gauss != nil:
-		tensor.GemmPackedA(&o.ax0, k.w, 0, k.ph0) // tensor.MatMul's bits
+		// W_p packed once for this and the later up passes.
+		k.up.Pack(k.w, false)
+		k.upPacked = true
+		tensor.GemmPackedAB(&o.ax0, &k.up, 0, k.ph0) // tensor.MatMul's bits
 		tensor.SigmoidBiasRows(k.ph0, k.c)
 		k.clearPad(k.ph0)
 	case o.v0rows.Gathers():

@@ -343,8 +343,9 @@ type Trainer struct {
 	x0, wp     *tensor.Matrix // x(v0), and ph·Wᵀ for serial Gaussian units' gradient
 	dots       []float64      // Σ_j W_ij gW_ij, the units' coupling gradient
 	meanV0     []float32
-	mu, lambda []float32 // centering offsets of v and h (Centered)
-	cen        centering // the centered update's scratch
+	mu, lambda []float32      // centering offsets of v and h (Centered)
+	cen        centering      // the centered update's scratch
+	wUp        tensor.PackedB // W packed for a step's dense up passes (Gaussian units)
 
 	// owned is the step on several cores with the weights owned by them
 	// (owned.go), nil when it does not apply; forceParts sets its part
@@ -555,7 +556,15 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	if x0 != v0 {
 		t.x0 = x0
 	}
-	tensor.MatMul(t.ph0, x0, m.W)
+	// Real-valued inputs (Gaussian units) take the dense products: W is
+	// packed once for the batch's and the chains' up passes.
+	_, dense := u.(*Gaussian)
+	if dense {
+		t.wUp.Pack(m.W, false)
+		tensor.GemmPacked(1, x0, &t.wUp, 0, t.ph0) // MatMul's bits
+	} else {
+		tensor.MatMul(t.ph0, x0, m.W)
+	}
 	tensor.SigmoidBiasRows(t.ph0, m.C)
 
 	var c *Chain
@@ -580,7 +589,11 @@ func (t *Trainer) gradient(v0 *tensor.Matrix) {
 	}
 	// Negative statistics use the hidden probabilities (at β = 1) of the final v.
 	xc := m.chainInput(c)
-	tensor.MatMul(c.PH, xc, m.W)
+	if dense {
+		tensor.GemmPacked(1, xc, &t.wUp, 0, c.PH)
+	} else {
+		tensor.MatMul(c.PH, xc, m.W)
+	}
 	tensor.SigmoidBiasRows(c.PH, m.C)
 	nc := c.V.Rows
 

@@ -45,6 +45,9 @@ type gemmWork struct {
 	// pack their own (one part, or a shared operand too large).
 	shared  *packBuf
 	packing bool // RunPart packs panels of shared (the first phase)
+	// packedA, when set, is A packed for all depth blocks (PackedA), read
+	// beside a shared B (GemmPackedAB).
+	packedA *packBuf
 }
 
 // packBuf is a buffer for a shared packed operand.
@@ -308,6 +311,30 @@ func GemmPackedA(p *PackedA, b *Matrix, beta float32, c *Matrix) {
 	workspaces.put(ws)
 }
 
+// GemmPackedAB computes c = alpha·op(a)·op(b) + beta·c with alpha·op(a)
+// packed in pa and op(b) in pb (of one depth), on the calling goroutine:
+// the bits of Gemm, without packing either operand again — for a weight
+// matrix multiplied by several operands in a step and an operand several
+// parts multiply by their own weights.
+func GemmPackedAB(pa *PackedA, pb *PackedB, beta float32, c *Matrix) {
+	m, k, n := pa.w.m, pa.w.k, pb.n
+	if k != pb.k || c.Rows != m || c.Cols != n {
+		panic(fmt.Sprintf("tensor.GemmPackedAB: shapes op(a) %d×%d, op(b) %d×%d, c %d×%d", m, k, pb.k, pb.n, c.Rows, c.Cols))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || pa.w.alpha == 0 {
+		scaleC(c, beta)
+		return
+	}
+	w := gemmWork{alpha: pa.w.alpha, beta: beta, c: c, m: m, n: n, k: k,
+		splitRows: true, parts: 1, kstep: depthStep(k), shared: &pb.buf, packedA: &pa.buf}
+	ws := workspaces.get()
+	w.block(ws, 0, m, 0, n)
+	workspaces.put(ws)
+}
+
 // sharedSize is the length of the shared packed operand: all depths of A
 // (rows padded to mr) when parts split columns, of B (columns padded to nr)
 // when they split rows.
@@ -404,7 +431,9 @@ func (w *gemmWork) block(ws *workspace, r0, r1, c0, c1 int) {
 			for ic := r0; ic < r1; ic += mc {
 				mcb := min(mc, r1-ic)
 				aps := ws.ap
-				if w.shared != nil && !w.splitRows {
+				if w.packedA != nil {
+					aps = w.packedA.data[(w.m+mr-1)/mr*mr*pc+ic*kcb:]
+				} else if w.shared != nil && !w.splitRows {
 					aps = w.shared.data[(w.m+mr-1)/mr*mr*pc+ic*kcb:]
 				} else {
 					packA(aps, w.a, w.transA, w.alpha, ic, mcb, pc, kcb)

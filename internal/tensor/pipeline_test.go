@@ -89,8 +89,9 @@ func TestGemmPackedBitIdentical(t *testing.T) {
 
 // TestGemmPackedABitIdentical: a product from a packed left operand has
 // Gemm's bits — transposed or not, alpha folded in, any beta, binary or
-// dense — packed whole or in shares of its panels, and multiplied by
-// column blocks of b (the owned step's parts, each with its hidden units).
+// dense — packed whole or in shares of its panels, multiplied by column
+// blocks of b (the owned step's parts, each with its hidden units), and
+// with b packed too (GemmPackedAB).
 func TestGemmPackedABitIdentical(t *testing.T) {
 	cases := []gemmCase{
 		{100, 784, 500, false, false, 1, 0, 0},   // x·W at the RBM's size
@@ -127,6 +128,12 @@ func TestGemmPackedABitIdentical(t *testing.T) {
 					}
 				}
 				sameBits(t, fmt.Sprintf("%v column blocks, %d shares", g, shares), got.Data, want.Data)
+				// Both operands packed.
+				var q PackedB
+				q.Pack(b, false)
+				got = c.Clone()
+				GemmPackedAB(&p, &q, g.beta, got)
+				sameBits(t, fmt.Sprintf("%v both packed, %d shares", g, shares), got.Data, want.Data)
 			}
 		}
 	})
