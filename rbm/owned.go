@@ -713,19 +713,7 @@ func (o *ownedStep) RunPart(p int) {
 		if o.learnSigma() {
 			o.sigmaGrad()
 		}
-		for i, g := range t.gB {
-			t.vB[i] = mom*t.vB[i] + lr*g
-		}
-		tensor.Axpy(1, t.vB, m.B)
-		if o.learnSigma() {
-			// Trainer.step's update of log σ.
-			s := o.gauss.params()
-			for i, g := range t.gS {
-				t.vS[i] = mom*t.vS[i] + lr*g
-			}
-			tensor.Axpy(1, t.vS, s)
-			o.gauss.clamp()
-		}
+		t.updateVisible(lr, mom)
 	}
 }
 

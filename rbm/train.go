@@ -526,14 +526,22 @@ func (t *Trainer) step(v0 *tensor.Matrix, lr, mom float32) {
 	m := t.m
 	// Momentum SGD with L2 weight decay on W.
 	tensor.MomentumStep(m.W.Data, t.vW.Data, t.gW.Data, lr, mom, float32(t.WeightDecay))
-	for i, g := range t.gB {
-		t.vB[i] = mom*t.vB[i] + lr*g
-	}
-	tensor.Axpy(1, t.vB, m.B)
 	for i, g := range t.gC {
 		t.vC[i] = mom*t.vC[i] + lr*g
 	}
 	tensor.Axpy(1, t.vC, m.C)
+	t.updateVisible(lr, mom)
+}
+
+// updateVisible takes the momentum step of the visible biases and of the
+// units' own parameters (learned σ) from gB and gS: the one-core step's
+// and the owned step's.
+func (t *Trainer) updateVisible(lr, mom float32) {
+	m := t.m
+	for i, g := range t.gB {
+		t.vB[i] = mom*t.vB[i] + lr*g
+	}
+	tensor.Axpy(1, t.vB, m.B)
 	if l, ok := m.units().(learner); ok && l.learned() {
 		p := l.params()
 		for i, g := range t.gS {
