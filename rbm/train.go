@@ -846,7 +846,8 @@ func (t *Trainer) Metadata() map[string]string {
 // them (velocity, gradient, the epoch's snapshot, the file being written,
 // and on several cores the cores' own blocks of W, velocity, gradient and
 // W packed twice, each block with up to a cache line of pad and
-// ownedSlack columns of room), and every row of the batch, the persistent chains (per temperature for
+// ownedSlack columns of room; W or ΔWᵀ packed once more, and the inputs
+// of Gaussian units packed), and every row of the batch, the persistent chains (per temperature for
 // PT) and the monitor, each with its visible and hidden states and
 // probabilities. It is an upper-end estimate for refusing work that
 // cannot fit before anything is allocated; float64, so huge settings do
@@ -862,7 +863,10 @@ func TrainingBytes(nv, nh int, cfg Config) float64 {
 	rows := float64(cfg.BatchSize) + float64(chains)*float64(temps) + float64(max(cfg.MonitorRows, 1000))
 	parts := float64(max(1, min(runtime.GOMAXPROCS(0), runtime.NumCPU())))
 	owned := 5 * float64(nv) * (float64(nh) + parts*(ownedMinCols+ownedSlack))
-	return SamplingBytes(nv, nh, 0) + 4*owned + 4*3*rows*float64(nv+nh)
+	// The one-core step's packed ΔWᵀ (centering) or W (Gaussian units), and
+	// the batch's and chains' packed inputs (Gaussian units).
+	packed := float64(nv)*float64(nh) + 3*(float64(cfg.BatchSize)+float64(chains)*float64(temps))*float64(nv)
+	return SamplingBytes(nv, nh, 0) + 4*owned + 4*packed + 4*3*rows*float64(nv+nh)
 }
 
 // SamplingBytes estimates the memory of rows chains of an nv × nh model
