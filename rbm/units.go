@@ -304,12 +304,7 @@ func (g *Gaussian) fillScaled(dst []float32, sign float64, f float32) {
 }
 
 // scaleRow sets dst = src ⊙ inv: Input's x = v/σ for one row.
-func scaleRow(dst, src, inv []float32) {
-	src, inv = src[:len(dst)], inv[:len(dst)]
-	for i := range dst {
-		dst[i] = src[i] * inv[i]
-	}
-}
+func scaleRow(dst, src, inv []float32) { tensor.MulInto(dst, src, inv) }
 
 var floatBufs sync.Pool // *[]float32
 
@@ -337,10 +332,7 @@ func (g *Gaussian) Field(u *tensor.Matrix, b []float32) {
 func gaussianField(u *tensor.Matrix, b, sig []float32, c0, c1 int) {
 	b, sig = b[c0:c1], sig[c0:c1]
 	for r := 0; r < u.Rows; r++ {
-		row := u.Row(r)[c0:c1]
-		for i := range row {
-			row[i] = b[i] + sig[i]*row[i]
-		}
+		tensor.Affine(u.Row(r)[c0:c1], b, sig)
 	}
 }
 
@@ -419,13 +411,8 @@ func (g *Gaussian) BiasGrad(gb []float32, v *tensor.Matrix, b []float32, scale f
 	}
 	inv2 := g.scaled(-2, 1)
 	defer putFloats(inv2)
-	w := (*inv2)[:len(gb)]
-	b = b[:len(gb)]
 	for r := 0; r < v.Rows; r++ {
-		row := v.Row(r)[:len(gb)]
-		for i, x := range row {
-			gb[i] += scale * ((x - b[i]) * w[i])
-		}
+		tensor.ShiftedSum(gb, v.Row(r), b, *inv2, scale) // gb += scale·((v−b)/σ²)
 	}
 }
 
@@ -437,14 +424,8 @@ func (g *Gaussian) learned() bool     { return g.Learn }
 func (g *Gaussian) paramGrad(gs []float32, v *tensor.Matrix, b []float32, scale float32) {
 	inv := g.scaled(-1, 1)
 	defer putFloats(inv)
-	w := (*inv)[:len(gs)]
-	b = b[:len(gs)]
 	for r := 0; r < v.Rows; r++ {
-		row := v.Row(r)[:len(gs)]
-		for i, xv := range row {
-			d := (xv - b[i]) * w[i]
-			gs[i] += scale * (d * d)
-		}
+		tensor.ShiftedSquares(gs, v.Row(r), b, *inv, scale) // gs += scale·((v−b)/σ)²
 	}
 }
 

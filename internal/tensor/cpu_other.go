@@ -52,3 +52,7 @@ func colSums16(dst, m *float32, ldm, rows, nv int, s float32, mask uint16) { pan
 func normal8z(dst, loc, s *float32, n int, key, first uint64, xs, xt *float64, fail *int64, mask uint8) int {
 	panic("unreachable")
 }
+func mul16(dst, x, y *float32, n int, mask uint16)                          { panic("unreachable") }
+func affine16(u, b, s *float32, n int, mask uint16)                         { panic("unreachable") }
+func shiftedSum16(acc, x, b, w *float32, n int, s float32, mask uint16)     { panic("unreachable") }
+func shiftedSquares16(acc, x, b, w *float32, n int, s float32, mask uint16) { panic("unreachable") }

@@ -97,6 +97,26 @@ func softplusLog8z(a *float32, n int, beta float64, pos *[8]float64, prod *[8]fl
 // normal8z draws the first word of 8 keyed normal units at a time with AVX-512 (see tensor's normalUnit).
 func normal8z(dst *float32, loc *float32, s *float32, n int, key uint64, first uint64, xs *float64, xt *float64, fail *int64, mask uint8) int
 
+// mul16 sets dst = x⊙y on AVX-512 for any n, the last n mod 16 under mask.
+//
+//go:noescape
+func mul16(dst *float32, x *float32, y *float32, n int, mask uint16)
+
+// affine16 sets u = b + s⊙u on AVX-512 for any n, the last n mod 16 under mask.
+//
+//go:noescape
+func affine16(u *float32, b *float32, s *float32, n int, mask uint16)
+
+// shiftedSum16 adds s·((x−b)⊙w) to acc on AVX-512 for any n, the last n mod 16 under mask.
+//
+//go:noescape
+func shiftedSum16(acc *float32, x *float32, b *float32, w *float32, n int, s float32, mask uint16)
+
+// shiftedSquares16 adds s·((x−b)⊙w)² to acc on AVX-512 for any n, the last n mod 16 under mask.
+//
+//go:noescape
+func shiftedSquares16(acc *float32, x *float32, b *float32, w *float32, n int, s float32, mask uint16)
+
 // colSums8 adds s times the rows of m (stride ldm) to nv·8 values of dst, row by row.
 //
 //go:noescape

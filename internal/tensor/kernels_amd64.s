@@ -7416,6 +7416,184 @@ DATA iota8q<>+48(SB)/8, $0x0000000000000006
 DATA iota8q<>+56(SB)/8, $0x0000000000000007
 GLOBL iota8q<>(SB), RODATA|NOPTR, $64
 
+// func mul16(dst *float32, x *float32, y *float32, n int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·mul16(SB), NOSPLIT, $0-34
+	MOVQ    dst+0(FP), AX
+	MOVQ    x+8(FP), CX
+	MOVQ    y+16(FP), DX
+	MOVQ    n+24(FP), BX
+	MOVWLZX mask+32(FP), SI
+	MOVQ    BX, DI
+	SHRQ    $0x04, DI
+	JZ      tail
+
+loop:
+	VMOVUPS (CX), Z0
+	VMOVUPS (DX), Z1
+	VMULPS  Z1, Z0, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	DECQ    DI
+	JNZ     loop
+
+tail:
+	ANDQ      $0x0f, BX
+	JZ        done
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VMULPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func affine16(u *float32, b *float32, s *float32, n int, mask uint16)
+// Requires: AVX, AVX512F
+TEXT ·affine16(SB), NOSPLIT, $0-34
+	MOVQ    u+0(FP), AX
+	MOVQ    b+8(FP), CX
+	MOVQ    s+16(FP), DX
+	MOVQ    n+24(FP), BX
+	MOVWLZX mask+32(FP), SI
+	MOVQ    BX, DI
+	SHRQ    $0x04, DI
+	JZ      tail
+
+loop:
+	VMOVUPS (AX), Z0
+	VMOVUPS (DX), Z2
+	VMOVUPS (CX), Z1
+	VMULPS  Z0, Z2, Z0
+	VADDPS  Z0, Z1, Z0
+	VMOVUPS Z0, (AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	DECQ    DI
+	JNZ     loop
+
+tail:
+	ANDQ      $0x0f, BX
+	JZ        done
+	KMOVW     SI, K1
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z (DX), K1, Z2
+	VMOVUPS.Z (CX), K1, Z1
+	VMULPS    Z0, Z2, Z0
+	VADDPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func shiftedSum16(acc *float32, x *float32, b *float32, w *float32, n int, s float32, mask uint16)
+// Requires: AVX, AVX512F, SSE
+TEXT ·shiftedSum16(SB), NOSPLIT, $0-46
+	MOVQ         acc+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         b+16(FP), DX
+	MOVQ         w+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVSS        s+40(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVWLZX      mask+44(FP), DI
+	MOVQ         SI, R8
+	SHRQ         $0x04, R8
+	JZ           tail
+
+loop:
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS (BX), Z3
+	VMOVUPS (AX), Z4
+	VSUBPS  Z2, Z1, Z1
+	VMULPS  Z3, Z1, Z1
+	VMULPS  Z1, Z0, Z1
+	VADDPS  Z1, Z4, Z4
+	VMOVUPS Z4, (AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	DECQ    R8
+	JNZ     loop
+
+tail:
+	ANDQ      $0x0f, SI
+	JZ        done
+	KMOVW     DI, K1
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMOVUPS.Z (BX), K1, Z3
+	VMOVUPS.Z (AX), K1, Z4
+	VSUBPS    Z2, Z1, Z1
+	VMULPS    Z3, Z1, Z1
+	VMULPS    Z1, Z0, Z1
+	VADDPS    Z1, Z4, Z4
+	VMOVUPS   Z4, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func shiftedSquares16(acc *float32, x *float32, b *float32, w *float32, n int, s float32, mask uint16)
+// Requires: AVX, AVX512F, SSE
+TEXT ·shiftedSquares16(SB), NOSPLIT, $0-46
+	MOVQ         acc+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         b+16(FP), DX
+	MOVQ         w+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVSS        s+40(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVWLZX      mask+44(FP), DI
+	MOVQ         SI, R8
+	SHRQ         $0x04, R8
+	JZ           tail
+
+loop:
+	VMOVUPS (CX), Z1
+	VMOVUPS (DX), Z2
+	VMOVUPS (BX), Z3
+	VMOVUPS (AX), Z4
+	VSUBPS  Z2, Z1, Z1
+	VMULPS  Z3, Z1, Z1
+	VMULPS  Z1, Z1, Z1
+	VMULPS  Z1, Z0, Z1
+	VADDPS  Z1, Z4, Z4
+	VMOVUPS Z4, (AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	DECQ    R8
+	JNZ     loop
+
+tail:
+	ANDQ      $0x0f, SI
+	JZ        done
+	KMOVW     DI, K1
+	VMOVUPS.Z (CX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VMOVUPS.Z (BX), K1, Z3
+	VMOVUPS.Z (AX), K1, Z4
+	VSUBPS    Z2, Z1, Z1
+	VMULPS    Z3, Z1, Z1
+	VMULPS    Z1, Z1, Z1
+	VMULPS    Z1, Z0, Z1
+	VADDPS    Z1, Z4, Z4
+	VMOVUPS   Z4, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
 // func colSums8(dst *float32, m *float32, ldm int, rows int, nv int, s float32)
 // Requires: AVX
 TEXT ·colSums8(SB), NOSPLIT, $0-44

@@ -38,6 +38,7 @@ func main() {
 	softplusLogKernel()
 	elemKernelsAVX512()
 	normalKernelZ()
+	affineKernelsZ()
 	columnSumKernels()
 	fmaScalar()
 	Generate()
