@@ -255,6 +255,9 @@ func TestTrainStopsOnCancel(t *testing.T) {
 // owned step (the cuts between its parts held still: a move that
 // outgrows a part's room allocates, by design).
 func TestTrainStepAllocatesNothing(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector's sync.Pool drops items on purpose: allocations are counted without it")
+	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	x := tensor.New(40, 30)
 	rng := tensor.NewRand(3)
