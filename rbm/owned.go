@@ -857,10 +857,13 @@ func (o *ownedStep) dataStats(p int) {
 	k := &o.parts[p]
 	t := o.t
 	n := float32(o.v0.Rows)
+	if o.gauss == nil {
+		k.wait(&o.ixCols.n, 1) // the batch's columns, indexed by the last part
+	}
 	switch {
 	case o.gauss != nil:
 		tensor.GemmPackedA(&o.ax0t, k.ph0, 0, k.gw) // Gemm(true, false, 1/n, x0, ph0, 0, gw)'s bits
-	case o.wait(k, &o.ixCols) && o.v0cols.Gathers():
+	case o.v0cols.Gathers():
 		tensor.GemmOnes(1/n, &o.v0cols, k.ph0, 0, k.gw) // the same bits
 	default:
 		tensor.Gemm(true, false, 1/n, o.v0, k.ph0, 0, k.gw)
@@ -909,12 +912,6 @@ func (o *ownedStep) pass(p, s int) {
 			o.sums(p, s, b)
 		}
 	}
-}
-
-// wait is k.wait(c, 1) for a counter of the step's indexes, true.
-func (o *ownedStep) wait(k *ownedPart, c *counter) bool {
-	k.wait(&c.n, 1)
-	return true
 }
 
 // wait is tensor.WaitAtLeast(c, v) for part k, timed.
